@@ -1,0 +1,1 @@
+"""People who sign in: agency users with a role, and platform operators."""

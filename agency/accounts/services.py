@@ -1,0 +1,442 @@
+"""Signing up, signing in, inviting, resetting passwords and API tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import pyotp
+from flask import abort, current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy import func, select
+
+from agency import clock, validation
+from agency.accounts import passwords, throttle
+from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, Role, User
+from agency.accounts.schemas import (
+    AcceptInvitationSchema,
+    AgencySignupSchema,
+    InvitationSchema,
+    NewPasswordSchema,
+)
+from agency.errors import Conflict, NotAllowed, ValidationError
+from agency.extensions import db
+from agency.notify.services import queue_email
+from tenants import Agency, directory, set_current_agency, use_agency
+
+TOKEN_PREFIX = "sec"
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins for this account or address."""
+
+
+# --- agency signup ------------------------------------------------------------------
+
+
+def signup_agency(data: dict) -> tuple[Agency, User]:
+    """Create an agency and its owner in one transaction; the owner becomes the tenant."""
+    values = validation.load(AgencySignupSchema(), data)
+    taken = db.session.scalar(select(Agency.id).where(Agency.slug == values["slug"]))
+    if taken is not None:
+        raise Conflict(_("That address is taken."), {"slug": [_("That address is taken.")]})
+    agency = Agency(
+        name=values["name"].strip(),
+        slug=values["slug"],
+        timezone=values["timezone"],
+        locale=values["locale"],
+        currency=values["currency"],
+    )
+    db.session.add(agency)
+    db.session.flush()
+    set_current_agency(agency.id)
+    owner = User(
+        agency_id=agency.id,
+        email=values["owner_email"],
+        name=values["owner_name"].strip(),
+        password_hash=passwords.hash_password(values["owner_password"]),
+        role=Role.owner,
+        locale=values["locale"],
+    )
+    db.session.add(owner)
+    db.session.commit()
+    return agency, owner
+
+
+# --- signing in ---------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str, address: str | None, agency_slug: str | None = None):
+    """The user whose email and password match, with the tenant set to their agency.
+
+    Raises LoginThrottled, SecondFactorRequired or ValidationError (a wrong login).
+    """
+    email = (email or "").strip().lower()
+    if throttle.is_blocked(email, address):
+        raise LoginThrottled()
+    matches = [
+        user
+        for user in _users_with_login(email, agency_slug)
+        if passwords.verify_password(user.password_hash, password)
+    ]
+    if not matches:
+        passwords.verify_password(None, password)
+        throttle.record_failure(email, address)
+        raise ValidationError(_("Wrong email or password."), code="invalid_login")
+    if len(matches) > 1:
+        raise ValidationError(
+            _("This email signs in to several agencies: enter the agency's address too."),
+            {"agency": [_("Enter the agency's address (its slug).")]},
+            code="agency_required",
+        )
+    user = matches[0]
+    set_current_agency(user.agency_id)
+    return user
+
+
+def _users_with_login(email: str, agency_slug: str | None) -> list[User]:
+    agency_ids = directory.agencies_with_login(email)
+    if agency_slug:
+        wanted = db.session.scalar(select(Agency.id).where(Agency.slug == agency_slug.strip()))
+        agency_ids = [a for a in agency_ids if a == wanted]
+    users = []
+    for agency_id in agency_ids:
+        with use_agency(agency_id):
+            user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+            if user is not None and user.active:
+                users.append(user)
+    return users
+
+
+def verify_second_factor(user: User, code: str) -> bool:
+    if not user.totp_enabled or not user.totp_secret:
+        return True
+    return pyotp.TOTP(user.totp_secret).verify((code or "").replace(" ", ""), valid_window=1)
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = clock.now()
+    db.session.commit()
+
+
+def load_session_user(session_id: str):
+    """Flask-Login's loader: '<agency>:<user>' or 'platform:<id>'."""
+    kind, _sep, raw_id = session_id.partition(":")
+    if not raw_id.isdigit():
+        return None
+    if kind == "platform":
+        set_current_agency(None)
+        return db.session.get(PlatformAdmin, int(raw_id))
+    if not kind.isdigit():
+        return None
+    set_current_agency(int(kind))
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active:
+        set_current_agency(None)
+        return None
+    return user
+
+
+# --- platform operators -------------------------------------------------------------
+
+
+def create_platform_admin(email: str, name: str, password: str) -> PlatformAdmin:
+    email = validation.email(email)
+    validation.password(password)
+    if db.session.scalar(select(PlatformAdmin).where(PlatformAdmin.email == email)):
+        raise Conflict(_("A platform admin with this email exists."))
+    admin = PlatformAdmin(email=email, name=name, password_hash=passwords.hash_password(password))
+    db.session.add(admin)
+    db.session.commit()
+    return admin
+
+
+def authenticate_platform_admin(email: str, password: str, address: str | None) -> PlatformAdmin:
+    email = (email or "").strip().lower()
+    if throttle.is_blocked(email, address):
+        raise LoginThrottled()
+    admin = db.session.scalar(select(PlatformAdmin).where(func.lower(PlatformAdmin.email) == email))
+    if not passwords.verify_password(admin.password_hash if admin else None, password):
+        throttle.record_failure(email, address)
+        raise ValidationError(_("Wrong email or password."), code="invalid_login")
+    return admin
+
+
+# --- invitations --------------------------------------------------------------------
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"secretariat-{purpose}")
+
+
+def invite(inviter: User, data: dict) -> Invitation:
+    """Invite someone by email to join the inviter's agency in a role."""
+    if not inviter.is_manager:
+        raise NotAllowed(_("Only owners and managers can invite people."))
+    values = validation.load(InvitationSchema(), data)
+    role = Role(values["role"])
+    client_id = values.get("client_id")
+    if role == Role.client:
+        from agency.clients.models import Client
+
+        if client_id is None or db.session.get(Client, client_id) is None:
+            raise ValidationError(
+                _("Choose the client this person signs in for."),
+                {"client_id": [_("Choose the client this person signs in for.")]},
+            )
+    else:
+        client_id = None
+    existing = db.session.scalar(select(User).where(func.lower(User.email) == values["email"]))
+    if existing is not None:
+        raise Conflict(
+            _("%(email)s already has a login here.", email=values["email"]),
+            {"email": [_("Already a user of this agency.")]},
+        )
+    max_age = current_app.config["INVITATION_MAX_AGE_SECONDS"]
+    invitation = Invitation(
+        email=values["email"],
+        name=values["name"].strip(),
+        role=role,
+        client_id=client_id,
+        invited_by_id=inviter.id,
+        expires_at=clock.now() + timedelta(seconds=max_age),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    token = _serializer("invitation").dumps({"a": invitation.agency_id, "i": invitation.id})
+    link = current_app.config["PUBLIC_URL"] + url_for("auth.accept_invitation", token=token)
+    queue_email(
+        invitation.email,
+        _("%(agency)s invites you to Secretariat", agency=inviter.agency.name),
+        _(
+            "Hello %(name)s,\n\n%(inviter)s invites you to join %(agency)s as %(role)s.\n"
+            "Accept the invitation and choose a password here:\n\n%(link)s\n\n"
+            "The link works for %(days)d days.",
+            name=invitation.name,
+            inviter=inviter.name,
+            agency=inviter.agency.name,
+            role=role_label(role),
+            link=link,
+            days=max_age // 86400,
+        ),
+        purpose="invitation",
+    )
+    db.session.commit()
+    return invitation
+
+
+def open_invitation(token: str) -> Invitation:
+    """The invitation a link stands for, with its agency made the tenant."""
+    max_age = current_app.config["INVITATION_MAX_AGE_SECONDS"]
+    try:
+        payload = _serializer("invitation").loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ValidationError(_("This invitation has expired."), code="expired") from exc
+    except BadSignature as exc:
+        raise ValidationError(_("This invitation link is not valid."), code="bad_token") from exc
+    set_current_agency(payload["a"])
+    invitation = db.session.get(Invitation, payload["i"])
+    if invitation is None or not invitation.is_open:
+        raise ValidationError(_("This invitation was already used or withdrawn."), code="used")
+    return invitation
+
+
+def accept_invitation(token: str, data: dict) -> User:
+    invitation = open_invitation(token)
+    values = validation.load(AcceptInvitationSchema(), data)
+    taken = db.session.scalar(select(User).where(func.lower(User.email) == invitation.email))
+    if taken is not None:
+        raise Conflict(_("%(email)s already has a login here.", email=invitation.email))
+    user = User(
+        email=invitation.email,
+        name=values["name"].strip(),
+        password_hash=passwords.hash_password(values["password"]),
+        role=invitation.role,
+        client_id=invitation.client_id,
+    )
+    db.session.add(user)
+    db.session.flush()
+    if invitation.role == Role.secretary:
+        _link_secretary_profile(user)
+    invitation.accepted_at = clock.now()
+    db.session.commit()
+    return user
+
+
+def _link_secretary_profile(user: User) -> None:
+    from agency.staff.models import Secretary
+
+    profile = db.session.scalar(select(Secretary).where(func.lower(Secretary.email) == user.email))
+    if profile is None:
+        profile = Secretary(name=user.name, email=user.email, timezone=user.agency.timezone)
+        db.session.add(profile)
+    profile.user_id = user.id
+
+
+def withdraw_invitation(manager: User, invitation_id: int) -> Invitation:
+    if not manager.is_manager:
+        raise NotAllowed(_("Only owners and managers can withdraw invitations."))
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if invitation.accepted_at is None:
+        invitation.revoked_at = clock.now()
+    db.session.commit()
+    return invitation
+
+
+def role_label(role: Role) -> str:
+    return {
+        Role.owner: _("owner"),
+        Role.manager: _("manager"),
+        Role.secretary: _("secretary"),
+        Role.client: _("client"),
+    }[role]
+
+
+# --- password reset -----------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link for every agency where this email signs in (silently none)."""
+    try:
+        email = validation.email(email or "")
+    except SchemaError:
+        return
+    for agency_id in directory.agencies_with_login(email):
+        with use_agency(agency_id):
+            user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+            if user is None:
+                continue
+            token = _serializer("reset").dumps(
+                {"a": agency_id, "u": user.id, "h": user.password_hash[-16:]}
+            )
+            link = current_app.config["PUBLIC_URL"] + url_for("auth.reset_password", token=token)
+            queue_email(
+                user.email,
+                _("Reset your Secretariat password"),
+                _(
+                    "Hello %(name)s,\n\nSomeone asked to reset your password for %(agency)s.\n"
+                    "Choose a new one here (the link works for one hour, once):\n\n%(link)s\n\n"
+                    "If it was not you, ignore this email.",
+                    name=user.name,
+                    agency=user.agency.name,
+                    link=link,
+                ),
+                purpose="password_reset",
+            )
+            db.session.commit()
+
+
+def user_for_reset(token: str) -> User:
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+    try:
+        payload = _serializer("reset").loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ValidationError(_("This reset link has expired."), code="expired") from exc
+    except BadSignature as exc:
+        raise ValidationError(_("This reset link is not valid."), code="bad_token") from exc
+    set_current_agency(payload["a"])
+    user = db.session.get(User, payload["u"])
+    if user is None or user.password_hash[-16:] != payload["h"]:
+        raise ValidationError(_("This reset link was already used."), code="used")
+    return user
+
+
+def reset_password(token: str, data: dict) -> User:
+    user = user_for_reset(token)
+    values = validation.load(NewPasswordSchema(), data)
+    user.password_hash = passwords.hash_password(values["password"])
+    db.session.commit()
+    return user
+
+
+# --- API tokens ---------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token; the plain text is returned once and never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Give the token a name."), {"name": [_("Give the token a name.")]})
+    plain = f"{TOKEN_PREFIX}_{user.agency_id}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(user_id=user.id, name=name, prefix=plain[:16], token_hash=_digest(plain))
+    db.session.add(token)
+    db.session.commit()
+    return token, plain
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None:
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+    db.session.commit()
+    return token
+
+
+def user_for_bearer(plain: str) -> User | None:
+    """The user behind an 'Authorization: Bearer' token, with the tenant set."""
+    parts = (plain or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1].isdigit():
+        return None
+    set_current_agency(int(parts[1]))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        set_current_agency(None)
+        return None
+    token.last_used_at = clock.now()
+    db.session.commit()
+    return token.user
+
+
+# --- two-factor ---------------------------------------------------------------------
+
+
+def start_totp(user: User) -> str:
+    """A fresh TOTP secret for the user to enrol (not enabled until confirmed)."""
+    if not user.is_manager:
+        raise NotAllowed(_("Two-factor sign-in is for owners and managers."))
+    user.totp_secret = pyotp.random_base32()
+    user.totp_enabled = False
+    db.session.commit()
+    return user.totp_secret
+
+
+def totp_uri(user: User) -> str:
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(
+        name=user.email, issuer_name=f"Secretariat ({user.agency.slug})"
+    )
+
+
+def confirm_totp(user: User, code: str) -> None:
+    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(
+        (code or "").replace(" ", ""), valid_window=1
+    ):
+        raise ValidationError(
+            _("That code is not right."), {"code": [_("That code is not right.")]}
+        )
+    user.totp_enabled = True
+    db.session.commit()
+
+
+def disable_totp(user: User) -> None:
+    user.totp_enabled = False
+    user.totp_secret = None
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    if locale:
+        try:
+            validation.locale(locale)
+        except SchemaError as exc:
+            raise ValidationError(_("Choose one of the supported languages.")) from exc
+    user.locale = locale or None
+    db.session.commit()

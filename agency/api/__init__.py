@@ -1,0 +1,22 @@
+"""The versioned JSON API under /api/v1, documented at /api/v1/openapi.json."""
+
+from agency.extensions import api, csrf
+
+SPEC_OPTIONS = {
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearer": []}],
+    "info": {
+        "description": "Secretariat's integration API. Send 'Authorization: Bearer <token>'. "
+        'Errors are {"error": {"code", "message", "fields"}} with a 4xx status.'
+    },
+}
+
+
+def register(app) -> None:
+    from agency.api import accounts
+
+    app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
+    api.init_app(app)
+    for blueprint in accounts.blueprints:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)

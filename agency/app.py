@@ -1,0 +1,136 @@
+"""The application factory."""
+
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from agency import config as settings
+from agency.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR), instance_relative_config=False)
+    app.config.update(settings.from_environment())
+    if overrides:
+        app.config.update(overrides)
+    settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    _init_database(app)
+    _init_queue(app)
+    _init_web(app)
+    _register_surfaces(app)
+    _register_cli(app)
+
+    from agency.ops import logs, metrics
+
+    logs.init_app(app)
+    metrics.init_app(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    import tenants.models  # noqa: F401  (the agencies table)
+    from agency import models  # noqa: F401  (every domain's tables)
+    from tenants import rls, scoping
+    from workers import queues
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    session_class = db.session.session_factory.class_
+    scoping.install(session_class)
+    rls.install(session_class)
+    queues.install(session_class)
+
+
+def _init_queue(app: Flask) -> None:
+    if app.config["REDIS_URL"]:
+        from redis import Redis
+
+        app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"])
+    else:
+        import fakeredis
+
+        app.extensions["redis"] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
+
+
+def _init_web(app: Flask) -> None:
+    from agency.accounts.services import load_session_user
+    from agency.i18n import select_locale, select_timezone
+    from tenants import set_current_agency
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @app.before_request
+    def _start_request():
+        set_current_agency(None)
+        g.agency = None
+
+    @app.teardown_request
+    def _end_request(exc):
+        set_current_agency(None)
+
+    from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+    from agency.i18n import money
+
+    app.jinja_env.globals.update(
+        money=money,
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_decimal=format_decimal,
+        get_locale=get_locale,
+    )
+
+    @app.context_processor
+    def _inject():
+        from agency.i18n import LANGUAGE_NAMES
+
+        agency = getattr(current_user, "agency", None) if current_user else None
+        return {"current_agency": agency, "language_names": LANGUAGE_NAMES}
+
+
+def _register_surfaces(app: Flask) -> None:
+    from agency.api import register as register_api
+    from agency.auth.views import bp as auth_bp
+    from agency.console.views import bp as console_bp
+    from agency.desk.views import bp as desk_bp
+    from agency.errors_http import register as register_errors
+    from agency.ops.views import bp as ops_bp
+    from agency.platform.views import bp as platform_bp
+    from agency.portal.views import bp as portal_bp
+    from agency.public.views import bp as public_bp
+    from agency.suspension import register as register_suspension
+
+    for blueprint in (auth_bp, console_bp, desk_bp, portal_bp, platform_bp, ops_bp, public_bp):
+        app.register_blueprint(blueprint)
+    register_api(app)
+    register_errors(app)
+    register_suspension(app)
+    csrf.exempt(ops_bp)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith(("/console", "/desk", "/portal", "/platform", "/account")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_cli(app: Flask) -> None:
+    from agency.cli import register
+
+    register(app)

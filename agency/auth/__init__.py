@@ -1,0 +1,1 @@
+"""Signing up, in and out; invitations, password reset and the user's own settings."""

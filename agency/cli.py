@@ -1,0 +1,123 @@
+"""Command-line tasks: `flask platform`, `flask tenants`, `flask demo`, `flask serve`."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy import select
+
+from agency.errors import ValidationError
+from agency.extensions import db
+from tenants import Agency, lifecycle
+
+platform_cli = AppGroup("platform", help="The platform's own operators.")
+tenants_cli = AppGroup("tenants", help="Agencies: suspend, resume, export.")
+demo_cli = AppGroup("demo", help="The demo agency.")
+
+
+@platform_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_admin(email, name, password):
+    """Create a platform admin (outside any agency)."""
+    from agency.accounts.services import create_platform_admin
+
+    try:
+        admin = create_platform_admin(email, name, password)
+    except (ValidationError, SchemaError) as exc:
+        raise click.ClickException(str(getattr(exc, "message", exc))) from exc
+    click.echo(f"Platform admin {admin.email} created.")
+
+
+def _agency(slug: str) -> Agency:
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    if agency is None:
+        raise click.ClickException(f"No agency with the slug {slug!r}.")
+    return agency
+
+
+@tenants_cli.command("export")
+@click.argument("slug")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="File to write (default stdout)"
+)
+def export(slug, output):
+    """Write all of an agency's data as a JSON archive."""
+    text = lifecycle.export_json(_agency(slug))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(text)
+
+
+@tenants_cli.command("suspend")
+@click.argument("slug")
+@click.option("--reason", default="")
+def suspend(slug, reason):
+    lifecycle.suspend(_agency(slug), reason)
+    click.echo(f"{slug} suspended.")
+
+
+@tenants_cli.command("resume")
+@click.argument("slug")
+def resume(slug):
+    lifecycle.resume(_agency(slug))
+    click.echo(f"{slug} resumed.")
+
+
+@tenants_cli.command("grant")
+@click.argument("role")
+def grant(role):
+    """Grant the app's PostgreSQL role its table privileges (run as the owner)."""
+    from sqlalchemy import text
+
+    from tenants.rls import grant_statements
+
+    for statement in grant_statements(role):
+        db.session.execute(text(statement))
+    db.session.commit()
+    click.echo(f"Granted {role}.")
+
+
+@demo_cli.command("load")
+def load_demo():
+    """Load the demo agency unless it is there, and print its logins."""
+    from agency.demo import DEMO_SLUG, load, logins
+
+    created = load()
+    click.echo("Demo agency loaded." if created else "Demo agency already loaded.")
+    click.echo(json.dumps({"agency": DEMO_SLUG, "logins": logins()}, indent=2))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host, port):
+    """Serve the app with a worker: embedded without REDIS_URL, else `python -m workers`."""
+    app = current_app._get_current_object()
+    worker = None
+    if app.config["REDIS_URL"]:
+        worker = subprocess.Popen([sys.executable, "-m", "workers"], env=os.environ.copy())
+    else:
+        from workers.worker import start_embedded
+
+        start_embedded(app)
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
+
+
+def register(app) -> None:
+    for command in (platform_cli, tenants_cli, demo_cli, serve):
+        app.cli.add_command(command)

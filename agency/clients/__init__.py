@@ -1,0 +1,1 @@
+"""Clients the agency works for, and the instructions secretaries work by."""

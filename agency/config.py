@@ -1,0 +1,77 @@
+"""Settings, read once from the environment, with embedded defaults for a laptop."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(
+    os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance")
+)
+
+LANGUAGES = ("en", "de", "nl", "pt", "et", "id")
+
+
+class ConfigError(RuntimeError):
+    """A setting that production cannot do without is missing."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from the process environment."""
+    env = os.environ
+    production = env.get("SECRETARIAT_ENV", "development") == "production"
+    secret_key = env.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when SECRETARIAT_ENV=production")
+        secret_key = "development-only-secret-key"
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'secretariat.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    return {
+        "SECRETARIAT_ENV": "production" if production else "development",
+        "SECRET_KEY": secret_key,
+        # Fernet keys (comma-separated, newest first) for secrets kept in the database.
+        "ENCRYPTION_KEYS": env.get("ENCRYPTION_KEYS", ""),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # The owner role that runs migrations; the app's own role comes from DATABASE_URL.
+        "DATABASE_MIGRATE_URL": env.get("DATABASE_MIGRATE_URL", ""),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Secretariat <no-reply@secretariat.localhost>"),
+        "OUTBOX_DIR": env.get("OUTBOX_DIR", str(INSTANCE_DIR / "outbox")),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "STRIPE_API_KEY": env.get("STRIPE_API_KEY", ""),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        "EMBEDDED_WORKER": _bool("EMBEDDED_WORKER", default=True),
+        "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
+        "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),
+        "PASSWORD_RESET_MAX_AGE_SECONDS": int(env.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", default=True),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": LANGUAGES,
+        "LOG_JSON": _bool("LOG_JSON", default=production),
+        "API_TITLE": "Secretariat API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)),
+    }

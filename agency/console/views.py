@@ -1,0 +1,113 @@
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from agency.access import managers_only
+from agency.accounts import services as accounts
+from agency.accounts.models import INVITABLE_ROLES, Invitation, User
+from agency.auth.forms import ConfirmForm, show_errors
+from agency.clients.models import Client
+from agency.console.forms import InviteForm
+from agency.contracts.models import Contract
+from agency.errors import ValidationError
+from agency.extensions import db
+from agency.staff.models import Secretary
+from tenants import lifecycle
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+
+@bp.get("/")
+@managers_only
+def home():
+    secretaries = db.session.scalars(
+        select(Secretary).where(Secretary.archived_at.is_(None)).order_by(Secretary.name)
+    ).all()
+    clients = db.session.scalars(
+        select(Client).where(Client.archived_at.is_(None)).order_by(Client.name)
+    ).all()
+    active_contracts = db.session.scalar(
+        select(func.count(Contract.id)).where(Contract.status == "active")
+    )
+    return render_template(
+        "console/home.html",
+        secretaries=secretaries,
+        clients=clients,
+        active_contracts=active_contracts,
+    )
+
+
+def _invite_form():
+    form = InviteForm()
+    clients = db.session.scalars(select(Client).order_by(Client.name)).all()
+    form.role.choices = [(r.value, accounts.role_label(r)) for r in INVITABLE_ROLES]
+    form.client_id.choices = [("", "—")] + [(str(c.id), c.name) for c in clients]
+    return form
+
+
+def _team_page(form, status=200):
+    users = db.session.scalars(select(User).order_by(User.name)).all()
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    return render_template(
+        "console/team.html",
+        users=users,
+        invitations=invitations,
+        form=form,
+        confirm_form=ConfirmForm(),
+        role_label=accounts.role_label,
+    ), status
+
+
+@bp.get("/team")
+@managers_only
+def team():
+    return _team_page(_invite_form())
+
+
+@bp.post("/team/invitations")
+@managers_only
+def invite():
+    form = _invite_form()
+    if not form.validate_on_submit():
+        return _team_page(form, 422)
+    data = {
+        "email": form.email.data,
+        "name": form.name.data,
+        "role": form.role.data,
+        "client_id": int(form.client_id.data) if form.client_id.data else None,
+    }
+    try:
+        invitation = accounts.invite(current_user, data)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc.fields)
+        if not exc.fields:
+            form.form_errors.append(exc.message)
+        return _team_page(form, exc.status_code)
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("console.team"))
+
+
+@bp.post("/team/invitations/<int:invitation_id>/withdraw")
+@managers_only
+def withdraw_invitation(invitation_id):
+    if ConfirmForm().validate_on_submit():
+        accounts.withdraw_invitation(current_user, invitation_id)
+        flash(_("Invitation withdrawn."), "success")
+    return redirect(url_for("console.team"))
+
+
+@bp.get("/export")
+@managers_only
+def export():
+    agency = current_user.agency
+    return Response(
+        lifecycle.export_json(agency),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{agency.slug}-export.json"'},
+    )

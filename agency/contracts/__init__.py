@@ -1,0 +1,1 @@
+"""The terms a client buys: hours, rates, rounding and approval."""

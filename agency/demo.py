@@ -1,0 +1,177 @@
+"""The demo agency that `make run` loads: a manager, three secretaries, three clients."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from agency.accounts.models import Role, User
+from agency.accounts.passwords import hash_password
+from agency.clients.models import Client
+from agency.contracts.models import Contract
+from agency.extensions import db
+from agency.staff.models import Secretary
+from tenants import Agency, set_current_agency
+
+DEMO_SLUG = "aurora"
+DEMO_PASSWORD = "demo-password"
+
+SECRETARIES = [
+    {
+        "name": "Ana Costa",
+        "email": "ana@aurora.example",
+        "timezone": "Europe/Lisbon",
+        "languages": [{"code": "pt", "level": "native"}, {"code": "en", "level": "C1"}],
+        "skills": {"typing_wpm": 85, "customer_service": 5, "bookkeeping": 3},
+        "specialities": ["medical"],
+    },
+    {
+        "name": "Jonas Becker",
+        "email": "jonas@aurora.example",
+        "timezone": "Europe/Berlin",
+        "languages": [
+            {"code": "de", "level": "native"},
+            {"code": "en", "level": "C2"},
+            {"code": "nl", "level": "B2"},
+        ],
+        "skills": {"typing_wpm": 70, "customer_service": 4, "event_planning": 4},
+        "specialities": ["legal"],
+    },
+    {
+        "name": "Siti Rahma",
+        "email": "siti@aurora.example",
+        "timezone": "Asia/Jakarta",
+        "languages": [{"code": "id", "level": "native"}, {"code": "en", "level": "B2"}],
+        "skills": {"typing_wpm": 90, "website_editing": 5, "travel_planning": 4},
+        "specialities": ["real_estate"],
+    },
+]
+
+CLIENTS = [
+    {
+        "name": "Dr. Silva Clinic",
+        "email": "silva@clinic.example",
+        "phone": "+351213456789",
+        "timezone": "Europe/Lisbon",
+        "languages": ["pt", "en"],
+        "industry": "medical",
+        "greeting": "Bom dia, consultório da Dra. Silva.",
+        "instructions": "Never book patients on Fridays. Urgent: any call from the hospital.",
+        "plan": ("Professional", 20 * 60, 3500, 4200, 6),
+        "secretary": 0,
+        "login": "silva@clinic.example",
+    },
+    {
+        "name": "Keller & Partner Rechtsanwälte",
+        "email": "office@keller.example",
+        "phone": "+493012345678",
+        "timezone": "Europe/Berlin",
+        "languages": ["de", "en"],
+        "industry": "legal",
+        "greeting": "Kanzlei Keller & Partner, guten Tag.",
+        "instructions": "Court dates go straight to Mr Keller's mobile. Press: take a message.",
+        "plan": ("Starter", 10 * 60, 3900, 4900, 15),
+        "secretary": 1,
+        "login": None,
+    },
+    {
+        "name": "Bali Villas Realty",
+        "email": "hello@balivillas.example",
+        "phone": "+62361234567",
+        "timezone": "Asia/Makassar",
+        "languages": ["id", "en"],
+        "industry": "real_estate",
+        "greeting": "Good morning, Bali Villas Realty.",
+        "instructions": "Update the listings page every Monday. Viewings need 24 h notice.",
+        "plan": ("Starter", 10 * 60, 2500, 3000, 15),
+        "secretary": 2,
+        "login": None,
+    },
+]
+
+
+def load() -> bool:
+    """Create the demo agency; False when it is already there."""
+    if db.session.scalar(select(Agency).where(Agency.slug == DEMO_SLUG)) is not None:
+        return False
+    agency = Agency(
+        name="Aurora Secretarial",
+        slug=DEMO_SLUG,
+        timezone="Europe/Lisbon",
+        locale="en",
+        currency="EUR",
+    )
+    db.session.add(agency)
+    db.session.flush()
+    set_current_agency(agency.id)
+    password_hash = hash_password(DEMO_PASSWORD)
+    db.session.add(
+        User(
+            email="manager@aurora.example",
+            name="Marta Lopes",
+            role=Role.owner,
+            password_hash=password_hash,
+        )
+    )
+    secretaries = []
+    for values in SECRETARIES:
+        user = User(
+            email=values["email"],
+            name=values["name"],
+            role=Role.secretary,
+            password_hash=password_hash,
+        )
+        db.session.add(user)
+        db.session.flush()
+        profile = Secretary(user_id=user.id, **values)
+        db.session.add(profile)
+        secretaries.append(profile)
+    db.session.flush()
+    for values in CLIENTS:
+        plan_name, minutes, rate, overage, rounding = values["plan"]
+        client = Client(
+            name=values["name"],
+            email=values["email"],
+            phone=values["phone"],
+            timezone=values["timezone"],
+            languages=values["languages"],
+            industry=values["industry"],
+            greeting=values["greeting"],
+            instructions=values["instructions"],
+            primary_secretary_id=secretaries[values["secretary"]].id,
+        )
+        db.session.add(client)
+        db.session.flush()
+        db.session.add(
+            Contract(
+                client_id=client.id,
+                plan_name=plan_name,
+                included_minutes=minutes,
+                hourly_rate_minor=rate,
+                overage_rate_minor=overage,
+                currency="EUR",
+                rounding_minutes=rounding,
+                minimum_minutes=rounding,
+                starts_on=date(2026, 1, 1),
+                status="active",
+            )
+        )
+        if values["login"]:
+            db.session.add(
+                User(
+                    email=values["login"],
+                    name="Dr. Helena Silva",
+                    role=Role.client,
+                    client_id=client.id,
+                    password_hash=password_hash,
+                )
+            )
+    db.session.commit()
+    set_current_agency(None)
+    return True
+
+
+def logins() -> list[dict]:
+    rows = [{"surface": "console", "email": "manager@aurora.example"}]
+    rows += [{"surface": "desk", "email": s["email"]} for s in SECRETARIES]
+    rows += [{"surface": "portal", "email": c["login"]} for c in CLIENTS if c["login"]]
+    return [{**row, "password": DEMO_PASSWORD} for row in rows]

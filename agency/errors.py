@@ -1,0 +1,41 @@
+"""The one error type services raise for input they refuse."""
+
+
+class ValidationError(Exception):
+    """Bad input: rendered as ``{"error": {"code", "message", "fields"}}`` or beside the field."""
+
+    status_code = 422
+
+    def __init__(
+        self, message: str, fields: dict[str, list[str]] | None = None, code: str = "invalid"
+    ):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.code = code
+
+    def to_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+
+
+class Conflict(ValidationError):
+    status_code = 409
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message, fields, code="conflict")
+
+
+class NotAllowed(ValidationError):
+    status_code = 403
+
+    def __init__(self, message: str):
+        super().__init__(message, code="forbidden")
+
+
+class BadInput(ValidationError):
+    """A request the server cannot read at all (malformed JSON, MIME or form)."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message, code="bad_request")

@@ -1,0 +1,44 @@
+"""Which language and time zone a page is shown in, and money in the agency's locale."""
+
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from flask import current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "nl": "Nederlands",
+    "pt": "Português",
+    "et": "Eesti",
+    "id": "Bahasa Indonesia",
+}
+
+
+def select_locale() -> str:
+    """The user's own choice, then the browser's, then the agency's, then English."""
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale:
+        return user_locale
+    languages = current_app.config["LANGUAGES"]
+    if request:
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    agency = getattr(current_user, "agency", None) if current_user else None
+    return agency.locale if agency else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    agency = getattr(current_user, "agency", None) if current_user else None
+    return agency.timezone if agency else "UTC"
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """Integer minor units shown in the page's locale, e.g. 12345 EUR -> '€123.45'."""
+    from babel.numbers import get_currency_precision
+
+    amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+    return format_currency(amount, currency, locale=str(get_locale()))

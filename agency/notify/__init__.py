@@ -1,0 +1,1 @@
+"""Outgoing email: recorded first, delivered by a queued job exactly once."""

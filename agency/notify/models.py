@@ -1,0 +1,36 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agency import clock
+from agency.columns import UTCDateTime
+from agency.extensions import db
+from tenants import TenantMixin
+
+
+class EmailStatus(enum.StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"
+
+
+class OutboundEmail(TenantMixin, db.Model):
+    """One email the product sends; its status makes delivery idempotent."""
+
+    __tablename__ = "outbound_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(40))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[EmailStatus] = mapped_column(
+        Enum(EmailStatus, native_enum=False, length=16), default=EmailStatus.queued
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,80 @@
+"""Queue an email with the row that asks for it; a job delivers it once."""
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+from agency import clock
+from agency.extensions import db
+from agency.notify.models import EmailStatus, OutboundEmail
+from workers.queues import enqueue_after_commit
+
+
+def queue_email(to_address: str, subject: str, body_text: str, purpose: str) -> OutboundEmail:
+    """Record an email in the current transaction; it is sent after the commit."""
+    domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "secretariat.localhost"
+    email = OutboundEmail(
+        to_address=to_address,
+        subject=subject,
+        body_text=body_text,
+        purpose=purpose,
+        message_id=make_msgid(domain=domain),
+    )
+    db.session.add(email)
+    db.session.flush()
+    enqueue_after_commit("workers.jobs.deliver_email", email.agency_id, email.id, queue="mail")
+    return email
+
+
+def deliver(email_id: int) -> bool:
+    """Send a queued email; a second call for the same email sends nothing."""
+    email = db.session.get(OutboundEmail, email_id, with_for_update=True)
+    if email is None or email.status == EmailStatus.sent:
+        db.session.rollback()
+        return False
+    message = _build_message(email)
+    email.attempts += 1
+    try:
+        _transport(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        email.last_error = str(exc)[:500]
+        db.session.commit()
+        raise
+    email.status = EmailStatus.sent
+    email.sent_at = clock.now()
+    email.last_error = None
+    db.session.commit()
+    return True
+
+
+def _build_message(email: OutboundEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    message.set_content(email.body_text)
+    return message
+
+
+def _transport(message: EmailMessage) -> None:
+    """SMTP when SMTP_URL is set, else a file in the local outbox folder."""
+    url = current_app.config["SMTP_URL"]
+    if not url:
+        outbox = Path(current_app.config["OUTBOX_DIR"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("@", "_at_") + ".eml"
+        (outbox / name).write_bytes(bytes(message))
+        return
+    parts = urlsplit(url)
+    smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    with smtp_class(parts.hostname, parts.port or 25, timeout=10) as smtp:
+        if parts.scheme == "smtp+starttls":
+            smtp.starttls()
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        smtp.send_message(message)

@@ -1,0 +1,1 @@
+"""The operator's view of all agencies."""

@@ -1,0 +1,17 @@
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from agency.access import roles_required
+from agency.clients.models import Client
+from agency.extensions import db
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+@bp.get("/")
+@roles_required("client")
+def home():
+    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
+    if client is None:
+        abort(404)
+    return render_template("portal/home.html", client=client, contract=client.active_contract)

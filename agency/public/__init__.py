@@ -1,0 +1,1 @@
+"""Public pages: the landing page and each agency's public page."""

@@ -1,0 +1,1 @@
+"""Secretaries: the agency's contracted staff."""

@@ -1,0 +1,119 @@
+"""Field checks shared by every schema, and loading input through a schema."""
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import phonenumbers
+from babel.numbers import list_currencies
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from marshmallow import Schema, fields
+from marshmallow import ValidationError as SchemaError
+
+from agency.config import LANGUAGES
+from agency.errors import ValidationError
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+
+
+def email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise SchemaError(_("Enter a valid email address.")) from exc
+
+
+def timezone(value: str) -> str:
+    if value not in available_timezones():
+        raise SchemaError(_("Unknown time zone: %(value)s.", value=value))
+    try:
+        ZoneInfo(value)
+    except ZoneInfoNotFoundError as exc:
+        raise SchemaError(_("Unknown time zone: %(value)s.", value=value)) from exc
+    return value
+
+
+def currency(value: str) -> str:
+    if value.upper() not in list_currencies():
+        raise SchemaError(_("Unknown currency code: %(value)s.", value=value))
+    return value.upper()
+
+
+def locale(value: str) -> str:
+    if value not in LANGUAGES:
+        raise SchemaError(_("Choose one of the supported languages."))
+    return value
+
+
+def slug(value: str) -> str:
+    if not SLUG_RE.match(value):
+        raise SchemaError(
+            _("Use 3 to 63 lowercase letters, digits and hyphens, not starting or ending with one.")
+        )
+    return value
+
+
+def phone(value: str) -> str:
+    """A phone number in E.164, as phonenumbers reads it."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise SchemaError(
+            _("Enter the number in international form, e.g. +44 20 7946 0000.")
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise SchemaError(_("This is not a valid phone number."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def password(value: str) -> str:
+    from agency.accounts.passwords import MIN_LENGTH
+
+    if len(value) < MIN_LENGTH:
+        raise SchemaError(_("Use at least %(count)d characters.", count=MIN_LENGTH))
+    return value
+
+
+class Checked(fields.String):
+    """A string field that runs one of the checks above and keeps its normal form."""
+
+    def __init__(self, check, **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self.check(super()._deserialize(value, attr, data, **kwargs).strip())
+
+
+def load(schema: Schema, data: dict) -> dict:
+    """Validate ``data`` with ``schema``, raising the product's ValidationError."""
+    try:
+        return schema.load(data)
+    except SchemaError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        fields_ = {
+            key: [_translated(str(m)) for m in _flatten(value)] for key, value in messages.items()
+        }
+        raise ValidationError(_("Some fields need attention."), fields_) from exc
+
+
+def _flatten(value) -> list:
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _flatten(v)]
+    if isinstance(value, list):
+        return [m for v in value for m in _flatten(v)]
+    return [value]
+
+
+def _translated(message: str) -> str:
+    """marshmallow's own messages, in the user's language."""
+    known = {
+        "Missing data for required field.": _("This field is required."),
+        "Unknown field.": _("Unknown field."),
+        "Not a valid string.": _("Enter text."),
+        "Not a valid integer.": _("Enter a whole number."),
+        "Not a valid boolean.": _("Enter true or false."),
+        "Field may not be null.": _("This field is required."),
+        "Invalid input type.": _("Invalid input type."),
+    }
+    return known.get(message, message)

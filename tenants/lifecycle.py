@@ -1,0 +1,65 @@
+"""Suspending, resuming and exporting an agency."""
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from agency import clock
+from agency.extensions import db
+from tenants.context import use_agency
+from tenants.models import Agency, AgencyStatus
+from tenants.scoping import all_tenant_models
+
+
+def suspend(agency: Agency, reason: str) -> Agency:
+    agency.status = AgencyStatus.suspended
+    agency.suspended_reason = (reason or "").strip()[:500] or None
+    db.session.commit()
+    return agency
+
+
+def resume(agency: Agency) -> Agency:
+    agency.status = AgencyStatus.active
+    agency.suspended_reason = None
+    db.session.commit()
+    return agency
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def _row(obj) -> dict:
+    mapper = type(obj).__mapper__
+    return {
+        column.key: _plain(getattr(obj, column.key))
+        for column in mapper.column_attrs
+        if column.columns[0].info.get("export", True)
+    }
+
+
+def export(agency: Agency) -> dict:
+    """Everything the agency owns, table by table, without password or token hashes."""
+    archive = {
+        "format": "secretariat-agency-export/1",
+        "exported_at": clock.now().isoformat(),
+        "agency": _row(agency),
+        "tables": {},
+    }
+    with use_agency(agency.id):
+        for model in all_tenant_models(db.Model.registry):
+            rows = db.session.scalars(select(model).order_by(model.id)).all()
+            archive["tables"][model.__tablename__] = [_row(row) for row in rows]
+    return archive
+
+
+def export_json(agency: Agency) -> str:
+    return json.dumps(export(agency), indent=2, ensure_ascii=False, sort_keys=True)

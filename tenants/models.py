@@ -1,0 +1,41 @@
+"""The tenant itself: an agency."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agency import clock
+from agency.columns import UTCDateTime
+from agency.extensions import db
+
+
+class AgencyStatus(enum.StrEnum):
+    active = "active"
+    suspended = "suspended"
+
+
+class Agency(db.Model):
+    """A secretarial agency: the tenant every other record belongs to."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    status: Mapped[AgencyStatus] = mapped_column(
+        Enum(AgencyStatus, native_enum=False, length=16), default=AgencyStatus.active
+    )
+    suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == AgencyStatus.suspended
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.slug}>"

@@ -1,0 +1,82 @@
+"""PostgreSQL row-level security: the second fence behind ORM scoping.
+
+Each transaction of the app's role carries ``app.agency_id``; a policy on every
+tenant table admits only that agency's rows. Migrations call ``enable(table)`` for
+every new tenant-owned table.
+"""
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+SETTING = "app.agency_id"
+
+
+def policy_sql(table: str) -> list[str]:
+    """Statements that put a tenant table behind row-level security."""
+    condition = f"agency_id = NULLIF(current_setting('{SETTING}', true), '')::integer"
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
+        f"CREATE POLICY tenant_isolation ON {table} USING ({condition}) WITH CHECK ({condition})",
+    ]
+
+
+def enable(op, table: str) -> None:
+    """For migrations: protect ``table`` with the tenant policy on PostgreSQL."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in policy_sql(table):
+        op.execute(statement)
+
+
+def disable(op, table: str) -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def grant_statements(role: str) -> list[str]:
+    """What the migration owner grants the app's role (no ownership, no BYPASSRLS)."""
+    quoted = '"' + role.replace('"', '""') + '"'
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {quoted}",
+    ]
+
+
+def _set_setting(connection, agency_id: int | None) -> None:
+    connection.execute(
+        text("SELECT set_config(:name, :value, true)"),
+        {"name": SETTING, "value": "" if agency_id is None else str(agency_id)},
+    )
+
+
+def _after_begin(session: Session, transaction, connection) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    from tenants.context import current_agency_id
+
+    _set_setting(connection, current_agency_id())
+
+
+def apply_to_open_transaction(agency_id: int | None) -> None:
+    """When the tenant changes mid-transaction, move the PostgreSQL setting with it."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return
+    from agency.extensions import db
+
+    session = db.session()
+    if session.in_transaction():
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            _set_setting(connection, agency_id)
+
+
+def install(session_class) -> None:
+    if not event.contains(session_class, "after_begin", _after_begin):
+        event.listen(session_class, "after_begin", _after_begin)

@@ -1,0 +1,76 @@
+"""Automatic tenant scoping of every ORM statement on tenant-owned models.
+
+Every SELECT, UPDATE and DELETE issued through the ORM on a model that inherits
+``TenantMixin`` gets ``agency_id = <current tenant>`` added; with no tenant set it
+raises instead of returning every agency's rows. New rows take the current tenant.
+An explicit ``execution_options(all_tenants=True)`` opts out; only ``tenants/`` uses it.
+"""
+
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+from tenants.context import NoTenant, current_agency_id, require_agency_id
+
+ALL_TENANTS = "all_tenants"
+
+
+class TenantMixin:
+    """Marks a model as owned by one agency."""
+
+    @declared_attr
+    def agency_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(
+            ForeignKey("agencies.id", ondelete="CASCADE"),
+            index=True,
+            default=require_agency_id,
+        )
+
+
+def all_tenant_models(registry) -> list[type]:
+    """Every mapped class that is tenant-owned, in table-name order."""
+    classes = [m.class_ for m in registry.mappers if issubclass(m.class_, TenantMixin)]
+    return sorted(classes, key=lambda cls: cls.__tablename__)
+
+
+def _touches_tenant_model(state) -> bool:
+    return any(issubclass(m.class_, TenantMixin) for m in state.all_mappers)
+
+
+def _scope_statement(state) -> None:
+    if state.is_column_load or state.execution_options.get(ALL_TENANTS, False):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if not _touches_tenant_model(state):
+        return
+    agency_id = current_agency_id()
+    if agency_id is None:
+        raise NoTenant("a tenant-owned table was queried with no agency set")
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantMixin,
+            lambda cls: cls.agency_id == agency_id,
+            include_aliases=True,
+        )
+    )
+
+
+def _check_new_rows(session: Session, flush_context, instances) -> None:
+    agency_id = current_agency_id()
+    for obj in session.new:
+        if not isinstance(obj, TenantMixin):
+            continue
+        if agency_id is None and obj.agency_id is None:
+            raise NoTenant(f"a new {type(obj).__name__} has no agency")
+        if obj.agency_id is None:
+            obj.agency_id = agency_id
+        elif agency_id is not None and obj.agency_id != agency_id:
+            raise NoTenant(f"a new {type(obj).__name__} belongs to another agency")
+
+
+def install(session_class) -> None:
+    """Hook the scoping into a Session class (called once by create_app)."""
+    if event.contains(session_class, "do_orm_execute", _scope_statement):
+        return
+    event.listen(session_class, "do_orm_execute", _scope_statement)
+    event.listen(session_class, "before_flush", _check_new_rows)

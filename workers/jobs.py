@@ -1,0 +1,14 @@
+"""Job entry points: take ids, set the tenant, call one service."""
+
+from tenants import use_agency
+
+
+def deliver_email(agency_id: int, email_id: int) -> bool:
+    from agency.notify.services import deliver
+
+    with use_agency(agency_id):
+        return deliver(email_id)
+
+
+def noop() -> None:
+    """Does nothing: used to measure the queue itself."""

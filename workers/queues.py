@@ -1,0 +1,52 @@
+"""Queues by urgency; workers take them in this order."""
+
+from flask import current_app
+from redis import Redis
+from rq import Queue, Retry
+from sqlalchemy import event
+
+from agency.extensions import db
+
+QUEUE_NAMES = ("realtime", "default", "mail", "bulk", "billing")
+RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+
+
+def redis_connection() -> Redis:
+    return current_app.extensions["redis"]
+
+
+def get_queue(name: str) -> Queue:
+    if name not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=redis_connection())
+
+
+def all_queues() -> list[Queue]:
+    return [get_queue(name) for name in QUEUE_NAMES]
+
+
+def enqueue(func: str, *args, queue: str = "default", job_id: str | None = None):
+    """Put a job on a queue now, retried with back-off on failure."""
+    return get_queue(queue).enqueue(func, *args, job_id=job_id, retry=RETRY)
+
+
+def enqueue_after_commit(func: str, *args, queue: str = "default", job_id: str | None = None):
+    """Enqueue once the current transaction commits, so the job never races its row."""
+    session = db.session()
+    session.info.setdefault("pending_jobs", []).append((func, args, queue, job_id))
+
+
+def _after_commit(session) -> None:
+    pending = session.info.pop("pending_jobs", [])
+    for func, args, queue, job_id in pending:
+        enqueue(func, *args, queue=queue, job_id=job_id)
+
+
+def _after_rollback(session) -> None:
+    session.info.pop("pending_jobs", None)
+
+
+def install(session_class) -> None:
+    if not event.contains(session_class, "after_commit", _after_commit):
+        event.listen(session_class, "after_commit", _after_commit)
+        event.listen(session_class, "after_soft_rollback", _after_rollback)
