@@ -74,8 +74,16 @@ def _init_web(app: Flask) -> None:
 
     @app.before_request
     def _start_request():
+        """Resolve the user, and with it the tenant, afresh for every request.
+
+        ``g`` outlives a request when an app context was already pushed (as in tests),
+        so request-scoped caches (the user, the CSRF token, the locale) are cleared.
+        """
         set_current_agency(None)
+        g.__dict__.clear()
         g.agency = None
+        user = current_user._get_current_object()
+        set_current_agency(getattr(user, "agency_id", None))
 
     @app.teardown_request
     def _end_request(exc):

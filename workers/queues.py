@@ -49,4 +49,4 @@ def _after_rollback(session) -> None:
 def install(session_class) -> None:
     if not event.contains(session_class, "after_commit", _after_commit):
         event.listen(session_class, "after_commit", _after_commit)
-        event.listen(session_class, "after_soft_rollback", _after_rollback)
+        event.listen(session_class, "after_rollback", _after_rollback)

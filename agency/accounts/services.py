@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 import pyotp
-from flask import abort, current_app, url_for
+from flask import abort, current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import ValidationError as SchemaError
@@ -22,6 +22,7 @@ from agency.accounts.schemas import (
 )
 from agency.errors import Conflict, NotAllowed, ValidationError
 from agency.extensions import db
+from agency.links import external_url
 from agency.notify.services import queue_email
 from tenants import Agency, directory, set_current_agency, use_agency
 
@@ -205,7 +206,7 @@ def invite(inviter: User, data: dict) -> Invitation:
     db.session.add(invitation)
     db.session.flush()
     token = _serializer("invitation").dumps({"a": invitation.agency_id, "i": invitation.id})
-    link = current_app.config["PUBLIC_URL"] + url_for("auth.accept_invitation", token=token)
+    link = external_url("auth.accept_invitation", token=token)
     queue_email(
         invitation.email,
         _("%(agency)s invites you to Secretariat", agency=inviter.agency.name),
@@ -310,7 +311,7 @@ def request_password_reset(email: str) -> None:
             token = _serializer("reset").dumps(
                 {"a": agency_id, "u": user.id, "h": user.password_hash[-16:]}
             )
-            link = current_app.config["PUBLIC_URL"] + url_for("auth.reset_password", token=token)
+            link = external_url("auth.reset_password", token=token)
             queue_email(
                 user.email,
                 _("Reset your Secretariat password"),

@@ -1,0 +1,226 @@
+"""Fixtures: the app on a real database and Redis, an SMTP server, two agencies."""
+
+import os
+import re
+from types import SimpleNamespace
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from agency import create_app
+from agency.accounts.models import Role, User
+from agency.accounts.passwords import hash_password
+from agency.clients.models import Client
+from agency.contracts.models import Contract
+from agency.extensions import db
+from agency.staff.models import Secretary
+from tenants import Agency, set_current_agency, use_agency
+from tests import database, mailbox, servers
+
+PASSWORD = "correct-horse-battery"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def pytest_collection_modifyitems(config, items):
+    if database.is_postgres(os.environ.get("TEST_DATABASE_URL") or "sqlite://"):
+        return
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (TEST_DATABASE_URL)"))
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    servers.require("Redis", REDIS_URL, 6379)
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def database_urls():
+    app_url, owner_url = database.urls()
+    if database.is_postgres(app_url):
+        servers.require("PostgreSQL", owner_url, 5432)
+        database.recreate_postgres(app_url, owner_url)
+    app = create_app(_config(app_url, owner_url, REDIS_URL))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app_url, owner_url
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    controller, box = mailbox.start()
+    yield controller, box
+    controller.stop()
+
+
+def _config(app_url, owner_url, redis_url, smtp_url=""):
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": app_url,
+        "DATABASE_MIGRATE_URL": owner_url,
+        "REDIS_URL": redis_url,
+        "SMTP_URL": smtp_url,
+        "SECRET_KEY": "test-secret-key",
+        "PUBLIC_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "RATELIMIT_STORAGE_URI": redis_url,
+    }
+
+
+@pytest.fixture
+def app(database_urls, redis_url, smtp_server):
+    app_url, owner_url = database_urls
+    controller, _box = smtp_server
+    application = create_app(
+        _config(app_url, owner_url, redis_url, f"smtp://127.0.0.1:{controller.port}")
+    )
+    application.extensions["redis"].flushdb()
+    with application.app_context():
+        yield application
+        set_current_agency(None)
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        db.engine.dispose()
+    database.empty_all_tables(owner_url, tables)
+    application.extensions["redis"].flushdb()
+
+
+@pytest.fixture
+def mail(smtp_server):
+    _controller, box = smtp_server
+    box.clear()
+    return box
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def drain(app):
+    """Run every queued job now, in this process, with the project's worker on real Redis."""
+    from workers.queues import QUEUE_NAMES
+    from workers.worker import AgencyWorker
+
+    def run() -> int:
+        worker = AgencyWorker(list(QUEUE_NAMES), connection=app.extensions["redis"], app=app)
+        worker.work(burst=True)
+        return worker.successful_job_count
+
+    return run
+
+
+def snapshot(obj) -> SimpleNamespace:
+    """A detached copy of a row's columns, safe to read with no tenant set."""
+    return SimpleNamespace(**{c.key: getattr(obj, c.key) for c in obj.__mapper__.column_attrs})
+
+
+class Team(SimpleNamespace):
+    """An agency with one person in each role, and a client with a contract."""
+
+
+def make_team(slug: str, name: str) -> Team:
+    from datetime import date
+
+    agency = Agency(name=name, slug=slug, timezone="Europe/Lisbon", currency="EUR")
+    db.session.add(agency)
+    db.session.flush()
+    with use_agency(agency.id):
+        hashed = hash_password(PASSWORD)
+
+        def user(role, email, **extra):
+            u = User(email=email, name=f"{name} {role}", role=role, password_hash=hashed, **extra)
+            db.session.add(u)
+            db.session.flush()
+            return u
+
+        owner = user(Role.owner, f"owner@{slug}.example")
+        manager = user(Role.manager, f"manager@{slug}.example")
+        secretary = user(Role.secretary, f"secretary@{slug}.example")
+        profile = Secretary(
+            user_id=secretary.id,
+            name=f"{name} Secretary",
+            email=secretary.email,
+            languages=[{"code": "en", "level": "C2"}],
+        )
+        db.session.add(profile)
+        db.session.flush()
+        client_record = Client(
+            name=f"{name} Client",
+            email=f"client@{slug}.example",
+            primary_secretary_id=profile.id,
+            instructions=f"Instructions of {name}",
+        )
+        db.session.add(client_record)
+        db.session.flush()
+        db.session.add(
+            Contract(
+                client_id=client_record.id,
+                plan_name=f"{name} Plan",
+                included_minutes=600,
+                hourly_rate_minor=3000,
+                overage_rate_minor=4000,
+                currency="EUR",
+                starts_on=date(2026, 1, 1),
+                status="active",
+            )
+        )
+        client_user = user(Role.client, f"client@{slug}.example", client_id=client_record.id)
+        db.session.commit()
+        return Team(
+            agency=snapshot(agency),
+            owner=snapshot(owner),
+            manager=snapshot(manager),
+            secretary=snapshot(secretary),
+            client_user=snapshot(client_user),
+            profile=snapshot(profile),
+            client=snapshot(client_record),
+        )
+
+
+@pytest.fixture
+def agency(app):
+    return make_team("alpha", "Alpha")
+
+
+@pytest.fixture
+def other_agency(app):
+    return make_team("bravo", "Bravo")
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def post_form(http, url: str, data: dict, page: str | None = None, **kwargs):
+    """POST a form the way a browser does: read the page first for its CSRF token."""
+    html = http.get(page or url).get_data(as_text=True)
+    return http.post(url, data={**data, "csrf_token": csrf_from(html)}, **kwargs)
+
+
+def sign_in(http, user, password: str = PASSWORD):
+    response = post_form(http, "/login", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def as_user(user):
+        sign_in(client, user)
+        return client
+
+    return as_user
+
+
+def rows(model, agency_id: int):
+    with use_agency(agency_id):
+        return db.session.scalars(select(model)).all()

@@ -1,0 +1,124 @@
+"""Every route, visited by agency B's people for agency A's objects, shows B nothing of A.
+
+The walk covers routes added later automatically: a route whose parameters it cannot
+fill in fails the test until a filler (or a reason it is public) is added here.
+"""
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from agency.accounts import services
+from agency.accounts.models import ApiToken, Invitation, User
+from agency.extensions import db
+from tenants import use_agency
+from tests.conftest import csrf_from, sign_in
+
+A_MARKERS = ("Alpha", "alpha.example")
+
+# Parameter name -> how to find agency A's object for it.
+FILLERS = {
+    "token_id": lambda a: a.token_id,
+    "invitation_id": lambda a: a.invitation_id,
+    "user_id": lambda a: a.owner.id,
+    "agency_id": lambda a: a.agency.id,
+    "token": lambda a: "not-a-valid-signed-token",
+}
+
+# Routes that show an agency's public face by design, with the reason.
+PUBLIC_BY_DESIGN = {
+    "public.agency_page": "the agency's public page, reached by its slug",
+}
+
+# Surfaces closed to agency users by role: B's users get 403 there, never A's data.
+ROLE_CLOSED_PREFIXES = ("/platform",)
+
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@pytest.fixture
+def alpha(agency):
+    with use_agency(agency.agency.id):
+        owner = db.session.get(User, agency.owner.id)
+        token, _plain = services.issue_api_token(owner, "alpha integration")
+        invitation = services.invite(
+            owner, {"email": "newbie@alpha.example", "name": "Alpha Newbie", "role": "secretary"}
+        )
+        agency.token_id, agency.invitation_id = token.id, invitation.id
+    return agency
+
+
+def _user_for(rule: str, bravo):
+    if rule.startswith("/desk"):
+        return bravo.secretary
+    if rule.startswith("/portal"):
+        return bravo.client_user
+    return bravo.owner
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.startswith("api-docs"):
+            continue
+        for method in sorted(rule.methods - SKIPPED_METHODS):
+            yield rule, method
+
+
+def _fill(rule, alpha) -> dict:
+    values = {}
+    for name in rule.arguments:
+        if name not in FILLERS:
+            pytest.fail(f"cannot fill <{name}> in {rule.rule}: add a filler to FILLERS")
+        values[name] = FILLERS[name](alpha)
+    return values
+
+
+def _request(app, http, rule, method, values, bravo_token):
+    with app.test_request_context():
+        url = url_for(rule.endpoint, **values)
+    if url.startswith("/api/"):
+        headers = {"Authorization": f"Bearer {bravo_token}"}
+        return http.open(url, method=method, headers=headers, json={} if method != "GET" else None)
+    if method == "GET":
+        return http.get(url)
+    token = csrf_from(http.get("/account").get_data(as_text=True))
+    return http.open(url, method=method, data={"csrf_token": token})
+
+
+def test_agency_b_never_sees_or_changes_agency_a(app, alpha, other_agency):
+    with use_agency(other_agency.agency.id):
+        _t, bravo_token = services.issue_api_token(
+            db.session.get(User, other_agency.owner.id), "bravo"
+        )
+    checked = []
+    for rule, method in _routes(app):
+        if rule.endpoint in PUBLIC_BY_DESIGN:
+            continue
+        values = _fill(rule, alpha)
+        if not values and method != "GET":
+            continue  # creates in B's own agency; nothing of A's to reach
+        http = app.test_client()
+        sign_in(http, _user_for(rule.rule, other_agency))
+        response = _request(app, http, rule, method, values, bravo_token)
+        body = response.get_data(as_text=True)
+        where = f"{method} {rule.rule} -> {response.status_code}"
+        assert not any(marker in body for marker in A_MARKERS), where
+        assert response.status_code < 500, where
+        if values:
+            expected = {403} if rule.rule.startswith(ROLE_CLOSED_PREFIXES) else {404, 400}
+            if "token" in values:
+                expected = {400}
+            assert response.status_code in expected, where
+        checked.append(where)
+    assert len(checked) > 10
+    _a_is_untouched(alpha)
+
+
+def _a_is_untouched(alpha):
+    db.session.expire_all()
+    with use_agency(alpha.agency.id):
+        token = db.session.get(ApiToken, alpha.token_id)
+        invitation = db.session.get(Invitation, alpha.invitation_id)
+        assert token.revoked_at is None
+        assert invitation.revoked_at is None
+        assert db.session.scalars(select(User.email)).all()
