@@ -9,7 +9,7 @@ PG_OWNER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/secretariat_test
 PG_APP_URL ?= postgresql+psycopg://secretariat_app@127.0.0.1:5432/secretariat_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test test-postgres test-sqlite lint format translations install install-dev services chromium
+.PHONY: messages run test test-postgres test-sqlite lint format translations install install-dev services chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +59,7 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+messages: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o agency/translations/messages.pot .
+	$(BIN)/pybabel update -i agency/translations/messages.pot -d agency/translations --no-fuzzy-matching

@@ -107,9 +107,11 @@ def drain(app):
     from workers.worker import AgencyWorker
 
     def run() -> int:
+        """Work the queues empty; returns how many jobs were waiting."""
         worker = AgencyWorker(list(QUEUE_NAMES), connection=app.extensions["redis"], app=app)
+        waiting = sum(queue.count for queue in worker.queues)
         worker.work(burst=True)
-        return worker.successful_job_count
+        return waiting
 
     return run
 

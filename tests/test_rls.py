@@ -73,7 +73,8 @@ def test_every_tenant_table_has_the_policy(app):
         protected = set(
             conn.execute(
                 text(
-                    "SELECT c.relname FROM pg_class c JOIN pg_policies p ON p.tablename = c.relname "
+                    "SELECT c.relname FROM pg_class c "
+                    "JOIN pg_policies p ON p.tablename = c.relname "
                     "WHERE c.relrowsecurity AND p.policyname = 'tenant_isolation'"
                 )
             ).scalars()

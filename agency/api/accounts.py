@@ -46,7 +46,8 @@ def issue_token():
     if user.totp_enabled:
         abort(403)
     token, plain = services.issue_api_token(user, "API login")
-    return {**ApiTokenSchema().dump(token), "token": plain}
+    token.token = plain  # shown once, in this response only
+    return token
 
 
 @auth.get("/tokens")

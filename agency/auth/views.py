@@ -116,7 +116,7 @@ def signup():
             db.session.rollback()
             set_current_agency(None)
             show_errors(form, exc.fields)
-            return render_template("auth/signup.html", form=form), 422
+            return render_template("auth/signup.html", form=form), exc.status_code
         login_user(owner)
         flash(_("Welcome to Secretariat. Your agency is ready."), "success")
         return redirect(url_for("console.home"))
@@ -143,7 +143,7 @@ def accept_invitation(token):
                 form.form_errors.append(exc.message)
             return render_template(
                 "auth/accept.html", form=form, invitation=invitation, agency=agency
-            ), 422
+            ), exc.status_code
         logout_user()
         login_user(user)
         flash(_("Welcome, %(name)s.", name=user.name), "success")

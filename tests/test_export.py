@@ -1,0 +1,41 @@
+"""An agency's data, exported as one JSON archive."""
+
+import json
+
+from tests.conftest import sign_in
+
+
+def _check_archive(archive, agency):
+    assert archive["agency"]["slug"] == "alpha"
+    emails = {u["email"] for u in archive["tables"]["users"]}
+    assert emails == {
+        "owner@alpha.example",
+        "manager@alpha.example",
+        "secretary@alpha.example",
+        "client@alpha.example",
+    }
+    assert [c["name"] for c in archive["tables"]["clients"]] == ["Alpha Client"]
+    text = json.dumps(archive)
+    assert "Bravo" not in text
+    assert "password_hash" not in text and "$argon2" not in text
+
+
+def test_cli_export_writes_the_agencys_archive(app, agency, other_agency, tmp_path):
+    target = tmp_path / "alpha.json"
+    result = app.test_cli_runner().invoke(args=["tenants", "export", "alpha", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    _check_archive(json.loads(target.read_text()), agency)
+
+
+def test_console_export_downloads_the_archive(client, agency, other_agency):
+    sign_in(client, agency.owner)
+    response = client.get("/console/export")
+    assert response.status_code == 200
+    assert "alpha-export.json" in response.headers["Content-Disposition"]
+    _check_archive(response.json, agency)
+
+
+def test_cli_export_of_an_unknown_agency_fails_cleanly(app):
+    result = app.test_cli_runner().invoke(args=["tenants", "export", "nope"])
+    assert result.exit_code != 0
+    assert "No agency with the slug 'nope'" in result.output

@@ -1,0 +1,139 @@
+"""Signing in: throttling, CSRF, two-factor, suspension, session cookies."""
+
+import pyotp
+from sqlalchemy import select
+
+from agency.accounts.models import User
+from agency.extensions import db
+from tenants import Agency, lifecycle, use_agency
+from tests.conftest import PASSWORD, csrf_from, post_form, sign_in
+
+
+def test_each_role_lands_on_its_own_surface(app, agency):
+    for user, home in [
+        (agency.owner, "/console/"),
+        (agency.secretary, "/desk/"),
+        (agency.client_user, "/portal/"),
+    ]:
+        http = app.test_client()
+        response = sign_in(http, user)
+        assert response.headers["Location"].endswith(home)
+        assert http.get(home).status_code == 200
+
+
+def test_a_wrong_password_is_refused(client, agency):
+    response = post_form(client, "/login", {"email": agency.owner.email, "password": "wrong-one"})
+    assert response.status_code == 401
+    assert "Wrong email or password." in response.get_data(as_text=True)
+    assert client.get("/console/").status_code == 302
+
+
+def test_ten_failures_for_an_account_answer_429(app, agency):
+    for attempt in range(10):
+        http = app.test_client()
+        response = post_form(
+            http,
+            "/login",
+            {"email": agency.owner.email, "password": f"wrong-{attempt}"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{attempt}"},
+        )
+        assert response.status_code == 401
+    blocked = post_form(
+        app.test_client(),
+        "/login",
+        {"email": agency.owner.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.1.1"},
+    )
+    assert blocked.status_code == 429
+
+
+def test_ten_failures_from_one_address_answer_429(client, agency):
+    for attempt in range(10):
+        post_form(client, "/login", {"email": f"nobody{attempt}@x.example", "password": "x"})
+    blocked = post_form(client, "/login", {"email": agency.owner.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+
+
+def test_a_form_without_its_csrf_token_is_rejected(client, agency):
+    response = client.post("/login", data={"email": agency.owner.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "The form expired" in response.get_data(as_text=True)
+    assert client.get("/console/").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_lax(client, agency):
+    response = sign_in(client, agency.owner)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_two_factor_asks_for_a_code_after_the_password(client, agency):
+    sign_in(client, agency.owner)
+    post_form(client, "/account/totp", {}, page="/account")
+    with use_agency(agency.agency.id):
+        secret = db.session.get(User, agency.owner.id).totp_secret
+    wrong = post_form(client, "/account/totp/confirm", {"code": "000000"}, page="/account")
+    assert wrong.status_code == 302
+    post_form(client, "/account/totp/confirm", {"code": pyotp.TOTP(secret).now()}, page="/account")
+    db.session.expire_all()
+    with use_agency(agency.agency.id):
+        assert db.session.get(User, agency.owner.id).totp_enabled
+    post_form(client, "/logout", {}, page="/account")
+
+    response = post_form(client, "/login", {"email": agency.owner.email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/login/code")
+    assert client.get("/console/").status_code == 302
+    bad = post_form(client, "/login/code", {"code": "123456"})
+    assert bad.status_code == 401
+    good = post_form(client, "/login/code", {"code": pyotp.TOTP(secret).now()})
+    assert good.headers["Location"].endswith("/console/")
+    assert client.get("/console/").status_code == 200
+
+
+def test_the_totp_secret_is_encrypted_at_rest(client, agency):
+    from sqlalchemy import text
+
+    sign_in(client, agency.owner)
+    post_form(client, "/account/totp", {}, page="/account")
+    with use_agency(agency.agency.id):
+        secret = db.session.get(User, agency.owner.id).totp_secret
+        stored = db.session.execute(
+            text("SELECT totp_secret FROM users WHERE id = :id"), {"id": agency.owner.id}
+        ).scalar()
+    assert secret and stored and secret not in stored
+
+
+def test_a_suspended_agencys_users_see_the_suspension_page(app, client, agency):
+    sign_in(client, agency.owner)
+    lifecycle.suspend(db.session.get(Agency, agency.agency.id), "Unpaid invoice")
+    page = client.get("/console/")
+    assert page.status_code == 403
+    text = page.get_data(as_text=True)
+    assert "Alpha is suspended" in text
+    assert "Unpaid invoice" in text
+
+
+def test_platform_admin_suspends_and_resumes_an_agency(app, client, agency):
+    from agency.accounts.services import create_platform_admin
+
+    create_platform_admin("ops@platform.example", "Ops", "platform-password")
+    response = post_form(
+        client,
+        "/platform/login",
+        {"email": "ops@platform.example", "password": "platform-password"},
+    )
+    assert response.headers["Location"].endswith("/platform/")
+    home = client.get("/platform/").get_data(as_text=True)
+    assert "Alpha" in home
+    token = csrf_from(home)
+    client.post(
+        f"/platform/agencies/{agency.agency.id}/suspend",
+        data={"csrf_token": token, "reason": "Chargeback"},
+    )
+    db.session.expire_all()
+    suspended = db.session.scalar(select(Agency).where(Agency.id == agency.agency.id))
+    assert suspended.is_suspended and suspended.suspended_reason == "Chargeback"
+    client.post(f"/platform/agencies/{agency.agency.id}/resume", data={"csrf_token": token})
+    db.session.expire_all()
+    assert not db.session.get(Agency, agency.agency.id).is_suspended

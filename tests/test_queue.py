@@ -1,0 +1,109 @@
+"""The queue: jobs after commit, a real `python -m workers` process, the embedded worker."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from agency.extensions import db
+from agency.notify.models import EmailStatus, OutboundEmail
+from agency.notify.services import deliver, queue_email
+from tenants import use_agency
+from workers.queues import QUEUE_NAMES, get_queue
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _waiting(app) -> int:
+    return sum(get_queue(name).count for name in QUEUE_NAMES)
+
+
+def test_a_job_is_enqueued_only_after_its_row_commits(app, agency):
+    with use_agency(agency.agency.id):
+        queue_email("x@alpha.example", "Hello", "Body", purpose="test")
+        assert _waiting(app) == 0
+        db.session.commit()
+    assert get_queue("mail").count == 1
+
+
+def test_a_rolled_back_email_enqueues_nothing(app, agency):
+    with use_agency(agency.agency.id):
+        queue_email("x@alpha.example", "Hello", "Body", purpose="test")
+        db.session.rollback()
+        db.session.commit()
+    assert _waiting(app) == 0
+
+
+def test_delivering_twice_sends_once(app, agency, mail):
+    with use_agency(agency.agency.id):
+        email = queue_email("twice@alpha.example", "Once", "Only once", purpose="test")
+        db.session.commit()
+        assert deliver(email.id) is True
+        assert deliver(email.id) is False
+    mail.wait_for("twice@alpha.example")
+    assert len(mail.to("twice@alpha.example")) == 1
+
+
+def test_a_real_worker_process_delivers_the_email(app, agency, mail):
+    with use_agency(agency.agency.id):
+        email = queue_email("worker@alpha.example", "From the worker", "Hi", purpose="test")
+        db.session.commit()
+        email_id = email.id
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "SMTP_URL": app.config["SMTP_URL"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "workers", "--burst", "--no-scheduler"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert mail.wait_for("worker@alpha.example")["Subject"] == "From the worker"
+    db.session.expire_all()
+    with use_agency(agency.agency.id):
+        assert db.session.get(OutboundEmail, email_id).status == EmailStatus.sent
+
+
+def test_the_embedded_worker_runs_jobs_in_the_web_process(database_urls, smtp_server, agency):
+    """With no REDIS_URL the app queues on an in-process Redis served by a thread."""
+    from agency import create_app
+    from workers.worker import start_embedded
+
+    app_url, owner_url = database_urls
+    controller, box = smtp_server
+    box.clear()
+    embedded = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app_url,
+            "REDIS_URL": "",
+            "SMTP_URL": f"smtp://127.0.0.1:{controller.port}",
+            "SECRET_KEY": "test-secret-key",
+        }
+    )
+    with embedded.app_context():
+        start_embedded(embedded)
+        with use_agency(agency.agency.id):
+            queue_email("embedded@alpha.example", "Embedded", "Hi", purpose="test")
+            db.session.commit()
+        box.wait_for("embedded@alpha.example", timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            with use_agency(agency.agency.id):
+                status = db.session.scalar(select(OutboundEmail.status))
+            if status == EmailStatus.sent:
+                break
+            time.sleep(0.05)
+        assert status == EmailStatus.sent
+        db.session.remove()
+        db.engine.dispose()
