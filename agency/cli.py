@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from agency.errors import ValidationError
 from agency.extensions import db
@@ -111,7 +112,7 @@ def serve(host, port):
 
         start_embedded(app)
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         if worker is not None:
             worker.terminate()

@@ -137,3 +137,23 @@ def test_platform_admin_suspends_and_resumes_an_agency(app, client, agency):
     client.post(f"/platform/agencies/{agency.agency.id}/resume", data={"csrf_token": token})
     db.session.expire_all()
     assert not db.session.get(Agency, agency.agency.id).is_suspended
+
+
+def test_cli_creates_a_platform_admin_who_can_sign_in(app, client):
+    result = app.test_cli_runner().invoke(
+        args=["platform", "create-admin", "--email", "root@platform.example", "--name", "Root"],
+        input="platform-password\nplatform-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    response = post_form(
+        client,
+        "/platform/login",
+        {"email": "root@platform.example", "password": "platform-password"},
+    )
+    assert response.headers["Location"].endswith("/platform/")
+    short = app.test_cli_runner().invoke(
+        args=["platform", "create-admin", "--email", "x@platform.example", "--name", "X"],
+        input="short\nshort\n",
+    )
+    assert short.exit_code != 0
+    assert "at least 10 characters" in short.output
