@@ -63,3 +63,14 @@ def export(agency: Agency) -> dict:
 
 def export_json(agency: Agency) -> str:
     return json.dumps(export(agency), indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def export_download(agency: Agency):
+    """The archive as a JSON file download (console and platform alike)."""
+    from flask import Response
+
+    return Response(
+        export_json(agency),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{agency.slug}-export.json"'},
+    )

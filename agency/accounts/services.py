@@ -227,16 +227,27 @@ def invite(inviter: User, data: dict) -> Invitation:
     return invitation
 
 
+def _read_link(purpose: str, token: str, max_age: int, expired: str, invalid: str) -> dict:
+    """The payload of a signed emailed link, with its agency made the tenant."""
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ValidationError(expired, code="expired") from exc
+    except BadSignature as exc:
+        raise ValidationError(invalid, code="bad_token") from exc
+    set_current_agency(payload["a"])
+    return payload
+
+
 def open_invitation(token: str) -> Invitation:
     """The invitation a link stands for, with its agency made the tenant."""
-    max_age = current_app.config["INVITATION_MAX_AGE_SECONDS"]
-    try:
-        payload = _serializer("invitation").loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        raise ValidationError(_("This invitation has expired."), code="expired") from exc
-    except BadSignature as exc:
-        raise ValidationError(_("This invitation link is not valid."), code="bad_token") from exc
-    set_current_agency(payload["a"])
+    payload = _read_link(
+        "invitation",
+        token,
+        current_app.config["INVITATION_MAX_AGE_SECONDS"],
+        _("This invitation has expired."),
+        _("This invitation link is not valid."),
+    )
     invitation = db.session.get(Invitation, payload["i"])
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation was already used or withdrawn."), code="used")
@@ -329,14 +340,13 @@ def request_password_reset(email: str) -> None:
 
 
 def user_for_reset(token: str) -> User:
-    max_age = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
-    try:
-        payload = _serializer("reset").loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        raise ValidationError(_("This reset link has expired."), code="expired") from exc
-    except BadSignature as exc:
-        raise ValidationError(_("This reset link is not valid."), code="bad_token") from exc
-    set_current_agency(payload["a"])
+    payload = _read_link(
+        "reset",
+        token,
+        current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"],
+        _("This reset link has expired."),
+        _("This reset link is not valid."),
+    )
     user = db.session.get(User, payload["u"])
     if user is None or user.password_hash[-16:] != payload["h"]:
         raise ValidationError(_("This reset link was already used."), code="used")

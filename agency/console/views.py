@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from agency.contracts.models import Contract
 from agency.errors import ValidationError
 from agency.extensions import db
 from agency.staff.models import Secretary
-from tenants import lifecycle
+from tenants.lifecycle import export_download
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -106,8 +106,4 @@ def withdraw_invitation(invitation_id):
 @managers_only
 def export():
     agency = current_user.agency
-    return Response(
-        lifecycle.export_json(agency),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{agency.slug}-export.json"'},
-    )
+    return export_download(agency)

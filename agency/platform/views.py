@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -6,6 +6,7 @@ from agency.access import platform_only
 from agency.auth.forms import ConfirmForm
 from agency.extensions import db
 from tenants import Agency, lifecycle
+from tenants.lifecycle import export_download
 
 bp = Blueprint("platform", __name__, url_prefix="/platform")
 
@@ -41,8 +42,4 @@ def resume(agency_id):
 @platform_only
 def export(agency_id):
     agency = db.get_or_404(Agency, agency_id)
-    return Response(
-        lifecycle.export_json(agency),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{agency.slug}-export.json"'},
-    )
+    return export_download(agency)
