@@ -1,13 +1,13 @@
 """The app served over HTTP on loopback, and headless Chromium driven by Playwright."""
 
 import os
-import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -17,52 +17,51 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+CONTEXT_OPTIONS = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
+HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+        if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture
 def live_server(app):
+    """Serve this very `app` on a free loopback port; yields the base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield base
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 @pytest.fixture
-def browser():
+def browser_page():
+    """A page in a fresh context of headless Chromium; `page.context.browser` makes more."""
     if not os.path.exists(CHROMIUM):
         message = f"Chromium is not installed at {CHROMIUM}"
-        if os.environ.get("CI", "").lower() == "true":
+        if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
+        browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+        try:
+            context = browser.new_context(**CONTEXT_OPTIONS)
+            try:
+                yield context.new_page()
+            finally:
+                context.close()
+        finally:
+            browser.close()
