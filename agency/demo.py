@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from agency.accounts.models import Role, User
 from agency.accounts.passwords import hash_password
-from agency.clients.models import Client
+from agency.clients.models import Assignment, AssignmentRole, Client
 from agency.contracts.models import Contract
 from agency.extensions import db
 from agency.staff.models import Secretary
@@ -14,6 +14,7 @@ from tenants import Agency, set_current_agency
 
 DEMO_SLUG = "aurora"
 DEMO_PASSWORD = "demo-password"
+WEEKDAYS_9_TO_5 = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 SECRETARIES = [
     {
@@ -22,7 +23,8 @@ SECRETARIES = [
         "timezone": "Europe/Lisbon",
         "languages": [{"code": "pt", "level": "native"}, {"code": "en", "level": "C1"}],
         "skills": {"typing_wpm": 85, "customer_service": 5, "bookkeeping": 3},
-        "specialities": ["medical"],
+        "specialities": [{"code": "medical", "training": "Medical terminology course"}],
+        "schedule": WEEKDAYS_9_TO_5,
     },
     {
         "name": "Jonas Becker",
@@ -34,7 +36,8 @@ SECRETARIES = [
             {"code": "nl", "level": "B2"},
         ],
         "skills": {"typing_wpm": 70, "customer_service": 4, "event_planning": 4},
-        "specialities": ["legal"],
+        "specialities": [{"code": "legal", "training": "Legal secretary diploma"}],
+        "schedule": WEEKDAYS_9_TO_5,
     },
     {
         "name": "Siti Rahma",
@@ -42,7 +45,8 @@ SECRETARIES = [
         "timezone": "Asia/Jakarta",
         "languages": [{"code": "id", "level": "native"}, {"code": "en", "level": "B2"}],
         "skills": {"typing_wpm": 90, "website_editing": 5, "travel_planning": 4},
-        "specialities": ["real_estate"],
+        "specialities": [{"code": "real_estate", "training": ""}],
+        "schedule": WEEKDAYS_9_TO_5,
     },
 ]
 
@@ -137,10 +141,18 @@ def load() -> bool:
             industry=values["industry"],
             greeting=values["greeting"],
             instructions=values["instructions"],
-            primary_secretary_id=secretaries[values["secretary"]].id,
+            business_hours=WEEKDAYS_9_TO_5,
+            required_specialities=[values["industry"]],
         )
         db.session.add(client)
         db.session.flush()
+        db.session.add(
+            Assignment(
+                client_id=client.id,
+                secretary_id=secretaries[values["secretary"]].id,
+                role=AssignmentRole.primary,
+            )
+        )
         db.session.add(
             Contract(
                 client_id=client.id,

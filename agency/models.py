@@ -1,13 +1,18 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, User
-from agency.clients.models import Client
-from agency.contracts.models import Contract
+from agency.clients.models import Assignment, Client, Contact
+from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.notify.models import OutboundEmail
-from agency.staff.models import Secretary
+from agency.staff.models import Absence, Secretary
 from tenants.models import Agency
 
 __all__ = [
+    "Absence",
+    "Assignment",
+    "Contact",
+    "ContractRevision",
+    "Plan",
     "Agency",
     "ApiToken",
     "Client",

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from agency import create_app
 from agency.accounts.models import Role, User
 from agency.accounts.passwords import hash_password
-from agency.clients.models import Client
+from agency.clients.models import Assignment, Client
 from agency.contracts.models import Contract
 from agency.extensions import db
 from agency.staff.models import Secretary
@@ -154,11 +154,13 @@ def make_team(slug: str, name: str) -> Team:
         client_record = Client(
             name=f"{name} Client",
             email=f"client@{slug}.example",
-            primary_secretary_id=profile.id,
             instructions=f"Instructions of {name}",
         )
         db.session.add(client_record)
         db.session.flush()
+        db.session.add(
+            Assignment(client_id=client_record.id, secretary_id=profile.id, role="primary")
+        )
         db.session.add(
             Contract(
                 client_id=client_record.id,

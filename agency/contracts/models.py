@@ -2,7 +2,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency import clock
@@ -18,14 +18,9 @@ class ContractStatus(enum.StrEnum):
     ended = "ended"
 
 
-class Contract(TenantMixin, db.Model):
-    """A client's terms; money in integer minor units of ``currency``."""
+class Terms:
+    """The billing terms a plan template and a contract share; money in minor units."""
 
-    __tablename__ = "contracts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    plan_name: Mapped[str] = mapped_column(String(100))
     included_minutes: Mapped[int] = mapped_column(Integer)
     hourly_rate_minor: Mapped[int] = mapped_column(Integer)
     overage_rate_minor: Mapped[int] = mapped_column(Integer)
@@ -33,6 +28,42 @@ class Contract(TenantMixin, db.Model):
     rounding_minutes: Mapped[int] = mapped_column(Integer, default=6)
     minimum_minutes: Mapped[int] = mapped_column(Integer, default=0)
     approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def included_hours(self) -> Decimal:
+        return Decimal(self.included_minutes) / 60
+
+
+class Plan(Terms, TenantMixin, db.Model):
+    """A plan template ("Starter: 10 h/month") that contracts and the signup page start from."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(500))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Contract(Terms, TenantMixin, db.Model):
+    """A client's terms. At most one contract per client is active at a time."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        Index(
+            "uq_contracts_one_active_per_client",
+            "client_id",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    plan_name: Mapped[str] = mapped_column(String(100))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     billing_day: Mapped[int] = mapped_column(Integer, default=1)
@@ -40,7 +71,19 @@ class Contract(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client = relationship("Client", back_populates="contracts")
+    revisions = relationship("ContractRevision", order_by="ContractRevision.id")
 
-    @property
-    def included_hours(self) -> Decimal:
-        return Decimal(self.included_minutes) / 60
+
+class ContractRevision(TenantMixin, db.Model):
+    """One change to a contract: who, when, the fields before and after."""
+
+    __tablename__ = "contract_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), index=True
+    )
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    after: Mapped[dict] = mapped_column(JSON, default=dict)

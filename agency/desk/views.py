@@ -3,7 +3,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from agency.access import roles_required
-from agency.clients.models import Client
+from agency.clients.models import Assignment, Client
 from agency.extensions import db
 from agency.staff.models import Secretary
 
@@ -18,7 +18,12 @@ def home():
     if profile is not None:
         clients = db.session.scalars(
             select(Client)
-            .where(Client.primary_secretary_id == profile.id, Client.archived_at.is_(None))
+            .join(Assignment, Assignment.client_id == Client.id)
+            .where(
+                Assignment.secretary_id == profile.id,
+                Assignment.ended_at.is_(None),
+                Client.archived_at.is_(None),
+            )
             .order_by(Client.name)
         ).all()
     return render_template("desk/home.html", profile=profile, clients=clients)
