@@ -117,3 +117,45 @@ def _translated(message: str) -> str:
         "Invalid input type.": _("Invalid input type."),
     }
     return known.get(message, message)
+
+
+CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def language_code(value: str) -> str:
+    """An ISO 639-1 language code, as Babel knows them."""
+    from babel import Locale
+
+    code = value.strip().lower()
+    if len(code) != 2 or code not in Locale("en").languages:
+        raise SchemaError(_("%(value)s is not an ISO 639-1 language code.", value=value))
+    return code
+
+
+class WeeklyHours(fields.Field):
+    """{"mon": [["09:00", "13:00"], ["14:00", "18:00"]], ...}: split shifts allowed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise SchemaError(_('Give hours per weekday, e.g. {"mon": [["09:00", "17:00"]]}.'))
+        hours = {}
+        for day, spans in value.items():
+            if day not in WEEKDAYS:
+                raise SchemaError(_("Unknown weekday: %(value)s.", value=day))
+            if not isinstance(spans, list):
+                raise SchemaError(_('Give hours per weekday, e.g. {"mon": [["09:00", "17:00"]]}.'))
+            hours[day] = [self._span(span) for span in spans]
+        return hours
+
+    @staticmethod
+    def _span(span) -> list[str]:
+        if (
+            not isinstance(span, list | tuple)
+            or len(span) != 2
+            or not all(isinstance(t, str) and _TIME_RE.match(t) for t in span)
+            or span[0] >= span[1]
+        ):
+            raise SchemaError(_("Each span is a start and an end, HH:MM, the start first."))
+        return [span[0], span[1]]

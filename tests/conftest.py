@@ -158,21 +158,19 @@ def make_team(slug: str, name: str) -> Team:
         )
         db.session.add(client_record)
         db.session.flush()
-        db.session.add(
-            Assignment(client_id=client_record.id, secretary_id=profile.id, role="primary")
+        assignment = Assignment(client_id=client_record.id, secretary_id=profile.id, role="primary")
+        db.session.add(assignment)
+        contract = Contract(
+            client_id=client_record.id,
+            plan_name=f"{name} Plan",
+            included_minutes=600,
+            hourly_rate_minor=3000,
+            overage_rate_minor=4000,
+            currency="EUR",
+            starts_on=date(2026, 1, 1),
+            status="active",
         )
-        db.session.add(
-            Contract(
-                client_id=client_record.id,
-                plan_name=f"{name} Plan",
-                included_minutes=600,
-                hourly_rate_minor=3000,
-                overage_rate_minor=4000,
-                currency="EUR",
-                starts_on=date(2026, 1, 1),
-                status="active",
-            )
-        )
+        db.session.add(contract)
         client_user = user(Role.client, f"client@{slug}.example", client_id=client_record.id)
         db.session.commit()
         return Team(
@@ -183,6 +181,8 @@ def make_team(slug: str, name: str) -> Team:
             client_user=snapshot(client_user),
             profile=snapshot(profile),
             client=snapshot(client_record),
+            contract=snapshot(contract),
+            assignment=snapshot(assignment),
         )
 
 

@@ -10,6 +10,11 @@ from sqlalchemy import select
 
 from agency.accounts import services
 from agency.accounts.models import ApiToken, Invitation, User
+from agency.clients.models import Assignment, Client, Contact
+from agency.clients.services import create_contact
+from agency.contracts.models import Contract, Plan
+from agency.contracts.services import create_plan
+from agency.staff.models import Secretary
 from agency.extensions import db
 from tenants import use_agency
 from tests.conftest import csrf_from, sign_in
@@ -23,6 +28,12 @@ FILLERS = {
     "user_id": lambda a: a.owner.id,
     "agency_id": lambda a: a.agency.id,
     "token": lambda a: "not-a-valid-signed-token",
+    "secretary_id": lambda a: a.profile.id,
+    "client_id": lambda a: a.client.id,
+    "contact_id": lambda a: a.contact_id,
+    "plan_id": lambda a: a.plan_id,
+    "contract_id": lambda a: a.contract.id,
+    "assignment_id": lambda a: a.assignment.id,
 }
 
 # Routes that show an agency's public face by design, with the reason.
@@ -45,6 +56,17 @@ def alpha(agency):
             owner, {"email": "newbie@alpha.example", "name": "Alpha Newbie", "role": "secretary"}
         )
         agency.token_id, agency.invitation_id = token.id, invitation.id
+        client = db.session.get(Client, agency.client.id)
+        agency.contact_id = create_contact(client, {"name": "Alpha Contact", "vip": True}).id
+        agency.plan_id = create_plan(
+            {
+                "name": "Alpha Starter",
+                "included_minutes": 600,
+                "hourly_rate_minor": 1,
+                "overage_rate_minor": 1,
+                "currency": "EUR",
+            }
+        ).id
     return agency
 
 
@@ -121,4 +143,10 @@ def _a_is_untouched(alpha):
         invitation = db.session.get(Invitation, alpha.invitation_id)
         assert token.revoked_at is None
         assert invitation.revoked_at is None
+        assert db.session.get(Secretary, alpha.profile.id).archived_at is None
+        assert db.session.get(Client, alpha.client.id).archived_at is None
+        assert db.session.get(Contact, alpha.contact_id).archived_at is None
+        assert db.session.get(Plan, alpha.plan_id).archived_at is None
+        assert db.session.get(Contract, alpha.contract.id).status == "active"
+        assert db.session.get(Assignment, alpha.assignment.id).ended_at is None
         assert db.session.scalars(select(User.email)).all()

@@ -1,0 +1,63 @@
+"""Clients, their contacts and assignments, in and out."""
+
+from marshmallow import Schema, fields, validate
+
+from agency import validation
+from agency.clients.models import AssignmentRole, ContactKind
+
+
+class UnavailableWindowSchema(Schema):
+    weekday = fields.String(required=True, validate=validate.OneOf(validation.WEEKDAYS))
+    start = fields.String(required=True, validate=validate.Regexp(r"^\d\d:\d\d$"))
+    end = fields.String(required=True, validate=validate.Regexp(r"^\d\d:\d\d$"))
+    label = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class ClientSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = validation.Checked(validation.email, allow_none=True, load_default=None)
+    phone = validation.Checked(validation.phone, allow_none=True, load_default=None)
+    timezone = validation.Checked(validation.timezone, load_default="UTC")
+    languages = fields.List(validation.Checked(validation.language_code), load_default=list)
+    industry = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64))
+    required_specialities = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), load_default=list
+    )
+    greeting = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
+    instructions = fields.String(allow_none=True, load_default=None)
+    business_hours = validation.WeeklyHours(load_default=dict)
+    unavailable_windows = fields.List(fields.Nested(UnavailableWindowSchema), load_default=list)
+    status_text = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=200)
+    )
+    status_until = fields.AwareDateTime(allow_none=True, load_default=None)
+    archived_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ContactSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    client_id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    company = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    kind = fields.String(
+        load_default=ContactKind.other.value,
+        validate=validate.OneOf([k.value for k in ContactKind]),
+    )
+    email = validation.Checked(validation.email, allow_none=True, load_default=None)
+    phone = validation.Checked(validation.phone, allow_none=True, load_default=None)
+    vip = fields.Boolean(load_default=False)
+    marketing_consent = fields.Boolean(load_default=False)
+    archived_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class AssignmentSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    client_id = fields.Integer(required=True)
+    secretary_id = fields.Integer(required=True)
+    role = fields.String(
+        load_default=AssignmentRole.primary.value,
+        validate=validate.OneOf([r.value for r in AssignmentRole]),
+    )
+    started_at = fields.DateTime(dump_only=True)
+    ended_at = fields.DateTime(dump_only=True, allow_none=True)

@@ -1,0 +1,55 @@
+"""Plan templates and contracts, in and out."""
+
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as SchemaError
+
+from agency import validation
+from agency.contracts.models import ContractStatus
+
+
+class TermsSchema(Schema):
+    included_minutes = fields.Integer(required=True, validate=validate.Range(min=0))
+    hourly_rate_minor = fields.Integer(required=True, validate=validate.Range(min=0))
+    overage_rate_minor = fields.Integer(required=True, validate=validate.Range(min=0))
+    currency = validation.Checked(validation.currency, required=True)
+    rounding_minutes = fields.Integer(load_default=6, validate=validate.OneOf([1, 6, 15]))
+    minimum_minutes = fields.Integer(load_default=0, validate=validate.Range(0, 240))
+    approval_required = fields.Boolean(load_default=False)
+
+
+class PlanSchema(TermsSchema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    description = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=500)
+    )
+    archived_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ContractSchema(TermsSchema):
+    id = fields.Integer(dump_only=True)
+    client_id = fields.Integer(required=True)
+    plan_id = fields.Integer(allow_none=True, load_default=None)
+    plan_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(allow_none=True, load_default=None)
+    billing_day = fields.Integer(load_default=1, validate=validate.Range(1, 28))
+    status = fields.String(
+        load_default=ContractStatus.draft.value,
+        validate=validate.OneOf([s.value for s in ContractStatus]),
+    )
+
+    @validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
+            from flask_babel import gettext as _
+
+            raise SchemaError(_("The end date is before the start date."), "ends_on")
+
+
+class ContractRevisionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    changed_by_id = fields.Integer(allow_none=True)
+    changed_at = fields.DateTime()
+    before = fields.Dict()
+    after = fields.Dict()

@@ -1,0 +1,1 @@
+"""Ranking the agency's secretaries for a client."""

@@ -1,0 +1,59 @@
+"""Secretary profiles: create, update, archive, with their rules."""
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from agency.errors import Conflict, ValidationError
+from agency.extensions import db
+from agency.records import apply, values_for
+from agency.staff.models import Secretary
+from agency.staff.schemas import SecretarySchema
+
+
+def _check(values: dict, secretary: Secretary | None = None) -> None:
+    if "email" in values:
+        taken = db.session.scalar(
+            select(Secretary.id).where(func.lower(Secretary.email) == values["email"].lower())
+        )
+        if taken is not None and (secretary is None or taken != secretary.id):
+            raise Conflict(
+                _("A secretary with this email exists."),
+                {"email": [_("A secretary with this email exists.")]},
+            )
+    lead_id = values.get("team_lead_id")
+    if lead_id is not None:
+        lead = db.session.get(Secretary, lead_id)
+        if lead is None or (secretary is not None and lead.id == secretary.id):
+            raise ValidationError(
+                _("Choose another secretary of this agency as team lead."),
+                {"team_lead_id": [_("Choose another secretary of this agency as team lead.")]},
+            )
+
+
+def create_secretary(data: dict) -> Secretary:
+    values = values_for(SecretarySchema(), data)
+    _check(values)
+    secretary = Secretary(**values)
+    db.session.add(secretary)
+    db.session.commit()
+    return secretary
+
+
+def update_secretary(secretary: Secretary, data: dict) -> Secretary:
+    values = values_for(SecretarySchema(), data, partial=True)
+    _check(values, secretary)
+    apply(secretary, values)
+    db.session.commit()
+    return secretary
+
+
+def search(query: str | None = None, include_archived: bool = False) -> list[Secretary]:
+    statement = select(Secretary).order_by(Secretary.name)
+    if not include_archived:
+        statement = statement.where(Secretary.archived_at.is_(None))
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        statement = statement.where(
+            func.lower(Secretary.name).like(pattern) | func.lower(Secretary.email).like(pattern)
+        )
+    return db.session.scalars(statement).all()
