@@ -4,9 +4,20 @@ from pathlib import Path
 
 from flask import Flask, g, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from agency import config as settings
 from agency.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class RowId(IntegerConverter):
+    """<int:...> in URLs stops at the database's integer range, so a huge id is a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -16,6 +27,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(settings.from_environment())
     if overrides:
         app.config.update(overrides)
+    app.url_map.converters["int"] = RowId
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     _init_database(app)
@@ -87,6 +102,8 @@ def _init_web(app: Flask) -> None:
 
     @app.teardown_request
     def _end_request(exc):
+        if exc is not None:
+            db.session.rollback()
         set_current_agency(None)
 
     from flask_babel import format_date, format_datetime, format_decimal, get_locale

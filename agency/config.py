@@ -54,7 +54,8 @@ def from_environment() -> dict:
         "STRIPE_API_KEY": env.get("STRIPE_API_KEY", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
-        "EMBEDDED_WORKER": _bool("EMBEDDED_WORKER", default=True),
+        # How many proxies (ingress, load balancer) set X-Forwarded-* in front of the app.
+        "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", 0)),
         "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
         "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_MAX_AGE_SECONDS": int(env.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)),

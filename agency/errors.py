@@ -14,9 +14,6 @@ class ValidationError(Exception):
         self.fields = fields or {}
         self.code = code
 
-    def to_dict(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
-
 
 class Conflict(ValidationError):
     status_code = 409
@@ -30,6 +27,17 @@ class NotAllowed(ValidationError):
 
     def __init__(self, message: str):
         super().__init__(message, code="forbidden")
+
+
+class NotFound(ValidationError):
+    """Not found, including another agency's records: always 404, never 403."""
+
+    status_code = 404
+
+    def __init__(self):
+        from flask_babel import gettext as _
+
+        super().__init__(_("Not found."), code="not_found")
 
 
 class BadInput(ValidationError):

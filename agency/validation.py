@@ -7,7 +7,7 @@ import phonenumbers
 from babel.numbers import list_currencies
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 
 from agency.config import LANGUAGES
@@ -18,7 +18,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 
 def email(value: str) -> str:
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        return validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise SchemaError(_("Enter a valid email address.")) from exc
 
@@ -72,6 +72,17 @@ def password(value: str) -> str:
     if len(value) < MIN_LENGTH:
         raise SchemaError(_("Use at least %(count)d characters.", count=MIN_LENGTH))
     return value
+
+
+MAX_ID = 2**31 - 1
+
+
+class Id(fields.Integer):
+    """A row id: a positive integer the database can hold."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(1, MAX_ID))
+        super().__init__(**kwargs)
 
 
 class Checked(fields.String):

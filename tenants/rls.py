@@ -6,6 +6,7 @@ every new tenant-owned table.
 """
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 SETTING = "app.agency_id"
@@ -71,10 +72,16 @@ def apply_to_open_transaction(agency_id: int | None) -> None:
     from agency.extensions import db
 
     session = db.session()
-    if session.in_transaction():
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            _set_setting(connection, agency_id)
+    if not session.in_transaction():
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    try:
+        _set_setting(connection, agency_id)
+    except DBAPIError:
+        # The transaction had already failed: nothing more runs in it, so end it.
+        session.rollback()
 
 
 def install(session_class) -> None:

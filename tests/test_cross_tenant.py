@@ -14,8 +14,8 @@ from agency.clients.models import Assignment, Client, Contact
 from agency.clients.services import create_contact
 from agency.contracts.models import Contract, Plan
 from agency.contracts.services import create_plan
-from agency.staff.models import Secretary
 from agency.extensions import db
+from agency.staff.models import Secretary
 from tenants import use_agency
 from tests.conftest import csrf_from, sign_in
 

@@ -2,6 +2,7 @@
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from sqlalchemy import event
 
@@ -21,10 +22,6 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def all_queues() -> list[Queue]:
-    return [get_queue(name) for name in QUEUE_NAMES]
-
-
 def enqueue(func: str, *args, queue: str = "default", job_id: str | None = None):
     """Put a job on a queue now, retried with back-off on failure."""
     return get_queue(queue).enqueue(func, *args, job_id=job_id, retry=RETRY)
@@ -37,9 +34,13 @@ def enqueue_after_commit(func: str, *args, queue: str = "default", job_id: str |
 
 
 def _after_commit(session) -> None:
+    """The rows are committed; a queue that is away must not turn that into an error."""
     pending = session.info.pop("pending_jobs", [])
     for func, args, queue, job_id in pending:
-        enqueue(func, *args, queue=queue, job_id=job_id)
+        try:
+            enqueue(func, *args, queue=queue, job_id=job_id)
+        except RedisError:
+            current_app.logger.exception("could not enqueue %s%r on %s", func, args, queue)
 
 
 def _after_rollback(session) -> None:

@@ -25,8 +25,8 @@ class AgencyWorker(SimpleWorker):
             try:
                 return super().perform_job(job, queue, execution)
             finally:
-                set_current_agency(None)
                 db.session.remove()
+                set_current_agency(None)
 
 
 class ThreadWorker(AgencyWorker):

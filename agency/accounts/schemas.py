@@ -21,7 +21,7 @@ class InvitationSchema(Schema):
     email = validation.Checked(validation.email, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in INVITABLE_ROLES]))
-    client_id = fields.Integer(load_default=None, allow_none=True)
+    client_id = validation.Id(load_default=None, allow_none=True)
 
 
 class AcceptInvitationSchema(Schema):

@@ -1,11 +1,12 @@
 """Signing up, signing in, inviting, resetting passwords and API tokens."""
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
 import pyotp
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import ValidationError as SchemaError
@@ -20,13 +21,14 @@ from agency.accounts.schemas import (
     InvitationSchema,
     NewPasswordSchema,
 )
-from agency.errors import Conflict, NotAllowed, ValidationError
+from agency.errors import Conflict, NotAllowed, NotFound, ValidationError
 from agency.extensions import db
 from agency.links import external_url
 from agency.notify.services import queue_email
 from tenants import Agency, directory, set_current_agency, use_agency
 
 TOKEN_PREFIX = "sec"
+TOKEN_SHAPE = re.compile(r"sec_([1-9][0-9]{0,8})_[A-Za-z0-9_-]{43}", re.ASCII)
 
 
 class LoginThrottled(Exception):
@@ -76,13 +78,11 @@ def authenticate(email: str, password: str, address: str | None, agency_slug: st
     email = (email or "").strip().lower()
     if throttle.is_blocked(email, address):
         raise LoginThrottled()
-    matches = [
-        user
-        for user in _users_with_login(email, agency_slug)
-        if passwords.verify_password(user.password_hash, password)
-    ]
+    users = _users_with_login(email, agency_slug)
+    if not users:
+        passwords.verify_password(None, password)  # the same work as a real check
+    matches = [u for u in users if passwords.verify_password(u.password_hash, password)]
     if not matches:
-        passwords.verify_password(None, password)
         throttle.record_failure(email, address)
         raise ValidationError(_("Wrong email or password."), code="invalid_login")
     if len(matches) > 1:
@@ -110,10 +110,37 @@ def _users_with_login(email: str, agency_slug: str | None) -> list[User]:
     return users
 
 
-def verify_second_factor(user: User, code: str) -> bool:
-    if not user.totp_enabled or not user.totp_secret:
-        return True
-    return pyotp.TOTP(user.totp_secret).verify((code or "").replace(" ", ""), valid_window=1)
+def complete_second_factor(user: User, code: str, address: str | None) -> User:
+    """Check the TOTP code of a user whose password was right; failures count as logins."""
+    if throttle.is_blocked(user.email, address):
+        raise LoginThrottled()
+    if user.totp_enabled and not _totp_matches(user, code):
+        throttle.record_failure(user.email, address)
+        raise ValidationError(
+            _("That code is not right."), {"code": [_("That code is not right.")]}
+        )
+    return user
+
+
+def _totp_matches(user: User, code: str) -> bool:
+    return bool(user.totp_secret) and pyotp.TOTP(user.totp_secret).verify(
+        (code or "").replace(" ", ""), valid_window=1
+    )
+
+
+def issue_login_token(user: User) -> tuple[ApiToken, str]:
+    """A token for an API sign-in; accounts with two-factor sign-in create tokens in settings."""
+    if user.totp_enabled:
+        raise NotAllowed(
+            _("This account uses two-factor sign-in: create a token in your settings.")
+        )
+    return issue_api_token(user, "API login")
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
 
 
 def record_login(user: User) -> None:
@@ -289,7 +316,9 @@ def _link_secretary_profile(user: User) -> None:
 def withdraw_invitation(manager: User, invitation_id: int) -> Invitation:
     if not manager.is_manager:
         raise NotAllowed(_("Only owners and managers can withdraw invitations."))
-    invitation = db.get_or_404(Invitation, invitation_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound()
     if invitation.accepted_at is None:
         invitation.revoked_at = clock.now()
     db.session.commit()
@@ -320,7 +349,7 @@ def request_password_reset(email: str) -> None:
             if user is None:
                 continue
             token = _serializer("reset").dumps(
-                {"a": agency_id, "u": user.id, "h": user.password_hash[-16:]}
+                {"a": agency_id, "u": user.id, "h": _password_stamp(user)}
             )
             link = external_url("auth.reset_password", token=token)
             queue_email(
@@ -339,6 +368,11 @@ def request_password_reset(email: str) -> None:
             db.session.commit()
 
 
+def _password_stamp(user: User) -> str:
+    """Changes with the password, so a reset link works once; reveals nothing of the hash."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
 def user_for_reset(token: str) -> User:
     payload = _read_link(
         "reset",
@@ -348,7 +382,7 @@ def user_for_reset(token: str) -> User:
         _("This reset link is not valid."),
     )
     user = db.session.get(User, payload["u"])
-    if user is None or user.password_hash[-16:] != payload["h"]:
+    if user is None or _password_stamp(user) != payload["h"]:
         raise ValidationError(_("This reset link was already used."), code="used")
     return user
 
@@ -385,7 +419,7 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     )
     if token is None:
-        abort(404)
+        raise NotFound()
     if token.revoked_at is None:
         token.revoked_at = clock.now()
     db.session.commit()
@@ -394,10 +428,10 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
 
 def user_for_bearer(plain: str) -> User | None:
     """The user behind an 'Authorization: Bearer' token, with the tenant set."""
-    parts = (plain or "").split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1].isdigit():
+    shape = TOKEN_SHAPE.fullmatch(plain or "")
+    if shape is None:
         return None
-    set_current_agency(int(parts[1]))
+    set_current_agency(int(shape.group(1)))
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
     if token is None or token.revoked_at is not None or not token.user.active:
         set_current_agency(None)
@@ -427,9 +461,7 @@ def totp_uri(user: User) -> str:
 
 
 def confirm_totp(user: User, code: str) -> None:
-    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(
-        (code or "").replace(" ", ""), valid_window=1
-    ):
+    if not _totp_matches(user, code):
         raise ValidationError(
             _("That code is not right."), {"code": [_("That code is not right.")]}
         )

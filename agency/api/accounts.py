@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from agency.accounts import services
-from agency.accounts.models import ApiToken, Invitation, User
+from agency.accounts.models import Invitation, User
 from agency.accounts.schemas import (
     AgencySchema,
     AgencySignupResultSchema,
@@ -43,9 +43,7 @@ def issue_token():
         )
     except services.LoginThrottled:
         abort(429)
-    if user.totp_enabled:
-        abort(403)
-    token, plain = services.issue_api_token(user, "API login")
+    token, plain = services.issue_login_token(user)
     token.token = plain  # shown once, in this response only
     return token
 
@@ -55,9 +53,7 @@ def issue_token():
 @token_required()
 def list_tokens():
     """The caller's tokens (never their secrets)."""
-    return db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == api_user().id).order_by(ApiToken.id)
-    ).all()
+    return services.tokens_of(api_user())
 
 
 @auth.delete("/tokens/<int:token_id>")

@@ -1,10 +1,9 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from agency.accounts import services
-from agency.accounts.models import ApiToken, PlatformAdmin
+from agency.accounts.models import PlatformAdmin
 from agency.auth.forms import (
     AcceptInvitationForm,
     AgencySignupForm,
@@ -69,14 +68,14 @@ def second_factor():
         return redirect(url_for("auth.login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
-        email = user.email
-        if services.throttle.is_blocked(email, request.remote_addr):
+        try:
+            services.complete_second_factor(user, form.code.data, request.remote_addr)
+        except services.LoginThrottled:
             return render_template("auth/second_factor.html", form=form, throttled=True), 429
-        if services.verify_second_factor(user, form.code.data):
-            return _sign_in(user)
-        services.throttle.record_failure(email, request.remote_addr)
-        form.code.errors = [_("That code is not right.")]
-        return render_template("auth/second_factor.html", form=form), 401
+        except ValidationError as exc:
+            show_errors(form, exc.fields)
+            return render_template("auth/second_factor.html", form=form), 401
+        return _sign_in(user)
     return render_template("auth/second_factor.html", form=form)
 
 
@@ -194,9 +193,7 @@ def account():
     user = _agency_user()
     if user is None:
         return redirect(url_for("platform.home"))
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-    ).all()
+    tokens = services.tokens_of(user)
     return render_template(
         "auth/account.html",
         language_form=LanguageForm(locale=user.locale or ""),

@@ -53,8 +53,8 @@ class ContactSchema(Schema):
 
 class AssignmentSchema(Schema):
     id = fields.Integer(dump_only=True)
-    client_id = fields.Integer(required=True)
-    secretary_id = fields.Integer(required=True)
+    client_id = validation.Id(required=True)
+    secretary_id = validation.Id(required=True)
     role = fields.String(
         load_default=AssignmentRole.primary.value,
         validate=validate.OneOf([r.value for r in AssignmentRole]),

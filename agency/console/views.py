@@ -79,7 +79,7 @@ def invite():
         "email": form.email.data,
         "name": form.name.data,
         "role": form.role.data,
-        "client_id": int(form.client_id.data) if form.client_id.data else None,
+        "client_id": form.client_id.data or None,
     }
     try:
         invitation = accounts.invite(current_user, data)

@@ -28,8 +28,8 @@ class PlanSchema(TermsSchema):
 
 class ContractSchema(TermsSchema):
     id = fields.Integer(dump_only=True)
-    client_id = fields.Integer(required=True)
-    plan_id = fields.Integer(allow_none=True, load_default=None)
+    client_id = validation.Id(required=True)
+    plan_id = validation.Id(allow_none=True, load_default=None)
     plan_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(allow_none=True, load_default=None)

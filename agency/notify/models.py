@@ -24,7 +24,7 @@ class OutboundEmail(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text, info={"export": False})
     purpose: Mapped[str] = mapped_column(String(40))
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[EmailStatus] = mapped_column(

@@ -43,10 +43,11 @@ def init_app(app) -> None:
     @app.after_request
     def _log(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        # The route, not the path: paths can carry signed tokens (invitations, resets).
         app.logger.info(
             "%s %s %s",
             request.method,
-            request.path,
+            request.url_rule.rule if request.url_rule else "<unmatched>",
             response.status_code,
             extra={"status": response.status_code, "endpoint": request.endpoint},
         )

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,11 +15,12 @@ def index():
     return render_template("public/index.html")
 
 
-@bp.url_value_preprocessor
-def _agency_from_slug(endpoint, values):
+@bp.before_request
+def _agency_from_slug():
     """Public agency pages take their tenant from the slug in the URL."""
-    if values and "agency_slug" in values:
-        agency = db.session.scalar(select(Agency).where(Agency.slug == values["agency_slug"]))
+    slug = (request.view_args or {}).get("agency_slug")
+    if slug is not None:
+        agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
         if agency is None or agency.is_suspended:
             abort(404)
         set_current_agency(agency.id)

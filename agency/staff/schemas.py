@@ -40,5 +40,5 @@ class SecretarySchema(Schema):
     capacity_clients = fields.Integer(load_default=5, validate=validate.Range(0, 100))
     capacity_items = fields.Integer(load_default=10, validate=validate.Range(0, 1000))
     cost_rate_minor = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    team_lead_id = fields.Integer(load_default=None, allow_none=True)
+    team_lead_id = validation.Id(load_default=None, allow_none=True)
     archived_at = fields.DateTime(dump_only=True, allow_none=True)

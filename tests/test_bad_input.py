@@ -1,0 +1,104 @@
+"""Hostile or malformed input gets a clear 4xx, never a 500, and changes nothing."""
+
+import logging
+
+from redis import Redis
+from sqlalchemy import select
+
+from agency.accounts.models import Invitation, User
+from agency.extensions import db
+from tenants import use_agency
+from tests.conftest import PASSWORD, post_form, sign_in
+
+
+def _token(client, user):
+    return client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}).json[
+        "token"
+    ]
+
+
+def test_ids_beyond_the_database_range_are_404(client, agency):
+    headers = {"Authorization": f"Bearer {_token(client, agency.owner)}"}
+    assert client.get("/api/v1/users/99999999999999999999", headers=headers).status_code == 404
+    response = client.post(
+        "/api/v1/invitations/",
+        json={"email": "a@alpha.example", "name": "A", "role": "client", "client_id": 1e20},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert "client_id" in response.json["error"]["fields"]
+
+
+def test_malformed_bearer_tokens_are_401(client, agency):
+    for token in ("sec_²_" + "x" * 43, "sec_99999999999999999999_" + "x" * 43, "sec_1_short", ""):
+        response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, token
+
+
+def test_a_non_numeric_client_in_the_invite_form_is_a_clear_error(client, agency):
+    sign_in(client, agency.owner)
+    response = post_form(
+        client,
+        "/console/team/invitations",
+        {"name": "C", "email": "c@alpha.example", "role": "client", "client_id": "abc"},
+        page="/console/team",
+    )
+    assert response.status_code == 422
+    with use_agency(agency.agency.id):
+        assert db.session.scalars(select(Invitation)).all() == []
+
+
+def test_emails_are_compared_without_case(client, agency):
+    sign_in(client, agency.owner)
+    response = post_form(
+        client,
+        "/console/team/invitations",
+        {"name": "S", "email": agency.secretary.email.upper(), "role": "secretary"},
+        page="/console/team",
+    )
+    assert response.status_code == 409
+    http = client.application.test_client()
+    sign_in(http, type("U", (), {"email": agency.secretary.email.upper()})())
+
+
+def test_signed_tokens_never_reach_the_logs(app, client, agency, mail, drain, caplog):
+    post_form(client, "/password/forgot", {"email": agency.owner.email})
+    drain()
+    link = mail.wait_for(agency.owner.email).get_payload()
+    token = link.split("/password/reset/")[1].split()[0]
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        client.get(f"/password/reset/{token}")
+    assert caplog.records
+    assert token not in caplog.text
+
+
+def test_the_export_leaves_out_email_bodies(client, agency, mail, drain):
+    post_form(client, "/password/forgot", {"email": agency.owner.email})
+    sign_in(client, agency.manager)
+    archive = client.get("/console/export").json
+    assert archive["tables"]["outbound_emails"]
+    assert all("body_text" not in row for row in archive["tables"]["outbound_emails"])
+
+
+def test_the_public_agency_page_shows_the_agency(client, agency):
+    page = client.get("/a/alpha/")
+    assert page.status_code == 200 and "<h1>Alpha</h1>" in page.get_data(as_text=True)
+    assert client.get("/a/nobody/").status_code == 404
+
+
+def test_an_unreachable_queue_does_not_undo_a_committed_invitation(
+    app, client, agency, monkeypatch
+):
+    sign_in(client, agency.owner)
+    away = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    monkeypatch.setitem(app.extensions, "redis", away)
+    response = post_form(
+        client,
+        "/console/team/invitations",
+        {"name": "Q", "email": "q@alpha.example", "role": "manager"},
+        page="/console/team",
+    )
+    assert response.status_code == 302
+    with use_agency(agency.agency.id):
+        assert [i.email for i in db.session.scalars(select(Invitation))] == ["q@alpha.example"]
+        assert db.session.scalar(select(User).where(User.email == "q@alpha.example")) is None
