@@ -14,6 +14,11 @@ class ValidationError(Exception):
         self.fields = fields or {}
         self.code = code
 
+    @classmethod
+    def on(cls, field: str, message: str) -> "ValidationError":
+        """The error of one field, with the message both beside it and on top."""
+        return cls(message, {field: [message]})
+
 
 class Conflict(ValidationError):
     status_code = 409

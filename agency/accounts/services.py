@@ -43,7 +43,7 @@ def signup_agency(data: dict) -> tuple[Agency, User]:
     values = validation.load(AgencySignupSchema(), data)
     taken = db.session.scalar(select(Agency.id).where(Agency.slug == values["slug"]))
     if taken is not None:
-        raise Conflict(_("That address is taken."), {"slug": [_("That address is taken.")]})
+        raise Conflict.on("slug", _("That address is taken."))
     agency = Agency(
         name=values["name"].strip(),
         slug=values["slug"],
@@ -116,9 +116,7 @@ def complete_second_factor(user: User, code: str, address: str | None) -> User:
         raise LoginThrottled()
     if user.totp_enabled and not _totp_matches(user, code):
         throttle.record_failure(user.email, address)
-        raise ValidationError(
-            _("That code is not right."), {"code": [_("That code is not right.")]}
-        )
+        raise ValidationError.on("code", _("That code is not right."))
     return user
 
 
@@ -209,10 +207,7 @@ def invite(inviter: User, data: dict) -> Invitation:
         from agency.clients.models import Client
 
         if client_id is None or db.session.get(Client, client_id) is None:
-            raise ValidationError(
-                _("Choose the client this person signs in for."),
-                {"client_id": [_("Choose the client this person signs in for.")]},
-            )
+            raise ValidationError.on("client_id", _("Choose the client this person signs in for."))
     else:
         client_id = None
     existing = db.session.scalar(select(User).where(func.lower(User.email) == values["email"]))
@@ -406,7 +401,7 @@ def issue_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new bearer token; the plain text is returned once and never stored."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationError(_("Give the token a name."), {"name": [_("Give the token a name.")]})
+        raise ValidationError.on("name", _("Give the token a name."))
     plain = f"{TOKEN_PREFIX}_{user.agency_id}_{secrets.token_urlsafe(32)}"
     token = ApiToken(user_id=user.id, name=name, prefix=plain[:16], token_hash=_digest(plain))
     db.session.add(token)
@@ -462,9 +457,7 @@ def totp_uri(user: User) -> str:
 
 def confirm_totp(user: User, code: str) -> None:
     if not _totp_matches(user, code):
-        raise ValidationError(
-            _("That code is not right."), {"code": [_("That code is not right.")]}
-        )
+        raise ValidationError.on("code", _("That code is not right."))
     user.totp_enabled = True
     db.session.commit()
 

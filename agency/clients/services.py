@@ -63,9 +63,8 @@ def assign(data: dict, assigned_by_id: int | None = None) -> Assignment:
     client = db.session.get(Client, values["client_id"])
     secretary = db.session.get(Secretary, values["secretary_id"])
     if client is None or secretary is None or secretary.archived_at is not None:
-        raise ValidationError(
-            _("Choose a client and an active secretary of this agency."),
-            {"secretary_id": [_("Choose a client and an active secretary of this agency.")]},
+        raise ValidationError.on(
+            "secretary_id", _("Choose a client and an active secretary of this agency.")
         )
     now = clock.now()
     current = current_assignments(client)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 
@@ -9,3 +9,53 @@ class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired()])
     role = SelectField(_l("Role"))
     client_id = SelectField(_l("Client (for client logins)"), validate_choice=False)
+
+
+class SecretaryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired()])
+    email = EmailField(_l("Email"), validators=[InputRequired()])
+    phone = StringField(_l("Phone (international form)"))
+    timezone = StringField(_l("Time zone"), default="Europe/Lisbon")
+    languages = StringField(_l("Languages with CEFR level (pt C2, en B2)"))
+    specialities = StringField(_l("Specialities and training (medical: terminology course)"))
+    skills = StringField(_l("Skills (typing_wpm=80, customer_service=4)"))
+    schedule = TextAreaField(_l("Working hours, a line per day or range (mon-fri 09:00-17:00)"))
+    capacity_clients = StringField(_l("Clients at most"), default="5")
+    capacity_items = StringField(_l("Open items at most"), default="10")
+    cost_rate = StringField(_l("Cost per hour"), default="0")
+    team_lead_id = SelectField(_l("Team lead"), validate_choice=False)
+
+
+class ClientForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired()])
+    email = EmailField(_l("Email"))
+    phone = StringField(_l("Phone (international form)"))
+    timezone = StringField(_l("Time zone"), default="Europe/Lisbon")
+    languages = StringField(_l("Languages the callers speak (pt, en)"))
+    industry = StringField(_l("Industry"))
+    required_specialities = StringField(_l("Required specialities (medical, legal)"))
+    greeting = StringField(_l("Greeting script"))
+    instructions = TextAreaField(_l("Instructions for secretaries"))
+    business_hours = TextAreaField(
+        _l("Business hours, a line per day or range (mon-fri 09:00-17:00)")
+    )
+
+
+class ContactForm(FlaskForm):
+    """Shown beside the client form, so its fields are prefixed; CSRFProtect checks the post."""
+
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Name"), validators=[InputRequired()])
+    company = StringField(_l("Company"))
+    kind = SelectField(_l("Kind"))
+    email = EmailField(_l("Email"))
+    phone = StringField(_l("Phone (international form)"))
+    vip = BooleanField(_l("VIP: always put through"))
+    marketing_consent = BooleanField(_l("Agreed to marketing email"))
+
+
+class AssignForm(FlaskForm):
+    secretary_id = HiddenField()
+    role = HiddenField(default="primary")

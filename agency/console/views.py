@@ -107,3 +107,6 @@ def withdraw_invitation(invitation_id):
 def export():
     agency = current_user.agency
     return export_download(agency)
+
+
+from agency.console import people  # noqa: E402,F401  (registers the people pages on bp)

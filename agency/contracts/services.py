@@ -38,19 +38,11 @@ def _snapshot(contract: Contract) -> dict:
 
 def _check(contract: Contract) -> None:
     if db.session.get(Client, contract.client_id) is None:
-        raise ValidationError(
-            _("Choose a client of this agency."),
-            {"client_id": [_("Choose a client of this agency.")]},
-        )
+        raise ValidationError.on("client_id", _("Choose a client of this agency."))
     if contract.plan_id is not None and db.session.get(Plan, contract.plan_id) is None:
-        raise ValidationError(
-            _("Choose a plan of this agency."), {"plan_id": [_("Choose a plan of this agency.")]}
-        )
+        raise ValidationError.on("plan_id", _("Choose a plan of this agency."))
     if contract.ends_on and contract.ends_on < contract.starts_on:
-        raise ValidationError(
-            _("The end date is before the start date."),
-            {"ends_on": [_("The end date is before the start date.")]},
-        )
+        raise ValidationError.on("ends_on", _("The end date is before the start date."))
     if contract.status == ContractStatus.active:
         clash = db.session.scalar(
             select(Contract.id).where(
@@ -85,10 +77,7 @@ def create_contract(data: dict, changed_by_id: int | None = None) -> Contract:
 def update_contract(contract: Contract, data: dict, changed_by_id: int | None = None) -> Contract:
     values = values_for(ContractSchema(), data, partial=True)
     if "client_id" in values and values["client_id"] != contract.client_id:
-        raise ValidationError(
-            _("A contract cannot move to another client."),
-            {"client_id": [_("A contract cannot move to another client.")]},
-        )
+        raise ValidationError.on("client_id", _("A contract cannot move to another client."))
     before = _snapshot(contract)
     with db.session.no_autoflush:
         apply(contract, values)

@@ -16,17 +16,13 @@ def _check(values: dict, secretary: Secretary | None = None) -> None:
             select(Secretary.id).where(func.lower(Secretary.email) == values["email"].lower())
         )
         if taken is not None and (secretary is None or taken != secretary.id):
-            raise Conflict(
-                _("A secretary with this email exists."),
-                {"email": [_("A secretary with this email exists.")]},
-            )
+            raise Conflict.on("email", _("A secretary with this email exists."))
     lead_id = values.get("team_lead_id")
     if lead_id is not None:
         lead = db.session.get(Secretary, lead_id)
         if lead is None or (secretary is not None and lead.id == secretary.id):
-            raise ValidationError(
-                _("Choose another secretary of this agency as team lead."),
-                {"team_lead_id": [_("Choose another secretary of this agency as team lead.")]},
+            raise ValidationError.on(
+                "team_lead_id", _("Choose another secretary of this agency as team lead.")
             )
 
 

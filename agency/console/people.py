@@ -1,0 +1,310 @@
+"""Console pages for secretaries, clients, their contacts, and matching."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from agency import records
+from agency.access import managers_only
+from agency.auth.forms import ConfirmForm, show_errors
+from agency.clients import services as clients
+from agency.clients.models import Client, Contact, ContactKind
+from agency.console import text_fields as text
+from agency.console.forms import AssignForm, ClientForm, ContactForm, SecretaryForm
+from agency.console.views import bp
+from agency.errors import ValidationError
+from agency.extensions import db
+from agency.matching import services as matching
+from agency.staff import services as staff
+from agency.staff.models import Secretary
+
+
+def _render_form(template: str, form, status: int = 200, **context):
+    return render_template(template, form=form, confirm_form=ConfirmForm(), **context), status
+
+
+def _save(form, to_data, save, template: str, **context):
+    """Parse the form into the API's shape, call the service, show errors beside fields."""
+    try:
+        return save(to_data(form))
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc.fields)
+        if not exc.fields:
+            form.form_errors.append(exc.message)
+        return _render_form(template, form, exc.status_code, **context)
+
+
+# --- secretaries ---------------------------------------------------------------------
+
+
+def _secretary_data(form: SecretaryForm) -> dict:
+    agency_currency = current_user.agency.currency
+    return {
+        "name": form.name.data,
+        "email": form.email.data,
+        "phone": form.phone.data or None,
+        "timezone": form.timezone.data,
+        "languages": text.languages(form.languages.data, "languages"),
+        "specialities": text.specialities(form.specialities.data),
+        "skills": text.skills(form.skills.data, "skills"),
+        "schedule": text.weekly_hours(form.schedule.data, "schedule"),
+        "capacity_clients": form.capacity_clients.data,
+        "capacity_items": form.capacity_items.data,
+        "cost_rate_minor": text.minor_units(form.cost_rate.data, agency_currency, "cost_rate"),
+        "team_lead_id": form.team_lead_id.data or None,
+    }
+
+
+def _secretary_form(secretary: Secretary | None = None) -> SecretaryForm:
+    form = SecretaryForm()
+    if secretary is not None and request.method == "GET":
+        form.name.data, form.email.data = secretary.name, secretary.email
+        form.phone.data, form.timezone.data = secretary.phone, secretary.timezone
+        form.languages.data = text.show_languages(secretary.languages)
+        form.specialities.data = text.show_specialities(secretary.specialities)
+        form.skills.data = text.show_skills(secretary.skills)
+        form.schedule.data = text.show_weekly_hours(secretary.schedule)
+        form.capacity_clients.data = str(secretary.capacity_clients)
+        form.capacity_items.data = str(secretary.capacity_items)
+        form.cost_rate.data = text.show_major_units(
+            secretary.cost_rate_minor, current_user.agency.currency
+        )
+        form.team_lead_id.data = str(secretary.team_lead_id or "")
+    others = [s for s in staff.search() if secretary is None or s.id != secretary.id]
+    form.team_lead_id.choices = [("", "—")] + [(str(s.id), s.name) for s in others]
+    return form
+
+
+@bp.get("/secretaries")
+@managers_only
+def secretaries():
+    return render_template(
+        "console/secretaries.html",
+        secretaries=staff.search(request.args.get("q")),
+        query=request.args.get("q", ""),
+    )
+
+
+@bp.route("/secretaries/new", methods=["GET", "POST"])
+@managers_only
+def new_secretary():
+    form = _secretary_form()
+    if not form.validate_on_submit():
+        return _render_form("console/secretary_form.html", form, secretary=None)
+    result = _save(
+        form, _secretary_data, staff.create_secretary, "console/secretary_form.html", secretary=None
+    )
+    if isinstance(result, Secretary):
+        flash(_("%(name)s is on the team.", name=result.name), "success")
+        return redirect(url_for("console.secretaries"))
+    return result
+
+
+@bp.route("/secretaries/<int:secretary_id>", methods=["GET", "POST"])
+@managers_only
+def edit_secretary(secretary_id):
+    secretary = db.get_or_404(Secretary, secretary_id)
+    form = _secretary_form(secretary)
+    if not form.validate_on_submit():
+        return _render_form("console/secretary_form.html", form, secretary=secretary)
+    result = _save(
+        form,
+        _secretary_data,
+        lambda data: staff.update_secretary(secretary, data),
+        "console/secretary_form.html",
+        secretary=secretary,
+    )
+    if isinstance(result, Secretary):
+        flash(_("Saved."), "success")
+        return redirect(url_for("console.secretaries"))
+    return result
+
+
+@bp.post("/secretaries/<int:secretary_id>/archive")
+@managers_only
+def archive_secretary(secretary_id):
+    secretary = db.get_or_404(Secretary, secretary_id)
+    if ConfirmForm().validate_on_submit():
+        records.archive(secretary)
+        flash(_("%(name)s is archived.", name=secretary.name), "success")
+    return redirect(url_for("console.secretaries"))
+
+
+# --- clients ---------------------------------------------------------------------------
+
+
+def _client_data(form: ClientForm) -> dict:
+    return {
+        "name": form.name.data,
+        "email": form.email.data or None,
+        "phone": form.phone.data or None,
+        "timezone": form.timezone.data,
+        "languages": text.codes(form.languages.data),
+        "industry": form.industry.data or None,
+        "required_specialities": text.codes(form.required_specialities.data),
+        "greeting": form.greeting.data or None,
+        "instructions": form.instructions.data or None,
+        "business_hours": text.weekly_hours(form.business_hours.data, "business_hours"),
+    }
+
+
+def _client_form(client: Client | None = None) -> ClientForm:
+    form = ClientForm()
+    if client is not None and request.method == "GET":
+        for name in ("name", "email", "phone", "timezone", "industry", "greeting", "instructions"):
+            getattr(form, name).data = getattr(client, name)
+        form.languages.data = ", ".join(client.languages)
+        form.required_specialities.data = ", ".join(client.required_specialities)
+        form.business_hours.data = text.show_weekly_hours(client.business_hours)
+    return form
+
+
+def _contact_form() -> ContactForm:
+    form = ContactForm(prefix="contact")
+    form.kind.choices = [(k.value, k.value) for k in ContactKind]
+    return form
+
+
+def _client_context(client: Client) -> dict:
+    return {
+        "client": client,
+        "contacts": clients.contacts_of(client),
+        "assignments": clients.current_assignments(client),
+        "history": clients.assignment_history(client),
+        "contact_form": _contact_form(),
+    }
+
+
+@bp.get("/clients")
+@managers_only
+def clients_list():
+    return render_template(
+        "console/clients.html",
+        clients=clients.search(request.args.get("q")),
+        query=request.args.get("q", ""),
+    )
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@managers_only
+def new_client():
+    form = _client_form()
+    if not form.validate_on_submit():
+        return _render_form("console/client_form.html", form, client=None)
+    result = _save(
+        form, _client_data, clients.create_client, "console/client_form.html", client=None
+    )
+    if isinstance(result, Client):
+        flash(
+            _(
+                "%(name)s is a client now. Here are the best secretaries for them.",
+                name=result.name,
+            ),
+            "success",
+        )
+        return redirect(url_for("console.client_matches", client_id=result.id))
+    return result
+
+
+@bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
+@managers_only
+def edit_client(client_id):
+    client = db.get_or_404(Client, client_id)
+    form = _client_form(client)
+    if not form.validate_on_submit():
+        return _render_form("console/client_form.html", form, **_client_context(client))
+    result = _save(
+        form,
+        _client_data,
+        lambda data: clients.update_client(client, data),
+        "console/client_form.html",
+        **_client_context(client),
+    )
+    if isinstance(result, Client):
+        flash(_("Saved."), "success")
+        return redirect(url_for("console.edit_client", client_id=client.id))
+    return result
+
+
+@bp.post("/clients/<int:client_id>/archive")
+@managers_only
+def archive_client(client_id):
+    client = db.get_or_404(Client, client_id)
+    if ConfirmForm().validate_on_submit():
+        records.archive(client)
+        flash(_("%(name)s is archived.", name=client.name), "success")
+    return redirect(url_for("console.clients_list"))
+
+
+@bp.post("/clients/<int:client_id>/contacts")
+@managers_only
+def add_contact(client_id):
+    client = db.get_or_404(Client, client_id)
+    form = _contact_form()
+    data = {
+        "name": form.name.data,
+        "company": form.company.data or None,
+        "kind": form.kind.data,
+        "email": form.email.data or None,
+        "phone": form.phone.data or None,
+        "vip": form.vip.data,
+        "marketing_consent": form.marketing_consent.data,
+    }
+    if form.validate_on_submit():
+        try:
+            clients.create_contact(client, data)
+            flash(_("%(name)s is in the address book.", name=form.name.data), "success")
+            return redirect(url_for("console.edit_client", client_id=client.id))
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc.fields)
+    context = {**_client_context(client), "contact_form": form}
+    return _render_form("console/client_form.html", _client_form(client), 422, **context)
+
+
+@bp.post("/clients/<int:client_id>/contacts/<int:contact_id>/archive")
+@managers_only
+def archive_contact(client_id, contact_id):
+    contact = db.get_or_404(Contact, contact_id)
+    if contact.client_id != client_id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        records.archive(contact)
+    return redirect(url_for("console.edit_client", client_id=client_id))
+
+
+@bp.get("/clients/<int:client_id>/matches")
+@managers_only
+def client_matches(client_id):
+    client = db.get_or_404(Client, client_id)
+    return render_template(
+        "console/matches.html",
+        client=client,
+        matches=matching.rank(client),
+        assignments=clients.current_assignments(client),
+        form=AssignForm(),
+    )
+
+
+@bp.post("/clients/<int:client_id>/assign")
+@managers_only
+def assign(client_id):
+    client = db.get_or_404(Client, client_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        data = {
+            "client_id": client.id,
+            "secretary_id": form.secretary_id.data,
+            "role": form.role.data or "primary",
+        }
+        assignment = clients.assign(data, current_user.id)
+        flash(
+            _(
+                "%(secretary)s now serves %(client)s.",
+                secretary=assignment.secretary.name,
+                client=client.name,
+            ),
+            "success",
+        )
+    return redirect(url_for("console.client_matches", client_id=client.id))
