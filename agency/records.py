@@ -1,6 +1,7 @@
 """Create, update and archive a record through its schema: the shape every domain shares."""
 
 from marshmallow import Schema
+from sqlalchemy import func, or_, select
 
 from agency import clock, validation
 from agency.extensions import db
@@ -16,6 +17,17 @@ def apply(obj, values: dict):
     for key, value in values.items():
         setattr(obj, key, value)
     return obj
+
+
+def search(model, query: str | None, include_archived: bool, *columns) -> list:
+    """Rows of ``model`` whose ``columns`` contain ``query`` (any case), live ones by default."""
+    statement = select(model).order_by(model.name)
+    if not include_archived:
+        statement = statement.where(model.archived_at.is_(None))
+    if query and query.strip():
+        pattern = f"%{query.strip().lower()}%"
+        statement = statement.where(or_(*(func.lower(c).like(pattern) for c in columns)))
+    return db.session.scalars(statement).all()
 
 
 def archive(obj):

@@ -186,3 +186,17 @@ def test_reassigning_the_primary_keeps_history(api, agency):
     assert [(a["secretary_id"], a["role"]) for a in current] == [(sid, "primary")]
     with use_agency(agency.agency.id):
         assert db.session.scalar(select(func.count(Assignment.id))) == 2
+
+
+def test_the_people_api_is_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in (
+        "/api/v1/secretaries/{secretary_id}",
+        "/api/v1/clients/{client_id}/contacts",
+        "/api/v1/clients/{client_id}/matches",
+        "/api/v1/plans/",
+        "/api/v1/contracts/{contract_id}/revisions",
+        "/api/v1/assignments/",
+    ):
+        assert path in paths, path
+    assert set(paths["/api/v1/secretaries/{secretary_id}"]) >= {"get", "patch", "delete"}

@@ -6,9 +6,11 @@ from flask import g, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import Unauthorized
 
+from agency import records
 from agency.accounts import services
 from agency.accounts.models import MANAGING_ROLES
 from agency.errors import BadInput, NotAllowed
+from agency.extensions import db
 
 ERROR_RESPONSES = {
     400: {"description": "Malformed request"},
@@ -53,6 +55,48 @@ def json_payload() -> dict:
     if not isinstance(data, dict):
         raise BadInput(_("The body is not a JSON object."))
     return data
+
+
+def archived_too() -> bool:
+    return request.args.get("archived", "").lower() in {"1", "true", "yes"}
+
+
+def record_endpoints(blueprint, *, model, schema, id_name, noun, search, create, update) -> None:
+    """List (?q=, ?archived=1), create, get, update (PATCH) and archive (DELETE) a record."""
+    id_rule = f"/<int:{id_name}>"
+    guard = token_required(managers=True)
+
+    def list_records():
+        return search(request.args.get("q"), archived_too())
+
+    def create_record():
+        return create(json_payload())
+
+    def get_record(**ids):
+        return db.get_or_404(model, ids[id_name])
+
+    def update_record(**ids):
+        return update(db.get_or_404(model, ids[id_name]), json_payload())
+
+    def archive_record(**ids):
+        return records.archive(db.get_or_404(model, ids[id_name]))
+
+    list_records.__doc__ = f"{noun}, searchable with ?q=; ?archived=1 includes archived ones."
+    create_record.__doc__ = f"Create a {noun.lower().rstrip('s')}."
+    archive_record.__doc__ = "Archive: never deleted, hidden from lists."
+    routes = [
+        ("/", "GET", list_records, 200, schema(many=True), False),
+        ("/", "POST", create_record, 201, schema, True),
+        (id_rule, "GET", get_record, 200, schema, False),
+        (id_rule, "PATCH", update_record, 200, schema, True),
+        (id_rule, "DELETE", archive_record, 200, schema, False),
+    ]
+    for rule, method, view, status, out, has_body in routes:
+        view = guard(view)
+        view = blueprint.response(status, out)(view)
+        if has_body:
+            view = json_body(blueprint, schema)(view)
+        blueprint.route(rule, methods=[method], endpoint=view.__name__)(view)
 
 
 def json_body(blueprint, schema):

@@ -5,7 +5,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from agency import records
-from agency.api.base import api_user, json_body, json_payload, token_required
+from agency.api.base import (
+    api_user,
+    archived_too,
+    json_body,
+    json_payload,
+    record_endpoints,
+    token_required,
+)
 from agency.clients import services as clients
 from agency.clients.models import Assignment, Client, Contact
 from agency.clients.schemas import AssignmentSchema, ClientSchema, ContactSchema
@@ -34,90 +41,36 @@ assignments_bp = Blueprint(
 blueprints = (secretaries_bp, clients_bp, plans_bp, contracts_bp, assignments_bp)
 
 
-def _archived_too() -> bool:
-    return request.args.get("archived", "").lower() in {"1", "true", "yes"}
-
-
-# --- secretaries ---------------------------------------------------------------------
-
-
-@secretaries_bp.get("/")
-@secretaries_bp.response(200, SecretarySchema(many=True))
-@token_required(managers=True)
-def list_secretaries():
-    """Secretaries, searchable with ?q= (name or email); ?archived=1 includes archived ones."""
-    return staff.search(request.args.get("q"), _archived_too())
-
-
-@secretaries_bp.post("/")
-@json_body(secretaries_bp, SecretarySchema)
-@secretaries_bp.response(201, SecretarySchema)
-@token_required(managers=True)
-def create_secretary():
-    return staff.create_secretary(json_payload())
-
-
-@secretaries_bp.get("/<int:secretary_id>")
-@secretaries_bp.response(200, SecretarySchema)
-@token_required(managers=True)
-def get_secretary(secretary_id):
-    return db.get_or_404(Secretary, secretary_id)
-
-
-@secretaries_bp.patch("/<int:secretary_id>")
-@json_body(secretaries_bp, SecretarySchema)
-@secretaries_bp.response(200, SecretarySchema)
-@token_required(managers=True)
-def update_secretary(secretary_id):
-    return staff.update_secretary(db.get_or_404(Secretary, secretary_id), json_payload())
-
-
-@secretaries_bp.delete("/<int:secretary_id>")
-@secretaries_bp.response(200, SecretarySchema)
-@token_required(managers=True)
-def archive_secretary(secretary_id):
-    """Archive (never delete) a secretary."""
-    return records.archive(db.get_or_404(Secretary, secretary_id))
-
-
-# --- clients and their contacts ------------------------------------------------------
-
-
-@clients_bp.get("/")
-@clients_bp.response(200, ClientSchema(many=True))
-@token_required(managers=True)
-def list_clients():
-    return clients.search(request.args.get("q"), _archived_too())
-
-
-@clients_bp.post("/")
-@json_body(clients_bp, ClientSchema)
-@clients_bp.response(201, ClientSchema)
-@token_required(managers=True)
-def create_client():
-    return clients.create_client(json_payload())
-
-
-@clients_bp.get("/<int:client_id>")
-@clients_bp.response(200, ClientSchema)
-@token_required(managers=True)
-def get_client(client_id):
-    return db.get_or_404(Client, client_id)
-
-
-@clients_bp.patch("/<int:client_id>")
-@json_body(clients_bp, ClientSchema)
-@clients_bp.response(200, ClientSchema)
-@token_required(managers=True)
-def update_client(client_id):
-    return clients.update_client(db.get_or_404(Client, client_id), json_payload())
-
-
-@clients_bp.delete("/<int:client_id>")
-@clients_bp.response(200, ClientSchema)
-@token_required(managers=True)
-def archive_client(client_id):
-    return records.archive(db.get_or_404(Client, client_id))
+record_endpoints(
+    secretaries_bp,
+    model=Secretary,
+    id_name="secretary_id",
+    schema=SecretarySchema,
+    noun="Secretaries",
+    search=staff.search,
+    create=staff.create_secretary,
+    update=staff.update_secretary,
+)
+record_endpoints(
+    clients_bp,
+    model=Client,
+    id_name="client_id",
+    schema=ClientSchema,
+    noun="Clients",
+    search=clients.search,
+    create=clients.create_client,
+    update=clients.update_client,
+)
+record_endpoints(
+    plans_bp,
+    model=Plan,
+    id_name="plan_id",
+    schema=PlanSchema,
+    noun="Plan templates",
+    search=contracts.plans,
+    create=contracts.create_plan,
+    update=contracts.update_plan,
+)
 
 
 def _contact(client_id: int, contact_id: int) -> Contact:
@@ -131,7 +84,7 @@ def _contact(client_id: int, contact_id: int) -> Contact:
 @clients_bp.response(200, ContactSchema(many=True))
 @token_required(managers=True)
 def list_contacts(client_id):
-    return clients.contacts_of(db.get_or_404(Client, client_id), _archived_too())
+    return clients.contacts_of(db.get_or_404(Client, client_id), archived_too())
 
 
 @clients_bp.post("/<int:client_id>/contacts")
@@ -191,43 +144,6 @@ def client_assignments(client_id):
 
 
 # --- plans and contracts --------------------------------------------------------------
-
-
-@plans_bp.get("/")
-@plans_bp.response(200, PlanSchema(many=True))
-@token_required(managers=True)
-def list_plans():
-    return contracts.plans(_archived_too())
-
-
-@plans_bp.post("/")
-@json_body(plans_bp, PlanSchema)
-@plans_bp.response(201, PlanSchema)
-@token_required(managers=True)
-def create_plan():
-    return contracts.create_plan(json_payload())
-
-
-@plans_bp.get("/<int:plan_id>")
-@plans_bp.response(200, PlanSchema)
-@token_required(managers=True)
-def get_plan(plan_id):
-    return db.get_or_404(Plan, plan_id)
-
-
-@plans_bp.patch("/<int:plan_id>")
-@json_body(plans_bp, PlanSchema)
-@plans_bp.response(200, PlanSchema)
-@token_required(managers=True)
-def update_plan(plan_id):
-    return contracts.update_plan(db.get_or_404(Plan, plan_id), json_payload())
-
-
-@plans_bp.delete("/<int:plan_id>")
-@plans_bp.response(200, PlanSchema)
-@token_required(managers=True)
-def archive_plan(plan_id):
-    return records.archive(db.get_or_404(Plan, plan_id))
 
 
 @contracts_bp.get("/")

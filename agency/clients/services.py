@@ -1,9 +1,9 @@
 """Clients, their address book and who serves them."""
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from agency import clock
+from agency import clock, records
 from agency.clients.models import Assignment, AssignmentRole, Client, Contact
 from agency.clients.schemas import AssignmentSchema, ClientSchema, ContactSchema
 from agency.errors import ValidationError
@@ -26,15 +26,7 @@ def update_client(client: Client, data: dict) -> Client:
 
 
 def search(query: str | None = None, include_archived: bool = False) -> list[Client]:
-    statement = select(Client).order_by(Client.name)
-    if not include_archived:
-        statement = statement.where(Client.archived_at.is_(None))
-    if query:
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(
-            func.lower(Client.name).like(pattern) | func.lower(Client.email).like(pattern)
-        )
-    return db.session.scalars(statement).all()
+    return records.search(Client, query, include_archived, Client.name, Client.email)
 
 
 def create_contact(client: Client, data: dict) -> Contact:

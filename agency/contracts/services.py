@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from agency import records
 from agency.clients.models import Client
 from agency.contracts.models import Contract, ContractRevision, ContractStatus, Plan
 from agency.contracts.schemas import ContractSchema, PlanSchema
@@ -24,11 +25,8 @@ def update_plan(plan: Plan, data: dict) -> Plan:
     return plan
 
 
-def plans(include_archived: bool = False) -> list[Plan]:
-    statement = select(Plan).order_by(Plan.name)
-    if not include_archived:
-        statement = statement.where(Plan.archived_at.is_(None))
-    return db.session.scalars(statement).all()
+def plans(query: str | None = None, include_archived: bool = False) -> list[Plan]:
+    return records.search(Plan, query, include_archived, Plan.name)
 
 
 def _snapshot(contract: Contract) -> dict:

@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from agency import records
 from agency.errors import Conflict, ValidationError
 from agency.extensions import db
 from agency.records import apply, values_for
@@ -44,12 +45,4 @@ def update_secretary(secretary: Secretary, data: dict) -> Secretary:
 
 
 def search(query: str | None = None, include_archived: bool = False) -> list[Secretary]:
-    statement = select(Secretary).order_by(Secretary.name)
-    if not include_archived:
-        statement = statement.where(Secretary.archived_at.is_(None))
-    if query:
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(
-            func.lower(Secretary.name).like(pattern) | func.lower(Secretary.email).like(pattern)
-        )
-    return db.session.scalars(statement).all()
+    return records.search(Secretary, query, include_archived, Secretary.name, Secretary.email)
