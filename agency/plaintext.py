@@ -1,4 +1,4 @@
-"""Plain-text shapes for the console's forms, turned into the API's JSON shapes.
+"""Plain-text shapes (console forms, CSV cells) turned into the API's JSON shapes.
 
 A manager types "pt C2, en B2" or "mon-fri 09:00-17:00"; the schema behind the
 service then checks the result exactly as it checks the API's JSON.

@@ -34,6 +34,7 @@ FILLERS = {
     "plan_id": lambda a: a.plan_id,
     "contract_id": lambda a: a.contract.id,
     "assignment_id": lambda a: a.assignment.id,
+    "kind": lambda a: "clients",  # an import writes into B's own agency only
 }
 
 # Routes that show an agency's public face by design, with the reason.

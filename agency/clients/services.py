@@ -12,9 +12,15 @@ from agency.records import apply, values_for
 from agency.staff.models import Secretary
 
 
-def create_client(data: dict) -> Client:
+def new_client(data: dict) -> Client:
+    """A checked client added to the session, not yet committed."""
     client = Client(**values_for(ClientSchema(), data))
     db.session.add(client)
+    return client
+
+
+def create_client(data: dict) -> Client:
+    client = new_client(data)
     db.session.commit()
     return client
 
@@ -29,9 +35,15 @@ def search(query: str | None = None, include_archived: bool = False) -> list[Cli
     return records.search(Client, query, include_archived, Client.name, Client.email)
 
 
-def create_contact(client: Client, data: dict) -> Contact:
+def new_contact(client: Client, data: dict) -> Contact:
+    """A checked contact added to the session, not yet committed."""
     contact = Contact(client_id=client.id, **values_for(ContactSchema(), data))
     db.session.add(contact)
+    return contact
+
+
+def create_contact(client: Client, data: dict) -> Contact:
+    contact = new_contact(client, data)
     db.session.commit()
     return contact
 

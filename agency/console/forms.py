@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
@@ -59,3 +60,9 @@ class ContactForm(FlaskForm):
 class AssignForm(FlaskForm):
     secretary_id = HiddenField()
     role = HiddenField(default="primary")
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(_l("What the file holds"))
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+    dry_run = BooleanField(_l("Only check the file (dry run)"), default=True)

@@ -4,12 +4,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from agency import plaintext as text
 from agency import records
 from agency.access import managers_only
 from agency.auth.forms import ConfirmForm, show_errors
 from agency.clients import services as clients
 from agency.clients.models import Client, Contact, ContactKind
-from agency.console import text_fields as text
 from agency.console.forms import AssignForm, ClientForm, ContactForm, SecretaryForm
 from agency.console.views import bp
 from agency.errors import ValidationError

@@ -27,11 +27,17 @@ def _check(values: dict, secretary: Secretary | None = None) -> None:
             )
 
 
-def create_secretary(data: dict) -> Secretary:
+def new_secretary(data: dict) -> Secretary:
+    """A checked secretary added to the session, not yet committed."""
     values = values_for(SecretarySchema(), data)
     _check(values)
     secretary = Secretary(**values)
     db.session.add(secretary)
+    return secretary
+
+
+def create_secretary(data: dict) -> Secretary:
+    secretary = new_secretary(data)
     db.session.commit()
     return secretary
 

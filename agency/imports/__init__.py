@@ -1,0 +1,1 @@
+"""Bulk import of secretaries, clients and contacts from CSV."""
