@@ -66,3 +66,35 @@ class ImportForm(FlaskForm):
     kind = SelectField(_l("What the file holds"))
     file = FileField(_l("CSV file"), validators=[FileRequired()])
     dry_run = BooleanField(_l("Only check the file (dry run)"), default=True)
+
+
+class TermsForm(FlaskForm):
+    included_hours = StringField(_l("Hours included a month"), default="10")
+    hourly_rate = StringField(_l("Price per included hour"), default="0")
+    overage_rate = StringField(_l("Price per extra hour"), default="0")
+    currency = StringField(_l("Currency"), default="EUR")
+    rounding_minutes = SelectField(
+        _l("Round time up to"),
+        choices=[("1", "1 min"), ("6", "6 min"), ("15", "15 min")],
+        default="6",
+    )
+    minimum_minutes = StringField(_l("Minimum minutes per item"), default="0")
+    approval_required = BooleanField(_l("Outgoing mail needs the client's approval"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rounding_minutes.choices = [(str(m), f"{m} min") for m in (1, 6, 15)]
+
+
+class PlanForm(TermsForm):
+    name = StringField(_l("Plan name"), validators=[InputRequired()])
+    description = StringField(_l("Description"))
+
+
+class ContractForm(TermsForm):
+    plan_id = SelectField(_l("From plan template"), validate_choice=False)
+    plan_name = StringField(_l("Plan name"), validators=[InputRequired()])
+    starts_on = StringField(_l("Starts on (YYYY-MM-DD)"), validators=[InputRequired()])
+    ends_on = StringField(_l("Ends on (YYYY-MM-DD, optional)"))
+    billing_day = StringField(_l("Billing day of the month"), default="1")
+    status = SelectField(_l("Status"))

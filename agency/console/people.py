@@ -11,29 +11,13 @@ from agency.auth.forms import ConfirmForm, show_errors
 from agency.clients import services as clients
 from agency.clients.models import Client, Contact, ContactKind
 from agency.console.forms import AssignForm, ClientForm, ContactForm, SecretaryForm
+from agency.console.pages import render_form, save_form
 from agency.console.views import bp
 from agency.errors import ValidationError
 from agency.extensions import db
 from agency.matching import services as matching
 from agency.staff import services as staff
 from agency.staff.models import Secretary
-
-
-def _render_form(template: str, form, status: int = 200, **context):
-    return render_template(template, form=form, confirm_form=ConfirmForm(), **context), status
-
-
-def _save(form, to_data, save, template: str, **context):
-    """Parse the form into the API's shape, call the service, show errors beside fields."""
-    try:
-        return save(to_data(form))
-    except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc.fields)
-        if not exc.fields:
-            form.form_errors.append(exc.message)
-        return _render_form(template, form, exc.status_code, **context)
-
 
 # --- secretaries ---------------------------------------------------------------------
 
@@ -91,8 +75,8 @@ def secretaries():
 def new_secretary():
     form = _secretary_form()
     if not form.validate_on_submit():
-        return _render_form("console/secretary_form.html", form, secretary=None)
-    result = _save(
+        return render_form("console/secretary_form.html", form, secretary=None)
+    result = save_form(
         form, _secretary_data, staff.create_secretary, "console/secretary_form.html", secretary=None
     )
     if isinstance(result, Secretary):
@@ -107,8 +91,8 @@ def edit_secretary(secretary_id):
     secretary = db.get_or_404(Secretary, secretary_id)
     form = _secretary_form(secretary)
     if not form.validate_on_submit():
-        return _render_form("console/secretary_form.html", form, secretary=secretary)
-    result = _save(
+        return render_form("console/secretary_form.html", form, secretary=secretary)
+    result = save_form(
         form,
         _secretary_data,
         lambda data: staff.update_secretary(secretary, data),
@@ -191,8 +175,8 @@ def clients_list():
 def new_client():
     form = _client_form()
     if not form.validate_on_submit():
-        return _render_form("console/client_form.html", form, client=None)
-    result = _save(
+        return render_form("console/client_form.html", form, client=None)
+    result = save_form(
         form, _client_data, clients.create_client, "console/client_form.html", client=None
     )
     if isinstance(result, Client):
@@ -213,8 +197,8 @@ def edit_client(client_id):
     client = db.get_or_404(Client, client_id)
     form = _client_form(client)
     if not form.validate_on_submit():
-        return _render_form("console/client_form.html", form, **_client_context(client))
-    result = _save(
+        return render_form("console/client_form.html", form, **_client_context(client))
+    result = save_form(
         form,
         _client_data,
         lambda data: clients.update_client(client, data),
@@ -260,7 +244,7 @@ def add_contact(client_id):
             db.session.rollback()
             show_errors(form, exc.fields)
     context = {**_client_context(client), "contact_form": form}
-    return _render_form("console/client_form.html", _client_form(client), 422, **context)
+    return render_form("console/client_form.html", _client_form(client), 422, **context)
 
 
 @bp.post("/clients/<int:client_id>/contacts/<int:contact_id>/archive")
