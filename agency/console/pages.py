@@ -6,7 +6,6 @@ from agency.auth.forms import ConfirmForm, show_errors
 from agency.errors import ValidationError
 from agency.extensions import db
 
-
 # Schema fields in minor units or minutes, and the form fields people type them in.
 FORM_FIELDS = {
     "included_minutes": "included_hours",
