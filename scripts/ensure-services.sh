@@ -17,6 +17,11 @@ fi
 
 status=0
 pg_up || { echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; status=1; }
+if pg_up && ! psql -h 127.0.0.1 -U postgres -d postgres -Atqc "SELECT 1" >/dev/null 2>&1; then
+  echo "PostgreSQL answers but user postgres cannot sign in from 127.0.0.1 without a password:" >&2
+  echo "allow it in pg_hba.conf (trust for 127.0.0.1/32) or set PG_OWNER_URL/PG_APP_URL." >&2
+  status=1
+fi
 redis_up || { echo "Redis is not answering on 127.0.0.1:6379" >&2; status=1; }
 if [ "$status" -ne 0 ] && [ "${CI:-}" = "true" ]; then
   exit 1
