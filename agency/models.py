@@ -5,6 +5,7 @@ from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.notify.models import OutboundEmail
 from agency.staff.models import Absence, Secretary
+from agency.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
@@ -22,4 +23,6 @@ __all__ = [
     "PlatformAdmin",
     "Secretary",
     "User",
+    "WorkEvent",
+    "WorkItem",
 ]

@@ -12,3 +12,10 @@ def deliver_email(agency_id: int, email_id: int) -> bool:
 
 def noop() -> None:
     """Does nothing: used to measure the queue itself."""
+
+
+def route_item(agency_id: int, item_id: int) -> None:
+    from agency.work.routing import route
+
+    with use_agency(agency_id):
+        route(item_id)

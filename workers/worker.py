@@ -6,7 +6,7 @@ from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from agency.extensions import db
-from tenants import set_current_agency
+from tenants import current_agency_id, set_current_agency
 
 
 class AgencyWorker(SimpleWorker):
@@ -21,12 +21,13 @@ class AgencyWorker(SimpleWorker):
         self.app = app
 
     def perform_job(self, job, queue, execution=None):
+        previous = current_agency_id()  # a job never leaves its tenant behind
         with self.app.app_context():
             try:
                 return super().perform_job(job, queue, execution)
             finally:
                 db.session.remove()
-                set_current_agency(None)
+                set_current_agency(previous)
 
 
 class ThreadWorker(AgencyWorker):

@@ -1,0 +1,216 @@
+"""Who gets a work item, and taking the next one from a desk atomically.
+
+Routing, in order: the client's primary when available, else a backup, else anyone
+in the agency with the client's languages (B2 or better) and specialities; among
+candidates the lowest load wins. "Available" means on shift by the secretary's own
+status, inside their declared working hours now, not absent today, and under their
+open-item capacity. An item nobody can take stays in the agency pool, and the
+managers are told once.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, or_, select
+
+from agency import clock
+from agency.accounts.models import MANAGING_ROLES, User
+from agency.clients.models import Assignment, AssignmentRole, Client
+from agency.extensions import db
+from agency.staff.models import Absence, Secretary, ShiftStatus
+from agency.validation import CEFR_LEVELS, WEEKDAYS
+from agency.work.models import Status, WorkItem
+from agency.work.services import record
+
+BUSY = (Status.assigned.value, Status.in_progress.value, Status.waiting.value)
+
+
+def _in_hours(secretary: Secretary, now: datetime) -> bool:
+    local = now.astimezone(ZoneInfo(secretary.timezone))
+    spans = secretary.schedule.get(WEEKDAYS[local.weekday()], [])
+    clock_time = local.strftime("%H:%M")
+    return any(start <= clock_time < end for start, end in spans)
+
+
+def _absent(secretary: Secretary, now: datetime) -> bool:
+    today = now.astimezone(ZoneInfo(secretary.timezone)).date()
+    return (
+        db.session.scalar(
+            select(func.count(Absence.id)).where(
+                Absence.secretary_id == secretary.id,
+                Absence.starts_on <= today,
+                Absence.ends_on >= today,
+            )
+        )
+        > 0
+    )
+
+
+def loads() -> dict[int, int]:
+    """Open items per secretary."""
+    rows = db.session.execute(
+        select(WorkItem.assignee_id, func.count(WorkItem.id))
+        .where(WorkItem.status.in_(BUSY), WorkItem.assignee_id.is_not(None))
+        .group_by(WorkItem.assignee_id)
+    )
+    return dict(rows.all())
+
+
+def available(secretary: Secretary, load: int, now: datetime) -> bool:
+    return (
+        secretary.archived_at is None
+        and secretary.shift_status == ShiftStatus.on_shift.value
+        and load < secretary.capacity_items
+        and _in_hours(secretary, now)
+        and not _absent(secretary, now)
+    )
+
+
+def _qualified(secretary: Secretary, client: Client) -> bool:
+    levels = {e["code"]: e["level"] for e in secretary.languages}
+    speaks = all(
+        code in levels and CEFR_LEVELS.index(levels[code]) >= CEFR_LEVELS.index("B2")
+        for code in client.languages
+    )
+    return speaks and set(client.required_specialities) <= set(secretary.speciality_codes)
+
+
+def candidates(client: Client) -> list[tuple[str, list[Secretary]]]:
+    """The tiers routing tries, in order: primary, backups, the rest of the agency."""
+    assigned = db.session.execute(
+        select(Assignment.role, Secretary)
+        .join(Secretary, Secretary.id == Assignment.secretary_id)
+        .where(Assignment.client_id == client.id, Assignment.ended_at.is_(None))
+    ).all()
+    primary = [s for role, s in assigned if role == AssignmentRole.primary]
+    backups = [s for role, s in assigned if role == AssignmentRole.backup]
+    named = {s.id for _role, s in assigned}
+    others = [
+        s
+        for s in db.session.scalars(select(Secretary).where(Secretary.archived_at.is_(None)))
+        if s.id not in named and _qualified(s, client)
+    ]
+    return [("primary", primary), ("backup", backups), ("agency", others)]
+
+
+def choose(item: WorkItem, now: datetime | None = None) -> tuple[Secretary | None, str]:
+    """The secretary for ``item`` and the tier they came from (None, "pool" if nobody)."""
+    now = now or clock.now()
+    load = loads()
+    for tier, secretaries in candidates(item.client):
+        free = [s for s in secretaries if available(s, load.get(s.id, 0), now)]
+        if free:
+            return min(free, key=lambda s: (load.get(s.id, 0), s.id)), tier
+    return None, "pool"
+
+
+def route(item_id: int) -> WorkItem | None:
+    """Assign a queued item; running it twice assigns it once."""
+    item = db.session.get(WorkItem, item_id, with_for_update=True)
+    if item is None or item.status != Status.queued.value or item.assignee_id is not None:
+        db.session.rollback()
+        return item
+    secretary, tier = choose(item)
+    if secretary is None:
+        if not any(e.action == "unroutable" for e in item.events):
+            record(item, "unroutable")
+            _tell_managers(item)
+        db.session.commit()
+        return item
+    item.assignee_id = secretary.id
+    item.status = Status.assigned.value
+    item.assigned_at = clock.now()
+    record(item, "assigned", secretary_id=secretary.id, tier=tier)
+    db.session.commit()
+    return item
+
+
+def _tell_managers(item: WorkItem) -> None:
+    from flask_babel import gettext as _
+
+    from agency.notify.services import queue_email
+
+    managers = db.session.scalars(select(User).where(User.role.in_(list(MANAGING_ROLES))))
+    for manager in managers:
+        queue_email(
+            manager.email,
+            _("Nobody can take: %(title)s", title=item.title),
+            _(
+                "No secretary is available for %(client)s, so this item waits in the pool:\n\n"
+                "%(title)s (%(priority)s)",
+                client=item.client.name,
+                title=item.title,
+                priority=item.priority,
+            ),
+            purpose="unroutable",
+        )
+
+
+def queue_order():
+    """Urgent first, then the earliest due, then the oldest."""
+    return (WorkItem.priority_rank, WorkItem.sla_due_at, WorkItem.created_at, WorkItem.id)
+
+
+def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> WorkItem | None:
+    """Take the top item of this secretary's queue; concurrent desks never get the same one.
+
+    The queue is what is assigned to them, plus the pool of the clients they serve.
+    """
+    served = select(Assignment.client_id).where(
+        Assignment.secretary_id == secretary.id, Assignment.ended_at.is_(None)
+    )
+    mine_first = case((WorkItem.assignee_id == secretary.id, 0), else_=1)
+    item = db.session.scalar(
+        select(WorkItem)
+        .where(
+            or_(
+                (WorkItem.assignee_id == secretary.id) & (WorkItem.status == Status.assigned),
+                WorkItem.assignee_id.is_(None)
+                & (WorkItem.status == Status.queued)
+                & WorkItem.client_id.in_(served),
+            )
+        )
+        .order_by(*queue_order()[:1], mine_first, *queue_order()[1:])
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if item is None:
+        db.session.rollback()
+        return None
+    now = clock.now()
+    item.assignee_id = secretary.id
+    item.assigned_at = item.assigned_at or now
+    item.status = Status.in_progress.value
+    item.started_at = item.started_at or now
+    record(item, "claimed", actor_user_id, secretary_id=secretary.id)
+    db.session.commit()
+    return item
+
+
+def backfill(secretary: Secretary) -> list[WorkItem]:
+    """When a secretary frees up, hand them waiting pool items, urgent and oldest first."""
+    now = clock.now()
+    assigned = []
+    load = loads().get(secretary.id, 0)
+    if not available(secretary, load, now):
+        return assigned
+    served = select(Assignment.client_id).where(
+        Assignment.secretary_id == secretary.id, Assignment.ended_at.is_(None)
+    )
+    waiting = db.session.scalars(
+        select(WorkItem)
+        .where(
+            WorkItem.status == Status.queued,
+            WorkItem.assignee_id.is_(None),
+            WorkItem.client_id.in_(served),
+        )
+        .order_by(WorkItem.priority_rank, WorkItem.created_at, WorkItem.id)
+        .limit(max(secretary.capacity_items - load, 0))
+        .with_for_update(skip_locked=True)
+    ).all()
+    for item in waiting:
+        item.assignee_id, item.status, item.assigned_at = secretary.id, Status.assigned.value, now
+        record(item, "assigned", secretary_id=secretary.id, tier="backfill")
+        assigned.append(item)
+    db.session.commit()
+    return assigned

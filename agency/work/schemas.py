@@ -1,0 +1,55 @@
+from marshmallow import Schema, fields, validate
+
+from agency import validation
+from agency.work.models import Kind, Priority, Source, Status
+
+
+class WorkItemSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    client_id = validation.Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in Kind]))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    body = fields.String(allow_none=True, load_default=None)
+    priority = fields.String(
+        load_default=Priority.normal.value, validate=validate.OneOf([p.value for p in Priority])
+    )
+    source = fields.String(
+        load_default=Source.api.value, validate=validate.OneOf([s.value for s in Source])
+    )
+    source_key = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=255)
+    )
+    links = fields.Dict(load_default=dict)
+    status = fields.String(dump_only=True)
+    assignee_id = fields.Integer(dump_only=True, allow_none=True)
+    sla_due_at = fields.DateTime(dump_only=True, allow_none=True)
+    outcome = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    assigned_at = fields.DateTime(dump_only=True, allow_none=True)
+    started_at = fields.DateTime(dump_only=True, allow_none=True)
+    closed_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class WorkItemUpdateSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    body = fields.String(allow_none=True)
+    priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
+
+
+class CompleteSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class WorkEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_user_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    detail = fields.Dict()
+
+
+class WorkItemDetailSchema(WorkItemSchema):
+    events = fields.List(fields.Nested(WorkEventSchema), dump_only=True)
+
+
+STATUS_VALUES = [s.value for s in Status]

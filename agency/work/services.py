@@ -1,0 +1,110 @@
+"""Creating work items (one service for every source) and moving them through their states."""
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from agency import clock
+from agency.clients.models import Client
+from agency.errors import Conflict, ValidationError
+from agency.extensions import db
+from agency.records import values_for
+from agency.work.models import PRIORITY_ORDER, Status, WorkEvent, WorkItem
+from agency.work.schemas import CompleteSchema, WorkItemSchema, WorkItemUpdateSchema
+from workers.queues import enqueue_after_commit
+
+# Minutes from creation to the SLA due time, by priority, until agencies set their own.
+DEFAULT_SLA_MINUTES = {"urgent": 5, "high": 30, "normal": 240, "low": 1440}
+
+# Which states an action may start from, and the state it leaves.
+TRANSITIONS = {
+    "start": ({Status.assigned, Status.waiting}, Status.in_progress),
+    "wait": ({Status.in_progress}, Status.waiting),
+    "handback": ({Status.assigned, Status.in_progress, Status.waiting}, Status.queued),
+    "complete": ({Status.assigned, Status.in_progress, Status.waiting}, Status.done),
+    "cancel": ({Status.new, Status.queued, Status.assigned, Status.waiting}, Status.cancelled),
+}
+
+
+def record(item: WorkItem, action: str, actor_user_id: int | None = None, **detail) -> None:
+    db.session.add(
+        WorkEvent(item_id=item.id, action=action, actor_user_id=actor_user_id, detail=detail)
+    )
+
+
+def _existing(source: str, source_key: str | None) -> WorkItem | None:
+    if source_key is None:
+        return None
+    return db.session.scalar(
+        select(WorkItem).where(WorkItem.source == source, WorkItem.source_key == source_key)
+    )
+
+
+def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem, bool]:
+    """The item, and whether it is new: the same source key twice makes one item."""
+    values = values_for(WorkItemSchema(), data)
+    found = _existing(values["source"], values["source_key"])
+    if found is not None:
+        return found, False
+    if db.session.get(Client, values["client_id"]) is None:
+        raise ValidationError.on("client_id", _("Choose a client of this agency."))
+    now = clock.now()
+    item = WorkItem(
+        **values,
+        priority_rank=PRIORITY_ORDER[values["priority"]],
+        status=Status.queued.value,
+        sla_due_at=now + timedelta(minutes=DEFAULT_SLA_MINUTES[values["priority"]]),
+        created_at=now,
+    )
+    db.session.add(item)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same source key, created a moment ago elsewhere
+        db.session.rollback()
+        return _existing(values["source"], values["source_key"]), False
+    record(item, "created", actor_user_id, source=item.source)
+    queue = "realtime" if item.priority == "urgent" else "default"
+    enqueue_after_commit("workers.jobs.route_item", item.agency_id, item.id, queue=queue)
+    db.session.commit()
+    return item, True
+
+
+def update_item(item: WorkItem, data: dict, actor_user_id: int | None = None) -> WorkItem:
+    values = values_for(WorkItemUpdateSchema(), data, partial=True)
+    for key, value in values.items():
+        setattr(item, key, value)
+    if "priority" in values:
+        item.priority_rank = PRIORITY_ORDER[values["priority"]]
+    record(item, "updated", actor_user_id, fields=sorted(values))
+    db.session.commit()
+    return item
+
+
+def move(item: WorkItem, action: str, actor_user_id: int | None = None, **detail) -> WorkItem:
+    """Apply one of TRANSITIONS, or refuse it with a clear 409."""
+    allowed_from, to = TRANSITIONS[action]
+    if item.status not in allowed_from:
+        raise Conflict(
+            _("This item is %(status)s; it cannot be moved that way.", status=item.status)
+        )
+    now = clock.now()
+    item.status = to.value
+    if to == Status.in_progress and item.started_at is None:
+        item.started_at = now
+    if to == Status.queued:
+        item.assignee_id = None
+        item.assigned_at = None
+    if to in (Status.done, Status.cancelled):
+        item.closed_at = now
+    record(item, action, actor_user_id, **detail)
+    return item
+
+
+def complete(item: WorkItem, data: dict, actor_user_id: int | None = None) -> WorkItem:
+    values = values_for(CompleteSchema(), data)
+    move(item, "complete", actor_user_id)
+    item.outcome = values["outcome"]
+    db.session.commit()
+    return item

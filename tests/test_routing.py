@@ -1,0 +1,220 @@
+"""Work items: idempotent creation, the routing policy, and atomic claiming."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from agency import clock
+from agency.clients.models import Assignment, Client
+from agency.extensions import db
+from agency.staff.models import Secretary
+from agency.work import routing
+from agency.work.models import WorkEvent, WorkItem
+from agency.work.services import create_item
+from tenants import use_agency
+
+ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+MONDAY_NOON = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def tenant(agency):
+    clock.freeze(MONDAY_NOON)
+    with use_agency(agency.agency.id):
+        yield agency
+    clock.freeze(None)
+
+
+def _secretary(name, role=None, client=None, languages=(("en", "C2"),), **extra):
+    values = {"shift_status": "on_shift", "schedule": ALL_WEEK, "capacity_items": 5, **extra}
+    s = Secretary(
+        name=name,
+        email=f"{name.lower()}@alpha.example",
+        languages=[{"code": c, "level": lvl} for c, lvl in languages],
+        **values,
+    )
+    db.session.add(s)
+    db.session.flush()
+    if role:
+        db.session.add(Assignment(client_id=client.id, secretary_id=s.id, role=role))
+    db.session.commit()
+    return s
+
+
+def _client(**extra):
+    client = Client(**{"name": "Routing Client", "languages": ["en"], **extra})
+    db.session.add(client)
+    db.session.commit()
+    return client
+
+
+def _item(client, priority="normal", key=None, **extra):
+    item, _new = create_item(
+        {
+            "client_id": client.id,
+            "kind": "call",
+            "title": "Call back",
+            "priority": priority,
+            "source": "voice",
+            "source_key": key,
+            **extra,
+        }
+    )
+    return item
+
+
+def _route(item):
+    return routing.route(item.id)
+
+
+def test_the_same_source_key_makes_one_item(tenant, drain):
+    client = _client()
+    first, new_first = create_item(
+        {
+            "client_id": client.id,
+            "kind": "call",
+            "title": "A",
+            "source": "voice",
+            "source_key": "CA123",
+        }
+    )
+    second, new_second = create_item(
+        {
+            "client_id": client.id,
+            "kind": "call",
+            "title": "A",
+            "source": "voice",
+            "source_key": "CA123",
+        }
+    )
+    assert (new_first, new_second) == (True, False) and first.id == second.id
+    assert db.session.scalar(select(func.count(WorkItem.id))) == 1
+
+
+def test_creating_an_item_enqueues_its_routing(tenant, drain):
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    item = _item(client)
+    assert drain() == 1
+    db.session.expire_all()
+    assert db.session.get(WorkItem, item.id).assignee_id == primary.id
+
+
+def test_primary_on_shift_gets_it(tenant):
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    _secretary("Ben", "backup", client)
+    assert _route(_item(client)).assignee_id == primary.id
+
+
+def test_primary_off_shift_falls_to_a_backup(tenant):
+    client = _client()
+    _secretary("Pia", "primary", client, shift_status="off")
+    backup = _secretary("Ben", "backup", client)
+    assert _route(_item(client)).assignee_id == backup.id
+
+
+def test_primary_outside_declared_hours_falls_to_a_backup(tenant):
+    client = _client()
+    _secretary("Pia", "primary", client, schedule={"tue": [["09:00", "17:00"]]})
+    backup = _secretary("Ben", "backup", client)
+    assert _route(_item(client)).assignee_id == backup.id
+
+
+def test_primary_at_capacity_falls_to_the_least_loaded_backup(tenant):
+    client = _client()
+    primary = _secretary("Pia", "primary", client, capacity_items=1)
+    busy = _secretary("Ben", "backup", client)
+    idle = _secretary("Cai", "backup", client)
+    assert _route(_item(client)).assignee_id == primary.id
+    assert _route(_item(client)).assignee_id == busy.id
+    assert _route(_item(client)).assignee_id == idle.id
+
+
+def test_anyone_qualified_in_the_agency_when_the_clients_own_are_away(tenant):
+    client = _client(languages=["pt"])
+    _secretary("Pia", "primary", client, shift_status="on_break", languages=(("pt", "C2"),))
+    _secretary("Eng", languages=(("en", "C2"),))
+    speaker = _secretary("Rui", languages=(("pt", "B2"),))
+    assert _route(_item(client)).assignee_id == speaker.id
+
+
+def test_nobody_available_leaves_it_in_the_pool_and_tells_the_managers(tenant, drain, mail):
+    client = _client(languages=["pt"])
+    _secretary("Eng", languages=(("en", "C2"),))
+    item = _route(_item(client))
+    assert item.assignee_id is None and item.status == "queued"
+    assert _route(item).status == "queued"  # a second run tells nobody twice
+    actions = db.session.scalars(select(WorkEvent.action).where(WorkEvent.item_id == item.id))
+    assert list(actions).count("unroutable") == 1
+    drain()
+    assert "Nobody can take" in mail.wait_for(tenant.manager.email)["Subject"]
+
+
+def test_urgent_items_are_claimed_first_then_the_oldest(tenant):
+    client = _client()
+    secretary = _secretary("Pia", "primary", client, shift_status="off")
+    low = _item(client, "low")
+    old = _item(client, "normal")
+    urgent = _item(client, "urgent")
+    secretary.shift_status = "on_shift"
+    db.session.commit()
+    order = [routing.claim_next(secretary).id for _ in range(3)]
+    assert order == [urgent.id, old.id, low.id]
+    assert routing.claim_next(secretary) is None
+
+
+def test_a_freed_secretary_is_backfilled_oldest_first(tenant):
+    client = _client()
+    secretary = _secretary("Pia", "primary", client, shift_status="off", capacity_items=2)
+    first, second, third = _item(client), _item(client), _item(client)
+    secretary.shift_status = "on_shift"
+    db.session.commit()
+    assert [i.id for i in routing.backfill(secretary)] == [first.id, second.id]
+    assert db.session.get(WorkItem, third.id).status == "queued"
+
+
+@pytest.mark.postgres
+def test_sixteen_desks_racing_claim_every_item_exactly_once(app, agency):
+    with use_agency(agency.agency.id):
+        client = _client()
+        desks = [_secretary(f"Desk{n}", "backup", client, shift_status="off") for n in range(16)]
+        desk_ids = [d.id for d in desks]
+        db.session.add_all(
+            WorkItem(
+                client_id=client.id,
+                kind="task",
+                title=f"Item {n}",
+                status="queued",
+                priority="normal",
+                priority_rank=2,
+                sla_due_at=MONDAY_NOON,
+            )
+            for n in range(1000)
+        )
+        db.session.commit()
+    db.session.remove()
+    claims: dict[int, list[int]] = {d: [] for d in desk_ids}
+
+    def desk(secretary_id):
+        with app.app_context(), use_agency(agency.agency.id):
+            me = db.session.get(Secretary, secretary_id)
+            while (item := routing.claim_next(me)) is not None:
+                claims[secretary_id].append(item.id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=desk, args=(d,)) for d in desk_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    claimed = [i for ids in claims.values() for i in ids]
+    assert len(claimed) == 1000 and len(set(claimed)) == 1000
+    assert sum(1 for ids in claims.values() if ids) > 1
+    with use_agency(agency.agency.id):
+        events = db.session.scalar(
+            select(func.count(WorkEvent.id)).where(WorkEvent.action == "claimed")
+        )
+        assert events == 1000
