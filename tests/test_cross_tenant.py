@@ -16,6 +16,8 @@ from agency.contracts.models import Contract, Plan
 from agency.contracts.services import create_plan
 from agency.extensions import db
 from agency.staff.models import Secretary
+from agency.work.models import WorkItem
+from agency.work.services import create_item
 from tenants import use_agency
 from tests.conftest import csrf_from, sign_in
 
@@ -34,6 +36,7 @@ FILLERS = {
     "plan_id": lambda a: a.plan_id,
     "contract_id": lambda a: a.contract.id,
     "assignment_id": lambda a: a.assignment.id,
+    "item_id": lambda a: a.item_id,
     "kind": lambda a: "clients",  # an import writes into B's own agency only
 }
 
@@ -68,6 +71,10 @@ def alpha(agency):
                 "currency": "EUR",
             }
         ).id
+        item, _new = create_item(
+            {"client_id": agency.client.id, "kind": "task", "title": "Alpha task"}
+        )
+        agency.item_id = item.id
     return agency
 
 
@@ -150,4 +157,6 @@ def _a_is_untouched(alpha):
         assert db.session.get(Plan, alpha.plan_id).archived_at is None
         assert db.session.get(Contract, alpha.contract.id).status == "active"
         assert db.session.get(Assignment, alpha.assignment.id).ended_at is None
+        item = db.session.get(WorkItem, alpha.item_id)
+        assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()

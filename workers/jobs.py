@@ -19,3 +19,14 @@ def route_item(agency_id: int, item_id: int) -> None:
 
     with use_agency(agency_id):
         route(item_id)
+
+
+def backfill(agency_id: int, secretary_id: int) -> None:
+    from agency.extensions import db
+    from agency.staff.models import Secretary
+    from agency.work.routing import backfill as backfill_secretary
+
+    with use_agency(agency_id):
+        secretary = db.session.get(Secretary, secretary_id)
+        if secretary is not None:
+            backfill_secretary(secretary)

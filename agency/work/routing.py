@@ -214,3 +214,31 @@ def backfill(secretary: Secretary) -> list[WorkItem]:
         assigned.append(item)
     db.session.commit()
     return assigned
+
+
+def claim(item_id: int, secretary: Secretary, actor_user_id: int | None = None) -> WorkItem:
+    """Take one given item, if it is still free for this secretary; else a clear 409."""
+    from flask_babel import gettext as _
+
+    from agency.errors import Conflict
+
+    item = db.session.scalar(
+        select(WorkItem)
+        .where(
+            WorkItem.id == item_id,
+            or_(
+                (WorkItem.status == Status.queued) & WorkItem.assignee_id.is_(None),
+                (WorkItem.status == Status.assigned) & (WorkItem.assignee_id == secretary.id),
+            ),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    if item is None:
+        db.session.rollback()
+        raise Conflict(_("Someone else has this item, or it is no longer open."))
+    now = clock.now()
+    item.assignee_id, item.status = secretary.id, Status.in_progress.value
+    item.assigned_at, item.started_at = item.assigned_at or now, item.started_at or now
+    record(item, "claimed", actor_user_id, secretary_id=secretary.id)
+    db.session.commit()
+    return item

@@ -106,5 +106,16 @@ def complete(item: WorkItem, data: dict, actor_user_id: int | None = None) -> Wo
     values = values_for(CompleteSchema(), data)
     move(item, "complete", actor_user_id)
     item.outcome = values["outcome"]
+    if item.assignee_id is not None:  # a secretary frees up: hand them what waits
+        enqueue_after_commit("workers.jobs.backfill", item.agency_id, item.assignee_id)
+    db.session.commit()
+    return item
+
+
+def hand_back(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
+    """Back to the pool, and routed again (to someone else if they are free)."""
+    move(item, "handback", actor_user_id)
+    queue = "realtime" if item.priority == "urgent" else "default"
+    enqueue_after_commit("workers.jobs.route_item", item.agency_id, item.id, queue=queue)
     db.session.commit()
     return item

@@ -1,0 +1,129 @@
+"""Work items and the desk over the API."""
+
+from flask import Response, request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from agency.api.base import api_user, json_body, json_payload, token_required
+from agency.extensions import db
+from agency.work import routing, services
+from agency.work.access import desk_secretary, item_for, visible
+from agency.work.models import WorkItem
+from agency.work.schemas import (
+    CompleteSchema,
+    WorkItemDetailSchema,
+    WorkItemSchema,
+    WorkItemUpdateSchema,
+)
+
+items_bp = Blueprint(
+    "api_work_items", __name__, url_prefix="/api/v1/work-items", description="Work items"
+)
+desk_bp = Blueprint("api_desk", __name__, url_prefix="/api/v1/desk", description="The desk")
+blueprints = (items_bp, desk_bp)
+
+FILTERS = ("status", "client_id", "assignee_id", "priority", "kind", "source")
+
+
+@items_bp.get("/")
+@items_bp.response(200, WorkItemSchema(many=True))
+@token_required()
+def list_items():
+    """Items the caller may see, in queue order; filter by status, client_id, assignee_id,
+    priority, kind and source (repeat a filter for several values)."""
+    statement = select(WorkItem).where(visible(api_user())).order_by(*routing.queue_order())
+    for name in FILTERS:
+        values = request.args.getlist(name)
+        if values:
+            statement = statement.where(getattr(WorkItem, name).in_(values))
+    return db.session.scalars(statement.limit(500)).all()
+
+
+@items_bp.post("/")
+@json_body(items_bp, WorkItemSchema)
+@items_bp.response(201, WorkItemSchema)
+@items_bp.alt_response(200, schema=WorkItemSchema, description="Already created: same source key")
+@token_required(managers=True)
+def create_item():
+    """Create an item; it is routed to a secretary by the queue. A repeated source key
+    returns the existing item with 200."""
+    item, created = services.create_item(json_payload(), api_user().id)
+    return item, 201 if created else 200
+
+
+@items_bp.get("/<int:item_id>")
+@items_bp.response(200, WorkItemDetailSchema)
+@token_required()
+def get_item(item_id):
+    """The item with its timeline."""
+    return item_for(api_user(), item_id)
+
+
+@items_bp.patch("/<int:item_id>")
+@json_body(items_bp, WorkItemUpdateSchema)
+@items_bp.response(200, WorkItemSchema)
+@token_required(managers=True)
+def update_item(item_id):
+    return services.update_item(item_for(api_user(), item_id), json_payload(), api_user().id)
+
+
+@items_bp.post("/<int:item_id>/claim")
+@items_bp.response(200, WorkItemSchema)
+@token_required()
+def claim_item(item_id):
+    """Take this item: 409 if someone else already has it."""
+    user = api_user()
+    item = item_for(user, item_id)
+    return routing.claim(item.id, desk_secretary(user), user.id)
+
+
+def _move(item_id: int, action: str):
+    user = api_user()
+    item = services.move(item_for(user, item_id), action, user.id)
+    db.session.commit()
+    return item
+
+
+@items_bp.post("/<int:item_id>/start")
+@items_bp.response(200, WorkItemSchema)
+@token_required()
+def start_item(item_id):
+    return _move(item_id, "start")
+
+
+@items_bp.post("/<int:item_id>/wait")
+@items_bp.response(200, WorkItemSchema)
+@token_required()
+def wait_item(item_id):
+    """Put the item aside, waiting on the client."""
+    return _move(item_id, "wait")
+
+
+@items_bp.post("/<int:item_id>/handback")
+@items_bp.response(200, WorkItemSchema)
+@token_required()
+def hand_back(item_id):
+    """Give the item back to the pool; it is routed again."""
+    user = api_user()
+    item = services.hand_back(item_for(user, item_id), user.id)
+    return item
+
+
+@items_bp.post("/<int:item_id>/complete")
+@json_body(items_bp, CompleteSchema)
+@items_bp.response(200, WorkItemSchema)
+@token_required()
+def complete_item(item_id):
+    user = api_user()
+    return services.complete(item_for(user, item_id), json_payload(), user.id)
+
+
+@desk_bp.post("/next")
+@desk_bp.response(200, WorkItemSchema)
+@desk_bp.alt_response(204, description="Nothing waiting")
+@token_required()
+def next_item():
+    """Claim the top item of the caller's queue atomically."""
+    user = api_user()
+    item = routing.claim_next(desk_secretary(user), user.id)
+    return item if item is not None else Response(status=204)
