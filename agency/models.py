@@ -3,6 +3,7 @@
 from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, User
 from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
+from agency.hours.models import TimeEntry
 from agency.notify.models import OutboundEmail
 from agency.staff.models import Absence, Secretary
 from agency.work.models import WorkEvent, WorkItem
@@ -22,6 +23,7 @@ __all__ = [
     "OutboundEmail",
     "PlatformAdmin",
     "Secretary",
+    "TimeEntry",
     "User",
     "WorkEvent",
     "WorkItem",

@@ -37,6 +37,7 @@ FILLERS = {
     "contract_id": lambda a: a.contract.id,
     "assignment_id": lambda a: a.assignment.id,
     "item_id": lambda a: a.item_id,
+    "action": lambda a: "handback",
     "kind": lambda a: "clients",  # an import writes into B's own agency only
 }
 

@@ -88,7 +88,18 @@ def _move(item_id: int, action: str):
 @items_bp.response(200, WorkItemSchema)
 @token_required()
 def start_item(item_id):
-    return _move(item_id, "start")
+    """Start working: the item is in progress and its timer runs."""
+    user = api_user()
+    return services.start_timer(item_for(user, item_id), user.id)
+
+
+@items_bp.post("/<int:item_id>/pause")
+@items_bp.response(200, WorkItemSchema)
+@token_required()
+def pause_item(item_id):
+    """Pause the timer: the time so far becomes a time entry on the client's contract."""
+    user = api_user()
+    return services.pause_timer(item_for(user, item_id), user.id)
 
 
 @items_bp.post("/<int:item_id>/wait")

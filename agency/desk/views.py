@@ -1,22 +1,40 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from agency import clock
 from agency.access import roles_required
+from agency.auth.forms import ConfirmForm
+from agency.clients import services as clients
 from agency.clients.models import Assignment, Client
+from agency.errors import ValidationError
 from agency.extensions import db
-from agency.staff.models import Secretary
+from agency.work import routing, services
+from agency.work.access import item_for, secretary_of, visible
+from agency.work.models import OPEN_STATUSES, WorkItem
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+
+def _queue(profile):
+    if profile is None:
+        return []
+    return db.session.scalars(
+        select(WorkItem)
+        .where(visible(current_user), WorkItem.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(*routing.queue_order())
+        .limit(200)
+    ).all()
 
 
 @bp.get("/")
 @roles_required("secretary")
 def home():
-    profile = db.session.scalar(select(Secretary).where(Secretary.user_id == current_user.id))
-    clients = []
+    profile = secretary_of(current_user)
+    clients_served = []
     if profile is not None:
-        clients = db.session.scalars(
+        clients_served = db.session.scalars(
             select(Client)
             .join(Assignment, Assignment.client_id == Client.id)
             .where(
@@ -26,4 +44,82 @@ def home():
             )
             .order_by(Client.name)
         ).all()
-    return render_template("desk/home.html", profile=profile, clients=clients)
+    return render_template(
+        "desk/home.html",
+        profile=profile,
+        clients=clients_served,
+        items=_queue(profile),
+        now=clock.now(),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.get("/queue")
+@roles_required("secretary")
+def queue():
+    """The queue alone, polled by the desk every two seconds."""
+    return render_template(
+        "desk/_queue.html", items=_queue(secretary_of(current_user)), now=clock.now()
+    )
+
+
+@bp.post("/next")
+@roles_required("secretary")
+def next_item():
+    profile = secretary_of(current_user)
+    item = routing.claim_next(profile, current_user.id) if profile else None
+    if item is None:
+        flash(_("Nothing is waiting for you."), "success")
+        return redirect(url_for("desk.home"))
+    return redirect(url_for("desk.item", item_id=item.id))
+
+
+@bp.get("/items/<int:item_id>")
+@roles_required("secretary")
+def item(item_id):
+    work = item_for(current_user, item_id)
+    recent = db.session.scalars(
+        select(WorkItem)
+        .where(WorkItem.client_id == work.client_id, WorkItem.id != work.id)
+        .order_by(WorkItem.created_at.desc())
+        .limit(5)
+    ).all()
+    return render_template(
+        "desk/item.html",
+        item=work,
+        client=work.client,
+        contacts=clients.contacts_of(work.client),
+        recent=recent,
+        now=clock.now(),
+        confirm_form=ConfirmForm(),
+    )
+
+
+ACTIONS = {
+    "claim": lambda item, user: routing.claim(item.id, secretary_of(user), user.id),
+    "start": lambda item, user: services.start_timer(item, user.id),
+    "pause": lambda item, user: services.pause_timer(item, user.id),
+    "wait": lambda item, user: (services.move(item, "wait", user.id), db.session.commit()),
+    "handback": lambda item, user: services.hand_back(item, user.id),
+    "note": lambda item, user: services.add_note(item, request.form.get("note", ""), user.id),
+    "complete": lambda item, user: services.complete(
+        item, {"outcome": request.form.get("outcome", "")}, user.id
+    ),
+}
+
+
+@bp.post("/items/<int:item_id>/<any(claim, start, pause, wait, handback, note, complete):action>")
+@roles_required("secretary")
+def act(item_id, action):
+    work = item_for(current_user, item_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("desk.item", item_id=work.id))
+    try:
+        ACTIONS[action](work, current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("desk.item", item_id=work.id))
+    if action in ("handback", "complete"):
+        return redirect(url_for("desk.home"))
+    return redirect(url_for("desk.item", item_id=work.id))

@@ -104,6 +104,7 @@ def move(item: WorkItem, action: str, actor_user_id: int | None = None, **detail
 
 def complete(item: WorkItem, data: dict, actor_user_id: int | None = None) -> WorkItem:
     values = values_for(CompleteSchema(), data)
+    _stop_timer(item, actor_user_id)
     move(item, "complete", actor_user_id)
     item.outcome = values["outcome"]
     if item.assignee_id is not None:  # a secretary frees up: hand them what waits
@@ -114,8 +115,61 @@ def complete(item: WorkItem, data: dict, actor_user_id: int | None = None) -> Wo
 
 def hand_back(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
     """Back to the pool, and routed again (to someone else if they are free)."""
+    _stop_timer(item, actor_user_id)
     move(item, "handback", actor_user_id)
     queue = "realtime" if item.priority == "urgent" else "default"
     enqueue_after_commit("workers.jobs.route_item", item.agency_id, item.id, queue=queue)
+    db.session.commit()
+    return item
+
+
+def start_timer(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
+    """Start the desk's timer, and the item with it."""
+    if item.status in (Status.assigned, Status.waiting):
+        move(item, "start", actor_user_id)
+    if item.status != Status.in_progress:
+        raise Conflict(
+            _("This item is %(status)s; it cannot be moved that way.", status=item.status)
+        )
+    if item.timer_started_at is None:
+        item.timer_started_at = clock.now()
+        record(item, "timer_started", actor_user_id)
+    db.session.commit()
+    return item
+
+
+def _stop_timer(item: WorkItem, actor_user_id: int | None):
+    if item.timer_started_at is None:
+        return None
+    from agency.hours.services import record_time
+
+    entry = record_time(
+        item.client_id, item.timer_started_at, clock.now(), item.assignee_id, item.id
+    )
+    item.timer_started_at = None
+    db.session.flush()
+    record(
+        item,
+        "timer_stopped",
+        actor_user_id,
+        time_entry_id=entry.id,
+        raw_minutes=entry.raw_minutes,
+        billable_minutes=entry.billable_minutes,
+    )
+    return entry
+
+
+def pause_timer(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
+    """Stop the timer: the span becomes a time entry on the client's contract."""
+    _stop_timer(item, actor_user_id)
+    db.session.commit()
+    return item
+
+
+def add_note(item: WorkItem, note: str, actor_user_id: int | None = None) -> WorkItem:
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError.on("note", _("Write the note first."))
+    record(item, "note", actor_user_id, note=note[:5000])
     db.session.commit()
     return item

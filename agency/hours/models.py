@@ -1,0 +1,32 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agency import clock
+from agency.columns import UTCDateTime
+from agency.extensions import db
+from tenants import TenantMixin
+
+
+class TimeEntry(TenantMixin, db.Model):
+    """Time against a client's contract: raw minutes, and billable minutes by its rounding."""
+
+    __tablename__ = "time_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contracts.id", ondelete="SET NULL"), index=True
+    )
+    secretary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("secretaries.id", ondelete="SET NULL"), index=True
+    )
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    raw_minutes: Mapped[int] = mapped_column(Integer)
+    billable_minutes: Mapped[int] = mapped_column(Integer)
+    billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(16), default="timer")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
