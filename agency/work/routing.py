@@ -11,7 +11,7 @@ managers are told once.
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, inspect, or_, select, update
 
 from agency import clock
 from agency.accounts.models import MANAGING_ROLES, User
@@ -21,6 +21,7 @@ from agency.staff.models import Absence, Secretary, ShiftStatus
 from agency.validation import CEFR_LEVELS, WEEKDAYS
 from agency.work.models import Status, WorkItem
 from agency.work.services import record
+from tenants import require_agency_id
 
 BUSY = (Status.assigned.value, Status.in_progress.value, Status.waiting.value)
 
@@ -154,35 +155,47 @@ def queue_order():
 def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> WorkItem | None:
     """Take the top item of this secretary's queue; concurrent desks never get the same one.
 
-    The queue is what is assigned to them, plus the pool of the clients they serve.
+    The queue is what is assigned to them, plus the pool of the clients they serve. One
+    UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) takes it in a single round trip.
     """
+    secretary_id = inspect(secretary).identity[0]  # no reload of an expired object
     served = select(Assignment.client_id).where(
-        Assignment.secretary_id == secretary.id, Assignment.ended_at.is_(None)
+        Assignment.secretary_id == secretary_id, Assignment.ended_at.is_(None)
     )
-    mine_first = case((WorkItem.assignee_id == secretary.id, 0), else_=1)
-    item = db.session.scalar(
-        select(WorkItem)
+    mine_first = case((WorkItem.assignee_id == secretary_id, 0), else_=1)
+    top = (
+        select(WorkItem.id)
         .where(
+            WorkItem.agency_id == require_agency_id(),
             or_(
-                (WorkItem.assignee_id == secretary.id) & (WorkItem.status == Status.assigned),
+                (WorkItem.assignee_id == secretary_id) & (WorkItem.status == Status.assigned),
                 WorkItem.assignee_id.is_(None)
                 & (WorkItem.status == Status.queued)
                 & WorkItem.client_id.in_(served),
-            )
+            ),
         )
         .order_by(*queue_order()[:1], mine_first, *queue_order()[1:])
         .limit(1)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    now = clock.now()
+    item = db.session.scalar(
+        update(WorkItem)
+        .where(WorkItem.id == top)
+        .values(
+            assignee_id=secretary_id,
+            status=Status.in_progress.value,
+            assigned_at=func.coalesce(WorkItem.assigned_at, now),
+            started_at=func.coalesce(WorkItem.started_at, now),
+        )
+        .returning(WorkItem),
+        execution_options={"synchronize_session": False},
     )
     if item is None:
         db.session.rollback()
         return None
-    now = clock.now()
-    item.assignee_id = secretary.id
-    item.assigned_at = item.assigned_at or now
-    item.status = Status.in_progress.value
-    item.started_at = item.started_at or now
-    record(item, "claimed", actor_user_id, secretary_id=secretary.id)
+    record(item.id, "claimed", actor_user_id, secretary_id=secretary_id)
     db.session.commit()
     return item
 

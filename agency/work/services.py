@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from agency import clock
@@ -28,9 +28,13 @@ TRANSITIONS = {
 }
 
 
-def record(item: WorkItem, action: str, actor_user_id: int | None = None, **detail) -> None:
-    db.session.add(
-        WorkEvent(item_id=item.id, action=action, actor_user_id=actor_user_id, detail=detail)
+def record(item: WorkItem | int, action: str, actor_user_id: int | None = None, **detail) -> None:
+    """Add an event to the item's timeline, in the current transaction."""
+    item_id = item if isinstance(item, int) else item.id
+    db.session.execute(
+        insert(WorkEvent).values(
+            item_id=item_id, action=action, actor_user_id=actor_user_id, detail=detail
+        )
     )
 
 
