@@ -1,6 +1,6 @@
 """Console pages for plan templates and contracts."""
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from agency.access import managers_only
 from agency.auth.forms import ConfirmForm
 from agency.clients.models import Client
 from agency.console.forms import ContractForm, PlanForm
-from agency.console.pages import render_form, save_form
+from agency.console.pages import form_page, saved
 from agency.console.views import bp
 from agency.contracts import services as contracts
 from agency.contracts.models import Contract, ContractStatus, Plan
@@ -57,15 +57,14 @@ def plans():
     form = PlanForm()
     if request.method == "GET":
         form.currency.data = current_user.agency.currency
-    context = {"plans": contracts.plans()}
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_form("console/plans.html", form, status, **context)
-    result = save_form(form, _plan_data, contracts.create_plan, "console/plans.html", **context)
-    if isinstance(result, Plan):
-        flash(_("The plan %(name)s is ready.", name=result.name), "success")
-        return redirect(url_for("console.plans"))
-    return result
+    return form_page(
+        form,
+        "console/plans.html",
+        _plan_data,
+        contracts.create_plan,
+        lambda p: saved(_("The plan %(name)s is ready.", name=p.name), url_for("console.plans")),
+        plans=contracts.plans(),
+    )
 
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
@@ -76,19 +75,14 @@ def edit_plan(plan_id):
     if request.method == "GET":
         form.name.data, form.description.data = plan.name, plan.description
         _fill_terms(form, plan)
-    if not form.validate_on_submit():
-        return render_form("console/plan_form.html", form, plan=plan)
-    result = save_form(
+    return form_page(
         form,
+        "console/plan_form.html",
         _plan_data,
         lambda data: contracts.update_plan(plan, data),
-        "console/plan_form.html",
+        lambda _p: saved(_("Saved."), url_for("console.plans")),
         plan=plan,
     )
-    if isinstance(result, Plan):
-        flash(_("Saved."), "success")
-        return redirect(url_for("console.plans"))
-    return result
 
 
 @bp.post("/plans/<int:plan_id>/archive")
@@ -136,21 +130,17 @@ def new_contract(client_id):
         plan = db.get_or_404(Plan, plan_id)
         form.plan_id.data, form.plan_name.data = str(plan.id), plan.name
         _fill_terms(form, plan)
-    context = {"client": client, "contract": None}
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_form("console/contract_form.html", form, status, **context)
-    result = save_form(
+    return form_page(
         form,
+        "console/contract_form.html",
         _contract_data(client.id),
         lambda data: contracts.create_contract(data, current_user.id),
-        "console/contract_form.html",
-        **context,
+        lambda _c: saved(
+            _("The contract is saved."), url_for("console.edit_client", client_id=client.id)
+        ),
+        client=client,
+        contract=None,
     )
-    if isinstance(result, Contract):
-        flash(_("The contract is saved."), "success")
-        return redirect(url_for("console.edit_client", client_id=client.id))
-    return result
 
 
 @bp.route("/contracts/<int:contract_id>", methods=["GET", "POST"])
@@ -165,18 +155,12 @@ def edit_contract(contract_id):
         form.ends_on.data = contract.ends_on.isoformat() if contract.ends_on else ""
         form.billing_day.data = str(contract.billing_day)
         _fill_terms(form, contract)
-    context = {"client": contract.client, "contract": contract}
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_form("console/contract_form.html", form, status, **context)
-    result = save_form(
+    return form_page(
         form,
+        "console/contract_form.html",
         _contract_data(contract.client_id),
         lambda data: contracts.update_contract(contract, data, current_user.id),
-        "console/contract_form.html",
-        **context,
+        lambda c: saved(_("Saved."), url_for("console.edit_client", client_id=c.client_id)),
+        client=contract.client,
+        contract=contract,
     )
-    if isinstance(result, Contract):
-        flash(_("Saved."), "success")
-        return redirect(url_for("console.edit_client", client_id=contract.client_id))
-    return result

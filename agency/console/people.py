@@ -11,7 +11,7 @@ from agency.auth.forms import ConfirmForm, show_errors
 from agency.clients import services as clients
 from agency.clients.models import Client, Contact, ContactKind
 from agency.console.forms import AssignForm, ClientForm, ContactForm, SecretaryForm
-from agency.console.pages import render_form, save_form
+from agency.console.pages import form_page, render_form, saved
 from agency.console.views import bp
 from agency.errors import ValidationError
 from agency.extensions import db
@@ -73,36 +73,28 @@ def secretaries():
 @bp.route("/secretaries/new", methods=["GET", "POST"])
 @managers_only
 def new_secretary():
-    form = _secretary_form()
-    if not form.validate_on_submit():
-        return render_form("console/secretary_form.html", form, secretary=None)
-    result = save_form(
-        form, _secretary_data, staff.create_secretary, "console/secretary_form.html", secretary=None
+    return form_page(
+        _secretary_form(),
+        "console/secretary_form.html",
+        _secretary_data,
+        staff.create_secretary,
+        lambda s: saved(_("%(name)s is on the team.", name=s.name), url_for("console.secretaries")),
+        secretary=None,
     )
-    if isinstance(result, Secretary):
-        flash(_("%(name)s is on the team.", name=result.name), "success")
-        return redirect(url_for("console.secretaries"))
-    return result
 
 
 @bp.route("/secretaries/<int:secretary_id>", methods=["GET", "POST"])
 @managers_only
 def edit_secretary(secretary_id):
     secretary = db.get_or_404(Secretary, secretary_id)
-    form = _secretary_form(secretary)
-    if not form.validate_on_submit():
-        return render_form("console/secretary_form.html", form, secretary=secretary)
-    result = save_form(
-        form,
+    return form_page(
+        _secretary_form(secretary),
+        "console/secretary_form.html",
         _secretary_data,
         lambda data: staff.update_secretary(secretary, data),
-        "console/secretary_form.html",
+        lambda _s: saved(_("Saved."), url_for("console.secretaries")),
         secretary=secretary,
     )
-    if isinstance(result, Secretary):
-        flash(_("Saved."), "success")
-        return redirect(url_for("console.secretaries"))
-    return result
 
 
 @bp.post("/secretaries/<int:secretary_id>/archive")
@@ -173,42 +165,31 @@ def clients_list():
 @bp.route("/clients/new", methods=["GET", "POST"])
 @managers_only
 def new_client():
-    form = _client_form()
-    if not form.validate_on_submit():
-        return render_form("console/client_form.html", form, client=None)
-    result = save_form(
-        form, _client_data, clients.create_client, "console/client_form.html", client=None
+    return form_page(
+        _client_form(),
+        "console/client_form.html",
+        _client_data,
+        clients.create_client,
+        lambda c: saved(
+            _("%(name)s is a client now. Here are the best secretaries for them.", name=c.name),
+            url_for("console.client_matches", client_id=c.id),
+        ),
+        client=None,
     )
-    if isinstance(result, Client):
-        flash(
-            _(
-                "%(name)s is a client now. Here are the best secretaries for them.",
-                name=result.name,
-            ),
-            "success",
-        )
-        return redirect(url_for("console.client_matches", client_id=result.id))
-    return result
 
 
 @bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
 @managers_only
 def edit_client(client_id):
     client = db.get_or_404(Client, client_id)
-    form = _client_form(client)
-    if not form.validate_on_submit():
-        return render_form("console/client_form.html", form, **_client_context(client))
-    result = save_form(
-        form,
+    return form_page(
+        _client_form(client),
+        "console/client_form.html",
         _client_data,
         lambda data: clients.update_client(client, data),
-        "console/client_form.html",
+        lambda c: saved(_("Saved."), url_for("console.edit_client", client_id=c.id)),
         **_client_context(client),
     )
-    if isinstance(result, Client):
-        flash(_("Saved."), "success")
-        return redirect(url_for("console.edit_client", client_id=client.id))
-    return result
 
 
 @bp.post("/clients/<int:client_id>/archive")
