@@ -15,7 +15,8 @@ from agency.clients.services import create_contact
 from agency.contracts.models import Contract, Plan
 from agency.contracts.services import create_plan
 from agency.extensions import db
-from agency.staff.models import Secretary
+from agency.staff.models import Absence, Secretary
+from agency.staff.services import add_absence
 from agency.work.models import WorkItem
 from agency.work.services import create_item
 from tenants import use_agency
@@ -37,6 +38,7 @@ FILLERS = {
     "contract_id": lambda a: a.contract.id,
     "assignment_id": lambda a: a.assignment.id,
     "item_id": lambda a: a.item_id,
+    "absence_id": lambda a: a.absence_id,
     "action": lambda a: "handback",
     "kind": lambda a: "clients",  # an import writes into B's own agency only
 }
@@ -76,6 +78,10 @@ def alpha(agency):
             {"client_id": agency.client.id, "kind": "task", "title": "Alpha task"}
         )
         agency.item_id = item.id
+        agency.absence_id = add_absence(
+            db.session.get(Secretary, agency.profile.id),
+            {"starts_on": "2026-08-01", "ends_on": "2026-08-14"},
+        ).id
     return agency
 
 
@@ -158,6 +164,7 @@ def _a_is_untouched(alpha):
         assert db.session.get(Plan, alpha.plan_id).archived_at is None
         assert db.session.get(Contract, alpha.contract.id).status == "active"
         assert db.session.get(Assignment, alpha.assignment.id).ended_at is None
+        assert db.session.get(Absence, alpha.absence_id) is not None
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()

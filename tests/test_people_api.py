@@ -200,3 +200,16 @@ def test_the_people_api_is_in_the_openapi_document(client):
     ):
         assert path in paths, path
     assert set(paths["/api/v1/secretaries/{secretary_id}"]) >= {"get", "patch", "delete"}
+
+
+def test_absences_are_added_listed_and_removed(api, agency):
+    url = f"/api/v1/secretaries/{agency.profile.id}/absences"
+    bad = api("POST", url, {"starts_on": "2026-08-14", "ends_on": "2026-08-01"})
+    assert bad.status_code == 422 and "ends_on" in bad.json["error"]["fields"]
+    wrong_kind = api("POST", url, {"starts_on": "2026-08-01", "ends_on": "2026-08-02", "kind": "x"})
+    assert wrong_kind.status_code == 422 and "kind" in wrong_kind.json["error"]["fields"]
+    added = api("POST", url, {"starts_on": "2026-08-01", "ends_on": "2026-08-14", "kind": "sick"})
+    assert added.status_code == 201
+    assert [(a["starts_on"], a["kind"]) for a in api("GET", url).json] == [("2026-08-01", "sick")]
+    assert api("DELETE", f"{url}/{added.json['id']}").status_code == 200
+    assert api("GET", url).json == []

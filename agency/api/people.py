@@ -22,8 +22,8 @@ from agency.contracts.schemas import ContractRevisionSchema, ContractSchema, Pla
 from agency.extensions import db
 from agency.matching import services as matching
 from agency.staff import services as staff
-from agency.staff.models import Secretary
-from agency.staff.schemas import SecretarySchema
+from agency.staff.models import Absence, Secretary
+from agency.staff.schemas import AbsenceSchema, SecretarySchema
 
 secretaries_bp = Blueprint(
     "api_secretaries", __name__, url_prefix="/api/v1/secretaries", description="Secretaries"
@@ -71,6 +71,36 @@ record_endpoints(
     create=contracts.create_plan,
     update=contracts.update_plan,
 )
+
+
+def _absence(secretary_id: int, absence_id: int) -> Absence:
+    absence = db.get_or_404(Absence, absence_id)
+    if absence.secretary_id != db.get_or_404(Secretary, secretary_id).id:
+        abort(404)
+    return absence
+
+
+@secretaries_bp.get("/<int:secretary_id>/absences")
+@secretaries_bp.response(200, AbsenceSchema(many=True))
+@token_required(managers=True)
+def list_absences(secretary_id):
+    """Leave, sick days and other absences: routing and matching skip these days."""
+    return db.get_or_404(Secretary, secretary_id).absences
+
+
+@secretaries_bp.post("/<int:secretary_id>/absences")
+@json_body(secretaries_bp, AbsenceSchema)
+@secretaries_bp.response(201, AbsenceSchema)
+@token_required(managers=True)
+def add_absence(secretary_id):
+    return staff.add_absence(db.get_or_404(Secretary, secretary_id), json_payload())
+
+
+@secretaries_bp.delete("/<int:secretary_id>/absences/<int:absence_id>")
+@secretaries_bp.response(200, AbsenceSchema)
+@token_required(managers=True)
+def remove_absence(secretary_id, absence_id):
+    return staff.remove_absence(_absence(secretary_id, absence_id))
 
 
 def _contact(client_id: int, contact_id: int) -> Contact:

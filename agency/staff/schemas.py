@@ -1,8 +1,12 @@
 """Secretary profiles in and out."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as SchemaError
 
 from agency import validation
+from agency.staff.models import AbsenceKind
+
+ABSENCE_KINDS = [k.value for k in AbsenceKind]
 
 
 class LanguageSchema(Schema):
@@ -42,3 +46,19 @@ class SecretarySchema(Schema):
     cost_rate_minor = fields.Integer(load_default=0, validate=validate.Range(min=0))
     team_lead_id = validation.Id(load_default=None, allow_none=True)
     archived_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class AbsenceSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    secretary_id = fields.Integer(dump_only=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    kind = fields.String(load_default="leave", validate=validate.OneOf(ABSENCE_KINDS))
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))
+
+    @validates_schema
+    def _in_order(self, data, **kwargs):
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            from flask_babel import gettext as _
+
+            raise SchemaError(_("The end date is before the start date."), "ends_on")

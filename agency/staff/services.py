@@ -7,8 +7,8 @@ from agency import records
 from agency.errors import Conflict, ValidationError
 from agency.extensions import db
 from agency.records import apply, values_for
-from agency.staff.models import Secretary
-from agency.staff.schemas import SecretarySchema
+from agency.staff.models import Absence, Secretary
+from agency.staff.schemas import AbsenceSchema, SecretarySchema
 
 
 def _check(values: dict, secretary: Secretary | None = None) -> None:
@@ -52,3 +52,17 @@ def update_secretary(secretary: Secretary, data: dict) -> Secretary:
 
 def search(query: str | None = None, include_archived: bool = False) -> list[Secretary]:
     return records.search(Secretary, query, include_archived, Secretary.name, Secretary.email)
+
+
+def add_absence(secretary: Secretary, data: dict) -> Absence:
+    """Leave, sick days and the like: routing and matching skip these days."""
+    absence = Absence(secretary_id=secretary.id, **values_for(AbsenceSchema(), data))
+    db.session.add(absence)
+    db.session.commit()
+    return absence
+
+
+def remove_absence(absence: Absence) -> Absence:
+    db.session.delete(absence)
+    db.session.commit()
+    return absence
