@@ -116,3 +116,34 @@ def test_handing_back_returns_the_item_to_the_pool_and_reroutes_it(call, tokens,
     back = call(tokens["secretary"], "POST", f"/api/v1/work-items/{item['id']}/handback")
     assert back.json["status"] == "queued" and back.json["assignee_id"] is None
     assert drain() == 1
+
+
+def test_escalation_hands_the_item_to_the_team_lead(call, tokens, agency, drain):
+    _on_shift(agency)
+    with use_agency(agency.agency.id):
+        lead = Secretary(name="Lena Lead", email="lead@alpha.example")
+        db.session.add(lead)
+        db.session.flush()
+        db.session.get(Secretary, agency.profile.id).team_lead_id = lead.id
+        db.session.commit()
+        lead_id = lead.id
+    item = call(
+        tokens["manager"], "POST", "/api/v1/work-items/", {**ITEM, "client_id": agency.client.id}
+    ).json
+    drain()
+    escalated = call(tokens["secretary"], "POST", f"/api/v1/work-items/{item['id']}/escalate")
+    assert escalated.status_code == 200
+    assert (escalated.json["assignee_id"], escalated.json["status"]) == (lead_id, "assigned")
+    events = call(tokens["manager"], "GET", f"/api/v1/work-items/{item['id']}").json["events"]
+    assert events[-1]["action"] == "escalated"
+
+
+def test_escalation_without_a_team_lead_is_refused(call, tokens, agency, drain):
+    _on_shift(agency)
+    item = call(
+        tokens["manager"], "POST", "/api/v1/work-items/", {**ITEM, "client_id": agency.client.id}
+    ).json
+    drain()
+    refused = call(tokens["secretary"], "POST", f"/api/v1/work-items/{item['id']}/escalate")
+    assert refused.status_code == 409
+    assert refused.json["error"]["message"] == "There is no team lead to escalate to."

@@ -120,6 +120,15 @@ def hand_back(item_id):
     return item
 
 
+@items_bp.post("/<int:item_id>/escalate")
+@items_bp.response(200, WorkItemSchema)
+@token_required()
+def escalate_item(item_id):
+    """Hand the item to the assignee's team lead."""
+    user = api_user()
+    return services.escalate(item_for(user, item_id), user.id)
+
+
 @items_bp.post("/<int:item_id>/complete")
 @json_body(items_bp, CompleteSchema)
 @items_bp.response(200, WorkItemSchema)

@@ -101,6 +101,7 @@ ACTIONS = {
     "pause": lambda item, user: services.pause_timer(item, user.id),
     "wait": lambda item, user: (services.move(item, "wait", user.id), db.session.commit()),
     "handback": lambda item, user: services.hand_back(item, user.id),
+    "escalate": lambda item, user: services.escalate(item, user.id),
     "note": lambda item, user: services.add_note(item, request.form.get("note", ""), user.id),
     "complete": lambda item, user: services.complete(
         item, {"outcome": request.form.get("outcome", "")}, user.id
@@ -108,7 +109,7 @@ ACTIONS = {
 }
 
 
-@bp.post("/items/<int:item_id>/<any(claim, start, pause, wait, handback, note, complete):action>")
+@bp.post("/items/<int:item_id>/<any(" + ", ".join(ACTIONS) + "):action>")
 @roles_required("secretary")
 def act(item_id, action):
     work = item_for(current_user, item_id)
@@ -120,6 +121,6 @@ def act(item_id, action):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("desk.item", item_id=work.id))
-    if action in ("handback", "complete"):
+    if action in ("handback", "escalate", "complete"):
         return redirect(url_for("desk.home"))
     return redirect(url_for("desk.item", item_id=work.id))

@@ -177,3 +177,22 @@ def add_note(item: WorkItem, note: str, actor_user_id: int | None = None) -> Wor
     record(item, "note", actor_user_id, note=note[:5000])
     db.session.commit()
     return item
+
+
+def escalate(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
+    """Hand the item to the assignee's team lead, or back to the pool when there is none."""
+    from agency.staff.models import Secretary
+
+    assignee = db.session.get(Secretary, item.assignee_id) if item.assignee_id else None
+    lead_id = assignee.team_lead_id if assignee else None
+    if lead_id is None:
+        raise Conflict(_("There is no team lead to escalate to."))
+    if item.status not in (Status.assigned, Status.in_progress, Status.waiting):
+        raise Conflict(
+            _("This item is %(status)s; it cannot be moved that way.", status=item.status)
+        )
+    _stop_timer(item, actor_user_id)
+    item.assignee_id, item.status, item.assigned_at = lead_id, Status.assigned.value, clock.now()
+    record(item, "escalated", actor_user_id, to_secretary_id=lead_id)
+    db.session.commit()
+    return item
