@@ -32,7 +32,7 @@ def record_time(
             Contract.client_id == client_id, Contract.status == ContractStatus.active.value
         )
     )
-    seconds = max(int((ended_at - started_at).total_seconds()), 0)
+    seconds = max(math.ceil((ended_at - started_at).total_seconds()), 0)
     rounding = contract.rounding_minutes if contract else 1
     minimum = contract.minimum_minutes if contract else 0
     entry = TimeEntry(

@@ -1,0 +1,63 @@
+"""An item created through the API appears on the secretary's open desk without a reload;
+they claim, time and complete it, and a time entry exists."""
+
+from sqlalchemy import select
+
+from agency.extensions import db
+from agency.hours.models import TimeEntry
+from agency.staff.models import Secretary
+from agency.work.models import WorkItem
+from tenants import use_agency
+from tests.conftest import PASSWORD
+
+ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def test_a_new_item_appears_on_the_open_desk_and_is_worked(
+    live_server, browser_page, agency, client, drain
+):
+    with use_agency(agency.agency.id):
+        me = db.session.get(Secretary, agency.profile.id)
+        me.shift_status, me.schedule = "on_shift", ALL_WEEK
+        db.session.commit()
+    db.session.remove()
+
+    page = browser_page
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", agency.secretary.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/desk/")
+    page.wait_for_selector("#queue-empty")
+
+    token = client.post(
+        "/api/v1/auth/token", json={"email": agency.manager.email, "password": PASSWORD}
+    ).json["token"]
+    created = client.post(
+        "/api/v1/work-items/",
+        json={
+            "client_id": agency.client.id,
+            "kind": "call",
+            "title": "Call Dr. Reis back",
+            "priority": "urgent",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert created.status_code == 201
+    drain()
+
+    page.wait_for_selector("#queue >> text=Call Dr. Reis back", timeout=5000)  # no reload
+    page.click("#next")
+    page.wait_for_url("**/desk/items/*")
+    page.click("#action-start")
+    page.wait_for_selector("#timer")
+    page.fill("#complete-form textarea[name=outcome]", "Called back, appointment booked.")
+    page.click("#action-complete")
+    page.wait_for_url("**/desk/")
+
+    db.session.remove()
+    with use_agency(agency.agency.id):
+        item = db.session.scalar(select(WorkItem).where(WorkItem.title == "Call Dr. Reis back"))
+        assert item.status == "done"
+        entries = db.session.scalars(select(TimeEntry).where(TimeEntry.item_id == item.id)).all()
+        assert len(entries) == 1 and entries[0].billable_minutes >= 1
