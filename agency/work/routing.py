@@ -152,37 +152,24 @@ def queue_order():
     return (WorkItem.priority_rank, WorkItem.sla_due_at, WorkItem.created_at, WorkItem.id)
 
 
-def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> WorkItem | None:
-    """Take the top item of this secretary's queue; concurrent desks never get the same one.
+def _claimable(secretary_id: int, clients=None):
+    """Assigned to this secretary, or waiting unassigned in the pool (of ``clients``)."""
+    pool = WorkItem.assignee_id.is_(None) & (WorkItem.status == Status.queued)
+    if clients is not None:
+        pool = pool & WorkItem.client_id.in_(clients)
+    mine = (WorkItem.assignee_id == secretary_id) & (WorkItem.status == Status.assigned)
+    return (WorkItem.agency_id == require_agency_id()) & or_(mine, pool)
 
-    The queue is what is assigned to them, plus the pool of the clients they serve. One
-    UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) takes it in a single round trip.
-    """
-    secretary_id = inspect(secretary).identity[0]  # no reload of an expired object
-    served = select(Assignment.client_id).where(
-        Assignment.secretary_id == secretary_id, Assignment.ended_at.is_(None)
-    )
-    mine_first = case((WorkItem.assignee_id == secretary_id, 0), else_=1)
-    top = (
-        select(WorkItem.id)
-        .where(
-            WorkItem.agency_id == require_agency_id(),
-            or_(
-                (WorkItem.assignee_id == secretary_id) & (WorkItem.status == Status.assigned),
-                WorkItem.assignee_id.is_(None)
-                & (WorkItem.status == Status.queued)
-                & WorkItem.client_id.in_(served),
-            ),
-        )
-        .order_by(*queue_order()[:1], mine_first, *queue_order()[1:])
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
+
+def _take(candidates, secretary_id: int, actor_user_id: int | None) -> WorkItem | None:
+    """Claim the first of ``candidates`` in one UPDATE … WHERE id = (SELECT … FOR UPDATE
+    SKIP LOCKED): concurrent desks never get the same item."""
     now = clock.now()
     item = db.session.scalar(
         update(WorkItem)
-        .where(WorkItem.id == top)
+        .where(
+            WorkItem.id == candidates.limit(1).with_for_update(skip_locked=True).scalar_subquery()
+        )
         .values(
             assignee_id=secretary_id,
             status=Status.in_progress.value,
@@ -198,6 +185,22 @@ def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> WorkIt
     record(item.id, "claimed", actor_user_id, secretary_id=secretary_id)
     db.session.commit()
     return item
+
+
+def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> WorkItem | None:
+    """Take the top item of this secretary's queue: what is assigned to them, plus the
+    pool of the clients they serve."""
+    secretary_id = inspect(secretary).identity[0]  # no reload of an expired object
+    served = select(Assignment.client_id).where(
+        Assignment.secretary_id == secretary_id, Assignment.ended_at.is_(None)
+    )
+    mine_first = case((WorkItem.assignee_id == secretary_id, 0), else_=1)
+    candidates = (
+        select(WorkItem.id)
+        .where(_claimable(secretary_id, served))
+        .order_by(*queue_order()[:1], mine_first, *queue_order()[1:])
+    )
+    return _take(candidates, secretary_id, actor_user_id)
 
 
 def backfill(secretary: Secretary) -> list[WorkItem]:
@@ -235,23 +238,9 @@ def claim(item_id: int, secretary: Secretary, actor_user_id: int | None = None) 
 
     from agency.errors import Conflict
 
-    item = db.session.scalar(
-        select(WorkItem)
-        .where(
-            WorkItem.id == item_id,
-            or_(
-                (WorkItem.status == Status.queued) & WorkItem.assignee_id.is_(None),
-                (WorkItem.status == Status.assigned) & (WorkItem.assignee_id == secretary.id),
-            ),
-        )
-        .with_for_update(skip_locked=True)
-    )
+    secretary_id = inspect(secretary).identity[0]
+    candidates = select(WorkItem.id).where(WorkItem.id == item_id, _claimable(secretary_id))
+    item = _take(candidates, secretary_id, actor_user_id)
     if item is None:
-        db.session.rollback()
         raise Conflict(_("Someone else has this item, or it is no longer open."))
-    now = clock.now()
-    item.assignee_id, item.status = secretary.id, Status.in_progress.value
-    item.assigned_at, item.started_at = item.assigned_at or now, item.started_at or now
-    record(item, "claimed", actor_user_id, secretary_id=secretary.id)
-    db.session.commit()
     return item
