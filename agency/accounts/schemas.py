@@ -39,10 +39,6 @@ class LoginSchema(Schema):
     agency = fields.String(load_default=None, allow_none=True)
 
 
-class TokenNameSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-
-
 class AgencySchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String()

@@ -12,13 +12,6 @@ from agency.accounts.models import MANAGING_ROLES
 from agency.errors import BadInput, NotAllowed
 from agency.extensions import db
 
-ERROR_RESPONSES = {
-    400: {"description": "Malformed request"},
-    401: {"description": "Missing or invalid bearer token"},
-    404: {"description": "Not found (including another agency's objects)"},
-    422: {"description": "Validation error; nothing was written"},
-}
-
 
 def token_required(*, managers: bool = False):
     """Authenticate with 'Authorization: Bearer'; cookies never authenticate the API."""

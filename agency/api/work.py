@@ -77,13 +77,6 @@ def claim_item(item_id):
     return routing.claim(item.id, desk_secretary(user), user.id)
 
 
-def _move(item_id: int, action: str):
-    user = api_user()
-    item = services.move(item_for(user, item_id), action, user.id)
-    db.session.commit()
-    return item
-
-
 @items_bp.post("/<int:item_id>/start")
 @items_bp.response(200, WorkItemSchema)
 @token_required()
@@ -107,7 +100,8 @@ def pause_item(item_id):
 @token_required()
 def wait_item(item_id):
     """Put the item aside, waiting on the client."""
-    return _move(item_id, "wait")
+    user = api_user()
+    return services.wait_on_client(item_for(user, item_id), user.id)
 
 
 @items_bp.post("/<int:item_id>/handback")

@@ -1,7 +1,6 @@
 """Plan templates and contracts, in and out."""
 
-from marshmallow import Schema, fields, validate, validates_schema
-from marshmallow import ValidationError as SchemaError
+from marshmallow import Schema, fields, validate
 
 from agency import validation
 from agency.contracts.models import ContractStatus
@@ -38,13 +37,6 @@ class ContractSchema(TermsSchema):
         load_default=ContractStatus.draft.value,
         validate=validate.OneOf([s.value for s in ContractStatus]),
     )
-
-    @validates_schema
-    def _dates_in_order(self, data, **kwargs):
-        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
-            from flask_babel import gettext as _
-
-            raise SchemaError(_("The end date is before the start date."), "ends_on")
 
 
 class ContractRevisionSchema(Schema):

@@ -99,7 +99,7 @@ ACTIONS = {
     "claim": lambda item, user: routing.claim(item.id, secretary_of(user), user.id),
     "start": lambda item, user: services.start_timer(item, user.id),
     "pause": lambda item, user: services.pause_timer(item, user.id),
-    "wait": lambda item, user: (services.move(item, "wait", user.id), db.session.commit()),
+    "wait": lambda item, user: services.wait_on_client(item, user.id),
     "handback": lambda item, user: services.hand_back(item, user.id),
     "escalate": lambda item, user: services.escalate(item, user.id),
     "note": lambda item, user: services.add_note(item, request.form.get("note", ""), user.id),

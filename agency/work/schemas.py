@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from agency import validation
-from agency.work.models import Kind, Priority, Source, Status
+from agency.work.models import Kind, Priority, Source
 
 
 class WorkItemSchema(Schema):
@@ -50,6 +50,3 @@ class WorkEventSchema(Schema):
 
 class WorkItemDetailSchema(WorkItemSchema):
     events = fields.List(fields.Nested(WorkEventSchema), dump_only=True)
-
-
-STATUS_VALUES = [s.value for s in Status]

@@ -127,6 +127,14 @@ def hand_back(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
     return item
 
 
+def wait_on_client(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
+    """Put the item aside until the client answers; its timer stops."""
+    _stop_timer(item, actor_user_id)
+    move(item, "wait", actor_user_id)
+    db.session.commit()
+    return item
+
+
 def start_timer(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
     """Start the desk's timer, and the item with it."""
     if item.status in (Status.assigned, Status.waiting):
