@@ -109,8 +109,8 @@ def product(app, agency_id, desk_ids, count):
     def desk(n):
         with app.app_context(), use_agency(agency_id):
             me = db.session.get(Secretary, desk_ids[n])
-            while (item := routing.claim_next(me)) is not None:
-                claimed.append(item.id)
+            while (item_id := routing.claim_next(me)) is not None:
+                claimed.append(item_id)
             db.session.remove()
 
     elapsed = run_threads(count, desk)

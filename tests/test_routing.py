@@ -161,7 +161,7 @@ def test_urgent_items_are_claimed_first_then_the_oldest(tenant):
     urgent = _item(client, "urgent")
     secretary.shift_status = "on_shift"
     db.session.commit()
-    order = [routing.claim_next(secretary).id for _ in range(3)]
+    order = [routing.claim_next(secretary) for _ in range(3)]
     assert order == [urgent.id, old.id, low.id]
     assert routing.claim_next(secretary) is None
 
@@ -201,8 +201,8 @@ def test_sixteen_desks_racing_claim_every_item_exactly_once(app, agency):
     def desk(secretary_id):
         with app.app_context(), use_agency(agency.agency.id):
             me = db.session.get(Secretary, secretary_id)
-            while (item := routing.claim_next(me)) is not None:
-                claims[secretary_id].append(item.id)
+            while (item_id := routing.claim_next(me)) is not None:
+                claims[secretary_id].append(item_id)
             db.session.remove()
 
     threads = [threading.Thread(target=desk, args=(d,)) for d in desk_ids]

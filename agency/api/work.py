@@ -74,7 +74,9 @@ def claim_item(item_id):
     """Take this item: 409 if someone else already has it."""
     user = api_user()
     item = item_for(user, item_id)
-    return routing.claim(item.id, desk_secretary(user), user.id)
+    routing.claim(item.id, desk_secretary(user), user.id)
+    db.session.refresh(item)
+    return item
 
 
 @items_bp.post("/<int:item_id>/start")
@@ -139,5 +141,7 @@ def complete_item(item_id):
 def next_item():
     """Claim the top item of the caller's queue atomically."""
     user = api_user()
-    item = routing.claim_next(desk_secretary(user), user.id)
-    return item if item is not None else Response(status=204)
+    item_id = routing.claim_next(desk_secretary(user), user.id)
+    if item_id is None:
+        return Response(status=204)
+    return db.session.get(WorkItem, item_id, populate_existing=True)

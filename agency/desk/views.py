@@ -67,11 +67,11 @@ def queue():
 @roles_required("secretary")
 def next_item():
     profile = secretary_of(current_user)
-    item = routing.claim_next(profile, current_user.id) if profile else None
-    if item is None:
+    item_id = routing.claim_next(profile, current_user.id) if profile else None
+    if item_id is None:
         flash(_("Nothing is waiting for you."), "success")
         return redirect(url_for("desk.home"))
-    return redirect(url_for("desk.item", item_id=item.id))
+    return redirect(url_for("desk.item", item_id=item_id))
 
 
 @bp.get("/items/<int:item_id>")

@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency import clock
@@ -65,6 +65,27 @@ class WorkItem(TenantMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("agency_id", "source", "source_key"),
         Index("ix_work_items_queue", "agency_id", "status", "priority_rank", "sla_due_at"),
+        # The heads of the two queues a desk claims from, in queue order.
+        Index(
+            "ix_work_items_mine",
+            "assignee_id",
+            "priority_rank",
+            "sla_due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'assigned'"),
+            sqlite_where=text("status = 'assigned'"),
+        ),
+        Index(
+            "ix_work_items_pool",
+            "agency_id",
+            "priority_rank",
+            "sla_due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'queued' AND assignee_id IS NULL"),
+            sqlite_where=text("status = 'queued' AND assignee_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

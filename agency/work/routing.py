@@ -161,11 +161,12 @@ def _claimable(secretary_id: int, clients=None):
     return (WorkItem.agency_id == require_agency_id()) & or_(mine, pool)
 
 
-def _take(candidates, secretary_id: int, actor_user_id: int | None) -> WorkItem | None:
+def _take(candidates, secretary_id: int, actor_user_id: int | None) -> int | None:
     """Claim the first of ``candidates`` in one UPDATE … WHERE id = (SELECT … FOR UPDATE
-    SKIP LOCKED): concurrent desks never get the same item."""
+    SKIP LOCKED): concurrent desks never get the same item. The portable path; PostgreSQL
+    takes ``_take_on_postgres``."""
     now = clock.now()
-    item = db.session.scalar(
+    item_id = db.session.scalar(
         update(WorkItem)
         .where(
             WorkItem.id == candidates.limit(1).with_for_update(skip_locked=True).scalar_subquery()
@@ -176,21 +177,48 @@ def _take(candidates, secretary_id: int, actor_user_id: int | None) -> WorkItem 
             assigned_at=func.coalesce(WorkItem.assigned_at, now),
             started_at=func.coalesce(WorkItem.started_at, now),
         )
-        .returning(WorkItem),
+        .returning(WorkItem.id),
         execution_options={"synchronize_session": False},
     )
-    if item is None:
+    if item_id is None:
         db.session.rollback()
         return None
-    record(item.id, "claimed", actor_user_id, secretary_id=secretary_id)
+    record(item_id, "claimed", actor_user_id, secretary_id=secretary_id)
     db.session.commit()
-    return item
+    return item_id
 
 
-def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> WorkItem | None:
-    """Take the top item of this secretary's queue: what is assigned to them, plus the
-    pool of the clients they serve."""
+CLAIM_SQL = "SELECT claim_work_item(%s, %s, %s, %s, %s)"
+
+
+def _take_on_postgres(secretary_id: int, item_id: int | None, actor_user_id: int | None):
+    """The same claim in one round trip: the ``claim_work_item`` function (migration
+    0008_claim) sets the tenant for its own transaction, picks the head of the queue with
+    SKIP LOCKED, updates it and writes the timeline event, in autocommit. As on every
+    claim the session's own transaction ends first, so that a desk never holds two
+    connections."""
+    params = (require_agency_id(), secretary_id, item_id, actor_user_id, clock.now())
+    db.session.commit()
+    pooled = db.engine.raw_connection()
+    connection = pooled.driver_connection
+    try:
+        connection.autocommit = True
+        return connection.execute(CLAIM_SQL, params).fetchone()[0]
+    finally:
+        connection.autocommit = False
+        pooled.close()
+
+
+def _on_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> int | None:
+    """Take the top item of this secretary's queue (what is assigned to them, plus the
+    pool of the clients they serve); the id of the item taken, or None."""
     secretary_id = inspect(secretary).identity[0]  # no reload of an expired object
+    if _on_postgres():
+        return _take_on_postgres(secretary_id, None, actor_user_id)
     served = select(Assignment.client_id).where(
         Assignment.secretary_id == secretary_id, Assignment.ended_at.is_(None)
     )
@@ -232,15 +260,18 @@ def backfill(secretary: Secretary) -> list[WorkItem]:
     return assigned
 
 
-def claim(item_id: int, secretary: Secretary, actor_user_id: int | None = None) -> WorkItem:
+def claim(item_id: int, secretary: Secretary, actor_user_id: int | None = None) -> int:
     """Take one given item, if it is still free for this secretary; else a clear 409."""
     from flask_babel import gettext as _
 
     from agency.errors import Conflict
 
     secretary_id = inspect(secretary).identity[0]
-    candidates = select(WorkItem.id).where(WorkItem.id == item_id, _claimable(secretary_id))
-    item = _take(candidates, secretary_id, actor_user_id)
-    if item is None:
+    if _on_postgres():
+        taken = _take_on_postgres(secretary_id, item_id, actor_user_id)
+    else:
+        candidates = select(WorkItem.id).where(WorkItem.id == item_id, _claimable(secretary_id))
+        taken = _take(candidates, secretary_id, actor_user_id)
+    if taken is None:
         raise Conflict(_("Someone else has this item, or it is no longer open."))
-    return item
+    return taken
