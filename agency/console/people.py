@@ -145,9 +145,10 @@ def add_absence(secretary_id):
     data = {
         "starts_on": form.starts_on.data or None,
         "ends_on": form.ends_on.data or None,
-        "kind": form.kind.data,
         "note": form.note.data or None,
     }
+    if form.kind.data:
+        data["kind"] = form.kind.data
     try:
         staff.add_absence(secretary, data)
     except ValidationError as exc:
