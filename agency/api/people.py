@@ -22,7 +22,7 @@ from agency.contracts.schemas import ContractRevisionSchema, ContractSchema, Pla
 from agency.extensions import db
 from agency.matching import services as matching
 from agency.staff import services as staff
-from agency.staff.models import Absence, Secretary
+from agency.staff.models import Secretary
 from agency.staff.schemas import AbsenceSchema, SecretarySchema
 
 secretaries_bp = Blueprint(
@@ -73,13 +73,6 @@ record_endpoints(
 )
 
 
-def _absence(secretary_id: int, absence_id: int) -> Absence:
-    absence = db.get_or_404(Absence, absence_id)
-    if absence.secretary_id != db.get_or_404(Secretary, secretary_id).id:
-        abort(404)
-    return absence
-
-
 @secretaries_bp.get("/<int:secretary_id>/absences")
 @secretaries_bp.response(200, AbsenceSchema(many=True))
 @token_required(managers=True)
@@ -100,7 +93,8 @@ def add_absence(secretary_id):
 @secretaries_bp.response(200, AbsenceSchema)
 @token_required(managers=True)
 def remove_absence(secretary_id, absence_id):
-    return staff.remove_absence(_absence(secretary_id, absence_id))
+    secretary = db.get_or_404(Secretary, secretary_id)
+    return staff.remove_absence(staff.absence_of(secretary, absence_id))
 
 
 def _contact(client_id: int, contact_id: int) -> Contact:

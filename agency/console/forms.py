@@ -27,6 +27,26 @@ class SecretaryForm(FlaskForm):
     team_lead_id = SelectField(_l("Team lead"), validate_choice=False)
 
 
+ABSENCE_KIND_LABELS = {
+    "leave": _l("Leave"),
+    "sick": _l("Sick days"),
+    "training": _l("Training"),
+    "other": _l("Other"),
+}
+
+
+class AbsenceForm(FlaskForm):
+    """Shown below the secretary form, so its fields are prefixed; CSRFProtect checks the post."""
+
+    class Meta:
+        csrf = False
+
+    starts_on = StringField(_l("From"), render_kw={"type": "date"})
+    ends_on = StringField(_l("To (inclusive)"), render_kw={"type": "date"})
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    note = StringField(_l("Note"))
+
+
 class ClientForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired()])
     email = EmailField(_l("Email"))

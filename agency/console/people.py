@@ -10,7 +10,14 @@ from agency.access import managers_only
 from agency.auth.forms import ConfirmForm, show_errors
 from agency.clients import services as clients
 from agency.clients.models import Client, Contact, ContactKind
-from agency.console.forms import AssignForm, ClientForm, ContactForm, SecretaryForm
+from agency.console.forms import (
+    ABSENCE_KIND_LABELS,
+    AbsenceForm,
+    AssignForm,
+    ClientForm,
+    ContactForm,
+    SecretaryForm,
+)
 from agency.console.pages import form_page, render_form, saved
 from agency.console.views import bp
 from agency.errors import ValidationError
@@ -40,9 +47,12 @@ def _secretary_data(form: SecretaryForm) -> dict:
     }
 
 
-def _secretary_form(secretary: Secretary | None = None) -> SecretaryForm:
+def _secretary_form(secretary: Secretary | None = None, fill: bool | None = None) -> SecretaryForm:
+    """The form, filled from the record on a GET (or when ``fill``), else from the post."""
     form = SecretaryForm()
-    if secretary is not None and request.method == "GET":
+    if fill is None:
+        fill = request.method == "GET"
+    if secretary is not None and fill:
         form.name.data, form.email.data = secretary.name, secretary.email
         form.phone.data, form.timezone.data = secretary.phone, secretary.timezone
         form.languages.data = text.show_languages(secretary.languages)
@@ -93,7 +103,7 @@ def edit_secretary(secretary_id):
         _secretary_data,
         lambda data: staff.update_secretary(secretary, data),
         lambda _s: saved(_("Saved."), url_for("console.secretaries")),
-        secretary=secretary,
+        **_absence_context(secretary),
     )
 
 
@@ -105,6 +115,66 @@ def archive_secretary(secretary_id):
         records.archive(secretary)
         flash(_("%(name)s is archived.", name=secretary.name), "success")
     return redirect(url_for("console.secretaries"))
+
+
+def _absence_form() -> AbsenceForm:
+    form = AbsenceForm(prefix="absence")
+    form.kind.choices = list(ABSENCE_KIND_LABELS.items())
+    return form
+
+
+def _absence_context(secretary: Secretary, form: AbsenceForm | None = None) -> dict:
+    return {
+        "secretary": secretary,
+        "absences": secretary.absences,
+        "absence_form": form or _absence_form(),
+        "kind_labels": ABSENCE_KIND_LABELS,
+    }
+
+
+def _secretary_page_url(secretary: Secretary) -> str:
+    return url_for("console.edit_secretary", secretary_id=secretary.id, _anchor="absences")
+
+
+@bp.post("/secretaries/<int:secretary_id>/absences")
+@managers_only
+def add_absence(secretary_id):
+    """Add leave, sick days, training or another absence through the same service as the API."""
+    secretary = db.get_or_404(Secretary, secretary_id)
+    form = _absence_form()
+    data = {
+        "starts_on": form.starts_on.data or None,
+        "ends_on": form.ends_on.data or None,
+        "note": form.note.data or None,
+    }
+    if form.kind.data:
+        data["kind"] = form.kind.data
+    try:
+        staff.add_absence(secretary, data)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc.fields)
+        if not exc.fields:
+            form.form_errors.append(exc.message)
+        return render_form(
+            "console/secretary_form.html",
+            _secretary_form(secretary, fill=True),
+            exc.status_code,
+            **_absence_context(secretary, form),
+        )
+    flash(_("The absence of %(name)s is recorded.", name=secretary.name), "success")
+    return redirect(_secretary_page_url(secretary))
+
+
+@bp.post("/secretaries/<int:secretary_id>/absences/<int:absence_id>/remove")
+@managers_only
+def remove_absence(secretary_id, absence_id):
+    secretary = db.get_or_404(Secretary, secretary_id)
+    absence = staff.absence_of(secretary, absence_id)
+    if ConfirmForm().validate_on_submit():
+        staff.remove_absence(absence)
+        flash(_("The absence is removed."), "success")
+    return redirect(_secretary_page_url(secretary))
 
 
 # --- clients ---------------------------------------------------------------------------

@@ -1,8 +1,12 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from agency import clock
 from agency.access import managers_only
 from agency.accounts import services as accounts
 from agency.accounts.models import INVITABLE_ROLES, Invitation, User
@@ -12,6 +16,8 @@ from agency.console.forms import InviteForm
 from agency.contracts.models import Contract
 from agency.errors import ValidationError
 from agency.extensions import db
+from agency.reports import services as reports
+from agency.reports.export import section_csv
 from agency.staff.models import Secretary
 from tenants.lifecycle import export_download
 
@@ -21,20 +27,34 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 @bp.get("/")
 @managers_only
 def home():
+    """The dashboard: open and late work, utilisation, client hours, and the record."""
     secretaries = db.session.scalars(
         select(Secretary).where(Secretary.archived_at.is_(None)).order_by(Secretary.name)
-    ).all()
-    clients = db.session.scalars(
-        select(Client).where(Client.archived_at.is_(None)).order_by(Client.name)
     ).all()
     active_contracts = db.session.scalar(
         select(func.count(Contract.id)).where(Contract.status == "active")
     )
     return render_template(
         "console/home.html",
+        figures=reports.dashboard(),
         secretaries=secretaries,
-        clients=clients,
+        clients=reports.client_table(),
         active_contracts=active_contracts,
+        format_timedelta=format_timedelta,
+    )
+
+
+@bp.get("/dashboard/<section>.csv")
+@managers_only
+def dashboard_csv(section):
+    """One section of the dashboard as a CSV file (an unknown section is a 404)."""
+    body = section_csv(section)
+    today = clock.now().astimezone(ZoneInfo(current_user.agency.timezone)).date()
+    filename = f"{section}-{today.isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -7,7 +7,7 @@ the rest a score orders them: overlap, free capacity, skills, continuity.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -17,7 +17,8 @@ from agency import clock
 from agency.clients.models import Assignment, Client
 from agency.extensions import db
 from agency.staff.models import Secretary
-from agency.validation import CEFR_LEVELS, WEEKDAYS
+from agency.staff.schedule import days_away, spans_utc
+from agency.validation import CEFR_LEVELS
 
 GOOD_ENOUGH = CEFR_LEVELS.index("B2")
 
@@ -35,33 +36,10 @@ class Match:
         return " · ".join(self.reasons)
 
 
-def _spans_utc(hours: dict, zone: str, week_start: date, away: set[date]) -> list[tuple]:
-    """Weekly hours as UTC intervals over the seven days from ``week_start``."""
-    tz = ZoneInfo(zone)
-    spans = []
-    for offset in range(7):
-        day = week_start + timedelta(days=offset)
-        if day in away:
-            continue
-        for start, end in hours.get(WEEKDAYS[day.weekday()], []):
-            begin = datetime.combine(day, time.fromisoformat(start), tz)
-            finish = (
-                datetime.combine(day + timedelta(days=1), time(0), tz)
-                if end == "24:00"
-                else datetime.combine(day, time.fromisoformat(end), tz)
-            )
-            spans.append((begin.astimezone(ZoneInfo("UTC")), finish.astimezone(ZoneInfo("UTC"))))
-    return spans
-
-
 def overlap_minutes(secretary: Secretary, client: Client, week_start: date) -> int:
-    away = {
-        a.starts_on + timedelta(days=n)
-        for a in secretary.absences
-        for n in range((a.ends_on - a.starts_on).days + 1)
-    }
-    theirs = _spans_utc(secretary.schedule or {}, secretary.timezone, week_start, away)
-    ours = _spans_utc(client.business_hours or {}, client.timezone, week_start, set())
+    away = days_away(secretary.absences)
+    theirs = spans_utc(secretary.schedule or {}, secretary.timezone, week_start, away)
+    ours = spans_utc(client.business_hours or {}, client.timezone, week_start, set())
     total = timedelta()
     for a_start, a_end in theirs:
         for b_start, b_end in ours:

@@ -1,10 +1,11 @@
 """Secretary profiles: create, update, archive, with their rules."""
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from agency import records
-from agency.errors import Conflict, ValidationError
+from agency.errors import Conflict, NotFound, ValidationError
 from agency.extensions import db
 from agency.records import apply, values_for
 from agency.staff.models import Absence, Secretary
@@ -55,10 +56,41 @@ def search(query: str | None = None, include_archived: bool = False) -> list[Sec
 
 
 def add_absence(secretary: Secretary, data: dict) -> Absence:
-    """Leave, sick days and the like: routing and matching skip these days."""
-    absence = Absence(secretary_id=secretary.id, **values_for(AbsenceSchema(), data))
+    """Leave, sick days and the like: routing and matching skip these days.
+
+    The end may not come before the start, and one secretary's absences never overlap:
+    a day is either covered by one absence or by none."""
+    values = values_for(AbsenceSchema(), data)
+    clash = db.session.scalar(
+        select(Absence)
+        .where(
+            Absence.secretary_id == secretary.id,
+            Absence.starts_on <= values["ends_on"],
+            Absence.ends_on >= values["starts_on"],
+        )
+        .order_by(Absence.starts_on)
+        .limit(1)
+    )
+    if clash is not None:
+        raise Conflict.on(
+            "starts_on",
+            _(
+                "This overlaps the absence from %(start)s to %(end)s.",
+                start=format_date(clash.starts_on),
+                end=format_date(clash.ends_on),
+            ),
+        )
+    absence = Absence(secretary_id=secretary.id, **values)
     db.session.add(absence)
     db.session.commit()
+    return absence
+
+
+def absence_of(secretary: Secretary, absence_id: int) -> Absence:
+    """One of this secretary's absences; any other id is NotFound."""
+    absence = db.session.get(Absence, absence_id)
+    if absence is None or absence.secretary_id != secretary.id:
+        raise NotFound()
     return absence
 
 

@@ -37,7 +37,6 @@ def test_agency_signs_up_invites_a_secretary_who_sees_the_desk(
     owner.wait_for_url(re.compile(r"/console/$"))
     assert owner.url.endswith("/console/")
     assert "Lumen Office Services" in owner.locator("body").inner_text()
-    shoot(owner, "console")
 
     owner.locator("header nav").get_by_role("link", name="Team", exact=True).click()
     owner.wait_for_selector("#invite-form")

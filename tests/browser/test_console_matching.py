@@ -1,11 +1,20 @@
 """The manager creates a client, opens its matches, assigns the top one; the dashboard shows it."""
 
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
+from agency import clock
+from agency.clients.models import Client
 from agency.extensions import db
+from agency.hours.models import TimeEntry
 from agency.staff.models import Secretary
+from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import PASSWORD
+
+WEEKDAYS_9_TO_5 = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -21,9 +30,10 @@ def test_manager_matches_a_new_client_and_sees_it_on_the_dashboard(
                 timezone="Europe/Lisbon",
                 languages=[{"code": "pt", "level": "native"}],
                 specialities=[{"code": "medical", "training": "Terminology course"}],
-                schedule={d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+                schedule=WEEKDAYS_9_TO_5,
             )
         )
+        db.session.get(Secretary, agency.profile.id).schedule = WEEKDAYS_9_TO_5
         db.session.commit()
     db.session.remove()
 
@@ -53,7 +63,57 @@ def test_manager_matches_a_new_client_and_sees_it_on_the_dashboard(
     top.locator("text=Assign as primary").click()
     page.wait_for_selector("text=Rita Alves now serves Clínica Ferreira")
 
+    _the_day_goes_on(agency)
     page.click("nav >> text=Console")
     page.wait_for_url("**/console/")
-    row = page.locator("tr", has_text="Clínica Ferreira")
+    row = page.locator("#clients tr", has_text="Clínica Ferreira")
     assert "Rita Alves" in row.inner_text()
+    assert "Clínica Ferreira" in page.locator("#chart-open-by-client").text_content()
+    assert "Rita Alves" in page.locator("#chart-utilisation").text_content()
+    late = page.locator("#past-sla tr", has_text="Call back about Tuesday")
+    assert "Clínica Ferreira" in late.inner_text() and "Rita Alves" in late.inner_text()
+    hours = page.locator("#client-hours tr", has_text="Clínica Ferreira")
+    assert "no contract" in hours.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "console.png"), full_page=True)
+
+
+def _the_day_goes_on(agency):
+    """Work arrives for the new client and time is logged, so the dashboard has figures."""
+    now = clock.now()
+    with use_agency(agency.agency.id):
+        ferreira = db.session.scalar(select(Client).where(Client.name == "Clínica Ferreira"))
+        rita = db.session.scalar(select(Secretary).where(Secretary.name == "Rita Alves"))
+        items = [
+            (ferreira.id, "call", "Call back about Tuesday's appointments", rita.id, -75),
+            (ferreira.id, "email", "Answer the insurer's letter", None, 180),
+            (agency.client.id, "letter", "Letter to the landlord", agency.profile.id, 45),
+            (agency.client.id, "task", "Book the flight to Porto", None, -20),
+        ]
+        for client_id, kind, title, assignee_id, due_in in items:
+            db.session.add(
+                WorkItem(
+                    client_id=client_id,
+                    kind=kind,
+                    title=title,
+                    status="assigned" if assignee_id else "queued",
+                    assignee_id=assignee_id,
+                    sla_due_at=now + timedelta(minutes=due_in),
+                )
+            )
+        for client_id, secretary_id, minutes in [
+            (ferreira.id, rita.id, 150),
+            (agency.client.id, agency.profile.id, 200),
+        ]:
+            db.session.add(
+                TimeEntry(
+                    client_id=client_id,
+                    secretary_id=secretary_id,
+                    started_at=now - timedelta(minutes=minutes + 5),
+                    ended_at=now - timedelta(minutes=5),
+                    raw_minutes=minutes,
+                    billable_minutes=minutes,
+                    billable=True,
+                )
+            )
+        db.session.commit()
+    db.session.remove()

@@ -1,0 +1,1 @@
+"""Reports: the figures of the manager's dashboard, on screen, in CSV and in the API."""
