@@ -13,10 +13,17 @@ SPEC_OPTIONS = {
 
 
 def register(app) -> None:
-    from agency.api import accounts, imports, people, work
+    from agency.api import accounts, imports, people, schedules, work
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
-    for blueprint in accounts.blueprints + people.blueprints + imports.blueprints + work.blueprints:
+    blueprints = (
+        accounts.blueprints
+        + people.blueprints
+        + imports.blueprints
+        + work.blueprints
+        + schedules.blueprints
+    )
+    for blueprint in blueprints:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
