@@ -73,5 +73,5 @@ class RecurringRuleSchema(Schema):
     next_occurrences = fields.List(
         fields.DateTime(),
         dump_only=True,
-        metadata={"description": "The next five occurrences, in UTC"},
+        metadata={"description": "The next five occurrences, in UTC (none while paused)"},
     )
