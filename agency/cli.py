@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask platform`, `flask tenants`, `flask demo`, `flask serve`."""
+"""Command-line tasks: `flask platform`, `flask tenants`, `flask demo`, `flask schedules`,
+`flask serve`."""
 
 import json
 import os
@@ -20,6 +21,7 @@ from tenants import Agency, lifecycle
 platform_cli = AppGroup("platform", help="The platform's own operators.")
 tenants_cli = AppGroup("tenants", help="Agencies: suspend, resume, export.")
 demo_cli = AppGroup("demo", help="The demo agency.")
+schedules_cli = AppGroup("schedules", help="Recurring work and the SLA watchdog.")
 
 
 @platform_cli.command("create-admin")
@@ -98,6 +100,28 @@ def load_demo():
     click.echo(json.dumps({"agency": DEMO_SLUG, "logins": logins()}, indent=2))
 
 
+@schedules_cli.command("tick")
+def schedules_tick():
+    """Run one minute tick now, in this process, for every active agency."""
+    from agency.schedules.tick import active_agency_ids, run_for_agency
+
+    for agency_id in active_agency_ids():
+        counts = run_for_agency(agency_id)
+        slug = db.session.get(Agency, agency_id).slug
+        click.echo(
+            f"{slug}: {counts['created']} recurring items, {counts['rerouted']} re-routed, "
+            f"{counts['managers']} reported to managers"
+        )
+    app = current_app._get_current_object()
+    if not app.config["REDIS_URL"]:  # no worker serves this process's in-memory queue
+        from workers.queues import QUEUE_NAMES
+        from workers.worker import AgencyWorker
+
+        AgencyWorker(list(QUEUE_NAMES), connection=app.extensions["redis"], app=app).work(
+            burst=True
+        )
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -120,5 +144,5 @@ def serve(host, port):
 
 
 def register(app) -> None:
-    for command in (platform_cli, tenants_cli, demo_cli, serve):
+    for command in (platform_cli, tenants_cli, demo_cli, schedules_cli, serve):
         app.cli.add_command(command)

@@ -47,6 +47,9 @@ def from_environment() -> dict:
         "DATABASE_MIGRATE_URL": env.get("DATABASE_MIGRATE_URL", ""),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # The minute tick (recurring work, SLA watchdog) from `python -m workers` and
+        # the embedded worker; turn it off to tick from elsewhere (`flask schedules tick`).
+        "SCHEDULES_ENABLED": _bool("SCHEDULES_ENABLED", default=True),
         "SMTP_URL": env.get("SMTP_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Secretariat <no-reply@secretariat.localhost>"),
         "OUTBOX_DIR": env.get("OUTBOX_DIR", str(INSTANCE_DIR / "outbox")),

@@ -5,6 +5,7 @@ from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
 from agency.notify.models import OutboundEmail
+from agency.schedules.models import RecurringRule
 from agency.staff.models import Absence, Secretary
 from agency.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
@@ -22,6 +23,7 @@ __all__ = [
     "Invitation",
     "OutboundEmail",
     "PlatformAdmin",
+    "RecurringRule",
     "Secretary",
     "TimeEntry",
     "User",

@@ -15,6 +15,8 @@ from agency.clients.services import create_contact
 from agency.contracts.models import Contract, Plan
 from agency.contracts.services import create_plan
 from agency.extensions import db
+from agency.schedules.models import RecurringRule
+from agency.schedules.services import create_rule
 from agency.staff.models import Absence, Secretary
 from agency.staff.services import add_absence
 from agency.work.models import WorkItem
@@ -39,6 +41,7 @@ FILLERS = {
     "assignment_id": lambda a: a.assignment.id,
     "item_id": lambda a: a.item_id,
     "absence_id": lambda a: a.absence_id,
+    "rule_id": lambda a: a.rule_id,
     "action": lambda a: "handback",
     "kind": lambda a: "clients",  # an import writes into B's own agency only
     "section": lambda a: "past-sla",  # a part of B's own dashboard
@@ -83,6 +86,14 @@ def alpha(agency):
             {"client_id": agency.client.id, "kind": "task", "title": "Alpha task"}
         )
         agency.item_id = item.id
+        agency.rule_id = create_rule(
+            {
+                "client_id": agency.client.id,
+                "title": "Alpha weekly report",
+                "frequency": "weekly",
+                "weekdays": ["mon"],
+            }
+        ).id
         agency.absence_id = add_absence(
             db.session.get(Secretary, agency.profile.id),
             {"starts_on": "2026-08-01", "ends_on": "2026-08-14"},
@@ -170,6 +181,8 @@ def _a_is_untouched(alpha):
         assert db.session.get(Contract, alpha.contract.id).status == "active"
         assert db.session.get(Assignment, alpha.assignment.id).ended_at is None
         assert db.session.get(Absence, alpha.absence_id) is not None
+        rule = db.session.get(RecurringRule, alpha.rule_id)
+        assert (rule.title, rule.active, rule.frequency) == ("Alpha weekly report", True, "weekly")
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()

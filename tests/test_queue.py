@@ -88,6 +88,7 @@ def test_the_embedded_worker_runs_jobs_in_the_web_process(database_urls, smtp_se
             "REDIS_URL": "",
             "SMTP_URL": f"smtp://127.0.0.1:{controller.port}",
             "SECRET_KEY": "test-secret-key",
+            "SCHEDULES_ENABLED": False,  # no minute tick left running after the test
         }
     )
     with embedded.app_context():

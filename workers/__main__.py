@@ -1,8 +1,10 @@
-"""``python -m workers``: a real RQ worker with the scheduler, queues in priority order."""
+"""``python -m workers``: a real RQ worker with the scheduler, queues in priority order,
+and RQ's cron scheduler enqueuing the schedules tick every minute."""
 
 import argparse
 
 from agency import create_app
+from workers import cron
 from workers.queues import QUEUE_NAMES
 from workers.worker import AgencyWorker
 
@@ -12,12 +14,25 @@ def main() -> None:
     parser.add_argument("queues", nargs="*", default=list(QUEUE_NAMES))
     parser.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     parser.add_argument("--no-scheduler", action="store_true")
+    parser.add_argument(
+        "--no-cron",
+        action="store_true",
+        help="do not enqueue the minute tick (recurring work, SLA watchdog) from this worker",
+    )
     args = parser.parse_args()
     app = create_app()
     if not app.config["REDIS_URL"]:
         parser.error("REDIS_URL is not set: without it the web process runs the embedded worker")
-    worker = AgencyWorker(args.queues, connection=app.extensions["redis"], app=app)
-    worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
+    connection = app.extensions["redis"]
+    worker = AgencyWorker(args.queues, connection=connection, app=app)
+    ticking = app.config["SCHEDULES_ENABLED"] and not (args.no_cron or args.burst)
+    thread, stop = cron.start(connection) if ticking else (None, None)
+    try:
+        worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
+    finally:
+        if thread is not None:
+            stop.set()
+            thread.join(timeout=10)
 
 
 if __name__ == "__main__":

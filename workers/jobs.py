@@ -30,3 +30,22 @@ def backfill(agency_id: int, secretary_id: int) -> None:
         secretary = db.session.get(Secretary, secretary_id)
         if secretary is not None:
             backfill_secretary(secretary)
+
+
+def tick() -> list[int]:
+    """Every minute (RQ's cron scheduler): a schedules job per active agency, once a minute
+    however many workers run a scheduler."""
+    from agency import clock
+    from agency.schedules.tick import claim_minute, enqueue_agencies
+
+    now = clock.now()
+    if not claim_minute(now):
+        return []
+    return enqueue_agencies(now)
+
+
+def run_schedules(agency_id: int) -> dict:
+    """One agency's recurring rules and SLA watchdog, as that tenant."""
+    from agency.schedules.tick import run_for_agency
+
+    return run_for_agency(agency_id)

@@ -40,7 +40,8 @@ class ThreadWorker(AgencyWorker):
 
 
 def start_embedded(app) -> threading.Thread:
-    """Serve the in-process queue from a daemon thread (no REDIS_URL)."""
+    """Serve the in-process queue from a daemon thread (no REDIS_URL), and tick every
+    minute from a second one unless SCHEDULES_ENABLED is off."""
     from workers.queues import QUEUE_NAMES
 
     connection = app.extensions["redis"]
@@ -48,4 +49,8 @@ def start_embedded(app) -> threading.Thread:
     thread = threading.Thread(target=worker.work, kwargs={"with_scheduler": False}, daemon=True)
     thread.name = "embedded-rq-worker"
     thread.start()
+    if app.config["SCHEDULES_ENABLED"]:
+        from workers import cron
+
+        app.extensions["cron_stop"] = cron.start(connection)[1]
     return thread

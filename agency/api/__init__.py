@@ -13,16 +13,18 @@ SPEC_OPTIONS = {
 
 
 def register(app) -> None:
-    from agency.api import accounts, dashboard, imports, people, work
+    from agency.api import accounts, dashboard, imports, people, schedules, work
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
-    for blueprint in (
+    blueprints = (
         accounts.blueprints
         + people.blueprints
         + imports.blueprints
         + work.blueprints
         + dashboard.blueprints
-    ):
+        + schedules.blueprints
+    )
+    for blueprint in blueprints:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -118,3 +118,18 @@ class ContractForm(TermsForm):
     ends_on = StringField(_l("Ends on (YYYY-MM-DD, optional)"))
     billing_day = StringField(_l("Billing day of the month"), default="1")
     status = SelectField(_l("Status"))
+
+
+class RecurringRuleForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired()])
+    kind = SelectField(_l("Kind"))
+    priority = SelectField(_l("Priority"))
+    body = TextAreaField(_l("Details for the secretary"))
+    frequency = SelectField(_l("Repeats"))
+    time_of_day = StringField(_l("At (HH:MM, local time)"), default="09:00")
+    weekdays = StringField(_l("Weekdays, for weekly rules (mon, thu)"))
+    day_of_month = StringField(_l("Day of the month, for monthly rules (1-31)"))
+    rrule = StringField(_l("RRULE, for custom rules (FREQ=MONTHLY;BYDAY=1MO)"))
+    timezone = StringField(_l("Time zone (the client's when empty)"))
+    starts_on = StringField(_l("Starts on (YYYY-MM-DD, today when empty)"))
+    ends_on = StringField(_l("Ends on (YYYY-MM-DD, optional)"))

@@ -129,4 +129,9 @@ def export():
     return export_download(agency)
 
 
-from agency.console import contracts, imports, people  # noqa: E402,F401  (they register pages on bp)
+from agency.console import (  # noqa: E402,F401  (they register pages on bp)
+    contracts,
+    imports,
+    people,
+    schedules,
+)

@@ -111,6 +111,10 @@ class WorkItem(TenantMixin, db.Model):
     # Set while the desk's timer runs; pausing turns the span into a time entry.
     timer_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SLA watchdog's steps taken: 0 none, 1 re-routed and the team lead told,
+    # 2 the managers told. Each happens once.
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client = relationship("Client")
     assignee = relationship("Secretary")

@@ -8,6 +8,7 @@ open-item capacity. An item nobody can take stays in the agency pool, and the
 managers are told once.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -94,12 +95,17 @@ def candidates(client: Client) -> list[tuple[str, list[Secretary]]]:
     return [("primary", primary), ("backup", backups), ("agency", others)]
 
 
-def choose(item: WorkItem, now: datetime | None = None) -> tuple[Secretary | None, str]:
-    """The secretary for ``item`` and the tier they came from (None, "pool" if nobody)."""
+def choose(
+    item: WorkItem, now: datetime | None = None, exclude: Collection[int] = ()
+) -> tuple[Secretary | None, str]:
+    """The secretary for ``item`` and the tier they came from (None, "pool" if nobody);
+    secretaries whose ids are in ``exclude`` are passed over."""
     now = now or clock.now()
     load = loads()
     for tier, secretaries in candidates(item.client):
-        free = [s for s in secretaries if available(s, load.get(s.id, 0), now)]
+        free = [
+            s for s in secretaries if s.id not in exclude and available(s, load.get(s.id, 0), now)
+        ]
         if free:
             return min(free, key=lambda s: (load.get(s.id, 0), s.id)), tier
     return None, "pool"

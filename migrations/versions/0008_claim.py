@@ -1,7 +1,7 @@
 """claim function: a desk's claim in one round trip on PostgreSQL
 
 Revision ID: 0008_claim
-Revises: 0004
+Revises: 0006_recurring
 Create Date: 2026-11-23 13:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_claim'
-down_revision = '0004'
+down_revision = '0006_recurring'
 branch_labels = None
 depends_on = None
 

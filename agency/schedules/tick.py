@@ -1,0 +1,62 @@
+"""The platform's minute tick: each active agency's recurring rules and SLA watchdog.
+
+RQ's cron scheduler enqueues ``workers.jobs.tick`` every minute; the tick enqueues one
+``workers.jobs.run_schedules`` job per active (not suspended) agency, which runs with
+that agency as the tenant. Several workers may each run a cron scheduler: a Redis key
+per minute lets one tick through.
+"""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from agency import clock
+from agency.extensions import db
+from tenants import Agency, AgencyStatus, use_agency
+
+QUEUE = "default"
+LOCK_KEY = "secretariat:schedules:tick:{minute}"
+
+
+def _minute(now: datetime) -> str:
+    return now.strftime("%Y%m%d%H%M")
+
+
+def active_agency_ids() -> list[int]:
+    return db.session.scalars(
+        select(Agency.id).where(Agency.status == AgencyStatus.active).order_by(Agency.id)
+    ).all()
+
+
+def claim_minute(now: datetime) -> bool:
+    """True for the first tick of this minute across every worker, False after."""
+    key = LOCK_KEY.format(minute=_minute(now))
+    return bool(current_app.extensions["redis"].set(key, "1", nx=True, ex=180))
+
+
+def enqueue_agencies(now: datetime | None = None) -> list[int]:
+    """One schedules job per active agency, on the default queue; returns their ids."""
+    from workers.queues import enqueue
+
+    now = now or clock.now()
+    agency_ids = active_agency_ids()
+    db.session.rollback()
+    for agency_id in agency_ids:
+        job_id = f"schedules-{agency_id}-{_minute(now)}"
+        enqueue("workers.jobs.run_schedules", agency_id, queue=QUEUE, job_id=job_id)
+    return agency_ids
+
+
+def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int]:
+    """Materialise the agency's due occurrences, then watch its SLAs (as that tenant)."""
+    from agency.schedules.services import materialise_due
+    from agency.work.watchdog import watch
+
+    now = now or clock.now()
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or agency.status != AgencyStatus.active:
+        return {"created": 0, "rerouted": 0, "managers": 0}
+    with use_agency(agency_id):
+        created = materialise_due(now)
+        return {"created": created, **watch(now)}
