@@ -5,6 +5,7 @@ from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
 from agency.notify.models import OutboundEmail
+from agency.sla.models import Holiday, SlaTarget
 from agency.staff.models import Absence, Secretary
 from agency.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
@@ -18,11 +19,13 @@ __all__ = [
     "Agency",
     "ApiToken",
     "Client",
+    "Holiday",
     "Contract",
     "Invitation",
     "OutboundEmail",
     "PlatformAdmin",
     "Secretary",
+    "SlaTarget",
     "TimeEntry",
     "User",
     "WorkEvent",

@@ -126,6 +126,7 @@ def _translated(message: str) -> str:
         "Not a valid boolean.": _("Enter true or false."),
         "Field may not be null.": _("This field is required."),
         "Invalid input type.": _("Invalid input type."),
+        "Not a valid date.": _("Enter a date as YYYY-MM-DD."),
     }
     return known.get(message, message)
 
