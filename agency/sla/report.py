@@ -92,8 +92,9 @@ def period(start_text: str | None, end_text: str | None, timezone: str | None = 
     a date is not one, the end is before the start, or it spans more than 366 days."""
     zone = timezone or agency_timezone()
     today = clock.now().astimezone(ZoneInfo(zone)).date()
-    end = _day(end_text, "to") or today
-    start = _day(start_text, "from") or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    start, end = _day(start_text, "from"), _day(end_text, "to")
+    end = end or today
+    start = start or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     if end < start:
         raise _bad("to", _("The end date is before the start date."))
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
