@@ -483,3 +483,14 @@ def test_the_new_endpoints_are_in_the_openapi_document(client):
     assert "delete" in paths["/api/v1/holidays/{holiday_id}"]
     report = paths["/api/v1/reports/sla"]["get"]
     assert {p["name"] for p in report["parameters"]} >= {"from", "to", "by"}
+
+
+def test_blank_cells_show_what_applies_instead(client, agency):
+    with _as(agency):
+        _target(kind=None, priority="urgent", minutes=3)
+    sign_in(client, agency.manager)
+    agency_grid = client.get("/console/sla").get_data(as_text=True)
+    assert 'id="call_urgent" inputmode="numeric" name="call_urgent" placeholder="3"' in agency_grid
+    assert 'name="call_low" placeholder="1440"' in agency_grid
+    contract_grid = client.get(f"/console/contracts/{agency.contract.id}/sla")
+    assert 'name="email_urgent" placeholder="3"' in contract_grid.get_data(as_text=True)

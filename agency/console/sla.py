@@ -37,10 +37,10 @@ def _fallbacks(contract_id: int | None) -> dict[str, int]:
     for kind in KINDS:
         for priority in Priority:
             chain = []
-            if contract_id:
-                chain += [contract.get((None, priority))] if kind else []
-                chain += [agency.get((kind, priority))]
-            chain += [agency.get((None, priority))] if kind or contract_id else []
+            if contract_id and kind:
+                chain += [contract.get((None, priority)), agency.get((kind, priority))]
+            if contract_id or kind:
+                chain.append(agency.get((None, priority)))
             found = next((t for t in chain if t is not None), None)
             minutes = found.minutes if found else services.DEFAULT_SLA_MINUTES[priority]
             shown[services.cell_key(kind, priority)] = minutes
