@@ -9,6 +9,7 @@ from agency.accounts.passwords import hash_password
 from agency.clients.models import Assignment, AssignmentRole, Client
 from agency.contracts.models import Contract
 from agency.extensions import db
+from agency.sla.models import Holiday, SlaTarget
 from agency.staff.models import Secretary
 from tenants import Agency, set_current_agency
 
@@ -91,6 +92,16 @@ CLIENTS = [
         "login": None,
     },
 ]
+
+
+# (kind or None for every kind, priority, minutes, business hours only)
+DEMO_SLA_TARGETS = [
+    ("call", "urgent", 5, False),
+    ("message", "urgent", 5, False),
+    (None, "high", 30, False),
+    ("email", "normal", 240, True),
+]
+DEMO_HOLIDAYS = [(date(2026, 6, 10), "Portugal Day"), (date(2026, 12, 25), "Christmas Day")]
 
 
 def load() -> bool:
@@ -177,6 +188,12 @@ def load() -> bool:
                     password_hash=password_hash,
                 )
             )
+    for kind, priority, minutes, business in DEMO_SLA_TARGETS:
+        db.session.add(
+            SlaTarget(kind=kind, priority=priority, minutes=minutes, business_hours_only=business)
+        )
+    for day, name in DEMO_HOLIDAYS:
+        db.session.add(Holiday(day=day, name=name))
     db.session.commit()
     set_current_agency(None)
     return True

@@ -50,5 +50,5 @@ class BadInput(ValidationError):
 
     status_code = 400
 
-    def __init__(self, message: str):
-        super().__init__(message, code="bad_request")
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message, fields, code="bad_request")

@@ -6,6 +6,7 @@ from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
 from agency.notify.models import OutboundEmail
 from agency.schedules.models import RecurringRule
+from agency.sla.models import Holiday, SlaTarget
 from agency.staff.models import Absence, Secretary
 from agency.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
@@ -19,12 +20,14 @@ __all__ = [
     "Agency",
     "ApiToken",
     "Client",
+    "Holiday",
     "Contract",
     "Invitation",
     "OutboundEmail",
     "PlatformAdmin",
     "RecurringRule",
     "Secretary",
+    "SlaTarget",
     "TimeEntry",
     "User",
     "WorkEvent",

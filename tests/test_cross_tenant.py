@@ -17,6 +17,8 @@ from agency.contracts.services import create_plan
 from agency.extensions import db
 from agency.schedules.models import RecurringRule
 from agency.schedules.services import create_rule
+from agency.sla import services as sla
+from agency.sla.models import Holiday, SlaTarget
 from agency.staff.models import Absence, Secretary
 from agency.staff.services import add_absence
 from agency.work.models import WorkItem
@@ -42,6 +44,8 @@ FILLERS = {
     "item_id": lambda a: a.item_id,
     "absence_id": lambda a: a.absence_id,
     "rule_id": lambda a: a.rule_id,
+    "target_id": lambda a: a.target_id,
+    "holiday_id": lambda a: a.holiday_id,
     "action": lambda a: "handback",
     "kind": lambda a: "clients",  # an import writes into B's own agency only
     "section": lambda a: "past-sla",  # a part of B's own dashboard
@@ -98,6 +102,10 @@ def alpha(agency):
             db.session.get(Secretary, agency.profile.id),
             {"starts_on": "2026-08-01", "ends_on": "2026-08-14"},
         ).id
+        agency.target_id = sla.save_target(
+            {"contract_id": agency.contract.id, "priority": "urgent", "minutes": 3}
+        )[0].id
+        agency.holiday_id = sla.add_holiday({"date": "2026-12-24", "name": "Alpha Day"}).id
     return agency
 
 
@@ -183,6 +191,9 @@ def _a_is_untouched(alpha):
         assert db.session.get(Absence, alpha.absence_id) is not None
         rule = db.session.get(RecurringRule, alpha.rule_id)
         assert (rule.title, rule.active, rule.frequency) == ("Alpha weekly report", True, "weekly")
+
+        assert db.session.get(SlaTarget, alpha.target_id).minutes == 3
+        assert db.session.get(Holiday, alpha.holiday_id).name == "Alpha Day"
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()

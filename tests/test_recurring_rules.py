@@ -280,7 +280,7 @@ BAD_FORMS = [
     ({"frequency": "monthly", "day_of_month": "x"}, "Enter a whole number"),
     ({"frequency": "monthly", "day_of_month": "40"}, "less than or equal to 31"),
     ({"starts_on": "2026-07-01", "ends_on": "2026-06-01"}, "before the start date"),
-    ({"starts_on": "1st of July"}, "Not a valid date"),
+    ({"starts_on": "1st of July"}, "Enter a date as YYYY-MM-DD"),
     ({"time_of_day": "9am"}, "HH:MM"),
     ({"timezone": "Nowhere/Land"}, "Unknown time zone"),
     ({"frequency": "hourly"}, "Not a valid choice"),

@@ -13,7 +13,7 @@ SPEC_OPTIONS = {
 
 
 def register(app) -> None:
-    from agency.api import accounts, dashboard, imports, people, schedules, work
+    from agency.api import accounts, dashboard, imports, people, schedules, sla, work
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
@@ -24,6 +24,7 @@ def register(app) -> None:
         + work.blueprints
         + dashboard.blueprints
         + schedules.blueprints
+        + sla.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

@@ -15,6 +15,7 @@ from agency.console.views import bp
 from agency.contracts import services as contracts
 from agency.contracts.models import Contract, ContractStatus, Plan
 from agency.extensions import db
+from agency.sla import services as sla
 
 
 def _terms_data(form) -> dict:
@@ -163,4 +164,5 @@ def edit_contract(contract_id):
         lambda c: saved(_("Saved."), url_for("console.edit_client", client_id=c.client_id)),
         client=contract.client,
         contract=contract,
+        sla_overrides=sla.targets(contract.id),
     )

@@ -133,3 +133,30 @@ class RecurringRuleForm(FlaskForm):
     timezone = StringField(_l("Time zone (the client's when empty)"))
     starts_on = StringField(_l("Starts on (YYYY-MM-DD, today when empty)"))
     ends_on = StringField(_l("Ends on (YYYY-MM-DD, optional)"))
+
+
+def _sla_grid_form() -> type[FlaskForm]:
+    """One minutes field and one business-hours box per (kind, priority) cell; the "any"
+    row holds the targets for every kind. Field names are the services' cell keys."""
+    from agency.sla.services import cell_key
+    from agency.work.models import Kind, Priority
+
+    fields = {}
+    for kind in (None, *Kind):
+        for priority in Priority:
+            key = cell_key(kind, priority)
+            what = {"kind": kind or _l("any kind"), "priority": priority}
+            fields[key] = StringField(_l("Minutes for %(kind)s, %(priority)s", **what))
+            fields[f"{key}_business"] = BooleanField(
+                _l("Business hours only for %(kind)s, %(priority)s", **what)
+            )
+    return type("SlaGridForm", (FlaskForm,), fields)
+
+
+SlaGridForm = _sla_grid_form()
+
+
+class HolidayForm(FlaskForm):
+    date = StringField(_l("Date (YYYY-MM-DD)"), validators=[InputRequired()])
+    name = StringField(_l("Name"), validators=[InputRequired()])
+    client_id = SelectField(_l("For"), validate_choice=False)

@@ -134,4 +134,5 @@ from agency.console import (  # noqa: E402,F401  (they register pages on bp)
     imports,
     people,
     schedules,
+    sla,
 )

@@ -1,7 +1,5 @@
 """Creating work items (one service for every source) and moving them through their states."""
 
-from datetime import timedelta
-
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -11,12 +9,10 @@ from agency.clients.models import Client
 from agency.errors import Conflict, ValidationError
 from agency.extensions import db
 from agency.records import values_for
+from agency.sla import services as sla
 from agency.work.models import PRIORITY_ORDER, Status, WorkEvent, WorkItem
 from agency.work.schemas import CompleteSchema, WorkItemSchema, WorkItemUpdateSchema
 from workers.queues import enqueue_after_commit
-
-# Minutes from creation to the SLA due time, by priority, until agencies set their own.
-DEFAULT_SLA_MINUTES = {"urgent": 5, "high": 30, "normal": 240, "low": 1440}
 
 # Which states an action may start from, and the state it leaves.
 TRANSITIONS = {
@@ -52,14 +48,15 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
     found = _existing(values["source"], values["source_key"])
     if found is not None:
         return found, False
-    if db.session.get(Client, values["client_id"]) is None:
+    client = db.session.get(Client, values["client_id"])
+    if client is None:
         raise ValidationError.on("client_id", _("Choose a client of this agency."))
     now = clock.now()
     item = WorkItem(
         **values,
         priority_rank=PRIORITY_ORDER[values["priority"]],
         status=Status.queued.value,
-        sla_due_at=now + timedelta(minutes=DEFAULT_SLA_MINUTES[values["priority"]]),
+        sla_due_at=sla.due_at(client, values["kind"], values["priority"], now),
         created_at=now,
     )
     db.session.add(item)

@@ -1,7 +1,7 @@
 """recurring rules and SLA escalation
 
 Revision ID: 0006_recurring
-Revises: 0004
+Revises: 0005_sla
 Create Date: 2026-11-23 12:52:33.293490
 
 Recurring work rules (a tenant table) and the SLA watchdog's escalation level on
@@ -16,7 +16,7 @@ from tenants import rls
 
 # revision identifiers, used by Alembic.
 revision = '0006_recurring'
-down_revision = '0004'
+down_revision = '0005_sla'
 branch_labels = None
 depends_on = None
 

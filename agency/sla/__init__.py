@@ -1,0 +1,1 @@
+"""SLA targets, the holiday calendar, due times and the SLA report."""
