@@ -47,6 +47,9 @@ def from_environment() -> dict:
         "DATABASE_MIGRATE_URL": env.get("DATABASE_MIGRATE_URL", ""),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # How often a busy worker renews its running job; a job unrenewed for three beats
+        # (its worker died) goes back to its queue at the next registry clean-up.
+        "WORKER_HEARTBEAT_SECONDS": max(1, int(env.get("WORKER_HEARTBEAT_SECONDS", 10))),
         "SMTP_URL": env.get("SMTP_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Secretariat <no-reply@secretariat.localhost>"),
         "OUTBOX_DIR": env.get("OUTBOX_DIR", str(INSTANCE_DIR / "outbox")),

@@ -116,6 +116,22 @@ def drain(app):
     return run
 
 
+MISSING_ITEM = 2**31 - 1
+
+
+def fail_a_job(app, agency_id: int) -> str:
+    """A real failed job of ``agency_id``: routing an item that does not exist (on the
+    bulk queue, worked alone, so nothing else queued runs)."""
+    from workers.queues import enqueue
+    from workers.worker import AgencyWorker
+
+    job = enqueue(
+        "workers.jobs.route_item", agency_id, MISSING_ITEM, queue="bulk", agency_id=agency_id
+    )
+    AgencyWorker(["bulk"], connection=app.extensions["redis"], app=app).work(burst=True)
+    return job.id
+
+
 def snapshot(obj) -> SimpleNamespace:
     """A detached copy of a row's columns, safe to read with no tenant set."""
     return SimpleNamespace(**{c.key: getattr(obj, c.key) for c in obj.__mapper__.column_attrs})

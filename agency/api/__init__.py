@@ -13,10 +13,16 @@ SPEC_OPTIONS = {
 
 
 def register(app) -> None:
-    from agency.api import accounts, imports, people, work
+    from agency.api import accounts, imports, jobs, people, work
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
-    for blueprint in accounts.blueprints + people.blueprints + imports.blueprints + work.blueprints:
+    for blueprint in (
+        accounts.blueprints
+        + people.blueprints
+        + imports.blueprints
+        + work.blueprints
+        + jobs.blueprints
+    ):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

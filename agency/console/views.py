@@ -109,4 +109,4 @@ def export():
     return export_download(agency)
 
 
-from agency.console import contracts, imports, people  # noqa: E402,F401  (they register pages on bp)
+from agency.console import contracts, imports, jobs, people  # noqa: E402,F401  (they register pages on bp)

@@ -22,6 +22,7 @@ from agency.validation import CEFR_LEVELS, WEEKDAYS
 from agency.work.models import Status, WorkItem
 from agency.work.services import record
 from tenants import require_agency_id
+from workers.retries import Gone
 
 BUSY = (Status.assigned.value, Status.in_progress.value, Status.waiting.value)
 
@@ -105,10 +106,13 @@ def choose(item: WorkItem, now: datetime | None = None) -> tuple[Secretary | Non
     return None, "pool"
 
 
-def route(item_id: int) -> WorkItem | None:
+def route(item_id: int) -> WorkItem:
     """Assign a queued item; running it twice assigns it once."""
     item = db.session.get(WorkItem, item_id, with_for_update=True)
-    if item is None or item.status != Status.queued.value or item.assignee_id is not None:
+    if item is None:
+        db.session.rollback()
+        raise Gone(f"work item {item_id} no longer exists")
+    if item.status != Status.queued.value or item.assignee_id is not None:
         db.session.rollback()
         return item
     secretary, tier = choose(item)
