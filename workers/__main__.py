@@ -3,6 +3,7 @@
 import argparse
 
 from agency import create_app
+from agency.config import from_environment
 from workers.queues import QUEUE_NAMES
 from workers.worker import AgencyWorker
 
@@ -13,7 +14,10 @@ def main() -> None:
     parser.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     parser.add_argument("--no-scheduler", action="store_true")
     args = parser.parse_args()
-    app = create_app()
+    # No ping before each job's connection: a connection that died fails its job with a
+    # transient error, and the retry (at once) reconnects. It saves a round trip per job.
+    options = {**from_environment()["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+    app = create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
     if not app.config["REDIS_URL"]:
         parser.error("REDIS_URL is not set: without it the web process runs the embedded worker")
     worker = AgencyWorker(args.queues, connection=app.extensions["redis"], app=app)

@@ -8,10 +8,11 @@ open-item capacity. An item nobody can take stays in the agency pool, and the
 managers are told once.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, inspect, or_, select, update
+from sqlalchemy import bindparam, case, func, inspect, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from agency import clock
 from agency.accounts.models import MANAGING_ROLES, User
@@ -34,18 +35,25 @@ def _in_hours(secretary: Secretary, now: datetime) -> bool:
     return any(start <= clock_time < end for start, end in spans)
 
 
-def _absent(secretary: Secretary, now: datetime) -> bool:
-    today = now.astimezone(ZoneInfo(secretary.timezone)).date()
-    return (
-        db.session.scalar(
-            select(func.count(Absence.id)).where(
-                Absence.secretary_id == secretary.id,
-                Absence.starts_on <= today,
-                Absence.ends_on >= today,
-            )
+def _absent_ids(secretaries: list[Secretary], now: datetime) -> set[int]:
+    """Who of ``secretaries`` is absent today, each by their own calendar (one query)."""
+    if not secretaries:
+        return set()
+    by_id = {s.id: s for s in secretaries}
+    utc_today = now.date()
+    rows = db.session.execute(
+        select(Absence.secretary_id, Absence.starts_on, Absence.ends_on).where(
+            Absence.secretary_id.in_(list(by_id)),
+            Absence.starts_on <= utc_today + timedelta(days=1),  # a zone is within a day of UTC
+            Absence.ends_on >= utc_today - timedelta(days=1),
         )
-        > 0
     )
+    absent = set()
+    for secretary_id, starts_on, ends_on in rows:
+        today = now.astimezone(ZoneInfo(by_id[secretary_id].timezone)).date()
+        if starts_on <= today <= ends_on:
+            absent.add(secretary_id)
+    return absent
 
 
 def loads() -> dict[int, int]:
@@ -58,14 +66,18 @@ def loads() -> dict[int, int]:
     return dict(rows.all())
 
 
-def available(secretary: Secretary, load: int, now: datetime) -> bool:
+def _on_duty(secretary: Secretary, load: int, now: datetime) -> bool:
+    """Available but for absences, which are looked up for many at once."""
     return (
         secretary.archived_at is None
         and secretary.shift_status == ShiftStatus.on_shift.value
         and load < secretary.capacity_items
         and _in_hours(secretary, now)
-        and not _absent(secretary, now)
     )
+
+
+def available(secretary: Secretary, load: int, now: datetime) -> bool:
+    return _on_duty(secretary, load, now) and not _absent_ids([secretary], now)
 
 
 def _qualified(secretary: Secretary, client: Client) -> bool:
@@ -77,38 +89,95 @@ def _qualified(secretary: Secretary, client: Client) -> bool:
     return speaks and set(client.required_specialities) <= set(secretary.speciality_codes)
 
 
-def candidates(client: Client) -> list[tuple[str, list[Secretary]]]:
-    """The tiers routing tries, in order: primary, backups, the rest of the agency."""
-    assigned = db.session.execute(
-        select(Assignment.role, Secretary)
-        .join(Secretary, Secretary.id == Assignment.secretary_id)
-        .where(Assignment.client_id == client.id, Assignment.ended_at.is_(None))
+_OPEN_ITEMS = (
+    select(WorkItem.assignee_id, func.count(WorkItem.id).label("open_items"))
+    .where(WorkItem.status.in_(BUSY), WorkItem.assignee_id.is_not(None))
+    .group_by(WorkItem.assignee_id)
+    .subquery("open_items")
+)
+
+# Built once: every active secretary with their current role for the client (or None),
+# their open-item load, and whether an absence falls within a day of today.
+_ROSTER = (
+    select(
+        Secretary,
+        Assignment.role,
+        func.coalesce(_OPEN_ITEMS.c.open_items, 0),
+        select(Absence.id)
+        .where(
+            Absence.secretary_id == Secretary.id,
+            Absence.starts_on <= bindparam("latest_day"),
+            Absence.ends_on >= bindparam("earliest_day"),
+        )
+        .exists(),
+    )
+    .outerjoin(
+        Assignment,
+        (Assignment.secretary_id == Secretary.id)
+        & (Assignment.client_id == bindparam("client_id"))
+        & Assignment.ended_at.is_(None),
+    )
+    .outerjoin(_OPEN_ITEMS, _OPEN_ITEMS.c.assignee_id == Secretary.id)
+    .where(Secretary.archived_at.is_(None))
+    .order_by(Secretary.id)
+)
+
+
+def _roster(client: Client, now: datetime):
+    utc_today = now.date()  # every zone's today is within a day of UTC's
+    return db.session.execute(
+        _ROSTER,
+        {
+            "client_id": client.id,
+            "earliest_day": utc_today - timedelta(days=1),
+            "latest_day": utc_today + timedelta(days=1),
+        },
     ).all()
-    primary = [s for role, s in assigned if role == AssignmentRole.primary]
-    backups = [s for role, s in assigned if role == AssignmentRole.backup]
-    named = {s.id for _role, s in assigned}
-    others = [
-        s
-        for s in db.session.scalars(select(Secretary).where(Secretary.archived_at.is_(None)))
-        if s.id not in named and _qualified(s, client)
-    ]
-    return [("primary", primary), ("backup", backups), ("agency", others)]
+
+
+ROLE_RANK = {AssignmentRole.primary: 0, AssignmentRole.backup: 1, None: 2}
+
+
+def candidates(client: Client, now: datetime | None = None):
+    """The tiers routing tries, in order: primary, backups, the rest of the agency; each
+    a list of (secretary, open items, maybe absent)."""
+    best = {}  # one role each: primary over backup over none
+    for secretary, role, load, maybe_absent in _roster(client, now or clock.now()):
+        known = best.get(secretary.id)
+        if known is None or ROLE_RANK[role] < ROLE_RANK[known[1]]:
+            best[secretary.id] = (secretary, role, load, maybe_absent)
+    tiers = {"primary": [], "backup": [], "agency": []}
+    for secretary, role, load, maybe_absent in best.values():
+        if role is None and not _qualified(secretary, client):
+            continue
+        tiers[role or "agency"].append((secretary, load, maybe_absent))
+    return list(tiers.items())
 
 
 def choose(item: WorkItem, now: datetime | None = None) -> tuple[Secretary | None, str]:
     """The secretary for ``item`` and the tier they came from (None, "pool" if nobody)."""
     now = now or clock.now()
-    load = loads()
-    for tier, secretaries in candidates(item.client):
-        free = [s for s in secretaries if available(s, load.get(s.id, 0), now)]
+    tiers = [
+        (tier, [(s, load, maybe) for s, load, maybe in rows if _on_duty(s, load, now)])
+        for tier, rows in candidates(item.client, now)
+    ]
+    absent = _absent_ids([s for _tier, rows in tiers for s, _load, maybe in rows if maybe], now)
+    for tier, rows in tiers:
+        free = [(load, s.id, s) for s, load, _maybe in rows if s.id not in absent]
         if free:
-            return min(free, key=lambda s: (load.get(s.id, 0), s.id)), tier
+            return min(free, key=lambda row: row[:2])[2], tier
     return None, "pool"
 
 
 def route(item_id: int) -> WorkItem:
     """Assign a queued item; running it twice assigns it once."""
-    item = db.session.get(WorkItem, item_id, with_for_update=True)
+    item = db.session.scalar(
+        select(WorkItem)
+        .options(joinedload(WorkItem.client))
+        .where(WorkItem.id == item_id)
+        .with_for_update(of=WorkItem)
+        .execution_options(populate_existing=True)
+    )
     if item is None:
         db.session.rollback()
         raise Gone(f"work item {item_id} no longer exists")
