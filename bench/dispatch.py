@@ -4,9 +4,10 @@ by the same worker processes on the same Redis in the same run.
 
     python bench/dispatch.py     (PostgreSQL and Redis on 127.0.0.1; trust auth)
 
-It uses its own database (``secretariat_bench_dispatch``, recreated, dropped at the end) and Redis
-db 9 (flushed before and after). The last line is the figure: the lower of the two
-ratios (items assigned per second over no-op jobs per second), with 1 and with 2 workers.
+It uses its own database (``secretariat_bench_dispatch``, recreated, dropped at the end)
+and Redis db 9 (flushed before and after). Each figure is the median of 3 interleaved rounds of
+1,000 items or jobs. The last line is the figure: the lower of the two ratios (items
+assigned per second over no-op jobs per second), with 1 and with 2 workers.
 """
 
 import multiprocessing
@@ -47,6 +48,7 @@ APP = os.environ.get(
 )
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 ITEMS = int(os.environ.get("BENCH_ITEMS", 1000))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))  # the figures are medians of these
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", 120))  # seconds per run, at most
 WORKERS = (1, 2)
 PRODUCERS = 2  # processes creating items (or enqueueing no-ops), like 2 web workers
@@ -248,10 +250,13 @@ def main():
     app = make_app()
     try:
         agency_id, client_id = setup(app)
-        figures = {}
+        rates = {}
         for count in WORKERS:
-            for name in ("noop", "dispatch"):
-                figures[(name, count)] = measure(app, connection, agency_id, client_id, count, name)
+            for _round in range(ROUNDS):  # interleaved, so drift in the machine's load evens out
+                for name in ("noop", "dispatch"):
+                    rate = measure(app, connection, agency_id, client_id, count, name)
+                    rates.setdefault((name, count), []).append(rate)
+        figures = {key: statistics.median(values) for key, values in rates.items()}
     finally:
         connection.flushdb()
         with app.app_context():

@@ -9,6 +9,7 @@ managers are told once.
 """
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, func, inspect, or_, select, update
@@ -100,7 +101,14 @@ _OPEN_ITEMS = (
 # their open-item load, and whether an absence falls within a day of today.
 _ROSTER = (
     select(
-        Secretary,
+        Secretary.id,
+        Secretary.timezone,
+        Secretary.schedule,
+        Secretary.shift_status,
+        Secretary.capacity_items,
+        Secretary.archived_at,
+        Secretary.languages,
+        Secretary.specialities,
         Assignment.role,
         func.coalesce(_OPEN_ITEMS.c.open_items, 0),
         select(Absence.id)
@@ -135,6 +143,23 @@ def _roster(client: Client, now: datetime):
     ).all()
 
 
+class Rostered(NamedTuple):
+    """What routing reads of a secretary: plain columns, no ORM object to build."""
+
+    id: int
+    timezone: str
+    schedule: dict
+    shift_status: str
+    capacity_items: int
+    archived_at: datetime | None
+    languages: list
+    specialities: list
+
+    @property
+    def speciality_codes(self) -> list[str]:
+        return [entry["code"] for entry in self.specialities]
+
+
 ROLE_RANK = {AssignmentRole.primary: 0, AssignmentRole.backup: 1, None: 2}
 
 
@@ -142,7 +167,8 @@ def candidates(client: Client, now: datetime | None = None):
     """The tiers routing tries, in order: primary, backups, the rest of the agency; each
     a list of (secretary, open items, maybe absent)."""
     best = {}  # one role each: primary over backup over none
-    for secretary, role, load, maybe_absent in _roster(client, now or clock.now()):
+    for *columns, role, load, maybe_absent in _roster(client, now or clock.now()):
+        secretary = Rostered(*columns)
         known = best.get(secretary.id)
         if known is None or ROLE_RANK[role] < ROLE_RANK[known[1]]:
             best[secretary.id] = (secretary, role, load, maybe_absent)
@@ -154,7 +180,7 @@ def candidates(client: Client, now: datetime | None = None):
     return list(tiers.items())
 
 
-def choose(item: WorkItem, now: datetime | None = None) -> tuple[Secretary | None, str]:
+def choose(item: WorkItem, now: datetime | None = None) -> tuple[Rostered | None, str]:
     """The secretary for ``item`` and the tier they came from (None, "pool" if nobody)."""
     now = now or clock.now()
     tiers = [
@@ -191,11 +217,14 @@ def route(item_id: int) -> WorkItem:
             _tell_managers(item)
         db.session.commit()
         return item
-    item.assignee_id = secretary.id
-    item.status = Status.assigned.value
-    item.assigned_at = clock.now()
-    record(item, "assigned", secretary_id=secretary.id, tier=tier)
-    db.session.commit()
+    db.session.execute(  # one UPDATE, without the unit of work's bookkeeping
+        update(WorkItem)
+        .where(WorkItem.id == item.id)
+        .values(assignee_id=secretary.id, status=Status.assigned.value, assigned_at=clock.now()),
+        execution_options={"synchronize_session": False},
+    )
+    record(item.id, "assigned", secretary_id=secretary.id, tier=tier)
+    db.session.commit()  # expires ``item``: read again, it shows the assignment
     return item
 
 
