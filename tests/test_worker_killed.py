@@ -1,4 +1,5 @@
-"""A worker killed mid-job loses nothing: its job runs again on another worker, once."""
+"""A worker killed mid-job loses nothing: its job runs again on another worker, once;
+and a live worker's long job is never taken for abandoned."""
 
 import os
 import signal
@@ -75,22 +76,51 @@ def _blocked_on_a_lock(conn) -> bool:
     )
 
 
-def test_a_worker_killed_mid_job_loses_nothing(app, agency, database_urls):
+def _on_shift(agency):
     with use_agency(agency.agency.id):
         me = db.session.get(Secretary, agency.profile.id)
         me.shift_status, me.schedule = "on_shift", ALL_WEEK
         db.session.commit()
+
+
+def _assigned_once(agency, item_id):
+    db.session.expire_all()
+    with use_agency(agency.agency.id):
+        item = db.session.get(WorkItem, item_id)
+        assert (item.status, item.assignee_id) == ("assigned", agency.profile.id)
+        actions = db.session.scalars(
+            select(WorkEvent.action).where(WorkEvent.item_id == item_id)
+        ).all()
+        assert actions.count("assigned") == 1
+        assert db.session.scalar(select(func.count(WorkItem.id))) == 1
+
+
+def _is_assigned(agency, item_id):
+    def check():
+        db.session.expire_all()
+        with use_agency(agency.agency.id):
+            return db.session.get(WorkItem, item_id).status == "assigned"
+
+    return check
+
+
+def _new_item(agency) -> int:
+    with use_agency(agency.agency.id):
+        item, _new = create_item(
+            {"client_id": agency.client.id, "kind": "call", "title": "Call back"}
+        )
+        return item.id
+
+
+def test_a_worker_killed_mid_job_loses_nothing(app, agency, database_urls):
+    _on_shift(agency)
     _app_url, owner_url = database_urls
     started = StartedJobRegistry("default", connection=app.extensions["redis"])
     watcher = psycopg.connect(_libpq(owner_url), autocommit=True)
     holder = psycopg.connect(_libpq(owner_url))
     first = second = None
     try:
-        with use_agency(agency.agency.id):
-            item, _new = create_item(
-                {"client_id": agency.client.id, "kind": "call", "title": "Call back"}
-            )
-            item_id = item.id
+        item_id = _new_item(agency)
         # Hold the item's row: the routing job blocks on it, mid-way through its work.
         holder.execute("SELECT id FROM work_items WHERE id = %s FOR UPDATE", (item_id,))
         first = _start_worker(app)
@@ -102,13 +132,7 @@ def test_a_worker_killed_mid_job_loses_nothing(app, agency, database_urls):
         holder.rollback()
 
         second = _start_worker(app)
-
-        def assigned():
-            db.session.expire_all()
-            with use_agency(agency.agency.id):
-                return db.session.get(WorkItem, item_id).status == "assigned"
-
-        _wait_until(assigned, "a fresh worker to run the abandoned job again")
+        _wait_until(_is_assigned(agency, item_id), "a fresh worker to run the job again")
         _stop(second, signal.SIGTERM)
     finally:
         for worker in (first, second):
@@ -119,12 +143,40 @@ def test_a_worker_killed_mid_job_loses_nothing(app, agency, database_urls):
 
     job = Job.fetch(job_id, connection=app.extensions["redis"])
     assert job.get_status() == "finished" and job.meta["attempts"] == 2  # the same job, again
-    db.session.expire_all()
-    with use_agency(agency.agency.id):
-        item = db.session.get(WorkItem, item_id)
-        assert (item.status, item.assignee_id) == ("assigned", agency.profile.id)
-        actions = db.session.scalars(
-            select(WorkEvent.action).where(WorkEvent.item_id == item_id)
-        ).all()
-        assert actions.count("assigned") == 1
-        assert db.session.scalar(select(func.count(WorkItem.id))) == 1
+    _assigned_once(agency, item_id)
+
+
+def test_a_live_workers_long_job_is_not_taken_for_abandoned(app, agency, database_urls):
+    """The heartbeat renews the job's deadline, so a clean-up after the first deadline
+    (three beats) leaves the job alone; it runs once, when the row is free."""
+    _on_shift(agency)
+    _app_url, owner_url = database_urls
+    connection = app.extensions["redis"]
+    started = StartedJobRegistry("default", connection=connection)
+    watcher = psycopg.connect(_libpq(owner_url), autocommit=True)
+    holder = psycopg.connect(_libpq(owner_url))
+    worker = None
+    try:
+        item_id = _new_item(agency)
+        holder.execute("SELECT id FROM work_items WHERE id = %s FOR UPDATE", (item_id,))
+        worker = _start_worker(app)
+        (job_id,) = _wait_until(lambda: started.get_job_ids(cleanup=False), "the job to start")
+        _wait_until(lambda: _blocked_on_a_lock(watcher), "the job to block on the row")
+        (entry, first_deadline) = connection.zrange(started.key, 0, 0, withscores=True)[0]
+        _wait_until(lambda: time.time() > first_deadline + 1, "the first deadline to pass")
+
+        started.cleanup()  # what any worker's maintenance does
+        assert started.get_job_ids(cleanup=False) == [job_id]
+        assert connection.zscore(started.key, entry) > first_deadline  # renewed
+        assert Job.fetch(job_id, connection=connection).get_status() == "started"
+
+        holder.rollback()
+        _wait_until(_is_assigned(agency, item_id), "the job to finish")
+        _stop(worker, signal.SIGTERM)
+    finally:
+        if worker is not None and worker.poll() is None:
+            _stop(worker, signal.SIGKILL)
+        holder.close()
+        watcher.close()
+    assert Job.fetch(job_id, connection=connection).meta["attempts"] == 1
+    _assigned_once(agency, item_id)
