@@ -5,6 +5,7 @@ import smtplib
 import socket
 
 import pytest
+from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.exceptions import AbandonedJobError
 from rq.job import Job
@@ -286,3 +287,24 @@ def test_the_failed_jobs_api_is_in_the_openapi_document(client):
     assert "get" in paths["/api/v1/failed-jobs/"]
     assert "post" in paths["/api/v1/failed-jobs/{job_id}/retry"]
     assert "delete" in paths["/api/v1/failed-jobs/{job_id}"]
+
+
+def test_a_queue_that_is_away_gets_a_clear_503(app, agency, client, login_as):
+    token = client.post(
+        "/api/v1/auth/token", json={"email": agency.manager.email, "password": PASSWORD}
+    ).json["token"]
+    http = login_as(agency.manager)
+    redis = app.extensions["redis"]
+    with socket.socket() as closed:  # bound, never listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        app.extensions["redis"] = Redis(port=closed.getsockname()[1])
+        try:
+            page = http.get("/console/failed-jobs")
+            listed = client.get(
+                "/api/v1/failed-jobs/", headers={"Authorization": f"Bearer {token}"}
+            )
+        finally:
+            app.extensions["redis"] = redis
+    assert page.status_code == 503
+    assert "The queue cannot be reached" in page.get_data(as_text=True)
+    assert listed.status_code == 503 and listed.json["error"]["code"] == "unavailable"

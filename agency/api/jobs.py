@@ -1,8 +1,11 @@
 """The agency's failed jobs over the API: list, retry, discard."""
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from redis.exceptions import RedisError
 
 from agency.api.base import token_required
+from agency.errors_http import json_error
 from agency.jobs import services
 from agency.jobs.schemas import FailedJobSchema
 
@@ -10,6 +13,11 @@ failed_bp = Blueprint(
     "api_failed_jobs", __name__, url_prefix="/api/v1/failed-jobs", description="Failed jobs"
 )
 blueprints = (failed_bp,)
+
+
+@failed_bp.errorhandler(RedisError)
+def _queue_away(exc):
+    return json_error(503, "unavailable", _("The queue cannot be reached; try again shortly."))
 
 
 @failed_bp.get("/")

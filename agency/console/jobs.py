@@ -10,13 +10,17 @@ from agency.console.views import bp
 from agency.jobs import services as jobs
 
 
+def _queue_away() -> None:
+    flash(_("The queue cannot be reached right now; try again in a moment."), "error")
+
+
 @bp.get("/failed-jobs")
 @managers_only
 def failed_jobs():
     try:
         failed, status = jobs.list_failed(), 200
     except RedisError:
-        flash(_("The queue cannot be reached right now; try again in a moment."), "error")
+        _queue_away()
         failed, status = [], 503
     return render_template(
         "console/failed_jobs.html", jobs=failed, confirm_form=ConfirmForm()
@@ -27,8 +31,12 @@ def failed_jobs():
 @managers_only
 def retry_failed_job(job_id):
     if ConfirmForm().validate_on_submit():
-        job = jobs.retry(job_id)
-        flash(_("“%(purpose)s” will run again shortly.", purpose=job.purpose), "success")
+        try:
+            job = jobs.retry(job_id)
+        except RedisError:
+            _queue_away()
+        else:
+            flash(_("“%(purpose)s” will run again shortly.", purpose=job.purpose), "success")
     return redirect(url_for("console.failed_jobs"))
 
 
@@ -36,6 +44,10 @@ def retry_failed_job(job_id):
 @managers_only
 def discard_failed_job(job_id):
     if ConfirmForm().validate_on_submit():
-        job = jobs.discard(job_id)
-        flash(_("“%(purpose)s” is discarded; it will not run.", purpose=job.purpose), "success")
+        try:
+            job = jobs.discard(job_id)
+        except RedisError:
+            _queue_away()
+        else:
+            flash(_("“%(purpose)s” is discarded; it will not run.", purpose=job.purpose), "success")
     return redirect(url_for("console.failed_jobs"))
