@@ -50,6 +50,9 @@ def from_environment() -> dict:
         # The minute tick (recurring work, SLA watchdog) from `python -m workers` and
         # the embedded worker; turn it off to tick from elsewhere (`flask schedules tick`).
         "SCHEDULES_ENABLED": _bool("SCHEDULES_ENABLED", default=True),
+        # How often a busy worker renews its running job; a job unrenewed for three beats
+        # (its worker died) goes back to its queue at the next registry clean-up.
+        "WORKER_HEARTBEAT_SECONDS": max(1, int(env.get("WORKER_HEARTBEAT_SECONDS", 10))),
         "SMTP_URL": env.get("SMTP_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Secretariat <no-reply@secretariat.localhost>"),
         "OUTBOX_DIR": env.get("OUTBOX_DIR", str(INSTANCE_DIR / "outbox")),

@@ -11,6 +11,18 @@ from aiosmtpd.controller import Controller
 class Mailbox:
     def __init__(self):
         self.messages: list[Message] = []
+        self.refusals: dict[str, str] = {}  # address -> the SMTP reply refusing it
+
+    def refuse(self, address: str, reply: str) -> None:
+        """Answer RCPT TO for ``address`` with ``reply`` (e.g. "451 4.3.0 try later")."""
+        self.refusals[address.lower()] = reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        reply = self.refusals.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         message = email.message_from_bytes(envelope.content)
@@ -20,6 +32,7 @@ class Mailbox:
 
     def clear(self) -> None:
         self.messages.clear()
+        self.refusals.clear()
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if address.lower() in m["X-Envelope-To"].lower()]

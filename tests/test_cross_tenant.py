@@ -6,6 +6,7 @@ fill in fails the test until a filler (or a reason it is public) is added here.
 
 import pytest
 from flask import url_for
+from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
 from agency.accounts import services
@@ -24,7 +25,8 @@ from agency.staff.services import add_absence
 from agency.work.models import WorkItem
 from agency.work.services import create_item
 from tenants import use_agency
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import csrf_from, fail_a_job, sign_in
+from workers.queues import redis_connection
 
 A_MARKERS = ("Alpha", "alpha.example")
 
@@ -49,6 +51,7 @@ FILLERS = {
     "action": lambda a: "handback",
     "kind": lambda a: "clients",  # an import writes into B's own agency only
     "section": lambda a: "past-sla",  # a part of B's own dashboard
+    "job_id": lambda a: a.failed_job_id,
 }
 
 # Parameters that name a part of the agency's own pages, not one of A's objects: B gets
@@ -67,7 +70,7 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
 @pytest.fixture
-def alpha(agency):
+def alpha(app, agency):
     with use_agency(agency.agency.id):
         owner = db.session.get(User, agency.owner.id)
         token, _plain = services.issue_api_token(owner, "alpha integration")
@@ -106,6 +109,8 @@ def alpha(agency):
             {"contract_id": agency.contract.id, "priority": "urgent", "minutes": 3}
         )[0].id
         agency.holiday_id = sla.add_holiday({"date": "2026-12-24", "name": "Alpha Day"}).id
+
+    agency.failed_job_id = fail_a_job(app, agency.agency.id)
     return agency
 
 
@@ -197,3 +202,5 @@ def _a_is_untouched(alpha):
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()
+    failed = FailedJobRegistry("bulk", connection=redis_connection())
+    assert failed.get_job_ids() == [alpha.failed_job_id]

@@ -1,7 +1,7 @@
 """Work items: idempotent creation, the routing policy, and atomic claiming."""
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from agency import clock
 from agency.clients.models import Assignment, Client
 from agency.extensions import db
-from agency.staff.models import Secretary
+from agency.staff.models import Absence, Secretary
 from agency.work import routing
 from agency.work.models import WorkEvent, WorkItem
 from agency.work.services import create_item
@@ -131,6 +131,35 @@ def test_primary_at_capacity_falls_to_the_least_loaded_backup(tenant):
     assert _route(_item(client)).assignee_id == primary.id
     assert _route(_item(client)).assignee_id == busy.id
     assert _route(_item(client)).assignee_id == idle.id
+
+
+def test_an_absent_primary_falls_to_a_backup(tenant):
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    backup = _secretary("Ben", "backup", client)
+    db.session.add(
+        Absence(secretary_id=primary.id, starts_on=date(2026, 6, 1), ends_on=date(2026, 6, 1))
+    )
+    db.session.commit()
+    assert _route(_item(client)).assignee_id == backup.id
+
+
+def test_an_absence_counts_by_the_secretarys_own_calendar(tenant):
+    """Monday 11:00 UTC is already Tuesday on Kiritimati (UTC+14): a Monday absence is over there,
+    and a Tuesday one has begun."""
+    client = _client()
+    kiwi = _secretary("Kiri", "primary", client, timezone="Pacific/Kiritimati")
+    backup = _secretary("Ben", "backup", client)
+    monday_off = Absence(secretary_id=kiwi.id, starts_on=date(2026, 6, 1), ends_on=date(2026, 6, 1))
+    db.session.add(monday_off)
+    db.session.commit()
+    assert _route(_item(client)).assignee_id == kiwi.id
+    db.session.delete(monday_off)
+    db.session.add(
+        Absence(secretary_id=kiwi.id, starts_on=date(2026, 6, 2), ends_on=date(2026, 6, 2))
+    )
+    db.session.commit()
+    assert _route(_item(client)).assignee_id == backup.id
 
 
 def test_anyone_qualified_in_the_agency_when_the_clients_own_are_away(tenant):

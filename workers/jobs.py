@@ -1,6 +1,7 @@
 """Job entry points: take ids, set the tenant, call one service."""
 
 from tenants import use_agency
+from workers.retries import Gone
 
 
 def deliver_email(agency_id: int, email_id: int) -> bool:
@@ -28,8 +29,9 @@ def backfill(agency_id: int, secretary_id: int) -> None:
 
     with use_agency(agency_id):
         secretary = db.session.get(Secretary, secretary_id)
-        if secretary is not None:
-            backfill_secretary(secretary)
+        if secretary is None:
+            raise Gone(f"secretary {secretary_id} no longer exists")
+        backfill_secretary(secretary)
 
 
 def tick() -> list[int]:

@@ -3,13 +3,14 @@
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue
 from sqlalchemy import event
 
 from agency.extensions import db
+from tenants import current_agency_id
+from workers.retries import RETRY
 
 QUEUE_NAMES = ("realtime", "default", "mail", "bulk", "billing")
-RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 
 def redis_connection() -> Redis:
@@ -22,23 +23,33 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def enqueue(func: str, *args, queue: str = "default", job_id: str | None = None):
-    """Put a job on a queue now, retried with back-off on failure."""
-    return get_queue(queue).enqueue(func, *args, job_id=job_id, retry=RETRY)
+def enqueue(
+    func: str,
+    *args,
+    queue: str = "default",
+    job_id: str | None = None,
+    agency_id: int | None = None,
+):
+    """Put a job on a queue now, retried with back-off on transient failures; its meta
+    names the agency it works for (the worker's tenant, and whose failed jobs it is)."""
+    meta = {"agency_id": agency_id} if agency_id is not None else None
+    return get_queue(queue).enqueue(func, *args, job_id=job_id, retry=RETRY, meta=meta)
 
 
 def enqueue_after_commit(func: str, *args, queue: str = "default", job_id: str | None = None):
-    """Enqueue once the current transaction commits, so the job never races its row."""
+    """Enqueue once the current transaction commits, so the job never races its row;
+    the job works for the current agency."""
     session = db.session()
-    session.info.setdefault("pending_jobs", []).append((func, args, queue, job_id))
+    pending = (func, args, queue, job_id, current_agency_id())
+    session.info.setdefault("pending_jobs", []).append(pending)
 
 
 def _after_commit(session) -> None:
     """The rows are committed; a queue that is away must not turn that into an error."""
     pending = session.info.pop("pending_jobs", [])
-    for func, args, queue, job_id in pending:
+    for func, args, queue, job_id, agency_id in pending:
         try:
-            enqueue(func, *args, queue=queue, job_id=job_id)
+            enqueue(func, *args, queue=queue, job_id=job_id, agency_id=agency_id)
         except RedisError:
             current_app.logger.exception("could not enqueue %s%r on %s", func, args, queue)
 

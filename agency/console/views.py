@@ -132,6 +132,7 @@ def export():
 from agency.console import (  # noqa: E402,F401  (they register pages on bp)
     contracts,
     imports,
+    jobs,
     people,
     schedules,
     sla,

@@ -12,6 +12,7 @@ from agency import clock
 from agency.extensions import db
 from agency.notify.models import EmailStatus, OutboundEmail
 from workers.queues import enqueue_after_commit
+from workers.retries import Gone, is_transient
 
 
 def queue_email(to_address: str, subject: str, body_text: str, purpose: str) -> OutboundEmail:
@@ -31,9 +32,13 @@ def queue_email(to_address: str, subject: str, body_text: str, purpose: str) -> 
 
 
 def deliver(email_id: int) -> bool:
-    """Send a queued email; a second call for the same email sends nothing."""
+    """Send a queued email; a second call for the same email sends nothing. A temporary
+    refusal leaves it queued for the job's next try; a permanent one marks it failed."""
     email = db.session.get(OutboundEmail, email_id, with_for_update=True)
-    if email is None or email.status == EmailStatus.sent:
+    if email is None:
+        db.session.rollback()
+        raise Gone(f"email {email_id} no longer exists")
+    if email.status == EmailStatus.sent:
         db.session.rollback()
         return False
     message = _build_message(email)
@@ -42,6 +47,8 @@ def deliver(email_id: int) -> bool:
         _transport(message)
     except (OSError, smtplib.SMTPException) as exc:
         email.last_error = str(exc)[:500]
+        if not is_transient(exc):
+            email.status = EmailStatus.failed
         db.session.commit()
         raise
     email.status = EmailStatus.sent

@@ -9,10 +9,12 @@ managers are told once.
 """
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, inspect, or_, select, update
+from sqlalchemy import bindparam, case, func, inspect, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from agency import clock
 from agency.accounts.models import MANAGING_ROLES, User
@@ -23,6 +25,7 @@ from agency.validation import CEFR_LEVELS, WEEKDAYS
 from agency.work.models import Status, WorkItem
 from agency.work.services import record
 from tenants import require_agency_id
+from workers.retries import Gone
 
 BUSY = (Status.assigned.value, Status.in_progress.value, Status.waiting.value)
 
@@ -34,18 +37,25 @@ def _in_hours(secretary: Secretary, now: datetime) -> bool:
     return any(start <= clock_time < end for start, end in spans)
 
 
-def _absent(secretary: Secretary, now: datetime) -> bool:
-    today = now.astimezone(ZoneInfo(secretary.timezone)).date()
-    return (
-        db.session.scalar(
-            select(func.count(Absence.id)).where(
-                Absence.secretary_id == secretary.id,
-                Absence.starts_on <= today,
-                Absence.ends_on >= today,
-            )
+def _absent_ids(secretaries: list[Secretary], now: datetime) -> set[int]:
+    """Who of ``secretaries`` is absent today, each by their own calendar (one query)."""
+    if not secretaries:
+        return set()
+    by_id = {s.id: s for s in secretaries}
+    utc_today = now.date()
+    rows = db.session.execute(
+        select(Absence.secretary_id, Absence.starts_on, Absence.ends_on).where(
+            Absence.secretary_id.in_(list(by_id)),
+            Absence.starts_on <= utc_today + timedelta(days=1),  # a zone is within a day of UTC
+            Absence.ends_on >= utc_today - timedelta(days=1),
         )
-        > 0
     )
+    absent = set()
+    for secretary_id, starts_on, ends_on in rows:
+        today = now.astimezone(ZoneInfo(by_id[secretary_id].timezone)).date()
+        if starts_on <= today <= ends_on:
+            absent.add(secretary_id)
+    return absent
 
 
 def loads() -> dict[int, int]:
@@ -58,14 +68,18 @@ def loads() -> dict[int, int]:
     return dict(rows.all())
 
 
-def available(secretary: Secretary, load: int, now: datetime) -> bool:
+def _on_duty(secretary: Secretary, load: int, now: datetime) -> bool:
+    """Available but for absences, which are looked up for many at once."""
     return (
         secretary.archived_at is None
         and secretary.shift_status == ShiftStatus.on_shift.value
         and load < secretary.capacity_items
         and _in_hours(secretary, now)
-        and not _absent(secretary, now)
     )
+
+
+def available(secretary: Secretary, load: int, now: datetime) -> bool:
+    return _on_duty(secretary, load, now) and not _absent_ids([secretary], now)
 
 
 def _qualified(secretary: Secretary, client: Client) -> bool:
@@ -77,44 +91,131 @@ def _qualified(secretary: Secretary, client: Client) -> bool:
     return speaks and set(client.required_specialities) <= set(secretary.speciality_codes)
 
 
-def candidates(client: Client) -> list[tuple[str, list[Secretary]]]:
-    """The tiers routing tries, in order: primary, backups, the rest of the agency."""
-    assigned = db.session.execute(
-        select(Assignment.role, Secretary)
-        .join(Secretary, Secretary.id == Assignment.secretary_id)
-        .where(Assignment.client_id == client.id, Assignment.ended_at.is_(None))
+_OPEN_ITEMS = (
+    select(WorkItem.assignee_id, func.count(WorkItem.id).label("open_items"))
+    .where(WorkItem.status.in_(BUSY), WorkItem.assignee_id.is_not(None))
+    .group_by(WorkItem.assignee_id)
+    .subquery("open_items")
+)
+
+# Built once: every active secretary with their current role for the client (or None),
+# their open-item load, and whether an absence falls within a day of today.
+_ROSTER = (
+    select(
+        Secretary.id,
+        Secretary.timezone,
+        Secretary.schedule,
+        Secretary.shift_status,
+        Secretary.capacity_items,
+        Secretary.archived_at,
+        Secretary.languages,
+        Secretary.specialities,
+        Assignment.role,
+        func.coalesce(_OPEN_ITEMS.c.open_items, 0),
+        select(Absence.id)
+        .where(
+            Absence.secretary_id == Secretary.id,
+            Absence.starts_on <= bindparam("latest_day"),
+            Absence.ends_on >= bindparam("earliest_day"),
+        )
+        .exists(),
+    )
+    .outerjoin(
+        Assignment,
+        (Assignment.secretary_id == Secretary.id)
+        & (Assignment.client_id == bindparam("client_id"))
+        & Assignment.ended_at.is_(None),
+    )
+    .outerjoin(_OPEN_ITEMS, _OPEN_ITEMS.c.assignee_id == Secretary.id)
+    .where(Secretary.archived_at.is_(None))
+    .order_by(Secretary.id)
+)
+
+
+def _roster(client: Client, now: datetime):
+    utc_today = now.date()  # every zone's today is within a day of UTC's
+    return db.session.execute(
+        _ROSTER,
+        {
+            "client_id": client.id,
+            "earliest_day": utc_today - timedelta(days=1),
+            "latest_day": utc_today + timedelta(days=1),
+        },
     ).all()
-    primary = [s for role, s in assigned if role == AssignmentRole.primary]
-    backups = [s for role, s in assigned if role == AssignmentRole.backup]
-    named = {s.id for _role, s in assigned}
-    others = [
-        s
-        for s in db.session.scalars(select(Secretary).where(Secretary.archived_at.is_(None)))
-        if s.id not in named and _qualified(s, client)
-    ]
-    return [("primary", primary), ("backup", backups), ("agency", others)]
+
+
+class Rostered(NamedTuple):
+    """What routing reads of a secretary: plain columns, no ORM object to build."""
+
+    id: int
+    timezone: str
+    schedule: dict
+    shift_status: str
+    capacity_items: int
+    archived_at: datetime | None
+    languages: list
+    specialities: list
+
+    @property
+    def speciality_codes(self) -> list[str]:
+        return [entry["code"] for entry in self.specialities]
+
+
+ROLE_RANK = {AssignmentRole.primary: 0, AssignmentRole.backup: 1, None: 2}
+
+
+def candidates(client: Client, now: datetime | None = None):
+    """The tiers routing tries, in order: primary, backups, the rest of the agency; each
+    a list of (secretary, open items, maybe absent)."""
+    best = {}  # one role each: primary over backup over none
+    for *columns, role, load, maybe_absent in _roster(client, now or clock.now()):
+        secretary = Rostered(*columns)
+        known = best.get(secretary.id)
+        if known is None or ROLE_RANK[role] < ROLE_RANK[known[1]]:
+            best[secretary.id] = (secretary, role, load, maybe_absent)
+    tiers = {"primary": [], "backup": [], "agency": []}
+    for secretary, role, load, maybe_absent in best.values():
+        if role is None and not _qualified(secretary, client):
+            continue
+        tiers[role or "agency"].append((secretary, load, maybe_absent))
+    return list(tiers.items())
 
 
 def choose(
     item: WorkItem, now: datetime | None = None, exclude: Collection[int] = ()
-) -> tuple[Secretary | None, str]:
+) -> tuple[Rostered | None, str]:
     """The secretary for ``item`` and the tier they came from (None, "pool" if nobody);
     secretaries whose ids are in ``exclude`` are passed over."""
     now = now or clock.now()
-    load = loads()
-    for tier, secretaries in candidates(item.client):
+    tiers = [
+        (tier, [(s, load, maybe) for s, load, maybe in rows if _on_duty(s, load, now)])
+        for tier, rows in candidates(item.client, now)
+    ]
+    absent = _absent_ids([s for _tier, rows in tiers for s, _load, maybe in rows if maybe], now)
+    for tier, rows in tiers:
         free = [
-            s for s in secretaries if s.id not in exclude and available(s, load.get(s.id, 0), now)
+            (load, s.id, s)
+            for s, load, _maybe in rows
+            if s.id not in absent and s.id not in exclude
         ]
         if free:
-            return min(free, key=lambda s: (load.get(s.id, 0), s.id)), tier
+            return min(free, key=lambda row: row[:2])[2], tier
     return None, "pool"
 
 
-def route(item_id: int) -> WorkItem | None:
+def route(item_id: int) -> WorkItem:
     """Assign a queued item; running it twice assigns it once."""
-    item = db.session.get(WorkItem, item_id, with_for_update=True)
-    if item is None or item.status != Status.queued.value or item.assignee_id is not None:
+    item = db.session.scalar(
+        select(WorkItem)
+        .options(joinedload(WorkItem.client))
+        .where(WorkItem.id == item_id)
+        .with_for_update(of=WorkItem)
+        .execution_options(populate_existing=True)
+    )
+    if item is None:
+        db.session.rollback()
+        raise Gone(f"work item {item_id} no longer exists")
+    if item.status != Status.queued.value or item.assignee_id is not None:
         db.session.rollback()
         return item
     secretary, tier = choose(item)
@@ -124,11 +225,14 @@ def route(item_id: int) -> WorkItem | None:
             _tell_managers(item)
         db.session.commit()
         return item
-    item.assignee_id = secretary.id
-    item.status = Status.assigned.value
-    item.assigned_at = clock.now()
-    record(item, "assigned", secretary_id=secretary.id, tier=tier)
-    db.session.commit()
+    db.session.execute(  # one UPDATE, without the unit of work's bookkeeping
+        update(WorkItem)
+        .where(WorkItem.id == item.id)
+        .values(assignee_id=secretary.id, status=Status.assigned.value, assigned_at=clock.now()),
+        execution_options={"synchronize_session": False},
+    )
+    record(item.id, "assigned", secretary_id=secretary.id, tier=tier)
+    db.session.commit()  # expires ``item``: read again, it shows the assignment
     return item
 
 

@@ -80,7 +80,8 @@ def _first_escalation(item: WorkItem, now: datetime) -> None:
 
     previous = db.session.get(Secretary, item.assignee_id) if item.assignee_id else None
     exclude = {previous.id} if previous else set()
-    secretary, tier = choose(item, now, exclude=exclude)
+    chosen, tier = choose(item, now, exclude=exclude)
+    secretary = db.session.get(Secretary, chosen.id) if chosen is not None else None
     if secretary is not None:
         item.assignee_id, item.status, item.assigned_at = (
             secretary.id,
