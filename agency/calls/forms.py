@@ -21,7 +21,9 @@ from wtforms.validators import InputRequired
 from agency.calls.models import Channel, RingMode, TransferMode, Urgency
 from agency.errors import ValidationError
 
-WINDOW_RE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+(\d\d:\d\d)\s*-\s*(\d\d:\d\d)\s*(.*)$")
+WINDOW_RE = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun)\s+(\d\d:\d\d)\s*-\s*(\d\d:\d\d)\s*(.*)$", re.IGNORECASE
+)
 
 
 class CallRulesForm(FlaskForm):
@@ -111,14 +113,14 @@ def local_moment(text: str, zone: str, field: str) -> datetime:
 def _windows(text: str) -> list[dict]:
     windows = []
     for line in lines(text):
-        match = WINDOW_RE.match(line.lower())
+        match = WINDOW_RE.match(line)
         if not match:
             raise ValidationError.on(
                 "unavailable_windows",
                 _("Write each line as: tue 09:00-12:00 Meetings (%(line)s)", line=line),
             )
         day, start, end, label = match.groups()
-        windows.append({"weekday": day, "start": start, "end": end, "label": label.strip()})
+        windows.append({"weekday": day.lower(), "start": start, "end": end, "label": label.strip()})
     return windows
 
 

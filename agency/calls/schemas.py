@@ -121,6 +121,8 @@ class CallRulesSchema(Schema):
     unavailable_windows = fields.List(fields.Nested(UnavailableWindowSchema), load_default=list)
 
     def _number(self, rules):
+        if isinstance(rules, dict):
+            return rules.get("number")
         return getattr(rules, "line_number", None)
 
 

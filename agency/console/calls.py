@@ -54,7 +54,7 @@ def _client_id(raw: str | None):
 @bp.route("/", methods=["GET", "POST"])
 @managers_only
 def home():
-    settings_form, number_form = VoiceSettingsForm(prefix="voice"), NumberForm(prefix="number")
+    settings_form, number_form = VoiceSettingsForm(), NumberForm()
     number_form.client_id.choices = _client_choices()
     status = 200
     if request.method == "GET":
@@ -62,7 +62,7 @@ def home():
         if settings:
             settings_form.account_sid.data = settings.account_sid
             settings_form.sms_from.data = settings.sms_from
-    elif "voice-account_sid" in request.form and settings_form.validate_on_submit():
+    elif "number" not in request.form and settings_form.validate_on_submit():
         try:
             services.save_voice_settings(
                 {
@@ -77,7 +77,7 @@ def home():
             db.session.rollback()
             show_errors(settings_form, exc.fields)
             status = exc.status_code
-    elif "number-number" in request.form and number_form.validate_on_submit():
+    elif "number" in request.form and number_form.validate_on_submit():
         try:
             services.add_number(
                 {
