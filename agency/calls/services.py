@@ -182,7 +182,7 @@ def set_status(client: Client, data: dict) -> Client:
 # --- the snapshot the decision reads ------------------------------------------------------
 
 
-def _desks(client_id: int) -> tuple:
+def _desks(client_id: int) -> list[dict]:
     """On-shift secretaries of the client with a phone to ring, primary first."""
     rows = db.session.execute(
         select(Secretary.name, Secretary.phone, Assignment.role)
@@ -196,52 +196,40 @@ def _desks(client_id: int) -> tuple:
         )
         .order_by(Assignment.role.desc(), Secretary.id)
     ).all()
-    return tuple(rules_engine.Desk(name, phone, role) for name, phone, role in rows)
+    return [{"name": name, "phone": phone, "role": role} for name, phone, role in rows]
 
 
-def _vip_contacts(client_id: int) -> tuple:
-    return tuple(
-        db.session.scalars(
-            select(Contact.phone).where(
-                Contact.client_id == client_id,
-                Contact.vip.is_(True),
-                Contact.archived_at.is_(None),
-                Contact.phone.is_not(None),
-            )
-        ).all()
-    )
+def _vip_contacts(client_id: int) -> list[str]:
+    return db.session.scalars(
+        select(Contact.phone).where(
+            Contact.client_id == client_id,
+            Contact.vip.is_(True),
+            Contact.archived_at.is_(None),
+            Contact.phone.is_not(None),
+        )
+    ).all()
 
 
-def _planned(entries: list) -> tuple:
-    return tuple(
-        {
-            "starts_at": datetime.fromisoformat(e["starts_at"]),
-            "ends_at": datetime.fromisoformat(e["ends_at"]),
-            "text": e["text"],
-        }
-        for e in entries
-    )
+CLIENT_LINE_FIELDS = (
+    "id", "name", "timezone", "greeting", "phone", "business_hours", "unavailable_windows",
+    "status_text", "status_until",
+)  # fmt: skip
+RULE_LINE_FIELDS = (
+    "vip_numbers", "forward_numbers", "block_numbers", "client_phone", "transfer_mode",
+    "ring_mode", "ring_seconds", "scheduled_statuses",
+)  # fmt: skip
 
 
 def line_for(client: Client) -> rules_engine.Line:
+    """The decision's snapshot of the client's line, read through the ORM."""
+    from agency.calls.lookup import line_from
+
     rules = rules_for(client)
-    return rules_engine.Line(
-        client_name=client.name,
-        timezone=client.timezone,
-        greeting=client.greeting,
-        business_hours=client.business_hours or {},
-        unavailable_windows=tuple(client.unavailable_windows or ()),
-        status_text=client.status_text,
-        status_until=client.status_until,
-        scheduled_statuses=_planned(rules.scheduled_statuses or []),
-        vip_numbers=tuple(rules.vip_numbers or ()) + _vip_contacts(client.id),
-        forward_numbers=tuple(rules.forward_numbers or ()),
-        block_numbers=tuple(rules.block_numbers or ()),
-        client_phone=rules.client_phone or client.phone,
-        transfer_mode=rules.transfer_mode,
-        ring_mode=rules.ring_mode,
-        ring_seconds=rules.ring_seconds,
-        desks=_desks(client.id),
+    return line_from(
+        {name: getattr(client, name) for name in CLIENT_LINE_FIELDS},
+        {name: getattr(rules, name) for name in RULE_LINE_FIELDS},
+        _vip_contacts(client.id),
+        _desks(client.id),
     )
 
 
@@ -266,7 +254,8 @@ def current_status(client: Client, at: datetime | None = None) -> str:
     at = at or clock.now()
     if client.status_text and (client.status_until is None or at < client.status_until):
         return client.status_text
-    for planned in _planned(rules_for(client).scheduled_statuses or []):
+    for planned in rules_for(client).scheduled_statuses or []:
+        planned = {k: datetime.fromisoformat(v) if k != "text" else v for k, v in planned.items()}
         if planned["starts_at"] <= at < planned["ends_at"]:
             return planned["text"]
     return ""

@@ -11,12 +11,11 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from agency import clock
-from agency.calls import services, twiml
+from agency.calls import twiml
 from agency.calls.decision import Action, decide
+from agency.calls.lookup import LineContext, context_for
 from agency.calls.models import CallStatus
-from agency.extensions import csrf, db
-from tenants import use_agency
-from tenants.numbers import agency_of_number
+from agency.extensions import csrf
 from workers.queues import enqueue
 
 bp = Blueprint("hooks_voice", __name__, url_prefix="/hooks/voice")
@@ -46,25 +45,29 @@ def _signed_urls() -> list[str]:
     return [seen] if seen == under_public else [seen, under_public]
 
 
-def _verify(agency_id: int) -> None:
+def _verify(context: LineContext) -> None:
     signature = request.headers.get("X-Twilio-Signature", "")
-    settings = services.voice_settings()
-    if not signature or settings is None or not settings.auth_token:
+    if not signature or not context.auth_token:
         abort(403)
-    validator = RequestValidator(settings.auth_token)
+    validator = RequestValidator(context.auth_token)
     params = request.form.to_dict()
     if not any(validator.validate(url, params, signature) for url in _signed_urls()):
         abort(403)
 
 
-def _agency_for_call() -> tuple[int, str, str, str]:
-    """(agency id, CallSid, caller, called number), or the polite answer for a stranger."""
+def _line() -> tuple[LineContext | None, str, str, str]:
+    """The called line (None for a number no agency has, or one that cannot answer now),
+    the CallSid, the caller and the called number; a verified signature or a 403."""
     if request.mimetype != "application/x-www-form-urlencoded":
         abort(400, description="send the form url-encoded")
     call_sid, caller, called = _field("CallSid"), _field("From"), _field("To")
-    agency_id = agency_of_number(called)
-    db.session.rollback()
-    return agency_id, call_sid, caller, called
+    context = context_for(called)
+    if context is None:
+        return None, call_sid, caller, called
+    _verify(context)
+    if not context.active or context.line is None:
+        return None, call_sid, caller, called
+    return context, call_sid, caller, called
 
 
 def _url_maker():
@@ -77,63 +80,47 @@ def _url_maker():
     return url
 
 
-def _decide(called: str, caller: str):
-    client = services.client_of_line(called)
-    if client is None:
-        return None, None
-    return client, decide(services.line_for(client), caller, clock.now())
-
-
 @bp.post("")
 def incoming():
     """A call rings the client's line: the first TwiML of the decision."""
-    agency_id, call_sid, caller, called = _agency_for_call()
-    if agency_id is None:
+    context, call_sid, caller, called = _line()
+    if context is None:
         return _xml(twiml.not_in_service())
-    with use_agency(agency_id):
-        _verify(agency_id)
-        client, decision = _decide(called, caller)
-        if client is None:
-            db.session.rollback()
-            return _xml(twiml.not_in_service())
-        call = {
-            "call_sid": call_sid,
-            "client_id": client.id,
-            "from_number": caller,
-            "to_number": called,
-            "action": decision.action.value,
-            "rule": decision.rule,
-        }
-        body = twiml.respond(decision, 0, _url_maker())
-        db.session.rollback()
-    enqueue("workers.jobs.record_call", agency_id, call, queue=QUEUE)
-    return _xml(body)
+    decision = decide(context.line, caller, clock.now())
+    call = {
+        "call_sid": call_sid,
+        "client_id": context.client_id,
+        "from_number": caller,
+        "to_number": called,
+        "action": decision.action.value,
+        "rule": decision.rule,
+    }
+    enqueue("workers.jobs.record_call", context.agency_id, call, queue=QUEUE)
+    return _xml(twiml.respond(decision, 0, _url_maker()))
 
 
 @bp.post("/next")
 def next_round():
     """A dial round ended: hang up if someone answered, else ring the next round."""
-    agency_id, call_sid, caller, called = _agency_for_call()
-    if agency_id is None:
-        return _xml(twiml.not_in_service())
     step = request.args.get("step", "")
     if not step.isdigit() or int(step) > 10:
         abort(400, description="step must be a small whole number")
     step = int(step)
-    with use_agency(agency_id):
-        _verify(agency_id)
-        client, decision = _decide(called, caller)
-        db.session.rollback()
-    if client is None:
+    context, call_sid, caller, _called = _line()
+    if context is None:
         return _xml(twiml.not_in_service())
+    decision = decide(context.line, caller, clock.now())
     if request.form.get("DialCallStatus") == "completed":
-        answered_by = (
-            "client" if decision.action == Action.put_through and step == 1 else "secretary"
-        )
+        to_client = decision.action == Action.put_through and step == 1
         seconds = request.form.get("DialCallDuration", "")
         seconds = int(seconds) if seconds.isdigit() else None
         enqueue(
-            "workers.jobs.call_answered", agency_id, call_sid, answered_by, seconds, queue=QUEUE
+            "workers.jobs.call_answered",
+            context.agency_id,
+            call_sid,
+            "client" if to_client else "secretary",
+            seconds,
+            queue=QUEUE,
         )
         return _xml(twiml.hang_up())
     return _xml(twiml.respond(decision, step, _url_maker()))
@@ -142,63 +129,49 @@ def next_round():
 @bp.post("/whisper")
 def whisper():
     """Played to whoever picks up before the caller is connected."""
-    agency_id, _sid, _caller, _called = _agency_for_call()
-    if agency_id is None:
+    context, _sid, _caller, _called = _line()
+    if context is None:
         return _xml(twiml.hang_up())
-    with use_agency(agency_id):
-        _verify(agency_id)
     return _xml(twiml.whisper(request.args.get("kind", "for"), request.args.get("text", "")[:200]))
 
 
 @bp.post("/recorded")
 def recorded():
     """The caller finished their voicemail."""
-    agency_id, _sid, _caller, _called = _agency_for_call()
-    if agency_id is None:
-        return _xml(twiml.hang_up())
-    with use_agency(agency_id):
-        _verify(agency_id)
-    return _xml(twiml.goodbye())
+    context, _sid, _caller, _called = _line()
+    return _xml(twiml.goodbye() if context else twiml.hang_up())
 
 
 @bp.post("/recording")
 def recording():
     """The recording, or its transcription, is ready: it becomes a message (in a job)."""
-    agency_id, call_sid, caller, called = _agency_for_call()
-    if agency_id is None:
-        return Response(status=204)
-    with use_agency(agency_id):
-        _verify(agency_id)
-        client = services.client_of_line(called)
-        client_id = client.id if client else None
-        db.session.rollback()
-    if client_id is not None:
+    context, call_sid, caller, _called = _line()
+    if context is not None:
         voicemail = {
             "call_sid": call_sid,
             "caller": caller,
-            "client_id": client_id,
+            "client_id": context.client_id,
             "recording_url": request.form.get("RecordingUrl", "")[:500] or None,
             "transcription": request.form.get("TranscriptionText", "")[:5000] or None,
         }
-        enqueue("workers.jobs.voicemail_received", agency_id, voicemail, queue=QUEUE)
+        enqueue("workers.jobs.voicemail_received", context.agency_id, voicemail, queue=QUEUE)
     return Response(status=204)
 
 
 @bp.post("/status")
 def status():
     """The call's status callback: its outcome and duration, recorded once per CallSid."""
-    agency_id, call_sid, _caller, _called = _agency_for_call()
-    if agency_id is None:
-        return Response(status=204)
     call_status = _field("CallStatus")
     if call_status not in {s.value for s in CallStatus}:
         abort(400, description="unknown CallStatus")
     duration = request.form.get("CallDuration", "")
     if duration and not duration.isdigit():
         abort(400, description="CallDuration must be whole seconds")
-    with use_agency(agency_id):
-        _verify(agency_id)
-        db.session.rollback()
-    seconds = int(duration) if duration else None
-    enqueue("workers.jobs.call_ended", agency_id, call_sid, call_status, seconds, queue=QUEUE)
+    context, call_sid, _caller, _called = _line()
+    if context is not None:
+        seconds = int(duration) if duration else None
+        enqueue(
+            "workers.jobs.call_ended", context.agency_id, call_sid, call_status, seconds,
+            queue=QUEUE,
+        )  # fmt: skip
     return Response(status=204)

@@ -146,11 +146,13 @@ def upgrade():
     rls.enable(op, 'messages')
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(numbers.FUNCTION_SQL)
+        op.execute(numbers.LINE_FUNCTION_SQL)
 
 
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute(numbers.DROP_SQL)
+        for statement in numbers.DROP_SQL:
+            op.execute(statement)
     rls.disable(op, 'voice_settings')
     rls.disable(op, 'call_rules')
     rls.disable(op, 'phone_numbers')
