@@ -3,11 +3,12 @@ bare Flask endpoint doing one primary-key read, in the same run on the same serv
 
     python bench/voice.py        (PostgreSQL on 127.0.0.1, user postgres, trust auth; Redis)
 
-Each side gets the same number of requests from the same client threads; every request
-is a new connection, as the provider makes them. The product's requests are signed
-calls from a mix of VIP, listed, blocked and unknown callers, each with its own CallSid;
-its answers are checked to be TwiML. The last line is the figure: the product's
-decisions per second over the bare endpoint's requests per second.
+Each side gets the same number of requests from the same client threads, in alternating
+slices of 250 with both servers up, so that other load on the machine falls on both
+alike; every request is a new connection, as the provider makes them. The product's
+requests are signed calls from a mix of VIP, listed, blocked and unknown callers, each
+with its own CallSid; its answers are checked to be TwiML. The last line is the figure:
+the product's decisions per second over the bare endpoint's requests per second.
 """
 
 import http.client
@@ -33,7 +34,8 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 2000))
 THREADS = int(os.environ.get("BENCH_THREADS", 4))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
-DEADLINE_SECONDS = 120  # per side: the run stops by itself
+SLICE = 250  # requests per side before switching to the other
+DEADLINE_SECONDS = 120  # per slice: the run stops by itself
 TOKEN = "bench-auth-token"
 LINE = "+442079460100"
 CALLERS = ["+442079460001", "+442079460555", "+447700900123", "+351912000111"]
@@ -195,15 +197,7 @@ def p99(latencies: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
 
-def run_side(name: str, target: str, port: int, product: bool) -> tuple[float, float]:
-    process = serve(target, port)
-    try:
-        load(port, requests_for(port, product, "CW")[:100])  # warm-up: pools, imports
-        prepared = requests_for(port, product, "CA")
-        seconds, latencies, failures = load(port, prepared)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+def report(name: str, seconds: float, latencies: list[float], failures: int) -> float:
     rate = len(latencies) / seconds
     print(
         f"{name:8} {len(latencies):5d} requests in {seconds:6.2f}s: {rate:7.1f}/s, "
@@ -212,15 +206,42 @@ def run_side(name: str, target: str, port: int, product: bool) -> tuple[float, f
     )
     if failures:
         raise SystemExit(f"{name}: {failures} requests failed")
-    return rate, p99(latencies)
+    return rate
+
+
+def run_both() -> tuple[float, float, float, float]:
+    """Both servers up at once, worked in alternating slices, so that other load on the
+    machine falls on both sides alike."""
+    sides = {"bare": ("bench.voice:bare_app()", 8771, False),
+             "product": ("bench.voice:product_app()", 8772, True)}  # fmt: skip
+    processes = [serve(target, port) for target, port, _product in sides.values()]
+    totals = {name: [0.0, [], 0] for name in sides}
+    try:
+        prepared = {}
+        for name, (_target, port, product) in sides.items():
+            load(port, requests_for(port, product, "CW")[:100])  # warm-up: pools, imports
+            prepared[name] = requests_for(port, product, "CA")
+        for start in range(0, REQUESTS, SLICE):
+            for name, (_target, port, _product) in sides.items():
+                seconds, latencies, failures = load(port, prepared[name][start : start + SLICE])
+                totals[name][0] += seconds
+                totals[name][1].extend(latencies)
+                totals[name][2] += failures
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+    bare_rate = report("bare", *totals["bare"])
+    rate = report("product", *totals["product"])
+    return bare_rate, p99(totals["bare"][1]), rate, p99(totals["product"][1])
 
 
 def main() -> None:
     from redis import Redis
 
     setup()
-    bare_rate, bare_p99 = run_side("bare", "bench.voice:bare_app()", 8771, product=False)
-    rate, product_p99 = run_side("product", "bench.voice:product_app()", 8772, product=True)
+    bare_rate, bare_p99, rate, product_p99 = run_both()
     Redis.from_url(REDIS).flushdb()  # the record_call jobs the product side enqueued
     print(f"p99: product {product_p99:.1f} ms, bare {bare_p99:.1f} ms (webhook timeout 15000 ms)")
     print(
