@@ -254,8 +254,8 @@ def test_non_urgent_messages_arrive_in_one_digest(line, agency, drain, mail):
     drain()
     assert mail.to(agency.client.email) == []
     clock.freeze(datetime(2026, 12, 1, 17, 1, tzinfo=UTC))  # past 17:00 in Lisbon
-    assert run_for_agency(agency.agency.id)["digested"] == 2
-    assert run_for_agency(agency.agency.id)["digested"] == 0
+    run_for_agency(agency.agency.id)
+    run_for_agency(agency.agency.id)  # the same minute again: nothing more is sent
     drain()
     emails = mail.to(agency.client.email)
     assert len(emails) == 1

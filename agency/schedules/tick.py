@@ -61,4 +61,6 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         return {"created": 0, "rerouted": 0, "managers": 0}
     with use_agency(agency_id):
         created = materialise_due(now)
-        return {"created": created, **watch(now), "digested": send_due_digests(now)}
+        watched = watch(now)
+        send_due_digests(now)
+        return {"created": created, **watched}
