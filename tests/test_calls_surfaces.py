@@ -141,9 +141,9 @@ def test_rules_form_saves_lists_and_csv_and_the_simulator_answers(login_as, agen
         assert rules.scheduled_statuses[0]["starts_at"] == "2026-05-03T09:00:00+00:00"
         assert client.unavailable_windows[0]["label"] == "Meetings"
     page = http.get(url + "?caller=%2B442079460001&at=2026-12-01+13%3A15").get_data(as_text=True)
-    assert "put_through" in page and "vip" in page
+    assert "put through to the client" in page and "<code>vip</code>" in page
     meeting = http.get(url + "?caller=%2B442079460001&at=2026-12-01+09%3A15").get_data(as_text=True)
-    assert "unavailable_window" in meeting
+    assert "a weekly unavailable window" in meeting
     bad = http.get(url + "?caller=nope&at=tuesday").get_data(as_text=True)
     assert "international form" in bad
 

@@ -130,6 +130,21 @@ def remove_number(number_id):
     return redirect(url_for(".home"))
 
 
+def decision_words() -> dict:
+    """The simulator's answer in words: what happens, and why the client was not reached."""
+    return {
+        "reject": _("The call is rejected."),
+        "put_through": _("The call is put through to the client."),
+        "ring_secretaries": _("The client's secretaries are rung."),
+        "voicemail": _("The caller hears the greeting and leaves a voicemail."),
+        "status": _("the client's status"),
+        "scheduled_status": _("a planned status"),
+        "unavailable_window": _("a weekly unavailable window"),
+        "outside_hours": _("outside business hours"),
+        "no_client_phone": _("no phone to put calls through to"),
+    }
+
+
 def rules_page(client: Client, template_context: dict):
     """The rules form and the simulator of one client, for the console and the portal."""
     form = CallRulesForm()
@@ -162,6 +177,7 @@ def rules_page(client: Client, template_context: dict):
         simulation=simulation,
         sim_error=sim_error,
         number=services.number_of(client.id),
+        words=decision_words(),
         **template_context,
     ), status
 
