@@ -129,16 +129,22 @@ def _init_web(app: Flask) -> None:
 def _register_surfaces(app: Flask) -> None:
     from agency.api import register as register_api
     from agency.auth.views import bp as auth_bp
+    from agency.console.calls import bp as console_calls_bp
     from agency.console.views import bp as console_bp
+    from agency.desk.calls import bp as desk_calls_bp
     from agency.desk.views import bp as desk_bp
     from agency.errors_http import register as register_errors
+    from agency.hooks.voice import bp as voice_bp
     from agency.ops.views import bp as ops_bp
     from agency.platform.views import bp as platform_bp
+    from agency.portal.calls import bp as portal_calls_bp
     from agency.portal.views import bp as portal_bp
     from agency.public.views import bp as public_bp
     from agency.suspension import register as register_suspension
 
     for blueprint in (auth_bp, console_bp, desk_bp, portal_bp, platform_bp, ops_bp, public_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp):
         app.register_blueprint(blueprint)
     register_api(app)
     register_errors(app)

@@ -104,6 +104,16 @@ DEMO_SLA_TARGETS = [
 DEMO_HOLIDAYS = [(date(2026, 6, 10), "Portugal Day"), (date(2026, 12, 25), "Christmas Day")]
 
 
+def demo_line(client: Client, index: int) -> list:
+    """A pool number and call rules for a demo client (numbers from a fictional range)."""
+    from agency.calls.models import CallRules, PhoneNumber
+
+    return [
+        PhoneNumber(number=f"+4420794601{index:02d}", client_id=client.id, label=client.name),
+        CallRules(client_id=client.id, urgent_keywords=["urgent", "emergency"]),
+    ]
+
+
 def load() -> bool:
     """Create the demo agency; False when it is already there."""
     if db.session.scalar(select(Agency).where(Agency.slug == DEMO_SLUG)) is not None:
@@ -178,6 +188,7 @@ def load() -> bool:
                 status="active",
             )
         )
+        db.session.add_all(demo_line(client, CLIENTS.index(values)))
         if values["login"]:
             db.session.add(
                 User(

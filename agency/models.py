@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, User
+from agency.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSettings
 from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
@@ -14,6 +15,11 @@ from tenants.models import Agency
 __all__ = [
     "Absence",
     "Assignment",
+    "Call",
+    "CallRules",
+    "Message",
+    "PhoneNumber",
+    "VoiceSettings",
     "Contact",
     "ContractRevision",
     "Plan",

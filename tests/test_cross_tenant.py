@@ -11,6 +11,9 @@ from sqlalchemy import select
 
 from agency.accounts import services
 from agency.accounts.models import ApiToken, Invitation, User
+from agency.calls import services as calls
+from agency.calls.messages import take_message
+from agency.calls.models import Message, PhoneNumber
 from agency.clients.models import Assignment, Client, Contact
 from agency.clients.services import create_contact
 from agency.contracts.models import Contract, Plan
@@ -52,6 +55,8 @@ FILLERS = {
     "kind": lambda a: "clients",  # an import writes into B's own agency only
     "section": lambda a: "past-sla",  # a part of B's own dashboard
     "job_id": lambda a: a.failed_job_id,
+    "number_id": lambda a: a.number_id,
+    "message_id": lambda a: a.message_id,
 }
 
 # Parameters that name a part of the agency's own pages, not one of A's objects: B gets
@@ -109,6 +114,12 @@ def alpha(app, agency):
             {"contract_id": agency.contract.id, "priority": "urgent", "minutes": 3}
         )[0].id
         agency.holiday_id = sla.add_holiday({"date": "2026-12-24", "name": "Alpha Day"}).id
+        agency.number_id = calls.add_number(
+            {"number": "+442079460111", "client_id": agency.client.id}
+        ).id
+        agency.message_id = take_message(
+            {"client_id": agency.client.id, "reason": "Alpha message", "number": "+442079460222"}
+        ).id
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
     return agency
@@ -199,6 +210,9 @@ def _a_is_untouched(alpha):
 
         assert db.session.get(SlaTarget, alpha.target_id).minutes == 3
         assert db.session.get(Holiday, alpha.holiday_id).name == "Alpha Day"
+        assert db.session.get(PhoneNumber, alpha.number_id).client_id == alpha.client.id
+        message = db.session.get(Message, alpha.message_id)
+        assert (message.handled_at, message.read_at) == (None, None)
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()

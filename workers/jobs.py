@@ -51,3 +51,38 @@ def run_schedules(agency_id: int) -> dict:
     from agency.schedules.tick import run_for_agency
 
     return run_for_agency(agency_id)
+
+
+def record_call(agency_id: int, call: dict) -> None:
+    from agency.calls.history import record_call as record
+
+    with use_agency(agency_id):
+        record(call)
+
+
+def call_answered(agency_id: int, call_sid: str, answered_by: str, seconds: int | None) -> None:
+    from agency.calls.history import call_answered as answered
+
+    with use_agency(agency_id):
+        answered(call_sid, answered_by, seconds)
+
+
+def call_ended(agency_id: int, call_sid: str, status: str, seconds: int | None) -> None:
+    from agency.calls.history import call_ended as ended
+
+    with use_agency(agency_id):
+        ended(call_sid, status, seconds)
+
+
+def voicemail_received(agency_id: int, voicemail: dict) -> None:
+    from agency.calls.messages import voicemail as take_voicemail
+
+    with use_agency(agency_id):
+        take_voicemail(**voicemail)
+
+
+def notify_message(agency_id: int, message_id: int) -> bool:
+    from agency.calls.messages import notify
+
+    with use_agency(agency_id):
+        return notify(message_id)

@@ -13,7 +13,17 @@ SPEC_OPTIONS = {
 
 
 def register(app) -> None:
-    from agency.api import accounts, dashboard, imports, jobs, people, schedules, sla, work
+    from agency.api import (
+        accounts,
+        calls,
+        dashboard,
+        imports,
+        jobs,
+        people,
+        schedules,
+        sla,
+        work,
+    )
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
@@ -26,6 +36,7 @@ def register(app) -> None:
         + schedules.blueprints
         + sla.blueprints
         + jobs.blueprints
+        + calls.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

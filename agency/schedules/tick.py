@@ -49,7 +49,9 @@ def enqueue_agencies(now: datetime | None = None) -> list[int]:
 
 
 def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int]:
-    """Materialise the agency's due occurrences, then watch its SLAs (as that tenant)."""
+    """Materialise the agency's due occurrences, watch its SLAs and send the message
+    digests that are due (as that tenant)."""
+    from agency.calls.messages import send_due_digests
     from agency.schedules.services import materialise_due
     from agency.work.watchdog import watch
 
@@ -59,4 +61,6 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         return {"created": 0, "rerouted": 0, "managers": 0}
     with use_agency(agency_id):
         created = materialise_due(now)
-        return {"created": created, **watch(now)}
+        watched = watch(now)
+        send_due_digests(now)
+        return {"created": created, **watched}

@@ -1,0 +1,1 @@
+"""Calls and messages: the client's forwarded line, its rules, and the messages taken."""

@@ -1,0 +1,162 @@
+"""What happens to a call: one pure function over a snapshot of the client's line.
+
+The live webhook, the rule simulator and the tests all call ``decide``; it reads no
+database and no clock, so the same inputs always give the same answer.
+"""
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Action(enum.StrEnum):
+    reject = "reject"
+    put_through = "put_through"
+    ring_secretaries = "ring_secretaries"
+    voicemail = "voicemail"
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A secretary who may answer: on shift now, with a phone to ring."""
+
+    name: str
+    phone: str
+    role: str  # "primary" or "backup"
+
+
+@dataclass(frozen=True)
+class Line:
+    """Everything the decision reads about a client's line at one moment."""
+
+    client_name: str
+    timezone: str = "UTC"
+    greeting: str | None = None
+    business_hours: dict = field(default_factory=dict)
+    unavailable_windows: tuple = ()
+    status_text: str | None = None
+    status_until: datetime | None = None
+    scheduled_statuses: tuple = ()
+    vip_numbers: tuple = ()
+    forward_numbers: tuple = ()
+    block_numbers: tuple = ()
+    client_phone: str | None = None
+    transfer_mode: str = "warm"
+    ring_mode: str = "sequential"
+    ring_seconds: int = 20
+    desks: tuple = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    rule: str
+    # Rounds to dial in order, each (numbers rung at once, whisper to whoever answers);
+    # a round nobody answers moves on to the next, the last to voicemail.
+    rounds: tuple = ()
+    warm: bool = False
+    ring_seconds: int = 20
+    greeting: str = ""
+    # Why the client cannot be reached now, when that mattered.
+    unreachable: str = ""
+
+
+def matches(number: str, pattern: str) -> bool:
+    """A pattern is an E.164 number, or one with * standing for any digits ("+4420*")."""
+    pattern = pattern.strip()
+    if "*" not in pattern:
+        return number == pattern
+    regex = "".join(r"\d*" if ch == "*" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, number) is not None
+
+
+def _listed(number: str, patterns) -> bool:
+    return any(matches(number, p) for p in patterns)
+
+
+def _local(at: datetime, zone: str) -> datetime:
+    return at.astimezone(ZoneInfo(zone))
+
+
+def _in_span(local: datetime, start: str, end: str) -> bool:
+    now = local.time()
+    finish = time(23, 59, 59, 999999) if end == "24:00" else time.fromisoformat(end)
+    return time.fromisoformat(start) <= now < finish
+
+
+def unreachable_because(line: Line, at: datetime) -> str:
+    """Why the client cannot take a call at ``at``, or "" when they can."""
+    if not line.client_phone:
+        return "no_client_phone"
+    if line.status_text and (line.status_until is None or at < line.status_until):
+        return "status"
+    for planned in line.scheduled_statuses:
+        if planned["starts_at"] <= at < planned["ends_at"]:
+            return "scheduled_status"
+    local = _local(at, line.timezone)
+    day = WEEKDAYS[local.weekday()]
+    for window in line.unavailable_windows:
+        if window["weekday"] == day and _in_span(local, window["start"], window["end"]):
+            return "unavailable_window"
+    if line.business_hours and not any(
+        _in_span(local, start, end) for start, end in line.business_hours.get(day, [])
+    ):
+        return "outside_hours"
+    return ""
+
+
+def _secretary_rounds(line: Line) -> tuple:
+    primary = tuple(d.phone for d in line.desks if d.role == "primary")
+    backups = tuple(d.phone for d in line.desks if d.role != "primary")
+    groups = (primary + backups,) if line.ring_mode == "simultaneous" else (primary, backups)
+    return tuple((numbers, line.client_name) for numbers in groups if numbers)
+
+
+def to_secretaries(line: Line, rule: str, unreachable: str = "") -> Decision:
+    """Ring the on-shift secretaries, or voicemail when none is on shift."""
+    rounds = _secretary_rounds(line)
+    if not rounds:
+        return Decision(
+            Action.voicemail,
+            "no_secretary_on_shift",
+            greeting=line.greeting or "",
+            unreachable=unreachable,
+        )
+    return Decision(
+        Action.ring_secretaries,
+        rule,
+        rounds=rounds,
+        ring_seconds=line.ring_seconds,
+        greeting=line.greeting or "",
+        unreachable=unreachable,
+    )
+
+
+def decide(line: Line, caller: str, at: datetime) -> Decision:
+    """The decision for ``caller`` ringing the client's line at ``at`` (aware)."""
+    if _listed(caller, line.block_numbers):
+        return Decision(Action.reject, "blocked")
+    listed_as = (
+        "vip"
+        if _listed(caller, line.vip_numbers)
+        else "forward_list"
+        if _listed(caller, line.forward_numbers)
+        else ""
+    )
+    if not listed_as:
+        return to_secretaries(line, "secretaries")
+    unreachable = unreachable_because(line, at)
+    if unreachable:
+        return to_secretaries(line, f"{listed_as}_client_unreachable", unreachable)
+    return Decision(
+        Action.put_through,
+        listed_as,
+        rounds=(((line.client_phone,), caller), *_secretary_rounds(line)),
+        warm=line.transfer_mode == "warm",
+        ring_seconds=line.ring_seconds,
+        greeting=line.greeting or "",
+    )

@@ -1,0 +1,112 @@
+"""The call records the voice webhooks leave behind, written by jobs, once per CallSid."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from agency import clock
+from agency.calls.models import Call, CallStatus
+from agency.extensions import db
+
+FINAL = {
+    CallStatus.completed.value,
+    CallStatus.busy.value,
+    CallStatus.no_answer.value,
+    CallStatus.failed.value,
+    CallStatus.canceled.value,
+}
+
+
+class CallNotYetRecorded(LookupError):
+    """A callback arrived before the call's own record: the job is retried."""
+
+
+def find(call_sid: str) -> Call | None:
+    return db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def record_call(call: dict) -> Call:
+    """The call as the webhook decided it; the same CallSid again changes nothing."""
+    found = find(call["call_sid"])
+    if found is not None:
+        return found
+    row = Call(**call, status=CallStatus.ringing.value, started_at=clock.now())
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return find(call["call_sid"])
+    return row
+
+
+def _required(call_sid: str) -> Call:
+    call = find(call_sid)
+    if call is None:
+        raise CallNotYetRecorded(call_sid)
+    return call
+
+
+def call_answered(call_sid: str, answered_by: str, seconds: int | None) -> Call:
+    """Someone took the call (the client, or a secretary); a secretary's time is billed."""
+    call = _required(call_sid)
+    if call.answered_by is None:
+        call.answered_by = answered_by
+        call.answered_seconds = seconds
+    _bill(call)
+    db.session.commit()
+    return call
+
+
+def call_ended(call_sid: str, status: str, duration_seconds: int | None) -> Call:
+    """The status callback: the outcome and duration, recorded once."""
+    call = _required(call_sid)
+    if call.status in FINAL:
+        return call
+    call.status = status
+    if status in FINAL:
+        call.duration_seconds = duration_seconds
+        call.ended_at = clock.now()
+    _bill(call)
+    db.session.commit()
+    return call
+
+
+def _bill(call: Call) -> None:
+    """A call a secretary answered is time on the client's contract, entered once."""
+    from agency.hours.services import record_time
+
+    if call.answered_by != "secretary" or call.time_entry_id is not None or not call.ended_at:
+        return
+    seconds = call.answered_seconds or call.duration_seconds or 0
+    if seconds <= 0:
+        return
+    entry = record_time(
+        call.client_id, call.ended_at - timedelta(seconds=seconds), call.ended_at, source="call"
+    )
+    db.session.flush()
+    call.time_entry_id = entry.id
+
+
+def live_calls(client_ids: list[int]) -> list[Call]:
+    """Calls still ringing or in progress for these clients (the desk's screen pops)."""
+    if not client_ids:
+        return []
+    since = clock.now() - timedelta(hours=2)
+    return db.session.scalars(
+        select(Call)
+        .where(
+            Call.client_id.in_(client_ids),
+            Call.status.in_([CallStatus.ringing.value, CallStatus.in_progress.value]),
+            Call.started_at >= since,
+        )
+        .order_by(Call.started_at.desc())
+    ).all()
+
+
+def calls(client_id: int | None = None, limit: int = 200) -> list[Call]:
+    statement = select(Call).order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)
+    if client_id is not None:
+        statement = statement.where(Call.client_id == client_id)
+    return db.session.scalars(statement).all()

@@ -1,0 +1,275 @@
+"""Messages taken for a client: from the desk, the API or a voicemail; how they reach them."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from agency import clock
+from agency.calls import services
+from agency.calls.models import URGENCY_ORDER, Call, CallRules, Channel, Message, Urgency
+from agency.calls.schemas import MessageSchema
+from agency.clients.models import Client
+from agency.errors import ValidationError
+from agency.extensions import db
+from agency.records import values_for
+from agency.work.models import Kind, Source
+from workers.queues import enqueue_after_commit
+
+PRIORITY_OF = {"urgent": "urgent", "high": "high", "normal": "normal", "low": "low", "spam": "low"}
+
+
+def _client(client_id: int) -> Client:
+    client = db.session.get(Client, client_id)
+    if client is None:
+        raise ValidationError.on("client_id", _("Choose a client of this agency."))
+    return client
+
+
+def take_message(data: dict, taken_by_id: int | None = None, source: str = "desk") -> Message:
+    """Save a message; a callback wanted becomes a callback item, urgent ones go out now."""
+    values = values_for(MessageSchema(), data)
+    client = _client(values["client_id"])
+    if values["call_id"] is not None:
+        call = db.session.get(Call, values["call_id"])
+        if call is None or call.client_id != client.id:
+            raise ValidationError.on("call_id", _("Choose a call of this client."))
+    message = Message(**values, source=source, taken_by_id=taken_by_id, created_at=clock.now())
+    db.session.add(message)
+    db.session.flush()
+    _notify_if_urgent(message)
+    if message.callback_wanted:
+        _callback_item(message)
+    db.session.commit()
+    return message
+
+
+def _callback_item(message: Message) -> None:
+    from agency.work.services import create_item
+
+    who = message.caller_name or message.number or _("the caller")
+    create_item(
+        {
+            "client_id": message.client_id,
+            "kind": Kind.call.value,
+            "title": _("Call back %(who)s", who=who)[:300],
+            "body": f"{message.number or ''}\n{message.reason}".strip(),
+            "priority": PRIORITY_OF[message.urgency],
+            "source": Source.voice.value,
+            "source_key": f"callback:{message.id}",
+            "links": {"message_id": message.id},
+        }
+    )
+
+
+def _notify_if_urgent(message: Message) -> None:
+    if message.urgency == Urgency.urgent and message.notified_at is None:
+        enqueue_after_commit(
+            "workers.jobs.notify_message", message.agency_id, message.id, queue="realtime"
+        )
+
+
+def _is_urgent(text: str, keywords: list[str]) -> bool:
+    lowered = text.lower()
+    return any(k.strip().lower() in lowered for k in keywords if k.strip())
+
+
+def voicemail(
+    call_sid: str, caller: str, client_id: int, recording_url: str | None, transcription: str | None
+) -> Message:
+    """A voicemail (and, when the provider sends it, its transcription) as a message and a
+    message item; the recording and the transcription may come in either order."""
+    from agency.work.services import create_item
+
+    key = f"voicemail:{call_sid}"
+    client = _client(client_id)
+    message = db.session.scalar(select(Message).where(Message.source_key == key))
+    if message is None:
+        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        message = Message(
+            client_id=client.id,
+            call_id=call.id if call else None,
+            number=caller or None,
+            reason=_("Voicemail"),
+            source="voicemail",
+            source_key=key,
+            created_at=clock.now(),
+        )
+        db.session.add(message)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            message = db.session.scalar(select(Message).where(Message.source_key == key))
+    if recording_url:
+        message.recording_url = recording_url[:500]
+    if transcription and transcription not in message.reason:
+        message.reason = transcription[:5000]
+        if _is_urgent(transcription, services.rules_for(client).urgent_keywords or []):
+            message.urgency = Urgency.urgent.value
+    db.session.flush()
+    _notify_if_urgent(message)
+    create_item(
+        {
+            "client_id": client.id,
+            "kind": Kind.message.value,
+            "title": _("Voicemail from %(caller)s", caller=caller or _("an unknown number")),
+            "body": recording_url or "",
+            "priority": PRIORITY_OF[message.urgency],
+            "source": Source.voice.value,
+            "source_key": key,
+            "links": {"message_id": message.id, "call_sid": call_sid},
+        }
+    )
+    db.session.commit()
+    return message
+
+
+def _body(messages: list[Message]) -> str:
+    lines = []
+    for m in messages:
+        who = " · ".join(x for x in (m.caller_name, m.company, m.number) if x) or _("Unknown")
+        lines.append(f"[{m.urgency}] {who}")
+        if m.call_type:
+            lines.append(f"  {m.call_type}")
+        lines.append(f"  {m.reason}")
+        lines.extend(f"  {a['question']}: {a['answer']}" for a in m.answers or [])
+        if m.callback_wanted:
+            lines.append("  " + _("Wants a call back."))
+        if m.recording_url:
+            lines.append(f"  {m.recording_url}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def notify(message_id: int) -> bool:
+    """Send an urgent message to the client by their channels, once."""
+    from agency.notify.services import queue_email
+
+    message = db.session.get(Message, message_id, with_for_update=True)
+    if message is None or message.notified_at is not None:
+        db.session.rollback()
+        return False
+    client = message.client
+    channels = services.rules_for(client).channels or []
+    if Channel.email in channels and client.email:
+        queue_email(
+            client.email,
+            _("Urgent message: %(who)s", who=message.caller_name or message.number or "?"),
+            _body([message]),
+            "urgent_message",
+        )
+    message.notified_at = clock.now()
+    db.session.commit()
+    if Channel.sms in channels:
+        _send_sms(client, message)
+    return True
+
+
+def _send_sms(client: Client, message: Message) -> None:
+    """A text through the provider's REST API, when the agency has set a sending number."""
+    settings = services.voice_settings()
+    to = services.rules_for(client).client_phone or client.phone
+    if not (settings and settings.sms_from and settings.account_sid and settings.auth_token and to):
+        return
+    from twilio.rest import Client as Rest
+
+    body = _body([message])[:1500]
+    Rest(settings.account_sid, settings.auth_token).messages.create(
+        to=to, from_=settings.sms_from, body=body
+    )
+    current_app.logger.info("urgent message %s sent by SMS", message.id)
+
+
+def _last_slot(rules: CallRules, zone: str, now: datetime) -> datetime | None:
+    """The latest digest time at or before ``now`` (today or yesterday, client's zone)."""
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    slots = [
+        datetime.combine(day, time.fromisoformat(t), tz)
+        for day in (today - timedelta(days=1), today)
+        for t in rules.digest_times or []
+    ]
+    past = [s for s in slots if s <= now]
+    return max(past) if past else None
+
+
+def send_digest(rules: CallRules, now: datetime) -> int:
+    """One email of the client's messages not sent yet, high first; returns how many."""
+    from agency.notify.services import queue_email
+
+    client = rules.client
+    pending = db.session.scalars(
+        select(Message).where(
+            Message.client_id == client.id,
+            Message.notified_at.is_(None),
+            Message.urgency != Urgency.urgent.value,
+            Message.created_at <= now,
+        )
+    ).all()
+    pending.sort(key=lambda m: (URGENCY_ORDER[m.urgency], m.created_at))
+    rules.last_digest_at = now
+    if pending and Channel.email in (rules.channels or []) and client.email:
+        queue_email(
+            client.email,
+            _("Your messages: %(count)d", count=len(pending)),
+            _body(pending),
+            "message_digest",
+        )
+    for message in pending:
+        message.notified_at = now
+    db.session.commit()
+    return len(pending)
+
+
+def send_due_digests(now: datetime | None = None) -> int:
+    """Every client whose digest time has come since their last digest; returns messages."""
+    now = now or clock.now()
+    sent = 0
+    for rules in db.session.scalars(select(CallRules).order_by(CallRules.id)).all():
+        slot = _last_slot(rules, rules.client.timezone, now)
+        if slot is not None and slot > rules.last_digest_at:
+            sent += send_digest(rules, now)
+    return sent
+
+
+def messages(client_id: int | None = None, open_only: bool = False, limit: int = 200):
+    statement = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
+    if client_id is not None:
+        statement = statement.where(Message.client_id == client_id)
+    if open_only:
+        statement = statement.where(Message.handled_at.is_(None))
+    return db.session.scalars(statement.limit(limit)).all()
+
+
+def mark_read(items: list[Message]) -> None:
+    now = clock.now()
+    changed = False
+    for message in items:
+        if message.read_at is None:
+            message.read_at, changed = now, True
+    if changed:
+        db.session.commit()
+
+
+def mark_handled(message: Message) -> Message:
+    if message.handled_at is None:
+        message.handled_at = clock.now()
+        message.read_at = message.read_at or message.handled_at
+    db.session.commit()
+    return message
+
+
+def block_caller(message: Message) -> CallRules:
+    """Add the message's number to the client's block list (and mark it handled)."""
+    if not message.number:
+        raise ValidationError.on("number", _("This message has no number to block."))
+    rules = services.rules_for(message.client)
+    if message.number not in (rules.block_numbers or []):
+        rules.block_numbers = [*(rules.block_numbers or []), message.number]
+    message.urgency = Urgency.spam.value
+    db.session.add(rules)
+    return mark_handled(message)

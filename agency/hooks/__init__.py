@@ -1,0 +1,1 @@
+"""Webhooks the providers call: each finds its agency from what it is sent."""

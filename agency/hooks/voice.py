@@ -1,0 +1,177 @@
+"""Twilio-compatible voice webhooks: decide from the database at once, answer with TwiML,
+and hand everything else (the call record, items, notifications) to jobs.
+
+The agency is found from the called number; the request must carry the provider's
+signature made with that agency's auth token, or it is refused with a 403.
+"""
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from agency import clock
+from agency.calls import twiml
+from agency.calls.decision import Action, decide
+from agency.calls.lookup import LineContext, context_for
+from agency.calls.models import CallStatus
+from agency.extensions import csrf
+from workers.queues import enqueue
+
+bp = Blueprint("hooks_voice", __name__, url_prefix="/hooks/voice")
+csrf.exempt(bp)
+
+QUEUE = "realtime"
+
+
+def _xml(body: str) -> Response:
+    return Response(body, mimetype="application/xml")
+
+
+def _field(name: str, required: bool = True) -> str:
+    value = request.form.get(name, "").strip()
+    if required and (not value or len(value) > 64):
+        abort(400, description=f"missing or malformed form field {name}")
+    return value
+
+
+def _signed_urls() -> list[str]:
+    """The URL the provider signed: as the app sees it (behind ProxyFix), and under
+    PUBLIC_URL, for a proxy that rewrites the host without forwarding it."""
+    seen = request.url
+    public = current_app.config.get("PUBLIC_URL", "").rstrip("/")
+    query = request.query_string.decode()
+    under_public = f"{public}{request.path}" + (f"?{query}" if query else "")
+    return [seen] if seen == under_public else [seen, under_public]
+
+
+def _verify(context: LineContext) -> None:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not context.auth_token:
+        abort(403)
+    validator = RequestValidator(context.auth_token)
+    params = request.form.to_dict()
+    if not any(validator.validate(url, params, signature) for url in _signed_urls()):
+        abort(403)
+
+
+def _line() -> tuple[LineContext | None, str, str, str]:
+    """The called line (None for a number no agency has, or one that cannot answer now),
+    the CallSid, the caller and the called number; a verified signature or a 403."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        abort(400, description="send the form url-encoded")
+    call_sid, caller, called = _field("CallSid"), _field("From"), _field("To")
+    context = context_for(called)
+    if context is None:
+        return None, call_sid, caller, called
+    _verify(context)
+    if not context.active or context.line is None:
+        return None, call_sid, caller, called
+    return context, call_sid, caller, called
+
+
+def _url_maker():
+    base = request.url_root.rstrip("/")
+
+    def url(step_name: str, **params) -> str:
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{base}/hooks/voice/{step_name}{query}"
+
+    return url
+
+
+@bp.post("")
+def incoming():
+    """A call rings the client's line: the first TwiML of the decision."""
+    context, call_sid, caller, called = _line()
+    if context is None:
+        return _xml(twiml.not_in_service())
+    decision = decide(context.line, caller, clock.now())
+    call = {
+        "call_sid": call_sid,
+        "client_id": context.client_id,
+        "from_number": caller,
+        "to_number": called,
+        "action": decision.action.value,
+        "rule": decision.rule,
+    }
+    enqueue("workers.jobs.record_call", context.agency_id, call, queue=QUEUE)
+    return _xml(twiml.respond(decision, 0, _url_maker()))
+
+
+@bp.post("/next")
+def next_round():
+    """A dial round ended: hang up if someone answered, else ring the next round."""
+    step = request.args.get("step", "")
+    if not step.isdigit() or int(step) > 10:
+        abort(400, description="step must be a small whole number")
+    step = int(step)
+    context, call_sid, caller, _called = _line()
+    if context is None:
+        return _xml(twiml.not_in_service())
+    decision = decide(context.line, caller, clock.now())
+    if request.form.get("DialCallStatus") == "completed":
+        to_client = decision.action == Action.put_through and step == 1
+        seconds = request.form.get("DialCallDuration", "")
+        seconds = int(seconds) if seconds.isdigit() else None
+        enqueue(
+            "workers.jobs.call_answered",
+            context.agency_id,
+            call_sid,
+            "client" if to_client else "secretary",
+            seconds,
+            queue=QUEUE,
+        )
+        return _xml(twiml.hang_up())
+    return _xml(twiml.respond(decision, step, _url_maker()))
+
+
+@bp.post("/whisper")
+def whisper():
+    """Played to whoever picks up before the caller is connected."""
+    context, _sid, _caller, _called = _line()
+    if context is None:
+        return _xml(twiml.hang_up())
+    return _xml(twiml.whisper(request.args.get("kind", "for"), request.args.get("text", "")[:200]))
+
+
+@bp.post("/recorded")
+def recorded():
+    """The caller finished their voicemail."""
+    context, _sid, _caller, _called = _line()
+    return _xml(twiml.goodbye() if context else twiml.hang_up())
+
+
+@bp.post("/recording")
+def recording():
+    """The recording, or its transcription, is ready: it becomes a message (in a job)."""
+    context, call_sid, caller, _called = _line()
+    if context is not None:
+        voicemail = {
+            "call_sid": call_sid,
+            "caller": caller,
+            "client_id": context.client_id,
+            "recording_url": request.form.get("RecordingUrl", "")[:500] or None,
+            "transcription": request.form.get("TranscriptionText", "")[:5000] or None,
+        }
+        enqueue("workers.jobs.voicemail_received", context.agency_id, voicemail, queue=QUEUE)
+    return Response(status=204)
+
+
+@bp.post("/status")
+def status():
+    """The call's status callback: its outcome and duration, recorded once per CallSid."""
+    call_status = _field("CallStatus")
+    if call_status not in {s.value for s in CallStatus}:
+        abort(400, description="unknown CallStatus")
+    duration = request.form.get("CallDuration", "")
+    if duration and not duration.isdigit():
+        abort(400, description="CallDuration must be whole seconds")
+    context, call_sid, _caller, _called = _line()
+    if context is not None:
+        seconds = int(duration) if duration else None
+        enqueue(
+            "workers.jobs.call_ended", context.agency_id, call_sid, call_status, seconds,
+            queue=QUEUE,
+        )  # fmt: skip
+    return Response(status=204)

@@ -1,0 +1,93 @@
+"""The client sets "away until" and a VIP in the portal; a signed call from someone else
+rings the secretary; the secretary takes the message on the desk; the client reads it."""
+
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+from twilio.request_validator import RequestValidator
+
+from agency.calls import services
+from agency.extensions import db
+from agency.staff.models import Secretary
+from tenants import use_agency
+from tests.conftest import PASSWORD
+
+TOKEN = "alpha-live-token"
+LINE = "+442079460100"
+DESK_PHONE = "+351910000001"
+CALLER = "+442079460999"
+
+
+def _sign_in(page, base, user):
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _ring(base: str) -> ET.Element:
+    form = {"CallSid": "CA-live-1", "From": CALLER, "To": LINE}
+    url = f"{base}/hooks/voice"
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(url, form)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        return ET.fromstring(response.read())
+
+
+def test_a_non_vip_call_becomes_a_message_the_client_reads(
+    live_server, browser_page, agency, drain
+):
+    with use_agency(agency.agency.id):
+        services.save_voice_settings({"auth_token": TOKEN})
+        services.add_number({"number": LINE, "client_id": agency.client.id})
+        secretary = db.session.get(Secretary, agency.profile.id)
+        secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
+        db.session.commit()
+    db.session.remove()
+
+    portal = browser_page
+    _sign_in(portal, live_server, agency.client_user)
+    portal.goto(f"{live_server}/portal/calls/")
+    portal.fill("#status-form input[name=status_text]", "Away at a conference")
+    portal.fill("#status-form input[name=status_until]", "2099-01-01 18:00")
+    portal.click("#status-form button[type=submit]")
+    portal.wait_for_selector("#current-status >> text=Away at a conference")
+    portal.goto(f"{live_server}/portal/calls/rules")
+    portal.fill("#call-rules-form textarea[name=vip_numbers]", "+442079460001")
+    portal.fill("#call-rules-form input[name=client_phone]", "+351912345678")
+    portal.click("#call-rules-form button[type=submit]")
+    portal.wait_for_selector("text=Call rules saved.")
+
+    root = _ring(live_server)
+    assert [n.text for n in root.iter("Number")] == [DESK_PHONE]
+    drain()
+    db.session.remove()
+
+    desk = portal.context.browser.new_context().new_page()
+    _sign_in(desk, live_server, agency.secretary)
+    desk.goto(f"{live_server}/desk/calls/")
+    pop = desk.wait_for_selector(".screen-pop")
+    assert "Away at a conference" in pop.inner_text()
+    desk.click(".screen-pop >> text=Take a message")
+    desk.fill("#message-form input[name=caller_name]", "Maria Lopes")
+    desk.fill("#message-form input[name=number]", "not a number")
+    desk.fill("#message-form textarea[name=reason]", "Please call about the lease renewal")
+    desk.click("#message-form button[type=submit]")
+    desk.wait_for_selector(".field-error")
+    assert desk.input_value("#message-form textarea[name=reason]").startswith("Please call")
+    desk.fill("#message-form input[name=number]", CALLER)
+    desk.click("#message-form button[type=submit]")
+    desk.wait_for_selector("text=Message taken for")
+    desk.screenshot(path="docs/screenshots/desk-calls.png", full_page=True)
+
+    portal.goto(f"{live_server}/portal/calls/")
+    row = portal.wait_for_selector("tr.message >> text=Please call about the lease renewal")
+    assert row is not None
+    portal.screenshot(path="docs/screenshots/portal-calls.png", full_page=True)
+    desk.reload()
+    assert "Read" in desk.inner_text("table.messages")
+    desk.context.close()

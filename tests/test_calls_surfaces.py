@@ -1,0 +1,340 @@
+"""Calls and messages from the console, the portal, the desk and the API; bad input is a
+clear 4xx that writes nothing, and another agency sees none of it."""
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from agency import clock
+from agency.calls import history, services
+from agency.calls.models import CallRules, Message, PhoneNumber
+from agency.clients.models import Client
+from agency.extensions import db
+from agency.work.models import WorkItem
+from tenants import use_agency
+from tests.conftest import PASSWORD, csrf_from, post_form, rows
+
+LINE = "+442079460100"
+
+
+@pytest.fixture
+def token(client, agency):
+    return client.post(
+        "/api/v1/auth/token", json={"email": agency.manager.email, "password": PASSWORD}
+    ).json["token"]
+
+
+@pytest.fixture
+def api(client, token):
+    def request(method, url, json=None):
+        return client.open(
+            url, method=method, json=json, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    return request
+
+
+@pytest.fixture
+def ringing(agency):
+    """A call ringing on Alpha's line, recorded as the webhook's job records it."""
+    with use_agency(agency.agency.id):
+        services.add_number({"number": LINE, "client_id": agency.client.id})
+        client = db.session.get(Client, agency.client.id)
+        client.greeting = "Alpha Client, good morning"
+        db.session.commit()
+        services.save_rules(
+            client,
+            {
+                "vip_numbers": ["+442079460001"],
+                "call_types": [{"name": "New customer", "questions": ["How did you hear of us?"]}],
+            },
+        )
+        call = history.record_call(
+            {
+                "call_sid": "CA42",
+                "client_id": agency.client.id,
+                "from_number": "+442079460999",
+                "to_number": LINE,
+                "action": "ring_secretaries",
+                "rule": "secretaries",
+            }
+        )
+        return call.id
+
+
+# --- console -------------------------------------------------------------------------------
+
+
+def test_manager_keeps_the_account_and_the_pool(login_as, agency, other_agency):
+    http = login_as(agency.manager)
+    saved = post_form(
+        http,
+        "/console/calls/",
+        {"account_sid": "AC1", "auth_token": "secret-token", "sms_from": ""},
+    )
+    assert saved.status_code == 302
+    bad = post_form(
+        http,
+        "/console/calls/",
+        {"number": "12345", "label": "", "client_id": ""},
+    )
+    assert bad.status_code == 422 and "international form" in bad.get_data(as_text=True)
+    added = post_form(
+        http,
+        "/console/calls/",
+        {"number": "+44 20 7946 0100", "label": "Main", "client_id": ""},
+    )
+    assert added.status_code == 302
+    with use_agency(agency.agency.id):
+        number = db.session.scalars(db.select(PhoneNumber)).one()
+        assert services.voice_settings().auth_token == "secret-token"
+    assert number.number == LINE
+    assigned = post_form(
+        http,
+        f"/console/calls/numbers/{number.id}",
+        {"client_id": str(agency.client.id)},
+        page="/console/calls/",
+    )
+    assert assigned.status_code == 302
+    page = http.get("/console/calls/").get_data(as_text=True)
+    assert LINE in page and "Alpha Client" in page
+    assert rows(PhoneNumber, other_agency.agency.id) == []
+
+
+def test_rules_form_saves_lists_and_csv_and_the_simulator_answers(login_as, agency):
+    http = login_as(agency.manager)
+    url = f"/console/calls/clients/{agency.client.id}"
+    token = csrf_from(http.get(url).get_data(as_text=True))
+    csv = io.BytesIO(b"number,name\n+442079460002,Ana\n+4420794600 03,Rui\n")
+    response = http.post(
+        url,
+        data={
+            "csrf_token": token,
+            "client_phone": "+351912345678",
+            "vip_numbers": "+442079460001",
+            "vip_csv": (csv, "vips.csv"),
+            "forward_numbers": "",
+            "block_numbers": "+4477*",
+            "transfer_mode": "cold",
+            "ring_mode": "sequential",
+            "ring_seconds": "15",
+            "urgent_keywords": "urgent, flood",
+            "channels": ["email"],
+            "digest_times": "08:00, 17:00",
+            "unavailable_windows": "tue 09:00-12:00 Meetings",
+            "scheduled_statuses": "2026-05-03 09:00 | 2026-05-10 18:00 | On holiday",
+            "status_templates": "In a meeting",
+            "call_types": "New customer: How did you hear of us? | Budget?",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with use_agency(agency.agency.id):
+        rules = db.session.scalars(db.select(CallRules)).one()
+        client = db.session.get(Client, agency.client.id)
+        assert rules.vip_numbers == ["+442079460001", "+442079460002", "+442079460003"]
+        assert rules.block_numbers == ["+4477*"]
+        assert rules.call_types == [
+            {"name": "New customer", "questions": ["How did you hear of us?", "Budget?"]}
+        ]
+        assert rules.scheduled_statuses[0]["starts_at"] == "2026-05-03T09:00:00+00:00"
+        assert client.unavailable_windows[0]["label"] == "Meetings"
+    page = http.get(url + "?caller=%2B442079460001&at=2026-12-01+13%3A15").get_data(as_text=True)
+    assert "put through to the client" in page and "<code>vip</code>" in page
+    meeting = http.get(url + "?caller=%2B442079460001&at=2026-12-01+09%3A15").get_data(as_text=True)
+    assert "a weekly unavailable window" in meeting
+    bad = http.get(url + "?caller=nope&at=tuesday").get_data(as_text=True)
+    assert "international form" in bad
+
+
+def test_a_bad_line_in_the_rules_form_is_shown_and_nothing_saved(login_as, agency):
+    http = login_as(agency.manager)
+    url = f"/console/calls/clients/{agency.client.id}"
+    response = post_form(
+        http,
+        url,
+        {
+            "vip_numbers": "+442079460001\nnot a number",
+            "transfer_mode": "warm",
+            "ring_mode": "sequential",
+            "ring_seconds": "20",
+            "digest_times": "17:00",
+        },
+    )
+    assert response.status_code == 422
+    assert "valid" in response.get_data(as_text=True) or "international" in response.get_data(
+        as_text=True
+    )
+    assert rows(CallRules, agency.agency.id) == []
+
+
+# --- desk ----------------------------------------------------------------------------------
+
+
+def test_desk_pops_the_ringing_client_and_takes_a_message(login_as, agency, ringing):
+    http = login_as(agency.secretary)
+    page = http.get("/desk/calls/").get_data(as_text=True)
+    assert "Alpha Client, good morning" in page and "Instructions of Alpha" in page
+    assert "+442079460001" in page  # the VIPs
+    url = f"/desk/calls/clients/{agency.client.id}/message?call_id={ringing}"
+    form = {
+        "caller_name": "Maria Lopes",
+        "company": "Lopes Lda",
+        "number": "12 34",
+        "reason": "About the invoice",
+        "urgency": "high",
+        "callback_wanted": "y",
+        "call_type": "New customer",
+        "answer-0-0": "A friend",
+    }
+    bad = post_form(http, url, form)
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "international form" in body
+    assert "Maria Lopes" in body and "About the invoice" in body and "A friend" in body
+    assert rows(Message, agency.agency.id) == []
+    done = post_form(http, url, {**form, "number": "+351 912 000 111"})
+    assert done.status_code == 302
+    message = rows(Message, agency.agency.id)[0]
+    assert (message.number, message.call_id, message.urgency) == ("+351912000111", ringing, "high")
+    assert message.answers == [{"question": "How did you hear of us?", "answer": "A friend"}]
+    callbacks = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "call"]
+    assert len(callbacks) == 1 and "Maria Lopes" in callbacks[0].title
+
+
+def test_desk_cannot_take_messages_for_clients_it_does_not_serve(login_as, agency, other_agency):
+    http = login_as(agency.secretary)
+    assert http.get(f"/desk/calls/clients/{other_agency.client.id}/message").status_code == 404
+
+
+# --- portal --------------------------------------------------------------------------------
+
+
+def test_client_sets_status_sees_messages_marks_them_handled_and_blocks(login_as, agency, ringing):
+    clock.freeze(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    try:
+        from agency.calls.messages import take_message
+
+        with use_agency(agency.agency.id):
+            first = take_message(
+                {
+                    "client_id": agency.client.id,
+                    "reason": "Call about the lease",
+                    "number": "+442079460555",
+                }
+            ).id
+        http = login_as(agency.client_user)
+        bad = post_form(http, "/portal/calls/", {"status_text": "Away", "status_until": "soon"})
+        assert bad.status_code == 422 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+        saved = post_form(
+            http, "/portal/calls/", {"status_text": "Away", "status_until": "2026-12-01 15:00"}
+        )
+        assert saved.status_code == 302
+        page = http.get("/portal/calls/").get_data(as_text=True)
+        assert "Away" in page and "Call about the lease" in page
+        with use_agency(agency.agency.id):
+            client = db.session.get(Client, agency.client.id)
+            assert client.status_until == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+            assert db.session.get(Message, first).read_at is not None
+        post_form(http, f"/portal/calls/messages/{first}/block", {}, page="/portal/calls/")
+        with use_agency(agency.agency.id):
+            message = db.session.get(Message, first)
+            assert message.handled_at is not None and message.urgency == "spam"
+            rules = services.rules_for(db.session.get(Client, agency.client.id))
+            assert "+442079460555" in rules.block_numbers
+        rules_page = http.get("/portal/calls/rules?caller=%2B442079460555&at=2026-12-02+10%3A00")
+        assert "blocked" in rules_page.get_data(as_text=True)
+    finally:
+        clock.freeze(None)
+
+
+def test_portal_shows_only_the_clients_own_messages(login_as, agency, other_agency):
+    from agency.calls.messages import take_message
+
+    with use_agency(other_agency.agency.id):
+        bravo = take_message({"client_id": other_agency.client.id, "reason": "Bravo secret"}).id
+    http = login_as(agency.client_user)
+    assert "Bravo secret" not in http.get("/portal/calls/").get_data(as_text=True)
+    response = post_form(http, f"/portal/calls/messages/{bravo}/handled", {}, page="/portal/calls/")
+    assert response.status_code == 404
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+def test_api_numbers_and_call_rules(api, agency, other_agency):
+    added = api("POST", "/api/v1/numbers/", {"number": "+44 20 7946 0100"})
+    assert added.status_code == 201 and added.json["number"] == LINE
+    assert api("POST", "/api/v1/numbers/", {"number": LINE}).status_code == 409
+    assert api("POST", "/api/v1/numbers/", {"number": "123"}).status_code == 422
+    assert (
+        api(
+            "POST",
+            "/api/v1/numbers/",
+            {"number": "+442079460101", "client_id": other_agency.client.id},
+        ).status_code
+        == 422
+    )
+    given = api("PATCH", f"/api/v1/numbers/{added.json['id']}", {"client_id": agency.client.id})
+    assert given.json["client_id"] == agency.client.id
+    url = f"/api/v1/clients/{agency.client.id}/call-rules"
+    assert api("GET", url).json["vip_numbers"] == []
+    bad = api("PUT", url, {"vip_numbers": ["nope"], "digest_times": ["25:00"]})
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) >= {
+        "vip_numbers",
+        "digest_times",
+    }
+    saved = api(
+        "PUT",
+        url,
+        {
+            "vip_numbers": ["+442079460001"],
+            "client_phone": "+351912345678",
+            "scheduled_statuses": [
+                {
+                    "starts_at": "2026-12-24T00:00:00Z",
+                    "ends_at": "2026-12-27T00:00:00Z",
+                    "text": "Christmas",
+                }
+            ],
+        },
+    )
+    assert saved.status_code == 200 and saved.json["number"] == LINE
+    decision = api(
+        "POST", url + "/simulate", {"caller": "+442079460001", "at": "2026-12-25T10:00:00Z"}
+    ).json
+    assert (decision["action"], decision["rule"], decision["unreachable"]) == (
+        "voicemail",
+        "no_secretary_on_shift",
+        "scheduled_status",
+    )
+    assert api("POST", url + "/simulate", {"caller": "x"}).status_code == 422
+    assert api("GET", f"/api/v1/clients/{other_agency.client.id}/call-rules").status_code == 404
+    assert api("GET", "/api/v1/openapi.json").json["paths"].get("/api/v1/numbers/")
+
+
+def test_api_messages_create_list_and_handle(api, agency, drain, mail):
+    bad = api("POST", "/api/v1/messages/", {"client_id": agency.client.id, "number": "1"})
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"number", "reason"}
+    created = api(
+        "POST",
+        "/api/v1/messages/",
+        {
+            "client_id": agency.client.id,
+            "reason": "Server down",
+            "urgency": "urgent",
+            "number": "+351912000111",
+            "callback_wanted": True,
+        },
+    )
+    assert created.status_code == 201
+    drain()
+    assert "Server down" in mail.wait_for(agency.client.email).get_payload(decode=True).decode()
+    listed = api("GET", f"/api/v1/messages/?client_id={agency.client.id}&open=1").json
+    assert [m["id"] for m in listed] == [created.json["id"]]
+    assert listed[0]["notified_at"] is not None
+    handled = api("POST", f"/api/v1/messages/{created.json['id']}/handled")
+    assert handled.json["handled_at"] is not None
+    assert api("GET", "/api/v1/messages/?open=1").json == []
+    assert api("GET", "/api/v1/calls/?client_id=x").status_code == 422
+    assert api("GET", "/api/v1/calls/").json == []

@@ -1,0 +1,266 @@
+"""The voice webhooks, signed like the provider signs them, answered with TwiML; the jobs
+they leave run on real Redis with the project's worker."""
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+from agency import clock
+from agency.calls import services
+from agency.calls.models import Call, Message
+from agency.clients.models import Client
+from agency.extensions import db
+from agency.hours.models import TimeEntry
+from agency.notify.models import OutboundEmail
+from agency.schedules.tick import run_for_agency
+from agency.staff.models import Secretary
+from agency.work.models import WorkItem
+from tenants import use_agency
+from tests.conftest import rows
+
+TOKEN = "alpha-auth-token-0123456789abcdef"
+LINE = "+442079460100"
+CLIENT_PHONE = "+351912345678"
+DESK_PHONE = "+351910000001"
+VIP = "+442079460001"
+STRANGER = "+442079460999"
+TUESDAY_10_15 = datetime(2026, 12, 1, 10, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def line(agency, other_agency):
+    """Alpha's client on a pool number, with a VIP, a phone, and its secretary on shift."""
+    with use_agency(agency.agency.id):
+        services.save_voice_settings({"account_sid": "AC123", "auth_token": TOKEN})
+        services.add_number({"number": LINE, "client_id": agency.client.id})
+        client = db.session.get(Client, agency.client.id)
+        client.greeting = "Alpha Client, good morning"
+        client.timezone = "Europe/Lisbon"
+        secretary = db.session.get(Secretary, agency.profile.id)
+        secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
+        db.session.commit()
+        services.save_rules(
+            client,
+            {
+                "vip_numbers": [VIP],
+                "block_numbers": ["+4477*"],
+                "client_phone": CLIENT_PHONE,
+                "urgent_keywords": ["urgent"],
+            },
+        )
+    with use_agency(other_agency.agency.id):  # Bravo has its own token and number
+        services.save_voice_settings({"auth_token": "bravo-token"})
+        services.add_number({"number": "+442079460200", "client_id": other_agency.client.id})
+    clock.freeze(TUESDAY_10_15)
+    yield agency
+    clock.freeze(None)
+
+
+def sign(url: str, params: dict, token: str = TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, params)
+
+
+def call(http, path="/hooks/voice", token=TOKEN, **params):
+    form = {"CallSid": "CA0001", "From": STRANGER, "To": LINE, **params}
+    url = f"http://localhost{path}"
+    headers = {"X-Twilio-Signature": sign(url, form, token)}
+    return http.post(path, data=form, headers=headers)
+
+
+def twiml(response) -> ET.Element:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/xml"
+    return ET.fromstring(response.get_data(as_text=True))
+
+
+def dialled(root) -> list[str]:
+    return [n.text for n in root.iter("Number")]
+
+
+def test_non_vip_caller_rings_the_primary_secretary_with_the_clients_name(client, line):
+    root = twiml(call(client))
+    dial = root.find("Dial")
+    assert dial is not None and dial.get("timeout") == "20"
+    assert dialled(root) == [DESK_PHONE]
+    whisper = urlsplit(root.find("Dial/Number").get("url"))
+    assert whisper.path == "/hooks/voice/whisper"
+    assert parse_qs(whisper.query)["text"] == ["Alpha Client"]
+    assert urlsplit(dial.get("action")).query == "step=1"
+
+
+def test_vip_is_put_through_to_the_client_with_a_whisper(client, line):
+    root = twiml(call(client, From=VIP))
+    assert dialled(root) == [CLIENT_PHONE]
+    whisper = parse_qs(urlsplit(root.find("Dial/Number").get("url")).query)
+    assert whisper == {"kind": ["from"], "text": [VIP]}
+
+
+def test_client_not_answering_falls_back_to_the_secretaries(client, line):
+    root = twiml(call(client, "/hooks/voice/next?step=1", From=VIP, DialCallStatus="no-answer"))
+    assert dialled(root) == [DESK_PHONE]
+
+
+def test_nobody_answering_ends_in_voicemail_with_the_greeting(client, line):
+    root = twiml(call(client, "/hooks/voice/next?step=1", DialCallStatus="no-answer"))
+    says = [s.text for s in root.iter("Say")]
+    assert says[0] == "Alpha Client, good morning"
+    record = root.find("Record")
+    assert record is not None and record.get("transcribe") == "true"
+
+
+def test_blocked_caller_is_rejected(client, line):
+    root = twiml(call(client, From="+447700900123"))
+    assert [child.tag for child in root] == ["Reject"]
+
+
+def test_nobody_on_shift_goes_straight_to_voicemail(client, line, agency):
+    with use_agency(agency.agency.id):
+        db.session.get(Secretary, agency.profile.id).shift_status = "off"
+        db.session.commit()
+    root = twiml(call(client))
+    assert root.find("Dial") is None and root.find("Record") is not None
+
+
+def test_away_until_expiring_puts_vips_through_again(client, line, agency):
+    with use_agency(agency.agency.id):
+        services.set_status(
+            db.session.get(Client, agency.client.id),
+            {
+                "status_text": "Away",
+                "status_until": (TUESDAY_10_15 + timedelta(hours=1)).isoformat(),
+            },
+        )
+    assert dialled(twiml(call(client, From=VIP))) == [DESK_PHONE]
+    clock.freeze(TUESDAY_10_15 + timedelta(hours=1))
+    assert dialled(twiml(call(client, From=VIP))) == [CLIENT_PHONE]
+
+
+def test_unavailable_window_across_the_dst_change(client, line, agency):
+    with use_agency(agency.agency.id):
+        services.save_rules(
+            db.session.get(Client, agency.client.id),
+            {"unavailable_windows": [{"weekday": "tue", "start": "09:00", "end": "12:00"}]},
+            partial=True,
+        )
+    clock.freeze(datetime(2026, 10, 20, 8, 30, tzinfo=UTC))  # 09:30 in Lisbon (summer time)
+    assert dialled(twiml(call(client, From=VIP))) == [DESK_PHONE]
+    clock.freeze(datetime(2026, 10, 27, 8, 30, tzinfo=UTC))  # 08:30 in Lisbon (winter time)
+    assert dialled(twiml(call(client, From=VIP))) == [CLIENT_PHONE]
+
+
+def test_bad_or_missing_signature_is_refused(client, line):
+    assert call(client, token="not-the-token").status_code == 403
+    unsigned = client.post("/hooks/voice", data={"CallSid": "CA1", "From": VIP, "To": LINE})
+    assert unsigned.status_code == 403
+
+
+def test_another_agencys_token_does_not_open_this_line(client, line):
+    assert call(client, token="bravo-token").status_code == 403
+
+
+def test_malformed_requests_are_400(client, line):
+    assert client.post("/hooks/voice", data={"From": VIP, "To": LINE}).status_code == 400
+    assert client.post("/hooks/voice", json={"CallSid": "CA1", "To": LINE}).status_code == 400
+    bad_step = call(client, "/hooks/voice/next?step=x", DialCallStatus="no-answer")
+    assert bad_step.status_code == 400
+
+
+def test_unknown_number_gets_a_polite_answer(client, line):
+    root = twiml(call(client, To="+442079469999"))
+    assert root.find("Say") is not None and root.find("Hangup") is not None
+
+
+def test_signature_checks_the_public_url_behind_a_proxy(app, line):
+    app.config["PUBLIC_URL"] = "https://calls.example"
+    form = {"CallSid": "CA0009", "From": STRANGER, "To": LINE}
+    signature = sign("https://calls.example/hooks/voice", form)
+    response = app.test_client().post(
+        "/hooks/voice", data=form, headers={"X-Twilio-Signature": signature}
+    )
+    assert dialled(twiml(response)) == [DESK_PHONE]
+
+
+def test_same_call_sid_twice_is_one_call_and_answered_time_is_billed_once(
+    client, line, agency, drain
+):
+    twiml(call(client))
+    twiml(call(client))
+    done = call(
+        client, "/hooks/voice/next?step=1", DialCallStatus="completed", DialCallDuration="95"
+    )
+    assert twiml(done).find("Hangup") is not None
+    for _ in range(2):
+        status = call(client, "/hooks/voice/status", CallStatus="completed", CallDuration="100")
+        assert status.status_code == 204
+    drain()
+    calls = rows(Call, agency.agency.id)
+    assert len(calls) == 1
+    assert (calls[0].status, calls[0].duration_seconds, calls[0].answered_by) == (
+        "completed",
+        100,
+        "secretary",
+    )
+    entries = rows(TimeEntry, agency.agency.id)
+    assert [(e.source, e.raw_minutes, e.contract_id) for e in entries] == [
+        ("call", 2, agency.contract.id)
+    ]
+    assert calls[0].time_entry_id == entries[0].id
+
+
+def test_unanswered_call_is_not_billed(client, line, agency, drain):
+    twiml(call(client))
+    call(client, "/hooks/voice/status", CallStatus="no-answer", CallDuration="30")
+    drain()
+    assert rows(Call, agency.agency.id)[0].status == "no-answer"
+    assert rows(TimeEntry, agency.agency.id) == []
+
+
+def test_voicemail_becomes_a_message_item_and_an_urgent_email(client, line, agency, drain, mail):
+    twiml(call(client))
+    recorded = call(
+        client,
+        "/hooks/voice/recording",
+        RecordingSid="RE1",
+        RecordingUrl="https://api.example/recordings/RE1",
+    )
+    transcribed = call(
+        client,
+        "/hooks/voice/recording",
+        TranscriptionText="This is urgent: the server room is flooding, call me back",
+    )
+    assert (recorded.status_code, transcribed.status_code) == (204, 204)
+    drain()
+    message = rows(Message, agency.agency.id)
+    assert len(message) == 1
+    assert message[0].urgency == "urgent" and "flooding" in message[0].reason
+    assert message[0].recording_url == "https://api.example/recordings/RE1"
+    items = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
+    assert len(items) == 1 and items[0].links["message_id"] == message[0].id
+    email = mail.wait_for(agency.client.email)
+    assert "Urgent message" in email["Subject"]
+    assert "flooding" in email.get_payload(decode=True).decode()
+
+
+def test_non_urgent_messages_arrive_in_one_digest(line, agency, drain, mail):
+    from agency.calls.messages import take_message
+
+    with use_agency(agency.agency.id):
+        for urgency, reason in (("low", "Brochure request"), ("high", "Contract question")):
+            take_message({"client_id": agency.client.id, "reason": reason, "urgency": urgency})
+    drain()
+    assert mail.to(agency.client.email) == []
+    clock.freeze(datetime(2026, 12, 1, 17, 1, tzinfo=UTC))  # past 17:00 in Lisbon
+    run_for_agency(agency.agency.id)
+    run_for_agency(agency.agency.id)  # the same minute again: nothing more is sent
+    drain()
+    emails = mail.to(agency.client.email)
+    assert len(emails) == 1
+    body = emails[0].get_payload(decode=True).decode()
+    assert body.index("Contract question") < body.index("Brochure request")
+    with use_agency(agency.agency.id):
+        sent = db.session.scalars(select(OutboundEmail.purpose)).all()
+    assert sent == ["message_digest"]
