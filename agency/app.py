@@ -129,17 +129,24 @@ def _init_web(app: Flask) -> None:
 def _register_surfaces(app: Flask) -> None:
     from agency.api import register as register_api
     from agency.auth.views import bp as auth_bp
+    from agency.console.mail import bp as console_mail_bp
     from agency.console.views import bp as console_bp
+    from agency.desk.mail import bp as desk_mail_bp
     from agency.desk.views import bp as desk_bp
     from agency.errors_http import register as register_errors
+    from agency.hooks.email import bp as hooks_email_bp
     from agency.ops.views import bp as ops_bp
     from agency.platform.views import bp as platform_bp
+    from agency.portal.mail import bp as portal_mail_bp
     from agency.portal.views import bp as portal_bp
     from agency.public.views import bp as public_bp
     from agency.suspension import register as register_suspension
 
     for blueprint in (auth_bp, console_bp, desk_bp, portal_bp, platform_bp, ops_bp, public_bp):
         app.register_blueprint(blueprint)
+    for blueprint in (console_mail_bp, desk_mail_bp, portal_mail_bp, hooks_email_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(hooks_email_bp)
     register_api(app)
     register_errors(app)
     register_suspension(app)

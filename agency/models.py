@@ -4,6 +4,17 @@ from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, User
 from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
+from agency.mail.models import (
+    ClientMailRules,
+    Dictation,
+    Draft,
+    EmailAttachment,
+    Expense,
+    InboundEmail,
+    Letter,
+    MailSettings,
+    MailTemplate,
+)
 from agency.notify.models import OutboundEmail
 from agency.schedules.models import RecurringRule
 from agency.sla.models import Holiday, SlaTarget
@@ -13,6 +24,15 @@ from tenants.models import Agency
 
 __all__ = [
     "Absence",
+    "ClientMailRules",
+    "Dictation",
+    "Draft",
+    "EmailAttachment",
+    "Expense",
+    "InboundEmail",
+    "Letter",
+    "MailSettings",
+    "MailTemplate",
     "Assignment",
     "Contact",
     "ContractRevision",

@@ -1,0 +1,1 @@
+"""Webhooks that providers call: each authenticates its caller and hands work to services."""
