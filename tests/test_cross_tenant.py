@@ -25,6 +25,7 @@ from agency.work.models import WorkItem
 from agency.work.services import create_item
 from tenants import use_agency
 from tests.conftest import csrf_from, sign_in
+from tests.mail_seed import assert_mail_untouched, seed_mail
 
 A_MARKERS = ("Alpha", "alpha.example")
 
@@ -49,6 +50,14 @@ FILLERS = {
     "action": lambda a: "handback",
     "kind": lambda a: "clients",  # an import writes into B's own agency only
     "section": lambda a: "past-sla",  # a part of B's own dashboard
+    "email_id": lambda a: a.mail.email_id,
+    "attachment_id": lambda a: a.mail.attachment_id,
+    "draft_id": lambda a: a.mail.draft_id,
+    "dictation_id": lambda a: a.mail.dictation_id,
+    "letter_id": lambda a: a.mail.letter_id,
+    "template_id": lambda a: a.mail.template_id,
+    "decision": lambda a: "approve",
+    "step": lambda a: "mailed",
 }
 
 # Parameters that name a part of the agency's own pages, not one of A's objects: B gets
@@ -106,6 +115,7 @@ def alpha(agency):
             {"contract_id": agency.contract.id, "priority": "urgent", "minutes": 3}
         )[0].id
         agency.holiday_id = sla.add_holiday({"date": "2026-12-24", "name": "Alpha Day"}).id
+        agency.mail = seed_mail(agency)
     return agency
 
 
@@ -197,3 +207,4 @@ def _a_is_untouched(alpha):
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()
+        assert_mail_untouched(alpha.mail)
