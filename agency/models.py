@@ -5,6 +5,7 @@ from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
 from agency.mail.models import (
+    ClientMailbox,
     ClientMailRules,
     Dictation,
     Draft,
@@ -24,6 +25,7 @@ from tenants.models import Agency
 
 __all__ = [
     "Absence",
+    "ClientMailbox",
     "ClientMailRules",
     "Dictation",
     "Draft",

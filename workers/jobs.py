@@ -49,3 +49,11 @@ def run_schedules(agency_id: int) -> dict:
     from agency.schedules.tick import run_for_agency
 
     return run_for_agency(agency_id)
+
+
+def poll_mailbox(agency_id: int, mailbox_id: int) -> int:
+    """Read a client's own mailbox over IMAP (retried with back-off when it is away)."""
+    from agency.mail.imap import poll
+
+    with use_agency(agency_id):
+        return poll(mailbox_id)

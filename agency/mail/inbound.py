@@ -129,9 +129,12 @@ def _thread_key(message_id: str, parents: list[str]) -> str:
     return replied or parents[0][:255]
 
 
-def receive(raw: bytes) -> tuple[InboundEmail, bool]:
+def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
     """Keep one inbound message for the current agency and triage it; the same
-    Message-ID twice returns the first with False. Bad input writes nothing."""
+    Message-ID twice returns the first with False. Bad input writes nothing.
+
+    ``rules`` names the client when it is known (their own mailbox); otherwise the
+    recipient alias does."""
     message = parse(raw)
     message_id = (str(message.get("Message-ID") or "").strip())[:255]
     if not message_id.startswith("<"):
@@ -139,7 +142,7 @@ def receive(raw: bytes) -> tuple[InboundEmail, bool]:
     existing = db.session.scalar(select(InboundEmail).where(InboundEmail.message_id == message_id))
     if existing is not None:
         return existing, False
-    rules = next(
+    rules = rules or next(
         filter(
             None,
             (

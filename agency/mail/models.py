@@ -238,3 +238,27 @@ class Expense(TenantMixin, db.Model):
     description: Mapped[str] = mapped_column(String(300))
     spent_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class ClientMailbox(TenantMixin, db.Model):
+    """A client's own mailbox, read over IMAP; the password is kept encrypted."""
+
+    __tablename__ = "client_mailboxes"
+    __table_args__ = (UniqueConstraint("client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int] = mapped_column(Integer)
+    use_ssl: Mapped[bool] = mapped_column(Boolean, default=True)
+    username: Mapped[str] = mapped_column(String(254))
+    password: Mapped[str] = mapped_column(EncryptedText, info={"export": False})
+    folder: Mapped[str] = mapped_column(String(200), default="INBOX")
+    # The highest UID read in the folder's current UIDVALIDITY.
+    uid_validity: Mapped[int | None] = mapped_column(db.BigInteger)
+    last_uid: Mapped[int] = mapped_column(db.BigInteger, default=0)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    client = relationship("Client")

@@ -144,3 +144,17 @@ class RulesSchema(Schema):
     signature = fields.String(
         allow_none=True, load_default=None, validate=validate.Length(max=2000)
     )
+
+
+class MailboxSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    host = fields.String(required=True, validate=validate.Length(min=1, max=253))
+    port = fields.Integer(load_default=993, validate=validate.Range(min=1, max=65535))
+    use_ssl = fields.Boolean(load_default=True)
+    username = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=500)
+    )
+    folder = fields.String(load_default="INBOX", validate=validate.Length(min=1, max=200))
+    last_polled_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_error = fields.String(dump_only=True, allow_none=True)

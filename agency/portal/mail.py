@@ -11,7 +11,7 @@ from agency.auth.forms import ConfirmForm
 from agency.clients.models import Client
 from agency.errors import ValidationError
 from agency.extensions import db
-from agency.mail import letters, services
+from agency.mail import imap, letters, services
 from agency.mail import settings as mail_settings
 from agency.mail.access import record_for
 from agency.mail.models import Draft, DraftStatus, InboundEmail, Letter, LetterStatus
@@ -57,6 +57,7 @@ def _page(status: int = 200, errors: dict | None = None, dictation_text: str = "
         letters=db.session.scalars(
             select(Letter).where(Letter.client_id == client.id).order_by(Letter.id.desc())
         ).all(),
+        mailbox=imap.mailbox_of(client),
         errors=errors or {},
         dictation_text=dictation_text,
         confirm_form=ConfirmForm(),
@@ -152,4 +153,33 @@ def rules():
         except ValidationError as exc:
             db.session.rollback()
             return _page(exc.status_code, exc.fields)
+    return redirect(url_for("portal_mail.home"))
+
+
+@bp.post("/mailbox")
+@roles_required("client")
+def connect_mailbox():
+    """Connect the client's own mailbox (IMAP); the login is tried before it is saved."""
+    client = _client()
+    if not ConfirmForm().validate_on_submit():
+        return _page(400, {"host": [_("The form expired. Try again.")]})
+    data = {k: request.form.get(k, "") for k in ("host", "port", "username", "password", "folder")}
+    data["use_ssl"] = request.form.get("use_ssl") == "on"
+    data["port"] = data["port"] or 993
+    data["folder"] = data["folder"] or "INBOX"
+    try:
+        imap.connect(client, data)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _page(exc.status_code, exc.fields or {"host": [exc.message]})
+    flash(_("Your mailbox is connected; new mail is read every few minutes."), "success")
+    return redirect(url_for("portal_mail.home"))
+
+
+@bp.post("/mailbox/remove")
+@roles_required("client")
+def remove_mailbox():
+    if ConfirmForm().validate_on_submit():
+        imap.disconnect(_client())
+        flash(_("Your mailbox is disconnected."), "success")
     return redirect(url_for("portal_mail.home"))

@@ -48,6 +48,10 @@ def enqueue_agencies(now: datetime | None = None) -> list[int]:
     return agency_ids
 
 
+# Clients' own mailboxes are read every this many minutes.
+MAILBOX_POLL_MINUTES = 5
+
+
 def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int]:
     """Materialise the agency's due occurrences, then watch its SLAs (as that tenant)."""
     from agency.schedules.services import materialise_due
@@ -59,4 +63,9 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         return {"created": 0, "rerouted": 0, "managers": 0}
     with use_agency(agency_id):
         created = materialise_due(now)
-        return {"created": created, **watch(now)}
+        result = {"created": created, **watch(now)}
+        if now.minute % MAILBOX_POLL_MINUTES == 0:
+            from agency.mail.imap import enqueue_due
+
+            result["mailboxes"] = enqueue_due()
+        return result

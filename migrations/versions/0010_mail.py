@@ -31,6 +31,27 @@ def upgrade():
     sa.UniqueConstraint('agency_id', name=op.f('uq_mail_settings_agency_id'))
     )
     op.create_index(op.f('ix_mail_settings_agency_id'), 'mail_settings', ['agency_id'], unique=False)
+    op.create_table('client_mailboxes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('host', sa.String(length=253), nullable=False),
+    sa.Column('port', sa.Integer(), nullable=False),
+    sa.Column('use_ssl', sa.Boolean(), nullable=False),
+    sa.Column('username', sa.String(length=254), nullable=False),
+    sa.Column('password', sa.Text(), nullable=False),
+    sa.Column('folder', sa.String(length=200), nullable=False),
+    sa.Column('uid_validity', sa.BigInteger(), nullable=True),
+    sa.Column('last_uid', sa.BigInteger(), nullable=False),
+    sa.Column('last_polled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_client_mailboxes_agency_id_agencies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_client_mailboxes_client_id_clients'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_client_mailboxes')),
+    sa.UniqueConstraint('client_id', name=op.f('uq_client_mailboxes_client_id'))
+    )
+    op.create_index(op.f('ix_client_mailboxes_agency_id'), 'client_mailboxes', ['agency_id'], unique=False)
     op.create_table('client_mail_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -205,6 +226,7 @@ def upgrade():
     # ### end Alembic commands ###
     rls.enable(op, 'mail_settings')
     rls.enable(op, 'client_mail_rules')
+    rls.enable(op, 'client_mailboxes')
     rls.enable(op, 'mail_templates')
     rls.enable(op, 'expenses')
     rls.enable(op, 'dictations')
@@ -241,6 +263,8 @@ def downgrade():
     op.drop_index(op.f('ix_mail_templates_agency_id'), table_name='mail_templates')
     op.drop_table('mail_templates')
     op.drop_index(op.f('ix_client_mail_rules_agency_id'), table_name='client_mail_rules')
+    op.drop_index(op.f('ix_client_mailboxes_agency_id'), table_name='client_mailboxes')
+    op.drop_table('client_mailboxes')
     op.drop_table('client_mail_rules')
     op.drop_index(op.f('ix_mail_settings_agency_id'), table_name='mail_settings')
     op.drop_table('mail_settings')
