@@ -5,6 +5,7 @@ from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
 from agency.mail.models import (
+    BouncedAddress,
     ClientMailbox,
     ClientMailRules,
     Dictation,
@@ -25,6 +26,7 @@ from tenants.models import Agency
 
 __all__ = [
     "Absence",
+    "BouncedAddress",
     "ClientMailbox",
     "ClientMailRules",
     "Dictation",

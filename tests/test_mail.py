@@ -481,3 +481,40 @@ def test_api_drafts_emails_letters_and_templates(client, agency, other_agency, i
         "/api/v1/dictations/",
     ):
         assert path in spec["paths"]
+
+
+BOUNCE = (
+    "From: Mail Delivery System <mailer-daemon@mx.example>\r\nTo: {to}\r\n"
+    "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-1@mx.example>\r\n"
+    "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+    "--r\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+    "--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+    "Final-Recipient: rfc822; gone@buyer.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+    "--r--\r\n"
+)
+
+
+def test_a_hard_bounce_marks_the_address_and_mail_to_it_is_refused(client, agency, inbox):
+    key, address = inbox
+    response = deliver(client, key, BOUNCE.format(to=address).encode())
+    assert response.get_json()["triage"] == "ignored"
+    assert count(WorkItem, agency.agency.id) == 0
+    with use_agency(agency.agency.id):
+        from agency.errors import ValidationError
+        from agency.mail.services import create_draft
+
+        with pytest.raises(ValidationError) as refused:
+            create_draft(
+                {
+                    "client_id": agency.client.id,
+                    "to_address": "gone@buyer.example",
+                    "subject": "Hello",
+                    "body": "Text",
+                    "submit": True,
+                },
+                db.session.get(User, agency.secretary.id),
+            )
+        assert "to_address" in refused.value.fields
+        db.session.rollback()
+    assert count(Draft, agency.agency.id) == 0

@@ -183,6 +183,6 @@ def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
         return db.session.scalar(
             select(InboundEmail).where(InboundEmail.message_id == message_id)
         ), False
-    triage.act(email, decision)
+    triage.act(email, decision, message)
     db.session.commit()
     return email, True

@@ -262,3 +262,15 @@ class ClientMailbox(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client = relationship("Client")
+
+
+class BouncedAddress(TenantMixin, db.Model):
+    """An address a delivery report said is permanently undeliverable (a hard bounce)."""
+
+    __tablename__ = "bounced_addresses"
+    __table_args__ = (UniqueConstraint("agency_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16))
+    bounced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

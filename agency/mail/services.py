@@ -14,6 +14,7 @@ from agency.errors import Conflict, NotFound, ValidationError
 from agency.extensions import db
 from agency.mail import settings as mail_settings
 from agency.mail.models import (
+    BouncedAddress,
     Dictation,
     Draft,
     DraftStatus,
@@ -184,6 +185,7 @@ def create_draft(data: dict, user) -> Draft:
     values = values_for(DraftSchema(), data)
     submit = values.pop("submit")
     client = client_for(user, values["client_id"])
+    refuse_bounced(values["to_address"])
     _linked(InboundEmail, values["reply_to_email_id"], client, "reply_to_email_id")
     _linked(WorkItem, values["work_item_id"], client, "work_item_id")
     _linked(Dictation, values["dictation_id"], client, "dictation_id")
@@ -275,6 +277,7 @@ def _send(draft: Draft, user) -> Draft:
         headers["References"] = " ".join(
             part for part in ((original.references or ""), original.message_id) if part
         ).strip()
+    refuse_bounced(locked.to_address)
     email = queue_email(locked.to_address, locked.subject, locked.body, "mail_reply", headers)
     locked.outbound_email_id = email.id
     locked.status = DraftStatus.sent.value
@@ -282,6 +285,24 @@ def _send(draft: Draft, user) -> Draft:
     _note_on_item(locked.work_item_id, "email_sent", user.id if user else None, draft_id=draft.id)
     db.session.commit()
     return locked
+
+
+def bounced(address: str) -> BouncedAddress | None:
+    return db.session.scalar(
+        select(BouncedAddress).where(BouncedAddress.address == (address or "").lower())
+    )
+
+
+def refuse_bounced(address: str) -> None:
+    found = bounced(address)
+    if found is not None:
+        raise ValidationError.on(
+            "to_address",
+            _(
+                "Mail to this address bounced (%(status)s); check it with the client.",
+                status=found.status,
+            ),
+        )
 
 
 def _note_on_item(item_id: int | None, action: str, actor_user_id: int | None, **detail) -> None:

@@ -80,10 +80,38 @@ def decide(message: EmailMessage, email: InboundEmail, rules: ClientMailRules) -
     return Decision(Triage.reply, "to answer")
 
 
-def act(email: InboundEmail, decision: Decision) -> None:
+def hard_bounces(message: EmailMessage) -> list[tuple[str, str]]:
+    """(address, status) of each recipient a delivery report says failed permanently."""
+    found = []
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks[1:] if isinstance(blocks, list) else []:
+            recipient = str(block.get("Final-Recipient") or "").rpartition(";")[2].strip()
+            status = str(block.get("Status") or "").strip()
+            action = str(block.get("Action") or "").strip().lower()
+            if action == "failed" and status.startswith("5") and "@" in recipient:
+                found.append((recipient.lower()[:254], status[:16]))
+    return found
+
+
+def mark_bounces(message: EmailMessage) -> None:
+    """A hard bounce marks the address: mail in a client's name to it is refused."""
+    from agency.mail.models import BouncedAddress
+
+    for address, status in hard_bounces(message):
+        known = db.session.scalar(select(BouncedAddress).where(BouncedAddress.address == address))
+        if known is None:
+            db.session.add(BouncedAddress(address=address, status=status))
+
+
+def act(email: InboundEmail, decision: Decision, message: EmailMessage | None = None) -> None:
     """Urgent mail goes to the client now and an item records it; the rest waits for a
     reply in the queue; auto-replies, bounces and lists make no work."""
     if decision.outcome == Triage.ignored:
+        if message is not None:
+            mark_bounces(message)
         return
     from agency.work.services import create_item
 

@@ -31,6 +31,17 @@ def upgrade():
     sa.UniqueConstraint('agency_id', name=op.f('uq_mail_settings_agency_id'))
     )
     op.create_index(op.f('ix_mail_settings_agency_id'), 'mail_settings', ['agency_id'], unique=False)
+    op.create_table('bounced_addresses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('address', sa.String(length=254), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('bounced_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_bounced_addresses_agency_id_agencies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bounced_addresses')),
+    sa.UniqueConstraint('agency_id', 'address', name=op.f('uq_bounced_addresses_agency_id_address'))
+    )
+    op.create_index(op.f('ix_bounced_addresses_agency_id'), 'bounced_addresses', ['agency_id'], unique=False)
     op.create_table('client_mailboxes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -227,6 +238,7 @@ def upgrade():
     rls.enable(op, 'mail_settings')
     rls.enable(op, 'client_mail_rules')
     rls.enable(op, 'client_mailboxes')
+    rls.enable(op, 'bounced_addresses')
     rls.enable(op, 'mail_templates')
     rls.enable(op, 'expenses')
     rls.enable(op, 'dictations')
@@ -265,6 +277,8 @@ def downgrade():
     op.drop_index(op.f('ix_client_mail_rules_agency_id'), table_name='client_mail_rules')
     op.drop_index(op.f('ix_client_mailboxes_agency_id'), table_name='client_mailboxes')
     op.drop_table('client_mailboxes')
+    op.drop_index(op.f('ix_bounced_addresses_agency_id'), table_name='bounced_addresses')
+    op.drop_table('bounced_addresses')
     op.drop_table('client_mail_rules')
     op.drop_index(op.f('ix_mail_settings_agency_id'), table_name='mail_settings')
     op.drop_table('mail_settings')
