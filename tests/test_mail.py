@@ -5,7 +5,7 @@ from email.message import EmailMessage
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from agency.accounts import services as accounts
 from agency.accounts.models import User
@@ -55,7 +55,7 @@ def deliver(http, key, raw, **kwargs):
 
 def count(model, agency_id):
     with use_agency(agency_id):
-        return db.session.scalar(select(func.count()).select_from(model))
+        return len(db.session.scalars(select(model)).all())
 
 
 def approval_on(agency):

@@ -67,5 +67,5 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         if now.minute % MAILBOX_POLL_MINUTES == 0:
             from agency.mail.imap import enqueue_due
 
-            result["mailboxes"] = enqueue_due()
+            enqueue_due()
         return result
