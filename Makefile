@@ -9,7 +9,7 @@ PG_OWNER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/secretariat_test
 PG_APP_URL ?= postgresql+psycopg://secretariat_app@127.0.0.1:5432/secretariat_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: messages run test test-postgres test-sqlite lint format translations install install-dev services chromium
+.PHONY: pdf-libs messages run test test-postgres test-sqlite lint format translations install install-dev services chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations pdf-libs
 
-install-dev: $(VENV)/.installed-dev translations
+install-dev: $(VENV)/.installed-dev translations pdf-libs
+
+# WeasyPrint renders letters to PDF with Pango from the system.
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	  else echo "Pango is missing: letters cannot be rendered (apt-get install libpango-1.0-0 libpangoft2-1.0-0)" >&2; fi; }
 
 translations: | $(BIN)/python
 	@test -x $(BIN)/pybabel || $(BIN)/pip install --quiet Babel

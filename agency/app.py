@@ -130,14 +130,18 @@ def _register_surfaces(app: Flask) -> None:
     from agency.api import register as register_api
     from agency.auth.views import bp as auth_bp
     from agency.console.calls import bp as console_calls_bp
+    from agency.console.mail import bp as console_mail_bp
     from agency.console.views import bp as console_bp
     from agency.desk.calls import bp as desk_calls_bp
+    from agency.desk.mail import bp as desk_mail_bp
     from agency.desk.views import bp as desk_bp
     from agency.errors_http import register as register_errors
+    from agency.hooks.email import bp as hooks_email_bp
     from agency.hooks.voice import bp as voice_bp
     from agency.ops.views import bp as ops_bp
     from agency.platform.views import bp as platform_bp
     from agency.portal.calls import bp as portal_calls_bp
+    from agency.portal.mail import bp as portal_mail_bp
     from agency.portal.views import bp as portal_bp
     from agency.public.views import bp as public_bp
     from agency.suspension import register as register_suspension
@@ -146,6 +150,9 @@ def _register_surfaces(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp):
         app.register_blueprint(blueprint)
+    for blueprint in (console_mail_bp, desk_mail_bp, portal_mail_bp, hooks_email_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(hooks_email_bp)
     register_api(app)
     register_errors(app)
     register_suspension(app)

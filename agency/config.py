@@ -57,6 +57,10 @@ def from_environment() -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "Secretariat <no-reply@secretariat.localhost>"),
         "OUTBOX_DIR": env.get("OUTBOX_DIR", str(INSTANCE_DIR / "outbox")),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Clients' inbound aliases are <alias>@MAIL_INBOUND_DOMAIN (default: PUBLIC_URL's host).
+        "MAIL_INBOUND_DOMAIN": env.get("MAIL_INBOUND_DOMAIN", ""),
+        "MAIL_INBOUND_MAX_BYTES": int(env.get("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024)),
+        "DICTATION_AUDIO_MAX_BYTES": int(env.get("DICTATION_AUDIO_MAX_BYTES", 20 * 1024 * 1024)),
         "STRIPE_API_KEY": env.get("STRIPE_API_KEY", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),

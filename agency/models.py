@@ -5,6 +5,19 @@ from agency.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSett
 from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
+from agency.mail.models import (
+    BouncedAddress,
+    ClientMailbox,
+    ClientMailRules,
+    Dictation,
+    Draft,
+    EmailAttachment,
+    Expense,
+    InboundEmail,
+    Letter,
+    MailSettings,
+    MailTemplate,
+)
 from agency.notify.models import OutboundEmail
 from agency.schedules.models import RecurringRule
 from agency.sla.models import Holiday, SlaTarget
@@ -14,6 +27,17 @@ from tenants.models import Agency
 
 __all__ = [
     "Absence",
+    "BouncedAddress",
+    "ClientMailbox",
+    "ClientMailRules",
+    "Dictation",
+    "Draft",
+    "EmailAttachment",
+    "Expense",
+    "InboundEmail",
+    "Letter",
+    "MailSettings",
+    "MailTemplate",
     "Assignment",
     "Call",
     "CallRules",

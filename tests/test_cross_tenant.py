@@ -29,6 +29,7 @@ from agency.work.models import WorkItem
 from agency.work.services import create_item
 from tenants import use_agency
 from tests.conftest import csrf_from, fail_a_job, sign_in
+from tests.mail_seed import assert_mail_untouched, seed_mail
 from workers.queues import redis_connection
 
 A_MARKERS = ("Alpha", "alpha.example")
@@ -57,6 +58,14 @@ FILLERS = {
     "job_id": lambda a: a.failed_job_id,
     "number_id": lambda a: a.number_id,
     "message_id": lambda a: a.message_id,
+    "email_id": lambda a: a.mail.email_id,
+    "attachment_id": lambda a: a.mail.attachment_id,
+    "draft_id": lambda a: a.mail.draft_id,
+    "dictation_id": lambda a: a.mail.dictation_id,
+    "letter_id": lambda a: a.mail.letter_id,
+    "template_id": lambda a: a.mail.template_id,
+    "decision": lambda a: "approve",
+    "step": lambda a: "mailed",
 }
 
 # Parameters that name a part of the agency's own pages, not one of A's objects: B gets
@@ -120,6 +129,7 @@ def alpha(app, agency):
         agency.message_id = take_message(
             {"client_id": agency.client.id, "reason": "Alpha message", "number": "+442079460222"}
         ).id
+        agency.mail = seed_mail(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
     return agency
@@ -216,5 +226,6 @@ def _a_is_untouched(alpha):
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()
+        assert_mail_untouched(alpha.mail)
     failed = FailedJobRegistry("bulk", connection=redis_connection())
     assert failed.get_job_ids() == [alpha.failed_job_id]

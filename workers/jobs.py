@@ -86,3 +86,11 @@ def notify_message(agency_id: int, message_id: int) -> bool:
 
     with use_agency(agency_id):
         return notify(message_id)
+
+
+def poll_mailbox(agency_id: int, mailbox_id: int) -> int:
+    """Read a client's own mailbox over IMAP (retried with back-off when it is away)."""
+    from agency.mail.imap import poll
+
+    with use_agency(agency_id):
+        return poll(mailbox_id)

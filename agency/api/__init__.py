@@ -19,6 +19,7 @@ def register(app) -> None:
         dashboard,
         imports,
         jobs,
+        mail,
         people,
         schedules,
         sla,
@@ -37,6 +38,7 @@ def register(app) -> None:
         + sla.blueprints
         + jobs.blueprints
         + calls.blueprints
+        + mail.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

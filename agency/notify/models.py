@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Integer, String, Text
+from sqlalchemy import JSON, Enum, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency import clock
@@ -27,6 +27,9 @@ class OutboundEmail(TenantMixin, db.Model):
     body_text: Mapped[str] = mapped_column(Text, info={"export": False})
     purpose: Mapped[str] = mapped_column(String(40))
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # Threading and sender headers of mail sent in a client's name: From-Name,
+    # Reply-To, In-Reply-To, References.
+    headers: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     status: Mapped[EmailStatus] = mapped_column(
         Enum(EmailStatus, native_enum=False, length=16), default=EmailStatus.queued
     )

@@ -2,7 +2,7 @@
 
 import smtplib
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,9 +14,15 @@ from agency.notify.models import EmailStatus, OutboundEmail
 from workers.queues import enqueue_after_commit
 from workers.retries import Gone, is_transient
 
+THREADING_HEADERS = ("From-Name", "Reply-To", "In-Reply-To", "References")
 
-def queue_email(to_address: str, subject: str, body_text: str, purpose: str) -> OutboundEmail:
-    """Record an email in the current transaction; it is sent after the commit."""
+
+def queue_email(
+    to_address: str, subject: str, body_text: str, purpose: str, headers: dict | None = None
+) -> OutboundEmail:
+    """Record an email in the current transaction; it is sent after the commit.
+
+    ``headers`` may carry From-Name, Reply-To, In-Reply-To and References."""
     domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "secretariat.localhost"
     email = OutboundEmail(
         to_address=to_address,
@@ -24,6 +30,7 @@ def queue_email(to_address: str, subject: str, body_text: str, purpose: str) -> 
         body_text=body_text,
         purpose=purpose,
         message_id=make_msgid(domain=domain),
+        headers={k: v for k, v in (headers or {}).items() if k in THREADING_HEADERS and v},
     )
     db.session.add(email)
     db.session.flush()
@@ -60,10 +67,17 @@ def deliver(email_id: int) -> bool:
 
 def _build_message(email: OutboundEmail) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
+    headers = email.headers or {}
+    sender = current_app.config["MAIL_FROM"]
+    if headers.get("From-Name"):
+        sender = formataddr((headers["From-Name"], parseaddr(sender)[1]))
+    message["From"] = sender
     message["To"] = email.to_address
     message["Subject"] = email.subject
     message["Message-ID"] = email.message_id
+    for name in ("Reply-To", "In-Reply-To", "References"):
+        if headers.get(name):
+            message[name] = headers[name]
     message.set_content(email.body_text)
     return message
 

@@ -48,6 +48,10 @@ def enqueue_agencies(now: datetime | None = None) -> list[int]:
     return agency_ids
 
 
+# Clients' own mailboxes are read every this many minutes.
+MAILBOX_POLL_MINUTES = 5
+
+
 def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int]:
     """Materialise the agency's due occurrences, watch its SLAs and send the message
     digests that are due (as that tenant)."""
@@ -61,6 +65,10 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         return {"created": 0, "rerouted": 0, "managers": 0}
     with use_agency(agency_id):
         created = materialise_due(now)
-        watched = watch(now)
+        result = {"created": created, **watch(now)}
         send_due_digests(now)
-        return {"created": created, **watched}
+        if now.minute % MAILBOX_POLL_MINUTES == 0:
+            from agency.mail.imap import enqueue_due
+
+            enqueue_due()
+        return result
