@@ -8,6 +8,7 @@ An explicit ``execution_options(all_tenants=True)`` opts out; only ``tenants/`` 
 
 from sqlalchemy import ForeignKey, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from tenants.context import NoTenant, current_agency_id, require_agency_id
 
@@ -32,8 +33,26 @@ def all_tenant_models(registry) -> list[type]:
     return sorted(classes, key=lambda cls: cls.__tablename__)
 
 
+def _tenant_table_names() -> set[str]:
+    names, pending = set(), list(TenantMixin.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if getattr(cls, "__tablename__", None):
+            names.add(cls.__tablename__)
+    return names
+
+
 def _touches_tenant_model(state) -> bool:
-    return any(issubclass(m.class_, TenantMixin) for m in state.all_mappers)
+    """A tenant model among the statement's entities, or a tenant table in its FROMs
+    (``select(func.count()).select_from(Model)`` names no entity)."""
+    if any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+        return True
+    tenant_tables = _tenant_table_names()
+    return any(
+        getattr(table, "name", None) in tenant_tables
+        for table in find_tables(state.statement, include_crud=True)
+    )
 
 
 def _scope_statement(state) -> None:

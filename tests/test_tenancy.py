@@ -1,7 +1,7 @@
 """Automatic tenant scoping of the ORM."""
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from agency.accounts.models import User
 from agency.clients.models import Client
@@ -18,6 +18,14 @@ def test_queries_see_only_the_current_agencys_rows(agency, other_agency):
     with use_agency(agency.agency.id):
         names = db.session.scalars(select(Client.name)).all()
     assert names == ["Alpha Client"]
+
+
+def test_a_count_that_names_no_entity_is_scoped_too(agency, other_agency):
+    counting = select(func.count()).select_from(Client)
+    with use_agency(agency.agency.id):
+        assert db.session.scalar(counting) == 1
+    with pytest.raises(NoTenant):
+        db.session.scalar(counting)
 
 
 def test_get_by_id_of_another_agencys_row_finds_nothing(agency, other_agency):
