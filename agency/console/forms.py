@@ -41,8 +41,8 @@ class AbsenceForm(FlaskForm):
     class Meta:
         csrf = False
 
-    starts_on = StringField(_l("From"), render_kw={"type": "date"})
-    ends_on = StringField(_l("To (inclusive)"), render_kw={"type": "date"})
+    starts_on = StringField(_l("First day"), render_kw={"type": "date"})
+    ends_on = StringField(_l("Last day"), render_kw={"type": "date"})
     kind = SelectField(_l("Kind"), validate_choice=False)
     note = StringField(_l("Note"))
 
