@@ -93,3 +93,9 @@ def test_a_contract_from_a_plan_and_its_history(client, agency):
     history = client.get(edit).get_data(as_text=True)
     assert "status: active → ended" in history
     assert len(_rows(agency, ContractRevision)) == 2
+
+
+def test_included_hours_show_as_typed_on_the_contract_page(client, agency):
+    sign_in(client, agency.owner)
+    page = client.get(f"/console/contracts/{agency.contract.id}").get_data(as_text=True)
+    assert 'name="included_hours"' in page and 'value="10"' in page and "E+" not in page

@@ -109,6 +109,9 @@ def test_contacts_are_added_from_the_client_page(client, agency):
         page=url,
     )
     assert bad.status_code == 422 and _rows(agency, Contact) == []
+    page = bad.get_data(as_text=True)
+    assert 'value="Alpha Client"' in page  # the client form still shows the client
+    assert 'value="Dr. Reis"' in page  # and the contact form what was typed
     good = post_form(
         client,
         f"{url}/contacts",

@@ -32,7 +32,7 @@ def _terms_data(form) -> dict:
 
 
 def _fill_terms(form, terms) -> None:
-    form.included_hours.data = str(terms.included_hours.normalize())
+    form.included_hours.data = f"{terms.included_hours.normalize():f}"
     form.hourly_rate.data = text.show_major_units(terms.hourly_rate_minor, terms.currency)
     form.overage_rate.data = text.show_major_units(terms.overage_rate_minor, terms.currency)
     form.currency.data = terms.currency

@@ -195,9 +195,11 @@ def _client_data(form: ClientForm) -> dict:
     }
 
 
-def _client_form(client: Client | None = None) -> ClientForm:
-    form = ClientForm()
-    if client is not None and request.method == "GET":
+def _client_form(client: Client | None = None, stored: bool = False) -> ClientForm:
+    """The client form: what was posted, or the client as stored (on GET, or with
+    ``stored`` when another form of the page was posted)."""
+    form = ClientForm(formdata=None) if stored else ClientForm()
+    if client is not None and (stored or request.method == "GET"):
         for name in ("name", "email", "phone", "timezone", "industry", "greeting", "instructions"):
             getattr(form, name).data = getattr(client, name)
         form.languages.data = ", ".join(client.languages)
@@ -295,7 +297,9 @@ def add_contact(client_id):
             db.session.rollback()
             show_errors(form, exc.fields)
     context = {**_client_context(client), "contact_form": form}
-    return render_form("console/client_form.html", _client_form(client), 422, **context)
+    return render_form(
+        "console/client_form.html", _client_form(client, stored=True), 422, **context
+    )
 
 
 @bp.post("/clients/<int:client_id>/contacts/<int:contact_id>/archive")
