@@ -132,6 +132,7 @@ def _register_surfaces(app: Flask) -> None:
     from agency.console.views import bp as console_bp
     from agency.desk.views import bp as desk_bp
     from agency.errors_http import register as register_errors
+    from agency.hooks.stripe import bp as stripe_hooks_bp
     from agency.ops.views import bp as ops_bp
     from agency.platform.views import bp as platform_bp
     from agency.portal.views import bp as portal_bp
@@ -140,6 +141,8 @@ def _register_surfaces(app: Flask) -> None:
 
     for blueprint in (auth_bp, console_bp, desk_bp, portal_bp, platform_bp, ops_bp, public_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(stripe_hooks_bp)
+    csrf.exempt(stripe_hooks_bp)
     register_api(app)
     register_errors(app)
     register_suspension(app)

@@ -1,6 +1,16 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, User
+from agency.billing.models import (
+    BillingAccount,
+    Expense,
+    HoursAlert,
+    Invoice,
+    InvoiceLine,
+    StripeCustomer,
+    StripeEvent,
+    TimeEntryEdit,
+)
 from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
 from agency.hours.models import TimeEntry
@@ -12,6 +22,14 @@ from agency.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
+    "BillingAccount",
+    "Expense",
+    "HoursAlert",
+    "Invoice",
+    "InvoiceLine",
+    "StripeCustomer",
+    "StripeEvent",
+    "TimeEntryEdit",
     "Absence",
     "Assignment",
     "Contact",

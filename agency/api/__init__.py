@@ -13,7 +13,7 @@ SPEC_OPTIONS = {
 
 
 def register(app) -> None:
-    from agency.api import accounts, dashboard, imports, people, schedules, sla, work
+    from agency.api import accounts, billing, dashboard, imports, people, schedules, sla, work
 
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
@@ -25,6 +25,7 @@ def register(app) -> None:
         + dashboard.blueprints
         + schedules.blueprints
         + sla.blueprints
+        + billing.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

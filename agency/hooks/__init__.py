@@ -1,0 +1,1 @@
+"""Webhooks from providers: each blueprint verifies its provider's signature first."""
