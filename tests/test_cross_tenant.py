@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from agency.accounts import services
 from agency.accounts.models import ApiToken, Invitation, User
+from agency.billing.models import Invoice
 from agency.clients.models import Assignment, Client, Contact
 from agency.clients.services import create_contact
 from agency.contracts.models import Contract, Plan
 from agency.contracts.services import create_plan
 from agency.extensions import db
+from agency.hours.models import TimeEntry
 from agency.schedules.models import RecurringRule
 from agency.schedules.services import create_rule
 from agency.sla import services as sla
@@ -49,6 +51,9 @@ FILLERS = {
     "action": lambda a: "handback",
     "kind": lambda a: "clients",  # an import writes into B's own agency only
     "section": lambda a: "past-sla",  # a part of B's own dashboard
+    "entry_id": lambda a: a.entry_id,
+    "invoice_id": lambda a: a.invoice_id,
+    "agency_slug": lambda a: a.agency.slug,  # A's Stripe hook: B's signature is not A's
 }
 
 # Parameters that name a part of the agency's own pages, not one of A's objects: B gets
@@ -106,7 +111,31 @@ def alpha(agency):
             {"contract_id": agency.contract.id, "priority": "urgent", "minutes": 3}
         )[0].id
         agency.holiday_id = sla.add_holiday({"date": "2026-12-24", "name": "Alpha Day"}).id
+        agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
     return agency
+
+
+def _alpha_invoice(agency) -> tuple[int, int]:
+    """An issued October invoice of A's client, and an entry of November still open."""
+    from datetime import UTC, date, datetime
+
+    from agency.billing import invoicing
+    from agency.hours.services import record_time
+
+    record_time(
+        agency.client.id,
+        datetime(2026, 10, 2, 9, tzinfo=UTC),
+        datetime(2026, 10, 2, 10, tzinfo=UTC),
+    )
+    entry = record_time(
+        agency.client.id,
+        datetime(2026, 11, 2, 9, tzinfo=UTC),
+        datetime(2026, 11, 2, 10, tzinfo=UTC),
+    )
+    db.session.commit()
+    [invoice_id] = invoicing.run(on=date(2026, 11, 3))
+    invoicing.issue(db.session.get(Invoice, invoice_id), None)
+    return entry.id, invoice_id
 
 
 def _user_for(rule: str, bravo):
@@ -197,3 +226,5 @@ def _a_is_untouched(alpha):
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()
+        assert db.session.get(Invoice, alpha.invoice_id).status == "open"
+        assert db.session.get(TimeEntry, alpha.entry_id).raw_minutes == 60
