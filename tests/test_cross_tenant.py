@@ -63,6 +63,7 @@ OWN_PAGE_PARAMS = {"section"}
 # Routes that show an agency's public face by design, with the reason.
 PUBLIC_BY_DESIGN = {
     "public.agency_page": "the agency's public page, reached by its slug",
+    "public.client_signup": "the agency's public client signup page, reached by its slug",
 }
 
 # Surfaces closed to agency users by role: B's users get 403 there, never A's data.

@@ -21,6 +21,7 @@ class BillingAccount(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     stripe_secret_key: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
     stripe_webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
+    stripe_publishable_key: Mapped[str | None] = mapped_column(String(255))
     # Tax in basis points of the subtotal: 2300 is 23.00 %.
     tax_basis_points: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

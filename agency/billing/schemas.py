@@ -107,4 +107,7 @@ class BillingAccountSchema(Schema):
     stripe_webhook_secret = fields.String(
         allow_none=True, load_default=None, validate=validate.Length(max=255)
     )
+    stripe_publishable_key = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=255)
+    )
     tax_basis_points = fields.Integer(load_default=0, validate=validate.Range(0, 10000))

@@ -35,7 +35,14 @@ def save_account(data: dict) -> BillingAccount:
         raise ValidationError.on(
             "stripe_webhook_secret", _("A Stripe webhook secret starts with whsec_.")
         )
+    publishable = (data["stripe_publishable_key"] or "").strip()
+    if publishable and not publishable.startswith("pk_"):
+        raise ValidationError.on(
+            "stripe_publishable_key", _("A Stripe publishable key starts with pk_.")
+        )
     account = billing_account()
+    if publishable:
+        account.stripe_publishable_key = publishable
     account.tax_basis_points = data["tax_basis_points"]
     if secret:
         account.stripe_secret_key = secret

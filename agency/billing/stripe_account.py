@@ -62,7 +62,7 @@ def _billing_subscription(api, customer: StripeCustomer, invoice: Invoice) -> st
     """
     existing = api.v1.subscriptions.list({"customer": customer.stripe_customer_id, "limit": 10})
     for subscription in existing.data:
-        if subscription.metadata.get("secretariat_hours") == "1":
+        if subscription.metadata.to_dict().get("secretariat_hours") == "1":
             return subscription.id
     currency = invoice.currency.lower()
     product = api.v1.products.create(

@@ -26,6 +26,7 @@ from agency.hours.models import TimeEntry
 
 class BillingSettingsForm(FlaskForm):
     tax_percent = StringField(_l("Tax rate (%)"), validators=[InputRequired()])
+    stripe_publishable_key = StringField(_l("Stripe publishable key (for the signup page)"))
     stripe_secret_key = PasswordField(_l("Stripe secret key (blank keeps the saved one)"))
     stripe_webhook_secret = PasswordField(_l("Stripe webhook secret (blank keeps the saved one)"))
 
@@ -68,11 +69,13 @@ def billing_settings():
     form = BillingSettingsForm()
     if request.method == "GET":
         form.tax_percent.data = str(Decimal(account.tax_basis_points) / 100)
+        form.stripe_publishable_key.data = account.stripe_publishable_key
     return form_page(
         form,
         "console/billing_settings.html",
         lambda f: {
             "tax_basis_points": _basis_points(f.tax_percent.data),
+            "stripe_publishable_key": f.stripe_publishable_key.data or None,
             "stripe_secret_key": f.stripe_secret_key.data or None,
             "stripe_webhook_secret": f.stripe_webhook_secret.data or None,
         },

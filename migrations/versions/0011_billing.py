@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('stripe_secret_key', agency.columns.EncryptedText(), nullable=True),
     sa.Column('stripe_webhook_secret', agency.columns.EncryptedText(), nullable=True),
+    sa.Column('stripe_publishable_key', sa.String(length=255), nullable=True),
     sa.Column('tax_basis_points', sa.Integer(), nullable=False),
     sa.Column('updated_at', agency.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
