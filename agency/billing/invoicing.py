@@ -30,7 +30,24 @@ from agency.extensions import db
 from agency.hours.models import TimeEntry
 from tenants import Agency, current_agency_id
 
-BATCH = 500
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Line descriptions in the agency's language, translated once per run."""
+
+    included: str
+    overage: str
+    tax: str
+
+    @classmethod
+    def current(cls) -> "Labels":
+        return cls(
+            included=_("%(plan)s: %(hours)s hours included"),
+            overage=_("Overage: %(hours)s hours"),
+            tax=_("Tax %(rate)s%%"),
+        )
 
 
 @dataclass
@@ -55,18 +72,18 @@ def tax_amount(subtotal_minor: int, basis_points: int) -> int:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def compute(terms, used_minutes: int, expenses: list, tax_basis_points: int) -> Bill:
+def compute(
+    terms, used_minutes: int, expenses: list, tax_basis_points: int, labels: Labels | None = None
+) -> Bill:
     """Included hours at the plan price, overage at the overage rate, expenses, tax."""
+    labels = labels or Labels.current()
     bill = Bill(overage_minutes=max(used_minutes - terms.included_minutes, 0))
     if terms.included_minutes:
         bill.lines.append(
             {
                 "kind": LineKind.included.value,
-                "description": _(
-                    "%(plan)s: %(hours)s hours included",
-                    plan=terms.plan_name,
-                    hours=_hours_text(terms.included_minutes),
-                ),
+                "description": labels.included
+                % {"plan": terms.plan_name, "hours": _hours_text(terms.included_minutes)},
                 "minutes": terms.included_minutes,
                 "rate_minor": terms.hourly_rate_minor,
                 "amount_minor": hours_amount(terms.included_minutes, terms.hourly_rate_minor),
@@ -76,9 +93,7 @@ def compute(terms, used_minutes: int, expenses: list, tax_basis_points: int) -> 
         bill.lines.append(
             {
                 "kind": LineKind.overage.value,
-                "description": _(
-                    "Overage: %(hours)s hours", hours=_hours_text(bill.overage_minutes)
-                ),
+                "description": labels.overage % {"hours": _hours_text(bill.overage_minutes)},
                 "minutes": bill.overage_minutes,
                 "rate_minor": terms.overage_rate_minor,
                 "amount_minor": hours_amount(bill.overage_minutes, terms.overage_rate_minor),
@@ -101,7 +116,7 @@ def compute(terms, used_minutes: int, expenses: list, tax_basis_points: int) -> 
         bill.lines.append(
             {
                 "kind": LineKind.tax.value,
-                "description": _("Tax %(rate)s%%", rate=_rate_text(tax_basis_points)),
+                "description": labels.tax % {"rate": _rate_text(tax_basis_points)},
                 "minutes": None,
                 "rate_minor": None,
                 "amount_minor": bill.tax_minor,
@@ -157,57 +172,64 @@ def run(on: date | None = None, now: datetime | None = None) -> list[int]:
     tax = tax_basis_points()
     created: list[int] = []
     for period, contracts in _due_contracts(today, agency.timezone).items():
+        invoiced = set(
+            db.session.scalars(
+                select(Invoice.client_id).where(Invoice.period_start == period.start)
+            )
+        )
+        contracts = [c for c in contracts if c.client_id not in invoiced]
+        if not contracts:
+            continue
+        used = _minutes_used(period)
+        expenses = _expenses(period)
         for offset in range(0, len(contracts), BATCH):
-            created += _invoice_batch(agency, period, contracts[offset : offset + BATCH], tax)
+            batch = contracts[offset : offset + BATCH]
+            created += _write_invoices(agency.id, period, batch, used, expenses, tax)
     return created
 
 
-def _invoice_batch(agency, period, contracts, tax: int) -> list[int]:
-    client_ids = [c.client_id for c in contracts]
-    invoiced = set(
-        db.session.scalars(
-            select(Invoice.client_id).where(
-                Invoice.client_id.in_(client_ids), Invoice.period_start == period.start
-            )
+def _minutes_used(period) -> dict[int, int]:
+    """Billable minutes per client in the period: one aggregation, one row per client."""
+    rows = db.session.execute(
+        select(TimeEntry.client_id, func.sum(TimeEntry.billable_minutes))
+        .where(
+            TimeEntry.billable.is_(True),
+            TimeEntry.started_at >= period.starts_at,
+            TimeEntry.started_at < period.ends_at,
         )
+        .group_by(TimeEntry.client_id)
     )
-    contracts = [c for c in contracts if c.client_id not in invoiced]
-    if not contracts:
-        return []
-    client_ids = [c.client_id for c in contracts]
-    used = dict(
-        db.session.execute(
-            select(TimeEntry.client_id, func.sum(TimeEntry.billable_minutes))
-            .where(
-                TimeEntry.client_id.in_(client_ids),
-                TimeEntry.billable.is_(True),
-                TimeEntry.started_at >= period.starts_at,
-                TimeEntry.started_at < period.ends_at,
-            )
-            .group_by(TimeEntry.client_id)
-        ).all()
-    )
-    expenses: dict[int, list] = {}
+    return {client_id: int(minutes) for client_id, minutes in rows}
+
+
+def _expenses(period) -> dict[int, list]:
+    found: dict[int, list] = {}
     for row in db.session.execute(
         select(Expense.id, Expense.client_id, Expense.description, Expense.amount_minor)
         .where(
-            Expense.client_id.in_(client_ids),
             Expense.billable.is_(True),
             Expense.incurred_on >= period.start,
             Expense.incurred_on < period.end,
         )
         .order_by(Expense.incurred_on, Expense.id)
     ):
-        expenses.setdefault(row.client_id, []).append((row.id, row.description, row.amount_minor))
+        found.setdefault(row.client_id, []).append((row.id, row.description, row.amount_minor))
+    return found
 
+
+def _write_invoices(agency_id, period, contracts, used, expenses, tax: int) -> list[int]:
+    """One batch of invoices and their lines, in bulk, committed together."""
     now = clock.now()
+    labels = Labels.current()
     bills = {
-        c.client_id: compute(c, int(used.get(c.client_id) or 0), expenses.get(c.client_id, []), tax)
+        c.client_id: compute(
+            c, used.get(c.client_id, 0), expenses.get(c.client_id, []), tax, labels
+        )
         for c in contracts
     }
     invoice_rows = [
         {
-            "agency_id": agency.id,
+            "agency_id": agency_id,
             "client_id": c.client_id,
             "contract_id": c.id,
             "number": f"{period.start:%Y%m}-{c.client_id}",
@@ -217,7 +239,7 @@ def _invoice_batch(agency, period, contracts, tax: int) -> list[int]:
             "ends_at": period.ends_at,
             "currency": c.currency,
             "included_minutes": c.included_minutes,
-            "used_minutes": int(used.get(c.client_id) or 0),
+            "used_minutes": used.get(c.client_id, 0),
             "overage_minutes": bills[c.client_id].overage_minutes,
             "subtotal_minor": bills[c.client_id].subtotal_minor,
             "tax_basis_points": tax,
@@ -228,13 +250,16 @@ def _invoice_batch(agency, period, contracts, tax: int) -> list[int]:
         }
         for c in contracts
     ]
+    db.session.execute(insert(Invoice), invoice_rows)
     ids = db.session.execute(
-        insert(Invoice).returning(Invoice.id, Invoice.client_id, sort_by_parameter_order=True),
-        invoice_rows,
+        select(Invoice.id, Invoice.client_id).where(
+            Invoice.period_start == period.start,
+            Invoice.client_id.in_([c.client_id for c in contracts]),
+        )
     ).all()
     line_rows = [
         {
-            "agency_id": agency.id,
+            "agency_id": agency_id,
             "invoice_id": invoice_id,
             "position": position,
             "expense_id": None,

@@ -5,6 +5,7 @@ is exactly its local days long (a March period in Lisbon is one hour short in UT
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,7 @@ def current_period(billing_day: int, today: date, timezone: str) -> Period:
     return period_from(start, timezone)
 
 
+@lru_cache(maxsize=256)
 def last_closed_period(billing_day: int, today: date, timezone: str) -> Period:
     """The most recent period that has ended by ``today``: the one to invoice."""
     current = current_period(billing_day, today, timezone)
