@@ -5,8 +5,8 @@ is exactly its local days long (a March period in Lisbon is one hour short in UT
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
