@@ -187,3 +187,21 @@ class HoursAlert(TenantMixin, db.Model):
     period_start: Mapped[date] = mapped_column(Date)
     threshold: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class SeatSubscription(TenantMixin, db.Model):
+    """The agency's own subscription to the platform: one seat per active secretary."""
+
+    __tablename__ = "seat_subscriptions"
+    __table_args__ = (UniqueConstraint("agency_id", name="uq_seat_subscriptions_agency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_customer_id: Mapped[str] = mapped_column(String(100))
+    stripe_subscription_id: Mapped[str] = mapped_column(String(100))
+    stripe_item_id: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(24), default="trialing")
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Stripe creation time of the last event applied: older events change nothing.
+    last_event_created: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

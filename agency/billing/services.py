@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency import clock, validation
-from agency.billing import alerts, invoicing
+from agency.billing import alerts, invoicing, seats
 from agency.billing.models import BillingAccount
 from agency.billing.schemas import BillingAccountSchema
 from agency.errors import ValidationError
@@ -67,4 +67,5 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
     with use_agency(agency_id):
         sent = alerts.send_due(now)
         created = invoicing.run(now=now)
+        seats.sync_seats()
         return {"alerts": sent, "invoices": len(created)}

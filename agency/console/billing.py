@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired
 
 from agency.access import managers_only
 from agency.auth.forms import ConfirmForm, show_errors
-from agency.billing import invoicing, ledger, pdf, services
+from agency.billing import invoicing, ledger, pdf, seats, services
 from agency.billing.models import Invoice
 from agency.clients.models import Client
 from agency.console.pages import form_page, saved
@@ -223,3 +223,17 @@ def invoice_pdf(invoice_id):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="invoice-{found.number}.pdf"'},
     )
+
+
+@bp.app_context_processor
+def _seat_banner():
+    """The console's banner when the agency's own subscription payment failed."""
+    from flask import request as current_request
+
+    if not (
+        current_request.blueprint == "console"
+        and current_user.is_authenticated
+        and getattr(current_user, "agency_id", None)
+    ):
+        return {}
+    return {"seat_payment_failed": seats.payment_failed()}

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
-from agency.billing import webhooks
+from agency.billing import seats, webhooks
 from agency.errors import BadInput
 from agency.extensions import db
 from tenants import Agency, use_agency
@@ -22,4 +22,17 @@ def agency_event(agency_slug):
         except BadInput as exc:
             db.session.rollback()
             return jsonify({"error": {"code": exc.code, "message": exc.message}}), 400
+    return jsonify({"received": True, "outcome": outcome})
+
+
+@bp.post("")
+def platform_event():
+    """Events of the platform's own account: the agencies' seat subscriptions."""
+    try:
+        outcome = seats.receive_platform_event(
+            request.get_data(), request.headers.get("Stripe-Signature")
+        )
+    except BadInput as exc:
+        db.session.rollback()
+        return jsonify({"error": {"code": exc.code, "message": exc.message}}), 400
     return jsonify({"received": True, "outcome": outcome})

@@ -158,7 +158,24 @@ def upgrade():
     )
     op.create_index(op.f('ix_time_entry_edits_agency_id'), 'time_entry_edits', ['agency_id'], unique=False)
     op.create_index(op.f('ix_time_entry_edits_time_entry_id'), 'time_entry_edits', ['time_entry_id'], unique=False)
+    op.create_table('seat_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('stripe_customer_id', sa.String(length=100), nullable=False),
+    sa.Column('stripe_subscription_id', sa.String(length=100), nullable=False),
+    sa.Column('stripe_item_id', sa.String(length=100), nullable=True),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('trial_ends_at', agency.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_event_created', sa.Integer(), nullable=False),
+    sa.Column('updated_at', agency.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_seat_subscriptions_agency_id_agencies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_seat_subscriptions')),
+    sa.UniqueConstraint('agency_id', name='uq_seat_subscriptions_agency')
+    )
+    op.create_index(op.f('ix_seat_subscriptions_agency_id'), 'seat_subscriptions', ['agency_id'], unique=False)
     # ### end Alembic commands ###
+    rls.enable(op, 'seat_subscriptions')
     rls.enable(op, 'billing_accounts')
     rls.enable(op, 'stripe_events')
     rls.enable(op, 'expenses')
@@ -170,6 +187,9 @@ def upgrade():
 
 
 def downgrade():
+    rls.disable(op, 'seat_subscriptions')
+    op.drop_index(op.f('ix_seat_subscriptions_agency_id'), table_name='seat_subscriptions')
+    op.drop_table('seat_subscriptions')
     rls.disable(op, 'billing_accounts')
     rls.disable(op, 'stripe_events')
     rls.disable(op, 'expenses')
