@@ -128,8 +128,17 @@ def entries(client_id: int | None = None, start=None, end=None, limit: int = 500
     if end is not None:
         query = query.where(TimeEntry.started_at < end)
     found = db.session.scalars(query.limit(limit)).all()
+    billed: dict[int, list] = {}
+    for client, starts_at, ends_at in db.session.execute(
+        select(Invoice.client_id, Invoice.starts_at, Invoice.ends_at).where(
+            Invoice.client_id.in_({entry.client_id for entry in found})
+        )
+    ):
+        billed.setdefault(client, []).append((starts_at, ends_at))
     for entry in found:
-        entry.locked = is_locked(entry.client_id, entry.started_at)
+        entry.locked = any(
+            start <= entry.started_at < end for start, end in billed.get(entry.client_id, [])
+        )
     return found
 
 

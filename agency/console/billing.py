@@ -236,4 +236,8 @@ def _seat_banner():
         and getattr(current_user, "agency_id", None)
     ):
         return {}
-    return {"seat_payment_failed": seats.payment_failed()}
+    from tenants import use_agency
+
+    # Error pages (a refused CSRF token) render after the request's tenant is cleared.
+    with use_agency(current_user.agency_id):
+        return {"seat_payment_failed": seats.payment_failed()}
