@@ -137,6 +137,7 @@ def _register_surfaces(app: Flask) -> None:
     from agency.desk.views import bp as desk_bp
     from agency.errors_http import register as register_errors
     from agency.hooks.email import bp as hooks_email_bp
+    from agency.hooks.stripe import bp as stripe_hooks_bp
     from agency.hooks.voice import bp as voice_bp
     from agency.ops.views import bp as ops_bp
     from agency.platform.views import bp as platform_bp
@@ -153,6 +154,8 @@ def _register_surfaces(app: Flask) -> None:
     for blueprint in (console_mail_bp, desk_mail_bp, portal_mail_bp, hooks_email_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(hooks_email_bp)
+    app.register_blueprint(stripe_hooks_bp)
+    csrf.exempt(stripe_hooks_bp)
     register_api(app)
     register_errors(app)
     register_suspension(app)

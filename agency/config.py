@@ -64,6 +64,10 @@ def from_environment() -> dict:
         "STRIPE_API_KEY": env.get("STRIPE_API_KEY", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        # The agencies' own subscription: a monthly price per active secretary seat.
+        "SEAT_PRICE_MINOR": int(env.get("SEAT_PRICE_MINOR", 2900)),
+        "SEAT_CURRENCY": env.get("SEAT_CURRENCY", "EUR"),
+        "SEAT_TRIAL_DAYS": int(env.get("SEAT_TRIAL_DAYS", 14)),
         # How many proxies (ingress, load balancer) set X-Forwarded-* in front of the app.
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", 0)),
         "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),

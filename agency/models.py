@@ -1,6 +1,17 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, User
+from agency.billing.models import (
+    BillingAccount,
+    Expense,
+    HoursAlert,
+    Invoice,
+    InvoiceLine,
+    SeatSubscription,
+    StripeCustomer,
+    StripeEvent,
+    TimeEntryEdit,
+)
 from agency.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSettings
 from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
@@ -12,7 +23,6 @@ from agency.mail.models import (
     Dictation,
     Draft,
     EmailAttachment,
-    Expense,
     InboundEmail,
     Letter,
     MailSettings,
@@ -26,6 +36,14 @@ from agency.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
+    "BillingAccount",
+    "HoursAlert",
+    "Invoice",
+    "InvoiceLine",
+    "SeatSubscription",
+    "StripeCustomer",
+    "StripeEvent",
+    "TimeEntryEdit",
     "Absence",
     "BouncedAddress",
     "ClientMailbox",

@@ -92,6 +92,17 @@ def app(database_urls, redis_url, smtp_server):
     application.extensions["redis"].flushdb()
 
 
+@pytest.fixture(scope="session")
+def stripe_server():
+    """localstripe on loopback; its base URL goes in the app's STRIPE_API_BASE."""
+    from tests import stripe_server as fake_stripe
+
+    process, base_url = fake_stripe.start()
+    yield base_url
+    process.terminate()
+    process.wait(10)
+
+
 @pytest.fixture
 def mail(smtp_server):
     _controller, box = smtp_server

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from agency.accounts import services
 from agency.accounts.models import ApiToken, Invitation, User
+from agency.billing.models import Invoice
 from agency.calls import services as calls
 from agency.calls.messages import take_message
 from agency.calls.models import Message, PhoneNumber
@@ -19,6 +20,7 @@ from agency.clients.services import create_contact
 from agency.contracts.models import Contract, Plan
 from agency.contracts.services import create_plan
 from agency.extensions import db
+from agency.hours.models import TimeEntry
 from agency.schedules.models import RecurringRule
 from agency.schedules.services import create_rule
 from agency.sla import services as sla
@@ -66,6 +68,9 @@ FILLERS = {
     "template_id": lambda a: a.mail.template_id,
     "decision": lambda a: "approve",
     "step": lambda a: "mailed",
+    "entry_id": lambda a: a.entry_id,
+    "invoice_id": lambda a: a.invoice_id,
+    "agency_slug": lambda a: a.agency.slug,  # A's Stripe hook: B's signature is not A's
 }
 
 # Parameters that name a part of the agency's own pages, not one of A's objects: B gets
@@ -75,6 +80,7 @@ OWN_PAGE_PARAMS = {"section"}
 # Routes that show an agency's public face by design, with the reason.
 PUBLIC_BY_DESIGN = {
     "public.agency_page": "the agency's public page, reached by its slug",
+    "public.client_signup": "the agency's public client signup page, reached by its slug",
 }
 
 # Surfaces closed to agency users by role: B's users get 403 there, never A's data.
@@ -130,9 +136,33 @@ def alpha(app, agency):
             {"client_id": agency.client.id, "reason": "Alpha message", "number": "+442079460222"}
         ).id
         agency.mail = seed_mail(agency)
+        agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
     return agency
+
+
+def _alpha_invoice(agency) -> tuple[int, int]:
+    """An issued October invoice of A's client, and an entry of November still open."""
+    from datetime import UTC, date, datetime
+
+    from agency.billing import invoicing
+    from agency.hours.services import record_time
+
+    record_time(
+        agency.client.id,
+        datetime(2026, 10, 2, 9, tzinfo=UTC),
+        datetime(2026, 10, 2, 10, tzinfo=UTC),
+    )
+    entry = record_time(
+        agency.client.id,
+        datetime(2026, 11, 2, 9, tzinfo=UTC),
+        datetime(2026, 11, 2, 10, tzinfo=UTC),
+    )
+    db.session.commit()
+    [invoice_id] = invoicing.run(on=date(2026, 11, 3))
+    invoicing.issue(db.session.get(Invoice, invoice_id), None)
+    return entry.id, invoice_id
 
 
 def _user_for(rule: str, bravo):
@@ -227,5 +257,7 @@ def _a_is_untouched(alpha):
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()
         assert_mail_untouched(alpha.mail)
+        assert db.session.get(Invoice, alpha.invoice_id).status == "open"
+        assert db.session.get(TimeEntry, alpha.entry_id).raw_minutes == 60
     failed = FailedJobRegistry("bulk", connection=redis_connection())
     assert failed.get_job_ids() == [alpha.failed_job_id]

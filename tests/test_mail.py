@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from agency.accounts import services as accounts
 from agency.accounts.models import User
+from agency.billing.models import Expense
 from agency.clients.models import Client
 from agency.clients.services import create_contact
 from agency.contracts.models import Contract
 from agency.extensions import db
 from agency.mail import settings as mail_settings
-from agency.mail.models import Dictation, Draft, Expense, InboundEmail, Letter
+from agency.mail.models import Dictation, Draft, InboundEmail, Letter
 from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import post_form, rows, snapshot
@@ -332,7 +333,7 @@ def test_letter_pdf_has_the_letter_and_postage_is_an_expense(agency, other_agenc
     assert response.status_code == 302
     [expense] = rows(Expense, agency.agency.id)
     assert (expense.amount_minor, expense.currency) == (185, "EUR")
-    assert expense.contract_id == agency.contract.id
+    assert (expense.client_id, expense.billable) == (agency.client.id, True)
     [letter] = rows(Letter, agency.agency.id)
     assert letter.status == "mailed" and letter.expense_id == expense.id
     assert rows(Expense, other_agency.agency.id) == []

@@ -94,3 +94,18 @@ def poll_mailbox(agency_id: int, mailbox_id: int) -> int:
 
     with use_agency(agency_id):
         return poll(mailbox_id)
+
+
+def run_billing(agency_id: int) -> dict:
+    """One agency's hours alerts and invoice run (the billing queue)."""
+    from agency.billing.services import run_for_agency
+
+    return run_for_agency(agency_id)
+
+
+def push_invoice(agency_id: int, invoice_id: int) -> str | None:
+    """An issued invoice to the agency's own Stripe account."""
+    from agency.billing.stripe_account import push
+
+    with use_agency(agency_id):
+        return push(invoice_id)

@@ -15,6 +15,7 @@ SPEC_OPTIONS = {
 def register(app) -> None:
     from agency.api import (
         accounts,
+        billing,
         calls,
         dashboard,
         imports,
@@ -39,6 +40,7 @@ def register(app) -> None:
         + jobs.blueprints
         + calls.blueprints
         + mail.blueprints
+        + billing.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

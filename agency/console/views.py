@@ -130,6 +130,7 @@ def export():
 
 
 from agency.console import (  # noqa: E402,F401  (they register pages on bp)
+    billing,
     contracts,
     imports,
     jobs,

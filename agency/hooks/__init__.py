@@ -1,1 +1,1 @@
-"""Webhooks the providers call: each finds its agency from what it is sent."""
+"""Webhooks the providers call: each verifies its caller first, then finds its agency."""

@@ -5,10 +5,11 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from agency import clock
+from agency.billing.models import Expense
 from agency.errors import Conflict
 from agency.extensions import db
 from agency.mail import services
-from agency.mail.models import Dictation, Expense, Letter, LetterStatus
+from agency.mail.models import Dictation, Letter, LetterStatus
 from agency.mail.schemas import ApproveSchema, LetterSchema, MailedSchema, RejectSchema
 from agency.records import values_for
 from agency.work.models import WorkItem
@@ -99,11 +100,12 @@ def mark_mailed(letter: Letter, data: dict, user) -> Letter:
         currency = db.session.get(Agency, letter.agency_id).currency
     expense = Expense(
         client_id=letter.client_id,
-        contract_id=contract.id if contract else None,
         amount_minor=values["postage_minor"],
         currency=currency,
-        description=_("Postage: %(subject)s", subject=letter.subject)[:300],
-        spent_on=now.date(),
+        description=_("Postage: %(subject)s", subject=letter.subject)[:200],
+        incurred_on=now.date(),
+        billable=True,
+        created_by_id=user.id,
     )
     db.session.add(expense)
     db.session.flush()

@@ -225,21 +225,6 @@ class Letter(TenantMixin, db.Model):
     expense = relationship("Expense")
 
 
-class Expense(TenantMixin, db.Model):
-    """Money spent for a client (postage, ...), billed on their contract; minor units."""
-
-    __tablename__ = "expenses"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id", ondelete="SET NULL"))
-    amount_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
-    description: Mapped[str] = mapped_column(String(300))
-    spent_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-
-
 class ClientMailbox(TenantMixin, db.Model):
     """A client's own mailbox, read over IMAP; the password is kept encrypted."""
 

@@ -2,6 +2,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from agency.access import roles_required
+from agency.billing.ledger import hours
 from agency.clients.models import Client
 from agency.extensions import db
 
@@ -14,4 +15,12 @@ def home():
     client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
     if client is None:
         abort(404)
-    return render_template("portal/home.html", client=client, contract=client.active_contract)
+    return render_template(
+        "portal/home.html",
+        client=client,
+        contract=client.active_contract,
+        summary=hours(client),
+    )
+
+
+from agency.portal import billing, onboarding  # noqa: E402,F401  (they register pages on bp)

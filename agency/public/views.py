@@ -30,3 +30,6 @@ def _agency_from_slug():
 @bp.get("/a/<agency_slug>/")
 def agency_page(agency_slug):
     return render_template("public/agency.html", agency=g.agency)
+
+
+from agency.public import signup  # noqa: E402,F401  (registers the client signup page on bp)

@@ -45,7 +45,20 @@ def enqueue_agencies(now: datetime | None = None) -> list[int]:
     for agency_id in agency_ids:
         job_id = f"schedules-{agency_id}-{_minute(now)}"
         enqueue("workers.jobs.run_schedules", agency_id, queue=QUEUE, job_id=job_id)
+    _enqueue_billing(agency_ids, now)
     return agency_ids
+
+
+def _enqueue_billing(agency_ids: list[int], now: datetime) -> None:
+    """Every quarter hour, each agency's billing work (hours alerts, invoice run)."""
+    from agency.billing.services import is_due
+    from workers.queues import enqueue
+
+    if not is_due(now):
+        return
+    for agency_id in agency_ids:
+        job_id = f"billing-{agency_id}-{_minute(now)}"
+        enqueue("workers.jobs.run_billing", agency_id, queue="billing", job_id=job_id)
 
 
 # Clients' own mailboxes are read every this many minutes.

@@ -97,16 +97,17 @@ def upgrade():
     op.create_table('expenses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.Column('contract_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=200), nullable=False),
     sa.Column('amount_minor', sa.Integer(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('description', sa.String(length=300), nullable=False),
-    sa.Column('spent_on', sa.Date(), nullable=False),
+    sa.Column('incurred_on', sa.Date(), nullable=False),
+    sa.Column('billable', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_expenses_agency_id_agencies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_expenses_client_id_clients'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_expenses_contract_id_contracts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_expenses_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_expenses'))
     )
     op.create_index(op.f('ix_expenses_agency_id'), 'expenses', ['agency_id'], unique=False)

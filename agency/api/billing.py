@@ -1,0 +1,159 @@
+"""Hours, time entries, expenses and invoices over the API."""
+
+from flask import Response, request
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from agency.api.base import api_user, json_body, json_payload, token_required
+from agency.billing import expenses, invoicing, ledger, pdf
+from agency.billing.models import Invoice
+from agency.billing.schemas import (
+    ExpenseSchema,
+    HoursSchema,
+    InvoiceRunSchema,
+    InvoiceSchema,
+    TimeEntryAuditSchema,
+    TimeEntryEditSchema,
+    TimeEntrySchema,
+)
+from agency.clients.models import Client
+from agency.errors import ValidationError
+from agency.extensions import db
+from agency.hours.models import TimeEntry
+from agency.validation import MAX_ID, load
+
+entries_bp = Blueprint(
+    "api_time_entries",
+    __name__,
+    url_prefix="/api/v1/time-entries",
+    description="The hours ledger: time against clients' contracts, manual entries, edits",
+)
+hours_bp = Blueprint(
+    "api_client_hours",
+    __name__,
+    url_prefix="/api/v1/clients",
+    description="Hours used against included hours in a client's current period",
+)
+expenses_bp = Blueprint(
+    "api_expenses", __name__, url_prefix="/api/v1/expenses", description="Billable expenses"
+)
+invoices_bp = Blueprint(
+    "api_invoices",
+    __name__,
+    url_prefix="/api/v1/invoices",
+    description="Invoices of closed billing periods, their lines and PDF",
+)
+blueprints = (entries_bp, hours_bp, expenses_bp, invoices_bp)
+
+
+def _client_filter() -> int | None:
+    raw = request.args.get("client_id")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise ValidationError.on("client_id", _("Give the client's id as a whole number."))
+    return int(raw)
+
+
+@entries_bp.get("/")
+@entries_bp.response(200, TimeEntrySchema(many=True))
+@token_required(managers=True)
+def list_entries():
+    """The latest 500 time entries; ?client_id= for one client's. ``locked`` is true once
+    an invoice covers the entry."""
+    return ledger.entries(_client_filter())
+
+
+@entries_bp.post("/")
+@json_body(entries_bp, TimeEntrySchema)
+@entries_bp.response(201, TimeEntrySchema)
+@token_required(managers=True)
+def create_entry():
+    """A manual entry (``minutes`` from ``started_at``), billed by the contract's rounding
+    and minimum; ``reason`` is required and kept in the entry's audit."""
+    entry = ledger.add_manual_entry(json_payload(), api_user().id)
+    entry.locked = False
+    return entry
+
+
+@entries_bp.patch("/<int:entry_id>")
+@json_body(entries_bp, TimeEntryEditSchema)
+@entries_bp.response(200, TimeEntrySchema)
+@token_required(managers=True)
+def edit_entry(entry_id):
+    """Change ``minutes`` or ``billable`` with a ``reason``; refused (409) once invoiced."""
+    entry = ledger.edit_entry(db.get_or_404(TimeEntry, entry_id), json_payload(), api_user().id)
+    entry.locked = False
+    return entry
+
+
+@entries_bp.get("/<int:entry_id>/edits")
+@entries_bp.response(200, TimeEntryAuditSchema(many=True))
+@token_required(managers=True)
+def entry_edits(entry_id):
+    """Who changed the entry, when, before, after and why."""
+    return ledger.audit(db.get_or_404(TimeEntry, entry_id))
+
+
+@hours_bp.get("/<int:client_id>/hours")
+@hours_bp.response(200, HoursSchema)
+@token_required(managers=True)
+def client_hours(client_id):
+    return ledger.hours(db.get_or_404(Client, client_id))
+
+
+@expenses_bp.get("/")
+@expenses_bp.response(200, ExpenseSchema(many=True))
+@token_required(managers=True)
+def list_expenses():
+    return expenses.expenses(_client_filter())
+
+
+@expenses_bp.post("/")
+@json_body(expenses_bp, ExpenseSchema)
+@expenses_bp.response(201, ExpenseSchema)
+@token_required(managers=True)
+def create_expense():
+    """An expense in the contract's currency (minor units), invoiced with its period."""
+    return expenses.add_expense(json_payload(), api_user().id)
+
+
+@invoices_bp.get("/")
+@invoices_bp.response(200, InvoiceSchema(many=True))
+@token_required(managers=True)
+def list_invoices():
+    return invoicing.invoices(_client_filter(), request.args.get("status"))
+
+
+@invoices_bp.post("/run")
+@json_body(invoices_bp, InvoiceRunSchema)
+@invoices_bp.response(200, InvoiceSchema(many=True))
+@token_required(managers=True)
+def run_invoices():
+    """Close every period ended by ``on`` into draft invoices; a re-run makes nothing new."""
+    data = load(InvoiceRunSchema(), json_payload())
+    ids = invoicing.run(on=data["on"])
+    return [db.session.get(Invoice, invoice_id) for invoice_id in ids]
+
+
+@invoices_bp.get("/<int:invoice_id>")
+@invoices_bp.response(200, InvoiceSchema)
+@token_required(managers=True)
+def get_invoice(invoice_id):
+    return db.get_or_404(Invoice, invoice_id)
+
+
+@invoices_bp.post("/<int:invoice_id>/issue")
+@invoices_bp.response(200, InvoiceSchema)
+@token_required(managers=True)
+def issue_invoice(invoice_id):
+    """The reviewed draft is issued and pushed to the agency's Stripe account."""
+    return invoicing.issue(db.get_or_404(Invoice, invoice_id), api_user().id)
+
+
+@invoices_bp.get("/<int:invoice_id>/pdf")
+@invoices_bp.response(200, content_type="application/pdf")
+@token_required(managers=True)
+def invoice_pdf(invoice_id):
+    invoice = db.get_or_404(Invoice, invoice_id)
+    return Response(pdf.render(invoice), mimetype="application/pdf")

@@ -1,0 +1,63 @@
+"""At 80 % and 100 % of included hours the client and the managers are told, once a period."""
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from agency import clock
+from agency.accounts.models import MANAGING_ROLES, User
+from agency.billing.ledger import hours_by_client
+from agency.billing.models import HoursAlert
+from agency.extensions import db
+
+THRESHOLDS = (80, 100)
+
+
+def send_due(now: datetime | None = None) -> int:
+    """Email every threshold newly crossed this period; returns how many alerts went out."""
+    from agency.notify.services import queue_email
+
+    now = now or clock.now()
+    sent = 0
+    managers = None
+    for client, used in hours_by_client(now):
+        if not used["included_minutes"]:
+            continue
+        for threshold in THRESHOLDS:
+            if used["percent_used"] < threshold:
+                continue
+            alert = HoursAlert(
+                client_id=client.id, period_start=used["period_start"], threshold=threshold
+            )
+            try:
+                with db.session.begin_nested():
+                    db.session.add(alert)
+            except IntegrityError:
+                continue
+            if managers is None:
+                managers = db.session.scalars(
+                    select(User.email).where(
+                        User.role.in_(list(MANAGING_ROLES)), User.active.is_(True)
+                    )
+                ).all()
+            subject = _(
+                "%(client)s has used %(percent)s%% of the included hours",
+                client=client.name,
+                percent=threshold,
+            )
+            body = _(
+                "%(client)s has used %(used)s of %(included)s included minutes in the period "
+                "that started on %(start)s.",
+                client=client.name,
+                used=used["used_minutes"],
+                included=used["included_minutes"],
+                start=used["period_start"].isoformat(),
+            )
+            for address in [client.email, *managers]:
+                if address:
+                    queue_email(address, subject, body, purpose="hours_alert")
+            sent += 1
+    db.session.commit()
+    return sent

@@ -1,0 +1,312 @@
+"""Closing periods into invoices, exact to the minor unit.
+
+Rounding, stated once: each hours line is minutes × hourly rate / 60, rounded half up to a
+whole minor unit; expenses are added as recorded; tax is the subtotal × the agency's rate
+in basis points / 10,000, rounded half up once on the subtotal. All arithmetic is integers
+and Decimal. The run reads each batch of clients' totals with one aggregation query and
+writes their invoices in bulk, so memory stays flat however many clients an agency has.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select
+
+from agency import clock
+from agency.billing import periods
+from agency.billing.models import (
+    BillingAccount,
+    Expense,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+)
+from agency.contracts.models import Contract, ContractStatus
+from agency.errors import Conflict
+from agency.extensions import db
+from agency.hours.models import TimeEntry
+from tenants import Agency, current_agency_id
+
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Line descriptions in the agency's language, translated once per run."""
+
+    included: str
+    overage: str
+    tax: str
+
+    @classmethod
+    def current(cls) -> "Labels":
+        return cls(
+            included=_("%(plan)s: %(hours)s hours included"),
+            overage=_("Overage: %(hours)s hours"),
+            tax=_("Tax %(rate)s%%"),
+        )
+
+
+@dataclass
+class Bill:
+    """The invoice of one period before it is written: its lines and totals."""
+
+    lines: list[dict] = field(default_factory=list)
+    subtotal_minor: int = 0
+    tax_minor: int = 0
+    total_minor: int = 0
+    overage_minutes: int = 0
+
+
+def hours_amount(minutes: int, hourly_rate_minor: int) -> int:
+    """minutes × rate / 60, rounded half up to a whole minor unit."""
+    exact = Decimal(minutes) * Decimal(hourly_rate_minor) / Decimal(60)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def tax_amount(subtotal_minor: int, basis_points: int) -> int:
+    exact = Decimal(subtotal_minor) * Decimal(basis_points) / Decimal(10000)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def compute(
+    terms, used_minutes: int, expenses: list, tax_basis_points: int, labels: Labels | None = None
+) -> Bill:
+    """Included hours at the plan price, overage at the overage rate, expenses, tax."""
+    labels = labels or Labels.current()
+    bill = Bill(overage_minutes=max(used_minutes - terms.included_minutes, 0))
+    if terms.included_minutes:
+        bill.lines.append(
+            {
+                "kind": LineKind.included.value,
+                "description": labels.included
+                % {"plan": terms.plan_name, "hours": _hours_text(terms.included_minutes)},
+                "minutes": terms.included_minutes,
+                "rate_minor": terms.hourly_rate_minor,
+                "amount_minor": hours_amount(terms.included_minutes, terms.hourly_rate_minor),
+            }
+        )
+    if bill.overage_minutes:
+        bill.lines.append(
+            {
+                "kind": LineKind.overage.value,
+                "description": labels.overage % {"hours": _hours_text(bill.overage_minutes)},
+                "minutes": bill.overage_minutes,
+                "rate_minor": terms.overage_rate_minor,
+                "amount_minor": hours_amount(bill.overage_minutes, terms.overage_rate_minor),
+            }
+        )
+    for expense_id, description, amount_minor in expenses:
+        bill.lines.append(
+            {
+                "kind": LineKind.expense.value,
+                "description": description,
+                "minutes": None,
+                "rate_minor": None,
+                "amount_minor": amount_minor,
+                "expense_id": expense_id,
+            }
+        )
+    bill.subtotal_minor = sum(line["amount_minor"] for line in bill.lines)
+    bill.tax_minor = tax_amount(bill.subtotal_minor, tax_basis_points)
+    if bill.tax_minor:
+        bill.lines.append(
+            {
+                "kind": LineKind.tax.value,
+                "description": labels.tax % {"rate": _rate_text(tax_basis_points)},
+                "minutes": None,
+                "rate_minor": None,
+                "amount_minor": bill.tax_minor,
+            }
+        )
+    bill.total_minor = bill.subtotal_minor + bill.tax_minor
+    return bill
+
+
+def _hours_text(minutes: int) -> str:
+    return str((Decimal(minutes) / 60).quantize(Decimal("0.01")))
+
+
+def _rate_text(basis_points: int) -> str:
+    return str((Decimal(basis_points) / 100).normalize())
+
+
+def tax_basis_points() -> int:
+    account = db.session.scalar(select(BillingAccount))
+    return account.tax_basis_points if account else 0
+
+
+def _due_contracts(today: date, timezone: str):
+    """Active contracts, with the last closed period each one should be invoiced for."""
+    contracts = db.session.execute(
+        select(
+            Contract.id,
+            Contract.client_id,
+            Contract.billing_day,
+            Contract.plan_name,
+            Contract.included_minutes,
+            Contract.hourly_rate_minor,
+            Contract.overage_rate_minor,
+            Contract.currency,
+            Contract.starts_on,
+        )
+        .where(Contract.status == ContractStatus.active.value)
+        .order_by(Contract.id)
+    ).all()
+    by_period: dict[periods.Period, list] = {}
+    for contract in contracts:
+        period = periods.last_closed_period(contract.billing_day, today, timezone)
+        if contract.starts_on < period.end:
+            by_period.setdefault(period, []).append(contract)
+    return by_period
+
+
+def run(on: date | None = None, now: datetime | None = None) -> list[int]:
+    """Invoice every client's last closed period that is not invoiced yet; returns the new
+    invoices' ids. Running it again for the same day makes nothing new."""
+    agency = db.session.get(Agency, current_agency_id())
+    today = on or periods.local_today(now or clock.now(), agency.timezone)
+    tax = tax_basis_points()
+    created: list[int] = []
+    for period, contracts in _due_contracts(today, agency.timezone).items():
+        invoiced = set(
+            db.session.scalars(
+                select(Invoice.client_id).where(Invoice.period_start == period.start)
+            )
+        )
+        contracts = [c for c in contracts if c.client_id not in invoiced]
+        if not contracts:
+            continue
+        used = _minutes_used(period)
+        expenses = _expenses(period)
+        for offset in range(0, len(contracts), BATCH):
+            batch = contracts[offset : offset + BATCH]
+            created += _write_invoices(agency.id, period, batch, used, expenses, tax)
+    return created
+
+
+def _minutes_used(period) -> dict[int, int]:
+    """Billable minutes per client in the period: one aggregation, one row per client."""
+    rows = db.session.execute(
+        select(TimeEntry.client_id, func.sum(TimeEntry.billable_minutes))
+        .where(
+            TimeEntry.billable.is_(True),
+            TimeEntry.started_at >= period.starts_at,
+            TimeEntry.started_at < period.ends_at,
+        )
+        .group_by(TimeEntry.client_id)
+    )
+    return {client_id: int(minutes) for client_id, minutes in rows}
+
+
+def _expenses(period) -> dict[int, list]:
+    found: dict[int, list] = {}
+    for row in db.session.execute(
+        select(Expense.id, Expense.client_id, Expense.description, Expense.amount_minor)
+        .where(
+            Expense.billable.is_(True),
+            Expense.incurred_on >= period.start,
+            Expense.incurred_on < period.end,
+        )
+        .order_by(Expense.incurred_on, Expense.id)
+    ):
+        found.setdefault(row.client_id, []).append((row.id, row.description, row.amount_minor))
+    return found
+
+
+def _write_invoices(agency_id, period, contracts, used, expenses, tax: int) -> list[int]:
+    """One batch of invoices and their lines, in bulk, committed together."""
+    now = clock.now()
+    labels = Labels.current()
+    bills = {
+        c.client_id: compute(
+            c, used.get(c.client_id, 0), expenses.get(c.client_id, []), tax, labels
+        )
+        for c in contracts
+    }
+    invoice_rows = [
+        {
+            "agency_id": agency_id,
+            "client_id": c.client_id,
+            "contract_id": c.id,
+            "number": f"{period.start:%Y%m}-{c.client_id}",
+            "period_start": period.start,
+            "period_end": period.end,
+            "starts_at": period.starts_at,
+            "ends_at": period.ends_at,
+            "currency": c.currency,
+            "included_minutes": c.included_minutes,
+            "used_minutes": used.get(c.client_id, 0),
+            "overage_minutes": bills[c.client_id].overage_minutes,
+            "subtotal_minor": bills[c.client_id].subtotal_minor,
+            "tax_basis_points": tax,
+            "tax_minor": bills[c.client_id].tax_minor,
+            "total_minor": bills[c.client_id].total_minor,
+            "status": InvoiceStatus.draft.value,
+            "created_at": now,
+        }
+        for c in contracts
+    ]
+    db.session.execute(insert(Invoice), invoice_rows)
+    ids = db.session.execute(
+        select(Invoice.id, Invoice.client_id).where(
+            Invoice.period_start == period.start,
+            Invoice.client_id.in_([c.client_id for c in contracts]),
+        )
+    ).all()
+    line_rows = [
+        {
+            "agency_id": agency_id,
+            "invoice_id": invoice_id,
+            "position": position,
+            "expense_id": None,
+            **line,
+        }
+        for invoice_id, client_id in ids
+        for position, line in enumerate(bills[client_id].lines, start=1)
+    ]
+    if line_rows:
+        db.session.execute(insert(InvoiceLine), line_rows)
+    db.session.commit()
+    return [invoice_id for invoice_id, _client in ids]
+
+
+def invoices(client_id: int | None = None, status: str | None = None) -> list[Invoice]:
+    query = select(Invoice).order_by(Invoice.period_start.desc(), Invoice.id.desc())
+    if client_id is not None:
+        query = query.where(Invoice.client_id == client_id)
+    if status:
+        query = query.where(Invoice.status == status)
+    return db.session.scalars(query).all()
+
+
+def entries_of(invoice: Invoice) -> list[TimeEntry]:
+    """The time entries behind an invoice's hours lines."""
+    return db.session.scalars(
+        select(TimeEntry)
+        .where(
+            TimeEntry.client_id == invoice.client_id,
+            TimeEntry.started_at >= invoice.starts_at,
+            TimeEntry.started_at < invoice.ends_at,
+        )
+        .order_by(TimeEntry.started_at, TimeEntry.id)
+    ).all()
+
+
+def issue(invoice: Invoice, user_id: int | None) -> Invoice:
+    """The manager has reviewed the draft: issue it, and push it to Stripe after commit."""
+    from workers.queues import enqueue_after_commit
+
+    if invoice.status != InvoiceStatus.draft.value:
+        raise Conflict(_("Only a draft invoice can be issued."))
+    invoice.status = InvoiceStatus.open.value
+    invoice.issued_at = clock.now()
+    invoice.issued_by_id = user_id
+    enqueue_after_commit(
+        "workers.jobs.push_invoice", invoice.agency_id, invoice.id, queue="billing"
+    )
+    db.session.commit()
+    return invoice

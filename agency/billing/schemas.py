@@ -1,0 +1,113 @@
+"""Billing in and out: time entries, expenses, hours, invoices, the agency's settings."""
+
+from marshmallow import Schema, fields, validate
+
+from agency import validation
+
+
+class TimeEntrySchema(Schema):
+    id = fields.Integer(dump_only=True)
+    client_id = validation.Id(required=True)
+    secretary_id = validation.Id(allow_none=True, load_default=None)
+    contract_id = fields.Integer(dump_only=True, allow_none=True)
+    item_id = fields.Integer(dump_only=True, allow_none=True)
+    started_at = fields.AwareDateTime(required=True)
+    ended_at = fields.AwareDateTime(dump_only=True)
+    minutes = fields.Integer(load_only=True, required=True, validate=validate.Range(1, 24 * 60))
+    raw_minutes = fields.Integer(dump_only=True)
+    billable_minutes = fields.Integer(dump_only=True)
+    billable = fields.Boolean(load_default=True)
+    source = fields.String(dump_only=True)
+    reason = fields.String(load_only=True, required=True, validate=validate.Length(min=3, max=500))
+    locked = fields.Boolean(dump_only=True)
+
+
+class TimeEntryEditSchema(Schema):
+    """A change to an entry: new minutes and/or billable flag, and always the reason."""
+
+    minutes = fields.Integer(validate=validate.Range(1, 24 * 60))
+    billable = fields.Boolean()
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
+class TimeEntryAuditSchema(Schema):
+    id = fields.Integer()
+    time_entry_id = fields.Integer()
+    edited_by_id = fields.Integer(allow_none=True)
+    edited_at = fields.DateTime()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict()
+    reason = fields.String()
+
+
+class ExpenseSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    client_id = validation.Id(required=True)
+    description = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount_minor = fields.Integer(required=True, validate=validate.Range(1, 10**9))
+    currency = validation.Checked(validation.currency, required=True)
+    incurred_on = fields.Date(required=True)
+    billable = fields.Boolean(load_default=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class HoursSchema(Schema):
+    client_id = fields.Integer()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    included_minutes = fields.Integer()
+    used_minutes = fields.Integer()
+    remaining_minutes = fields.Integer()
+    percent_used = fields.Integer()
+    approval_required = fields.Boolean()
+    by_secretary = fields.List(fields.Dict())
+
+
+class InvoiceLineSchema(Schema):
+    position = fields.Integer()
+    kind = fields.String()
+    description = fields.String()
+    minutes = fields.Integer(allow_none=True)
+    rate_minor = fields.Integer(allow_none=True)
+    amount_minor = fields.Integer()
+
+
+class InvoiceSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    client_id = fields.Integer()
+    contract_id = fields.Integer(allow_none=True)
+    period_start = fields.Date()
+    period_end = fields.Date()
+    currency = fields.String()
+    included_minutes = fields.Integer()
+    used_minutes = fields.Integer()
+    overage_minutes = fields.Integer()
+    subtotal_minor = fields.Integer()
+    tax_basis_points = fields.Integer()
+    tax_minor = fields.Integer()
+    total_minor = fields.Integer()
+    status = fields.String()
+    stripe_invoice_id = fields.String(allow_none=True)
+    issued_at = fields.DateTime(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+
+
+class InvoiceRunSchema(Schema):
+    """Invoice the periods that have ended by ``on`` (a local day; today by default)."""
+
+    on = fields.Date(load_default=None)
+
+
+class BillingAccountSchema(Schema):
+    stripe_secret_key = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=255)
+    )
+    stripe_webhook_secret = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=255)
+    )
+    stripe_publishable_key = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=255)
+    )
+    tax_basis_points = fields.Integer(load_default=0, validate=validate.Range(0, 10000))

@@ -1,0 +1,72 @@
+"""The new client's onboarding checklist in the portal, each step read from the records."""
+
+from flask import abort, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from agency.access import roles_required
+from agency.billing.models import StripeCustomer
+from agency.clients.models import Client, Contact
+from agency.extensions import db
+from agency.portal.views import bp
+
+
+def checklist(client: Client) -> list[dict]:
+    """The steps of getting started, done or not, in the order a new client takes them."""
+    vips = db.session.scalar(
+        select(func.count(Contact.id)).where(
+            Contact.client_id == client.id, Contact.vip.is_(True), Contact.archived_at.is_(None)
+        )
+    )
+    card = db.session.scalar(select(StripeCustomer.id).where(StripeCustomer.client_id == client.id))
+    contract = client.active_contract
+    return [
+        {
+            "key": "plan",
+            "done": contract is not None,
+            "label": _("Your plan has started: %(plan)s", plan=contract.plan_name)
+            if contract
+            else _("Choose a plan"),
+        },
+        {
+            "key": "card",
+            "done": card is not None,
+            "label": _("Card saved for your monthly invoices"),
+        },
+        {
+            "key": "secretary",
+            "done": client.primary_secretary is not None,
+            "label": _("A secretary is matched to you (your agency picks from the suggestions)"),
+        },
+        {
+            "key": "hours",
+            "done": bool(client.business_hours),
+            "label": _("Tell us your business hours"),
+        },
+        {
+            "key": "vips",
+            "done": bool(vips),
+            "label": _("List your VIPs: callers who always go straight through"),
+        },
+        {
+            "key": "rules",
+            "done": bool(client.instructions or client.greeting),
+            "label": _("Give your greeting and your rules for calls and email"),
+        },
+    ]
+
+
+@bp.get("/onboarding")
+@roles_required("client")
+def onboarding():
+    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
+    if client is None:
+        abort(404)
+    steps = checklist(client)
+    return render_template(
+        "portal/onboarding.html",
+        client=client,
+        steps=steps,
+        done=sum(1 for step in steps if step["done"]),
+    )

@@ -1,0 +1,59 @@
+"""A new client signs up on the agency's page, saves a card in the Stripe Elements stand-in
+of localstripe, and lands on the portal's onboarding checklist."""
+
+import re
+
+from sqlalchemy import select
+
+from agency.billing.models import BillingAccount, StripeCustomer
+from agency.contracts.services import create_plan
+from agency.extensions import db
+from tenants import use_agency
+from tests.browser.test_agency_signup import shoot
+
+SECRET = "sk_test_alpha_browser"
+
+
+def test_a_client_signs_up_with_a_card_and_sees_the_onboarding_checklist(
+    app, agency, stripe_server, live_server, browser_page
+):
+    app.config["STRIPE_API_BASE"] = stripe_server
+    with use_agency(agency.agency.id):
+        db.session.add(
+            BillingAccount(stripe_secret_key=SECRET, stripe_publishable_key="pk_test_alpha")
+        )
+        create_plan(
+            {
+                "name": "Front desk 20",
+                "included_minutes": 1200,
+                "hourly_rate_minor": 2500,
+                "overage_rate_minor": 3500,
+                "currency": "EUR",
+            }
+        )
+        db.session.commit()
+
+    page = browser_page
+    page.goto(f"{live_server}/a/alpha/signup")
+    page.get_by_label(re.compile("Front desk 20")).check()
+    page.fill("[name=business_name]", "Oliveira Dental")
+    page.fill("[name=languages]", "pt, en")
+    page.fill("[name=name]", "Ana Oliveira")
+    page.fill("[name=email]", "ana@oliveira-dental.example")
+    page.fill("[name=password]", "a-long-enough-password")
+    page.check("[name=accept_terms]")
+    card = page.locator("#card-element")
+    card.locator("input[placeholder=number]").fill("4242424242424242")
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("30")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("1000")
+    shoot(page, "client-signup")
+    page.get_by_role("button", name="Start my plan").click()
+    page.wait_for_url(re.compile(r"/portal/onboarding$"))
+    checklist = page.locator("#onboarding-checklist")
+    assert "Your plan has started: Front desk 20" in checklist.inner_text()
+    assert page.locator('[data-step="card"].done').count() == 1
+    shoot(page, "client-onboarding")
+    with use_agency(agency.agency.id):
+        assert db.session.scalar(select(StripeCustomer.stripe_customer_id)).startswith("cus_")

@@ -1,0 +1,49 @@
+"""localstripe, the stateful fake Stripe server, on a free loopback port for the session."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start():
+    """Start localstripe; returns (process, base URL). Skips when it is not installed."""
+    try:
+        import localstripe  # noqa: F401
+    except ImportError:
+        pytest.skip("localstripe is not installed")
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _attempt in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail("localstripe did not start")
+
+
+def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A Stripe-Signature header the way Stripe builds it: t=<unix>,v1=HMAC-SHA256."""
+    import hashlib
+    import hmac
+
+    timestamp = timestamp or int(time.time())
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"

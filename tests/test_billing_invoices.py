@@ -1,0 +1,372 @@
+"""Invoices of closed periods: exact amounts, Stripe (localstripe), webhooks, the billed lock."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import stripe
+from sqlalchemy import func, select
+
+from agency import clock
+from agency.billing import invoicing
+from agency.billing.models import (
+    BillingAccount,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    StripeCustomer,
+    StripeEvent,
+)
+from agency.contracts.models import Contract
+from agency.extensions import db
+from agency.hours.services import record_time
+from tenants import use_agency
+from tests.conftest import PASSWORD
+from tests.stripe_server import sign
+
+WEBHOOK_SECRET = "whsec_test_alpha"
+
+
+def _api(client, user):
+    token = client.post(
+        "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
+    ).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def call(method, url, json=None):
+        return client.open(url, method=method, json=json, headers=headers)
+
+    return call
+
+
+@pytest.fixture
+def api(client, agency):
+    return _api(client, agency.owner)
+
+
+@pytest.fixture
+def stripe_alpha(app, agency, stripe_server):
+    """Alpha's own Stripe account (localstripe), 23 % tax, its webhook secret."""
+    app.config["STRIPE_API_BASE"] = stripe_server
+    with use_agency(agency.agency.id):
+        db.session.add(
+            BillingAccount(
+                stripe_secret_key="sk_test_alpha_own_account",
+                stripe_webhook_secret=WEBHOOK_SECRET,
+                tax_basis_points=2300,
+            )
+        )
+        db.session.commit()
+    return stripe.StripeClient("sk_test_alpha_own_account", base_addresses={"api": stripe_server})
+
+
+def work(agency_id, client_id, start: datetime, minutes: int, seconds: int = 0):
+    with use_agency(agency_id):
+        entry = record_time(client_id, start, start + timedelta(minutes=minutes, seconds=seconds))
+        db.session.commit()
+        return entry.id
+
+
+def count(agency_id, model) -> int:
+    with use_agency(agency_id):
+        return db.session.scalar(select(func.count(model.id)))
+
+
+def october_with_overage(agency):
+    """700 billable minutes in October 2026 (600 included) and a postage expense."""
+    a, c = agency.agency.id, agency.client.id
+    with use_agency(a):
+        db.session.get(Contract, agency.contract.id).rounding_minutes = 1
+        db.session.commit()
+    work(a, c, datetime(2026, 10, 5, 9, 0, tzinfo=UTC), 400)
+    work(a, c, datetime(2026, 10, 20, 14, 0, tzinfo=UTC), 300)
+    with use_agency(a):
+        from agency.billing.expenses import add_expense
+
+        add_expense(
+            {
+                "client_id": c,
+                "description": "Postage",
+                "amount_minor": 250,
+                "currency": "EUR",
+                "incurred_on": "2026-10-12",
+            },
+            None,
+        )
+
+
+def test_invoice_lines_are_exact_to_the_cent(api, agency, other_agency, stripe_alpha):
+    october_with_overage(agency)
+    response = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"})
+    assert response.status_code == 200, response.json
+    [invoice] = response.json
+    amounts = [(line["kind"], line["amount_minor"]) for line in invoice["lines"]]
+    # 600 min at 30.00/h = 300.00; 100 min at 40.00/h = 66.666… -> 66.67 (half up);
+    # 23 % of 369.17 = 84.9091 -> 84.91.
+    assert amounts == [
+        ("included", 30000),
+        ("overage", 6667),
+        ("expense", 250),
+        ("tax", 8491),
+    ]
+    assert (invoice["subtotal_minor"], invoice["tax_minor"], invoice["total_minor"]) == (
+        36917,
+        8491,
+        45408,
+    )
+    assert invoice["period_start"] == "2026-10-01" and invoice["period_end"] == "2026-11-01"
+    assert invoice["currency"] == "EUR" and invoice["status"] == "draft"
+    assert count(other_agency.agency.id, Invoice) == 0
+
+
+def test_issued_invoice_becomes_a_stripe_invoice_with_the_exact_lines(
+    api, agency, stripe_alpha, drain
+):
+    october_with_overage(agency)
+    [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    issued = api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
+    assert issued.status_code == 200 and issued.json["status"] == "open"
+    drain()
+    stripe_id = api("GET", f"/api/v1/invoices/{invoice['id']}").json["stripe_invoice_id"]
+    assert stripe_id
+    remote = stripe_alpha.v1.invoices.retrieve(stripe_id)
+    lines = [(line.description, line.amount) for line in remote.lines.data if line.amount]
+    assert sorted(lines) == sorted(
+        [
+            ("Alpha Plan: 10.00 hours included", 30000),
+            ("Overage: 1.67 hours", 6667),
+            ("Postage", 250),
+            ("Tax 23%", 8491),
+        ]
+    )
+    assert remote.total == 45408 and remote.currency == "eur"
+    with use_agency(agency.agency.id):
+        customer = db.session.scalar(select(StripeCustomer))
+    assert remote.customer == customer.stripe_customer_id
+
+
+def test_a_second_run_of_the_same_period_makes_nothing_new(api, agency, stripe_alpha, drain):
+    october_with_overage(agency)
+    [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
+    drain()
+    before = count(agency.agency.id, InvoiceLine)
+    assert api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json == []
+    assert api("POST", "/api/v1/invoices/run", {"on": "2026-11-28"}).json == []
+    again = api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
+    assert again.status_code == 409
+    with use_agency(agency.agency.id):
+        from agency.billing.stripe_account import push
+
+        assert (
+            push(invoice["id"])
+            == api("GET", f"/api/v1/invoices/{invoice['id']}").json["stripe_invoice_id"]
+        )
+    drain()
+    assert count(agency.agency.id, Invoice) == 1
+    assert count(agency.agency.id, InvoiceLine) == before
+    with use_agency(agency.agency.id):
+        customer = db.session.scalar(select(StripeCustomer)).stripe_customer_id
+    remote = stripe_alpha.v1.invoices.list({"customer": customer, "limit": 100})
+    assert [i.total for i in remote.data if i.total] == [45408]
+
+
+def test_edits_after_invoicing_are_refused(api, agency, stripe_alpha):
+    october_with_overage(agency)
+    entry_id = work(agency.agency.id, agency.client.id, datetime(2026, 10, 30, 9, tzinfo=UTC), 30)
+    api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"})
+    response = api("PATCH", f"/api/v1/time-entries/{entry_id}", {"minutes": 5, "reason": "typo"})
+    assert response.status_code == 409
+    late = api(
+        "POST",
+        "/api/v1/time-entries/",
+        {
+            "client_id": agency.client.id,
+            "started_at": "2026-10-15T10:00:00+00:00",
+            "minutes": 20,
+            "reason": "forgotten call",
+        },
+    )
+    assert late.status_code == 409
+    listed = api("GET", f"/api/v1/time-entries/?client_id={agency.client.id}").json
+    assert all(e["locked"] for e in listed)
+    with use_agency(agency.agency.id):
+        from agency.hours.models import TimeEntry
+
+        assert db.session.get(TimeEntry, entry_id).raw_minutes == 30
+
+
+def test_invoice_pdf_has_the_time_entry_detail(api, agency, stripe_alpha):
+    october_with_overage(agency)
+    [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    response = api("GET", f"/api/v1/invoices/{invoice['id']}/pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def issued(api, agency, stripe_alpha, drain):
+    october_with_overage(agency)
+    [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
+    drain()
+    return api("GET", f"/api/v1/invoices/{invoice['id']}").json
+
+
+def _event(event_id, event_type, stripe_invoice_id):
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": 1790000000,
+            "data": {"object": {"id": stripe_invoice_id, "object": "invoice"}},
+        }
+    ).encode()
+
+
+def _post(client, payload, secret=WEBHOOK_SECRET, slug="alpha"):
+    return client.post(
+        f"/hooks/stripe/{slug}",
+        data=payload,
+        headers={"Stripe-Signature": sign(payload, secret), "Content-Type": "application/json"},
+    )
+
+
+def test_a_replayed_webhook_is_processed_once(client, api, agency, issued):
+    payload = _event("evt_paid_1", "invoice.paid", issued["stripe_invoice_id"])
+    first = _post(client, payload)
+    second = _post(client, payload)
+    assert first.status_code == 200 and first.json["outcome"] == "paid"
+    assert second.status_code == 200 and second.json["outcome"] == "duplicate"
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
+    assert count(agency.agency.id, StripeEvent) == 1
+
+
+def test_a_bad_signature_is_refused_and_changes_nothing(client, api, agency, issued):
+    payload = _event("evt_paid_2", "invoice.paid", issued["stripe_invoice_id"])
+    response = _post(client, payload, secret="whsec_someone_else")
+    assert response.status_code == 400
+    unsigned = client.post("/hooks/stripe/alpha", data=payload)
+    assert unsigned.status_code == 400
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "open"
+    assert count(agency.agency.id, StripeEvent) == 0
+
+
+def test_late_events_never_move_an_invoice_backwards(client, api, issued):
+    sid = issued["stripe_invoice_id"]
+    assert _post(client, _event("evt_a", "invoice.paid", sid)).json["outcome"] == "paid"
+    assert _post(client, _event("evt_b", "invoice.payment_failed", sid)).json["outcome"] == "stale"
+    assert _post(client, _event("evt_c", "invoice.finalized", sid)).json["outcome"] == "stale"
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
+
+
+def test_another_agencys_hook_cannot_touch_alphas_invoice(client, api, other_agency, issued):
+    payload = _event("evt_x", "invoice.paid", issued["stripe_invoice_id"])
+    assert _post(client, payload, slug="bravo").status_code == 400
+    assert _post(client, payload, slug="nobody").status_code == 404
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "open"
+
+
+# --- rounding, currencies, DST ---------------------------------------------------------------
+
+
+def test_rounding_increment_and_minimum_apply_to_manual_entries(api, agency):
+    with use_agency(agency.agency.id):
+        contract = db.session.get(Contract, agency.contract.id)
+        contract.rounding_minutes, contract.minimum_minutes = 15, 30
+        db.session.commit()
+    made = [
+        api(
+            "POST",
+            "/api/v1/time-entries/",
+            {
+                "client_id": agency.client.id,
+                "started_at": f"2026-10-0{day}T10:00:00+00:00",
+                "minutes": minutes,
+                "reason": "call from the client's mobile",
+            },
+        ).json
+        for day, minutes in ((1, 7), (2, 31), (3, 45))
+    ]
+    assert [(e["raw_minutes"], e["billable_minutes"]) for e in made] == [
+        (7, 30),
+        (31, 45),
+        (45, 45),
+    ]
+    edits = api("GET", f"/api/v1/time-entries/{made[0]['id']}/edits").json
+    assert edits[0]["before"] is None and edits[0]["reason"] == "call from the client's mobile"
+    changed = api(
+        "PATCH", f"/api/v1/time-entries/{made[0]['id']}", {"minutes": 40, "reason": "longer"}
+    ).json
+    assert (changed["raw_minutes"], changed["billable_minutes"]) == (40, 45)
+    edits = api("GET", f"/api/v1/time-entries/{made[0]['id']}/edits").json
+    assert edits[1]["before"]["billable_minutes"] == 30
+    assert edits[1]["after"]["billable_minutes"] == 45
+
+
+def test_each_agency_invoices_in_its_contracts_currency(app, agency, other_agency):
+    with use_agency(other_agency.agency.id):
+        contract = db.session.get(Contract, other_agency.contract.id)
+        contract.currency, contract.hourly_rate_minor, contract.overage_rate_minor = (
+            "JPY",
+            5000,
+            7001,
+        )
+        contract.included_minutes = 60
+        db.session.commit()
+    work(agency.agency.id, agency.client.id, datetime(2026, 10, 5, 9, tzinfo=UTC), 90)
+    work(other_agency.agency.id, other_agency.client.id, datetime(2026, 10, 5, 9, tzinfo=UTC), 90)
+    with use_agency(agency.agency.id):
+        [alpha_id] = invoicing.run(on=date(2026, 11, 2))
+        alpha = db.session.get(Invoice, alpha_id)
+        assert (alpha.currency, alpha.total_minor) == ("EUR", 30000)
+    with use_agency(other_agency.agency.id):
+        [bravo_id] = invoicing.run(on=date(2026, 11, 2))
+        bravo = db.session.get(Invoice, bravo_id)
+        # 60 min at ¥5,000/h, then 30 min at ¥7,001/h = ¥3,500.5 -> ¥3,501 (yen has no cents).
+        assert bravo.currency == "JPY"
+        assert [line.amount_minor for line in bravo.lines] == [5000, 3501]
+        assert bravo.total_minor == 8501
+        assert db.session.scalar(select(func.count(Invoice.id))) == 1
+
+
+def test_a_period_across_the_dst_change_holds_exactly_its_local_days(app, agency):
+    """Lisbon moves to summer time on 29 March 2026: March is 743 hours long in UTC."""
+    a, c = agency.agency.id, agency.client.id
+    with use_agency(a):
+        contract = db.session.get(Contract, agency.contract.id)
+        contract.included_minutes, contract.rounding_minutes = 0, 1
+        db.session.commit()
+    work(a, c, datetime(2026, 3, 1, 0, 15, tzinfo=UTC), 10)  # 00:15 WET, 1 March: in
+    work(a, c, datetime(2026, 2, 28, 23, 50, tzinfo=UTC), 20)  # February: out
+    work(a, c, datetime(2026, 3, 31, 22, 30, tzinfo=UTC), 30)  # 23:30 WEST, 31 March: in
+    work(a, c, datetime(2026, 3, 31, 23, 30, tzinfo=UTC), 40)  # 00:30 WEST, 1 April: out
+    with use_agency(a):
+        [invoice_id] = invoicing.run(on=date(2026, 4, 1))
+        invoice = db.session.get(Invoice, invoice_id)
+        assert invoice.used_minutes == 40
+        assert invoice.ends_at - invoice.starts_at == timedelta(hours=31 * 24 - 1)
+        assert invoice.starts_at == datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+        assert invoice.ends_at == datetime(2026, 3, 31, 23, 0, tzinfo=UTC)
+
+
+def test_the_tick_runs_billing_on_the_billing_queue(app, agency, drain):
+    from agency.schedules.tick import enqueue_agencies
+
+    work(agency.agency.id, agency.client.id, datetime(2026, 10, 5, 9, tzinfo=UTC), 30)
+    moment = datetime(2026, 11, 1, 10, 15, tzinfo=UTC)
+    clock.freeze(moment)
+    try:
+        enqueue_agencies(moment)
+        drain()
+    finally:
+        clock.freeze(None)
+    with use_agency(agency.agency.id):
+        [invoice] = db.session.scalars(select(Invoice)).all()
+        assert invoice.period_start == date(2026, 10, 1)
+        assert invoice.status == InvoiceStatus.draft.value

@@ -1,0 +1,164 @@
+"""Client self-service signup on the agency's page, with the card saved through localstripe."""
+
+import re
+
+import pytest
+import stripe
+from sqlalchemy import select
+
+from agency.accounts.models import User
+from agency.billing.models import BillingAccount, StripeCustomer
+from agency.clients.models import Client
+from agency.contracts.models import Contract
+from agency.contracts.services import create_plan
+from agency.extensions import db
+from tenants import use_agency
+from tests.conftest import csrf_from, rows
+
+SECRET = "sk_test_alpha_signup"
+CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}
+
+
+@pytest.fixture
+def open_signup(app, agency, stripe_server):
+    app.config["STRIPE_API_BASE"] = stripe_server
+    with use_agency(agency.agency.id):
+        db.session.add(
+            BillingAccount(stripe_secret_key=SECRET, stripe_publishable_key="pk_test_alpha")
+        )
+        plan = create_plan(
+            {
+                "name": "Front desk 20",
+                "included_minutes": 1200,
+                "hourly_rate_minor": 2500,
+                "overage_rate_minor": 3500,
+                "currency": "EUR",
+                "rounding_minutes": 15,
+            }
+        )
+        db.session.commit()
+        return stripe.StripeClient(SECRET, base_addresses={"api": stripe_server}), plan.id
+
+
+def _page(client):
+    html = client.get("/a/alpha/signup").get_data(as_text=True)
+    secret = re.search(r'data-client-secret="([^"]+)"', html).group(1)
+    return html, secret, secret.split("_secret_")[0]
+
+
+def _confirm_card(api, setup_intent_id):
+    """What Stripe.js does in the browser: the card goes to Stripe, never to us."""
+    api.v1.setup_intents.confirm(
+        setup_intent_id, {"payment_method_data": {"type": "card", "card": CARD}}
+    )
+
+
+def _form(plan, **changes):
+    data = {
+        "plan_id": str(plan),
+        "business_name": "Oliveira Dental",
+        "name": "Ana Oliveira",
+        "email": "ana@oliveira-dental.example",
+        "languages": "pt, en",
+        "password": "a-long-enough-password",
+        "accept_terms": "y",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_signup_makes_a_client_with_a_contract_and_a_stripe_customer_with_the_card(
+    client, agency, other_agency, open_signup, mail, drain
+):
+    api, plan_id = open_signup
+    html, _secret, intent = _page(client)
+    assert "Front desk 20" in html and "€500.00" in html
+    _confirm_card(api, intent)
+    response = client.post(
+        "/a/alpha/signup",
+        data={**_form(plan_id, setup_intent=intent), "csrf_token": csrf_from(html)},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith("/portal/onboarding")
+    with use_agency(agency.agency.id):
+        new = db.session.scalar(select(Client).where(Client.name == "Oliveira Dental"))
+        assert new.languages == ["pt", "en"]
+        contract = db.session.scalar(select(Contract).where(Contract.client_id == new.id))
+        assert (contract.status, contract.plan_name, contract.included_minutes) == (
+            "active",
+            "Front desk 20",
+            1200,
+        )
+        assert contract.rounding_minutes == 15
+        user = db.session.scalar(select(User).where(User.email == "ana@oliveira-dental.example"))
+        assert (user.role, user.client_id) == ("client", new.id)
+        customer_id = db.session.scalar(
+            select(StripeCustomer.stripe_customer_id).where(StripeCustomer.client_id == new.id)
+        )
+    customer = api.v1.customers.retrieve(customer_id)
+    methods = api.v1.payment_methods.list({"customer": customer_id, "type": "card"})
+    assert [m.card.last4 for m in methods.data] == ["4242"]
+    assert customer.invoice_settings.default_payment_method == methods.data[0].id
+
+    checklist = client.get("/portal/onboarding").get_data(as_text=True)
+    assert 'data-step="plan" class="done"' in checklist
+    assert 'data-step="card" class="done"' in checklist
+    assert 'data-step="vips" class="todo"' in checklist
+    drain()
+    told = mail.to("manager@alpha.example")
+    assert told and "Oliveira Dental" in told[0]["Subject"]
+    assert f"/console/clients/{new.id}/matches" in told[0].get_payload()
+    assert rows(Client, other_agency.agency.id)[0].name == "Bravo Client"
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"accept_terms": None}, "Accept the terms"),
+        ({"email": "not-an-email"}, "email"),
+        ({"password": "short"}, "password"),
+        ({"plan_id": "999999"}, "Choose one of the plans"),
+        ({"plan_id": "cheap"}, "Choose one of the plans"),
+        ({"languages": "klingon"}, "language"),
+    ],
+)
+def test_bad_signup_input_is_refused_and_writes_nothing(client, agency, open_signup, change, field):
+    api, plan_id = open_signup
+    html, _secret, intent = _page(client)
+    _confirm_card(api, intent)
+    data = _form(plan_id, setup_intent=intent, **change)
+    response = client.post("/a/alpha/signup", data={**data, "csrf_token": csrf_from(html)})
+    assert response.status_code in (400, 422)
+    assert field.lower() in response.get_data(as_text=True).lower()
+    assert len(rows(Client, agency.agency.id)) == 1
+    assert rows(StripeCustomer, agency.agency.id) == []
+
+
+def test_a_card_not_confirmed_with_stripe_is_refused(client, agency, open_signup):
+    _api, plan_id = open_signup
+    html, _secret, intent = _page(client)
+    for setup_intent in ("", intent, "seti_doesnotexist", "pm_123"):
+        response = client.post(
+            "/a/alpha/signup",
+            data={**_form(plan_id, setup_intent=setup_intent), "csrf_token": csrf_from(html)},
+        )
+        assert response.status_code == 422
+        assert "card" in response.get_data(as_text=True).lower()
+    assert len(rows(Client, agency.agency.id)) == 1
+
+
+def test_an_email_with_a_login_here_is_a_conflict(client, agency, open_signup):
+    api, plan_id = open_signup
+    html, _secret, intent = _page(client)
+    _confirm_card(api, intent)
+    data = _form(plan_id, setup_intent=intent, email="client@alpha.example")
+    response = client.post("/a/alpha/signup", data={**data, "csrf_token": csrf_from(html)})
+    assert response.status_code == 409
+    assert len(rows(Client, agency.agency.id)) == 1
+
+
+def test_signup_is_closed_without_the_agencys_stripe_keys(client, agency):
+    page = client.get("/a/alpha/signup")
+    assert page.status_code == 200
+    assert "not open" in page.get_data(as_text=True)
+    assert client.get("/a/nobody/signup").status_code == 404
