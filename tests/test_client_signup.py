@@ -8,10 +8,13 @@ from sqlalchemy import select
 
 from agency.accounts.models import User
 from agency.billing.models import BillingAccount, StripeCustomer
+from agency.calls import services as calls
+from agency.calls.models import Call
 from agency.clients.models import Client
 from agency.contracts.models import Contract
 from agency.contracts.services import create_plan
 from agency.extensions import db
+from agency.mail.models import ClientMailRules
 from tenants import use_agency
 from tests.conftest import csrf_from, rows
 
@@ -162,3 +165,31 @@ def test_signup_is_closed_without_the_agencys_stripe_keys(client, agency):
     assert page.status_code == 200
     assert "not open" in page.get_data(as_text=True)
     assert client.get("/a/nobody/signup").status_code == 404
+
+
+def test_the_checklist_gives_the_number_and_address_to_forward_to(client, agency, login_as):
+    with use_agency(agency.agency.id):
+        calls.add_number({"number": "+351210000123", "client_id": agency.client.id})
+    login_as(agency.client_user)
+    page = client.get("/portal/onboarding").get_data(as_text=True)
+    assert "Forward your phone line to +351210000123" in page
+    assert 'data-step="phone" class="todo"' in page
+    with use_agency(agency.agency.id):
+        alias = db.session.scalar(
+            select(ClientMailRules.alias).where(ClientMailRules.client_id == agency.client.id)
+        )
+        db.session.add(
+            Call(
+                call_sid="CA-onboarding",
+                client_id=agency.client.id,
+                from_number="+351910000000",
+                to_number="+351210000123",
+                action="ring",
+                rule="default",
+            )
+        )
+        db.session.commit()
+    assert f"Forward your email to {alias}@" in page
+    page = client.get("/portal/onboarding").get_data(as_text=True)
+    assert 'data-step="phone" class="done"' in page
+    assert 'data-step="email" class="todo"' in page

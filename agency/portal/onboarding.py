@@ -7,8 +7,12 @@ from sqlalchemy import func, select
 
 from agency.access import roles_required
 from agency.billing.models import StripeCustomer
+from agency.calls import services as calls
+from agency.calls.models import Call
 from agency.clients.models import Client, Contact
 from agency.extensions import db
+from agency.mail import settings as mail_settings
+from agency.mail.models import InboundEmail
 from agency.portal.views import bp
 
 
@@ -21,6 +25,36 @@ def checklist(client: Client) -> list[dict]:
     )
     card = db.session.scalar(select(StripeCustomer.id).where(StripeCustomer.client_id == client.id))
     contract = client.active_contract
+    account = _account_steps(client, contract, card, vips)
+    return [*account[:2], *_forwarding_steps(client), *account[2:]]
+
+
+def _forwarding_steps(client: Client) -> list[dict]:
+    """Forward the phone line to the agency's number and the mail to the client's alias;
+    each is done once the first call or message has come through."""
+    number = calls.number_of(client.id)
+    called = db.session.scalar(select(Call.id).where(Call.client_id == client.id).limit(1))
+    mailed = db.session.scalar(
+        select(InboundEmail.id).where(InboundEmail.client_id == client.id).limit(1)
+    )
+    address = mail_settings.alias_address(mail_settings.rules_for(client))
+    return [
+        {
+            "key": "phone",
+            "done": called is not None,
+            "label": _("Forward your phone line to %(number)s", number=number.number)
+            if number
+            else _("Your agency is giving you a number to forward your phone line to"),
+        },
+        {
+            "key": "email",
+            "done": mailed is not None,
+            "label": _("Forward your email to %(address)s", address=address),
+        },
+    ]
+
+
+def _account_steps(client: Client, contract, card, vips) -> list[dict]:
     return [
         {
             "key": "plan",
@@ -64,6 +98,7 @@ def onboarding():
     if client is None:
         abort(404)
     steps = checklist(client)
+    db.session.commit()  # the client's mail alias, made the first time it is shown
     return render_template(
         "portal/onboarding.html",
         client=client,
