@@ -1,7 +1,7 @@
 """Work items: idempotent creation, the routing policy, and atomic claiming."""
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -180,6 +180,80 @@ def test_nobody_available_leaves_it_in_the_pool_and_tells_the_managers(tenant, d
     assert list(actions).count("unroutable") == 1
     drain()
     assert "Nobody can take" in mail.wait_for(tenant.manager.email)["Subject"]
+
+
+def _assigned_events(item_id):
+    return db.session.scalars(
+        select(WorkEvent.detail).where(WorkEvent.item_id == item_id, WorkEvent.action == "assigned")
+    ).all()
+
+
+def test_one_job_routes_the_waiting_items_urgent_first_as_one_by_one(tenant, drain):
+    client = _client()
+    primary = _secretary("Pia", "primary", client, capacity_items=1)
+    ben = _secretary("Ben", "backup", client)
+    cai = _secretary("Cai", "backup", client)
+    first, second, urgent, third = (
+        _item(client),
+        _item(client),
+        _item(client, "urgent"),
+        _item(client),
+    )
+    assert drain() == 2  # one job per queue for all four, not one per item
+    db.session.expire_all()
+    expected = {urgent.id: primary.id, first.id: ben.id, second.id: cai.id, third.id: ben.id}
+    assert {i: db.session.get(WorkItem, i).assignee_id for i in expected} == expected
+    tiers = {i: [e["tier"] for e in _assigned_events(i)] for i in expected}
+    assert tiers == {urgent.id: ["primary"], first.id: ["backup"], second.id: ["backup"]} | {
+        third.id: ["backup"]
+    }
+    assert routing.route_all_queued() == 0 and drain() == 0
+
+
+def test_an_item_created_after_the_job_started_gets_a_job_of_its_own(tenant, drain):
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    _item(client)
+    assert drain() == 1
+    later = _item(client)
+    assert drain() == 1
+    db.session.expire_all()
+    assert db.session.get(WorkItem, later.id).assignee_id == primary.id
+
+
+def test_a_batch_leaves_unroutable_items_in_the_pool_and_tells_the_managers_once(
+    tenant, drain, mail
+):
+    client = _client(languages=["pt"])
+    _secretary("Eng", languages=(("en", "C2"),))
+    items = [_item(client), _item(client)]
+    drain()
+    assert routing.route_all_queued() == 0  # already routed: not taken again
+    for item in items:
+        db.session.expire_all()
+        assert db.session.get(WorkItem, item.id).status == "queued"
+        actions = db.session.scalars(select(WorkEvent.action).where(WorkEvent.item_id == item.id))
+        assert list(actions).count("unroutable") == 1
+    assert "Nobody can take" in mail.wait_for(tenant.manager.email)["Subject"]
+
+
+def test_the_minute_tick_routes_what_a_lost_routing_job_left_behind(app, tenant, drain):
+    from agency.schedules.tick import run_for_agency
+
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    # A job said to be pending that never ran (Redis failing between the key and the job).
+    app.extensions["redis"].set(routing.pending_key(tenant.agency.id, "default"), "1")
+    item = _item(client)
+    assert drain() == 0
+    clock.freeze(MONDAY_NOON + timedelta(seconds=30))
+    run_for_agency(tenant.agency.id)
+    assert drain() == 0  # created too recently: its job may still come
+    clock.freeze(MONDAY_NOON + timedelta(minutes=2))
+    run_for_agency(tenant.agency.id)
+    drain()
+    db.session.expire_all()
+    assert db.session.get(WorkItem, item.id).assignee_id == primary.id
 
 
 def test_urgent_items_are_claimed_first_then_the_oldest(tenant):

@@ -22,6 +22,18 @@ def route_item(agency_id: int, item_id: int) -> None:
         route(item_id)
 
 
+def route_queued(agency_id: int, queue: str = "default") -> int:
+    """Route every queued, never-routed item of the agency. The pending key goes first,
+    before the queue is read (see ``agency.work.routing.PENDING_KEY``)."""
+    from flask import current_app
+
+    from agency.work.routing import pending_key, route_all_queued
+
+    current_app.extensions["redis"].delete(pending_key(agency_id, queue))
+    with use_agency(agency_id):
+        return route_all_queued()
+
+
 def backfill(agency_id: int, secretary_id: int) -> None:
     from agency.extensions import db
     from agency.staff.models import Secretary

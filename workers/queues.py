@@ -36,19 +36,31 @@ def enqueue(
     return get_queue(queue).enqueue(func, *args, job_id=job_id, retry=RETRY, meta=meta)
 
 
-def enqueue_after_commit(func: str, *args, queue: str = "default", job_id: str | None = None):
+def enqueue_after_commit(
+    func: str,
+    *args,
+    queue: str = "default",
+    job_id: str | None = None,
+    unless_pending: tuple[str, int] | None = None,
+):
     """Enqueue once the current transaction commits, so the job never races its row;
-    the job works for the current agency."""
+    the job works for the current agency. With ``unless_pending`` (a Redis key and its
+    lifetime in seconds), the job is enqueued only if it can set that key, which was not
+    set: the job deletes the key itself when it starts, so at most one such job waits."""
     session = db.session()
-    pending = (func, args, queue, job_id, current_agency_id())
+    pending = (func, args, queue, job_id, current_agency_id(), unless_pending)
     session.info.setdefault("pending_jobs", []).append(pending)
 
 
 def _after_commit(session) -> None:
     """The rows are committed; a queue that is away must not turn that into an error."""
     pending = session.info.pop("pending_jobs", [])
-    for func, args, queue, job_id, agency_id in pending:
+    for func, args, queue, job_id, agency_id, unless_pending in pending:
         try:
+            if unless_pending is not None:
+                key, seconds = unless_pending
+                if not redis_connection().set(key, "1", nx=True, ex=seconds):
+                    continue  # a job that has not started yet will see these rows
             enqueue(func, *args, queue=queue, job_id=job_id, agency_id=agency_id)
         except RedisError:
             current_app.logger.exception("could not enqueue %s%r on %s", func, args, queue)

@@ -55,6 +55,7 @@ def _backfill_purpose(agency_id, secretary_id) -> str:
 # Job function -> what it was for, in the reader's words, from its arguments.
 PURPOSES = {
     "workers.jobs.route_item": lambda agency_id, item_id: _("Route work item #%(id)s", id=item_id),
+    "workers.jobs.route_queued": lambda agency_id, queue="default": _("Route new work items"),
     "workers.jobs.deliver_email": _email_purpose,
     "workers.jobs.backfill": _backfill_purpose,
 }

@@ -79,6 +79,9 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
     with use_agency(agency_id):
         created = materialise_due(now)
         result = {"created": created, **watch(now)}
+        from agency.work.routing import sweep
+
+        sweep(now)  # items a lost routing job left behind
         send_due_digests(now)
         if now.minute % MAILBOX_POLL_MINUTES == 0:
             from agency.mail.imap import enqueue_due

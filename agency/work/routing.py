@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, func, inspect, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from agency import clock
@@ -22,7 +22,7 @@ from agency.clients.models import Assignment, AssignmentRole, Client
 from agency.extensions import db
 from agency.staff.models import Absence, Secretary, ShiftStatus
 from agency.validation import CEFR_LEVELS, WEEKDAYS
-from agency.work.models import Status, WorkItem
+from agency.work.models import Status, WorkEvent, WorkItem
 from agency.work.services import record
 from tenants import require_agency_id
 from workers.retries import Gone
@@ -164,12 +164,12 @@ class Rostered(NamedTuple):
 ROLE_RANK = {AssignmentRole.primary: 0, AssignmentRole.backup: 1, None: 2}
 
 
-def candidates(client: Client, now: datetime | None = None):
-    """The tiers routing tries, in order: primary, backups, the rest of the agency; each
-    a list of (secretary, open items, maybe absent)."""
+def _tiers(rows, client: Client):
+    """``rows`` of (secretary, role for the client, open items, maybe absent), as the
+    roster reads them: the tiers routing tries, in order: primary, backups, the rest of
+    the agency; each a list of (secretary, open items, maybe absent)."""
     best = {}  # one role each: primary over backup over none
-    for *columns, role, load, maybe_absent in _roster(client, now or clock.now()):
-        secretary = Rostered(*columns)
+    for secretary, role, load, maybe_absent in rows:
         known = best.get(secretary.id)
         if known is None or ROLE_RANK[role] < ROLE_RANK[known[1]]:
             best[secretary.id] = (secretary, role, load, maybe_absent)
@@ -181,17 +181,25 @@ def candidates(client: Client, now: datetime | None = None):
     return list(tiers.items())
 
 
-def choose(
-    item: WorkItem, now: datetime | None = None, exclude: Collection[int] = ()
-) -> tuple[Rostered | None, str]:
-    """The secretary for ``item`` and the tier they came from (None, "pool" if nobody);
-    secretaries whose ids are in ``exclude`` are passed over."""
-    now = now or clock.now()
-    tiers = [
+def candidates(client: Client, now: datetime | None = None):
+    """The tiers routing tries, in order: primary, backups, the rest of the agency; each
+    a list of (secretary, open items, maybe absent)."""
+    rows = (
+        (Rostered(*columns), role, load, maybe_absent)
+        for *columns, role, load, maybe_absent in _roster(client, now or clock.now())
+    )
+    return _tiers(rows, client)
+
+
+def _on_duty_tiers(tiers, now: datetime):
+    return [
         (tier, [(s, load, maybe) for s, load, maybe in rows if _on_duty(s, load, now)])
-        for tier, rows in candidates(item.client, now)
+        for tier, rows in tiers
     ]
-    absent = _absent_ids([s for _tier, rows in tiers for s, _load, maybe in rows if maybe], now)
+
+
+def _pick(tiers, absent: Collection[int], exclude: Collection[int] = ()):
+    """The least loaded free secretary of the first tier that has one (ties: lowest id)."""
     for tier, rows in tiers:
         free = [
             (load, s.id, s)
@@ -201,6 +209,17 @@ def choose(
         if free:
             return min(free, key=lambda row: row[:2])[2], tier
     return None, "pool"
+
+
+def choose(
+    item: WorkItem, now: datetime | None = None, exclude: Collection[int] = ()
+) -> tuple[Rostered | None, str]:
+    """The secretary for ``item`` and the tier they came from (None, "pool" if nobody);
+    secretaries whose ids are in ``exclude`` are passed over."""
+    now = now or clock.now()
+    tiers = _on_duty_tiers(candidates(item.client, now), now)
+    absent = _absent_ids([s for _tier, rows in tiers for s, _load, maybe in rows if maybe], now)
+    return _pick(tiers, absent, exclude)
 
 
 def route(item_id: int) -> WorkItem:
@@ -234,6 +253,236 @@ def route(item_id: int) -> WorkItem:
     record(item.id, "assigned", secretary_id=secretary.id, tier=tier)
     db.session.commit()  # expires ``item``: read again, it shows the assignment
     return item
+
+
+# Every active secretary with their open-item load and whether an absence falls within a
+# day of today: the roster of a whole batch, read once (the client's roles come apart).
+_STAFF = (
+    select(
+        Secretary.id,
+        Secretary.timezone,
+        Secretary.schedule,
+        Secretary.shift_status,
+        Secretary.capacity_items,
+        Secretary.archived_at,
+        Secretary.languages,
+        Secretary.specialities,
+        func.coalesce(_OPEN_ITEMS.c.open_items, 0),
+        select(Absence.id)
+        .where(
+            Absence.secretary_id == Secretary.id,
+            Absence.starts_on <= bindparam("latest_day"),
+            Absence.ends_on >= bindparam("earliest_day"),
+        )
+        .exists(),
+    )
+    .outerjoin(_OPEN_ITEMS, _OPEN_ITEMS.c.assignee_id == Secretary.id)
+    .where(Secretary.archived_at.is_(None))
+    .order_by(Secretary.id)
+)
+
+# How many queued items one batch takes at most.
+BATCH = 200
+
+
+def _not_yet_routed():
+    """Queued, unassigned, and never found unroutable (those wait in the pool for a desk
+    or a backfill; routing them again would tell the managers twice)."""
+    events = WorkEvent.__table__  # looked up by item (the tenant is the item's own)
+    unroutable = select(events.c.id).where(
+        events.c.item_id == WorkItem.id, events.c.action == "unroutable"
+    )
+    return (
+        (WorkItem.status == Status.queued.value)
+        & WorkItem.assignee_id.is_(None)
+        & ~unroutable.exists()
+    )
+
+
+def route_queued(limit: int = BATCH) -> int:
+    """Route the agency's queued items that were never routed, urgent and oldest first, at
+    most ``limit`` of them in one transaction: one roster read, the loads kept in memory
+    from one item to the next, the assignments and their events written in bulk. Each
+    item gets the secretary ``choose`` would give it, had they been routed one by one in
+    that order. Returns how many items it locked (``limit`` means there may be more)."""
+    now = clock.now()
+    # Two statements, not one with a subquery: the head of the queue is read once, and
+    # the plan cannot turn into re-reading it for every row (fresh tables have no stats).
+    head = db.session.scalars(
+        select(WorkItem.id).where(_not_yet_routed()).order_by(*queue_order()).limit(limit)
+    ).all()
+    if not head:
+        db.session.rollback()
+        return 0
+    # Locked in id order, as every batch locks them, so two batches never deadlock; a row
+    # held elsewhere (a desk, a manager, another batch) is waited for, then read again.
+    rows = db.session.execute(
+        select(
+            WorkItem.id,
+            WorkItem.client_id,
+            WorkItem.status,
+            WorkItem.assignee_id,
+            *queue_order()[:3],
+        )
+        .where(WorkItem.id.in_(head))
+        .order_by(WorkItem.id)
+        .with_for_update(of=WorkItem)
+    ).all()
+    if not rows:
+        db.session.rollback()
+        return 0
+    ids = [row.id for row in rows]
+    # Read after the locks, so a batch that committed meanwhile is seen.
+    told = set(
+        db.session.scalars(
+            select(WorkEvent.item_id).where(
+                WorkEvent.item_id.in_(ids), WorkEvent.action == "unroutable"
+            )
+        )
+    )
+    todo = sorted(
+        (
+            row
+            for row in rows
+            if row.status == Status.queued.value and row.assignee_id is None and row.id not in told
+        ),
+        key=lambda row: (row[4], row[5], row[6], row.id),
+    )
+    if not todo:
+        db.session.rollback()
+        return len(rows)
+    client_ids = {row.client_id for row in todo}
+    clients = {c.id: c for c in db.session.scalars(select(Client).where(Client.id.in_(client_ids)))}
+    roles: dict[int, dict[int, str]] = {client_id: {} for client_id in client_ids}
+    for client_id, secretary_id, role in db.session.execute(
+        select(Assignment.client_id, Assignment.secretary_id, Assignment.role).where(
+            Assignment.client_id.in_(client_ids), Assignment.ended_at.is_(None)
+        )
+    ):
+        known = roles[client_id].get(secretary_id)
+        if known is None or ROLE_RANK[role] < ROLE_RANK[known]:
+            roles[client_id][secretary_id] = role
+    utc_today = now.date()
+    days = {
+        "earliest_day": utc_today - timedelta(days=1),
+        "latest_day": utc_today + timedelta(days=1),
+    }
+    staff, load = [], {}
+    for *columns, open_items, maybe_absent in db.session.execute(_STAFF, days):
+        secretary = Rostered(*columns)
+        staff.append((secretary, maybe_absent))
+        load[secretary.id] = open_items
+    absent = _absent_ids([s for s, maybe in staff if maybe], now)
+    assignments, events, unroutable = [], [], []
+    for row in todo:
+        client = clients[row.client_id]
+        client_roles = roles[row.client_id]
+        tiers = _tiers(
+            ((s, client_roles.get(s.id), load[s.id], maybe) for s, maybe in staff), client
+        )
+        secretary, tier = _pick(_on_duty_tiers(tiers, now), absent)
+        if secretary is None:
+            unroutable.append(row.id)
+            continue
+        load[secretary.id] += 1
+        assignments.append(
+            {
+                "id": row.id,
+                "assignee_id": secretary.id,
+                "status": Status.assigned.value,
+                "assigned_at": clock.now(),
+            }
+        )
+        events.append(
+            {
+                "item_id": row.id,
+                "action": "assigned",
+                "actor_user_id": None,
+                "detail": {"secretary_id": secretary.id, "tier": tier},
+            }
+        )
+    if assignments:
+        db.session.execute(update(WorkItem), assignments)  # by primary key, in one go
+        db.session.execute(insert(WorkEvent), events)
+    if unroutable:
+        for item in db.session.scalars(
+            select(WorkItem).options(joinedload(WorkItem.client)).where(WorkItem.id.in_(unroutable))
+        ).all():
+            record(item, "unroutable")
+            _tell_managers(item)
+    db.session.commit()
+    return len(rows)
+
+
+# Routing of new items, one job for many. ``create_item`` enqueues
+# ``workers.jobs.route_queued`` after its commit only when it can set this key (SET NX,
+# with a lifetime); the job deletes the key (D) as it starts, BEFORE it reads the queue
+# (R; every read a fresh snapshot). For an item created (commit C, then SET S), some
+# job reads the queue after C, whatever the interleaving:
+# - S sets the key: S enqueues a job, whose reads all come after S, after C.
+# - S fails: the key was set and not yet deleted; whoever set it last enqueued a job
+#   that has not passed D (a job's D after that SET would have deleted it). That job's
+#   D comes after S, and its R after D: it sees the item. (A job's D may delete a key
+#   another creator set; that creator's job still runs its own D and R later.)
+# - A job running while an item is created sees it or not; if not, the item's S came
+#   after the job's D, so the item has a job of its own (the first case).
+# - A job that runs again after a crash (the SIGKILL case) deletes the key again and
+#   reads the queue again: it waits on any row still locked and routes what is left.
+# - The key expiring (PENDING_SECONDS) only lets more jobs in; a job with nothing to do
+#   costs one empty read of the queue.
+# - A key left set with no job behind it (Redis failing between S and the enqueue, a
+#   job lost, or failed for good) lasts PENDING_SECONDS at most, and the minute tick
+#   (``sweep``) enqueues a job for anything still never routed a minute after its
+#   creation, so nothing waits for ever.
+PENDING_KEY = "secretariat:routing:pending:{agency_id}:{queue}"
+PENDING_SECONDS = 60
+
+
+def pending_key(agency_id: int, queue: str) -> str:
+    return PENDING_KEY.format(agency_id=agency_id, queue=queue)
+
+
+def request_routing(item: WorkItem) -> None:
+    """After the commit, make sure a routing job for the item's agency is waiting, on the
+    realtime queue for an urgent item."""
+    from workers.queues import enqueue_after_commit
+
+    queue = "realtime" if item.priority == "urgent" else "default"
+    enqueue_after_commit(
+        "workers.jobs.route_queued",
+        item.agency_id,
+        queue,
+        queue=queue,
+        unless_pending=(pending_key(item.agency_id, queue), PENDING_SECONDS),
+    )
+
+
+def route_all_queued() -> int:
+    """Route every item queued and never routed, a batch at a time; how many were locked."""
+    total = 0
+    while True:
+        locked = route_queued()
+        total += locked
+        if locked < BATCH:
+            return total
+
+
+def sweep(now: datetime) -> bool:
+    """The safety net: a routing job for items still never routed a while after their
+    creation. True when one was requested."""
+    from workers.queues import enqueue_after_commit
+
+    stale = db.session.scalar(
+        select(WorkItem.id)
+        .where(_not_yet_routed(), WorkItem.created_at < now - timedelta(seconds=PENDING_SECONDS))
+        .limit(1)
+    )
+    if stale is None:
+        return False
+    # Not through the pending key: a key left behind by a lost job may still be set.
+    enqueue_after_commit("workers.jobs.route_queued", require_agency_id(), "default")
+    db.session.commit()
+    return True
 
 
 def _tell_managers(item: WorkItem) -> None:

@@ -66,8 +66,9 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
         db.session.rollback()
         return _existing(values["source"], values["source_key"]), False
     record(item, "created", actor_user_id, source=item.source)
-    queue = "realtime" if item.priority == "urgent" else "default"
-    enqueue_after_commit("workers.jobs.route_item", item.agency_id, item.id, queue=queue)
+    from agency.work.routing import request_routing
+
+    request_routing(item)  # one job routes every new item of the agency that waits
     db.session.commit()
     return item, True
 
