@@ -34,3 +34,23 @@ class JsonApi(Api):
 
 
 api = JsonApi()
+
+
+def on_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def call_in_autocommit(sql: str, params: tuple):
+    """The first column of the first row of one driver-level statement (``%s``
+    placeholders), run in autocommit on a pooled connection of its own: one round trip,
+    no transaction. For the PostgreSQL functions on hot paths (the desk's claim, the
+    voice webhook's line)."""
+    pooled = db.engine.raw_connection()
+    connection = pooled.driver_connection
+    try:
+        connection.autocommit = True
+        row = connection.execute(sql, params).fetchone()
+    finally:
+        connection.autocommit = False
+        pooled.close()
+    return row[0] if row else None

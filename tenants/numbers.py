@@ -11,7 +11,7 @@ import json
 
 from sqlalchemy import text
 
-from agency.extensions import db
+from agency.extensions import call_in_autocommit, db
 
 FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION agency_of_number(p_number text)
@@ -61,10 +61,6 @@ DROP_SQL = [
 ]
 
 
-def on_postgres() -> bool:
-    return db.engine.dialect.name == "postgresql"
-
-
 def agency_of_number(number: str) -> int | None:
     """The id of the agency whose pool holds ``number`` (E.164), or None."""
     connection = db.session.connection()
@@ -80,13 +76,5 @@ def agency_of_number(number: str) -> int | None:
 def voice_line(number: str) -> dict | None:
     """PostgreSQL only: the line of ``number`` as one JSON document, in one round trip
     on a pooled connection in autocommit (no tenant setting, no transaction)."""
-    pooled = db.engine.raw_connection()
-    connection = pooled.driver_connection
-    try:
-        connection.autocommit = True
-        row = connection.execute("SELECT voice_line(%s)", (number,)).fetchone()
-    finally:
-        connection.autocommit = False
-        pooled.close()
-    value = row[0] if row else None
+    value = call_in_autocommit("SELECT voice_line(%s)", (number,))
     return json.loads(value) if isinstance(value, str) else value

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from agency.calls.decision import Desk, Line
 from agency.columns import EncryptedText
-from agency.extensions import db
+from agency.extensions import db, on_postgres
 from tenants import AgencyStatus, use_agency
-from tenants.numbers import agency_of_number, on_postgres, voice_line
+from tenants.numbers import agency_of_number, voice_line
 
 RULE_DEFAULTS = {
     "vip_numbers": [],

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from agency import clock
 from agency.accounts.models import MANAGING_ROLES, User
 from agency.clients.models import Assignment, AssignmentRole, Client
-from agency.extensions import db
+from agency.extensions import call_in_autocommit, db, on_postgres
 from agency.staff.models import Absence, Secretary, ShiftStatus
 from agency.validation import CEFR_LEVELS, WEEKDAYS
 from agency.work.models import Status, WorkEvent, WorkItem
@@ -558,25 +558,14 @@ def _take_on_postgres(secretary_id: int, item_id: int | None, actor_user_id: int
     connections."""
     params = (require_agency_id(), secretary_id, item_id, actor_user_id, clock.now())
     db.session.commit()
-    pooled = db.engine.raw_connection()
-    connection = pooled.driver_connection
-    try:
-        connection.autocommit = True
-        return connection.execute(CLAIM_SQL, params).fetchone()[0]
-    finally:
-        connection.autocommit = False
-        pooled.close()
-
-
-def _on_postgres() -> bool:
-    return db.engine.dialect.name == "postgresql"
+    return call_in_autocommit(CLAIM_SQL, params)
 
 
 def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> int | None:
     """Take the top item of this secretary's queue (what is assigned to them, plus the
     pool of the clients they serve); the id of the item taken, or None."""
     secretary_id = inspect(secretary).identity[0]  # no reload of an expired object
-    if _on_postgres():
+    if on_postgres():
         return _take_on_postgres(secretary_id, None, actor_user_id)
     served = select(Assignment.client_id).where(
         Assignment.secretary_id == secretary_id, Assignment.ended_at.is_(None)
@@ -626,7 +615,7 @@ def claim(item_id: int, secretary: Secretary, actor_user_id: int | None = None) 
     from agency.errors import Conflict
 
     secretary_id = inspect(secretary).identity[0]
-    if _on_postgres():
+    if on_postgres():
         taken = _take_on_postgres(secretary_id, item_id, actor_user_id)
     else:
         candidates = select(WorkItem.id).where(WorkItem.id == item_id, _claimable(secretary_id))
