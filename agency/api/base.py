@@ -9,8 +9,9 @@ from werkzeug.exceptions import Unauthorized
 from agency import records
 from agency.accounts import services
 from agency.accounts.models import MANAGING_ROLES
-from agency.errors import BadInput, NotAllowed
+from agency.errors import BadInput, NotAllowed, ValidationError
 from agency.extensions import db
+from agency.validation import MAX_ID
 
 
 def token_required(*, managers: bool = False):
@@ -97,3 +98,13 @@ def json_body(blueprint, schema):
     return blueprint.doc(
         requestBody={"required": True, "content": {"application/json": {"schema": schema}}}
     )
+
+
+def client_filter() -> int | None:
+    """The optional ``?client_id=`` of a list, or a clear 422."""
+    raw = request.args.get("client_id")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise ValidationError.on("client_id", _("Give the client's id as a whole number."))
+    return int(raw)

@@ -1,10 +1,9 @@
 """Hours, time entries, expenses and invoices over the API."""
 
 from flask import Response, request
-from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from agency.api.base import api_user, json_body, json_payload, token_required
+from agency.api.base import api_user, client_filter, json_body, json_payload, token_required
 from agency.billing import expenses, invoicing, ledger, pdf
 from agency.billing.models import Invoice
 from agency.billing.schemas import (
@@ -17,10 +16,9 @@ from agency.billing.schemas import (
     TimeEntrySchema,
 )
 from agency.clients.models import Client
-from agency.errors import ValidationError
 from agency.extensions import db
 from agency.hours.models import TimeEntry
-from agency.validation import MAX_ID, load
+from agency.validation import load
 
 entries_bp = Blueprint(
     "api_time_entries",
@@ -46,22 +44,13 @@ invoices_bp = Blueprint(
 blueprints = (entries_bp, hours_bp, expenses_bp, invoices_bp)
 
 
-def _client_filter() -> int | None:
-    raw = request.args.get("client_id")
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise ValidationError.on("client_id", _("Give the client's id as a whole number."))
-    return int(raw)
-
-
 @entries_bp.get("/")
 @entries_bp.response(200, TimeEntrySchema(many=True))
 @token_required(managers=True)
 def list_entries():
     """The latest 500 time entries; ?client_id= for one client's. ``locked`` is true once
     an invoice covers the entry."""
-    return ledger.entries(_client_filter())
+    return ledger.entries(client_filter())
 
 
 @entries_bp.post("/")
@@ -106,7 +95,7 @@ def client_hours(client_id):
 @expenses_bp.response(200, ExpenseSchema(many=True))
 @token_required(managers=True)
 def list_expenses():
-    return expenses.expenses(_client_filter())
+    return expenses.expenses(client_filter())
 
 
 @expenses_bp.post("/")
@@ -122,7 +111,7 @@ def create_expense():
 @invoices_bp.response(200, InvoiceSchema(many=True))
 @token_required(managers=True)
 def list_invoices():
-    return invoicing.invoices(_client_filter(), request.args.get("status"))
+    return invoicing.invoices(client_filter(), request.args.get("status"))
 
 
 @invoices_bp.post("/run")

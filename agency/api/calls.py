@@ -1,10 +1,9 @@
 """Numbers, call rules (and their simulator), calls and messages over the API."""
 
 from flask import Response, request
-from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from agency.api.base import api_user, json_body, json_payload, token_required
+from agency.api.base import api_user, client_filter, json_body, json_payload, token_required
 from agency.calls import history, messages, services
 from agency.calls.models import Message, PhoneNumber
 from agency.calls.schemas import (
@@ -16,9 +15,7 @@ from agency.calls.schemas import (
     SimulationSchema,
 )
 from agency.clients.models import Client
-from agency.errors import ValidationError
 from agency.extensions import db
-from agency.validation import MAX_ID
 
 numbers_bp = Blueprint(
     "api_numbers", __name__, url_prefix="/api/v1/numbers", description="The pool of inbound numbers"
@@ -31,15 +28,6 @@ messages_bp = Blueprint(
     "api_messages", __name__, url_prefix="/api/v1/messages", description="Messages taken"
 )
 blueprints = (numbers_bp, rules_bp, calls_bp, messages_bp)
-
-
-def _client_filter() -> int | None:
-    raw = request.args.get("client_id")
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise ValidationError.on("client_id", _("Give the client's id as a whole number."))
-    return int(raw)
 
 
 @numbers_bp.get("/")
@@ -120,7 +108,7 @@ def simulate(client_id):
 @token_required(managers=True)
 def list_calls():
     """The latest 200 calls; ?client_id= for one client's."""
-    return history.calls(_client_filter())
+    return history.calls(client_filter())
 
 
 @messages_bp.get("/")
@@ -129,7 +117,7 @@ def list_calls():
 def list_messages():
     """The latest 200 messages; ?client_id= for one client's, ?open=1 for unhandled ones."""
     open_only = request.args.get("open", "").lower() in {"1", "true", "yes"}
-    return messages.messages(_client_filter(), open_only)
+    return messages.messages(client_filter(), open_only)
 
 
 @messages_bp.post("/")

@@ -1,16 +1,13 @@
 """Recurring work rules over the API."""
 
-from flask import Response, request
-from flask_babel import gettext as _
+from flask import Response
 from flask_smorest import Blueprint
 
-from agency.api.base import api_user, json_body, json_payload, token_required
-from agency.errors import ValidationError
+from agency.api.base import api_user, client_filter, json_body, json_payload, token_required
 from agency.extensions import db
 from agency.schedules import services
 from agency.schedules.models import RecurringRule
 from agency.schedules.schemas import RecurringRuleSchema
-from agency.validation import MAX_ID
 
 rules_bp = Blueprint(
     "api_recurring_rules",
@@ -21,21 +18,12 @@ rules_bp = Blueprint(
 blueprints = (rules_bp,)
 
 
-def _client_filter() -> int | None:
-    raw = request.args.get("client_id")
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise ValidationError.on("client_id", _("Give the client's id as a whole number."))
-    return int(raw)
-
-
 @rules_bp.get("/")
 @rules_bp.response(200, RecurringRuleSchema(many=True))
 @token_required(managers=True)
 def list_rules():
     """The agency's recurring rules; ?client_id= for one client's."""
-    return services.rules(_client_filter())
+    return services.rules(client_filter())
 
 
 @rules_bp.post("/")
