@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from agency import clock, validation
 from agency.accounts import passwords, throttle
-from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, Role, User
+from agency.accounts.models import MANAGING_ROLES, ApiToken, Invitation, PlatformAdmin, Role, User
 from agency.accounts.schemas import (
     AcceptInvitationSchema,
     AgencySignupSchema,
@@ -476,3 +476,10 @@ def set_locale(user: User, locale: str | None) -> None:
             raise ValidationError(_("Choose one of the supported languages.")) from exc
     user.locale = locale or None
     db.session.commit()
+
+
+def active_managers() -> list[User]:
+    """The agency's owners and managers whose logins are active: who is told."""
+    return db.session.scalars(
+        select(User).where(User.role.in_(list(MANAGING_ROLES)), User.active.is_(True))
+    ).all()

@@ -3,11 +3,10 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from agency import clock
-from agency.accounts.models import MANAGING_ROLES, User
+from agency.accounts.services import active_managers
 from agency.billing.ledger import hours_by_client
 from agency.billing.models import HoursAlert
 from agency.extensions import db
@@ -37,11 +36,7 @@ def send_due(now: datetime | None = None) -> int:
             except IntegrityError:
                 continue
             if managers is None:
-                managers = db.session.scalars(
-                    select(User.email).where(
-                        User.role.in_(list(MANAGING_ROLES)), User.active.is_(True)
-                    )
-                ).all()
+                managers = [manager.email for manager in active_managers()]
             subject = _(
                 "%(client)s has used %(percent)s%% of the included hours",
                 client=client.name,

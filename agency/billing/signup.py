@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from agency import clock, validation
-from agency.accounts.models import MANAGING_ROLES, Role, User
+from agency.accounts.models import Role, User
 from agency.accounts.passwords import hash_password
 from agency.billing import periods
 from agency.billing.models import StripeCustomer
@@ -158,11 +158,10 @@ def signup_client(data: dict) -> User:
 
 
 def _tell_managers(client: Client, plan: Plan) -> None:
+    from agency.accounts.services import active_managers
     from agency.notify.services import queue_email
 
-    managers = db.session.scalars(
-        select(User.email).where(User.role.in_(list(MANAGING_ROLES)), User.active.is_(True))
-    ).all()
+    managers = [manager.email for manager in active_managers()]
     matches = url_for("console.client_matches", client_id=client.id, _external=True)
     for address in managers:
         queue_email(

@@ -17,7 +17,6 @@ from sqlalchemy import bindparam, case, func, insert, inspect, or_, select, upda
 from sqlalchemy.orm import joinedload
 
 from agency import clock
-from agency.accounts.models import MANAGING_ROLES, User
 from agency.clients.models import Assignment, AssignmentRole, Client
 from agency.extensions import call_in_autocommit, db, on_postgres
 from agency.staff.models import Absence, Secretary, ShiftStatus
@@ -488,10 +487,10 @@ def sweep(now: datetime) -> bool:
 def _tell_managers(item: WorkItem) -> None:
     from flask_babel import gettext as _
 
+    from agency.accounts.services import active_managers
     from agency.notify.services import queue_email
 
-    managers = db.session.scalars(select(User).where(User.role.in_(list(MANAGING_ROLES))))
-    for manager in managers:
+    for manager in active_managers():
         queue_email(
             manager.email,
             _("Nobody can take: %(title)s", title=item.title),

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency import clock
-from agency.accounts.models import MANAGING_ROLES, User
+from agency.accounts.services import active_managers
 from agency.extensions import db
 from agency.staff.models import Secretary
 from agency.work.models import OPEN_STATUSES, Status, WorkItem
@@ -122,9 +122,7 @@ def _lead_of(secretary: Secretary | None) -> Secretary | None:
 
 
 def _tell_managers(item: WorkItem, now: datetime) -> None:
-    managers = db.session.scalars(
-        select(User).where(User.role.in_(list(MANAGING_ROLES)), User.active.is_(True))
-    ).all()
+    managers = active_managers()
     item.escalation_level, item.escalated_at = 2, now
     record(item, "sla_escalated", level=2, manager_ids=[m.id for m in managers])
     for manager in managers:
