@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound in create_app()."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,7 +9,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from psycopg import OperationalError
+from sqlalchemy import MetaData, create_engine, event
 
 naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -40,17 +42,39 @@ def on_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def call_in_autocommit(sql: str, params: tuple):
+def _hot_engine():
+    """A second pool on the same database for single statements in autocommit: no
+    pre-ping (a round trip of its own) on checkout, disposed with the app's engine."""
+    engines = current_app.extensions.setdefault("hot_engines", {})
+    engine = engines.get(db.engine)
+    if engine is None:
+        engine = create_engine(
+            db.engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=8
+        )
+        engines[db.engine] = engine
+        event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
+    return engine
+
+
+def call_in_autocommit(sql: str, params: tuple, *, read_only: bool = False):
     """The first column of the first row of one driver-level statement (``%s``
     placeholders), run in autocommit on a pooled connection of its own: one round trip,
     no transaction. For the PostgreSQL functions on hot paths (the desk's claim, the
-    voice webhook's line)."""
-    pooled = db.engine.raw_connection()
-    connection = pooled.driver_connection
-    try:
-        connection.autocommit = True
-        row = connection.execute(sql, params).fetchone()
-    finally:
-        connection.autocommit = False
-        pooled.close()
-    return row[0] if row else None
+    voice webhook's line).
+
+    A connection the server has dropped is found when it is used, not by a ping: a
+    ``read_only`` statement is then run again once on a fresh connection; any other is
+    not, since it may have taken effect."""
+    engine = _hot_engine()
+    for attempt in (1, 2):
+        pooled = engine.raw_connection()
+        try:
+            row = pooled.driver_connection.execute(sql, params).fetchone()
+        except OperationalError:
+            pooled.invalidate()
+            if read_only and attempt == 1:
+                continue
+            raise
+        finally:
+            pooled.close()
+        return row[0] if row else None

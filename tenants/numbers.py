@@ -76,5 +76,5 @@ def agency_of_number(number: str) -> int | None:
 def voice_line(number: str) -> dict | None:
     """PostgreSQL only: the line of ``number`` as one JSON document, in one round trip
     on a pooled connection in autocommit (no tenant setting, no transaction)."""
-    value = call_in_autocommit("SELECT voice_line(%s)", (number,))
+    value = call_in_autocommit("SELECT voice_line(%s)", (number,), read_only=True)
     return json.loads(value) if isinstance(value, str) else value

@@ -33,7 +33,11 @@ def enqueue(
     """Put a job on a queue now, retried with back-off on transient failures; its meta
     names the agency it works for (the worker's tenant, and whose failed jobs it is)."""
     meta = {"agency_id": agency_id} if agency_id is not None else None
-    return get_queue(queue).enqueue(func, *args, job_id=job_id, retry=RETRY, meta=meta)
+    target = get_queue(queue)
+    with target.connection.pipeline() as pipe:  # one round trip, not one per step
+        job = target.enqueue(func, *args, job_id=job_id, retry=RETRY, meta=meta, pipeline=pipe)
+        pipe.execute()
+    return job
 
 
 def enqueue_after_commit(
