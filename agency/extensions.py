@@ -55,9 +55,7 @@ def _hot_engine():
     engines = current_app.extensions.setdefault("hot_engines", {})
     engine = engines.get(db.engine)
     if engine is None:
-        engine = create_engine(
-            db.engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=8
-        )
+        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
         engines[db.engine] = engine
         event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
     return engine
