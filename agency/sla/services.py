@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import false, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from agency import clock
@@ -35,26 +35,20 @@ class Target:
 # --- which target applies ----------------------------------------------------------------
 
 
-def active_contract_id(client_id: int) -> int | None:
-    return db.session.scalar(
-        select(Contract.id).where(
-            Contract.client_id == client_id, Contract.status == ContractStatus.active.value
-        )
-    )
-
-
 def target_for(client_id: int, kind: str, priority: str) -> Target:
     """The client's active contract's override for this kind, then its override for every
-    kind, then the agency's target for the kind, for every kind, then the built-in default."""
-    contract_id = active_contract_id(client_id)
+    kind, then the agency's target for the kind, for every kind, then the built-in default.
+    One query: the active contract is a subquery of it."""
+    active_contract = (
+        select(Contract.id)
+        .where(Contract.client_id == client_id, Contract.status == ContractStatus.active.value)
+        .scalar_subquery()
+    )
     candidates = db.session.scalars(
         select(SlaTarget).where(
             SlaTarget.priority == priority,
             or_(SlaTarget.kind == kind, SlaTarget.kind.is_(None)),
-            or_(
-                SlaTarget.contract_id.is_(None),
-                SlaTarget.contract_id == contract_id if contract_id else false(),
-            ),
+            or_(SlaTarget.contract_id.is_(None), SlaTarget.contract_id == active_contract),
         )
     ).all()
     if not candidates:
