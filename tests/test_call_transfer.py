@@ -2,6 +2,9 @@
 messages by SMS: the voice webhooks signed like the provider signs them, the jobs on real
 Redis, and the provider's REST API faked on loopback (tests/twilio_server.py)."""
 
+# The voice hooks' line fixtures are imported, and named again as the tests' arguments.
+# ruff: noqa: F811
+
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +21,7 @@ from agency.hours.models import TimeEntry
 from agency.staff.models import Secretary
 from tenants import use_agency
 from tests.conftest import post_form, rows, snapshot
-from tests.test_voice_hooks import (  # noqa: F401 (the line fixtures)
+from tests.test_voice_hooks import (  # noqa: F401
     CLIENT_PHONE,
     DESK_PHONE,
     LINE,
