@@ -303,3 +303,27 @@ def test_no_text_without_a_sending_number(line, agency, provider, drain):
         take_message({"client_id": agency.client.id, "reason": "Call me", "urgency": "urgent"})
     drain()
     assert provider.requests == []
+
+
+def test_malformed_or_unsigned_put_through_hooks_are_refused(client, answered_vip, agency, drain):
+    leg = {"CallSid": "CAclientleg", "From": LINE, "To": CLIENT_PHONE}
+    path = f"/hooks/voice/client-leg-status?call=CA0001&line={LINE.replace('+', '%2B')}"
+    assert (
+        call(client, path, token="not-the-token", CallStatus="no-answer", **leg).status_code == 403
+    )
+    assert call(client, path, CallStatus="ringing-ish", **leg).status_code == 400
+    no_call = f"/hooks/voice/client-leg-status?line={LINE.replace('+', '%2B')}"
+    assert call(client, no_call, CallStatus="no-answer", **leg).status_code == 400
+    # a leg that is not this call's client leg changes nothing
+    assert call(client, path, CallStatus="no-answer", **leg).status_code == 204
+    drain()
+    assert the_call(agency).transfer_status is None
+
+
+def test_put_through_of_a_call_that_does_not_exist_is_404(client, agency):
+    with use_agency(agency.agency.id):
+        _t, mine = accounts.issue_api_token(db.session.get(User, agency.secretary.id), "desk")
+    missing = client.post(
+        "/api/v1/calls/2147483000/put-through", headers={"Authorization": f"Bearer {mine}"}
+    )
+    assert missing.status_code == 404
