@@ -327,3 +327,21 @@ def test_put_through_of_a_call_that_does_not_exist_is_404(client, agency):
         "/api/v1/calls/2147483000/put-through", headers={"Authorization": f"Bearer {mine}"}
     )
     assert missing.status_code == 404
+
+
+def test_a_secretary_leg_already_gone_fails_the_put_through_and_rings_no_one(
+    client, answered_vip, agency, provider, drain
+):
+    from agency.calls.transfers import request_put_through
+
+    provider.gone_calls.add(LEG)
+    with use_agency(agency.agency.id):
+        request_put_through(
+            db.session.get(Call, answered_vip.id), db.session.get(Secretary, agency.profile.id)
+        )
+    drain()
+    assert the_call(agency).transfer_status == "failed"
+    assert [r.action for r in provider.requests] == ["update_call"]
+    # the secretary hanging up now ends the call as usual
+    done = call(client, "/hooks/voice/next?step=1", From=VIP, DialCallStatus="completed")
+    assert twiml(done).find("Hangup") is not None

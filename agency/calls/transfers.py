@@ -9,6 +9,7 @@ stopped and the voice webhook, reading the same row, knows the caller is being p
 
 from flask import current_app
 from flask_babel import gettext as _
+from requests import RequestException
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 
@@ -30,6 +31,9 @@ IN_CONFERENCE = {
 # A put-through may be asked for again after these.
 RETRYABLE = {None, TransferStatus.no_answer.value, TransferStatus.failed.value}
 CLIENT_DID_NOT_ANSWER = {"no-answer", "busy", "failed", "canceled"}
+# The provider refused, or could not be reached: the job does not retry a step whose
+# outcome the webhooks already act on.
+PROVIDER_ERRORS = (TwilioRestException, RequestException)
 
 
 def labels() -> dict[str, str]:
@@ -42,7 +46,7 @@ def labels() -> dict[str, str]:
             "The client answered: announce the caller, then hang up."
         ),
         TransferStatus.no_answer.value: _("The client did not answer: the caller is back with us."),
-        TransferStatus.failed.value: _("The put-through failed: the caller is still with you."),
+        TransferStatus.failed.value: _("The put-through failed."),
     }
 
 
@@ -110,6 +114,11 @@ def put_through(call_id: int) -> str | None:
         # whose action hook then moves the caller in too (see IN_CONFERENCE): redirecting
         # the caller's own leg instead would hang up the secretary's.
         rest.calls(call.secretary_leg_sid).update(twiml=twiml.secretary_waits(call.call_sid))
+    except PROVIDER_ERRORS as exc:
+        current_app.logger.warning("put-through of call %s refused: %s", call.id, exc)
+        _set(call, TransferStatus.failed)  # nothing moved: the caller is still with them
+        return None
+    try:
         client_leg = rest.calls.create(
             to=line.client_phone,
             from_=call.to_number,
@@ -119,13 +128,22 @@ def put_through(call_id: int) -> str | None:
             status_callback_method="POST",
             timeout=line.ring_seconds,
         )
-    except TwilioRestException as exc:
-        current_app.logger.warning("put-through of call %s refused: %s", call.id, exc)
+    except PROVIDER_ERRORS as exc:
+        current_app.logger.warning("client of call %s could not be rung: %s", call.id, exc)
         _set(call, TransferStatus.failed)
+        _take_caller_back(rest, call)
         return None
     call.client_leg_sid = client_leg.sid
     _set(call, TransferStatus.ringing)
     return client_leg.sid
+
+
+def _take_caller_back(rest, call: Call) -> None:
+    """Out of the conference, to the decision's rounds again (or voicemail)."""
+    try:
+        rest.calls(call.call_sid).update(url=_hook("next_round", call, step=0), method="POST")
+    except PROVIDER_ERRORS as exc:  # the caller hung up meanwhile
+        current_app.logger.info("caller of call %s is gone: %s", call.id, exc)
 
 
 def client_leg_status(call_sid: str, leg_sid: str, status: str) -> Call | None:
@@ -138,11 +156,5 @@ def client_leg_status(call_sid: str, leg_sid: str, status: str) -> Call | None:
         _set(call, TransferStatus.connected)
     elif status in CLIENT_DID_NOT_ANSWER and call.transfer_status == TransferStatus.ringing.value:
         _set(call, TransferStatus.no_answer)
-        settings = services.voice_settings()
-        try:
-            provider.rest_client(settings).calls(call.call_sid).update(
-                url=_hook("next_round", call, step=0), method="POST"
-            )
-        except TwilioRestException as exc:  # the caller hung up meanwhile
-            current_app.logger.info("caller of call %s is gone: %s", call.id, exc)
+        _take_caller_back(provider.rest_client(services.voice_settings()), call)
     return call

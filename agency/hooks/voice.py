@@ -129,7 +129,7 @@ def next_round():
             int(seconds) if seconds.isdigit() else None,
             queue=QUEUE,
         )
-    if answered:
+        # A put-through moved the secretary's leg out of this Dial: the caller follows.
         on_hold = _being_put_through(context, call_sid)
         return _xml(twiml.caller_on_hold(call_sid) if on_hold else twiml.hang_up())
     return _xml(twiml.respond(decision, step, _url_maker(called)))
