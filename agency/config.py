@@ -61,6 +61,8 @@ def from_environment() -> dict:
         "MAIL_INBOUND_DOMAIN": env.get("MAIL_INBOUND_DOMAIN", ""),
         "MAIL_INBOUND_MAX_BYTES": int(env.get("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024)),
         "DICTATION_AUDIO_MAX_BYTES": int(env.get("DICTATION_AUDIO_MAX_BYTES", 20 * 1024 * 1024)),
+        # The telephony provider's REST API (put-throughs, SMS); tests point it at loopback.
+        "TWILIO_API_BASE": env.get("TWILIO_API_BASE", "https://api.twilio.com"),
         "STRIPE_API_KEY": env.get("STRIPE_API_KEY", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),

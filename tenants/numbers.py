@@ -41,7 +41,7 @@ SELECT json_build_object(
              WHERE ct.client_id = c.id AND ct.agency_id = n.agency_id AND ct.vip
                AND ct.archived_at IS NULL AND ct.phone IS NOT NULL),
     'desks', (SELECT coalesce(json_agg(json_build_object(
-                  'name', s.name, 'phone', s.phone, 'role', asg.role)
+                  'id', s.id, 'name', s.name, 'phone', s.phone, 'role', asg.role)
                   ORDER BY asg.role DESC, s.id), '[]'::json)
               FROM assignments asg JOIN secretaries s ON s.id = asg.secretary_id
               WHERE asg.client_id = c.id AND asg.agency_id = n.agency_id

@@ -103,6 +103,27 @@ def stripe_server():
     process.wait(10)
 
 
+@pytest.fixture(scope="session")
+def twilio_server():
+    """The fake telephony REST API on loopback, for the whole session."""
+    from tests import twilio_server as fake_twilio
+
+    server, fake, base_url = fake_twilio.start()
+    yield fake, base_url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def twilio_api(app, twilio_server):
+    """The fake REST API, emptied, with the app's TWILIO_API_BASE pointed at it; register
+    an account with ``twilio_api.accounts[sid] = token``."""
+    fake, base_url = twilio_server
+    fake.clear()
+    app.config["TWILIO_API_BASE"] = base_url
+    return fake
+
+
 @pytest.fixture
 def mail(smtp_server):
     _controller, box = smtp_server

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from agency.calls.decision import Action, Desk, Line, decide, matches
+from agency.calls.decision import Action, Desk, Line, decide, matches, rings_client
 
 CLIENT = "+351912345678"
 VIP = "+442079460001"
@@ -31,20 +31,19 @@ def test_blocked_caller_is_rejected_even_when_vip():
     assert (decision.action, decision.rule) == (Action.reject, "blocked")
 
 
-def test_vip_caller_is_put_through_when_client_available():
+def test_vip_caller_is_put_through_warm_by_the_secretaries_first():
     decision = decide(line(), VIP, TUESDAY_10_15)
-    assert decision.action == Action.put_through
-    assert decision.rule == "vip"
-    assert decision.rounds[0] == ((CLIENT,), VIP)
-    assert decision.warm is True
-    # if the client does not answer, back to the secretaries
-    assert decision.rounds[1:] == (
+    assert (decision.action, decision.rule, decision.warm) == (Action.put_through, "vip", True)
+    # the secretaries answer first (primary, then backup), and put the caller through
+    assert decision.rounds == (
         (("+351910000001",), "Almeida & Filhos"),
         (("+351910000002",), "Almeida & Filhos"),
     )
+    assert decision.transfer_to == CLIENT
+    assert not rings_client(decision, 0)
 
 
-def test_forward_listed_caller_is_put_through_cold_when_the_rule_says_so():
+def test_forward_listed_caller_is_put_through_cold_straight_to_the_client():
     decision = decide(
         line(forward_numbers=("+4420*",), transfer_mode="cold"), STRANGER, TUESDAY_10_15
     )
@@ -53,6 +52,19 @@ def test_forward_listed_caller_is_put_through_cold_when_the_rule_says_so():
         "forward_list",
         False,
     )
+    assert decision.rounds[0] == ((CLIENT,), STRANGER) and rings_client(decision, 0)
+    # if the client does not answer, back to the secretaries
+    assert decision.rounds[1:] == (
+        (("+351910000001",), "Almeida & Filhos"),
+        (("+351910000002",), "Almeida & Filhos"),
+    )
+    assert decision.transfer_to == ""
+
+
+def test_warm_put_through_with_nobody_on_shift_rings_the_client_directly():
+    decision = decide(line(desks=()), VIP, TUESDAY_10_15)
+    assert decision.action == Action.put_through and not decision.warm
+    assert decision.rounds == (((CLIENT,), VIP),)
 
 
 def test_vip_goes_to_secretaries_while_client_in_a_meeting():

@@ -13,8 +13,9 @@ from agency.accounts import services
 from agency.accounts.models import ApiToken, Invitation, User
 from agency.billing.models import Invoice
 from agency.calls import services as calls
+from agency.calls.history import record_call
 from agency.calls.messages import take_message
-from agency.calls.models import Message, PhoneNumber
+from agency.calls.models import Call, Message, PhoneNumber
 from agency.clients.models import Assignment, Client, Contact
 from agency.clients.services import create_contact
 from agency.contracts.models import Contract, Plan
@@ -60,6 +61,7 @@ FILLERS = {
     "job_id": lambda a: a.failed_job_id,
     "number_id": lambda a: a.number_id,
     "message_id": lambda a: a.message_id,
+    "call_id": lambda a: a.call_id,
     "email_id": lambda a: a.mail.email_id,
     "attachment_id": lambda a: a.mail.attachment_id,
     "draft_id": lambda a: a.mail.draft_id,
@@ -131,6 +133,17 @@ def alpha(app, agency):
         agency.holiday_id = sla.add_holiday({"date": "2026-12-24", "name": "Alpha Day"}).id
         agency.number_id = calls.add_number(
             {"number": "+442079460111", "client_id": agency.client.id}
+        ).id
+        agency.call_id = record_call(
+            {
+                "call_sid": "CAalpha0001",
+                "client_id": agency.client.id,
+                "from_number": "+442079460001",
+                "to_number": "+442079460111",
+                "action": "put_through",
+                "rule": "vip",
+                "transfer_mode": "warm",
+            }
         ).id
         agency.message_id = take_message(
             {"client_id": agency.client.id, "reason": "Alpha message", "number": "+442079460222"}
@@ -253,6 +266,7 @@ def _a_is_untouched(alpha):
         assert db.session.get(PhoneNumber, alpha.number_id).client_id == alpha.client.id
         message = db.session.get(Message, alpha.message_id)
         assert (message.handled_at, message.read_at) == (None, None)
+        assert db.session.get(Call, alpha.call_id).transfer_status is None
         item = db.session.get(WorkItem, alpha.item_id)
         assert (item.status, item.assignee_id, item.title) == ("queued", None, "Alpha task")
         assert db.session.scalars(select(User.email)).all()

@@ -60,6 +60,19 @@ def line(agency, other_agency):
     clock.freeze(None)
 
 
+@pytest.fixture
+def cold(line, agency):
+    """The client's put-throughs are cold: their phone rings at once."""
+    with use_agency(agency.agency.id):
+        client = db.session.get(Client, agency.client.id)
+        services.save_rules(client, {"transfer_mode": "cold"}, partial=True)
+    return line
+
+
+def whisper_kinds(root) -> list[str]:
+    return [parse_qs(urlsplit(n.get("url")).query)["kind"][0] for n in root.iter("Number")]
+
+
 def sign(url: str, params: dict, token: str = TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
@@ -92,14 +105,14 @@ def test_non_vip_caller_rings_the_primary_secretary_with_the_clients_name(client
     assert urlsplit(dial.get("action")).query == "step=1"
 
 
-def test_vip_is_put_through_to_the_client_with_a_whisper(client, line):
+def test_vip_is_put_through_cold_to_the_client_with_a_whisper(client, cold):
     root = twiml(call(client, From=VIP))
     assert dialled(root) == [CLIENT_PHONE]
     whisper = parse_qs(urlsplit(root.find("Dial/Number").get("url")).query)
-    assert whisper == {"kind": ["from"], "text": [VIP]}
+    assert whisper == {"kind": ["from"], "text": [VIP], "line": [LINE]}
 
 
-def test_client_not_answering_falls_back_to_the_secretaries(client, line):
+def test_client_not_answering_falls_back_to_the_secretaries(client, cold):
     root = twiml(call(client, "/hooks/voice/next?step=1", From=VIP, DialCallStatus="no-answer"))
     assert dialled(root) == [DESK_PHONE]
 
@@ -134,9 +147,9 @@ def test_away_until_expiring_puts_vips_through_again(client, line, agency):
                 "status_until": (TUESDAY_10_15 + timedelta(hours=1)).isoformat(),
             },
         )
-    assert dialled(twiml(call(client, From=VIP))) == [DESK_PHONE]
+    assert whisper_kinds(twiml(call(client, From=VIP))) == ["for"]
     clock.freeze(TUESDAY_10_15 + timedelta(hours=1))
-    assert dialled(twiml(call(client, From=VIP))) == [CLIENT_PHONE]
+    assert whisper_kinds(twiml(call(client, From=VIP))) == ["put"]
 
 
 def test_unavailable_window_across_the_dst_change(client, line, agency):
@@ -147,9 +160,9 @@ def test_unavailable_window_across_the_dst_change(client, line, agency):
             partial=True,
         )
     clock.freeze(datetime(2026, 10, 20, 8, 30, tzinfo=UTC))  # 09:30 in Lisbon (summer time)
-    assert dialled(twiml(call(client, From=VIP))) == [DESK_PHONE]
+    assert whisper_kinds(twiml(call(client, From=VIP))) == ["for"]
     clock.freeze(datetime(2026, 10, 27, 8, 30, tzinfo=UTC))  # 08:30 in Lisbon (winter time)
-    assert dialled(twiml(call(client, From=VIP))) == [CLIENT_PHONE]
+    assert whisper_kinds(twiml(call(client, From=VIP))) == ["put"]
 
 
 def test_bad_or_missing_signature_is_refused(client, line):

@@ -79,6 +79,28 @@ def call_answered(agency_id: int, call_sid: str, answered_by: str, seconds: int 
         answered(call_sid, answered_by, seconds)
 
 
+def secretary_answered(agency_id: int, call_sid: str, secretary_id: int, leg_sid: str) -> None:
+    from agency.calls.history import secretary_answered as answered
+
+    with use_agency(agency_id):
+        answered(call_sid, secretary_id, leg_sid)
+
+
+def put_through(agency_id: int, call_id: int) -> str | None:
+    """A warm put-through pressed on the desk: the provider's REST calls, off the request."""
+    from agency.calls.transfers import put_through as connect
+
+    with use_agency(agency_id):
+        return connect(call_id)
+
+
+def client_leg_status(agency_id: int, call_sid: str, leg_sid: str, status: str) -> None:
+    from agency.calls.transfers import client_leg_status as leg_status
+
+    with use_agency(agency_id):
+        leg_status(call_sid, leg_sid, status)
+
+
 def call_ended(agency_id: int, call_sid: str, status: str, seconds: int | None) -> None:
     from agency.calls.history import call_ended as ended
 

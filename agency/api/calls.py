@@ -4,8 +4,8 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from agency.api.base import api_user, client_filter, json_body, json_payload, token_required
-from agency.calls import history, messages, services
-from agency.calls.models import Message, PhoneNumber
+from agency.calls import history, messages, services, transfers
+from agency.calls.models import Call, Message, PhoneNumber
 from agency.calls.schemas import (
     CallRulesSchema,
     CallSchema,
@@ -16,6 +16,7 @@ from agency.calls.schemas import (
 )
 from agency.clients.models import Client
 from agency.extensions import db
+from agency.work.access import secretary_of
 
 numbers_bp = Blueprint(
     "api_numbers", __name__, url_prefix="/api/v1/numbers", description="The pool of inbound numbers"
@@ -109,6 +110,16 @@ def simulate(client_id):
 def list_calls():
     """The latest 200 calls; ?client_id= for one client's."""
     return history.calls(client_filter())
+
+
+@calls_bp.post("/<int:call_id>/put-through")
+@calls_bp.response(202, CallSchema)
+@token_required()
+def put_through(call_id):
+    """A warm put-through: the secretary who answered the call (the token's user) hands
+    the caller to the client; the provider is asked in a job, ``transfer_status`` follows."""
+    call = db.get_or_404(Call, call_id)
+    return transfers.request_put_through(call, secretary_of(api_user()))
 
 
 @messages_bp.get("/")

@@ -27,6 +27,7 @@ class Desk:
     name: str
     phone: str
     role: str  # "primary" or "backup"
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ class Decision:
     greeting: str = ""
     # Why the client cannot be reached now, when that mattered.
     unreachable: str = ""
+    # A warm put-through: the secretaries answer first and put the caller through to
+    # this phone (the client's) from the desk; "" for every other decision.
+    transfer_to: str = ""
+    # The desks rung, so a whisper can say which secretary picked up.
+    desks: tuple = ()
 
 
 def matches(number: str, pattern: str) -> bool:
@@ -133,7 +139,13 @@ def to_secretaries(line: Line, rule: str, unreachable: str = "") -> Decision:
         ring_seconds=line.ring_seconds,
         greeting=line.greeting or "",
         unreachable=unreachable,
+        desks=line.desks,
     )
+
+
+def rings_client(decision: Decision, step: int) -> bool:
+    """True when dial round ``step`` is the client's own phone (a direct put-through)."""
+    return decision.action == Action.put_through and not decision.warm and step == 0
 
 
 def decide(line: Line, caller: str, at: datetime) -> Decision:
@@ -152,11 +164,26 @@ def decide(line: Line, caller: str, at: datetime) -> Decision:
     unreachable = unreachable_because(line, at)
     if unreachable:
         return to_secretaries(line, f"{listed_as}_client_unreachable", unreachable)
+    desks = _secretary_rounds(line)
+    if line.transfer_mode == "warm" and desks:
+        # A secretary answers first and puts the caller through from the desk.
+        return Decision(
+            Action.put_through,
+            listed_as,
+            rounds=desks,
+            warm=True,
+            ring_seconds=line.ring_seconds,
+            greeting=line.greeting or "",
+            transfer_to=line.client_phone,
+            desks=line.desks,
+        )
+    # Cold (or warm with nobody on shift to announce): the client's phone rings at once,
+    # with a whisper of who calls; back to the secretaries when they do not answer.
     return Decision(
         Action.put_through,
         listed_as,
-        rounds=(((line.client_phone,), caller), *_secretary_rounds(line)),
-        warm=line.transfer_mode == "warm",
+        rounds=(((line.client_phone,), caller), *desks),
         ring_seconds=line.ring_seconds,
         greeting=line.greeting or "",
+        desks=line.desks,
     )

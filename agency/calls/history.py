@@ -59,6 +59,25 @@ def call_answered(call_sid: str, answered_by: str, seconds: int | None) -> Call:
     return call
 
 
+def secretary_answered(call_sid: str, secretary_id: int, leg_sid: str) -> Call:
+    """A secretary's phone picked up (their whisper was fetched): who, and which leg, so the
+    call's time is theirs and a put-through can move that leg. The latest answer counts."""
+    from agency.hours.models import TimeEntry
+    from agency.staff.models import Secretary
+
+    call = _required(call_sid)
+    if db.session.get(Secretary, secretary_id) is None:
+        return call
+    call.answered_by_secretary_id = secretary_id
+    call.secretary_leg_sid = leg_sid
+    if call.time_entry_id is not None:  # billed before this job ran
+        entry = db.session.get(TimeEntry, call.time_entry_id)
+        if entry is not None and entry.secretary_id is None:
+            entry.secretary_id = secretary_id
+    db.session.commit()
+    return call
+
+
 def call_ended(call_sid: str, status: str, duration_seconds: int | None) -> Call:
     """The status callback: the outcome and duration, recorded once."""
     call = _required(call_sid)
@@ -74,7 +93,8 @@ def call_ended(call_sid: str, status: str, duration_seconds: int | None) -> Call
 
 
 def _bill(call: Call) -> None:
-    """A call a secretary answered is time on the client's contract, entered once."""
+    """A call a secretary answered is time on the client's contract, entered once, as that
+    secretary's; a call only the client (or the voicemail) took is no one's time."""
     from agency.hours.services import record_time
 
     if call.answered_by != "secretary" or call.time_entry_id is not None or not call.ended_at:
@@ -83,7 +103,11 @@ def _bill(call: Call) -> None:
     if seconds <= 0:
         return
     entry = record_time(
-        call.client_id, call.ended_at - timedelta(seconds=seconds), call.ended_at, source="call"
+        call.client_id,
+        call.ended_at - timedelta(seconds=seconds),
+        call.ended_at,
+        secretary_id=call.answered_by_secretary_id,
+        source="call",
     )
     db.session.flush()
     call.time_entry_id = entry.id

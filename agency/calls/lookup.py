@@ -64,7 +64,7 @@ def line_from(client: dict, rules: dict | None, vips: list, desks: list) -> Line
         transfer_mode=rules["transfer_mode"],
         ring_mode=rules["ring_mode"],
         ring_seconds=rules["ring_seconds"],
-        desks=tuple(Desk(d["name"], d["phone"], d["role"]) for d in desks),
+        desks=tuple(Desk(d["name"], d["phone"], d["role"], d.get("id")) for d in desks),
     )
 
 

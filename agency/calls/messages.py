@@ -171,16 +171,14 @@ def notify(message_id: int) -> bool:
 
 def _send_sms(client: Client, message: Message) -> None:
     """A text through the provider's REST API, when the agency has set a sending number."""
+    from agency.calls.provider import can_call_out, rest_client
+
     settings = services.voice_settings()
     to = services.rules_for(client).client_phone or client.phone
-    if not (settings and settings.sms_from and settings.account_sid and settings.auth_token and to):
+    if not (can_call_out(settings) and settings.sms_from and to):
         return
-    from twilio.rest import Client as Rest
-
     body = _body([message])[:1500]
-    Rest(settings.account_sid, settings.auth_token).messages.create(
-        to=to, from_=settings.sms_from, body=body
-    )
+    rest_client(settings).messages.create(to=to, from_=settings.sms_from, body=body)
     current_app.logger.info("urgent message %s sent by SMS", message.id)
 
 

@@ -100,6 +100,15 @@ class CallStatus(enum.StrEnum):
     canceled = "canceled"
 
 
+class TransferStatus(enum.StrEnum):
+    requested = "requested"  # pressed on the desk; the job has not moved the legs yet
+    moving = "moving"  # the legs are going into the call's conference
+    ringing = "ringing"  # the client's phone is ringing into the conference
+    connected = "connected"  # the client answered
+    no_answer = "no_answer"  # the client did not answer: the caller is back with the desks
+    failed = "failed"  # the provider refused; the caller stays with the secretary
+
+
 class Call(TenantMixin, db.Model):
     """One inbound call, its decision and how it ended; the CallSid makes it one row."""
 
@@ -116,6 +125,16 @@ class Call(TenantMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default=CallStatus.ringing.value)
     # "client" (put through) or "secretary"; only a secretary's answer is billed.
     answered_by: Mapped[str | None] = mapped_column(String(16))
+    # The secretary whose phone picked up (told by the whisper), and that leg's CallSid.
+    answered_by_secretary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("secretaries.id", ondelete="SET NULL")
+    )
+    secretary_leg_sid: Mapped[str | None] = mapped_column(String(64))
+    # "warm" when a secretary answers first and puts the caller through from the desk.
+    transfer_mode: Mapped[str | None] = mapped_column(String(8))
+    # How that put-through goes (TransferStatus), and the CallSid of the client's leg.
+    transfer_status: Mapped[str | None] = mapped_column(String(16))
+    client_leg_sid: Mapped[str | None] = mapped_column(String(64))
     answered_seconds: Mapped[int | None] = mapped_column(Integer)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     time_entry_id: Mapped[int | None] = mapped_column(

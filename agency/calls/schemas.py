@@ -144,6 +144,7 @@ class DecisionSchema(Schema):
     unreachable = fields.String()
     rounds = fields.Method("_rounds")
     warm = fields.Boolean()
+    transfer_to = fields.String()
     greeting = fields.String()
 
     def _rounds(self, decision):
@@ -162,6 +163,9 @@ class CallSchema(Schema):
     rule = fields.String()
     status = fields.String()
     answered_by = fields.String(allow_none=True)
+    answered_by_secretary_id = fields.Integer(allow_none=True)
+    transfer_mode = fields.String(allow_none=True)
+    transfer_status = fields.String(allow_none=True)
     duration_seconds = fields.Integer(allow_none=True)
     time_entry_id = fields.Integer(allow_none=True)
     started_at = fields.DateTime()

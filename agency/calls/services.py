@@ -185,7 +185,7 @@ def set_status(client: Client, data: dict) -> Client:
 def _desks(client_id: int) -> list[dict]:
     """On-shift secretaries of the client with a phone to ring, primary first."""
     rows = db.session.execute(
-        select(Secretary.name, Secretary.phone, Assignment.role)
+        select(Secretary.id, Secretary.name, Secretary.phone, Assignment.role)
         .join(Assignment, Assignment.secretary_id == Secretary.id)
         .where(
             Assignment.client_id == client_id,
@@ -196,7 +196,9 @@ def _desks(client_id: int) -> list[dict]:
         )
         .order_by(Assignment.role.desc(), Secretary.id)
     ).all()
-    return [{"name": name, "phone": phone, "role": role} for name, phone, role in rows]
+    return [
+        {"id": id_, "name": name, "phone": phone, "role": role} for id_, name, phone, role in rows
+    ]
 
 
 def _vip_contacts(client_id: int) -> list[str]:

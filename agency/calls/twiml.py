@@ -5,7 +5,7 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from agency.calls.decision import Action, Decision
+from agency.calls.decision import Action, Decision, rings_client
 
 # url_for(endpoint_suffix, **params) -> absolute URL of one of the voice hooks.
 UrlMaker = Callable[..., str]
@@ -20,23 +20,75 @@ def respond(decision: Decision, step: int, url: UrlMaker) -> str:
     rounds = decision.rounds
     if decision.action != Action.voicemail and step < len(rounds):
         numbers, whisper = rounds[step]
-        to_client = decision.action == Action.put_through and step == 0
-        cold = to_client and not decision.warm
-        kind = "from" if to_client else "for"
         dial = Dial(
             timeout=decision.ring_seconds,
             action=url("next", step=step + 1),
             method="POST",
             answer_on_bridge=True,
         )
+        desk_ids = {desk.phone: desk.id for desk in decision.desks}
         for number in numbers:
-            if cold:
-                dial.number(number)
+            if rings_client(decision, step):
+                params = {"kind": "from", "text": whisper}
             else:
-                dial.number(number, url=url("whisper", kind=kind, text=whisper), method="POST")
+                params = {"kind": "put" if decision.warm else "for", "text": whisper}
+                if desk_ids.get(number) is not None:
+                    params["desk"] = desk_ids[number]
+            dial.number(number, url=url("whisper", **params), method="POST")
         response.append(dial)
         return str(response)
     return voicemail(decision.greeting, url)
+
+
+def conference_name(call_sid: str) -> str:
+    """The conference a warm put-through happens in: one per call."""
+    return f"put-through-{call_sid}"
+
+
+def caller_on_hold(call_sid: str) -> str:
+    """The caller waits in the call's conference (hold music) until the client joins; when
+    the caller hangs up, the conference ends for everyone."""
+    response = VoiceResponse()
+    response.say(_("Please hold while we put you through."))
+    dial = Dial()
+    dial.conference(
+        conference_name(call_sid),
+        start_conference_on_enter=False,
+        end_conference_on_exit=True,
+        beep=False,
+    )
+    response.append(dial)
+    return str(response)
+
+
+def secretary_waits(call_sid: str) -> str:
+    """The secretary's leg in the conference: they announce the caller once the client is
+    in, and leave without ending it."""
+    response = VoiceResponse()
+    dial = Dial()
+    dial.conference(
+        conference_name(call_sid),
+        start_conference_on_enter=False,
+        end_conference_on_exit=False,
+        beep=False,
+    )
+    response.append(dial)
+    return str(response)
+
+
+def client_joins(call_sid: str, caller: str) -> str:
+    """The client picked up: who is calling, then into the conference, which starts."""
+    response = VoiceResponse()
+    response.say(_("Call from %(caller)s. Connecting.", caller=caller))
+    dial = Dial()
+    dial.conference(
+        conference_name(call_sid),
+        start_conference_on_enter=True,
+        end_conference_on_exit=True,
+        beep=False,
+    )
+    response.append(dial)
+    return str(response)
 
 
 def voicemail(greeting: str, url: UrlMaker) -> str:
@@ -61,6 +113,8 @@ def whisper(kind: str, text: str) -> str:
     response = VoiceResponse()
     if kind == "from":
         response.say(_("Call from %(caller)s. Connecting.", caller=text))
+    elif kind == "put":
+        response.say(_("Call for %(name)s, to put through to them from your desk.", name=text))
     else:
         response.say(_("Call for %(name)s.", name=text))
     return str(response)

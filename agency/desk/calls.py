@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from agency.access import roles_required
 from agency.auth.forms import show_errors
-from agency.calls import history, messages, services
+from agency.calls import history, messages, services, transfers
 from agency.calls.forms import MessageForm
+from agency.calls.models import Call
 from agency.clients import services as clients
 from agency.clients.models import Assignment, Client
 from agency.errors import ValidationError
@@ -39,9 +40,11 @@ def _served() -> list[Client]:
 def home():
     served = _served()
     by_id = {c.id: c for c in served}
+    me = secretary_of(current_user)
     pops = [
         {
             "call": call,
+            "can_put_through": transfers.can_put_through(call, me),
             "client": by_id[call.client_id],
             "status": services.current_status(by_id[call.client_id]),
             "vips": [c for c in clients.contacts_of(by_id[call.client_id]) if c.vip],
@@ -50,7 +53,13 @@ def home():
         for call in history.live_calls(list(by_id))
     ]
     taken = [m for m in messages.messages(limit=100) if m.client_id in by_id]
-    return render_template("calls/desk.html", pops=pops, clients=served, messages=taken)
+    return render_template(
+        "calls/desk.html",
+        pops=pops,
+        clients=served,
+        messages=taken,
+        transfer_labels=transfers.labels(),
+    )
 
 
 def _call_types(client: Client) -> list[dict]:
@@ -115,3 +124,20 @@ def take_message(client_id):
         status_text=services.current_status(client),
         call_id=call_id,
     ), status
+
+
+@bp.post("/<int:call_id>/put-through")
+@roles_required("secretary")
+def put_through(call_id):
+    """The secretary who answered a warm put-through hands the caller to the client."""
+    call = db.get_or_404(Call, call_id)
+    if call.client_id not in {c.id for c in _served()}:
+        abort(404)
+    try:
+        transfers.request_put_through(call, secretary_of(current_user))
+        flash(_("Putting the caller through to %(client)s.", client=call.client.name), "success")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return home(), exc.status_code
+    return redirect(url_for(".home"))

@@ -11,11 +11,12 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from agency import clock
-from agency.calls import twiml
-from agency.calls.decision import Action, decide
+from agency.calls import transfers, twiml
+from agency.calls.decision import decide, rings_client
 from agency.calls.lookup import LineContext, context_for
-from agency.calls.models import CallStatus
-from agency.extensions import csrf
+from agency.calls.models import CallStatus, TransferMode
+from agency.extensions import csrf, db
+from tenants import use_agency
 from workers.queues import enqueue
 
 bp = Blueprint("hooks_voice", __name__, url_prefix="/hooks/voice")
@@ -61,6 +62,9 @@ def _line() -> tuple[LineContext | None, str, str, str]:
     if request.mimetype != "application/x-www-form-urlencoded":
         abort(400, description="send the form url-encoded")
     call_sid, caller, called = _field("CallSid"), _field("From"), _field("To")
+    # A dialled leg's own To is the phone it rang: the line it belongs to rides in the URL
+    # (which the signature covers).
+    called = request.args.get("line", "")[:32] or called
     context = context_for(called)
     if context is None:
         return None, call_sid, caller, called
@@ -70,10 +74,12 @@ def _line() -> tuple[LineContext | None, str, str, str]:
     return context, call_sid, caller, called
 
 
-def _url_maker():
+def _url_maker(called: str):
     base = request.url_root.rstrip("/")
 
     def url(step_name: str, **params) -> str:
+        if step_name == "whisper":  # fetched on the dialled leg, whose To is not the line
+            params["line"] = called
         query = f"?{urlencode(params)}" if params else ""
         return f"{base}/hooks/voice/{step_name}{query}"
 
@@ -94,45 +100,98 @@ def incoming():
         "to_number": called,
         "action": decision.action.value,
         "rule": decision.rule,
+        "transfer_mode": TransferMode.warm.value if decision.warm else None,
     }
     enqueue("workers.jobs.record_call", context.agency_id, call, queue=QUEUE)
-    return _xml(twiml.respond(decision, 0, _url_maker()))
+    return _xml(twiml.respond(decision, 0, _url_maker(called)))
 
 
 @bp.post("/next")
 def next_round():
-    """A dial round ended: hang up if someone answered, else ring the next round."""
+    """A dial round ended: someone answered (hang up, or, while the caller is being put
+    through, into the call's conference), or nobody did (ring the next round)."""
     step = request.args.get("step", "")
     if not step.isdigit() or int(step) > 10:
         abort(400, description="step must be a small whole number")
     step = int(step)
-    context, call_sid, caller, _called = _line()
+    context, call_sid, caller, called = _line()
     if context is None:
         return _xml(twiml.not_in_service())
     decision = decide(context.line, caller, clock.now())
-    if request.form.get("DialCallStatus") == "completed":
-        to_client = decision.action == Action.put_through and step == 1
+    answered = request.form.get("DialCallStatus") == "completed"
+    if answered:
         seconds = request.form.get("DialCallDuration", "")
-        seconds = int(seconds) if seconds.isdigit() else None
         enqueue(
             "workers.jobs.call_answered",
             context.agency_id,
             call_sid,
-            "client" if to_client else "secretary",
-            seconds,
+            "client" if step and rings_client(decision, step - 1) else "secretary",
+            int(seconds) if seconds.isdigit() else None,
             queue=QUEUE,
         )
-        return _xml(twiml.hang_up())
-    return _xml(twiml.respond(decision, step, _url_maker()))
+        # A put-through moved the secretary's leg out of this Dial: the caller follows.
+        on_hold = _being_put_through(context, call_sid)
+        return _xml(twiml.caller_on_hold(call_sid) if on_hold else twiml.hang_up())
+    return _xml(twiml.respond(decision, step, _url_maker(called)))
+
+
+def _being_put_through(context: LineContext, call_sid: str) -> bool:
+    with use_agency(context.agency_id):
+        moving = transfers.in_conference(call_sid)
+        db.session.rollback()
+    return moving
 
 
 @bp.post("/whisper")
 def whisper():
-    """Played to whoever picks up before the caller is connected."""
-    context, _sid, _caller, _called = _line()
+    """Played to whoever picks up before the caller is connected; a secretary's pick-up is
+    recorded (who, and their leg, which a put-through moves)."""
+    context, leg_sid, _caller, _called = _line()
     if context is None:
         return _xml(twiml.hang_up())
-    return _xml(twiml.whisper(request.args.get("kind", "for"), request.args.get("text", "")[:200]))
+    kind, desk = request.args.get("kind", "for"), request.args.get("desk", "")
+    parent_sid = request.form.get("ParentCallSid", "").strip()
+    if kind != "from" and desk.isdigit() and len(desk) < 10 and 0 < len(parent_sid) <= 64:
+        enqueue(
+            "workers.jobs.secretary_answered",
+            context.agency_id, parent_sid, int(desk), leg_sid,
+            queue=QUEUE,
+        )  # fmt: skip
+    return _xml(twiml.whisper(kind, request.args.get("text", "")[:200]))
+
+
+@bp.post("/client-joins")
+def client_joins():
+    """The client answered a put-through: who is calling, then into the call's conference."""
+    context, leg_sid, _caller, _called = _line()
+    parent_sid = request.args.get("call", "")
+    if context is None or not 0 < len(parent_sid) <= 64:
+        return _xml(twiml.hang_up())
+    enqueue(
+        "workers.jobs.client_leg_status",
+        context.agency_id, parent_sid, leg_sid, CallStatus.in_progress.value,
+        queue=QUEUE,
+    )  # fmt: skip
+    return _xml(twiml.client_joins(parent_sid, request.args.get("caller", "")[:32]))
+
+
+@bp.post("/client-leg-status")
+def client_leg_status():
+    """How the client's leg of a put-through went; not answered takes the caller back."""
+    call_status = _field("CallStatus")
+    if call_status not in {s.value for s in CallStatus}:
+        abort(400, description="unknown CallStatus")
+    parent_sid = request.args.get("call", "")
+    if not 0 < len(parent_sid) <= 64:
+        abort(400, description="missing call")
+    context, leg_sid, _caller, _called = _line()
+    if context is not None:
+        enqueue(
+            "workers.jobs.client_leg_status",
+            context.agency_id, parent_sid, leg_sid, call_status,
+            queue=QUEUE,
+        )  # fmt: skip
+    return Response(status=204)
 
 
 @bp.post("/recorded")

@@ -1,5 +1,6 @@
 """The client sets "away until" and a VIP in the portal; a signed call from someone else
-rings the secretary; the secretary takes the message on the desk; the client reads it."""
+rings the secretary; the secretary takes the message on the desk; the client reads it.
+A VIP's call is put through warm from the desk."""
 
 import urllib.parse
 import urllib.request
@@ -8,6 +9,7 @@ import xml.etree.ElementTree as ET
 from twilio.request_validator import RequestValidator
 
 from agency.calls import services
+from agency.clients.models import Client
 from agency.extensions import db
 from agency.staff.models import Secretary
 from tenants import use_agency
@@ -26,9 +28,9 @@ def _sign_in(page, base, user):
     page.click("button[type=submit]")
 
 
-def _ring(base: str) -> ET.Element:
-    form = {"CallSid": "CA-live-1", "From": CALLER, "To": LINE}
-    url = f"{base}/hooks/voice"
+def _ring(base: str, path: str = "/hooks/voice", **fields) -> ET.Element:
+    form = {"CallSid": "CA-live-1", "From": CALLER, "To": LINE, **fields}
+    url = f"{base}{path}"
     request = urllib.request.Request(
         url,
         data=urllib.parse.urlencode(form).encode(),
@@ -91,3 +93,42 @@ def test_a_non_vip_call_becomes_a_message_the_client_reads(
     desk.reload()
     assert "Read" in desk.inner_text("table.messages")
     desk.context.close()
+
+
+def test_a_vip_call_is_put_through_from_the_desk(
+    live_server, browser_page, agency, drain, twilio_api
+):
+    twilio_api.accounts["AC-live"] = TOKEN
+    with use_agency(agency.agency.id):
+        services.save_voice_settings({"account_sid": "AC-live", "auth_token": TOKEN})
+        services.add_number({"number": LINE, "client_id": agency.client.id})
+        secretary = db.session.get(Secretary, agency.profile.id)
+        secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
+        db.session.commit()
+        services.save_rules(
+            db.session.get(Client, agency.client.id),
+            {"vip_numbers": [CALLER], "client_phone": "+351912345678"},
+        )
+    db.session.remove()
+
+    root = _ring(live_server)
+    whisper = urllib.parse.urlsplit(root.find("Dial/Number").get("url"))
+    _ring(
+        live_server,
+        f"{whisper.path}?{whisper.query}",
+        CallSid="CA-live-leg",
+        ParentCallSid="CA-live-1",
+        To=DESK_PHONE,
+    )
+    drain()
+    db.session.remove()
+
+    desk = browser_page
+    _sign_in(desk, live_server, agency.secretary)
+    desk.goto(f"{live_server}/desk/calls/")
+    desk.click(".screen-pop >> text=Put through to Alpha Client")
+    desk.wait_for_selector("text=Putting the caller through to Alpha Client.")
+    drain()
+    desk.reload()
+    desk.wait_for_selector(".transfer-status >> text=The client's phone is ringing")
+    assert [r.form["To"] for r in twilio_api.of("create_call")] == ["+351912345678"]
