@@ -1,6 +1,6 @@
 """calls: warm put-through by conference, and the secretary who answered
 
-Revision ID: 0013_calls_transfer
+Revision ID: 0012_calls_transfer
 Revises: 0011_billing
 Create Date: 2026-11-23 16:05:00.000000
 
@@ -12,7 +12,7 @@ from tenants import numbers
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_calls_transfer'
+revision = '0012_calls_transfer'
 down_revision = '0011_billing'
 branch_labels = None
 depends_on = None
