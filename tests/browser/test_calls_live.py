@@ -29,7 +29,7 @@ def _sign_in(page, base, user):
 
 
 def _ring(base: str, path: str = "/hooks/voice", **fields) -> ET.Element:
-    form = {"CallSid": "CA-live-1", "From": CALLER, "To": LINE, **fields}
+    form = {"CallSid": "CAlive00001", "From": CALLER, "To": LINE, **fields}
     url = f"{base}{path}"
     request = urllib.request.Request(
         url,
@@ -98,9 +98,9 @@ def test_a_non_vip_call_becomes_a_message_the_client_reads(
 def test_a_vip_call_is_put_through_from_the_desk(
     live_server, browser_page, agency, drain, twilio_api
 ):
-    twilio_api.accounts["AC-live"] = TOKEN
+    twilio_api.accounts["AClive0001"] = TOKEN
     with use_agency(agency.agency.id):
-        services.save_voice_settings({"account_sid": "AC-live", "auth_token": TOKEN})
+        services.save_voice_settings({"account_sid": "AClive0001", "auth_token": TOKEN})
         services.add_number({"number": LINE, "client_id": agency.client.id})
         secretary = db.session.get(Secretary, agency.profile.id)
         secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
@@ -116,8 +116,8 @@ def test_a_vip_call_is_put_through_from_the_desk(
     _ring(
         live_server,
         f"{whisper.path}?{whisper.query}",
-        CallSid="CA-live-leg",
-        ParentCallSid="CA-live-1",
+        CallSid="CAlive0000leg",
+        ParentCallSid="CAlive00001",
         To=DESK_PHONE,
     )
     drain()
