@@ -44,17 +44,22 @@ def queue_email(
 
 
 def deliver(email_id: int) -> bool:
-    """Send a queued email at most once. The row is first claimed ("sending", with a
-    token) and committed, then handed to the SMTP server, then the outcome is recorded:
-    a retried or repeated job finds it sending or sent and sends nothing. A temporary
-    refusal puts it back in the queue for the job's next try; a permanent one marks it
-    failed. Mail in a client's name over the agency's rate waits for a later window."""
+    """Send a queued email (or a failed one a person retries) at most once.
+
+    The row is first claimed ("sending", with a token) and committed, then handed to
+    the SMTP server, then the outcome is recorded: a retried or repeated job finds it
+    sending or sent and sends nothing. A temporary refusal puts it back in the queue
+    for the job's next try; a permanent one marks it failed. Mail in a client's name
+    over the agency's rate waits for a later minute."""
     email = db.session.get(OutboundEmail, email_id, with_for_update=True)
     if email is None:
         db.session.rollback()
         raise Gone(f"email {email_id} no longer exists")
-    if email.status != EmailStatus.queued:
-        # Sent, failed, or claimed by an attempt that may have handed it over already.
+    if email.status in (EmailStatus.sent, EmailStatus.sending):
+        if email.status == EmailStatus.sending:
+            current_app.logger.warning(
+                "email %s is being sent or its outcome is unknown; not sent again", email_id
+            )
         db.session.rollback()
         return False
     if email.purpose in THROTTLED_PURPOSES and not throttle.take(email.agency_id):
@@ -132,9 +137,17 @@ def _transport(message: EmailMessage) -> None:
         return
     parts = urlsplit(url)
     smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    with smtp_class(parts.hostname, parts.port or 25, timeout=10) as smtp:
+    smtp = smtp_class(parts.hostname, parts.port or 25, timeout=10)
+    try:
         if parts.scheme == "smtp+starttls":
             smtp.starttls()
         if parts.username:
             smtp.login(unquote(parts.username), unquote(parts.password or ""))
         smtp.send_message(message)
+    finally:
+        # Once the server has accepted the message, a failed goodbye is not a failed
+        # send: it must not put the email back in the queue to be sent twice.
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
