@@ -453,3 +453,31 @@ def test_api_transcription_replaces_and_is_refused_for_typed_dictation(
         f"/api/v1/dictations/{typed['id']}/transcription", json={"text": "x"}, headers=auth
     )
     assert refused.status_code == 409
+
+
+def test_desk_upload_over_the_limit_is_refused_beside_the_field(app, agency):
+    app.config["MAIL_ATTACHMENT_MAX_BYTES"] = 100
+    with use_agency(agency.agency.id):
+        from agency.work.services import create_item
+
+        item, _new = create_item({"client_id": agency.client.id, "kind": "email", "title": "E"})
+        item_id = item.id
+    http = _signed_in(app, agency.secretary)
+    compose = f"/desk/mail/items/{item_id}/compose"
+    response = post_form(
+        http,
+        f"/desk/mail/items/{item_id}/drafts",
+        {
+            "to_address": "pat@buyer.example",
+            "subject": "Big",
+            "body": "Too big.",
+            "submit": "save",
+            "attachments": [(io.BytesIO(b"x" * 101), "big.bin", "application/octet-stream")],
+        },
+        page=compose,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "big.bin is larger than" in response.get_data(as_text=True)
+    assert rows(Draft, agency.agency.id) == []
+    assert rows(DraftAttachment, agency.agency.id) == []
