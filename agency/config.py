@@ -63,6 +63,10 @@ def from_environment() -> dict:
         "DICTATION_AUDIO_MAX_BYTES": int(env.get("DICTATION_AUDIO_MAX_BYTES", 20 * 1024 * 1024)),
         # The telephony provider's REST API (put-throughs, SMS); tests point it at loopback.
         "TWILIO_API_BASE": env.get("TWILIO_API_BASE", "https://api.twilio.com"),
+        # Files on outgoing mail: each file, all files of one email together, how many.
+        "MAIL_ATTACHMENT_MAX_BYTES": int(env.get("MAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)),
+        "MAIL_ATTACHMENTS_MAX_BYTES": int(env.get("MAIL_ATTACHMENTS_MAX_BYTES", 15 * 1024 * 1024)),
+        "MAIL_ATTACHMENTS_MAX_COUNT": int(env.get("MAIL_ATTACHMENTS_MAX_COUNT", 10)),
         "STRIPE_API_KEY": env.get("STRIPE_API_KEY", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),

@@ -2,12 +2,23 @@
 
 from types import SimpleNamespace
 
+from sqlalchemy import select
+
 from agency.accounts.models import User
 from agency.contracts.models import Contract
 from agency.extensions import db
 from agency.mail import inbound, letters, services
 from agency.mail import settings as mail_settings
-from agency.mail.models import Dictation, Draft, InboundEmail, Letter, MailTemplate
+from agency.mail.models import (
+    ClientMailbox,
+    Dictation,
+    Draft,
+    DraftAttachment,
+    InboundEmail,
+    Letter,
+    MailSettings,
+    MailTemplate,
+)
 
 RAW = (
     "From: Alpha Partner <partner@alpha.example>\r\nTo: {to}\r\nSubject: Alpha hello\r\n"
@@ -35,6 +46,7 @@ def seed_mail(alpha) -> SimpleNamespace:
             "subject": "Alpha reply",
             "body": "Alpha text",
             "reply_to_email_id": email.id,
+            "forward_attachment_ids": [email.attachments[0].id],
             "submit": True,
         },
         secretary,
@@ -42,6 +54,18 @@ def seed_mail(alpha) -> SimpleNamespace:
     dictation = services.create_dictation(
         {"client_id": client.id, "text": "Alpha dictation"}, secretary
     )
+    mail_settings.set_send_rate({"send_per_minute": 7})
+    db.session.add(
+        ClientMailbox(
+            client_id=client.id,
+            host="imap.alpha.example",
+            port=993,
+            username="alpha",
+            password="alpha-mailbox-secret",
+            folder="INBOX",
+        )
+    )
+    db.session.commit()
     template = services.create_template({"kind": "letter", "name": "Alpha", "body": "Alpha"})
     letter = letters.create_letter(
         {
@@ -57,6 +81,7 @@ def seed_mail(alpha) -> SimpleNamespace:
         email_id=email.id,
         attachment_id=email.attachments[0].id,
         draft_id=draft.id,
+        draft_attachment_id=draft.attachments[0].id,
         dictation_id=dictation.id,
         letter_id=letter.id,
         template_id=template.id,
@@ -68,5 +93,10 @@ def assert_mail_untouched(mail) -> None:
     letter = db.session.get(Letter, mail.letter_id)
     assert (letter.status, letter.expense_id) == ("pending_approval", None)
     assert db.session.get(MailTemplate, mail.template_id).archived_at is None
-    assert db.session.get(Dictation, mail.dictation_id) is not None
+    dictation = db.session.get(Dictation, mail.dictation_id)
+    assert dictation is not None and dictation.transcription is None
+    assert db.session.get(DraftAttachment, mail.draft_attachment_id).filename == "alpha.pdf"
+    assert db.session.scalar(select(MailSettings.send_per_minute)) == 7
+    mailbox = db.session.scalar(select(ClientMailbox))
+    assert (mailbox.host, mailbox.last_error) == ("imap.alpha.example", None)
     assert db.session.get(InboundEmail, mail.email_id).subject == "Alpha hello"

@@ -65,6 +65,7 @@ FILLERS = {
     "email_id": lambda a: a.mail.email_id,
     "attachment_id": lambda a: a.mail.attachment_id,
     "draft_id": lambda a: a.mail.draft_id,
+    "draft_attachment_id": lambda a: a.mail.draft_attachment_id,
     "dictation_id": lambda a: a.mail.dictation_id,
     "letter_id": lambda a: a.mail.letter_id,
     "template_id": lambda a: a.mail.template_id,

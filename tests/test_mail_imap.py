@@ -107,3 +107,108 @@ def test_bad_mailbox_input_is_refused(agency, login_as):
     response = post_form(http, "/portal/mail/mailbox", form, "/portal/mail/")
     assert response.status_code == 422
     assert _count(ClientMailbox, agency.agency.id) == 0
+
+
+def _api(agency_id, user_id):
+    from agency.accounts import services as accounts
+    from agency.accounts.models import User
+
+    with use_agency(agency_id):
+        _t, token = accounts.issue_api_token(db.session.get(User, user_id), "mailbox")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _body(port, password="demopass"):
+    return {
+        "host": "127.0.0.1",
+        "port": port,
+        "use_ssl": False,
+        "username": "demouser",
+        "password": password,
+        "folder": "INBOX",
+    }
+
+
+def test_api_connects_reads_and_disconnects_a_mailbox(
+    imap_server, app, agency, other_agency, drain
+):
+    http = app.test_client()
+    auth = _api(agency.agency.id, agency.owner.id)
+    url = f"/api/v1/clients/{agency.client.id}/mailbox"
+    assert http.get(url, headers=auth).status_code == 404
+    refused = http.put(url, json=_body(imap_server, "wrong"), headers=auth)
+    assert refused.status_code == 422 and "host" in refused.get_json()["error"]["fields"]
+    assert _count(ClientMailbox, agency.agency.id) == 0
+
+    saved = http.put(url, json=_body(imap_server), headers=auth)
+    assert saved.status_code == 200, saved.get_json()
+    shown = http.get(url, headers=auth).get_json()
+    assert shown["username"] == "demouser" and shown["use_ssl"] is False
+    assert "password" not in shown and "demopass" not in http.get(url, headers=auth).text
+
+    # Changing the folder without the password keeps the saved one.
+    kept = http.put(url, json={**_body(imap_server), "password": None}, headers=auth)
+    assert kept.status_code == 200, kept.get_json()
+    checked = http.post(f"{url}/check", headers=auth)
+    assert checked.status_code == 200 and checked.get_json()["last_error"] is None
+
+    _append(
+        imap_server,
+        b"From: Api <api@buyer.example>\r\nTo: client@alpha.example\r\nSubject: Via API\r\n"
+        b"Message-ID: <imap-api-1@buyer.example>\r\n\r\nHello.\r\n",
+    )
+    with use_agency(agency.agency.id):
+        assert enqueue_due() == 1
+    drain()
+    with use_agency(agency.agency.id):
+        subjects = db.session.scalars(select(InboundEmail.subject)).all()
+        assert "Via API" in subjects
+
+    other = _api(other_agency.agency.id, other_agency.owner.id)
+    assert http.get(url, headers=other).status_code == 404
+    assert http.delete(url, headers=other).status_code == 404
+    assert _count(ClientMailbox, agency.agency.id) == 1
+
+    assert http.delete(url, headers=auth).status_code == 204
+    assert _count(ClientMailbox, agency.agency.id) == 0
+    assert http.post(f"{url}/check", headers=auth).status_code == 404
+
+
+def test_api_mailbox_check_reports_a_changed_password(imap_server, app, agency):
+    http = app.test_client()
+    auth = _api(agency.agency.id, agency.client_user.id)  # the client's own
+    url = f"/api/v1/clients/{agency.client.id}/mailbox"
+    assert http.put(url, json=_body(imap_server), headers=auth).status_code == 200
+    with use_agency(agency.agency.id):
+        db.session.scalar(select(ClientMailbox)).password = "no-longer-right"
+        db.session.commit()
+    checked = http.post(f"{url}/check", headers=auth).get_json()
+    assert checked["last_error"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"port": 70000},
+        {"host": ""},
+        {"username": ""},
+        {"password": None},
+        {"port": "imap"},
+        {"folder": "x" * 201},
+    ],
+)
+def test_api_bad_mailbox_input_is_refused(change, app, agency):
+    http = app.test_client()
+    auth = _api(agency.agency.id, agency.owner.id)
+    url = f"/api/v1/clients/{agency.client.id}/mailbox"
+    response = http.put(url, json={**_body(1), **change}, headers=auth)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["fields"]
+    assert _count(ClientMailbox, agency.agency.id) == 0
+
+
+def test_a_secretary_cannot_connect_a_clients_mailbox(app, agency):
+    http = app.test_client()
+    auth = _api(agency.agency.id, agency.secretary.id)
+    url = f"/api/v1/clients/{agency.client.id}/mailbox"
+    assert http.put(url, json=_body(1), headers=auth).status_code == 403

@@ -40,6 +40,13 @@ def enqueue(
     return job
 
 
+def enqueue_in(delay, func: str, *args, queue: str = "default", agency_id: int | None = None):
+    """Schedule a job for ``delay`` (a timedelta) from now; a worker's scheduler moves it
+    to its queue when it is due. Retried like ``enqueue``."""
+    meta = {"agency_id": agency_id} if agency_id is not None else None
+    return get_queue(queue).enqueue_in(delay, func, *args, retry=RETRY, meta=meta)
+
+
 def enqueue_after_commit(
     func: str,
     *args,

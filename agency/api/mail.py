@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from agency.api.base import api_user, json_body, json_payload, token_required
 from agency.extensions import db
-from agency.mail import letters, services
+from agency.mail import imap, letters, services
+from agency.mail import settings as agency_mail_settings
 from agency.mail.access import record_for, visible
 from agency.mail.models import Dictation, Draft, InboundEmail, Letter, MailTemplate
 from agency.mail.schemas import (
@@ -17,9 +18,12 @@ from agency.mail.schemas import (
     InboundEmailDetailSchema,
     InboundEmailSchema,
     LetterSchema,
+    MailboxSchema,
     MailedSchema,
     RejectSchema,
+    SendRateSchema,
     TemplateSchema,
+    TranscriptionSchema,
 )
 
 emails_bp = Blueprint(
@@ -33,7 +37,24 @@ letters_bp = Blueprint("api_letters", __name__, url_prefix="/api/v1/letters", de
 templates_bp = Blueprint(
     "api_templates", __name__, url_prefix="/api/v1/templates", description="Mail templates"
 )
-blueprints = (emails_bp, drafts_bp, dictations_bp, letters_bp, templates_bp)
+mailboxes_bp = Blueprint(
+    "api_mailboxes",
+    __name__,
+    url_prefix="/api/v1/clients",
+    description="Clients' own mailboxes, read over IMAP",
+)
+mail_settings_bp = Blueprint(
+    "api_mail_settings", __name__, url_prefix="/api/v1/mail-settings", description="Mail settings"
+)
+blueprints = (
+    emails_bp,
+    drafts_bp,
+    dictations_bp,
+    letters_bp,
+    templates_bp,
+    mailboxes_bp,
+    mail_settings_bp,
+)
 
 
 def _listed(model, order, *filters):
@@ -78,7 +99,12 @@ def list_drafts():
 @drafts_bp.response(201, DraftSchema)
 @token_required()
 def create_draft():
-    """Write a draft; with "submit": true it is sent, or waits for the client's approval."""
+    """Write a draft; with "submit": true it is sent, or waits for the client's approval.
+
+    Files go in "attachments" as base64 JSON (filename, content_type, content_base64);
+    "forward_attachment_ids" sends on files of email the client received. A file over
+    MAIL_ATTACHMENT_MAX_BYTES, or files over MAIL_ATTACHMENTS_MAX_BYTES together, are a
+    413; more than MAIL_ATTACHMENTS_MAX_COUNT files a 422. Nothing is written then."""
     return services.create_draft(json_payload(), api_user()), 201
 
 
@@ -94,8 +120,29 @@ def get_draft(draft_id):
 @drafts_bp.response(200, DraftSchema)
 @token_required()
 def update_draft(draft_id):
+    """Change a draft not yet sent; "attachments" adds files (base64 JSON, limits as on
+    create), "remove_attachment_ids" drops some of the draft's own."""
     user = api_user()
     return services.update_draft(record_for(user, Draft, draft_id), json_payload(), user)
+
+
+@drafts_bp.get("/<int:draft_id>/attachments/<int:draft_attachment_id>")
+@drafts_bp.response(200, description="The file's bytes, as an attachment download")
+@token_required()
+def draft_attachment(draft_id, draft_attachment_id):
+    from agency.desk.mail import attachment_response
+
+    draft = record_for(api_user(), Draft, draft_id)
+    return attachment_response(_draft_file(draft, draft_attachment_id))
+
+
+def _draft_file(draft, attachment_id):
+    from agency.errors import NotFound
+
+    found = next((a for a in draft.attachments if a.id == attachment_id), None)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def _approver(draft_or_letter):
@@ -162,6 +209,17 @@ def create_dictation():
 @token_required()
 def get_dictation(dictation_id):
     return record_for(api_user(), Dictation, dictation_id)
+
+
+@dictations_bp.post("/<int:dictation_id>/transcription")
+@json_body(dictations_bp, TranscriptionSchema)
+@dictations_bp.response(200, DictationSchema)
+@token_required()
+def transcribe(dictation_id):
+    """Attach the typed text of an audio dictation (a later one replaces it); 409 for a
+    typed dictation. The work item's timeline records it."""
+    user = api_user()
+    return services.transcribe(record_for(user, Dictation, dictation_id), json_payload(), user)
 
 
 @letters_bp.get("/")
@@ -257,3 +315,81 @@ def get_template(template_id):
 @token_required(managers=True)
 def update_template(template_id):
     return services.update_template(db.get_or_404(MailTemplate, template_id), json_payload())
+
+
+def _mailbox_client(client_id):
+    """A client whose mailbox the API user may manage: a manager's, or the client's own."""
+    from flask_babel import gettext as _
+
+    from agency.errors import NotAllowed
+    from agency.mail.access import client_for
+
+    user = api_user()
+    client = client_for(user, client_id)
+    if not (user.is_manager or user.client_id == client.id):
+        raise NotAllowed(_("Only the client or a manager connects the client's mailbox."))
+    return client
+
+
+def _mailbox_or_404(client):
+    from agency.errors import NotFound
+
+    mailbox = imap.mailbox_of(client)
+    if mailbox is None:
+        raise NotFound()
+    return mailbox
+
+
+@mailboxes_bp.get("/<int:client_id>/mailbox")
+@mailboxes_bp.response(200, MailboxSchema)
+@token_required()
+def get_mailbox(client_id):
+    """The client's connected mailbox (the password is never returned); 404 if none."""
+    return _mailbox_or_404(_mailbox_client(client_id))
+
+
+@mailboxes_bp.put("/<int:client_id>/mailbox")
+@json_body(mailboxes_bp, MailboxSchema)
+@mailboxes_bp.response(200, MailboxSchema)
+@token_required()
+def put_mailbox(client_id):
+    """Connect or change the client's mailbox. The login is tried first: a refused login
+    or an unreachable server is a 422 and nothing is saved. Leave the password out to
+    keep the saved one. Reading starts with mail that arrives afterwards."""
+    return imap.connect(_mailbox_client(client_id), json_payload())
+
+
+@mailboxes_bp.delete("/<int:client_id>/mailbox")
+@mailboxes_bp.response(204)
+@token_required()
+def delete_mailbox(client_id):
+    """Disconnect the client's mailbox; mail already read stays."""
+    imap.disconnect(_mailbox_client(client_id))
+    return "", 204
+
+
+@mailboxes_bp.post("/<int:client_id>/mailbox/check")
+@mailboxes_bp.response(200, MailboxSchema)
+@token_required()
+def check_mailbox(client_id):
+    """Try the saved login now; "last_error" is null when it works, else why not."""
+    return imap.check(_mailbox_or_404(_mailbox_client(client_id)))
+
+
+@mail_settings_bp.get("/")
+@mail_settings_bp.response(200, SendRateSchema)
+@token_required(managers=True)
+def get_mail_settings():
+    """The agency's send rate: emails in clients' names per minute."""
+    settings = agency_mail_settings.agency_settings()
+    db.session.commit()
+    return settings
+
+
+@mail_settings_bp.put("/")
+@json_body(mail_settings_bp, SendRateSchema)
+@mail_settings_bp.response(200, SendRateSchema)
+@token_required(managers=True)
+def put_mail_settings():
+    """Set the send rate; mail over it waits for a later minute, none is dropped."""
+    return agency_mail_settings.set_send_rate(json_payload())

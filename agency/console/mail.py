@@ -73,6 +73,20 @@ def keywords():
     return redirect(url_for("console_mail.home"))
 
 
+@bp.post("/send-rate")
+@managers_only
+def send_rate():
+    if not ConfirmForm().validate_on_submit():
+        return _page(400, {"send_per_minute": [_("The form expired.")]})
+    try:
+        mail_settings.set_send_rate({"send_per_minute": request.form.get("send_per_minute")})
+    except ValidationError as exc:
+        db.session.rollback()
+        return _page(exc.status_code, exc.fields or {"send_per_minute": [exc.message]})
+    flash(_("Saved."), "success")
+    return redirect(url_for("console_mail.home"))
+
+
 @bp.post("/templates")
 @managers_only
 def create_template():

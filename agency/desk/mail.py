@@ -10,9 +10,16 @@ from agency.access import roles_required
 from agency.auth.forms import ConfirmForm
 from agency.errors import ValidationError
 from agency.extensions import db
-from agency.mail import letters, services
+from agency.mail import attachments, letters, services
 from agency.mail.access import record_for, visible
-from agency.mail.models import Dictation, Draft, EmailAttachment, InboundEmail, Letter
+from agency.mail.models import (
+    Dictation,
+    Draft,
+    DraftAttachment,
+    EmailAttachment,
+    InboundEmail,
+    Letter,
+)
 from agency.work.access import item_for
 
 bp = Blueprint("desk_mail", __name__, url_prefix="/desk/mail")
@@ -77,13 +84,17 @@ def create_draft(item_id):
         "work_item_id": item.id,
         "reply_to_email_id": email.id if email else None,
         "dictation_id": dictation.id if dictation else None,
+        "forward_attachment_ids": request.form.getlist("forward_attachment_ids"),
         "submit": request.form.get("submit") == "send",
     }
     try:
-        draft = services.create_draft(data, current_user)
+        uploads = [attachments.read_upload(f) for f in request.files.getlist("attachments")]
+        draft = services.create_draft(data, current_user, [u for u in uploads if u])
     except ValidationError as exc:
         db.session.rollback()
-        return _composer(item, "email", values, exc.fields or {"form": [exc.message]}, 422)
+        return _composer(
+            item, "email", values, exc.fields or {"form": [exc.message]}, exc.status_code
+        )
     messages = {
         "sent": _("The email is on its way."),
         "pending_approval": _("The draft waits for the client's approval."),
@@ -218,11 +229,55 @@ def attachment(attachment_id):
         from agency.errors import NotFound
 
         raise NotFound()
+    return attachment_response(found)
+
+
+@bp.get("/draft-attachments/<int:draft_attachment_id>")
+@roles_required("secretary")
+def draft_attachment(draft_attachment_id):
+    return attachment_response(draft_file_for(current_user, draft_attachment_id))
+
+
+def draft_file_for(user, draft_attachment_id: int) -> DraftAttachment:
+    """A file of a draft ``user`` may see, or 404."""
+    found = db.session.scalar(
+        select(DraftAttachment)
+        .join(Draft, Draft.id == DraftAttachment.draft_id)
+        .where(DraftAttachment.id == draft_attachment_id, visible(user, Draft))
+    )
+    if found is None:
+        from agency.errors import NotFound
+
+        raise NotFound()
+    return found
+
+
+def attachment_response(found) -> Response:
+    """A stored file as a download, never rendered inline."""
     return Response(
         found.data,
         mimetype="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{_safe_name(found.filename)}"'},
     )
+
+
+@bp.post("/dictations/<int:dictation_id>/transcription")
+@roles_required("secretary")
+def transcribe(dictation_id):
+    dictation = record_for(current_user, Dictation, dictation_id)
+    back = (
+        url_for("desk_mail.compose", item_id=dictation.work_item_id)
+        if dictation.work_item_id
+        else url_for("desk.home")
+    )
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.transcribe(dictation, {"text": request.form.get("text", "")}, current_user)
+            flash(_("The transcription is saved."), "success")
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join(sum(exc.fields.values(), [])) or exc.message, "error")
+    return redirect(back)
 
 
 @bp.get("/dictations/<int:dictation_id>/audio")

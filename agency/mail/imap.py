@@ -40,14 +40,14 @@ def connect(client: Client, data: dict) -> ClientMailbox:
     """Save the client's mailbox once a login to it works; reading starts with new mail."""
     values = values_for(MailboxSchema(), data)
     mailbox = mailbox_of(client) or ClientMailbox(client_id=client.id)
+    if values["password"] is None:
+        if mailbox.password is None:
+            raise ValidationError.on("password", _("Enter the mailbox's password."))
+        del values["password"]  # the saved one stays
     for key, value in values.items():
         setattr(mailbox, key, value)
     try:
-        connection = _open(mailbox)
-        try:
-            status = connection.select_folder(mailbox.folder, readonly=True)
-        finally:
-            connection.logout()
+        status = _try(mailbox)
     except IMAP_ERRORS as exc:
         raise ValidationError.on(
             "host", _("Could not sign in to that mailbox: %(error)s", error=str(exc)[:200])
@@ -56,6 +56,26 @@ def connect(client: Client, data: dict) -> ClientMailbox:
     mailbox.last_uid = max(int(status.get(b"UIDNEXT", 1)) - 1, 0)
     mailbox.last_error = None
     db.session.add(mailbox)
+    db.session.commit()
+    return mailbox
+
+
+def _try(mailbox: ClientMailbox) -> dict:
+    """Sign in and open the folder read-only; its status (UIDVALIDITY, UIDNEXT)."""
+    connection = _open(mailbox)
+    try:
+        return connection.select_folder(mailbox.folder, readonly=True)
+    finally:
+        connection.logout()
+
+
+def check(mailbox: ClientMailbox) -> ClientMailbox:
+    """Try the saved login now; the outcome is the mailbox's last error (None: it works)."""
+    try:
+        _try(mailbox)
+        mailbox.last_error = None
+    except IMAP_ERRORS as exc:
+        mailbox.last_error = str(exc)[:500] or type(exc).__name__
     db.session.commit()
     return mailbox
 

@@ -19,6 +19,8 @@ from agency.columns import EncryptedText, UTCDateTime
 from agency.extensions import db
 from tenants import TenantMixin
 
+DEFAULT_SEND_PER_MINUTE = 30
+
 
 class MailSettings(TenantMixin, db.Model):
     """The agency's inbound-mail secret and its default urgent keywords."""
@@ -29,6 +31,10 @@ class MailSettings(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     inbound_secret: Mapped[str] = mapped_column(EncryptedText, info={"export": False})
     urgent_keywords: Mapped[list] = mapped_column(JSON, default=list)
+    # At most this many emails in clients' names leave per minute; the rest wait.
+    send_per_minute: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_SEND_PER_MINUTE, server_default=str(DEFAULT_SEND_PER_MINUTE)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
@@ -160,6 +166,34 @@ class Draft(TenantMixin, db.Model):
 
     client = relationship("Client")
     reply_to_email = relationship("InboundEmail")
+    attachments = relationship(
+        "DraftAttachment",
+        order_by="DraftAttachment.id",
+        cascade="all, delete-orphan",
+        back_populates="draft",
+    )
+
+
+class DraftAttachment(TenantMixin, db.Model):
+    """A file sent with a draft, kept like an inbound attachment; the email carries it."""
+
+    __tablename__ = "draft_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(
+        ForeignKey("mail_drafts.id", ondelete="CASCADE"), index=True
+    )
+    # Set when the draft is queued: the email that carries this file.
+    outbound_email_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbound_emails.id", ondelete="SET NULL"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, info={"export": False}))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    draft = relationship("Draft", back_populates="attachments")
 
 
 class Dictation(TenantMixin, db.Model):
@@ -175,6 +209,7 @@ class Dictation(TenantMixin, db.Model):
     audio_size: Mapped[int | None] = mapped_column(Integer)
     audio: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, info={"export": False}))
     transcription: Mapped[str | None] = mapped_column(Text)
+    transcribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     work_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("work_items.id", ondelete="SET NULL")
     )

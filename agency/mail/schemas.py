@@ -1,4 +1,9 @@
+import base64
+import binascii
+
+from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as SchemaError
 
 from agency import validation
 from agency.mail.models import TemplateKind
@@ -36,6 +41,41 @@ class InboundEmailDetailSchema(InboundEmailSchema):
     attachments = fields.List(fields.Nested(AttachmentSchema))
 
 
+class Base64Bytes(fields.String):
+    """Bytes sent as standard base64 text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return base64.b64decode("".join(text.split()), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise SchemaError(_("This is not base64.")) from exc
+
+
+class DraftAttachmentSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    content_type = fields.String(
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "e.g. application/pdf; guessed from the name when left out"},
+    )
+    size_bytes = fields.Integer(dump_only=True)
+    content_base64 = Base64Bytes(
+        required=True,
+        load_only=True,
+        data_key="content_base64",
+        metadata={"description": "The file's bytes in standard base64"},
+    )
+
+
+ATTACHMENTS_DOC = (
+    "Files to send with the email, each as base64 JSON; limits: MAIL_ATTACHMENT_MAX_BYTES "
+    "a file and MAIL_ATTACHMENTS_MAX_BYTES together (413 above), MAIL_ATTACHMENTS_MAX_COUNT "
+    "files (422 above)"
+)
+
+
 class DraftSchema(Schema):
     id = fields.Integer(dump_only=True)
     client_id = validation.Id(required=True)
@@ -45,6 +85,17 @@ class DraftSchema(Schema):
     reply_to_email_id = validation.Id(allow_none=True, load_default=None)
     work_item_id = validation.Id(allow_none=True, load_default=None)
     dictation_id = validation.Id(allow_none=True, load_default=None)
+    attachments = fields.List(
+        fields.Nested(DraftAttachmentSchema),
+        load_default=list,
+        metadata={"description": ATTACHMENTS_DOC},
+    )
+    forward_attachment_ids = fields.List(
+        validation.Id(),
+        load_only=True,
+        load_default=list,
+        metadata={"description": "Ids of attachments of the client's received email to send on"},
+    )
     submit = fields.Boolean(
         load_only=True,
         load_default=False,
@@ -62,6 +113,14 @@ class DraftUpdateSchema(Schema):
     to_address = fields.String(validate=validation.email)
     subject = fields.String(validate=validate.Length(min=1, max=300))
     body = fields.String(validate=validate.Length(min=1, max=50000))
+    attachments = fields.List(
+        fields.Nested(DraftAttachmentSchema),
+        metadata={"description": "Files added to the draft's own. " + ATTACHMENTS_DOC},
+    )
+    forward_attachment_ids = fields.List(validation.Id(), load_only=True)
+    remove_attachment_ids = fields.List(
+        validation.Id(), load_only=True, metadata={"description": "The draft's files to drop"}
+    )
 
 
 class ApproveSchema(Schema):
@@ -83,8 +142,25 @@ class DictationSchema(Schema):
     audio_type = fields.String(dump_only=True, allow_none=True)
     audio_size = fields.Integer(dump_only=True, allow_none=True)
     transcription = fields.String(dump_only=True, allow_none=True)
+    transcribed_at = fields.DateTime(dump_only=True, allow_none=True)
     work_item_id = fields.Integer(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
+
+
+class TranscriptionSchema(Schema):
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=50000),
+        metadata={"description": "What the audio says, typed; replaces an earlier one"},
+    )
+
+
+class SendRateSchema(Schema):
+    send_per_minute = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=10_000),
+        metadata={"description": "Emails in clients' names that may leave per minute"},
+    )
 
 
 class TemplateSchema(Schema):
@@ -153,7 +229,10 @@ class MailboxSchema(Schema):
     use_ssl = fields.Boolean(load_default=True)
     username = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=1, max=500)
+        load_only=True,
+        load_default=None,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "Never returned; may be left out to keep the saved one"},
     )
     folder = fields.String(load_default="INBOX", validate=validate.Length(min=1, max=200))
     last_polled_at = fields.DateTime(dump_only=True, allow_none=True)

@@ -12,6 +12,7 @@ from agency.clients.models import Client, Contact
 from agency.config import LANGUAGES
 from agency.errors import Conflict, NotFound, ValidationError
 from agency.extensions import db
+from agency.mail import attachments
 from agency.mail import settings as mail_settings
 from agency.mail.models import (
     BouncedAddress,
@@ -29,6 +30,7 @@ from agency.mail.schemas import (
     RejectSchema,
     RulesSchema,
     TemplateSchema,
+    TranscriptionSchema,
 )
 from agency.records import values_for
 from agency.work.models import WorkItem
@@ -178,12 +180,33 @@ def _linked(model, record_id, client: Client, field: str):
     return found
 
 
-def create_draft(data: dict, user) -> Draft:
-    """A draft for a client; with submit it is sent, or waits for the client's approval."""
+def _files(values: dict) -> list[tuple[str, str, bytes]]:
+    """(name, type, bytes) of the attachments given as base64 JSON."""
+    files = []
+    for given in values.pop("attachments", None) or []:
+        name = attachments.clean_filename(given["filename"])
+        kind = attachments.clean_content_type(given.get("content_type"), name)
+        files.append((name, kind, given["content_base64"]))
+    return files
+
+
+def _attach(draft: Draft, values: dict, uploads) -> None:
+    files = [*_files(values), *(uploads or [])]
+    files += attachments.forwarded(draft, values.pop("forward_attachment_ids", None) or [])
+    attachments.remove(draft, values.pop("remove_attachment_ids", None) or [])
+    if files:
+        attachments.add(draft, files)
+
+
+def create_draft(data: dict, user, uploads=None) -> Draft:
+    """A draft for a client; with submit it is sent, or waits for the client's approval.
+    ``uploads`` are files from a form, as (name, type, bytes)."""
     from agency.mail.access import client_for
 
     values = values_for(DraftSchema(), data)
     submit = values.pop("submit")
+    files = _files(values)
+    forward_ids = values.pop("forward_attachment_ids")
     client = client_for(user, values["client_id"])
     refuse_bounced(values["to_address"])
     _linked(InboundEmail, values["reply_to_email_id"], client, "reply_to_email_id")
@@ -191,6 +214,7 @@ def create_draft(data: dict, user) -> Draft:
     _linked(Dictation, values["dictation_id"], client, "dictation_id")
     draft = Draft(**values, status=DraftStatus.draft.value, created_by_id=user.id)
     db.session.add(draft)
+    _attach(draft, {"forward_attachment_ids": forward_ids}, [*files, *(uploads or [])])
     db.session.flush()
     _note_on_item(draft.work_item_id, "draft_written", user.id, draft_id=draft.id)
     if submit:
@@ -199,10 +223,12 @@ def create_draft(data: dict, user) -> Draft:
     return draft
 
 
-def update_draft(draft: Draft, data: dict, user) -> Draft:
+def update_draft(draft: Draft, data: dict, user, uploads=None) -> Draft:
     if draft.status not in (DraftStatus.draft, DraftStatus.pending_approval, DraftStatus.rejected):
         raise Conflict(_("This draft is %(status)s; it cannot be changed.", status=draft.status))
-    for key, value in values_for(DraftUpdateSchema(), data, partial=True).items():
+    values = values_for(DraftUpdateSchema(), data, partial=True)
+    _attach(draft, values, uploads)
+    for key, value in values.items():
         setattr(draft, key, value)
     if draft.status == DraftStatus.rejected:
         draft.status = DraftStatus.draft.value
@@ -279,6 +305,7 @@ def _send(draft: Draft, user) -> Draft:
         ).strip()
     refuse_bounced(locked.to_address)
     email = queue_email(locked.to_address, locked.subject, locked.body, "mail_reply", headers)
+    attachments.queue_with(locked, email.id)
     locked.outbound_email_id = email.id
     locked.status = DraftStatus.sent.value
     locked.sent_at = clock.now()
@@ -363,6 +390,32 @@ def create_dictation(data: dict, user, upload=None, audio_limit: int = 0) -> Dic
         user.id,
     )
     dictation.work_item_id = item.id
+    db.session.commit()
+    return dictation
+
+
+TIMELINE_EXCERPT = 500
+
+
+def transcribe(dictation: Dictation, data: dict, user) -> Dictation:
+    """Attach what an audio dictation says, typed; a later one replaces it. The work
+    item's timeline keeps each, so the secretary sees what was written and when."""
+    values = values_for(TranscriptionSchema(), data)
+    if not dictation.audio_name:
+        raise Conflict(_("Only an audio dictation takes a transcription."))
+    text = values["text"].strip()
+    if not text:
+        raise ValidationError.on("text", _("Type what the audio says."))
+    dictation.transcription = text
+    dictation.transcribed_at = clock.now()
+    excerpt = text if len(text) <= TIMELINE_EXCERPT else text[: TIMELINE_EXCERPT - 1] + "…"
+    _note_on_item(
+        dictation.work_item_id,
+        "transcription_added",
+        user.id,
+        dictation_id=dictation.id,
+        note=excerpt,
+    )
     db.session.commit()
     return dictation
 

@@ -25,6 +25,18 @@ def agency_settings() -> MailSettings:
     return found
 
 
+def set_send_rate(data: dict) -> MailSettings:
+    """How many emails in clients' names the agency sends per minute; the rest wait."""
+    from agency.mail.schemas import SendRateSchema
+    from agency.records import values_for
+
+    values = values_for(SendRateSchema(), data)
+    settings = agency_settings()
+    settings.send_per_minute = values["send_per_minute"]
+    db.session.commit()
+    return settings
+
+
 def _new_secret() -> str:
     # The agency id leads, so the hook knows whose secret to check it against.
     return f"{require_agency_id()}.{secrets.token_urlsafe(32)}"

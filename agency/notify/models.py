@@ -12,6 +12,8 @@ from tenants import TenantMixin
 
 class EmailStatus(enum.StrEnum):
     queued = "queued"
+    # Handed to the SMTP server by a worker that has not recorded the outcome yet.
+    sending = "sending"
     sent = "sent"
     failed = "failed"
 
@@ -34,6 +36,9 @@ class OutboundEmail(TenantMixin, db.Model):
         Enum(EmailStatus, native_enum=False, length=16), default=EmailStatus.queued
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The attempt that marked it "sending": only that attempt records the outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -118,6 +118,14 @@ def decide_draft(draft_id, decision):
     return _decide(Draft, "draft", draft_id, decision)
 
 
+@bp.get("/draft-attachments/<int:draft_attachment_id>")
+@roles_required("client")
+def draft_attachment(draft_attachment_id):
+    from agency.desk.mail import attachment_response, draft_file_for
+
+    return attachment_response(draft_file_for(current_user, draft_attachment_id))
+
+
 @bp.post("/letters/<int:letter_id>/<any(approve, reject):decision>")
 @roles_required("client")
 def decide_letter(letter_id, decision):
@@ -167,6 +175,7 @@ def connect_mailbox():
     data["use_ssl"] = request.form.get("use_ssl") == "on"
     data["port"] = data["port"] or 993
     data["folder"] = data["folder"] or "INBOX"
+    data["password"] = data["password"] or None  # left empty: keep the saved one
     try:
         imap.connect(client, data)
     except ValidationError as exc:
