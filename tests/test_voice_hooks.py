@@ -18,6 +18,7 @@ from agency.hours.models import TimeEntry
 from agency.notify.models import OutboundEmail
 from agency.schedules.tick import run_for_agency
 from agency.staff.models import Secretary
+from agency.validation import WEEKDAYS
 from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import rows
@@ -42,6 +43,7 @@ def line(agency, other_agency):
         client.timezone = "Europe/Lisbon"
         secretary = db.session.get(Secretary, agency.profile.id)
         secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
+        secretary.schedule = {day: [["08:00", "19:00"]] for day in WEEKDAYS[:5]}
         db.session.commit()
         services.save_rules(
             client,

@@ -61,7 +61,7 @@ def _line() -> tuple[LineContext | None, str, str, str]:
     if request.mimetype != "application/x-www-form-urlencoded":
         abort(400, description="send the form url-encoded")
     call_sid, caller, called = _field("CallSid"), _field("From"), _field("To")
-    context = context_for(called)
+    context = context_for(called, clock.now())
     if context is None:
         return None, call_sid, caller, called
     _verify(context)

@@ -1,15 +1,21 @@
 """Secretary profiles: create, update, archive, with their rules."""
 
+from collections.abc import Collection, Iterable
+from datetime import date, timedelta
+
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from agency import records
 from agency.errors import Conflict, NotFound, ValidationError
 from agency.extensions import db
 from agency.records import apply, values_for
-from agency.staff.models import Absence, Secretary
-from agency.staff.schemas import AbsenceSchema, SecretarySchema
+from agency.sla.models import Holiday
+from agency.staff.models import Absence, Secretary, ShiftOverride
+from agency.staff.schedule import WorkingCalendar
+from agency.staff.schemas import AbsenceSchema, SecretarySchema, ShiftOverrideSchema
 
 
 def _check(values: dict, secretary: Secretary | None = None) -> None:
@@ -98,3 +104,113 @@ def remove_absence(absence: Absence) -> Absence:
     db.session.delete(absence)
     db.session.commit()
     return absence
+
+
+def add_shift_override(secretary: Secretary, data: dict) -> ShiftOverride:
+    """One day's own hours (an extra shift, other hours, or none): routing, the dashboard
+    and the calls use them instead of the weekly hours, on a holiday too. One per day."""
+    values = values_for(ShiftOverrideSchema(), data)
+    message = _(
+        "%(name)s already has other hours on %(day)s; remove those first.",
+        name=secretary.name,
+        day=format_date(values["day"]),
+    )
+    clash = db.session.scalar(
+        select(ShiftOverride.id).where(
+            ShiftOverride.secretary_id == secretary.id, ShiftOverride.day == values["day"]
+        )
+    )
+    if clash is not None:
+        raise Conflict.on("day", message)
+    override = ShiftOverride(secretary_id=secretary.id, **values)
+    db.session.add(override)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the same day added at the same moment elsewhere
+        db.session.rollback()
+        raise Conflict.on("day", message) from exc
+    return override
+
+
+def shift_override_of(secretary: Secretary, override_id: int) -> ShiftOverride:
+    """One of this secretary's date overrides; any other id is NotFound."""
+    override = db.session.get(ShiftOverride, override_id)
+    if override is None or override.secretary_id != secretary.id:
+        raise NotFound()
+    return override
+
+
+def remove_shift_override(override: ShiftOverride) -> ShiftOverride:
+    db.session.delete(override)
+    db.session.commit()
+    return override
+
+
+def upcoming_shift_overrides(secretary_id: int, today: date) -> list[ShiftOverride]:
+    """The secretary's date overrides from ``today`` on, soonest first."""
+    return db.session.scalars(
+        select(ShiftOverride)
+        .where(ShiftOverride.secretary_id == secretary_id, ShiftOverride.day >= today)
+        .order_by(ShiftOverride.day)
+    ).all()
+
+
+def calendars(
+    people: Iterable,
+    earliest: date,
+    latest: date,
+    *,
+    absences_of: Collection[int] | None = None,
+    overrides_of: Collection[int] | None = None,
+    holidays: bool = True,
+) -> dict[int, WorkingCalendar]:
+    """The working calendar of each of ``people`` (with ``id``, ``timezone``, ``schedule``)
+    for the days ``earliest`` … ``latest``, in at most three queries. ``absences_of`` and
+    ``overrides_of`` narrow whose absences and overrides are read (a roster that knows who
+    has any saves the query), ``holidays=False`` skips the agency's holidays."""
+    people = list(people)
+    ids = [p.id for p in people]
+    absence_ids = ids if absences_of is None else [i for i in ids if i in set(absences_of)]
+    override_ids = ids if overrides_of is None else [i for i in ids if i in set(overrides_of)]
+    away: dict[int, set[date]] = {}
+    if absence_ids:
+        for secretary_id, starts_on, ends_on in db.session.execute(
+            select(Absence.secretary_id, Absence.starts_on, Absence.ends_on).where(
+                Absence.secretary_id.in_(absence_ids),
+                Absence.starts_on <= latest,
+                Absence.ends_on >= earliest,
+            )
+        ):
+            first, last = max(starts_on, earliest), min(ends_on, latest)
+            away.setdefault(secretary_id, set()).update(
+                first + timedelta(days=n) for n in range((last - first).days + 1)
+            )
+    overrides: dict[int, dict[date, list]] = {}
+    if override_ids:
+        for secretary_id, day, spans in db.session.execute(
+            select(ShiftOverride.secretary_id, ShiftOverride.day, ShiftOverride.spans).where(
+                ShiftOverride.secretary_id.in_(override_ids),
+                ShiftOverride.day.between(earliest, latest),
+            )
+        ):
+            overrides.setdefault(secretary_id, {})[day] = spans
+    days_off = frozenset(agency_holidays(earliest, latest) if holidays and people else ())
+    return {
+        p.id: WorkingCalendar(
+            zone=p.timezone or "UTC",
+            hours=p.schedule or {},
+            away=frozenset(away.get(p.id, ())),
+            holidays=days_off,
+            overrides=overrides.get(p.id, {}),
+        )
+        for p in people
+    }
+
+
+def agency_holidays(earliest: date, latest: date) -> list[date]:
+    """The agency-wide holidays (not one client's) from ``earliest`` to ``latest``."""
+    return db.session.scalars(
+        select(Holiday.day).where(
+            Holiday.client_id.is_(None), Holiday.day.between(earliest, latest)
+        )
+    ).all()
