@@ -146,12 +146,15 @@ def remove_shift_override(override: ShiftOverride) -> ShiftOverride:
     return override
 
 
-def upcoming_shift_overrides(secretary_id: int, today: date) -> list[ShiftOverride]:
-    """The secretary's date overrides from ``today`` on, soonest first."""
+def upcoming_shift_overrides(
+    secretary_id: int, today: date, limit: int = 10
+) -> list[ShiftOverride]:
+    """The secretary's next date overrides from ``today`` on, soonest first."""
     return db.session.scalars(
         select(ShiftOverride)
         .where(ShiftOverride.secretary_id == secretary_id, ShiftOverride.day >= today)
         .order_by(ShiftOverride.day)
+        .limit(limit)
     ).all()
 
 
