@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import JSON, Integer, func, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from agency import records
@@ -16,6 +16,7 @@ from agency.sla.models import Holiday
 from agency.staff.models import Absence, Secretary, ShiftOverride
 from agency.staff.schedule import WorkingCalendar
 from agency.staff.schemas import AbsenceSchema, SecretarySchema, ShiftOverrideSchema
+from tenants import require_agency_id
 
 
 def _check(values: dict, secretary: Secretary | None = None) -> None:
@@ -168,52 +169,80 @@ def calendars(
     holidays: bool = True,
 ) -> dict[int, WorkingCalendar]:
     """The working calendar of each of ``people`` (with ``id``, ``timezone``, ``schedule``)
-    for the days ``earliest`` … ``latest``, in at most three queries. ``absences_of`` and
-    ``overrides_of`` narrow whose absences and overrides are read (a roster that knows who
-    has any saves the query), ``holidays=False`` skips the agency's holidays."""
+    for the days ``earliest`` … ``latest``, in one query. ``absences_of`` and
+    ``overrides_of`` narrow whose absences and overrides are read (a roster that knows
+    who has any), ``holidays=False`` leaves the agency's holidays out."""
     people = list(people)
     ids = [p.id for p in people]
-    absence_ids = ids if absences_of is None else [i for i in ids if i in set(absences_of)]
-    override_ids = ids if overrides_of is None else [i for i in ids if i in set(overrides_of)]
+    parts = _exception_rows(
+        [i for i in ids if absences_of is None or i in absences_of],
+        [i for i in ids if overrides_of is None or i in overrides_of],
+        holidays and bool(ids),
+        earliest,
+        latest,
+    )
     away: dict[int, set[date]] = {}
-    if absence_ids:
-        for secretary_id, starts_on, ends_on in db.session.execute(
-            select(Absence.secretary_id, Absence.starts_on, Absence.ends_on).where(
-                Absence.secretary_id.in_(absence_ids),
-                Absence.starts_on <= latest,
-                Absence.ends_on >= earliest,
-            )
-        ):
-            first, last = max(starts_on, earliest), min(ends_on, latest)
+    overrides: dict[int, dict[date, list]] = {}
+    days_off = set()
+    rows = db.session.execute(union_all(*parts)).all() if parts else []
+    for kind, secretary_id, first, last, spans in rows:
+        if kind == "away":
+            first, last = max(first, earliest), min(last, latest)
             away.setdefault(secretary_id, set()).update(
                 first + timedelta(days=n) for n in range((last - first).days + 1)
             )
-    overrides: dict[int, dict[date, list]] = {}
-    if override_ids:
-        for secretary_id, day, spans in db.session.execute(
-            select(ShiftOverride.secretary_id, ShiftOverride.day, ShiftOverride.spans).where(
-                ShiftOverride.secretary_id.in_(override_ids),
-                ShiftOverride.day.between(earliest, latest),
-            )
-        ):
-            overrides.setdefault(secretary_id, {})[day] = spans
-    days_off = frozenset(agency_holidays(earliest, latest) if holidays and people else ())
+        elif kind == "override":
+            overrides.setdefault(secretary_id, {})[first] = spans
+        else:
+            days_off.add(first)
     return {
         p.id: WorkingCalendar(
             zone=p.timezone or "UTC",
             hours=p.schedule or {},
             away=frozenset(away.get(p.id, ())),
-            holidays=days_off,
+            holidays=frozenset(days_off),
             overrides=overrides.get(p.id, {}),
         )
         for p in people
     }
 
 
-def agency_holidays(earliest: date, latest: date) -> list[date]:
-    """The agency-wide holidays (not one client's) from ``earliest`` to ``latest``."""
-    return db.session.scalars(
-        select(Holiday.day).where(
-            Holiday.client_id.is_(None), Holiday.day.between(earliest, latest)
+def _exception_rows(absence_ids, override_ids, holidays: bool, earliest: date, latest: date):
+    """The selects of (kind, secretary id, first day, last day, spans) that ``calendars``
+    reads in one go: absences, date overrides, the agency's own holidays."""
+    no_spans = null().cast(JSON)
+    parts = []
+    if absence_ids:
+        parts.append(
+            select(
+                literal("away"), Absence.secretary_id, Absence.starts_on, Absence.ends_on, no_spans
+            ).where(
+                Absence.secretary_id.in_(absence_ids),
+                Absence.starts_on <= latest,
+                Absence.ends_on >= earliest,
+            )
         )
-    ).all()
+    if override_ids:
+        parts.append(
+            select(
+                literal("override"),
+                ShiftOverride.secretary_id,
+                ShiftOverride.day,
+                ShiftOverride.day,
+                ShiftOverride.spans,
+            ).where(
+                ShiftOverride.secretary_id.in_(override_ids),
+                ShiftOverride.day.between(earliest, latest),
+            )
+        )
+    if holidays:
+        parts.append(
+            select(
+                literal("holiday"), null().cast(Integer), Holiday.day, Holiday.day, no_spans
+            ).where(
+                Holiday.agency_id == require_agency_id(),
+                Holiday.client_id.is_(None),
+                Holiday.day.between(earliest, latest),
+            )
+        )
+    return parts

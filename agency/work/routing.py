@@ -48,7 +48,7 @@ class Exceptions(NamedTuple):
 
 def _calendars(people, now: datetime, near: Exceptions) -> dict[int, WorkingCalendar]:
     """The calendars of ``people`` around ``now``: no query when nothing differs from the
-    weekly hours, one per kind of exception otherwise."""
+    weekly hours, one otherwise (for the flagged secretaries only)."""
     if not (near.absences_of or near.overrides_of or near.holiday):
         return {p.id: WorkingCalendar(p.timezone or "UTC", p.schedule or {}) for p in people}
     return staff.calendars(
@@ -410,7 +410,7 @@ def route_queued(limit: int = BATCH) -> int:
         load[secretary.id] = open_items
         flagged.append((secretary.id, absent, overridden, holiday))
     # Who works now does not change within the batch: the calendars of whoever is on
-    # shift are read once, in a query per kind of exception (none when there is none).
+    # shift are read once, in one query (none when nobody's day differs).
     working = _working([("all", [(s, 0) for s in team if _on_duty(s, 0)])], now, _near(flagged))
     assignments, events, unroutable = [], [], []
     for row in todo:
