@@ -426,3 +426,13 @@ def test_an_override_on_the_day_clocks_go_back_counts_in_local_time(tenant):
     assert _route(_item(client)).assignee_id is None
     clock.freeze(datetime(2026, 10, 25, 9, 30, tzinfo=UTC))
     assert _route(_item(client)).assignee_id == lisbon.id
+
+
+def test_another_agencys_holiday_changes_nothing(tenant, other_agency):
+    with use_agency(other_agency.agency.id):
+        add_holiday({"date": "2026-06-01", "name": "Bravo's day"})
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    assert _route(_item(client)).assignee_id == primary.id
+    (batched,) = _queued(client)
+    assert batched.assignee_id == primary.id
