@@ -31,7 +31,7 @@ from agency.mail.models import (
 from agency.notify.models import OutboundEmail
 from agency.schedules.models import RecurringRule
 from agency.sla.models import Holiday, SlaTarget
-from agency.staff.models import Absence, Secretary
+from agency.staff.models import Absence, Secretary, ShiftOverride
 from agency.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
@@ -75,6 +75,7 @@ __all__ = [
     "PlatformAdmin",
     "RecurringRule",
     "Secretary",
+    "ShiftOverride",
     "SlaTarget",
     "TimeEntry",
     "User",

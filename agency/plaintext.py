@@ -102,6 +102,18 @@ def show_weekly_hours(hours: dict) -> str:
     )
 
 
+def day_spans(text: str | None, field: str) -> list[list[str]]:
+    """One day's hours, "10:00-13:00 14:00-18:00" (commas allowed); empty for none."""
+    spans = [_SPAN.match(w) for w in (text or "").replace(",", " ").split()]
+    if not all(spans):
+        raise ValidationError.on(field, _("Write the hours as 10:00-13:00 14:00-18:00."))
+    return [[m.group(1), m.group(2)] for m in spans]
+
+
+def show_day_spans(spans: list) -> str:
+    return " ".join(f"{a}-{b}" for a, b in spans)
+
+
 def minor_units(text: str | None, currency: str, field: str) -> int:
     """An amount typed in major units ("35.50") as integer minor units of ``currency``."""
     try:

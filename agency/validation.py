@@ -146,6 +146,35 @@ def language_code(value: str) -> str:
     return code
 
 
+def day_spans(spans) -> list[list[str]]:
+    """One day's spans, [["09:00", "13:00"], ["14:00", "18:00"]]: HH:MM ("24:00" for
+    midnight), each start before its end, none overlapping; given back in order."""
+    if not isinstance(spans, list):
+        raise SchemaError(_('Give hours per weekday, e.g. {"mon": [["09:00", "17:00"]]}.'))
+    checked = sorted(_span(span) for span in spans)
+    for earlier, later in zip(checked, checked[1:], strict=False):
+        if later[0] < earlier[1]:
+            raise SchemaError(
+                _(
+                    "The spans %(first)s and %(second)s overlap.",
+                    first="-".join(earlier),
+                    second="-".join(later),
+                )
+            )
+    return checked
+
+
+def _span(span) -> list[str]:
+    if (
+        not isinstance(span, list | tuple)
+        or len(span) != 2
+        or not all(isinstance(t, str) and _TIME_RE.match(t) for t in span)
+        or span[0] >= span[1]
+    ):
+        raise SchemaError(_("Each span is a start and an end, HH:MM, the start first."))
+    return [span[0], span[1]]
+
+
 class WeeklyHours(fields.Field):
     """{"mon": [["09:00", "13:00"], ["14:00", "18:00"]], ...}: split shifts allowed."""
 
@@ -156,18 +185,15 @@ class WeeklyHours(fields.Field):
         for day, spans in value.items():
             if day not in WEEKDAYS:
                 raise SchemaError(_("Unknown weekday: %(value)s.", value=day))
-            if not isinstance(spans, list):
-                raise SchemaError(_('Give hours per weekday, e.g. {"mon": [["09:00", "17:00"]]}.'))
-            hours[day] = [self._span(span) for span in spans]
+            hours[day] = day_spans(spans)
         return hours
 
-    @staticmethod
-    def _span(span) -> list[str]:
-        if (
-            not isinstance(span, list | tuple)
-            or len(span) != 2
-            or not all(isinstance(t, str) and _TIME_RE.match(t) for t in span)
-            or span[0] >= span[1]
-        ):
-            raise SchemaError(_("Each span is a start and an end, HH:MM, the start first."))
-        return [span[0], span[1]]
+
+class DaySpans(fields.Field):
+    """[["09:00", "13:00"], ["14:00", "18:00"]]: one day's hours, split shifts allowed, []
+    for none."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise SchemaError(_('Give the day\'s hours, e.g. [["09:00", "13:00"]].'))
+        return day_spans(value)

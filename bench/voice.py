@@ -75,6 +75,7 @@ def setup() -> None:
     from agency.clients.models import Assignment, Client
     from agency.extensions import db
     from agency.staff.models import Secretary
+    from agency.validation import WEEKDAYS
     from tenants import Agency, use_agency
     from tests.database import recreate_postgres
 
@@ -98,6 +99,7 @@ def setup() -> None:
                     email=f"d{n}@bench.example",
                     phone=f"+35191000000{n}",
                     shift_status="on_shift",
+                    schedule={d: [["00:00", "24:00"]] for d in WEEKDAYS},
                 )
                 db.session.add(desk)
                 db.session.flush()

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from agency.calls.decision import Action, Desk, Line, decide, matches, rings_client
+from agency.staff.schedule import WorkingCalendar
 
 CLIENT = "+351912345678"
 VIP = "+442079460001"
@@ -136,3 +137,58 @@ def test_patterns_match_prefixes_only():
     assert not matches("+4420", "+44207*9")
     assert not matches("+352079460000", "+4420*")
     assert matches("+442079460000", "+442079460000")
+
+
+# --- who is rung: each desk's working calendar at the call's moment ------------------------
+
+WEEKDAYS_9_TO_6 = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+SATURDAY = datetime(2026, 12, 5, 10, 15, tzinfo=UTC)
+
+
+def _desk(name, phone, role, status="on_shift", **calendar):
+    hours = calendar.pop("hours", WEEKDAYS_9_TO_6)
+    return Desk(name, phone, role, WorkingCalendar("Europe/Lisbon", hours, **calendar), status)
+
+
+def test_a_desk_outside_its_working_hours_is_not_rung():
+    desks = (
+        _desk("Ana", "+351910000001", "primary", hours={"tue": [["14:00", "18:00"]]}),
+        _desk("Rui", "+351910000002", "backup"),
+    )
+    decision = decide(line(desks=desks), STRANGER, TUESDAY_10_15)
+    assert decision.rounds == ((("+351910000002",), "Almeida & Filhos"),)
+
+
+def test_nobody_working_goes_to_voicemail_and_an_extra_saturday_is_rung():
+    desks = (_desk("Ana", "+351910000001", "primary"),)
+    assert decide(line(desks=desks), STRANGER, SATURDAY).action == Action.voicemail
+    saturday_shift = (
+        _desk("Ana", "+351910000001", "primary", overrides={SATURDAY.date(): [["10:00", "13:00"]]}),
+    )
+    decision = decide(line(desks=saturday_shift), STRANGER, SATURDAY)
+    assert decision.rounds == ((("+351910000001",), "Almeida & Filhos"),)
+
+
+def test_a_holiday_or_a_day_off_override_takes_the_desk_out():
+    day = TUESDAY_10_15.date()
+    desks = (
+        _desk("Ana", "+351910000001", "primary", holidays=frozenset({day})),
+        _desk("Rui", "+351910000002", "backup", overrides={day: []}),
+    )
+    assert decide(line(desks=desks), STRANGER, TUESDAY_10_15).action == Action.voicemail
+
+
+def test_the_split_shifts_gap_is_not_rung():
+    split = {"tue": [["09:00", "10:00"], ["11:00", "18:00"]]}
+    desks = (_desk("Ana", "+351910000001", "primary", hours=split),)
+    assert decide(line(desks=desks), STRANGER, TUESDAY_10_15).action == Action.voicemail
+    later = decide(line(desks=desks), STRANGER, TUESDAY_10_15 + timedelta(hours=1))
+    assert later.action == Action.ring_secretaries
+
+
+def test_shift_status_counts_for_the_live_moment_not_for_a_simulated_future_one():
+    desks = (_desk("Ana", "+351910000001", "primary", status="on_break"),)
+    read = line(desks=desks, read_at=TUESDAY_10_15)
+    assert decide(read, STRANGER, TUESDAY_10_15).action == Action.voicemail
+    next_week = decide(read, STRANGER, TUESDAY_10_15 + timedelta(days=7))
+    assert next_week.rounds == ((("+351910000001",), "Almeida & Filhos"),)

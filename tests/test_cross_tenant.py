@@ -26,8 +26,8 @@ from agency.schedules.models import RecurringRule
 from agency.schedules.services import create_rule
 from agency.sla import services as sla
 from agency.sla.models import Holiday, SlaTarget
-from agency.staff.models import Absence, Secretary
-from agency.staff.services import add_absence
+from agency.staff.models import Absence, Secretary, ShiftOverride
+from agency.staff.services import add_absence, add_shift_override
 from agency.work.models import WorkItem
 from agency.work.services import create_item
 from tenants import use_agency
@@ -52,6 +52,7 @@ FILLERS = {
     "assignment_id": lambda a: a.assignment.id,
     "item_id": lambda a: a.item_id,
     "absence_id": lambda a: a.absence_id,
+    "override_id": lambda a: a.override_id,
     "rule_id": lambda a: a.rule_id,
     "target_id": lambda a: a.target_id,
     "holiday_id": lambda a: a.holiday_id,
@@ -127,6 +128,10 @@ def alpha(app, agency):
         agency.absence_id = add_absence(
             db.session.get(Secretary, agency.profile.id),
             {"starts_on": "2026-08-01", "ends_on": "2026-08-14"},
+        ).id
+        agency.override_id = add_shift_override(
+            db.session.get(Secretary, agency.profile.id),
+            {"day": "2026-08-15", "spans": [["10:00", "14:00"]], "note": "Alpha Saturday"},
         ).id
         agency.target_id = sla.save_target(
             {"contract_id": agency.contract.id, "priority": "urgent", "minutes": 3}
@@ -259,6 +264,8 @@ def _a_is_untouched(alpha):
         assert db.session.get(Contract, alpha.contract.id).status == "active"
         assert db.session.get(Assignment, alpha.assignment.id).ended_at is None
         assert db.session.get(Absence, alpha.absence_id) is not None
+        override = db.session.get(ShiftOverride, alpha.override_id)
+        assert (override.day.isoformat(), override.spans) == ("2026-08-15", [["10:00", "14:00"]])
         rule = db.session.get(RecurringRule, alpha.rule_id)
         assert (rule.title, rule.active, rule.frequency) == ("Alpha weekly report", True, "weekly")
 

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from agency import clock
 from agency.clients.models import Assignment, Client
 from agency.extensions import db
+from agency.sla.services import add_holiday
 from agency.staff.models import Absence, Secretary
+from agency.staff.services import add_shift_override
 from agency.work import routing
 from agency.work.models import WorkEvent, WorkItem
 from agency.work.services import create_item
@@ -321,3 +323,116 @@ def test_sixteen_desks_racing_claim_every_item_exactly_once(app, agency):
             select(func.count(WorkEvent.id)).where(WorkEvent.action == "claimed")
         )
         assert events == 1000
+
+
+# --- the working calendar: holidays, date overrides, split shifts, zones -----------------
+
+SATURDAY_NOON = datetime(2026, 6, 6, 11, 0, tzinfo=UTC)
+WEEKDAYS_ONLY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def _override(secretary, day, spans):
+    return add_shift_override(secretary, {"day": day, "spans": spans})
+
+
+def _queued(client, count=1):
+    items = [_item(client) for _n in range(count)]
+    routing.route_queued()
+    db.session.expire_all()
+    return [db.session.get(WorkItem, i.id) for i in items]
+
+
+def test_an_agency_holiday_leaves_the_item_in_the_pool(tenant, drain, mail):
+    client = _client()
+    _secretary("Pia", "primary", client)
+    _secretary("Ben")
+    add_holiday({"date": "2026-06-01", "name": "Founders' Day"})
+    (item,) = _queued(client)
+    assert item.assignee_id is None and item.status == "queued"
+    assert [e.action for e in item.events][-1] == "unroutable"
+
+
+def test_an_override_gives_hours_on_an_agency_holiday(tenant):
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    add_holiday({"date": "2026-06-01", "name": "Founders' Day"})
+    assert _route(_item(client)).assignee_id is None
+    _override(primary, "2026-06-01", [["10:00", "14:00"]])
+    (item,) = _queued(client)
+    assert item.assignee_id == primary.id
+
+
+def test_an_extra_saturday_shift_makes_a_secretary_eligible(tenant):
+    clock.freeze(SATURDAY_NOON)
+    client = _client()
+    primary = _secretary("Pia", "primary", client, schedule=WEEKDAYS_ONLY)
+    (first,) = _queued(client)
+    assert first.assignee_id is None
+    _override(primary, "2026-06-06", [["09:00", "13:00"]])
+    assert _route(_item(client)).assignee_id == primary.id
+
+
+def test_an_override_without_spans_is_a_day_off(tenant):
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    backup = _secretary("Ben", "backup", client)
+    _override(primary, "2026-06-01", [])
+    assert _route(_item(client)).assignee_id == backup.id
+    (batched,) = _queued(client)
+    assert batched.assignee_id == backup.id
+
+
+def test_the_gap_of_a_split_shift_is_not_working_time(tenant):
+    client = _client()
+    split = {"mon": [["08:00", "10:30"], ["11:30", "16:00"]]}
+    primary = _secretary("Pia", "primary", client, schedule=split)
+    backup = _secretary("Ben", "backup", client)
+    assert _route(_item(client)).assignee_id == backup.id  # 11:00, between the two
+    clock.freeze(MONDAY_NOON + timedelta(minutes=45))
+    assert _route(_item(client)).assignee_id == primary.id
+
+
+def test_an_absence_wins_over_an_override(tenant):
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    backup = _secretary("Ben", "backup", client)
+    _override(primary, "2026-06-01", [["10:00", "14:00"]])
+    db.session.add(
+        Absence(secretary_id=primary.id, starts_on=date(2026, 6, 1), ends_on=date(2026, 6, 1))
+    )
+    db.session.commit()
+    assert _route(_item(client)).assignee_id == backup.id
+
+
+def test_an_override_is_on_the_secretarys_own_calendar_day(tenant):
+    """Friday 11:00 UTC is already Saturday 01:00 on Kiritimati (UTC+14)."""
+    clock.freeze(datetime(2026, 6, 5, 11, 0, tzinfo=UTC))
+    client = _client()
+    kiri = _secretary("Kiri", "primary", client, timezone="Pacific/Kiritimati")
+    backup = _secretary("Ben", "backup", client)
+    _override(kiri, "2026-06-05", [])  # their Friday is over: changes nothing
+    assert _route(_item(client)).assignee_id == kiri.id
+    _override(kiri, "2026-06-06", [["00:00", "00:30"]])
+    assert _route(_item(client)).assignee_id == backup.id
+
+
+def test_an_override_on_the_day_clocks_go_back_counts_in_local_time(tenant):
+    """Lisbon leaves summer time at 01:00 UTC on 25 October 2026: 08:30 UTC that
+    morning is 08:30 local, before a 09:00 start; an hour later it is 09:30."""
+    client = _client()
+    lisbon = _secretary("Rita", "primary", client, timezone="Europe/Lisbon", schedule={})
+    _override(lisbon, "2026-10-25", [["09:00", "12:00"]])
+    clock.freeze(datetime(2026, 10, 25, 8, 30, tzinfo=UTC))
+    assert _route(_item(client)).assignee_id is None
+    clock.freeze(datetime(2026, 10, 25, 9, 30, tzinfo=UTC))
+    assert _route(_item(client)).assignee_id == lisbon.id
+
+
+def test_another_agencys_holiday_changes_nothing(tenant, other_agency):
+    with use_agency(other_agency.agency.id):
+        add_holiday({"date": "2026-06-01", "name": "Bravo's day"})
+    client = _client()
+    primary = _secretary("Pia", "primary", client)
+    assert _route(_item(client)).assignee_id == primary.id
+    (batched,) = _queued(client)
+    assert batched.assignee_id == primary.id

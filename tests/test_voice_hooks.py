@@ -17,7 +17,10 @@ from agency.extensions import db
 from agency.hours.models import TimeEntry
 from agency.notify.models import OutboundEmail
 from agency.schedules.tick import run_for_agency
+from agency.sla.services import add_holiday
 from agency.staff.models import Secretary
+from agency.staff.services import add_shift_override
+from agency.validation import WEEKDAYS
 from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import rows
@@ -42,6 +45,7 @@ def line(agency, other_agency):
         client.timezone = "Europe/Lisbon"
         secretary = db.session.get(Secretary, agency.profile.id)
         secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
+        secretary.schedule = {day: [["08:00", "19:00"]] for day in WEEKDAYS[:5]}
         db.session.commit()
         services.save_rules(
             client,
@@ -277,3 +281,49 @@ def test_non_urgent_messages_arrive_in_one_digest(line, agency, drain, mail):
     with use_agency(agency.agency.id):
         sent = db.session.scalars(select(OutboundEmail.purpose)).all()
     assert sent == ["message_digest"]
+
+
+# --- working calendars: only who works at the call's moment is rung ------------------------
+
+SATURDAY_10_15 = datetime(2026, 12, 5, 10, 15, tzinfo=UTC)
+
+
+def test_nobody_working_on_saturday_goes_to_voicemail_unless_an_override_gives_hours(
+    client, line, agency
+):
+    clock.freeze(SATURDAY_10_15)
+    root = twiml(call(client))
+    assert root.find("Dial") is None and root.find("Record") is not None
+    with use_agency(agency.agency.id):
+        add_shift_override(
+            db.session.get(Secretary, agency.profile.id),
+            {"day": "2026-12-05", "spans": [["10:00", "14:00"]]},
+        )
+    assert dialled(twiml(call(client))) == [DESK_PHONE]
+
+
+def test_an_agency_holiday_sends_calls_to_voicemail(client, line, agency):
+    with use_agency(agency.agency.id):
+        add_holiday({"date": "2026-12-01", "name": "Restoration of Independence"})
+    root = twiml(call(client))
+    assert root.find("Dial") is None and root.find("Record") is not None
+
+
+def test_the_simulator_answers_for_a_future_moment_by_the_calendar(line, agency):
+    with use_agency(agency.agency.id):
+        secretary = db.session.get(Secretary, agency.profile.id)
+        secretary.shift_status = "off"  # now; next Tuesday is another day
+        db.session.commit()
+        client_record = db.session.get(Client, agency.client.id)
+        next_tuesday = {"caller": STRANGER, "at": "2026-12-08T10:15:00Z"}
+        assert services.simulate(client_record, next_tuesday).rounds == (
+            ((DESK_PHONE,), "Alpha Client"),
+        )
+        now = {"caller": STRANGER, "at": TUESDAY_10_15.isoformat()}
+        assert services.simulate(client_record, now).rule == "no_secretary_on_shift"
+        add_shift_override(secretary, {"day": "2026-12-08", "spans": []})
+        assert services.simulate(client_record, next_tuesday).rule == "no_secretary_on_shift"
+        saturday = {"caller": STRANGER, "at": "2026-12-12T11:00:00Z"}
+        assert services.simulate(client_record, saturday).rule == "no_secretary_on_shift"
+        add_shift_override(secretary, {"day": "2026-12-12", "spans": [["10:00", "13:00"]]})
+        assert services.simulate(client_record, saturday).rule == "secretaries"

@@ -23,7 +23,7 @@ from agency.extensions import db
 from agency.matching import services as matching
 from agency.staff import services as staff
 from agency.staff.models import Secretary
-from agency.staff.schemas import AbsenceSchema, SecretarySchema
+from agency.staff.schemas import AbsenceSchema, SecretarySchema, ShiftOverrideSchema
 
 secretaries_bp = Blueprint(
     "api_secretaries", __name__, url_prefix="/api/v1/secretaries", description="Secretaries"
@@ -95,6 +95,32 @@ def add_absence(secretary_id):
 def remove_absence(secretary_id, absence_id):
     secretary = db.get_or_404(Secretary, secretary_id)
     return staff.remove_absence(staff.absence_of(secretary, absence_id))
+
+
+@secretaries_bp.get("/<int:secretary_id>/shift-overrides")
+@secretaries_bp.response(200, ShiftOverrideSchema(many=True))
+@token_required(managers=True)
+def list_shift_overrides(secretary_id):
+    """Days with their own hours instead of the weekly ones (an extra shift, other hours,
+    or ``"spans": []`` for a day off); they also give hours on an agency holiday."""
+    return db.get_or_404(Secretary, secretary_id).shift_overrides
+
+
+@secretaries_bp.post("/<int:secretary_id>/shift-overrides")
+@json_body(secretaries_bp, ShiftOverrideSchema)
+@secretaries_bp.response(201, ShiftOverrideSchema)
+@token_required(managers=True)
+def add_shift_override(secretary_id):
+    """One per day: a second one for the same day is a 409."""
+    return staff.add_shift_override(db.get_or_404(Secretary, secretary_id), json_payload())
+
+
+@secretaries_bp.delete("/<int:secretary_id>/shift-overrides/<int:override_id>")
+@secretaries_bp.response(200, ShiftOverrideSchema)
+@token_required(managers=True)
+def remove_shift_override(secretary_id, override_id):
+    secretary = db.get_or_404(Secretary, secretary_id)
+    return staff.remove_shift_override(staff.shift_override_of(secretary, override_id))
 
 
 def _contact(client_id: int, contact_id: int) -> Contact:

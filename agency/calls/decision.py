@@ -1,16 +1,26 @@
 """What happens to a call: one pure function over a snapshot of the client's line.
 
 The live webhook, the rule simulator and the tests all call ``decide``; it reads no
-database and no clock, so the same inputs always give the same answer.
+database and no clock, so the same inputs always give the same answer. Each desk brings
+its secretary's working calendar (zone, weekly hours, and the absences, date overrides
+and agency holidays around the moment the line was read for), so a desk is rung only
+when its secretary works at the call's moment, now or in a simulation days ahead. A
+secretary's shift status (on shift, on break, off) describes the present: it counts for
+moments close to when the line was read, the live call's own.
 """
 
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from agency.staff.schedule import WorkingCalendar, working_at
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# How long after the line was read its desks' shift statuses still describe them.
+STATUS_HOLDS = timedelta(minutes=15)
 
 
 class Action(enum.StrEnum):
@@ -22,11 +32,14 @@ class Action(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Desk:
-    """A secretary who may answer: on shift now, with a phone to ring."""
+    """A secretary of the client's with a phone to ring, and what says when they work
+    (no calendar: at any time)."""
 
     name: str
     phone: str
     role: str  # "primary" or "backup"
+    calendar: WorkingCalendar | None = None
+    shift_status: str = "on_shift"
     id: int | None = None
 
 
@@ -50,6 +63,8 @@ class Line:
     ring_mode: str = "sequential"
     ring_seconds: int = 20
     desks: tuple = ()
+    # When the line was read: the desks' shift statuses hold around this moment only.
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -115,16 +130,26 @@ def unreachable_because(line: Line, at: datetime) -> str:
     return ""
 
 
-def _secretary_rounds(line: Line) -> tuple:
-    primary = tuple(d.phone for d in line.desks if d.role == "primary")
-    backups = tuple(d.phone for d in line.desks if d.role != "primary")
+def answers(line: Line, desk: Desk, at: datetime) -> bool:
+    """Whether ``desk`` is rung for a call at ``at``: their secretary works then by their
+    calendar, and is on shift when ``at`` is close to when the line was read."""
+    if desk.calendar is not None and not working_at(desk.calendar, at):
+        return False
+    live = line.read_at is not None and abs(at - line.read_at) < STATUS_HOLDS
+    return desk.shift_status == "on_shift" or not live
+
+
+def _secretary_rounds(line: Line, at: datetime) -> tuple:
+    desks = [d for d in line.desks if answers(line, d, at)]
+    primary = tuple(d.phone for d in desks if d.role == "primary")
+    backups = tuple(d.phone for d in desks if d.role != "primary")
     groups = (primary + backups,) if line.ring_mode == "simultaneous" else (primary, backups)
     return tuple((numbers, line.client_name) for numbers in groups if numbers)
 
 
-def to_secretaries(line: Line, rule: str, unreachable: str = "") -> Decision:
-    """Ring the on-shift secretaries, or voicemail when none is on shift."""
-    rounds = _secretary_rounds(line)
+def to_secretaries(line: Line, at: datetime, rule: str, unreachable: str = "") -> Decision:
+    """Ring the secretaries working at ``at``, or voicemail when none is."""
+    rounds = _secretary_rounds(line, at)
     if not rounds:
         return Decision(
             Action.voicemail,
@@ -160,11 +185,11 @@ def decide(line: Line, caller: str, at: datetime) -> Decision:
         else ""
     )
     if not listed_as:
-        return to_secretaries(line, "secretaries")
+        return to_secretaries(line, at, "secretaries")
     unreachable = unreachable_because(line, at)
     if unreachable:
-        return to_secretaries(line, f"{listed_as}_client_unreachable", unreachable)
-    desks = _secretary_rounds(line)
+        return to_secretaries(line, at, f"{listed_as}_client_unreachable", unreachable)
+    desks = _secretary_rounds(line, at)
     if line.transfer_mode == "warm" and desks:
         # A secretary answers first and puts the caller through from the desk.
         return Decision(

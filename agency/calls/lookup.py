@@ -1,15 +1,17 @@
 """What the voice webhook reads before it answers: the line a called number belongs to.
 
 On PostgreSQL this is one round trip (the ``voice_line`` function); elsewhere the same
-facts come from the ORM as the number's agency. Either way the decision gets a ``Line``.
+facts come from the ORM as the number's agency. Either way the decision gets a ``Line``,
+its desks with their working calendars around the moment asked about.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from agency.calls.decision import Desk, Line
 from agency.columns import EncryptedText
 from agency.extensions import db, on_postgres
+from agency.staff.schedule import WorkingCalendar
 from tenants import AgencyStatus, use_agency
 from tenants.numbers import agency_of_number, voice_line
 
@@ -38,7 +40,44 @@ def _moment(value):
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def line_from(client: dict, rules: dict | None, vips: list, desks: list) -> Line:
+def _day(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def desks_from(rows: list, holidays: list) -> tuple:
+    """Desks from plain values: each row a secretary's name, phone, role, shift status,
+    zone, weekly hours, absences (first and last day, within the days read) and date
+    overrides ({day, spans}); ``holidays``: the agency's days off in those days."""
+    days_off = frozenset(_day(d) for d in holidays)
+    desks = []
+    for row in rows:
+        away = set()
+        for first, last in row.get("away") or ():
+            first, last = _day(first), _day(last)
+            away.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+        calendar = WorkingCalendar(
+            zone=row.get("timezone") or "UTC",
+            hours=row.get("schedule") or {},
+            away=frozenset(away),
+            holidays=days_off,
+            overrides={_day(o["day"]): o["spans"] for o in row.get("overrides") or ()},
+        )
+        desks.append(
+            Desk(
+                row["name"],
+                row["phone"],
+                row["role"],
+                calendar,
+                row["shift_status"],
+                id=row.get("id"),
+            )
+        )
+    return tuple(desks)
+
+
+def line_from(
+    client: dict, rules: dict | None, vips: list, desks: tuple, read_at: datetime | None = None
+) -> Line:
     """The decision's snapshot from plain values (a JSON document or ORM attributes)."""
     rules = {**RULE_DEFAULTS, **{k: v for k, v in (rules or {}).items() if v is not None}}
     return Line(
@@ -64,25 +103,27 @@ def line_from(client: dict, rules: dict | None, vips: list, desks: list) -> Line
         transfer_mode=rules["transfer_mode"],
         ring_mode=rules["ring_mode"],
         ring_seconds=rules["ring_seconds"],
-        desks=tuple(Desk(d["name"], d["phone"], d["role"], d.get("id")) for d in desks),
+        desks=desks,
+        read_at=read_at,
     )
 
 
-def _from_document(doc: dict) -> LineContext:
+def _from_document(doc: dict, at: datetime) -> LineContext:
     token = doc.get("auth_token")
     client = doc.get("client")
+    desks = desks_from(doc.get("desks") or [], doc.get("holidays") or [])
     return LineContext(
         agency_id=doc["agency_id"],
         active=doc.get("agency_status") == AgencyStatus.active.name,
         auth_token=EncryptedText().process_result_value(token, None) if token else None,
         client_id=client["id"] if client else None,
-        line=line_from(client, doc.get("rules"), doc.get("vips") or [], doc.get("desks") or [])
+        line=line_from(client, doc.get("rules"), doc.get("vips") or [], desks, at)
         if client
         else None,
     )
 
 
-def _from_orm(number: str) -> LineContext | None:
+def _from_orm(number: str, at: datetime) -> LineContext | None:
     from agency.calls import services
     from tenants import Agency
 
@@ -99,15 +140,16 @@ def _from_orm(number: str) -> LineContext | None:
             active=agency.status == AgencyStatus.active,
             auth_token=settings.auth_token if settings else None,
             client_id=client.id if client else None,
-            line=services.line_for(client) if client else None,
+            line=services.line_for(client, at) if client else None,
         )
         db.session.rollback()
     return context
 
 
-def context_for(number: str) -> LineContext | None:
-    """The line ``number`` rings, or None when no agency's pool holds it."""
+def context_for(number: str, at: datetime) -> LineContext | None:
+    """The line ``number`` rings, read for a call at ``at``, or None when no agency's
+    pool holds it."""
     if on_postgres():
-        doc = voice_line(number)
-        return _from_document(doc) if doc else None
-    return _from_orm(number)
+        doc = voice_line(number, at)
+        return _from_document(doc, at) if doc else None
+    return _from_orm(number, at)

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,7 +23,8 @@ from agency.clients.models import Assignment, Client, Contact
 from agency.errors import Conflict, ValidationError
 from agency.extensions import db
 from agency.records import apply, values_for
-from agency.staff.models import Secretary, ShiftStatus
+from agency.staff import services as staff
+from agency.staff.models import Secretary
 
 CLIENT_FIELDS = ("business_hours", "unavailable_windows")
 MAX_CSV_BYTES = 512 * 1024
@@ -182,23 +183,34 @@ def set_status(client: Client, data: dict) -> Client:
 # --- the snapshot the decision reads ------------------------------------------------------
 
 
-def _desks(client_id: int) -> list[dict]:
-    """On-shift secretaries of the client with a phone to ring, primary first."""
+def _desks(client_id: int, at: datetime) -> tuple:
+    """The client's secretaries with a phone to ring, primary first, each with their
+    shift status and their working calendar for the days around ``at``."""
     rows = db.session.execute(
-        select(Secretary.id, Secretary.name, Secretary.phone, Assignment.role)
+        select(
+            Secretary.id,
+            Secretary.name,
+            Secretary.phone,
+            Assignment.role,
+            Secretary.shift_status,
+            Secretary.timezone,
+            Secretary.schedule,
+        )
         .join(Assignment, Assignment.secretary_id == Secretary.id)
         .where(
             Assignment.client_id == client_id,
             Assignment.ended_at.is_(None),
             Secretary.archived_at.is_(None),
-            Secretary.shift_status == ShiftStatus.on_shift.value,
             Secretary.phone.is_not(None),
         )
         .order_by(Assignment.role.desc(), Secretary.id)
     ).all()
-    return [
-        {"id": id_, "name": name, "phone": phone, "role": role} for id_, name, phone, role in rows
-    ]
+    day = at.astimezone(UTC).date()  # every zone's day is within a day of UTC's
+    calendars = staff.calendars(rows, day - timedelta(days=1), day + timedelta(days=1))
+    return tuple(
+        rules_engine.Desk(r.name, r.phone, r.role, calendars[r.id], r.shift_status, id=r.id)
+        for r in rows
+    )
 
 
 def _vip_contacts(client_id: int) -> list[str]:
@@ -222,8 +234,9 @@ RULE_LINE_FIELDS = (
 )  # fmt: skip
 
 
-def line_for(client: Client) -> rules_engine.Line:
-    """The decision's snapshot of the client's line, read through the ORM."""
+def line_for(client: Client, at: datetime) -> rules_engine.Line:
+    """The decision's snapshot of the client's line for a call at ``at``, read through
+    the ORM now (the desks' shift statuses hold for a call about now only)."""
     from agency.calls.lookup import line_from
 
     rules = rules_for(client)
@@ -231,7 +244,8 @@ def line_for(client: Client) -> rules_engine.Line:
         {name: getattr(client, name) for name in CLIENT_LINE_FIELDS},
         {name: getattr(rules, name) for name in RULE_LINE_FIELDS},
         _vip_contacts(client.id),
-        _desks(client.id),
+        _desks(client.id, at),
+        clock.now(),
     )
 
 
@@ -248,7 +262,7 @@ def client_of_line(number: str) -> Client | None:
 def simulate(client: Client, data: dict) -> rules_engine.Decision:
     """What would happen if ``caller`` rang at ``at``: the live call's own decision."""
     values = values_for(SimulationSchema(), data)
-    return rules_engine.decide(line_for(client), values["caller"], values["at"])
+    return rules_engine.decide(line_for(client, values["at"]), values["caller"], values["at"])
 
 
 def current_status(client: Client, at: datetime | None = None) -> str:

@@ -47,6 +47,17 @@ class AbsenceForm(FlaskForm):
     note = StringField(_l("Note"))
 
 
+class ShiftOverrideForm(FlaskForm):
+    """Shown below the secretary form, so its fields are prefixed; CSRFProtect checks the post."""
+
+    class Meta:
+        csrf = False
+
+    day = StringField(_l("Day"), render_kw={"type": "date"})
+    spans = StringField(_l("Hours that day (10:00-13:00 14:00-18:00; empty: a day off)"))
+    note = StringField(_l("Note"))
+
+
 class ClientForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired()])
     email = EmailField(_l("Email"))

@@ -17,6 +17,7 @@ from agency.console.forms import (
     ClientForm,
     ContactForm,
     SecretaryForm,
+    ShiftOverrideForm,
 )
 from agency.console.pages import form_page, render_form, saved
 from agency.console.views import bp
@@ -103,7 +104,7 @@ def edit_secretary(secretary_id):
         _secretary_data,
         lambda data: staff.update_secretary(secretary, data),
         lambda _s: saved(_("Saved."), url_for("console.secretaries")),
-        **_absence_context(secretary),
+        **_exceptions_context(secretary),
     )
 
 
@@ -123,17 +124,38 @@ def _absence_form() -> AbsenceForm:
     return form
 
 
-def _absence_context(secretary: Secretary, form: AbsenceForm | None = None) -> dict:
+def _exceptions_context(
+    secretary: Secretary,
+    absence_form: AbsenceForm | None = None,
+    override_form: ShiftOverrideForm | None = None,
+) -> dict:
+    """The secretary's absences and date overrides, with the forms that add them."""
     return {
         "secretary": secretary,
         "absences": secretary.absences,
-        "absence_form": form or _absence_form(),
+        "absence_form": absence_form or _absence_form(),
         "kind_labels": ABSENCE_KIND_LABELS,
+        "shift_overrides": secretary.shift_overrides,
+        "override_form": override_form or ShiftOverrideForm(prefix="override"),
     }
 
 
-def _secretary_page_url(secretary: Secretary) -> str:
-    return url_for("console.edit_secretary", secretary_id=secretary.id, _anchor="absences")
+def _secretary_page_url(secretary: Secretary, anchor: str = "absences") -> str:
+    return url_for("console.edit_secretary", secretary_id=secretary.id, _anchor=anchor)
+
+
+def _refused(secretary: Secretary, form, exc: ValidationError, **forms):
+    """The secretary's page again, with ``exc`` beside the fields of ``form``."""
+    db.session.rollback()
+    show_errors(form, exc.fields)
+    if not exc.fields:
+        form.form_errors.append(exc.message)
+    return render_form(
+        "console/secretary_form.html",
+        _secretary_form(secretary, fill=True),
+        exc.status_code,
+        **_exceptions_context(secretary, **forms),
+    )
 
 
 @bp.post("/secretaries/<int:secretary_id>/absences")
@@ -152,16 +174,7 @@ def add_absence(secretary_id):
     try:
         staff.add_absence(secretary, data)
     except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc.fields)
-        if not exc.fields:
-            form.form_errors.append(exc.message)
-        return render_form(
-            "console/secretary_form.html",
-            _secretary_form(secretary, fill=True),
-            exc.status_code,
-            **_absence_context(secretary, form),
-        )
+        return _refused(secretary, form, exc, absence_form=form)
     flash(_("The absence of %(name)s is recorded.", name=secretary.name), "success")
     return redirect(_secretary_page_url(secretary))
 
@@ -175,6 +188,36 @@ def remove_absence(secretary_id, absence_id):
         staff.remove_absence(absence)
         flash(_("The absence is removed."), "success")
     return redirect(_secretary_page_url(secretary))
+
+
+@bp.post("/secretaries/<int:secretary_id>/shift-overrides")
+@managers_only
+def add_shift_override(secretary_id):
+    """One day's own hours (or a day off), through the same service as the API."""
+    secretary = db.get_or_404(Secretary, secretary_id)
+    form = ShiftOverrideForm(prefix="override")
+    try:
+        data = {
+            "day": form.day.data or None,
+            "spans": text.day_spans(form.spans.data, "spans"),
+            "note": form.note.data or None,
+        }
+        staff.add_shift_override(secretary, data)
+    except ValidationError as exc:
+        return _refused(secretary, form, exc, override_form=form)
+    flash(_("The hours of %(name)s on that day are recorded.", name=secretary.name), "success")
+    return redirect(_secretary_page_url(secretary, "shift-overrides"))
+
+
+@bp.post("/secretaries/<int:secretary_id>/shift-overrides/<int:override_id>/remove")
+@managers_only
+def remove_shift_override(secretary_id, override_id):
+    secretary = db.get_or_404(Secretary, secretary_id)
+    override = staff.shift_override_of(secretary, override_id)
+    if ConfirmForm().validate_on_submit():
+        staff.remove_shift_override(override)
+        flash(_("The date override is removed."), "success")
+    return redirect(_secretary_page_url(secretary, "shift-overrides"))
 
 
 # --- clients ---------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +12,7 @@ from agency.clients import services as clients
 from agency.clients.models import Assignment, Client
 from agency.errors import ValidationError
 from agency.extensions import db
+from agency.staff import services as staff
 from agency.work import routing, services
 from agency.work.access import item_for, secretary_of, visible
 from agency.work.models import OPEN_STATUSES, WorkItem
@@ -32,8 +35,10 @@ def _queue(profile):
 @roles_required("secretary")
 def home():
     profile = secretary_of(current_user)
-    clients_served = []
+    clients_served, overrides = [], []
     if profile is not None:
+        today = clock.now().astimezone(ZoneInfo(profile.timezone or "UTC")).date()
+        overrides = staff.upcoming_shift_overrides(profile.id, today)
         clients_served = db.session.scalars(
             select(Client)
             .join(Assignment, Assignment.client_id == Client.id)
@@ -48,6 +53,7 @@ def home():
         "desk/home.html",
         profile=profile,
         clients=clients_served,
+        shift_overrides=overrides,
         items=_queue(profile),
         now=clock.now(),
         confirm_form=ConfirmForm(),

@@ -65,7 +65,7 @@ def _line() -> tuple[LineContext | None, str, str, str]:
     # A dialled leg's own To is the phone it rang: the line it belongs to rides in the URL
     # (which the signature covers).
     called = request.args.get("line", "")[:32] or called
-    context = context_for(called)
+    context = context_for(called, clock.now())
     if context is None:
         return None, call_sid, caller, called
     _verify(context)

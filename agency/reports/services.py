@@ -20,8 +20,9 @@ from agency.clients.models import Assignment, AssignmentRole, Client
 from agency.contracts.models import Contract, ContractStatus
 from agency.extensions import db
 from agency.hours.models import TimeEntry
-from agency.staff.models import Absence, Secretary
-from agency.staff.schedule import days_away, local_midnight, spans_utc, week_start
+from agency.staff import services as staff
+from agency.staff.models import Secretary
+from agency.staff.schedule import local_midnight, week_start, working_spans_utc
 from agency.work.models import OPEN_STATUSES, WorkItem
 
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -251,8 +252,10 @@ def _in_windows(column_id, started_at, windows: dict[tuple, list[int]]):
 
 
 def utilisation(now: datetime | None = None) -> list[Utilisation]:
-    """Each live secretary's week so far: raw minutes logged against the minutes the
-    weekly schedule holds for the whole week, less the days covered by absences."""
+    """Each live secretary's week so far: raw minutes logged against the minutes their
+    working calendar holds for the whole week: the weekly hours less the days covered by
+    absences and agency holidays, with the week's date overrides instead of the weekly
+    hours on their days."""
     now = now or clock.now()
     secretaries = db.session.scalars(
         select(Secretary).where(Secretary.archived_at.is_(None)).order_by(Secretary.name)
@@ -276,22 +279,16 @@ def utilisation(now: datetime | None = None) -> list[Utilisation]:
             .group_by(TimeEntry.secretary_id)
         ).all()
     )
-    absences: dict[int, list[Absence]] = {}
-    for absence in db.session.scalars(
-        select(Absence).where(
-            Absence.secretary_id.in_(list(weeks)),
-            Absence.starts_on <= max(weeks.values()) + timedelta(days=6),
-            Absence.ends_on >= min(weeks.values()),
-        )
-    ):
-        absences.setdefault(absence.secretary_id, []).append(absence)
+    calendars = staff.calendars(
+        secretaries, min(weeks.values()), max(weeks.values()) + timedelta(days=6)
+    )
 
     rows = []
     for s in secretaries:
         first = weeks[s.id]
         week = {first + timedelta(days=n) for n in range(7)}
-        away = days_away(absences.get(s.id, [])) & week
-        spans = spans_utc(s.schedule or {}, s.timezone, first, away)
+        away = calendars[s.id].away & week
+        spans = working_spans_utc(calendars[s.id], first)
         scheduled = sum(int((end - start).total_seconds() // 60) for start, end in spans)
         rows.append(
             Utilisation(

@@ -53,6 +53,9 @@ class Secretary(TenantMixin, db.Model):
     absences = relationship(
         "Absence", back_populates="secretary", order_by="Absence.starts_on", cascade="all"
     )
+    shift_overrides = relationship(
+        "ShiftOverride", back_populates="secretary", order_by="ShiftOverride.day", cascade="all"
+    )
 
     @property
     def language_codes(self) -> list[str]:
@@ -85,3 +88,24 @@ class Absence(TenantMixin, db.Model):
     note: Mapped[str | None] = mapped_column(String(300))
 
     secretary = relationship("Secretary", back_populates="absences")
+
+
+class ShiftOverride(TenantMixin, db.Model):
+    """One day's own hours for a secretary, instead of their weekly ones: an extra shift on
+    a Saturday, other hours one day, or (no spans) a day off. It also gives hours on an
+    agency holiday; an absence still wins."""
+
+    __tablename__ = "shift_overrides"
+    __table_args__ = (UniqueConstraint("agency_id", "secretary_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secretary_id: Mapped[int] = mapped_column(
+        ForeignKey("secretaries.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    # [["10:00", "14:00"], ...] in the secretary's own zone; [] for a day off.
+    spans: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    secretary = relationship("Secretary", back_populates="shift_overrides")

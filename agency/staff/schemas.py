@@ -62,3 +62,17 @@ class AbsenceSchema(Schema):
             from flask_babel import gettext as _
 
             raise SchemaError(_("The end date is before the start date."), "ends_on")
+
+
+class ShiftOverrideSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    secretary_id = fields.Integer(dump_only=True)
+    day = fields.Date(required=True)
+    spans = validation.DaySpans(
+        required=True,
+        metadata={
+            "description": "the day's hours in the secretary's zone, [[\"10:00\", "
+            '"14:00"]]; [] for a day off'
+        },
+    )
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))

@@ -3,15 +3,15 @@
 Routing, in order: the client's primary when available, else a backup, else anyone
 in the agency with the client's languages (B2 or better) and specialities; among
 candidates the lowest load wins. "Available" means on shift by the secretary's own
-status, inside their declared working hours now, not absent today, and under their
+status, working now by their calendar (``agency.staff.schedule``: weekly hours in their
+zone, less absences and agency holidays, with date overrides), and under their
 open-item capacity. An item nobody can take stays in the agency pool, and the
 managers are told once.
 """
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import joinedload
@@ -19,8 +19,11 @@ from sqlalchemy.orm import joinedload
 from agency import clock
 from agency.clients.models import Assignment, AssignmentRole, Client
 from agency.extensions import call_in_autocommit, db, on_postgres
-from agency.staff.models import Absence, Secretary, ShiftStatus
-from agency.validation import CEFR_LEVELS, WEEKDAYS
+from agency.sla.models import Holiday
+from agency.staff import services as staff
+from agency.staff.models import Absence, Secretary, ShiftOverride, ShiftStatus
+from agency.staff.schedule import WorkingCalendar, working_at
+from agency.validation import CEFR_LEVELS
 from agency.work.models import Status, WorkEvent, WorkItem
 from agency.work.services import record
 from tenants import require_agency_id
@@ -29,32 +32,32 @@ from workers.retries import Gone
 BUSY = (Status.assigned.value, Status.in_progress.value, Status.waiting.value)
 
 
-def _in_hours(secretary: Secretary, now: datetime) -> bool:
-    local = now.astimezone(ZoneInfo(secretary.timezone))
-    spans = secretary.schedule.get(WEEKDAYS[local.weekday()], [])
-    clock_time = local.strftime("%H:%M")
-    return any(start <= clock_time < end for start, end in spans)
+def _days_near(now: datetime) -> tuple[date, date]:
+    """Every zone's today is within a day of UTC's."""
+    return now.date() - timedelta(days=1), now.date() + timedelta(days=1)
 
 
-def _absent_ids(secretaries: list[Secretary], now: datetime) -> set[int]:
-    """Who of ``secretaries`` is absent today, each by their own calendar (one query)."""
-    if not secretaries:
-        return set()
-    by_id = {s.id: s for s in secretaries}
-    utc_today = now.date()
-    rows = db.session.execute(
-        select(Absence.secretary_id, Absence.starts_on, Absence.ends_on).where(
-            Absence.secretary_id.in_(list(by_id)),
-            Absence.starts_on <= utc_today + timedelta(days=1),  # a zone is within a day of UTC
-            Absence.ends_on >= utc_today - timedelta(days=1),
-        )
+class Exceptions(NamedTuple):
+    """Who of a roster has an absence or a date override near today, and whether the
+    agency has a holiday then: only those are read, most often nothing at all."""
+
+    absences_of: frozenset = frozenset()
+    overrides_of: frozenset = frozenset()
+    holiday: bool = False
+
+
+def _calendars(people, now: datetime, near: Exceptions) -> dict[int, WorkingCalendar]:
+    """The calendars of ``people`` around ``now``: no query when nothing differs from the
+    weekly hours, one otherwise (for the flagged secretaries only)."""
+    if not (near.absences_of or near.overrides_of or near.holiday):
+        return {p.id: WorkingCalendar(p.timezone or "UTC", p.schedule or {}) for p in people}
+    return staff.calendars(
+        people,
+        *_days_near(now),
+        absences_of=near.absences_of,
+        overrides_of=near.overrides_of,
+        holidays=near.holiday,
     )
-    absent = set()
-    for secretary_id, starts_on, ends_on in rows:
-        today = now.astimezone(ZoneInfo(by_id[secretary_id].timezone)).date()
-        if starts_on <= today <= ends_on:
-            absent.add(secretary_id)
-    return absent
 
 
 def loads() -> dict[int, int]:
@@ -67,18 +70,20 @@ def loads() -> dict[int, int]:
     return dict(rows.all())
 
 
-def _on_duty(secretary: Secretary, load: int, now: datetime) -> bool:
-    """Available but for absences, which are looked up for many at once."""
+def _on_duty(secretary: Secretary, load: int) -> bool:
+    """Available but for the calendar, which is read for many at once."""
     return (
         secretary.archived_at is None
         and secretary.shift_status == ShiftStatus.on_shift.value
         and load < secretary.capacity_items
-        and _in_hours(secretary, now)
     )
 
 
 def available(secretary: Secretary, load: int, now: datetime) -> bool:
-    return _on_duty(secretary, load, now) and not _absent_ids([secretary], now)
+    if not _on_duty(secretary, load):
+        return False
+    calendar = staff.calendars([secretary], *_days_near(now))[secretary.id]
+    return working_at(calendar, now)
 
 
 def _qualified(secretary: Secretary, client: Client) -> bool:
@@ -90,6 +95,43 @@ def _qualified(secretary: Secretary, client: Client) -> bool:
     return speaks and set(client.required_specialities) <= set(secretary.speciality_codes)
 
 
+# Whether a secretary's day may differ from their weekly hours near today: an absence, a
+# date override, an agency holiday (the same for every row, computed once).
+_EXCEPTIONS = (
+    select(Absence.id)
+    .where(
+        Absence.secretary_id == Secretary.id,
+        Absence.starts_on <= bindparam("latest_day"),
+        Absence.ends_on >= bindparam("earliest_day"),
+    )
+    .exists(),
+    select(ShiftOverride.id)
+    .where(
+        ShiftOverride.secretary_id == Secretary.id,
+        ShiftOverride.day <= bindparam("latest_day"),
+        ShiftOverride.day >= bindparam("earliest_day"),
+    )
+    .exists(),
+    select(Holiday.id)
+    .where(
+        Holiday.client_id.is_(None),
+        Holiday.day <= bindparam("latest_day"),
+        Holiday.day >= bindparam("earliest_day"),
+    )
+    .exists(),
+)
+
+
+def _near(flagged) -> Exceptions:
+    """``flagged``: (secretary id, maybe absent, maybe overridden, holiday near)."""
+    flagged = list(flagged)
+    return Exceptions(
+        frozenset(i for i, absent, _o, _h in flagged if absent),
+        frozenset(i for i, _a, overridden, _h in flagged if overridden),
+        any(holiday for *_flags, holiday in flagged),
+    )
+
+
 _OPEN_ITEMS = (
     select(WorkItem.assignee_id, func.count(WorkItem.id).label("open_items"))
     .where(WorkItem.status.in_(BUSY), WorkItem.assignee_id.is_not(None))
@@ -98,7 +140,7 @@ _OPEN_ITEMS = (
 )
 
 # Built once: every active secretary with their current role for the client (or None),
-# their open-item load, and whether an absence falls within a day of today.
+# their open-item load, and whether their day may differ from their weekly hours.
 _ROSTER = (
     select(
         Secretary.id,
@@ -111,13 +153,7 @@ _ROSTER = (
         Secretary.specialities,
         Assignment.role,
         func.coalesce(_OPEN_ITEMS.c.open_items, 0),
-        select(Absence.id)
-        .where(
-            Absence.secretary_id == Secretary.id,
-            Absence.starts_on <= bindparam("latest_day"),
-            Absence.ends_on >= bindparam("earliest_day"),
-        )
-        .exists(),
+        *_EXCEPTIONS,
     )
     .outerjoin(
         Assignment,
@@ -132,14 +168,9 @@ _ROSTER = (
 
 
 def _roster(client: Client, now: datetime):
-    utc_today = now.date()  # every zone's today is within a day of UTC's
+    earliest, latest = _days_near(now)
     return db.session.execute(
-        _ROSTER,
-        {
-            "client_id": client.id,
-            "earliest_day": utc_today - timedelta(days=1),
-            "latest_day": utc_today + timedelta(days=1),
-        },
+        _ROSTER, {"client_id": client.id, "earliest_day": earliest, "latest_day": latest}
     ).all()
 
 
@@ -164,47 +195,61 @@ ROLE_RANK = {AssignmentRole.primary: 0, AssignmentRole.backup: 1, None: 2}
 
 
 def _tiers(rows, client: Client):
-    """``rows`` of (secretary, role for the client, open items, maybe absent), as the
-    roster reads them: the tiers routing tries, in order: primary, backups, the rest of
-    the agency; each a list of (secretary, open items, maybe absent)."""
+    """``rows`` of (secretary, role for the client, open items), as the roster reads
+    them: the tiers routing tries, in order: primary, backups, the rest of the agency;
+    each a list of (secretary, open items)."""
     best = {}  # one role each: primary over backup over none
-    for secretary, role, load, maybe_absent in rows:
+    for secretary, role, load in rows:
         known = best.get(secretary.id)
         if known is None or ROLE_RANK[role] < ROLE_RANK[known[1]]:
-            best[secretary.id] = (secretary, role, load, maybe_absent)
+            best[secretary.id] = (secretary, role, load)
     tiers = {"primary": [], "backup": [], "agency": []}
-    for secretary, role, load, maybe_absent in best.values():
+    for secretary, role, load in best.values():
         if role is None and not _qualified(secretary, client):
             continue
-        tiers[role or "agency"].append((secretary, load, maybe_absent))
+        tiers[role or "agency"].append((secretary, load))
     return list(tiers.items())
+
+
+def _read_roster(client: Client, now: datetime):
+    """The roster for ``client`` as (secretary, role, open items) rows, and what of it
+    may differ from the weekly hours near ``now``."""
+    rows, flagged = [], []
+    for *columns, role, load, absent, overridden, holiday in _roster(client, now):
+        secretary = Rostered(*columns)
+        rows.append((secretary, role, load))
+        flagged.append((secretary.id, absent, overridden, holiday))
+    return rows, _near(flagged)
 
 
 def candidates(client: Client, now: datetime | None = None):
     """The tiers routing tries, in order: primary, backups, the rest of the agency; each
-    a list of (secretary, open items, maybe absent)."""
-    rows = (
-        (Rostered(*columns), role, load, maybe_absent)
-        for *columns, role, load, maybe_absent in _roster(client, now or clock.now())
-    )
+    a list of (secretary, open items), before anyone's status, capacity or hours."""
+    rows, _near_now = _read_roster(client, now or clock.now())
     return _tiers(rows, client)
 
 
-def _on_duty_tiers(tiers, now: datetime):
-    return [
-        (tier, [(s, load, maybe) for s, load, maybe in rows if _on_duty(s, load, now)])
-        for tier, rows in tiers
-    ]
+def _on_duty_tiers(tiers):
+    return [(tier, [(s, load) for s, load in rows if _on_duty(s, load)]) for tier, rows in tiers]
 
 
-def _pick(tiers, absent: Collection[int], exclude: Collection[int] = ()):
+def _working(tiers, now: datetime, near: Exceptions) -> set[int]:
+    """Who of the on-duty ``tiers`` is working at ``now`` by their calendar."""
+    people = {s.id: s for _tier, rows in tiers for s, _load in rows}
+    calendars = _calendars(
+        people.values(),
+        now,
+        Exceptions(
+            near.absences_of & people.keys(), near.overrides_of & people.keys(), near.holiday
+        ),
+    )
+    return {i for i, calendar in calendars.items() if working_at(calendar, now)}
+
+
+def _pick(tiers, working: Collection[int], exclude: Collection[int] = ()):
     """The least loaded free secretary of the first tier that has one (ties: lowest id)."""
     for tier, rows in tiers:
-        free = [
-            (load, s.id, s)
-            for s, load, _maybe in rows
-            if s.id not in absent and s.id not in exclude
-        ]
+        free = [(load, s.id, s) for s, load in rows if s.id in working and s.id not in exclude]
         if free:
             return min(free, key=lambda row: row[:2])[2], tier
     return None, "pool"
@@ -216,9 +261,9 @@ def choose(
     """The secretary for ``item`` and the tier they came from (None, "pool" if nobody);
     secretaries whose ids are in ``exclude`` are passed over."""
     now = now or clock.now()
-    tiers = _on_duty_tiers(candidates(item.client, now), now)
-    absent = _absent_ids([s for _tier, rows in tiers for s, _load, maybe in rows if maybe], now)
-    return _pick(tiers, absent, exclude)
+    rows, near = _read_roster(item.client, now)
+    tiers = _on_duty_tiers(_tiers(rows, item.client))
+    return _pick(tiers, _working(tiers, now, near), exclude)
 
 
 def route(item_id: int) -> WorkItem:
@@ -254,8 +299,8 @@ def route(item_id: int) -> WorkItem:
     return item
 
 
-# Every active secretary with their open-item load and whether an absence falls within a
-# day of today: the roster of a whole batch, read once (the client's roles come apart).
+# Every active secretary with their open-item load and whether their day may differ from
+# their weekly hours: the roster of a whole batch, read once (the clients' roles apart).
 _STAFF = (
     select(
         Secretary.id,
@@ -267,13 +312,7 @@ _STAFF = (
         Secretary.languages,
         Secretary.specialities,
         func.coalesce(_OPEN_ITEMS.c.open_items, 0),
-        select(Absence.id)
-        .where(
-            Absence.secretary_id == Secretary.id,
-            Absence.starts_on <= bindparam("latest_day"),
-            Absence.ends_on >= bindparam("earliest_day"),
-        )
-        .exists(),
+        *_EXCEPTIONS,
     )
     .outerjoin(_OPEN_ITEMS, _OPEN_ITEMS.c.assignee_id == Secretary.id)
     .where(Secretary.archived_at.is_(None))
@@ -361,25 +400,24 @@ def route_queued(limit: int = BATCH) -> int:
         known = roles[client_id].get(secretary_id)
         if known is None or ROLE_RANK[role] < ROLE_RANK[known]:
             roles[client_id][secretary_id] = role
-    utc_today = now.date()
-    days = {
-        "earliest_day": utc_today - timedelta(days=1),
-        "latest_day": utc_today + timedelta(days=1),
-    }
-    staff, load = [], {}
-    for *columns, open_items, maybe_absent in db.session.execute(_STAFF, days):
+    earliest, latest = _days_near(now)
+    team, load, flagged = [], {}, []
+    for *columns, open_items, absent, overridden, holiday in db.session.execute(
+        _STAFF, {"earliest_day": earliest, "latest_day": latest}
+    ):
         secretary = Rostered(*columns)
-        staff.append((secretary, maybe_absent))
+        team.append(secretary)
         load[secretary.id] = open_items
-    absent = _absent_ids([s for s, maybe in staff if maybe], now)
+        flagged.append((secretary.id, absent, overridden, holiday))
+    # Who works now does not change within the batch: the calendars of whoever is on
+    # shift are read once, in one query (none when nobody's day differs).
+    working = _working([("all", [(s, 0) for s in team if _on_duty(s, 0)])], now, _near(flagged))
     assignments, events, unroutable = [], [], []
     for row in todo:
         client = clients[row.client_id]
         client_roles = roles[row.client_id]
-        tiers = _tiers(
-            ((s, client_roles.get(s.id), load[s.id], maybe) for s, maybe in staff), client
-        )
-        secretary, tier = _pick(_on_duty_tiers(tiers, now), absent)
+        tiers = _tiers(((s, client_roles.get(s.id), load[s.id]) for s in team), client)
+        secretary, tier = _pick(_on_duty_tiers(tiers), working)
         if secretary is None:
             unroutable.append(row.id)
             continue

@@ -146,7 +146,7 @@ def upgrade():
     rls.enable(op, 'messages')
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(numbers.FUNCTION_SQL)
-        op.execute(numbers.LINE_FUNCTION_SQL)
+        op.execute(numbers.LINE_FUNCTION_SQL_V1)
 
 
 def downgrade():

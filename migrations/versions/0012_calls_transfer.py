@@ -17,8 +17,6 @@ down_revision = '0011_billing'
 branch_labels = None
 depends_on = None
 
-# The line function before this revision: its desks carried no secretary id.
-LINE_FUNCTION_SQL_BEFORE = numbers.LINE_FUNCTION_SQL.replace("'id', s.id, ", "")
 
 
 def upgrade():
@@ -33,12 +31,12 @@ def upgrade():
             'secretaries', ['answered_by_secretary_id'], ['id'], ondelete='SET NULL',
         )
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute(numbers.LINE_FUNCTION_SQL)
+        op.execute(numbers.LINE_FUNCTION_SQL_V2)
 
 
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute(LINE_FUNCTION_SQL_BEFORE)
+        op.execute(numbers.LINE_FUNCTION_SQL_V1)
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f('fk_calls_answered_by_secretary_id_secretaries'), type_='foreignkey'

@@ -12,6 +12,7 @@ from agency.calls import services
 from agency.clients.models import Client
 from agency.extensions import db
 from agency.staff.models import Secretary
+from agency.validation import WEEKDAYS
 from tenants import use_agency
 from tests.conftest import PASSWORD
 
@@ -48,6 +49,7 @@ def test_a_non_vip_call_becomes_a_message_the_client_reads(
         services.add_number({"number": LINE, "client_id": agency.client.id})
         secretary = db.session.get(Secretary, agency.profile.id)
         secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
+        secretary.schedule = {day: [["00:00", "24:00"]] for day in WEEKDAYS}  # rung whenever
         db.session.commit()
     db.session.remove()
 
