@@ -13,6 +13,7 @@ from requests import RequestException
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 
+from agency import clock
 from agency.calls import history, provider, services, twiml
 from agency.calls.models import Call, TransferMode, TransferStatus
 from agency.errors import Conflict, NotAllowed
@@ -103,7 +104,7 @@ def put_through(call_id: int) -> str | None:
     if call is None or call.transfer_status not in resumable or not call.secretary_leg_sid:
         return None
     settings = services.voice_settings()
-    line = services.line_for(call.client)
+    line = services.line_for(call.client, clock.now())
     if not provider.can_call_out(settings) or not line.client_phone:
         _set(call, TransferStatus.failed)
         return None

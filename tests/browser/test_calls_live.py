@@ -106,6 +106,7 @@ def test_a_vip_call_is_put_through_from_the_desk(
         services.add_number({"number": LINE, "client_id": agency.client.id})
         secretary = db.session.get(Secretary, agency.profile.id)
         secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
+        secretary.schedule = {day: [["00:00", "24:00"]] for day in WEEKDAYS}  # rung whenever
         db.session.commit()
         services.save_rules(
             db.session.get(Client, agency.client.id),
