@@ -82,9 +82,13 @@ def _bill(call: Call) -> None:
     seconds = call.answered_seconds or call.duration_seconds or 0
     if seconds <= 0:
         return
+    from agency.billing import overage
+
+    beyond_approval = overage.refusal(call.client_id) is not None
     entry = record_time(
         call.client_id, call.ended_at - timedelta(seconds=seconds), call.ended_at, source="call"
     )
+    entry.unapproved_overage = beyond_approval
     db.session.flush()
     call.time_entry_id = entry.id
 
