@@ -171,10 +171,18 @@ def test_hours_include_the_carry_and_invoices_bill_overage_beyond_it(
     _work(agency, datetime(2026, 12, 10, 9, tzinfo=UTC), 750)
     _run(agency, date(2027, 1, 1))
     december = _invoice(agency, date(2026, 12, 1))
+    december_id = december.id
     # 600 included + October's last 100 (expiring at the end of December); 50 beyond.
     assert (december.overage_minutes, december.rollover_minutes) == (50, 100)
     assert december.carry_out == []
     assert december.hours_lines[1] == ("overage", 50, 3333)
+
+    page = api("GET", f"/api/v1/invoices/{december_id}").json
+    assert (page["rollover_minutes"], page["carry_out"]) == (100, [])
+    http = client.application.test_client()
+    sign_in(http, agency.manager)
+    shown = http.get(f"/console/invoices/{december_id}").get_data(as_text=True)
+    assert "1.67 hours carried over from earlier periods were used" in shown
 
     # A re-run bills nothing again and changes nothing already billed.
     totals = [(i.id, i.total_minor, i.carry_out) for i in rows(Invoice, agency.agency.id)]

@@ -165,15 +165,20 @@ def active_contract(client_id: int) -> Contract | None:
     )
 
 
-def hours(client: Client, now: datetime | None = None) -> dict:
+def summary(client: Client, now: datetime | None = None) -> dict:
     """The client's current period: minutes used against the included minutes plus the
-    carried-over ones (each with the day it expires), and who worked them."""
-    summary = _summaries([client], now)[client.id]
+    carried-over ones (each with the day it expires), and the approval of extra hours."""
+    return _summaries([client], now)[client.id]
+
+
+def hours(client: Client, now: datetime | None = None) -> dict:
+    """The client's current period's ``summary``, and who worked the minutes."""
+    found = _summaries([client], now)[client.id]
     period = (
         TimeEntry.client_id == client.id,
         TimeEntry.billable.is_(True),
-        TimeEntry.started_at >= summary["starts_at"],
-        TimeEntry.started_at < summary["ends_at"],
+        TimeEntry.started_at >= found["starts_at"],
+        TimeEntry.started_at < found["ends_at"],
     )
     per_secretary = db.session.execute(
         select(Secretary.id, Secretary.name, func.sum(TimeEntry.billable_minutes))
@@ -182,11 +187,11 @@ def hours(client: Client, now: datetime | None = None) -> dict:
         .group_by(Secretary.id, Secretary.name)
         .order_by(Secretary.name)
     ).all()
-    summary["by_secretary"] = [
+    found["by_secretary"] = [
         {"secretary_id": sid, "name": name, "minutes": int(minutes)}
         for sid, name, minutes in per_secretary
     ]
-    return summary
+    return found
 
 
 def hours_by_client(now: datetime | None = None) -> list[tuple[Client, dict]]:

@@ -24,10 +24,11 @@ from agency.extensions import db
 
 def refusal(client_id: int, now: datetime | None = None) -> str | None:
     """Why no more time may be worked for the client now, or None when it may."""
-    client = db.session.get(Client, client_id)
-    if client is None:
+    contract = ledger.active_contract(client_id)
+    if contract is None or not contract.overage_needs_approval:
         return None
-    summary = ledger.hours(client, now)
+    client = db.session.get(Client, client_id)
+    summary = ledger.summary(client, now)
     if not summary["overage_blocked"]:
         return None
     if summary["overage_approval"] is None:
@@ -57,7 +58,7 @@ def approve(client: Client, data: dict, user) -> OverageApproval:
     from agency.notify.services import queue_email
 
     cap_minutes = validation.load(OverageApprovalSchema(), data).get("cap_minutes")
-    summary = ledger.hours(client)
+    summary = ledger.summary(client)
     if not summary["overage_needs_approval"]:
         raise Conflict(_("This client's contract does not ask for approval of extra hours."))
     approval = OverageApproval(
