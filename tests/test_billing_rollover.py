@@ -465,3 +465,11 @@ def test_the_hours_overview_takes_the_same_few_queries_however_many_clients(agen
         for one, summary in overview:
             alone = ledger.hours(one, datetime(2026, 11, 20, 12, tzinfo=UTC))
             assert {k: v for k, v in alone.items() if k != "by_secretary"} == summary
+
+
+def test_approvals_and_rollover_are_in_the_openapi_document(client):
+    spec = client.get("/api/v1/openapi.json").json
+    approvals = spec["paths"]["/api/v1/clients/{client_id}/overage-approvals"]
+    assert {"get", "post"} <= set(approvals)
+    hours = spec["components"]["schemas"]["Hours"]["properties"]
+    assert {"rollover", "rollover_minutes", "available_minutes", "overage_blocked"} <= set(hours)
