@@ -274,6 +274,8 @@ def test_work_is_refused_once_hours_are_used_up_without_approval(client, agency,
 
     desk = client.application.test_client()
     sign_in(desk, agency.secretary)
+    before = desk.get(f"/desk/items/{used_up}").get_data(as_text=True)
+    assert 'class="hours-refusal"' in before
     page = _desk_start(desk, used_up).get_data(as_text=True)
     assert "extra hours need the client&#39;s approval" in page
     with use_agency(agency.agency.id):
