@@ -232,13 +232,13 @@ def _summaries(clients, now: datetime | None, everyone: bool = False) -> dict[in
             )
         )
     }
+    days = {i: contracts[i].billing_day if i in contracts else 1 for i in ids}
     windows = {}
     for client_id in ids:
-        day = contracts[client_id].billing_day if client_id in contracts else 1
-        current = periods.current_period(day, today, agency.timezone)
+        current = periods.current_period(days[client_id], today, agency.timezone)
         previous = periods.period_from(current.start - relativedelta(months=1), agency.timezone)
         windows[client_id] = _Window(previous, current)
-    used_now, used_before = _minutes_used(windows)
+    used_now, used_before = _minutes_used(windows, days, mine)
     latest = _latest_invoices(mine)
     approvals = _approvals(mine, {w.current.start for w in windows.values()})
     return {
@@ -255,35 +255,42 @@ def _summaries(clients, now: datetime | None, everyone: bool = False) -> dict[in
     }
 
 
-def _minutes_used(windows: dict[int, _Window]) -> tuple[dict[int, int], dict[int, int]]:
+def _minutes_used(windows: dict[int, _Window], days: dict[int, int], mine):
     """Billable minutes per client in its current and in its last closed period: one
-    aggregation, the clients grouped by their periods' bounds."""
-    groups: dict[tuple, list[int]] = {}
-    for client_id, window in windows.items():
-        bounds = (window.previous.starts_at, window.current.starts_at, window.current.ends_at)
-        groups.setdefault(bounds, []).append(client_id)
+    aggregation. A client's periods follow from its billing day (1 without an active
+    contract), so the bounds are one pair per billing day, however many clients."""
+    bounds: dict[int, _Window] = {days[client_id]: w for client_id, w in windows.items()}
+    day = func.coalesce(Contract.billing_day, 1)
     in_current = case(
         *(
             (
-                and_(TimeEntry.client_id.in_(ids), TimeEntry.started_at >= current),
+                and_(day == d, TimeEntry.started_at >= w.current.starts_at),
                 TimeEntry.billable_minutes,
             )
-            for (_previous, current, _end), ids in groups.items()
+            for d, w in bounds.items()
         ),
         else_=0,
     )
     rows = db.session.execute(
         select(TimeEntry.client_id, func.sum(in_current), func.sum(TimeEntry.billable_minutes))
+        .outerjoin(
+            Contract,
+            and_(
+                Contract.client_id == TimeEntry.client_id,
+                Contract.status == ContractStatus.active.value,
+            ),
+        )
         .where(
             TimeEntry.billable.is_(True),
+            mine(TimeEntry.client_id),
             or_(
                 *(
                     and_(
-                        TimeEntry.client_id.in_(ids),
-                        TimeEntry.started_at >= previous,
-                        TimeEntry.started_at < end,
+                        day == d,
+                        TimeEntry.started_at >= w.previous.starts_at,
+                        TimeEntry.started_at < w.current.ends_at,
                     )
-                    for (previous, _current, end), ids in groups.items()
+                    for d, w in bounds.items()
                 )
             ),
         )
