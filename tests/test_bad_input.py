@@ -102,3 +102,22 @@ def test_an_unreachable_queue_does_not_undo_a_committed_invitation(
     with use_agency(agency.agency.id):
         assert [i.email for i in db.session.scalars(select(Invitation))] == ["q@alpha.example"]
         assert db.session.scalar(select(User).where(User.email == "q@alpha.example")) is None
+
+
+def test_extra_hours_caps_that_are_not_hours_are_refused_and_save_nothing(client, agency):
+    from agency.billing.models import OverageApproval
+    from agency.contracts.models import Contract
+
+    with use_agency(agency.agency.id):
+        db.session.get(Contract, agency.contract.id).overage_needs_approval = True
+        db.session.commit()
+    sign_in(client, agency.client_user)
+    for cap in ("1e999999", "nan", "inf", "-1", "0", "twelve", "10001"):
+        response = post_form(client, "/portal/hours/extra", {"cap_hours": cap}, page="/portal/")
+        assert response.status_code == 302, cap
+    headers = {"Authorization": f"Bearer {_token(client, agency.client_user)}"}
+    url = f"/api/v1/clients/{agency.client.id}/overage-approvals"
+    for body in ({"cap_minutes": 1e20}, {"cap_minutes": -5}, {"cap_minutes": True}, {"x": 1}):
+        assert client.post(url, json=body, headers=headers).status_code == 422, body
+    with use_agency(agency.agency.id):
+        assert db.session.scalars(select(OverageApproval)).all() == []

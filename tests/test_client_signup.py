@@ -193,3 +193,16 @@ def test_the_checklist_gives_the_number_and_address_to_forward_to(client, agency
     page = client.get("/portal/onboarding").get_data(as_text=True)
     assert 'data-step="phone" class="done"' in page
     assert 'data-step="email" class="todo"' in page
+
+
+def test_the_plans_show_their_rollover_and_approval_of_extra_hours(client, agency, open_signup):
+    from agency.contracts.models import Plan
+
+    _api, plan_id = open_signup
+    with use_agency(agency.agency.id):
+        plan = db.session.get(Plan, plan_id)
+        plan.rollover_periods, plan.overage_needs_approval = 2, True
+        db.session.commit()
+    html, _secret, _intent = _page(client)
+    assert "Unused hours roll over for 2 periods." in html
+    assert "Extra hours only with your approval." in html

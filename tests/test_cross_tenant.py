@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from agency.accounts import services
 from agency.accounts.models import ApiToken, Invitation, User
-from agency.billing.models import Invoice
+from agency.billing.models import Invoice, OverageApproval
 from agency.calls import services as calls
 from agency.calls.history import record_call
 from agency.calls.messages import take_message
@@ -103,6 +103,7 @@ def alpha(app, agency):
         )
         agency.token_id, agency.invitation_id = token.id, invitation.id
         client = db.session.get(Client, agency.client.id)
+        db.session.get(Contract, agency.contract.id).overage_needs_approval = True
         agency.contact_id = create_contact(client, {"name": "Alpha Contact", "vip": True}).id
         agency.plan_id = create_plan(
             {
@@ -281,5 +282,6 @@ def _a_is_untouched(alpha):
         assert_mail_untouched(alpha.mail)
         assert db.session.get(Invoice, alpha.invoice_id).status == "open"
         assert db.session.get(TimeEntry, alpha.entry_id).raw_minutes == 60
+        assert db.session.scalars(select(OverageApproval)).all() == []
     failed = FailedJobRegistry("bulk", connection=redis_connection())
     assert failed.get_job_ids() == [alpha.failed_job_id]

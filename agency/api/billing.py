@@ -4,13 +4,14 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from agency.api.base import api_user, client_filter, json_body, json_payload, token_required
-from agency.billing import expenses, invoicing, ledger, pdf
+from agency.billing import expenses, invoicing, ledger, overage, pdf
 from agency.billing.models import Invoice
 from agency.billing.schemas import (
     ExpenseSchema,
     HoursSchema,
     InvoiceRunSchema,
     InvoiceSchema,
+    OverageApprovalSchema,
     TimeEntryAuditSchema,
     TimeEntryEditSchema,
     TimeEntrySchema,
@@ -30,7 +31,8 @@ hours_bp = Blueprint(
     "api_client_hours",
     __name__,
     url_prefix="/api/v1/clients",
-    description="Hours used against included hours in a client's current period",
+    description="Hours used against the included and carried-over hours in a client's "
+    "current period, and the client's approvals of extra hours",
 )
 expenses_bp = Blueprint(
     "api_expenses", __name__, url_prefix="/api/v1/expenses", description="Billable expenses"
@@ -89,6 +91,43 @@ def entry_edits(entry_id):
 @token_required(managers=True)
 def client_hours(client_id):
     return ledger.hours(db.get_or_404(Client, client_id))
+
+
+def _own_client(client_id: int) -> Client:
+    """A manager's client, or the signed-in client itself; another client's is a 404."""
+    from flask import abort
+    from flask_babel import gettext as _
+
+    from agency.errors import NotAllowed
+
+    user = api_user()
+    client = db.get_or_404(Client, client_id)
+    if user.is_manager:
+        return client
+    if user.client_id is None:
+        raise NotAllowed(_("Only the client or a manager can do that."))
+    if user.client_id != client.id:
+        abort(404)
+    return client
+
+
+@hours_bp.get("/<int:client_id>/overage-approvals")
+@hours_bp.response(200, OverageApprovalSchema(many=True))
+@token_required()
+def list_overage_approvals(client_id):
+    """Every approval of extra hours the client gave, newest first (the latest of a period
+    applies); for managers and the client itself."""
+    return overage.approvals(_own_client(client_id).id)
+
+
+@hours_bp.post("/<int:client_id>/overage-approvals")
+@json_body(hours_bp, OverageApprovalSchema)
+@hours_bp.response(201, OverageApprovalSchema)
+@token_required()
+def approve_overage(client_id):
+    """The client approves extra hours for the current period, up to ``cap_minutes``
+    (null: no cap); a manager may record it for the client. The managers are emailed."""
+    return overage.approve(_own_client(client_id), json_payload(), api_user()), 201
 
 
 @expenses_bp.get("/")

@@ -1,4 +1,5 @@
-"""At 80 % and 100 % of included hours the client and the managers are told, once a period."""
+"""At 80 % and 100 % of the available hours (included plus carried over) the client and the
+managers are told, once a period."""
 
 from datetime import datetime
 
@@ -22,7 +23,7 @@ def send_due(now: datetime | None = None) -> int:
     sent = 0
     managers = None
     for client, used in hours_by_client(now):
-        if not used["included_minutes"]:
+        if not used["available_minutes"]:
             continue
         for threshold in THRESHOLDS:
             if used["percent_used"] < threshold:
@@ -43,13 +44,18 @@ def send_due(now: datetime | None = None) -> int:
                 percent=threshold,
             )
             body = _(
-                "%(client)s has used %(used)s of %(included)s included minutes in the period "
-                "that started on %(start)s.",
+                "%(client)s has used %(used)s of %(available)s available minutes (included "
+                "and carried over) in the period that started on %(start)s.",
                 client=client.name,
                 used=used["used_minutes"],
-                included=used["included_minutes"],
+                available=used["available_minutes"],
                 start=used["period_start"].isoformat(),
             )
+            if threshold == 100 and used["overage_needs_approval"]:
+                body += "\n\n" + _(
+                    "More work this period needs the client's approval of extra hours, "
+                    "given in the portal."
+                )
             for address in [client.email, *managers]:
                 if address:
                     queue_email(address, subject, body, purpose="hours_alert")

@@ -5,6 +5,9 @@ whole minor unit; expenses are added as recorded; tax is the subtotal × the age
 in basis points / 10,000, rounded half up once on the subtotal. All arithmetic is integers
 and Decimal. The run reads each batch of clients' totals with one aggregation query and
 writes their invoices in bulk, so memory stays flat however many clients an agency has.
+Hours carried over from earlier periods (``rollover``) come from the carry the client's
+previous invoice handed on; each invoice stores what it used and what it hands on, so a
+closed period is never recomputed.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
 from agency import clock
-from agency.billing import periods
+from agency.billing import periods, rollover
 from agency.billing.models import (
     BillingAccount,
     Expense,
@@ -73,11 +76,18 @@ def tax_amount(subtotal_minor: int, basis_points: int) -> int:
 
 
 def compute(
-    terms, used_minutes: int, expenses: list, tax_basis_points: int, labels: Labels | None = None
+    terms,
+    used_minutes: int,
+    expenses: list,
+    tax_basis_points: int,
+    labels: Labels | None = None,
+    rollover_minutes: int = 0,
 ) -> Bill:
-    """Included hours at the plan price, overage at the overage rate, expenses, tax."""
+    """Included hours at the plan price, overage (the minutes beyond the included and the
+    carried-over ones) at the overage rate, expenses, tax."""
     labels = labels or Labels.current()
-    bill = Bill(overage_minutes=max(used_minutes - terms.included_minutes, 0))
+    beyond = used_minutes - terms.included_minutes - rollover_minutes
+    bill = Bill(overage_minutes=max(beyond, 0))
     if terms.included_minutes:
         bill.lines.append(
             {
@@ -152,6 +162,7 @@ def _due_contracts(today: date, timezone: str):
             Contract.overage_rate_minor,
             Contract.currency,
             Contract.starts_on,
+            Contract.rollover_periods,
         )
         .where(Contract.status == ContractStatus.active.value)
         .order_by(Contract.id)
@@ -184,7 +195,8 @@ def run(on: date | None = None, now: datetime | None = None) -> list[int]:
         expenses = _expenses(period)
         for offset in range(0, len(contracts), BATCH):
             batch = contracts[offset : offset + BATCH]
-            created += _write_invoices(agency.id, period, batch, used, expenses, tax)
+            carry = _carry_in(period, [c.client_id for c in batch])
+            created += _write_invoices(agency.id, period, batch, used, expenses, tax, carry)
     return created
 
 
@@ -202,6 +214,33 @@ def _minutes_used(period) -> dict[int, int]:
     return {client_id: int(minutes) for client_id, minutes in rows}
 
 
+def _carry_in(period, client_ids: list[int]) -> dict[int, tuple]:
+    """The carry each client's latest earlier invoice handed on: one query per batch."""
+    latest = (
+        select(Invoice.client_id, func.max(Invoice.period_start).label("period_start"))
+        .where(Invoice.client_id.in_(client_ids), Invoice.period_start < period.start)
+        .group_by(Invoice.client_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Invoice.client_id, Invoice.carry_out).join(
+            latest,
+            (Invoice.client_id == latest.c.client_id)
+            & (Invoice.period_start == latest.c.period_start),
+        )
+    )
+    return {
+        client_id: tuple(rollover.Carry.from_json(c) for c in carry or [])
+        for client_id, carry in rows
+    }
+
+
+def balance(contract, period, used_minutes: int, carry: tuple) -> rollover.Balance:
+    """The closed period under the rollover rule, from the carry of the invoice before."""
+    usage = rollover.PeriodUsage(period.start, period.end, contract.included_minutes, used_minutes)
+    return rollover.roll([usage], contract.rollover_periods, carry)[0]
+
+
 def _expenses(period) -> dict[int, list]:
     found: dict[int, list] = {}
     for row in db.session.execute(
@@ -217,13 +256,22 @@ def _expenses(period) -> dict[int, list]:
     return found
 
 
-def _write_invoices(agency_id, period, contracts, used, expenses, tax: int) -> list[int]:
+def _write_invoices(agency_id, period, contracts, used, expenses, tax: int, carry) -> list[int]:
     """One batch of invoices and their lines, in bulk, committed together."""
     now = clock.now()
     labels = Labels.current()
+    balances = {
+        c.client_id: balance(c, period, used.get(c.client_id, 0), carry.get(c.client_id, ()))
+        for c in contracts
+    }
     bills = {
         c.client_id: compute(
-            c, used.get(c.client_id, 0), expenses.get(c.client_id, []), tax, labels
+            c,
+            used.get(c.client_id, 0),
+            expenses.get(c.client_id, []),
+            tax,
+            labels,
+            balances[c.client_id].rollover_minutes,
         )
         for c in contracts
     }
@@ -241,6 +289,8 @@ def _write_invoices(agency_id, period, contracts, used, expenses, tax: int) -> l
             "included_minutes": c.included_minutes,
             "used_minutes": used.get(c.client_id, 0),
             "overage_minutes": bills[c.client_id].overage_minutes,
+            "rollover_minutes": balances[c.client_id].rollover_used_minutes,
+            "carry_out": [carried.to_json() for carried in balances[c.client_id].carried_out],
             "subtotal_minor": bills[c.client_id].subtotal_minor,
             "tax_basis_points": tax,
             "tax_minor": bills[c.client_id].tax_minor,

@@ -102,6 +102,10 @@ class Invoice(TenantMixin, db.Model):
     included_minutes: Mapped[int] = mapped_column(Integer)
     used_minutes: Mapped[int] = mapped_column(Integer)
     overage_minutes: Mapped[int] = mapped_column(Integer)
+    # Minutes carried over from earlier periods that this period used, and the carry it
+    # hands on ([{"earned_in", "minutes", "expires_on"}]): fixed once invoiced.
+    rollover_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    carry_out: Mapped[list] = mapped_column(JSON, default=list)
     subtotal_minor: Mapped[int] = mapped_column(Integer)
     tax_basis_points: Mapped[int] = mapped_column(Integer)
     tax_minor: Mapped[int] = mapped_column(Integer)
@@ -205,3 +209,21 @@ class SeatSubscription(TenantMixin, db.Model):
     # The Stripe creation time of the last event applied: older events change nothing.
     last_event_created: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class OverageApproval(TenantMixin, db.Model):
+    """The client's approval of extra hours in one period, up to a cap (None: no cap).
+
+    Rows are only added: the latest of a period applies, the earlier ones are its history.
+    """
+
+    __tablename__ = "overage_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    cap_minutes: Mapped[int | None] = mapped_column(Integer)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    approved_by = relationship("User")

@@ -18,6 +18,7 @@ class TimeEntrySchema(Schema):
     billable_minutes = fields.Integer(dump_only=True)
     billable = fields.Boolean(load_default=True)
     source = fields.String(dump_only=True)
+    unapproved_overage = fields.Boolean(dump_only=True)
     reason = fields.String(load_only=True, required=True, validate=validate.Length(min=3, max=500))
     locked = fields.Boolean(dump_only=True)
 
@@ -51,15 +52,46 @@ class ExpenseSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
+class OverageApprovalSchema(Schema):
+    """The client's approval of extra hours for a period; ``cap_minutes`` null: no cap."""
+
+    id = fields.Integer(dump_only=True)
+    client_id = fields.Integer(dump_only=True)
+    period_start = fields.Date(dump_only=True)
+    cap_minutes = fields.Integer(allow_none=True, validate=validate.Range(1, 100_000))
+    approved_by_id = fields.Integer(dump_only=True, allow_none=True)
+    approved_at = fields.DateTime(dump_only=True)
+
+
+class CarrySchema(Schema):
+    """Minutes carried over from the period that started on ``earned_in``; gone from
+    ``expires_on`` (a local day)."""
+
+    earned_in = fields.Date()
+    minutes = fields.Integer()
+    expires_on = fields.Date()
+
+
 class HoursSchema(Schema):
+    """The current period: included plus carried-over minutes are what is available; a
+    contract with ``overage_needs_approval`` refuses more work once they are used up
+    (``overage_blocked``) until the client approves extra hours."""
+
     client_id = fields.Integer()
     period_start = fields.Date()
     period_end = fields.Date()
     included_minutes = fields.Integer()
+    rollover_minutes = fields.Integer()
+    available_minutes = fields.Integer()
     used_minutes = fields.Integer()
     remaining_minutes = fields.Integer()
+    overage_minutes = fields.Integer()
     percent_used = fields.Integer()
-    approval_required = fields.Boolean()
+    rollover_periods = fields.Integer()
+    rollover = fields.List(fields.Nested(CarrySchema))
+    overage_needs_approval = fields.Boolean()
+    overage_approval = fields.Nested(OverageApprovalSchema, allow_none=True)
+    overage_blocked = fields.Boolean()
     by_secretary = fields.List(fields.Dict())
 
 
@@ -83,6 +115,8 @@ class InvoiceSchema(Schema):
     included_minutes = fields.Integer()
     used_minutes = fields.Integer()
     overage_minutes = fields.Integer()
+    rollover_minutes = fields.Integer()
+    carry_out = fields.List(fields.Nested(CarrySchema))
     subtotal_minor = fields.Integer()
     tax_basis_points = fields.Integer()
     tax_minor = fields.Integer()

@@ -32,6 +32,8 @@ TERMS = (
     "rounding_minutes",
     "minimum_minutes",
     "approval_required",
+    "rollover_periods",
+    "overage_needs_approval",
 )
 
 

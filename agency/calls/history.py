@@ -102,6 +102,9 @@ def _bill(call: Call) -> None:
     seconds = call.answered_seconds or call.duration_seconds or 0
     if seconds <= 0:
         return
+    from agency.billing import overage
+
+    beyond_approval = overage.refusal(call.client_id) is not None
     entry = record_time(
         call.client_id,
         call.ended_at - timedelta(seconds=seconds),
@@ -109,6 +112,7 @@ def _bill(call: Call) -> None:
         secretary_id=call.answered_by_secretary_id,
         source="call",
     )
+    entry.unapproved_overage = beyond_approval
     db.session.flush()
     call.time_entry_id = entry.id
 

@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired
 
 from agency.access import managers_only
 from agency.auth.forms import ConfirmForm, show_errors
-from agency.billing import invoicing, ledger, pdf, seats, services
+from agency.billing import invoicing, ledger, overage, pdf, seats, services
 from agency.billing.models import Invoice
 from agency.clients.models import Client
 from agency.console.pages import form_page, saved
@@ -128,6 +128,7 @@ def client_ledger(client_id):
         lambda _e: saved(_("Time entry added."), done),
         client=client,
         summary=ledger.hours(client),
+        approvals=overage.approvals(client.id),
         entries=ledger.entries(client.id, limit=200),
         edit_form=EditEntryForm(formdata=None),
     )

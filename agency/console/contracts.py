@@ -28,6 +28,8 @@ def _terms_data(form) -> dict:
         "rounding_minutes": form.rounding_minutes.data,
         "minimum_minutes": form.minimum_minutes.data,
         "approval_required": form.approval_required.data,
+        "rollover_periods": (form.rollover_periods.data or "").strip() or 0,
+        "overage_needs_approval": form.overage_needs_approval.data,
     }
 
 
@@ -39,6 +41,8 @@ def _fill_terms(form, terms) -> None:
     form.rounding_minutes.data = str(terms.rounding_minutes)
     form.minimum_minutes.data = str(terms.minimum_minutes)
     form.approval_required.data = terms.approval_required
+    form.rollover_periods.data = str(terms.rollover_periods)
+    form.overage_needs_approval.data = terms.overage_needs_approval
 
 
 # --- plan templates -------------------------------------------------------------------

@@ -111,6 +111,12 @@ class TermsForm(FlaskForm):
     )
     minimum_minutes = StringField(_l("Minimum minutes per item"), default="0")
     approval_required = BooleanField(_l("Outgoing mail needs the client's approval"))
+    rollover_periods = StringField(
+        _l("Unused hours roll over for (periods, 0 for none)"), default="0"
+    )
+    overage_needs_approval = BooleanField(
+        _l("Extra hours need the client's approval once the available hours are used")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -27,7 +27,12 @@ class Terms:
     currency: Mapped[str] = mapped_column(String(3))
     rounding_minutes: Mapped[int] = mapped_column(Integer, default=6)
     minimum_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # Outgoing mail waits for the client's approval (nothing to do with hours).
     approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How many following periods may use a period's unused included minutes (0: none).
+    rollover_periods: Mapped[int] = mapped_column(Integer, default=0)
+    # Once the available hours are used up, more work waits for the client's approval.
+    overage_needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def included_hours(self) -> Decimal:

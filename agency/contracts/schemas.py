@@ -14,6 +14,8 @@ class TermsSchema(Schema):
     rounding_minutes = fields.Integer(load_default=6, validate=validate.OneOf([1, 6, 15]))
     minimum_minutes = fields.Integer(load_default=0, validate=validate.Range(0, 240))
     approval_required = fields.Boolean(load_default=False)
+    rollover_periods = fields.Integer(load_default=0, validate=validate.Range(0, 12))
+    overage_needs_approval = fields.Boolean(load_default=False)
 
 
 class PlanSchema(TermsSchema):

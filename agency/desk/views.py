@@ -8,6 +8,7 @@ from sqlalchemy import select
 from agency import clock
 from agency.access import roles_required
 from agency.auth.forms import ConfirmForm
+from agency.billing import overage
 from agency.clients import services as clients
 from agency.clients.models import Assignment, Client
 from agency.errors import ValidationError
@@ -98,6 +99,7 @@ def item(item_id):
         recent=recent,
         now=clock.now(),
         confirm_form=ConfirmForm(),
+        hours_refusal=overage.refusal(work.client_id),
     )
 
 

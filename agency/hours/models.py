@@ -29,4 +29,7 @@ class TimeEntry(TenantMixin, db.Model):
     billable_minutes: Mapped[int] = mapped_column(Integer)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(16), default="timer")
+    # Worked while the client's available hours were used up and extra hours not approved
+    # (an answered call is never refused, so it is recorded and flagged instead).
+    unapproved_overage: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

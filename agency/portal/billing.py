@@ -1,12 +1,19 @@
-"""The client's invoices in the portal, with the time entries behind each line."""
+"""The client's invoices in the portal, with the time entries behind each line, and the
+approval of extra hours."""
 
-from flask import Response, abort, render_template
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.access import roles_required
-from agency.billing import invoicing, pdf
+from agency.billing import invoicing, overage, pdf
 from agency.billing.models import Invoice, InvoiceStatus
+from agency.clients.models import Client
+from agency.errors import ValidationError
 from agency.extensions import db
+from agency.portal.forms import ExtraHoursForm
 from agency.portal.views import bp
 
 
@@ -53,3 +60,38 @@ def invoice_pdf(invoice_id):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="invoice-{found.number}.pdf"'},
     )
+
+
+def _cap_minutes(text: str | None) -> int | None:
+    """Hours typed by the client as whole minutes; blank is no cap."""
+    text = (text or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        hours = Decimal(text)
+    except InvalidOperation:
+        hours = None
+    if hours is None or not hours.is_finite() or hours <= 0 or hours > 10_000:
+        raise ValidationError.on(
+            "cap_minutes", _("Give the extra hours as a number, e.g. 5 or 2.5, or leave it blank.")
+        )
+    return int((hours * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@bp.post("/hours/extra")
+@roles_required("client")
+def approve_extra_hours():
+    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
+    if client is None:
+        abort(404)
+    form = ExtraHoursForm()
+    if form.validate_on_submit():
+        try:
+            cap_minutes = _cap_minutes(form.cap_hours.data)
+            overage.approve(client, {"cap_minutes": cap_minutes}, current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join([exc.message, *sum(exc.fields.values(), [])]), "error")
+        else:
+            flash(_("Extra hours approved for this period."), "success")
+    return redirect(url_for("portal.home", _anchor="hours"))

@@ -5,6 +5,7 @@ from agency.access import roles_required
 from agency.billing.ledger import hours
 from agency.clients.models import Client
 from agency.extensions import db
+from agency.portal.forms import ExtraHoursForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -20,6 +21,7 @@ def home():
         client=client,
         contract=client.active_contract,
         summary=hours(client),
+        extra_form=ExtraHoursForm(),
     )
 
 

@@ -134,7 +134,12 @@ def wait_on_client(item: WorkItem, actor_user_id: int | None = None) -> WorkItem
 
 
 def start_timer(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
-    """Start the desk's timer, and the item with it."""
+    """Start the desk's timer, and the item with it; refused (409) while the client's
+    hours are used up and extra hours are not approved."""
+    if item.timer_started_at is None:
+        from agency.billing import overage
+
+        overage.refuse_if_over(item.client_id)
     if item.status in (Status.assigned, Status.waiting):
         move(item, "start", actor_user_id)
     if item.status != Status.in_progress:
