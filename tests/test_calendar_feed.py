@@ -255,3 +255,13 @@ def test_the_portal_lists_the_arranged_meetings_on_the_clients_clock(client, lis
     assert "Dentist" in page and "Board meeting" in page and "Train to Porto" in page
     assert "9:00" in page and "Europe/Lisbon" in page
     assert "Renew the lease" not in page
+
+
+def test_someone_signed_in_elsewhere_reads_the_feed_and_stays_themselves(
+    client, lisbon, other_agency
+):
+    sign_in(client, other_agency.owner)
+    assert client.get(_feed_url(lisbon)).status_code == 200
+    assert client.get("/feeds/1-" + "a" * 43 + ".ics").status_code == 404
+    page = client.get("/console/")
+    assert page.status_code == 200 and "Bravo" in page.get_data(as_text=True)

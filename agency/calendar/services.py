@@ -12,7 +12,7 @@ from agency.calendar.models import CalendarFeed
 from agency.clients.models import Client
 from agency.extensions import db
 from agency.links import external_url
-from tenants import Agency, set_current_agency
+from tenants import Agency
 
 # "<agency id>-<43 URL-safe characters>": 256 random bits, and the agency to look in.
 TOKEN_SHAPE = re.compile(r"([1-9][0-9]{0,8})-[A-Za-z0-9_-]{43}", re.ASCII)
@@ -61,23 +61,26 @@ def addresses(feed: CalendarFeed) -> dict:
     return {"web": web, "webcal": "webcal://" + web.split("://", 1)[1]}
 
 
-def find(token: str) -> CalendarFeed | None:
-    """The live client's feed behind ``token``, with its agency set as the tenant; None
-    (and no tenant) for anything else: malformed, reset, another agency's, suspended."""
+def agency_of(token: str) -> int | None:
+    """The live agency a feed address names, or None: malformed, unknown, suspended."""
     shape = TOKEN_SHAPE.fullmatch(token or "")
     if shape is None:
         return None
     agency = db.session.get(Agency, int(shape.group(1)))
     if agency is None or agency.is_suspended:
         return None
-    set_current_agency(agency.id)
+    return agency.id
+
+
+def find(token: str) -> CalendarFeed | None:
+    """The live client's feed behind ``token`` in the current agency (the one
+    ``agency_of`` named); None for a reset, made-up or archived client's address."""
     feed = db.session.scalar(
         select(CalendarFeed)
         .join(Client, Client.id == CalendarFeed.client_id)
         .where(CalendarFeed.token_hash == _digest(token), Client.archived_at.is_(None))
     )
     if feed is None or not secrets.compare_digest(feed.token, token):
-        set_current_agency(None)
         return None
     return feed
 

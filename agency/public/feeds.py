@@ -9,6 +9,7 @@ from agency import clock
 from agency.calendar import ics
 from agency.calendar import services as feeds
 from agency.extensions import limiter
+from tenants import use_agency
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -21,11 +22,17 @@ def _per_feed() -> str:
 @limiter.limit(lambda: current_app.config["FEED_RATE_LIMIT"], key_func=_per_feed)
 @limiter.limit(lambda: current_app.config["FEED_ADDRESS_RATE_LIMIT"])
 def calendar(feed_token):
-    feed = feeds.find(feed_token)
-    if feed is None:
+    agency_id = feeds.agency_of(feed_token)
+    if agency_id is None:
         abort(404)
-    body = ics.calendar(feed.client, clock.now())
-    feeds.note_fetch(feed)
+    # The feed's agency is the tenant while it is read; whoever may be signed in on this
+    # browser keeps theirs for the rest of the request.
+    with use_agency(agency_id):
+        feed = feeds.find(feed_token)
+        if feed is None:
+            abort(404)
+        body = ics.calendar(feed.client, clock.now())
+        feeds.note_fetch(feed)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"
