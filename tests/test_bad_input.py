@@ -102,3 +102,21 @@ def test_an_unreachable_queue_does_not_undo_a_committed_invitation(
     with use_agency(agency.agency.id):
         assert [i.email for i in db.session.scalars(select(Invitation))] == ["q@alpha.example"]
         assert db.session.scalar(select(User).where(User.email == "q@alpha.example")) is None
+
+
+def test_malformed_calendar_feed_addresses_are_404(client, agency, caplog):
+    secret = "x" * 43
+    for token in (
+        f"²-{secret}",
+        f"0-{secret}",
+        f"99999999999999999999-{secret}",
+        f"{agency.agency.id}-{secret}",
+        f"{agency.agency.id}-{secret}x",
+        "%00",
+        "a" * 5000,
+    ):
+        response = client.get(f"/feeds/{token}.ics")
+        assert response.status_code == 404, token
+    with caplog.at_level(logging.INFO):
+        client.get(f"/feeds/{agency.agency.id}-{secret}.ics")
+    assert secret not in caplog.text
