@@ -17,7 +17,7 @@ from agency.extensions import db
 from agency.work import services as work
 from agency.work.models import WorkItem
 from tenants import use_agency
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import PASSWORD, csrf_from, sign_in
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
 
@@ -265,3 +265,38 @@ def test_someone_signed_in_elsewhere_reads_the_feed_and_stays_themselves(
     assert client.get("/feeds/1-" + "a" * 43 + ".ics").status_code == 404
     page = client.get("/console/")
     assert page.status_code == 200 and "Bravo" in page.get_data(as_text=True)
+
+
+def test_a_manager_reads_and_resets_the_feed_over_the_api(client, lisbon, other_agency):
+    token = client.post(
+        "/api/v1/auth/token", json={"email": lisbon.manager.email, "password": PASSWORD}
+    ).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/clients/{lisbon.client.id}/calendar-feed"
+    shown = client.get(url, headers=headers)
+    assert shown.status_code == 200, shown.json
+    old = shown.json["web"]
+    assert old.startswith("http://localhost/feeds/") and shown.json["webcal"].startswith(
+        "webcal://"
+    )
+    assert shown.json["first_fetched_at"] is None
+    client.get(old.removeprefix("http://localhost"))
+    assert client.get(url, headers=headers).json["first_fetched_at"] is not None
+    reset = client.post(url + "/reset", headers=headers)
+    assert reset.status_code == 200 and reset.json["web"] != old
+    assert client.get(old.removeprefix("http://localhost")).status_code == 404
+    bravo = f"/api/v1/clients/{other_agency.client.id}/calendar-feed"
+    assert client.get(bravo, headers=headers).status_code == 404
+    assert (
+        "/api/v1/clients/{client_id}/calendar-feed"
+        in client.get("/api/v1/openapi.json").json["paths"]
+    )
+
+
+def test_the_manager_sees_the_feed_on_the_clients_page(client, lisbon):
+    sign_in(client, lisbon.manager)
+    page = client.get(f"/console/clients/{lisbon.client.id}").get_data(as_text=True)
+    assert "once they open Calendar in the portal" in page
+    url = _feed_url(lisbon)
+    page = client.get(f"/console/clients/{lisbon.client.id}").get_data(as_text=True)
+    assert "webcal://localhost" + url in page and "not read by a calendar app yet" in page

@@ -61,6 +61,17 @@ def addresses(feed: CalendarFeed) -> dict:
     return {"web": web, "webcal": "webcal://" + web.split("://", 1)[1]}
 
 
+def view(feed: CalendarFeed) -> dict:
+    """The feed as the API and the console show it."""
+    return {
+        "client_id": feed.client_id,
+        **addresses(feed),
+        "created_at": feed.created_at,
+        "first_fetched_at": feed.first_fetched_at,
+        "last_fetched_at": feed.last_fetched_at,
+    }
+
+
 def agency_of(token: str) -> int | None:
     """The live agency a feed address names, or None: malformed, unknown, suspended."""
     shape = TOKEN_SHAPE.fullmatch(token or "")
