@@ -21,8 +21,8 @@ class CalendarFeed(TenantMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
-    token_hash: Mapped[str] = mapped_column(String(64))
-    token: Mapped[str] = mapped_column(EncryptedText)
+    token_hash: Mapped[str] = mapped_column(String(64), info={"export": False})
+    token: Mapped[str] = mapped_column(EncryptedText, info={"export": False})
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # The first fetch by a calendar app since the address was made: the client subscribed.
     first_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
