@@ -108,10 +108,11 @@ def _init_web(app: Flask) -> None:
 
     from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-    from agency.i18n import money
+    from agency.i18n import format_in_zone, money
 
     app.jinja_env.globals.update(
         money=money,
+        format_in_zone=format_in_zone,
         format_date=format_date,
         format_datetime=format_datetime,
         format_decimal=format_decimal,
@@ -144,6 +145,7 @@ def _register_surfaces(app: Flask) -> None:
     from agency.portal.calls import bp as portal_calls_bp
     from agency.portal.mail import bp as portal_mail_bp
     from agency.portal.views import bp as portal_bp
+    from agency.public.feeds import bp as feeds_bp
     from agency.public.views import bp as public_bp
     from agency.suspension import register as register_suspension
 
@@ -155,6 +157,7 @@ def _register_surfaces(app: Flask) -> None:
         app.register_blueprint(blueprint)
     csrf.exempt(hooks_email_bp)
     app.register_blueprint(stripe_hooks_bp)
+    app.register_blueprint(feeds_bp)
     csrf.exempt(stripe_hooks_bp)
     register_api(app)
     register_errors(app)

@@ -77,6 +77,9 @@ def from_environment() -> dict:
         # How many proxies (ingress, load balancer) set X-Forwarded-* in front of the app.
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", 0)),
         "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
+        # Calendar feeds: fetches per feed address, and per caller's address over all feeds.
+        "FEED_RATE_LIMIT": env.get("FEED_RATE_LIMIT", "60 per hour"),
+        "FEED_ADDRESS_RATE_LIMIT": env.get("FEED_ADDRESS_RATE_LIMIT", "600 per hour"),
         "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_MAX_AGE_SECONDS": int(env.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)),
         "SESSION_COOKIE_HTTPONLY": True,

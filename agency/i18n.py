@@ -42,3 +42,17 @@ def money(amount_minor: int, currency: str) -> str:
 
     amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
     return format_currency(amount, currency, locale=str(get_locale()))
+
+
+def format_in_zone(moment, zone: str, format: str = "short") -> str:
+    """A moment on the given wall clock (a client's, not the page's), in the page's
+    language, with the zone's name so nobody mistakes whose time it is."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(zone))
+    shown = format_datetime(local, format, tzinfo=local.tzinfo, locale=str(get_locale()))
+    return f"{shown} ({zone})"

@@ -12,6 +12,7 @@ from agency.billing.models import (
     StripeEvent,
     TimeEntryEdit,
 )
+from agency.calendar.models import CalendarFeed
 from agency.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSettings
 from agency.clients.models import Assignment, Client, Contact
 from agency.contracts.models import Contract, ContractRevision, Plan
@@ -57,6 +58,7 @@ __all__ = [
     "MailSettings",
     "MailTemplate",
     "Assignment",
+    "CalendarFeed",
     "Call",
     "CallRules",
     "Message",

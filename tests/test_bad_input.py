@@ -121,3 +121,21 @@ def test_extra_hours_caps_that_are_not_hours_are_refused_and_save_nothing(client
         assert client.post(url, json=body, headers=headers).status_code == 422, body
     with use_agency(agency.agency.id):
         assert db.session.scalars(select(OverageApproval)).all() == []
+
+
+def test_malformed_calendar_feed_addresses_are_404(client, agency, caplog):
+    secret = "x" * 43
+    for token in (
+        f"²-{secret}",
+        f"0-{secret}",
+        f"99999999999999999999-{secret}",
+        f"{agency.agency.id}-{secret}",
+        f"{agency.agency.id}-{secret}x",
+        "%00",
+        "a" * 5000,
+    ):
+        response = client.get(f"/feeds/{token}.ics")
+        assert response.status_code == 404, token
+    with caplog.at_level(logging.INFO):
+        client.get(f"/feeds/{agency.agency.id}-{secret}.ics")
+    assert secret not in caplog.text

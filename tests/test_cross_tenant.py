@@ -12,6 +12,8 @@ from sqlalchemy import select
 from agency.accounts import services
 from agency.accounts.models import ApiToken, Invitation, User
 from agency.billing.models import Invoice, OverageApproval
+from agency.calendar.models import CalendarFeed
+from agency.calendar.services import ensure_feed
 from agency.calls import services as calls
 from agency.calls.history import record_call
 from agency.calls.messages import take_message
@@ -75,6 +77,8 @@ FILLERS = {
     "entry_id": lambda a: a.entry_id,
     "invoice_id": lambda a: a.invoice_id,
     "agency_slug": lambda a: a.agency.slug,  # A's Stripe hook: B's signature is not A's
+    # A's calendar feed with its secret altered: the address is the key, and B lacks it.
+    "feed_token": lambda a: a.feed_token[:-6] + "bravo0",
 }
 
 # Parameters that name a part of the agency's own pages, not one of A's objects: B gets
@@ -156,6 +160,7 @@ def alpha(app, agency):
             {"client_id": agency.client.id, "reason": "Alpha message", "number": "+442079460222"}
         ).id
         agency.mail = seed_mail(agency)
+        agency.feed_token = ensure_feed(client).token
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -283,5 +288,7 @@ def _a_is_untouched(alpha):
         assert db.session.get(Invoice, alpha.invoice_id).status == "open"
         assert db.session.get(TimeEntry, alpha.entry_id).raw_minutes == 60
         assert db.session.scalars(select(OverageApproval)).all() == []
+        feed = db.session.scalar(select(CalendarFeed))
+        assert (feed.token, feed.first_fetched_at) == (alpha.feed_token, None)
     failed = FailedJobRegistry("bulk", connection=redis_connection())
     assert failed.get_job_ids() == [alpha.failed_job_id]

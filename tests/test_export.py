@@ -39,3 +39,17 @@ def test_cli_export_of_an_unknown_agency_fails_cleanly(app):
     result = app.test_cli_runner().invoke(args=["tenants", "export", "nope"])
     assert result.exit_code != 0
     assert "No agency with the slug 'nope'" in result.output
+
+
+def test_the_export_leaves_out_calendar_feed_secrets(app, agency):
+    from agency.calendar.services import ensure_feed
+    from agency.clients.models import Client
+    from agency.extensions import db
+    from tenants import Agency, use_agency
+    from tenants.lifecycle import export_json
+
+    with use_agency(agency.agency.id):
+        token = ensure_feed(db.session.get(Client, agency.client.id)).token
+    archive = export_json(db.session.get(Agency, agency.agency.id))
+    assert '"calendar_feeds"' in archive
+    assert token.split("-", 1)[1] not in archive and "token_hash" not in archive

@@ -16,6 +16,7 @@ def register(app) -> None:
     from agency.api import (
         accounts,
         billing,
+        calendar,
         calls,
         dashboard,
         imports,
@@ -41,6 +42,7 @@ def register(app) -> None:
         + calls.blueprints
         + mail.blueprints
         + billing.blueprints
+        + calendar.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

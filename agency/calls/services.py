@@ -175,6 +175,8 @@ def set_status(client: Client, data: dict) -> Client:
     until = values["status_until"]
     if until is not None and until <= clock.now():
         raise ValidationError.on("status_until", _("Choose a time in the future."))
+    if (text, until) != (client.status_text, client.status_until):
+        client.status_since = clock.now() if text else None
     client.status_text, client.status_until = text, until if text else None
     db.session.commit()
     return client

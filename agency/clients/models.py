@@ -33,6 +33,8 @@ class Client(TenantMixin, db.Model):
     unavailable_windows: Mapped[list] = mapped_column(JSON, default=list)
     status_text: Mapped[str | None] = mapped_column(String(200))
     status_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the status now was set: where its busy block starts in the calendar feed.
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

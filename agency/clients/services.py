@@ -15,6 +15,8 @@ from agency.staff.models import Secretary
 def new_client(data: dict) -> Client:
     """A checked client added to the session, not yet committed."""
     client = Client(**values_for(ClientSchema(), data))
+    if client.status_text:
+        client.status_since = clock.now()
     db.session.add(client)
     return client
 
@@ -26,7 +28,11 @@ def create_client(data: dict) -> Client:
 
 
 def update_client(client: Client, data: dict) -> Client:
-    apply(client, values_for(ClientSchema(), data, partial=True))
+    values = values_for(ClientSchema(), data, partial=True)
+    before = (client.status_text, client.status_until)
+    apply(client, values)
+    if (client.status_text, client.status_until) != before:
+        client.status_since = clock.now() if client.status_text else None
     db.session.commit()
     return client
 

@@ -264,7 +264,16 @@ def _client_context(client: Client) -> dict:
         "assignments": clients.current_assignments(client),
         "history": clients.assignment_history(client),
         "contact_form": _contact_form(),
+        "calendar_feed": _calendar_feed(client),
     }
+
+
+def _calendar_feed(client: Client) -> dict | None:
+    """The client's calendar feed address, once it exists (the portal makes it)."""
+    from agency.calendar import services as feeds
+
+    feed = feeds.feed_of(client)
+    return feeds.view(feed) if feed else None
 
 
 @bp.get("/clients")

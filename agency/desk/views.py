@@ -7,16 +7,17 @@ from sqlalchemy import select
 
 from agency import clock
 from agency.access import roles_required
-from agency.auth.forms import ConfirmForm
+from agency.auth.forms import ConfirmForm, show_errors
 from agency.billing import overage
 from agency.clients import services as clients
 from agency.clients.models import Assignment, Client
+from agency.desk.forms import EventForm, event_data, fill_event_form
 from agency.errors import ValidationError
 from agency.extensions import db
 from agency.staff import services as staff
 from agency.work import routing, services
 from agency.work.access import item_for, secretary_of, visible
-from agency.work.models import OPEN_STATUSES, WorkItem
+from agency.work.models import EVENT_KINDS, OPEN_STATUSES, WorkItem
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -81,16 +82,16 @@ def next_item():
     return redirect(url_for("desk.item", item_id=item_id))
 
 
-@bp.get("/items/<int:item_id>")
-@roles_required("secretary")
-def item(item_id):
-    work = item_for(current_user, item_id)
+def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
     recent = db.session.scalars(
         select(WorkItem)
         .where(WorkItem.client_id == work.client_id, WorkItem.id != work.id)
         .order_by(WorkItem.created_at.desc())
         .limit(5)
     ).all()
+    if event_form is None:
+        event_form = EventForm(formdata=None)
+        fill_event_form(event_form, work, work.client.timezone)
     return render_template(
         "desk/item.html",
         item=work,
@@ -100,7 +101,33 @@ def item(item_id):
         now=clock.now(),
         confirm_form=ConfirmForm(),
         hours_refusal=overage.refusal(work.client_id),
+        event_form=event_form,
+        has_event=work.kind in EVENT_KINDS,
     )
+
+
+@bp.get("/items/<int:item_id>")
+@roles_required("secretary")
+def item(item_id):
+    return _item_page(item_for(current_user, item_id))
+
+
+@bp.post("/items/<int:item_id>/event")
+@roles_required("secretary")
+def event(item_id):
+    """Set the time, place and people of the meeting or journey this item arranges."""
+    work = item_for(current_user, item_id)
+    form = EventForm()
+    if not form.validate_on_submit():
+        return _item_page(work, form), 400
+    try:
+        services.update_item(work, event_data(form), current_user.id)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc.fields)
+        return _item_page(work, form), exc.status_code
+    flash(_("The meeting or journey is saved; it is in the client's calendar."), "success")
+    return redirect(url_for("desk.item", item_id=work.id))
 
 
 ACTIONS = {

@@ -1,12 +1,13 @@
 """The new client's onboarding checklist in the portal, each step read from the records."""
 
-from flask import abort, render_template
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from agency.access import roles_required
 from agency.billing.models import StripeCustomer
+from agency.calendar.models import CalendarFeed
 from agency.calls import services as calls
 from agency.calls.models import Call
 from agency.clients.models import Client, Contact
@@ -26,7 +27,20 @@ def checklist(client: Client) -> list[dict]:
     card = db.session.scalar(select(StripeCustomer.id).where(StripeCustomer.client_id == client.id))
     contract = client.active_contract
     account = _account_steps(client, contract, card, vips)
-    return [*account[:2], *_forwarding_steps(client), *account[2:]]
+    return [*account[:2], *_forwarding_steps(client), *account[2:], _calendar_step(client)]
+
+
+def _calendar_step(client: Client) -> dict:
+    """Subscribe to the calendar feed: done once a calendar app has fetched it."""
+    fetched = db.session.scalar(
+        select(CalendarFeed.first_fetched_at).where(CalendarFeed.client_id == client.id)
+    )
+    return {
+        "key": "calendar",
+        "done": fetched is not None,
+        "label": _("Subscribe to your calendar feed"),
+        "url": url_for("portal.calendar"),
+    }
 
 
 def _forwarding_steps(client: Client) -> list[dict]:

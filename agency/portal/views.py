@@ -25,4 +25,4 @@ def home():
     )
 
 
-from agency.portal import billing, onboarding  # noqa: E402,F401  (they register pages on bp)
+from agency.portal import billing, calendar, onboarding  # noqa: E402,F401  (pages on bp)

@@ -36,6 +36,10 @@ class Priority(enum.StrEnum):
 PRIORITY_ORDER = {p.value: rank for rank, p in enumerate(Priority)}
 
 
+# Kinds a secretary arranges for a time: they carry an event and go in the client's calendar.
+EVENT_KINDS = (Kind.meeting.value, Kind.travel.value)
+
+
 class Status(enum.StrEnum):
     new = "new"
     queued = "queued"
@@ -115,6 +119,15 @@ class WorkItem(TenantMixin, db.Model):
     # 2 the managers told. Each happens once.
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The arranged meeting or journey (EVENT_KINDS only): when, where, with whom.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(String(300))
+    attendees: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    event_notes: Mapped[str | None] = mapped_column(Text)
+    # When the event last changed: the calendar feed's LAST-MODIFIED and SEQUENCE.
+    event_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     client = relationship("Client")
     assignee = relationship("Secretary")

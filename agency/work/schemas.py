@@ -4,6 +4,22 @@ from agency import validation
 from agency.work.models import Kind, Priority, Source
 
 
+def _location(**kwargs):
+    return fields.String(allow_none=True, validate=validate.Length(max=300), **kwargs)
+
+
+def _attendees(**kwargs):
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(max=50),
+        **kwargs,
+    )
+
+
+def _event_notes(**kwargs):
+    return fields.String(allow_none=True, validate=validate.Length(max=5000), **kwargs)
+
+
 class WorkItemSchema(Schema):
     id = fields.Integer(dump_only=True)
     client_id = validation.Id(required=True)
@@ -28,12 +44,24 @@ class WorkItemSchema(Schema):
     assigned_at = fields.DateTime(dump_only=True, allow_none=True)
     started_at = fields.DateTime(dump_only=True, allow_none=True)
     closed_at = fields.DateTime(dump_only=True, allow_none=True)
+    # Meetings and travel: the arranged event. Moments with an offset are taken as
+    # given; without one, on the client's wall clock. Sent back in UTC.
+    starts_at = fields.DateTime(allow_none=True, load_default=None)
+    ends_at = fields.DateTime(allow_none=True, load_default=None)
+    location = _location(load_default=None)
+    attendees = _attendees(load_default=list)
+    event_notes = _event_notes(load_default=None)
 
 
 class WorkItemUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=300))
     body = fields.String(allow_none=True)
     priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
+    starts_at = fields.DateTime(allow_none=True)
+    ends_at = fields.DateTime(allow_none=True)
+    location = _location()
+    attendees = _attendees()
+    event_notes = _event_notes()
 
 
 class CompleteSchema(Schema):

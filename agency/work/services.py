@@ -10,6 +10,7 @@ from agency.errors import Conflict, ValidationError
 from agency.extensions import db
 from agency.records import values_for
 from agency.sla import services as sla
+from agency.work.events import EVENT_FIELDS, checked_event, event_of
 from agency.work.models import PRIORITY_ORDER, Status, WorkEvent, WorkItem
 from agency.work.schemas import CompleteSchema, WorkItemSchema, WorkItemUpdateSchema
 from workers.queues import enqueue_after_commit
@@ -52,6 +53,10 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
     if client is None:
         raise ValidationError.on("client_id", _("Choose a client of this agency."))
     now = clock.now()
+    event = checked_event(values["kind"], client.timezone, {}, values)
+    values.update(event)
+    if event.get("starts_at") is not None:
+        values["event_updated_at"] = now
     item = WorkItem(
         **values,
         priority_rank=PRIORITY_ORDER[values["priority"]],
@@ -74,12 +79,20 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
 
 
 def update_item(item: WorkItem, data: dict, actor_user_id: int | None = None) -> WorkItem:
+    """Change the title, body, priority or the arranged event; all checked before any is set."""
     values = values_for(WorkItemUpdateSchema(), data, partial=True)
+    before = event_of(item)
+    if any(name in values for name in EVENT_FIELDS):
+        values.update(checked_event(item.kind, item.client.timezone, before, values))
     for key, value in values.items():
         setattr(item, key, value)
     if "priority" in values:
         item.priority_rank = PRIORITY_ORDER[values["priority"]]
-    record(item, "updated", actor_user_id, fields=sorted(values))
+    changed = sorted(k for k in values if k not in EVENT_FIELDS or values[k] != before[k])
+    if any(name in changed for name in EVENT_FIELDS):
+        item.event_updated_at = clock.now()
+        item.event_sequence = (item.event_sequence or 0) + 1
+    record(item, "updated", actor_user_id, fields=changed)
     db.session.commit()
     return item
 
