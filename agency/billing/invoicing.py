@@ -15,9 +15,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from agency import clock
+from agency import bulk, clock
 from agency.billing import periods, rollover
 from agency.billing.models import (
     BillingAccount,
@@ -300,13 +300,7 @@ def _write_invoices(agency_id, period, contracts, used, expenses, tax: int, carr
         }
         for c in contracts
     ]
-    db.session.execute(insert(Invoice), invoice_rows)
-    ids = db.session.execute(
-        select(Invoice.id, Invoice.client_id).where(
-            Invoice.period_start == period.start,
-            Invoice.client_id.in_([c.client_id for c in contracts]),
-        )
-    ).all()
+    ids = bulk.insert_rows(Invoice, invoice_rows, returning=(Invoice.id, Invoice.client_id))
     line_rows = [
         {
             "agency_id": agency_id,
@@ -319,7 +313,7 @@ def _write_invoices(agency_id, period, contracts, used, expenses, tax: int, carr
         for position, line in enumerate(bills[client_id].lines, start=1)
     ]
     if line_rows:
-        db.session.execute(insert(InvoiceLine), line_rows)
+        bulk.insert_rows(InvoiceLine, line_rows)
     db.session.commit()
     return [invoice_id for invoice_id, _client in ids]
 
