@@ -368,6 +368,14 @@ def test_the_embedded_worker_ticks_without_redis(database_urls, agency, tmp_path
                 db.session.rollback()
                 time.sleep(0.1)
             assert len(keys) == 1
+            # No job may still be running when the tables are emptied after the test.
+            embedded.extensions["cron_stop"].set()
+            worker = embedded.extensions["embedded_worker"]
+            idle_by = time.monotonic() + 30
+            while time.monotonic() < idle_by and (
+                worker.get_state() == "busy" or any(queue.count for queue in worker.queues)
+            ):
+                time.sleep(0.05)
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -137,6 +137,7 @@ def start_embedded(app) -> threading.Thread:
     thread = threading.Thread(target=worker.work, kwargs={"with_scheduler": False}, daemon=True)
     thread.name = "embedded-rq-worker"
     thread.start()
+    app.extensions["embedded_worker"] = worker
     if app.config["SCHEDULES_ENABLED"]:
         from workers import cron
 
