@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from babel.numbers import format_currency
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -17,22 +17,31 @@ LANGUAGE_NAMES = {
 }
 
 
+def _reader():
+    """Whose language and zone the response is in: on the API its bearer alone (a session
+    cookie, perhaps another agency's, never counts there), elsewhere the signed-in user."""
+    if has_request_context() and request.path.startswith("/api/"):
+        return g.get("api_user")
+    return current_user if current_user else None
+
+
 def select_locale() -> str:
     """The user's own choice, then the browser's, then the agency's, then English."""
-    user_locale = getattr(current_user, "locale", None) if current_user else None
+    reader = _reader()
+    user_locale = getattr(reader, "locale", None)
     if user_locale:
         return user_locale
     languages = current_app.config["LANGUAGES"]
-    if request:
+    if has_request_context():
         best = request.accept_languages.best_match(languages)
         if best:
             return best
-    agency = getattr(current_user, "agency", None) if current_user else None
+    agency = getattr(reader, "agency", None)
     return agency.locale if agency else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:
-    agency = getattr(current_user, "agency", None) if current_user else None
+    agency = getattr(_reader(), "agency", None)
     return agency.timezone if agency else "UTC"
 
 

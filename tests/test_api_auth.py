@@ -4,7 +4,7 @@ import hashlib
 
 from sqlalchemy import select
 
-from agency.accounts.models import ApiToken
+from agency.accounts.models import ApiToken, User
 from agency.extensions import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
@@ -89,3 +89,22 @@ def test_the_openapi_document_lists_the_api(client):
         assert path in spec["paths"], path
     body = spec["paths"]["/api/v1/agencies"]["post"]["requestBody"]
     assert "application/json" in body["content"]
+
+
+def test_a_bearer_of_another_agency_beside_a_session_cookie_speaks_for_the_bearer(
+    app, agency, other_agency
+):
+    """The cookie's user (another agency, German) neither breaks nor colours the answer."""
+    bare, with_cookie = app.test_client(), app.test_client()
+    token = _token(bare, other_agency.owner)
+    with use_agency(agency.agency.id):
+        db.session.get(User, agency.owner.id).locale = "de"
+        db.session.commit()
+    sign_in(with_cookie, agency.owner)
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "pt"}
+    me = with_cookie.get("/api/v1/users/me", headers=headers)
+    assert me.status_code == 200, me.get_data(as_text=True)
+    assert me.json["email"] == other_agency.owner.email
+    missing = with_cookie.get("/api/v1/clients/999999", headers=headers)
+    assert missing.status_code == 404
+    assert missing.json == bare.get("/api/v1/clients/999999", headers=headers).json
