@@ -244,7 +244,7 @@ def main() -> None:
 
     setup()
     bare_rate, bare_p99, rate, product_p99 = run_both()
-    Redis.from_url(REDIS).flushdb()  # the record_call jobs the product side enqueued
+    Redis.from_url(REDIS).flushdb()  # the calls the product side left in its inbox, and the job
     print(f"p99: product {product_p99:.1f} ms, bare {bare_p99:.1f} ms (webhook timeout 15000 ms)")
     print(
         f"voice: ratio={rate / bare_rate:.2f} (signed /hooks/voice decisions/s vs bare Flask "

@@ -327,3 +327,46 @@ def test_the_simulator_answers_for_a_future_moment_by_the_calendar(line, agency)
         assert services.simulate(client_record, saturday).rule == "no_secretary_on_shift"
         add_shift_override(secretary, {"day": "2026-12-12", "spans": [["10:00", "13:00"]]})
         assert services.simulate(client_record, saturday).rule == "secretaries"
+
+
+def test_ringing_calls_wait_in_the_agencys_inbox_for_one_job(app, client, line, agency, drain):
+    from rq import Queue
+
+    from agency.calls.history import INBOX_KEY
+
+    redis = app.extensions["redis"]
+    for n in range(3):
+        twiml(call(client, CallSid=f"CA-inbox-{n}"))
+    realtime = Queue("realtime", connection=redis)
+    assert [job.func_name for job in realtime.jobs] == ["workers.jobs.record_calls"]
+    assert realtime.jobs[0].meta["agency_id"] == agency.agency.id
+    assert redis.llen(INBOX_KEY.format(agency_id=agency.agency.id)) == 3
+    assert rows(Call, agency.agency.id) == []  # the webhook writes nothing itself
+    drain()
+    assert sorted(c.call_sid for c in rows(Call, agency.agency.id)) == [
+        "CA-inbox-0",
+        "CA-inbox-1",
+        "CA-inbox-2",
+    ]
+    assert redis.llen(INBOX_KEY.format(agency_id=agency.agency.id)) == 0
+    twiml(call(client, CallSid="CA-inbox-3"))  # the next call asks for a job again
+    assert [job.func_name for job in realtime.jobs] == ["workers.jobs.record_calls"]
+
+
+def test_calls_a_lost_job_left_in_the_inbox_are_written_by_the_next_tick(
+    app, client, line, agency, drain
+):
+    from rq import Queue
+
+    from agency.calls.history import INBOX_PENDING_KEY
+
+    redis = app.extensions["redis"]
+    twiml(call(client, CallSid="CA-lost"))
+    twiml(call(client, CallSid="CA-lost"))  # the provider retried: still one call
+    Queue("realtime", connection=redis).empty()  # the job is lost...
+    redis.delete(INBOX_PENDING_KEY.format(agency_id=agency.agency.id))  # ...and its key gone
+    drain()
+    assert rows(Call, agency.agency.id) == []
+    run_for_agency(agency.agency.id)
+    drain()
+    assert [c.call_sid for c in rows(Call, agency.agency.id)] == ["CA-lost"]

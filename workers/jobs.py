@@ -72,6 +72,13 @@ def record_call(agency_id: int, call: dict) -> None:
         record(call)
 
 
+def record_calls(agency_id: int) -> int:
+    from agency.calls.history import record_inbox
+
+    with use_agency(agency_id):
+        return record_inbox(agency_id)
+
+
 def call_answered(agency_id: int, call_sid: str, answered_by: str, seconds: int | None) -> None:
     from agency.calls.history import call_answered as answered
 

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from agency import clock
-from agency.calls import transfers, twiml
+from agency.calls import history, transfers, twiml
 from agency.calls.decision import decide, rings_client
 from agency.calls.lookup import LineContext, context_for
 from agency.calls.models import CallStatus, TransferMode
@@ -102,7 +102,7 @@ def incoming():
         "rule": decision.rule,
         "transfer_mode": TransferMode.warm.value if decision.warm else None,
     }
-    enqueue("workers.jobs.record_call", context.agency_id, call, queue=QUEUE)
+    history.log_ringing(context.agency_id, call)
     return _xml(twiml.respond(decision, 0, _url_maker(called)))
 
 

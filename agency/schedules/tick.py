@@ -82,6 +82,11 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         from agency.work.routing import sweep
 
         sweep(now)  # items a lost routing job left behind
+        from agency.calls.history import inbox_waiting
+        from workers.queues import enqueue
+
+        if inbox_waiting(agency_id):  # calls a lost job left in the inbox
+            enqueue("workers.jobs.record_calls", agency_id, queue="realtime", agency_id=agency_id)
         send_due_digests(now)
         if now.minute % MAILBOX_POLL_MINUTES == 0:
             from agency.mail.imap import enqueue_due
