@@ -55,7 +55,10 @@ def _hot_engine():
     engines = current_app.extensions.setdefault("hot_engines", {})
     engine = engines.get(db.engine)
     if engine is None:
-        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+        # In autocommit there is no transaction to roll back when a connection returns.
+        engine = create_engine(
+            db.engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+        )
         engines[db.engine] = engine
         event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
     return engine

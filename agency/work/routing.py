@@ -594,7 +594,8 @@ def _take_on_postgres(secretary_id: int, item_id: int | None, actor_user_id: int
     claim the session's own transaction ends first, so that a desk never holds two
     connections."""
     params = (require_agency_id(), secretary_id, item_id, actor_user_id, clock.now())
-    db.session.commit()
+    if db.session().in_transaction():  # (a commit with none would begin one to end it)
+        db.session.commit()
     return call_in_autocommit(CLAIM_SQL, params)
 
 
