@@ -14,9 +14,7 @@ from sqlalchemy import select
 from agency import clock
 from agency.accounts import services as accounts
 from agency.accounts.models import User
-from agency.clients.models import Client
 from agency.extensions import db
-from agency.mail import settings as mail_settings
 from agency.mail.models import (
     Dictation,
     Draft,
@@ -27,21 +25,13 @@ from agency.mail.models import (
 from agency.notify.models import EmailStatus, OutboundEmail
 from agency.work.models import WorkEvent
 from tenants import use_agency
+from tests import test_mail
 from tests.conftest import post_form, rows, sign_in, snapshot
 from tests.test_mail import approval_on, deliver
 
+inbox = test_mail.inbox  # the same fixture: the inbound key and the alias address
+
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
-
-
-@pytest.fixture
-def inbox(agency):
-    """Agency A's inbound key and its client's alias address."""
-    with use_agency(agency.agency.id):
-        key = mail_settings.agency_settings().inbound_secret
-        client = db.session.get(Client, agency.client.id)
-        address = mail_settings.alias_address(mail_settings.rules_for(client))
-        db.session.commit()
-    return key, address
 
 
 def _token(user_id, agency_id, name="mail"):

@@ -64,27 +64,23 @@ def caller_on_hold(call_sid: str) -> str:
 def secretary_waits(call_sid: str) -> str:
     """The secretary's leg in the conference: they announce the caller once the client is
     in, and leave without ending it."""
-    response = VoiceResponse()
-    dial = Dial()
-    dial.conference(
-        conference_name(call_sid),
-        start_conference_on_enter=False,
-        end_conference_on_exit=False,
-        beep=False,
-    )
-    response.append(dial)
-    return str(response)
+    return _into_conference(VoiceResponse(), call_sid, client=False)
 
 
 def client_joins(call_sid: str, caller: str) -> str:
     """The client picked up: who is calling, then into the conference, which starts."""
     response = VoiceResponse()
     response.say(_("Call from %(caller)s. Connecting.", caller=caller))
+    return _into_conference(response, call_sid, client=True)
+
+
+def _into_conference(response: VoiceResponse, call_sid: str, client: bool) -> str:
+    """The call's conference; the client's arrival starts it and their leaving ends it."""
     dial = Dial()
     dial.conference(
         conference_name(call_sid),
-        start_conference_on_enter=True,
-        end_conference_on_exit=True,
+        start_conference_on_enter=client,
+        end_conference_on_exit=client,
         beep=False,
     )
     response.append(dial)
