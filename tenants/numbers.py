@@ -22,24 +22,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
 $$
 """
 
-# The line with every desk that may answer and what decides when each works: shift
-# status, zone, weekly hours, and the absences, date overrides and agency holidays of the
-# days around ``p_at`` (every zone's day is within a day of UTC's), for the decision to
-# ring only whoever works at the call's moment. In PL/pgSQL, not SQL: a SQL function
-# that cannot be inlined (SECURITY DEFINER) is planned afresh on every call, while
-# PL/pgSQL keeps its plan for the connection, which makes the webhook's read about three
-# times cheaper for the server.
-LINE_FUNCTION_SQL = """
-CREATE OR REPLACE FUNCTION voice_line(p_number text, p_at timestamptz)
-RETURNS json
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
-BEGIN
-RETURN (
-WITH near AS (
-    SELECT (p_at AT TIME ZONE 'UTC')::date - 1 AS first_day,
-           (p_at AT TIME ZONE 'UTC')::date + 1 AS last_day
-)
-SELECT json_build_object(
+# What every version of the line function reads about the number's agency and client,
+# and where it reads it from.
+_LINE_FIELDS = """\
     'agency_id', n.agency_id,
     'agency_status', a.status,
     'auth_token', vs.auth_token,
@@ -54,7 +39,34 @@ SELECT json_build_object(
     'vips', (SELECT coalesce(json_agg(ct.phone), '[]'::json) FROM contacts ct
              WHERE ct.client_id = c.id AND ct.agency_id = n.agency_id AND ct.vip
                AND ct.archived_at IS NULL AND ct.phone IS NOT NULL),
-    'holidays', (SELECT coalesce(json_agg(h.day ORDER BY h.day), '[]'::json)
+"""
+_LINE_FROM = """\
+FROM phone_numbers n
+JOIN agencies a ON a.id = n.agency_id
+LEFT JOIN clients c ON c.id = n.client_id
+LEFT JOIN voice_settings vs ON vs.agency_id = n.agency_id
+WHERE n.number = p_number
+"""
+
+# The line with every desk that may answer and what decides when each works: shift
+# status, zone, weekly hours, and the absences, date overrides and agency holidays of the
+# days around ``p_at`` (every zone's day is within a day of UTC's), for the decision to
+# ring only whoever works at the call's moment. In PL/pgSQL, not SQL: a SQL function
+# that cannot be inlined (SECURITY DEFINER) is planned afresh on every call, while
+# PL/pgSQL keeps its plan for the connection, which makes the webhook's read about three
+# times cheaper for the server.
+LINE_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION voice_line(p_number text, p_at timestamptz)
+RETURNS json
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+RETURN (
+WITH near AS (
+    SELECT (p_at AT TIME ZONE 'UTC')::date - 1 AS first_day,
+           (p_at AT TIME ZONE 'UTC')::date + 1 AS last_day
+)
+SELECT json_build_object(
+{_LINE_FIELDS}    'holidays', (SELECT coalesce(json_agg(h.day ORDER BY h.day), '[]'::json)
                  FROM holidays h, near
                  WHERE h.agency_id = n.agency_id AND h.client_id IS NULL
                    AND h.day BETWEEN near.first_day AND near.last_day),
@@ -79,49 +91,25 @@ SELECT json_build_object(
               WHERE asg.client_id = c.id AND asg.agency_id = n.agency_id
                 AND asg.ended_at IS NULL AND s.archived_at IS NULL
                 AND s.phone IS NOT NULL))
-FROM phone_numbers n
-JOIN agencies a ON a.id = n.agency_id
-LEFT JOIN clients c ON c.id = n.client_id
-LEFT JOIN voice_settings vs ON vs.agency_id = n.agency_id
-WHERE n.number = p_number
-);
+{_LINE_FROM});
 END
 $$
 """
 
 # The first version (migration 0009): on-shift desks only, whatever their hours.
-LINE_FUNCTION_SQL_V1 = """
+LINE_FUNCTION_SQL_V1 = f"""
 CREATE OR REPLACE FUNCTION voice_line(p_number text)
 RETURNS json
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
 SELECT json_build_object(
-    'agency_id', n.agency_id,
-    'agency_status', a.status,
-    'auth_token', vs.auth_token,
-    'client', CASE WHEN c.id IS NULL OR c.archived_at IS NOT NULL THEN NULL ELSE
-        json_build_object(
-            'id', c.id, 'name', c.name, 'timezone', c.timezone, 'greeting', c.greeting,
-            'phone', c.phone, 'business_hours', c.business_hours,
-            'unavailable_windows', c.unavailable_windows, 'status_text', c.status_text,
-            'status_until', c.status_until) END,
-    'rules', (SELECT row_to_json(r) FROM call_rules r
-              WHERE r.client_id = c.id AND r.agency_id = n.agency_id),
-    'vips', (SELECT coalesce(json_agg(ct.phone), '[]'::json) FROM contacts ct
-             WHERE ct.client_id = c.id AND ct.agency_id = n.agency_id AND ct.vip
-               AND ct.archived_at IS NULL AND ct.phone IS NOT NULL),
-    'desks', (SELECT coalesce(json_agg(json_build_object(
+{_LINE_FIELDS}    'desks', (SELECT coalesce(json_agg(json_build_object(
                   'name', s.name, 'phone', s.phone, 'role', asg.role)
                   ORDER BY asg.role DESC, s.id), '[]'::json)
               FROM assignments asg JOIN secretaries s ON s.id = asg.secretary_id
               WHERE asg.client_id = c.id AND asg.agency_id = n.agency_id
                 AND asg.ended_at IS NULL AND s.archived_at IS NULL
                 AND s.shift_status = 'on_shift' AND s.phone IS NOT NULL))
-FROM phone_numbers n
-JOIN agencies a ON a.id = n.agency_id
-LEFT JOIN clients c ON c.id = n.client_id
-LEFT JOIN voice_settings vs ON vs.agency_id = n.agency_id
-WHERE n.number = p_number
-$$
+{_LINE_FROM}$$
 """
 
 # The second (migration 0012_calls_transfer): each desk with its secretary's id.
