@@ -1,59 +1,124 @@
 """Many rows into one table in one statement.
 
-On PostgreSQL each column travels as one array parameter and ``unnest`` turns the arrays
-back into rows: one statement for the server to parse, plan and run, however many rows,
-and a statement text SQLAlchemy compiles once. Elsewhere it is an executemany.
+On PostgreSQL the rows travel as one JSON document and ``json_to_recordset`` turns it
+back into typed rows (the values every row shares travel once, through
+``json_to_record``): one parameter the driver passes through as it is (``json.dumps`` is
+C; per-element array adaptation is not), one statement for the server to parse, plan
+and run, however many rows. Inside ``pipeline()`` the statements are sent without
+waiting for each one to finish, so the caller works out the next rows while the server
+writes these. Elsewhere it is an executemany.
 """
 
 import json
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
 
-from sqlalchemy import JSON, TypeDecorator, insert, text
+from sqlalchemy import JSON, TypeDecorator, func, insert, select
 
 from agency.extensions import db, on_postgres
 
 
-def _column_values(column, rows: list[dict], dialect) -> tuple[list, str]:
-    """One column of ``rows`` as a Python list, and the SQL type its array is cast to."""
-    kind = column.type
-    values = [row[column.name] for row in rows]
-    if isinstance(kind, TypeDecorator):
-        values = [kind.process_bind_param(v, dialect) for v in values]
-        kind = kind.impl_instance
-    if isinstance(kind, JSON):
-        return [None if v is None else json.dumps(v) for v in values], "json"
-    return values, kind.compile(dialect=dialect)
+def _plain(value):
+    """What ``json.dumps`` cannot write itself, as text PostgreSQL reads back into the
+    column's type."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} cannot go into a bulk insert")
 
 
-def insert_rows(model, rows: list[dict], returning: tuple = ()) -> list:
-    """Insert ``rows`` (dicts with the same keys) into ``model``'s table; the
-    ``returning`` columns of each new row (in no particular order), if any are asked for."""
+def _record(table, names, dialect) -> str:
+    """The column list of ``json_to_record(set)`` for ``names`` of ``table``."""
+    quote = dialect.identifier_preparer.quote
+    columns = []
+    for name in names:
+        kind = table.c[name].type
+        if isinstance(kind, TypeDecorator):
+            kind = kind.impl_instance
+        sql_type = "json" if isinstance(kind, JSON) else kind.compile(dialect=dialect)
+        columns.append(f"{quote(name)} {sql_type}")
+    return ", ".join(columns)
+
+
+def _bound(table, rows: list[dict], dialect) -> list[dict]:
+    """``rows`` with the values of custom column types as those types store them."""
+    decorated = [
+        (name, table.c[name].type)
+        for name in rows[0]
+        if isinstance(table.c[name].type, TypeDecorator)
+    ]
+    if not decorated:
+        return rows
+    return [
+        row | {name: kind.process_bind_param(row[name], dialect) for name, kind in decorated}
+        for row in rows
+    ]
+
+
+def _cursor():
+    """A cursor on the driver connection of the session's transaction."""
+    return db.session.connection().connection.driver_connection.cursor()
+
+
+def insert_rows(model, rows: list[dict], same: dict | None = None) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``model``'s table, each with the
+    values in ``same`` too (sent once)."""
     if not rows:
-        return []
+        return
+    same = same or {}
     if not on_postgres():
-        if returning:
-            return db.session.execute(insert(model).returning(*returning), rows).all()
-        db.session.execute(insert(model), rows)
-        return []
+        db.session.execute(insert(model), [row | same for row in rows])
+        return
     dialect = db.engine.dialect
+    quote = dialect.identifier_preparer.quote
     table = model.__table__
     names = list(rows[0])
-    params, casts = {}, []
-    for n, name in enumerate(names):
-        values, sql_type = _column_values(table.c[name], rows, dialect)
-        params[f"p{n}"] = values
-        if sql_type == "json":
-            casts.append(f"CAST(CAST(:p{n} AS text[]) AS json[])")
-        else:
-            casts.append(f"CAST(:p{n} AS {sql_type}[])")
-    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    statement = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({quoted}) "
-        f"SELECT * FROM unnest({', '.join(casts)})"
-    )
-    if returning:
-        statement += " RETURNING " + ", ".join(
-            dialect.identifier_preparer.quote(column.name) for column in returning
+    source = f"json_to_recordset(%(rows)s::json) AS r({_record(table, names, dialect)})"
+    params = {"rows": json.dumps(_bound(table, rows, dialect), default=_plain)}
+    if same:
+        source += (
+            f" CROSS JOIN json_to_record(%(same)s::json) AS s({_record(table, same, dialect)})"
         )
-        return db.session.execute(text(statement), params).all()
-    db.session.execute(text(statement), params)
-    return []
+        params["same"] = json.dumps(_bound(table, [same], dialect)[0], default=_plain)
+    statement = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+        f"({', '.join(quote(name) for name in [*names, *same])}) "
+        f"SELECT {', '.join(quote(name) for name in [*names, *same])} FROM {source}"
+    )
+    _cursor().execute(statement, params)
+
+
+def new_ids(model, count: int) -> list[int]:
+    """``count`` primary keys for rows about to be inserted, so that other rows can name
+    them first. PostgreSQL draws them from the table's sequence; SQLite, which allows
+    one writer at a time, continues from the highest one."""
+    if count <= 0:
+        return []
+    table = model.__table__
+    if on_postgres():
+        cursor = _cursor()
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table.name, count),
+        )
+        return [row[0] for row in cursor.fetchall()]
+    highest = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(highest + 1, highest + 1 + count))
+
+
+@contextmanager
+def pipeline():
+    """Inside the block, PostgreSQL receives each ``insert_rows`` without the caller
+    waiting for it; the block's end waits for them all and raises the first error."""
+    if not on_postgres():
+        yield
+        return
+    with db.session.connection().connection.driver_connection.pipeline():
+        yield

@@ -6,7 +6,9 @@ raises instead of returning every agency's rows. New rows take the current tenan
 An explicit ``execution_options(all_tenants=True)`` opts out; only ``tenants/`` uses it.
 """
 
-from sqlalchemy import ForeignKey, event
+from typing import ClassVar
+
+from sqlalchemy import ForeignKey, Integer, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
@@ -16,10 +18,20 @@ ALL_TENANTS = "all_tenants"
 
 
 class TenantMixin:
-    """Marks a model as owned by one agency."""
+    """Marks a model as owned by one agency.
+
+    A model whose rows only exist under a parent row of the same agency (an invoice's
+    lines) sets ``agency_from_parent``: its ``agency_id`` then has no key to agencies and
+    no index of its own. The parent's key removes the rows with the agency, reads reach
+    them through the parent, and row-level security keeps every write in the current
+    agency; the key would only cost a check per row written."""
+
+    agency_from_parent: ClassVar[bool] = False
 
     @declared_attr
     def agency_id(cls) -> Mapped[int]:  # noqa: N805
+        if cls.agency_from_parent:
+            return mapped_column(Integer, default=require_agency_id)
         return mapped_column(
             ForeignKey("agencies.id", ondelete="CASCADE"),
             index=True,

@@ -3,8 +3,9 @@
 Rounding, stated once: each hours line is minutes × hourly rate / 60, rounded half up to a
 whole minor unit; expenses are added as recorded; tax is the subtotal × the agency's rate
 in basis points / 10,000, rounded half up once on the subtotal. All arithmetic is integers
-and Decimal. The run reads each batch of clients' totals with one aggregation query and
-writes their invoices in bulk, so memory stays flat however many clients an agency has.
+and Decimal. The run reads a period's totals with one aggregation query, then works out
+and writes the invoices a batch at a time (each batch's writes go out without waiting
+while the next batch is worked out) and commits once, so a failed run leaves nothing.
 Hours carried over from earlier periods (``rollover``) come from the carry the client's
 previous invoice handed on; each invoice stores what it used and what it hands on, so a
 closed period is never recomputed.
@@ -13,6 +14,7 @@ closed period is never recomputed.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -64,6 +66,7 @@ class Bill:
     overage_minutes: int = 0
 
 
+@lru_cache(maxsize=4096)
 def hours_amount(minutes: int, hourly_rate_minor: int) -> int:
     """minutes × rate / 60, rounded half up to a whole minor unit."""
     exact = Decimal(minutes) * Decimal(hourly_rate_minor) / Decimal(60)
@@ -136,6 +139,7 @@ def compute(
     return bill
 
 
+@lru_cache(maxsize=4096)
 def _hours_text(minutes: int) -> str:
     return str((Decimal(minutes) / 60).quantize(Decimal("0.01")))
 
@@ -181,6 +185,8 @@ def run(on: date | None = None, now: datetime | None = None) -> list[int]:
     agency = db.session.get(Agency, current_agency_id())
     today = on or periods.local_today(now or clock.now(), agency.timezone)
     tax = tax_basis_points()
+    labels = Labels.current()
+    now = clock.now()
     created: list[int] = []
     for period, contracts in _due_contracts(today, agency.timezone).items():
         invoiced = set(
@@ -193,10 +199,16 @@ def run(on: date | None = None, now: datetime | None = None) -> list[int]:
             continue
         used = _minutes_used(period)
         expenses = _expenses(period)
-        for offset in range(0, len(contracts), BATCH):
-            batch = contracts[offset : offset + BATCH]
-            carry = _carry_in(period, [c.client_id for c in batch])
-            created += _write_invoices(agency.id, period, batch, used, expenses, tax, carry)
+        carry = _carry_in(period)
+        ids = iter(bulk.new_ids(Invoice, len(contracts)))
+        with bulk.pipeline():
+            for at in range(0, len(contracts), BATCH):
+                rows, lines = _bills(
+                    period, contracts[at : at + BATCH], ids, used, expenses, tax, carry, labels
+                )
+                _write_invoices(agency.id, period, tax, now, rows, lines)
+                created += [row["id"] for row in rows]
+    db.session.commit()
     return created
 
 
@@ -214,24 +226,26 @@ def _minutes_used(period) -> dict[int, int]:
     return {client_id: int(minutes) for client_id, minutes in rows}
 
 
-def _carry_in(period, client_ids: list[int]) -> dict[int, tuple]:
-    """The carry each client's latest earlier invoice handed on: one query per batch."""
+def _carry_in(period) -> dict[int, tuple]:
+    """What each client's latest earlier invoice handed on, for the clients it handed
+    anything on to: one query for the period."""
     latest = (
         select(Invoice.client_id, func.max(Invoice.period_start).label("period_start"))
-        .where(Invoice.client_id.in_(client_ids), Invoice.period_start < period.start)
+        .where(Invoice.period_start < period.start)
         .group_by(Invoice.client_id)
         .subquery()
     )
     rows = db.session.execute(
-        select(Invoice.client_id, Invoice.carry_out).join(
+        select(Invoice.client_id, Invoice.carry_out)
+        .join(
             latest,
             (Invoice.client_id == latest.c.client_id)
             & (Invoice.period_start == latest.c.period_start),
         )
+        .where(func.json_array_length(Invoice.carry_out) > 0)
     )
     return {
-        client_id: tuple(rollover.Carry.from_json(c) for c in carry or [])
-        for client_id, carry in rows
+        client_id: tuple(rollover.Carry.from_json(c) for c in carry) for client_id, carry in rows
     }
 
 
@@ -256,66 +270,63 @@ def _expenses(period) -> dict[int, list]:
     return found
 
 
-def _write_invoices(agency_id, period, contracts, used, expenses, tax: int, carry) -> list[int]:
-    """One batch of invoices and their lines, in bulk, committed together."""
-    now = clock.now()
-    labels = Labels.current()
-    balances = {
-        c.client_id: balance(c, period, used.get(c.client_id, 0), carry.get(c.client_id, ()))
-        for c in contracts
-    }
-    bills = {
-        c.client_id: compute(
-            c,
-            used.get(c.client_id, 0),
-            expenses.get(c.client_id, []),
-            tax,
-            labels,
-            balances[c.client_id].rollover_minutes,
+def _bills(period, contracts, ids, used, expenses, tax, carry, labels) -> tuple[list, dict]:
+    """One batch's invoices as rows, each with the next of ``ids``, and their lines by
+    invoice id: worked out without the database."""
+    rows, lines = [], {}
+    for c in contracts:
+        minutes = used.get(c.client_id, 0)
+        held = balance(c, period, minutes, carry.get(c.client_id, ()))
+        bill = compute(
+            c, minutes, expenses.get(c.client_id, []), tax, labels, held.rollover_minutes
         )
-        for c in contracts
-    }
-    invoice_rows = [
-        {
+        invoice_id = next(ids)
+        rows.append(
+            {
+                "id": invoice_id,
+                "client_id": c.client_id,
+                "contract_id": c.id,
+                "number": f"{period.start:%Y%m}-{c.client_id}",
+                "currency": c.currency,
+                "included_minutes": c.included_minutes,
+                "used_minutes": minutes,
+                "overage_minutes": bill.overage_minutes,
+                "rollover_minutes": held.rollover_used_minutes,
+                "carry_out": [carried.to_json() for carried in held.carried_out],
+                "subtotal_minor": bill.subtotal_minor,
+                "tax_minor": bill.tax_minor,
+                "total_minor": bill.total_minor,
+            }
+        )
+        lines[invoice_id] = bill.lines
+    return rows, lines
+
+
+def _write_invoices(agency_id, period, tax: int, now: datetime, rows, lines) -> None:
+    """One batch of invoices and their lines, two statements that need no answer."""
+    bulk.insert_rows(
+        Invoice,
+        rows,
+        same={
             "agency_id": agency_id,
-            "client_id": c.client_id,
-            "contract_id": c.id,
-            "number": f"{period.start:%Y%m}-{c.client_id}",
             "period_start": period.start,
             "period_end": period.end,
             "starts_at": period.starts_at,
             "ends_at": period.ends_at,
-            "currency": c.currency,
-            "included_minutes": c.included_minutes,
-            "used_minutes": used.get(c.client_id, 0),
-            "overage_minutes": bills[c.client_id].overage_minutes,
-            "rollover_minutes": balances[c.client_id].rollover_used_minutes,
-            "carry_out": [carried.to_json() for carried in balances[c.client_id].carried_out],
-            "subtotal_minor": bills[c.client_id].subtotal_minor,
             "tax_basis_points": tax,
-            "tax_minor": bills[c.client_id].tax_minor,
-            "total_minor": bills[c.client_id].total_minor,
             "status": InvoiceStatus.draft.value,
             "created_at": now,
-        }
-        for c in contracts
-    ]
-    ids = bulk.insert_rows(Invoice, invoice_rows, returning=(Invoice.id, Invoice.client_id))
-    line_rows = [
-        {
-            "agency_id": agency_id,
-            "invoice_id": invoice_id,
-            "position": position,
-            "expense_id": None,
-            **line,
-        }
-        for invoice_id, client_id in ids
-        for position, line in enumerate(bills[client_id].lines, start=1)
-    ]
-    if line_rows:
-        bulk.insert_rows(InvoiceLine, line_rows)
-    db.session.commit()
-    return [invoice_id for invoice_id, _client in ids]
+        },
+    )
+    bulk.insert_rows(
+        InvoiceLine,
+        [
+            {"invoice_id": invoice_id, "position": position, "expense_id": None, **line}
+            for invoice_id, bill_lines in lines.items()
+            for position, line in enumerate(bill_lines, start=1)
+        ],
+        same={"agency_id": agency_id},
+    )
 
 
 def invoices(client_id: int | None = None, status: str | None = None) -> list[Invoice]:

@@ -134,6 +134,7 @@ class InvoiceLine(TenantMixin, db.Model):
     """One line of an invoice; hours lines are quantities of minutes at an hourly rate."""
 
     __tablename__ = "invoice_lines"
+    agency_from_parent = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(

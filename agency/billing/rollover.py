@@ -89,12 +89,14 @@ def roll(usages: Sequence[PeriodUsage], keep: int, carry: Iterable[Carry] = ()) 
 
 
 def _one(usage: PeriodUsage, keep: int, carry: tuple[Carry, ...]) -> Balance:
-    usable = tuple(
-        sorted(
-            (c for c in carry if c.minutes > 0 and c.earned_in < usage.start < c.expires_on),
-            key=lambda c: (c.earned_in, c.expires_on),
+    usable = ()
+    if carry:
+        usable = tuple(
+            sorted(
+                (c for c in carry if c.minutes > 0 and c.earned_in < usage.start < c.expires_on),
+                key=lambda c: (c.earned_in, c.expires_on),
+            )
         )
-    )
     beyond = max(usage.used_minutes - usage.included_minutes, 0)
     left = []
     for bucket in usable:
