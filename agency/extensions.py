@@ -49,15 +49,21 @@ def on_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+_POOL_SIZING = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle")
+
+
 def _hot_engine():
     """A second pool on the same database for single statements in autocommit: no
     pre-ping (a round trip of its own) on checkout, disposed with the app's engine."""
     engines = current_app.extensions.setdefault("hot_engines", {})
     engine = engines.get(db.engine)
     if engine is None:
-        # In autocommit there is no transaction to roll back when a connection returns.
+        # Sized like the app's pool. In autocommit there is no transaction to roll back
+        # when a connection returns.
+        configured = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        sizing = {key: configured[key] for key in _POOL_SIZING if key in configured}
         engine = create_engine(
-            db.engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+            db.engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **sizing
         )
         engines[db.engine] = engine
         event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())

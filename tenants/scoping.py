@@ -21,10 +21,10 @@ class TenantMixin:
     """Marks a model as owned by one agency.
 
     A model whose rows only exist under a parent row of the same agency (an invoice's
-    lines) sets ``agency_from_parent``: its ``agency_id`` then has no key to agencies and
-    no index of its own. The parent's key removes the rows with the agency, reads reach
-    them through the parent, and row-level security keeps every write in the current
-    agency; the key would only cost a check per row written."""
+    lines, a work item's events) sets ``agency_from_parent``: its ``agency_id`` then has
+    no key to agencies and no index of its own. The parent's key removes the rows with
+    the agency, reads reach them through the parent, and row-level security keeps every
+    write in the current agency; the key would only cost a check per row written."""
 
     agency_from_parent: ClassVar[bool] = False
 

@@ -138,6 +138,7 @@ class WorkEvent(TenantMixin, db.Model):
     """The item's timeline: who did what, when."""
 
     __tablename__ = "work_events"
+    agency_from_parent = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(
