@@ -3,6 +3,8 @@
 A bound compared with ``coalesce(<variable>, <constant>)`` left the generic plan, which
 PL/pgSQL keeps after a few calls, sorting every queued item of the agency on each claim;
 the bound is now a variable of its own, and the plan reads the head of the pool index.
+The clients the secretary serves are read once into an array, instead of a semi-join
+to the assignments for the pool's head.
 
 Revision ID: 0018_claim_plan
 Revises: 0017_agency_from_parent
@@ -27,6 +29,7 @@ DECLARE
     picked integer;
     mine_rank integer;
     ceiling integer;
+    served integer[];
 BEGIN
     PERFORM set_config('app.agency_id', p_agency::text, true);
     IF p_item IS NULL THEN
@@ -38,13 +41,13 @@ BEGIN
         ORDER BY w.priority_rank, w.sla_due_at, w.created_at, w.id
         LIMIT 1 FOR UPDATE SKIP LOCKED;
         ceiling := coalesce(mine_rank, 2147483647);
+        served := ARRAY(SELECT a.client_id FROM assignments a
+                        WHERE a.secretary_id = p_secretary AND a.ended_at IS NULL);
         SELECT coalesce(
             (SELECT w.id FROM work_items w
              WHERE w.agency_id = p_agency AND w.status = 'queued' AND w.assignee_id IS NULL
                AND w.priority_rank < ceiling
-               AND w.client_id IN (
-                   SELECT a.client_id FROM assignments a
-                   WHERE a.secretary_id = p_secretary AND a.ended_at IS NULL)
+               AND w.client_id = ANY (served)
              ORDER BY w.priority_rank, w.sla_due_at, w.created_at, w.id
              LIMIT 1 FOR UPDATE SKIP LOCKED),
             picked) INTO picked;
