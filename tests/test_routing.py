@@ -271,6 +271,23 @@ def test_urgent_items_are_claimed_first_then_the_oldest(tenant):
     assert routing.claim_next(secretary) is None
 
 
+def test_next_takes_from_the_pool_of_the_clients_served_now_only(tenant):
+    served, former, stranger = _client(), _client(name="Former"), _client(name="Stranger")
+    secretary = _secretary("Pia", "backup", served, shift_status="off")
+    db.session.add(
+        Assignment(
+            client_id=former.id, secretary_id=secretary.id, role="backup", ended_at=MONDAY_NOON
+        )
+    )
+    db.session.commit()
+    urgent_elsewhere = [_item(former, "urgent"), _item(stranger, "urgent")]
+    mine = _item(served, "low")
+    assert routing.claim_next(secretary) == mine.id
+    assert routing.claim_next(secretary) is None
+    db.session.expire_all()
+    assert [db.session.get(WorkItem, i.id).assignee_id for i in urgent_elsewhere] == [None, None]
+
+
 def test_a_freed_secretary_is_backfilled_oldest_first(tenant):
     client = _client()
     secretary = _secretary("Pia", "primary", client, shift_status="off", capacity_items=2)
