@@ -36,7 +36,9 @@ TUESDAY_10_15 = datetime(2026, 12, 1, 10, 15, tzinfo=UTC)
 
 @pytest.fixture
 def line(agency, other_agency):
-    """Alpha's client on a pool number, with a VIP, a phone, and its secretary on shift."""
+    """Alpha's client on a pool number, with a VIP, a phone, and its secretary on shift,
+    all set up on the Tuesday morning the calls come in."""
+    clock.freeze(TUESDAY_10_15)
     with use_agency(agency.agency.id):
         services.save_voice_settings({"account_sid": "AC123", "auth_token": TOKEN})
         services.add_number({"number": LINE, "client_id": agency.client.id})
@@ -59,7 +61,6 @@ def line(agency, other_agency):
     with use_agency(other_agency.agency.id):  # Bravo has its own token and number
         services.save_voice_settings({"auth_token": "bravo-token"})
         services.add_number({"number": "+442079460200", "client_id": other_agency.client.id})
-    clock.freeze(TUESDAY_10_15)
     yield agency
     clock.freeze(None)
 
