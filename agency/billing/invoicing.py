@@ -186,7 +186,7 @@ def run(on: date | None = None, now: datetime | None = None) -> list[int]:
     today = on or periods.local_today(now or clock.now(), agency.timezone)
     tax = tax_basis_points()
     labels = Labels.current()
-    now = clock.now()
+    created_at = clock.now()
     created: list[int] = []
     for period, contracts in _due_contracts(today, agency.timezone).items():
         invoiced = set(
@@ -206,7 +206,7 @@ def run(on: date | None = None, now: datetime | None = None) -> list[int]:
                 rows, lines = _bills(
                     period, contracts[at : at + BATCH], ids, used, expenses, tax, carry, labels
                 )
-                _write_invoices(agency.id, period, tax, now, rows, lines)
+                _write_invoices(agency.id, period, tax, created_at, rows, lines)
                 created += [row["id"] for row in rows]
     db.session.commit()
     return created
@@ -302,7 +302,7 @@ def _bills(period, contracts, ids, used, expenses, tax, carry, labels) -> tuple[
     return rows, lines
 
 
-def _write_invoices(agency_id, period, tax: int, now: datetime, rows, lines) -> None:
+def _write_invoices(agency_id, period, tax: int, created_at: datetime, rows, lines) -> None:
     """One batch of invoices and their lines, two statements that need no answer."""
     bulk.insert_rows(
         Invoice,
@@ -315,7 +315,7 @@ def _write_invoices(agency_id, period, tax: int, now: datetime, rows, lines) -> 
             "ends_at": period.ends_at,
             "tax_basis_points": tax,
             "status": InvoiceStatus.draft.value,
-            "created_at": now,
+            "created_at": created_at,
         },
     )
     bulk.insert_rows(
