@@ -147,7 +147,7 @@ def load() -> bool:
         )
         db.session.add(user)
         db.session.flush()
-        profile = Secretary(user_id=user.id, **values)
+        profile = Secretary(user_id=user.id, shift_status="on_shift", **values)
         db.session.add(profile)
         secretaries.append(profile)
     db.session.flush()

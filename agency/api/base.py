@@ -55,7 +55,9 @@ def archived_too() -> bool:
     return request.args.get("archived", "").lower() in {"1", "true", "yes"}
 
 
-def record_endpoints(blueprint, *, model, schema, id_name, noun, search, create, update) -> None:
+def record_endpoints(
+    blueprint, *, model, schema, id_name, noun, search, create, update, archive=records.archive
+) -> None:
     """List (?q=, ?archived=1), create, get, update (PATCH) and archive (DELETE) a record."""
     id_rule = f"/<int:{id_name}>"
     guard = token_required(managers=True)
@@ -73,7 +75,7 @@ def record_endpoints(blueprint, *, model, schema, id_name, noun, search, create,
         return update(db.get_or_404(model, ids[id_name]), json_payload())
 
     def archive_record(**ids):
-        return records.archive(db.get_or_404(model, ids[id_name]))
+        return archive(db.get_or_404(model, ids[id_name]))
 
     list_records.__doc__ = f"{noun}, searchable with ?q=; ?archived=1 includes archived ones."
     create_record.__doc__ = f"Create a {noun.lower().rstrip('s')}."

@@ -24,6 +24,8 @@ from agency.matching import services as matching
 from agency.staff import services as staff
 from agency.staff.models import Secretary
 from agency.staff.schemas import AbsenceSchema, SecretarySchema, ShiftOverrideSchema
+from agency.work import shifts
+from agency.work.schemas import ShiftSchema
 
 secretaries_bp = Blueprint(
     "api_secretaries", __name__, url_prefix="/api/v1/secretaries", description="Secretaries"
@@ -50,6 +52,7 @@ record_endpoints(
     search=staff.search,
     create=staff.create_secretary,
     update=staff.update_secretary,
+    archive=shifts.archive_secretary,
 )
 record_endpoints(
     clients_bp,
@@ -71,6 +74,15 @@ record_endpoints(
     create=contracts.create_plan,
     update=contracts.update_plan,
 )
+
+
+@secretaries_bp.put("/<int:secretary_id>/shift")
+@json_body(secretaries_bp, ShiftSchema)
+@secretaries_bp.response(200, ShiftSchema)
+@token_required(managers=True)
+def set_shift(secretary_id):
+    """Put a secretary on shift, on a break or off, as they would from their desk."""
+    return shifts.set_shift(db.get_or_404(Secretary, secretary_id), json_payload(), api_user())
 
 
 @secretaries_bp.get("/<int:secretary_id>/absences")

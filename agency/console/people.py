@@ -26,6 +26,7 @@ from agency.extensions import db
 from agency.matching import services as matching
 from agency.staff import services as staff
 from agency.staff.models import Secretary
+from agency.work import shifts
 
 # --- secretaries ---------------------------------------------------------------------
 
@@ -77,6 +78,7 @@ def secretaries():
     return render_template(
         "console/secretaries.html",
         secretaries=staff.search(request.args.get("q")),
+        shift_labels=shifts.labels(),
         query=request.args.get("q", ""),
     )
 
@@ -108,12 +110,37 @@ def edit_secretary(secretary_id):
     )
 
 
+@bp.post("/secretaries/<int:secretary_id>/shift")
+@managers_only
+def set_secretary_shift(secretary_id):
+    """Put a secretary on shift, on a break or off (when they cannot from their desk)."""
+    secretary = db.get_or_404(Secretary, secretary_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("console.edit_secretary", secretary_id=secretary.id))
+    try:
+        shifts.set_shift(
+            secretary, {"shift_status": request.form.get("shift_status")}, current_user
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.fields and _("Choose on shift, on a break or off.") or exc.message, "error")
+        return render_form(
+            "console/secretary_form.html",
+            _secretary_form(secretary, fill=True),
+            exc.status_code,
+            **_exceptions_context(secretary),
+        )
+    label = shifts.labels()[secretary.shift_status]
+    flash(_("%(name)s: %(status)s.", name=secretary.name, status=label), "success")
+    return redirect(url_for("console.edit_secretary", secretary_id=secretary.id))
+
+
 @bp.post("/secretaries/<int:secretary_id>/archive")
 @managers_only
 def archive_secretary(secretary_id):
     secretary = db.get_or_404(Secretary, secretary_id)
     if ConfirmForm().validate_on_submit():
-        records.archive(secretary)
+        shifts.archive_secretary(secretary)
         flash(_("%(name)s is archived.", name=secretary.name), "success")
     return redirect(url_for("console.secretaries"))
 
@@ -132,6 +159,7 @@ def _exceptions_context(
     """The secretary's absences and date overrides, with the forms that add them."""
     return {
         "secretary": secretary,
+        "shift_labels": shifts.labels(),
         "absences": secretary.absences,
         "absence_form": absence_form or _absence_form(),
         "kind_labels": ABSENCE_KIND_LABELS,

@@ -15,11 +15,21 @@ from agency.desk.forms import EventForm, event_data, fill_event_form
 from agency.errors import ValidationError
 from agency.extensions import db
 from agency.staff import services as staff
-from agency.work import routing, services
+from agency.staff.models import ShiftStatus
+from agency.work import access, routing, services, shifts
 from agency.work.access import item_for, secretary_of, visible
 from agency.work.models import EVENT_KINDS, OPEN_STATUSES, WorkItem
+from agency.work.timeline import timeline
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+SHIFT_SAID = {
+    ShiftStatus.on_shift: lambda: _("You are on shift: work comes to your desk."),
+    ShiftStatus.on_break: lambda: _("You are on a break: new work goes to others."),
+    ShiftStatus.off: lambda: _(
+        "You are off shift: work you had not started goes to whoever is on."
+    ),
+}
 
 
 def _queue(profile):
@@ -36,6 +46,10 @@ def _queue(profile):
 @bp.get("/")
 @roles_required("secretary")
 def home():
+    return _home_page()
+
+
+def _home_page():
     profile = secretary_of(current_user)
     clients_served, overrides = [], []
     if profile is not None:
@@ -59,6 +73,7 @@ def home():
         items=_queue(profile),
         now=clock.now(),
         confirm_form=ConfirmForm(),
+        shift_labels=shifts.labels(),
     )
 
 
@@ -100,6 +115,9 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
         recent=recent,
         now=clock.now(),
         confirm_form=ConfirmForm(),
+        may_work=access.may_work(current_user, work),
+        reassign_to=access.reassign_targets(current_user, work),
+        timeline=timeline(work),
         hours_refusal=overage.refusal(work.client_id),
         event_form=event_form,
         has_event=work.kind in EVENT_KINDS,
@@ -132,14 +150,17 @@ def event(item_id):
 
 ACTIONS = {
     "claim": lambda item, user: routing.claim(item.id, secretary_of(user), user.id),
-    "start": lambda item, user: services.start_timer(item, user.id),
-    "pause": lambda item, user: services.pause_timer(item, user.id),
-    "wait": lambda item, user: services.wait_on_client(item, user.id),
-    "handback": lambda item, user: services.hand_back(item, user.id),
-    "escalate": lambda item, user: services.escalate(item, user.id),
-    "note": lambda item, user: services.add_note(item, request.form.get("note", ""), user.id),
+    "start": services.start_timer,
+    "pause": services.pause_timer,
+    "wait": services.wait_on_client,
+    "handback": services.hand_back,
+    "escalate": services.escalate,
+    "note": lambda item, user: services.add_note(item, request.form.get("note", ""), user),
     "complete": lambda item, user: services.complete(
-        item, {"outcome": request.form.get("outcome", "")}, user.id
+        item, {"outcome": request.form.get("outcome", "")}, user
+    ),
+    "reassign": lambda item, user: services.reassign(
+        item, {"secretary_id": request.form.get("secretary_id", "")}, user
     ),
 }
 
@@ -152,10 +173,29 @@ def act(item_id, action):
         return redirect(url_for("desk.item", item_id=work.id))
     try:
         ACTIONS[action](work, current_user)
-    except ValidationError as exc:
+    except ValidationError as exc:  # said on the page, nothing changed
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for("desk.item", item_id=work.id))
-    if action in ("handback", "escalate", "complete"):
+        return _item_page(work), exc.status_code
+    if action in ("handback", "escalate", "complete") or (
+        action == "reassign" and not access.may_work(current_user, work)
+    ):
         return redirect(url_for("desk.home"))
     return redirect(url_for("desk.item", item_id=work.id))
+
+
+@bp.post("/shift")
+@roles_required("secretary")
+def shift():
+    """On shift, on a break, or off: the secretary's own word to routing."""
+    profile = secretary_of(current_user)
+    if profile is None or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("desk.home"))
+    try:
+        shifts.set_shift(profile, {"shift_status": request.form.get("shift_status")}, current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.fields and _("Choose on shift, on a break or off.") or exc.message, "error")
+        return _home_page(), exc.status_code
+    flash(SHIFT_SAID[profile.shift_status](), "success")
+    return redirect(url_for("desk.home"))

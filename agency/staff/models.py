@@ -44,7 +44,10 @@ class Secretary(TenantMixin, db.Model):
     team_lead_id: Mapped[int | None] = mapped_column(
         ForeignKey("secretaries.id", ondelete="SET NULL")
     )
+    # The secretary's own word on whether they take work now (routing's first check),
+    # and since when.
     shift_status: Mapped[str] = mapped_column(String(16), default=ShiftStatus.off.value)
+    shift_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

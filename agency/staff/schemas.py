@@ -45,6 +45,9 @@ class SecretarySchema(Schema):
     capacity_items = fields.Integer(load_default=10, validate=validate.Range(0, 1000))
     cost_rate_minor = fields.Integer(load_default=0, validate=validate.Range(min=0))
     team_lead_id = validation.Id(load_default=None, allow_none=True)
+    # Set by the secretary (or a manager) through the shift endpoints, never here.
+    shift_status = fields.String(dump_only=True)
+    shift_status_at = fields.DateTime(dump_only=True, allow_none=True)
     archived_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
