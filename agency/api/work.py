@@ -6,11 +6,15 @@ from sqlalchemy import select
 
 from agency.api.base import api_user, json_body, json_payload, token_required
 from agency.extensions import db
-from agency.work import routing, services
+from agency.work import routing, services, shifts
 from agency.work.access import desk_secretary, item_for, visible
+from agency.work.filters import narrowed
 from agency.work.models import WorkItem
 from agency.work.schemas import (
+    CancelSchema,
     CompleteSchema,
+    ReassignSchema,
+    ShiftSchema,
     WorkItemDetailSchema,
     WorkItemSchema,
     WorkItemUpdateSchema,
@@ -22,21 +26,16 @@ items_bp = Blueprint(
 desk_bp = Blueprint("api_desk", __name__, url_prefix="/api/v1/desk", description="The desk")
 blueprints = (items_bp, desk_bp)
 
-FILTERS = ("status", "client_id", "assignee_id", "priority", "kind", "source")
-
 
 @items_bp.get("/")
 @items_bp.response(200, WorkItemSchema(many=True))
 @token_required()
 def list_items():
-    """Items the caller may see, in queue order; filter by status, client_id, assignee_id,
-    priority, kind and source (repeat a filter for several values)."""
+    """Items the caller may see, in queue order; filter by status (``open`` for every
+    open one), client_id, assignee_id (``pool`` for unassigned), priority, kind and source
+    (repeat a filter for several values)."""
     statement = select(WorkItem).where(visible(api_user())).order_by(*routing.queue_order())
-    for name in FILTERS:
-        values = request.args.getlist(name)
-        if values:
-            statement = statement.where(getattr(WorkItem, name).in_(values))
-    return db.session.scalars(statement.limit(500)).all()
+    return db.session.scalars(narrowed(statement, request.args).limit(500)).all()
 
 
 @items_bp.post("/")
@@ -85,7 +84,7 @@ def claim_item(item_id):
 def start_item(item_id):
     """Start working: the item is in progress and its timer runs."""
     user = api_user()
-    return services.start_timer(item_for(user, item_id), user.id)
+    return services.start_timer(item_for(user, item_id), user)
 
 
 @items_bp.post("/<int:item_id>/pause")
@@ -94,7 +93,7 @@ def start_item(item_id):
 def pause_item(item_id):
     """Pause the timer: the time so far becomes a time entry on the client's contract."""
     user = api_user()
-    return services.pause_timer(item_for(user, item_id), user.id)
+    return services.pause_timer(item_for(user, item_id), user)
 
 
 @items_bp.post("/<int:item_id>/wait")
@@ -103,7 +102,7 @@ def pause_item(item_id):
 def wait_item(item_id):
     """Put the item aside, waiting on the client."""
     user = api_user()
-    return services.wait_on_client(item_for(user, item_id), user.id)
+    return services.wait_on_client(item_for(user, item_id), user)
 
 
 @items_bp.post("/<int:item_id>/handback")
@@ -112,8 +111,7 @@ def wait_item(item_id):
 def hand_back(item_id):
     """Give the item back to the pool; it is routed again."""
     user = api_user()
-    item = services.hand_back(item_for(user, item_id), user.id)
-    return item
+    return services.hand_back(item_for(user, item_id), user)
 
 
 @items_bp.post("/<int:item_id>/escalate")
@@ -122,7 +120,7 @@ def hand_back(item_id):
 def escalate_item(item_id):
     """Hand the item to the assignee's team lead."""
     user = api_user()
-    return services.escalate(item_for(user, item_id), user.id)
+    return services.escalate(item_for(user, item_id), user)
 
 
 @items_bp.post("/<int:item_id>/complete")
@@ -131,7 +129,28 @@ def escalate_item(item_id):
 @token_required()
 def complete_item(item_id):
     user = api_user()
-    return services.complete(item_for(user, item_id), json_payload(), user.id)
+    return services.complete(item_for(user, item_id), json_payload(), user)
+
+
+@items_bp.post("/<int:item_id>/assign")
+@json_body(items_bp, ReassignSchema)
+@items_bp.response(200, WorkItemSchema)
+@token_required()
+def assign_item(item_id):
+    """Give the item to a secretary: managers to anyone active, a team lead among their
+    team for an assistant's item."""
+    user = api_user()
+    return services.reassign(item_for(user, item_id), json_payload(), user)
+
+
+@items_bp.post("/<int:item_id>/cancel")
+@json_body(items_bp, CancelSchema)
+@items_bp.response(200, WorkItemSchema)
+@token_required(managers=True)
+def cancel_item(item_id):
+    """Call the work off, with a reason (managers)."""
+    user = api_user()
+    return services.cancel(item_for(user, item_id), json_payload(), user)
 
 
 @desk_bp.post("/next")
@@ -145,3 +164,22 @@ def next_item():
     if item_id is None:
         return Response(status=204)
     return db.session.get(WorkItem, item_id, populate_existing=True)
+
+
+@desk_bp.get("/shift")
+@desk_bp.response(200, ShiftSchema)
+@token_required()
+def get_shift():
+    """The caller's shift status: on_shift, on_break or off."""
+    return desk_secretary(api_user())
+
+
+@desk_bp.put("/shift")
+@json_body(desk_bp, ShiftSchema)
+@desk_bp.response(200, ShiftSchema)
+@token_required()
+def set_shift():
+    """Come on shift (work is routed to you, and what waits in the pool comes to you), take
+    a break, or go off (running timers stop; items not started go to whoever is on)."""
+    user = api_user()
+    return shifts.set_shift(desk_secretary(user), json_payload(), user)

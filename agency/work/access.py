@@ -1,5 +1,12 @@
-"""Whose work a user may see and act on."""
+"""Whose work a user may see and act on.
 
+Seeing and acting differ: a secretary sees their own items, their clients' pool and
+(as a team lead) their assistants' items, but works only what is assigned to them.
+Team leads also act on their assistants' items, and may hand them to anyone of their
+team; managers act on every item and hand it to any active secretary.
+"""
+
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from agency.accounts.models import Role, User
@@ -17,10 +24,14 @@ def secretary_of(user: User) -> Secretary | None:
 def desk_secretary(user: User) -> Secretary:
     secretary = secretary_of(user)
     if secretary is None:
-        from flask_babel import gettext as _
-
         raise NotAllowed(_("Only secretaries have a desk."))
     return secretary
+
+
+def _team_ids(secretary: Secretary):
+    return select(Secretary.id).where(
+        or_(Secretary.id == secretary.id, Secretary.team_lead_id == secretary.id)
+    )
 
 
 def visible(user: User):
@@ -31,9 +42,7 @@ def visible(user: User):
     secretary = secretary_of(user) if user.role == Role.secretary else None
     if secretary is None:
         return WorkItem.id.is_(None)
-    team = select(Secretary.id).where(
-        or_(Secretary.id == secretary.id, Secretary.team_lead_id == secretary.id)
-    )
+    team = _team_ids(secretary)
     served = select(Assignment.client_id).where(
         Assignment.secretary_id.in_(team), Assignment.ended_at.is_(None)
     )
@@ -45,3 +54,41 @@ def item_for(user: User, item_id: int) -> WorkItem:
     if item is None:
         raise NotFound()
     return item
+
+
+def leads(user: User, item: WorkItem) -> bool:
+    """Whether ``user`` is the team lead of the item's assignee."""
+    secretary = secretary_of(user) if user.role == Role.secretary else None
+    if secretary is None or item.assignee is None:
+        return False
+    return item.assignee.team_lead_id == secretary.id
+
+
+def may_work(user: User, item: WorkItem) -> bool:
+    """Managers, the item's assignee, and the assignee's team lead."""
+    if user.is_manager:
+        return True
+    secretary = secretary_of(user) if user.role == Role.secretary else None
+    return secretary is not None and (item.assignee_id == secretary.id or leads(user, item))
+
+
+def require_work(user: User, item: WorkItem) -> None:
+    """Refuse (403) an action on an item that is someone else's to work."""
+    if may_work(user, item):
+        return
+    if item.assignee is None:
+        raise NotAllowed(_("This item waits in the pool: claim it first."))
+    raise NotAllowed(
+        _("This item is %(name)s's: ask them or your team lead.", name=item.assignee.name)
+    )
+
+
+def reassign_targets(user: User, item: WorkItem) -> list[Secretary]:
+    """Whom ``user`` may hand the item to: for managers every active secretary; for a
+    team lead acting on an assistant's item, their team (themselves included)."""
+    active = select(Secretary).where(Secretary.archived_at.is_(None)).order_by(Secretary.name)
+    if user.is_manager:
+        return db.session.scalars(active).all()
+    if not leads(user, item):
+        return []
+    return db.session.scalars(active.where(Secretary.id.in_(_team_ids(secretary_of(user))))).all()

@@ -150,3 +150,4 @@ class WorkEvent(TenantMixin, db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
     item = relationship("WorkItem", back_populates="events")
+    actor = relationship("User")

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from agency import validation
+from agency.staff.models import ShiftStatus
 from agency.work.models import Kind, Priority, Source
 
 
@@ -72,9 +73,27 @@ class WorkEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
     actor_user_id = fields.Integer(allow_none=True)
+    actor_name = fields.Function(
+        lambda event: event.actor.name if event.actor else None, allow_none=True
+    )
     action = fields.String()
     detail = fields.Dict()
 
 
 class WorkItemDetailSchema(WorkItemSchema):
     events = fields.List(fields.Nested(WorkEventSchema), dump_only=True)
+
+
+class ReassignSchema(Schema):
+    secretary_id = validation.Id(required=True)
+
+
+class CancelSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ShiftSchema(Schema):
+    shift_status = fields.String(
+        required=True, validate=validate.OneOf([s.value for s in ShiftStatus])
+    )
+    shift_status_at = fields.DateTime(dump_only=True, allow_none=True)

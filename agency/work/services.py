@@ -5,14 +5,22 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from agency import clock
+from agency.accounts.models import User
 from agency.clients.models import Client
-from agency.errors import Conflict, ValidationError
+from agency.errors import Conflict, NotAllowed, ValidationError
 from agency.extensions import db
 from agency.records import values_for
 from agency.sla import services as sla
+from agency.work.access import reassign_targets, require_work
 from agency.work.events import EVENT_FIELDS, checked_event, event_of
 from agency.work.models import PRIORITY_ORDER, Status, WorkEvent, WorkItem
-from agency.work.schemas import CompleteSchema, WorkItemSchema, WorkItemUpdateSchema
+from agency.work.schemas import (
+    CancelSchema,
+    CompleteSchema,
+    ReassignSchema,
+    WorkItemSchema,
+    WorkItemUpdateSchema,
+)
 from workers.queues import enqueue_after_commit
 
 # Which states an action may start from, and the state it leaves.
@@ -21,7 +29,10 @@ TRANSITIONS = {
     "wait": ({Status.in_progress}, Status.waiting),
     "handback": ({Status.assigned, Status.in_progress, Status.waiting}, Status.queued),
     "complete": ({Status.assigned, Status.in_progress, Status.waiting}, Status.done),
-    "cancel": ({Status.new, Status.queued, Status.assigned, Status.waiting}, Status.cancelled),
+    "cancel": (
+        {Status.new, Status.queued, Status.assigned, Status.in_progress, Status.waiting},
+        Status.cancelled,
+    ),
 }
 
 
@@ -117,51 +128,76 @@ def move(item: WorkItem, action: str, actor_user_id: int | None = None, **detail
     return item
 
 
-def complete(item: WorkItem, data: dict, actor_user_id: int | None = None) -> WorkItem:
+def complete(item: WorkItem, data: dict, user: User) -> WorkItem:
+    require_work(user, item)
     values = values_for(CompleteSchema(), data)
-    _stop_timer(item, actor_user_id)
-    move(item, "complete", actor_user_id)
+    _stop_timer(item, user.id)
+    move(item, "complete", user.id)
     item.outcome = values["outcome"]
-    if item.assignee_id is not None:  # a secretary frees up: hand them what waits
+    _backfill_after_commit(item)
+    db.session.commit()
+    return item
+
+
+def _backfill_after_commit(item: WorkItem) -> None:
+    """The item's secretary frees up: hand them what waits."""
+    if item.assignee_id is not None:
         enqueue_after_commit("workers.jobs.backfill", item.agency_id, item.assignee_id)
-    db.session.commit()
-    return item
 
 
-def hand_back(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
-    """Back to the pool, and routed again (to someone else if they are free)."""
-    _stop_timer(item, actor_user_id)
-    move(item, "handback", actor_user_id)
+def _route_after_commit(item: WorkItem, exclude_secretary_id: int | None = None) -> None:
     queue = "realtime" if item.priority == "urgent" else "default"
-    enqueue_after_commit("workers.jobs.route_item", item.agency_id, item.id, queue=queue)
+    enqueue_after_commit(
+        "workers.jobs.route_item", item.agency_id, item.id, exclude_secretary_id, queue=queue
+    )
+
+
+def hand_back(item: WorkItem, user: User) -> WorkItem:
+    """Back to the pool, and routed again to someone else when someone is free; else it
+    waits in the pool for the next desk (and the managers hear of it)."""
+    require_work(user, item)
+    previous = item.assignee_id
+    _stop_timer(item, user.id)
+    move(item, "handback", user.id)
+    _route_after_commit(item, previous)
     db.session.commit()
     return item
 
 
-def wait_on_client(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
+def return_to_pool(item: WorkItem, reason: str, actor_user_id: int | None = None) -> None:
+    """An item assigned but not started goes back to be routed again, to someone else
+    (its secretary went off shift); in the caller's transaction."""
+    previous = item.assignee_id
+    move(item, "handback", actor_user_id, reason=reason)
+    _route_after_commit(item, previous)
+
+
+def wait_on_client(item: WorkItem, user: User) -> WorkItem:
     """Put the item aside until the client answers; its timer stops."""
-    _stop_timer(item, actor_user_id)
-    move(item, "wait", actor_user_id)
+    require_work(user, item)
+    _stop_timer(item, user.id)
+    move(item, "wait", user.id)
     db.session.commit()
     return item
 
 
-def start_timer(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
+def start_timer(item: WorkItem, user: User) -> WorkItem:
     """Start the desk's timer, and the item with it; refused (409) while the client's
     hours are used up and extra hours are not approved."""
+    require_work(user, item)
     if item.timer_started_at is None:
         from agency.billing import overage
 
         overage.refuse_if_over(item.client_id)
     if item.status in (Status.assigned, Status.waiting):
-        move(item, "start", actor_user_id)
+        move(item, "start", user.id)
     if item.status != Status.in_progress:
         raise Conflict(
             _("This item is %(status)s; it cannot be moved that way.", status=item.status)
         )
     if item.timer_started_at is None:
         item.timer_started_at = clock.now()
-        record(item, "timer_started", actor_user_id)
+        record(item, "timer_started", user.id)
     db.session.commit()
     return item
 
@@ -187,36 +223,100 @@ def _stop_timer(item: WorkItem, actor_user_id: int | None):
     return entry
 
 
-def pause_timer(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
+def stop_timers(secretary_id: int, actor_user_id: int | None = None) -> None:
+    """Stop every timer running on the secretary's items (a break, the end of a shift),
+    in the caller's transaction."""
+    running = db.session.scalars(
+        select(WorkItem).where(
+            WorkItem.assignee_id == secretary_id, WorkItem.timer_started_at.is_not(None)
+        )
+    ).all()
+    for item in running:
+        _stop_timer(item, actor_user_id)
+
+
+def pause_timer(item: WorkItem, user: User) -> WorkItem:
     """Stop the timer: the span becomes a time entry on the client's contract."""
-    _stop_timer(item, actor_user_id)
+    require_work(user, item)
+    _stop_timer(item, user.id)
     db.session.commit()
     return item
 
 
-def add_note(item: WorkItem, note: str, actor_user_id: int | None = None) -> WorkItem:
+def add_note(item: WorkItem, note: str, user: User) -> WorkItem:
+    """Anyone who sees the item may leave a note on it."""
     note = (note or "").strip()
     if not note:
         raise ValidationError.on("note", _("Write the note first."))
-    record(item, "note", actor_user_id, note=note[:5000])
+    record(item, "note", user.id, note=note[:5000])
     db.session.commit()
     return item
 
 
-def escalate(item: WorkItem, actor_user_id: int | None = None) -> WorkItem:
-    """Hand the item to the assignee's team lead, or back to the pool when there is none."""
+def _open(item: WorkItem) -> None:
+    if item.status not in (Status.queued, Status.assigned, Status.in_progress, Status.waiting):
+        raise Conflict(
+            _("This item is %(status)s; it cannot be moved that way.", status=item.status)
+        )
+
+
+def escalate(item: WorkItem, user: User) -> WorkItem:
+    """Hand the item to the assignee's team lead; refused when they have none."""
     from agency.staff.models import Secretary
 
+    require_work(user, item)
     assignee = db.session.get(Secretary, item.assignee_id) if item.assignee_id else None
     lead_id = assignee.team_lead_id if assignee else None
     if lead_id is None:
         raise Conflict(_("There is no team lead to escalate to."))
-    if item.status not in (Status.assigned, Status.in_progress, Status.waiting):
-        raise Conflict(
-            _("This item is %(status)s; it cannot be moved that way.", status=item.status)
-        )
-    _stop_timer(item, actor_user_id)
+    _open(item)
+    _stop_timer(item, user.id)
     item.assignee_id, item.status, item.assigned_at = lead_id, Status.assigned.value, clock.now()
-    record(item, "escalated", actor_user_id, to_secretary_id=lead_id)
+    record(item, "escalated", user.id, to_secretary_id=lead_id)
+    db.session.commit()
+    return item
+
+
+def reassign(item: WorkItem, data: dict, user: User) -> WorkItem:
+    """Give the item to another secretary: managers to anyone active, team leads among
+    their team. Its timer stops (the time so far stays with whoever worked it); the new
+    secretary finds it assigned on their desk, or still waiting on the client."""
+    values = values_for(ReassignSchema(), data)
+    targets = {s.id: s for s in reassign_targets(user, item)}
+    if not targets:
+        require_work(user, item)  # a refusal that says whose item it is
+        raise NotAllowed(_("Only a manager or the secretary's team lead can reassign it."))
+    _open(item)
+    to = targets.get(values["secretary_id"])
+    if to is None:
+        raise ValidationError.on(
+            "secretary_id",
+            _("Choose an active secretary.")
+            if user.is_manager
+            else _("Choose someone of your team."),
+        )
+    if item.assignee_id == to.id:
+        return item
+    previous = item.assignee_id
+    _stop_timer(item, user.id)
+    if item.status != Status.waiting:
+        item.status = Status.assigned.value
+    item.assignee_id, item.assigned_at = to.id, clock.now()
+    record(item, "reassigned", user.id, from_secretary_id=previous, to_secretary_id=to.id)
+    if previous is not None:
+        enqueue_after_commit("workers.jobs.backfill", item.agency_id, previous)
+    db.session.commit()
+    return item
+
+
+def cancel(item: WorkItem, data: dict, user: User) -> WorkItem:
+    """Managers call off work that is no longer needed; the reason goes on the timeline
+    and the secretary who had it frees up."""
+    if not user.is_manager:
+        raise NotAllowed(_("Only a manager can cancel work."))
+    values = values_for(CancelSchema(), data)
+    _stop_timer(item, user.id)
+    move(item, "cancel", user.id, reason=values["reason"])
+    _backfill_after_commit(item)
     db.session.commit()
     return item
