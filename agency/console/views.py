@@ -137,4 +137,5 @@ from agency.console import (  # noqa: E402,F401  (they register pages on bp)
     people,
     schedules,
     sla,
+    work,
 )
