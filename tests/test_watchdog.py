@@ -144,7 +144,9 @@ def test_with_nobody_else_free_the_item_stays_and_the_lead_is_still_told(desk, d
     db.session.expire_all()
     assert db.session.get(WorkItem, item.id).assignee_id == pia.id
     assert _escalations(item.id)[0].detail["to_secretary_id"] is None
-    assert "the agency pool" in mail.wait_for("lea@alpha.example").get_payload()
+    assert f"Nobody else is free, so it stays with {pia.name}." in (
+        mail.wait_for("lea@alpha.example").get_payload()
+    )
 
 
 def test_the_watchdog_of_one_agency_leaves_another_agencys_items_alone(app, agency, other_agency):

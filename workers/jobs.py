@@ -15,11 +15,11 @@ def noop() -> None:
     """Does nothing: used to measure the queue itself."""
 
 
-def route_item(agency_id: int, item_id: int) -> None:
+def route_item(agency_id: int, item_id: int, exclude_secretary_id: int | None = None) -> None:
     from agency.work.routing import route
 
     with use_agency(agency_id):
-        route(item_id)
+        route(item_id, exclude=() if exclude_secretary_id is None else (exclude_secretary_id,))
 
 
 def route_queued(agency_id: int, queue: str = "default") -> int:

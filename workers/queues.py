@@ -23,6 +23,11 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
+def _meta(agency_id: int | None) -> dict | None:
+    agency_id = agency_id if agency_id is not None else current_agency_id()
+    return {"agency_id": agency_id} if agency_id is not None else None
+
+
 def enqueue(
     func: str,
     *args,
@@ -31,8 +36,9 @@ def enqueue(
     agency_id: int | None = None,
 ):
     """Put a job on a queue now, retried with back-off on transient failures; its meta
-    names the agency it works for (the worker's tenant, and whose failed jobs it is)."""
-    meta = {"agency_id": agency_id} if agency_id is not None else None
+    names the agency it works for (the worker's tenant, and whose failed jobs it is):
+    ``agency_id``, else the current tenant."""
+    meta = _meta(agency_id)
     target = get_queue(queue)
     with target.connection.pipeline() as pipe:  # one round trip, not one per step
         job = target.enqueue(func, *args, job_id=job_id, retry=RETRY, meta=meta, pipeline=pipe)
@@ -43,7 +49,7 @@ def enqueue(
 def enqueue_in(delay, func: str, *args, queue: str = "default", agency_id: int | None = None):
     """Schedule a job for ``delay`` (a timedelta) from now; a worker's scheduler moves it
     to its queue when it is due. Retried like ``enqueue``."""
-    meta = {"agency_id": agency_id} if agency_id is not None else None
+    meta = _meta(agency_id)
     return get_queue(queue).enqueue_in(delay, func, *args, retry=RETRY, meta=meta)
 
 

@@ -44,7 +44,9 @@ def enqueue_agencies(now: datetime | None = None) -> list[int]:
     db.session.rollback()
     for agency_id in agency_ids:
         job_id = f"schedules-{agency_id}-{_minute(now)}"
-        enqueue("workers.jobs.run_schedules", agency_id, queue=QUEUE, job_id=job_id)
+        enqueue(
+            "workers.jobs.run_schedules", agency_id, queue=QUEUE, job_id=job_id, agency_id=agency_id
+        )
     _enqueue_billing(agency_ids, now)
     return agency_ids
 
@@ -58,7 +60,13 @@ def _enqueue_billing(agency_ids: list[int], now: datetime) -> None:
         return
     for agency_id in agency_ids:
         job_id = f"billing-{agency_id}-{_minute(now)}"
-        enqueue("workers.jobs.run_billing", agency_id, queue="billing", job_id=job_id)
+        enqueue(
+            "workers.jobs.run_billing",
+            agency_id,
+            queue="billing",
+            job_id=job_id,
+            agency_id=agency_id,
+        )
 
 
 # Clients' own mailboxes are read every this many minutes.
@@ -79,9 +87,10 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
     with use_agency(agency_id):
         created = materialise_due(now)
         result = {"created": created, **watch(now)}
-        from agency.work.routing import sweep
+        from agency.work.routing import route_pool, sweep
 
         sweep(now)  # items a lost routing job left behind
+        route_pool()  # items nobody could take, for whoever is free now
         from agency.calls.history import inbox_waiting
         from workers.queues import enqueue
 

@@ -266,8 +266,9 @@ def choose(
     return _pick(tiers, _working(tiers, now, near), exclude)
 
 
-def route(item_id: int) -> WorkItem:
-    """Assign a queued item; running it twice assigns it once."""
+def route(item_id: int, exclude: Collection[int] = ()) -> WorkItem:
+    """Assign a queued item, passing over the secretaries in ``exclude`` (whoever just
+    handed it back); running it twice assigns it once."""
     item = db.session.scalar(
         select(WorkItem)
         .options(joinedload(WorkItem.client))
@@ -281,7 +282,7 @@ def route(item_id: int) -> WorkItem:
     if item.status != Status.queued.value or item.assignee_id is not None:
         db.session.rollback()
         return item
-    secretary, tier = choose(item)
+    secretary, tier = choose(item, exclude=exclude)
     if secretary is None:
         if not any(e.action == "unroutable" for e in item.events):
             record(item, "unroutable")
@@ -323,31 +324,40 @@ _STAFF = (
 BATCH = 200
 
 
+def _found_unroutable():
+    events = WorkEvent.__table__  # looked up by item (the tenant is the item's own)
+    return (
+        select(events.c.id)
+        .where(events.c.item_id == WorkItem.id, events.c.action == "unroutable")
+        .exists()
+    )
+
+
+def _in_pool():
+    return (WorkItem.status == Status.queued.value) & WorkItem.assignee_id.is_(None)
+
+
 def _not_yet_routed():
     """Queued, unassigned, and never found unroutable (those wait in the pool for a desk
     or a backfill; routing them again would tell the managers twice)."""
-    events = WorkEvent.__table__  # looked up by item (the tenant is the item's own)
-    unroutable = select(events.c.id).where(
-        events.c.item_id == WorkItem.id, events.c.action == "unroutable"
-    )
-    return (
-        (WorkItem.status == Status.queued.value)
-        & WorkItem.assignee_id.is_(None)
-        & ~unroutable.exists()
-    )
+    return _in_pool() & ~_found_unroutable()
 
 
-def route_queued(limit: int = BATCH) -> int:
+def route_queued(limit: int = BATCH, pool: bool = False) -> int:
     """Route the agency's queued items that were never routed, urgent and oldest first, at
     most ``limit`` of them in one transaction: one roster read, the loads kept in memory
     from one item to the next, the assignments and their events written in bulk. Each
     item gets the secretary ``choose`` would give it, had they been routed one by one in
-    that order. Returns how many items it locked (``limit`` means there may be more)."""
+    that order. Returns how many items it locked (``limit`` means there may be more).
+
+    With ``pool``, the items left in the pool as unroutable are tried again instead:
+    someone may be free now. What is still unroutable stays, and nobody is told twice."""
     now = clock.now()
+    waiting = _in_pool() & _found_unroutable() if pool else _not_yet_routed()
     # Two statements, not one with a subquery: the head of the queue is read once, and
     # the plan cannot turn into re-reading it for every row (fresh tables have no stats).
     head = db.session.scalars(
-        select(WorkItem.id).where(_not_yet_routed()).order_by(*queue_order()).limit(limit)
+        select(WorkItem.id).where(waiting).order_by(*queue_order()).limit(limit)
     ).all()
     if not head:
         db.session.rollback()
@@ -382,7 +392,9 @@ def route_queued(limit: int = BATCH) -> int:
         (
             row
             for row in rows
-            if row.status == Status.queued.value and row.assignee_id is None and row.id not in told
+            if row.status == Status.queued.value
+            and row.assignee_id is None
+            and (row.id in told) == pool
         ),
         key=lambda row: (row[4], row[5], row[6], row.id),
     )
@@ -441,7 +453,7 @@ def route_queued(limit: int = BATCH) -> int:
     if assignments:
         db.session.execute(update(WorkItem), assignments)  # by primary key, in one go
         db.session.execute(insert(WorkEvent), events)
-    if unroutable:
+    if unroutable and not pool:
         for item in db.session.scalars(
             select(WorkItem).options(joinedload(WorkItem.client)).where(WorkItem.id.in_(unroutable))
         ).all():
@@ -502,6 +514,13 @@ def route_all_queued() -> int:
         total += locked
         if locked < BATCH:
             return total
+
+
+def route_pool() -> int:
+    """The minute tick's second look at the pool: items nobody could take when they came
+    in go to whoever is free now (their hours began, back from leave, on shift again).
+    One batch a minute; how many items were locked."""
+    return route_queued(pool=True)
 
 
 def sweep(now: datetime) -> bool:
@@ -618,27 +637,38 @@ def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> int | 
 
 
 def backfill(secretary: Secretary) -> list[WorkItem]:
-    """When a secretary frees up, hand them waiting pool items, urgent and oldest first."""
+    """When a secretary frees up (an item done, back on shift), hand them what waits in
+    the pool, urgent and oldest first, up to their capacity: items of the clients they
+    serve, and of clients whose languages and specialities they have (routing's last
+    tier)."""
     now = clock.now()
     assigned = []
     load = loads().get(secretary.id, 0)
     if not available(secretary, load, now):
+        db.session.rollback()
         return assigned
-    served = select(Assignment.client_id).where(
-        Assignment.secretary_id == secretary.id, Assignment.ended_at.is_(None)
+    served = set(
+        db.session.scalars(
+            select(Assignment.client_id).where(
+                Assignment.secretary_id == secretary.id, Assignment.ended_at.is_(None)
+            )
+        )
     )
     waiting = db.session.scalars(
         select(WorkItem)
-        .where(
-            WorkItem.status == Status.queued,
-            WorkItem.assignee_id.is_(None),
-            WorkItem.client_id.in_(served),
-        )
+        .where(_in_pool())
         .order_by(WorkItem.priority_rank, WorkItem.created_at, WorkItem.id)
-        .limit(max(secretary.capacity_items - load, 0))
+        .limit(BATCH)
         .with_for_update(skip_locked=True)
     ).all()
-    for item in waiting:
+    others = {item.client_id for item in waiting} - served
+    qualified = served | {
+        client.id
+        for client in db.session.scalars(select(Client).where(Client.id.in_(others)))
+        if _qualified(secretary, client)
+    }
+    room = secretary.capacity_items - load
+    for item in [i for i in waiting if i.client_id in qualified][:room]:
         item.assignee_id, item.status, item.assigned_at = secretary.id, Status.assigned.value, now
         record(item, "assigned", secretary_id=secretary.id, tier="backfill")
         assigned.append(item)

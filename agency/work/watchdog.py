@@ -104,14 +104,22 @@ def _first_escalation(item: WorkItem, now: datetime) -> None:
             lead.email,
             _("Not started in time: %(title)s", title=item.title),
             _(
-                "%(title)s for %(client)s was due by %(due)s UTC and nobody has started it.\n"
-                "It now goes to %(secretary)s.",
+                "%(title)s for %(client)s was due by %(due)s UTC and nobody has started it.",
                 title=item.title,
                 client=item.client.name,
                 due=item.sla_due_at.strftime("%Y-%m-%d %H:%M"),
-                secretary=secretary.name if secretary else _("the agency pool"),
-            ),
+            )
+            + "\n"
+            + _where_it_goes(secretary, previous),
         )
+
+
+def _where_it_goes(secretary: Secretary | None, previous: Secretary | None) -> str:
+    if secretary is not None:
+        return _("It now goes to %(secretary)s.", secretary=secretary.name)
+    if previous is not None:
+        return _("Nobody else is free, so it stays with %(secretary)s.", secretary=previous.name)
+    return _("Nobody is free, so it waits in the agency pool.")
 
 
 def _lead_of(secretary: Secretary | None) -> Secretary | None:
