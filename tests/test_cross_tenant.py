@@ -263,7 +263,8 @@ def _a_is_untouched(alpha):
         invitation = db.session.get(Invitation, alpha.invitation_id)
         assert token.revoked_at is None
         assert invitation.revoked_at is None
-        assert db.session.get(Secretary, alpha.profile.id).archived_at is None
+        profile = db.session.get(Secretary, alpha.profile.id)
+        assert (profile.archived_at, profile.shift_status) == (None, "off")
         assert db.session.get(Client, alpha.client.id).archived_at is None
         assert db.session.get(Contact, alpha.contact_id).archived_at is None
         assert db.session.get(Plan, alpha.plan_id).archived_at is None
