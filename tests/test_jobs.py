@@ -158,6 +158,31 @@ def test_managers_see_their_failed_jobs_and_never_another_agencys(
     assert "workers.retries.Gone: work item 2147483647 no longer exists" in html
 
 
+def test_the_minute_ticks_jobs_fail_into_their_agencys_list(app, agency, other_agency):
+    """Jobs the tick enqueues (with no tenant set) still name the agency they work for,
+    so a schedules job that fails for good shows in that agency's console only."""
+    from datetime import UTC, datetime
+
+    from agency.jobs.services import list_failed
+    from agency.schedules.tick import enqueue_agencies
+    from workers.queues import get_queue
+
+    enqueue_agencies(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))  # a quarter hour: billing too
+    jobs = get_queue("default").jobs + get_queue("billing").jobs
+    assert sorted((j.func_name, j.meta["agency_id"]) for j in jobs) == sorted(
+        (name, agency_id)
+        for name in ("workers.jobs.run_schedules", "workers.jobs.run_billing")
+        for agency_id in (agency.agency.id, other_agency.agency.id)
+    )
+    mine = next(j for j in jobs if j.meta["agency_id"] == agency.agency.id)
+    registry = FailedJobRegistry(mine.origin, connection=app.extensions["redis"])
+    registry.add(mine, exc_string="Traceback: the schedules failed")
+    with use_agency(agency.agency.id):
+        assert [j.id for j in list_failed()] == [mine.id]
+    with use_agency(other_agency.agency.id):
+        assert list_failed() == []
+
+
 def test_the_console_says_what_an_email_job_was_for(app, agency, mail, drain, login_as):
     mail.refuse("nobody@alpha.example", "550 5.1.1 No such user")
     _email(agency, "nobody@alpha.example")
