@@ -80,7 +80,7 @@ def _home_page():
 @bp.get("/queue")
 @roles_required("secretary")
 def queue():
-    """The queue alone, polled by the desk every two seconds."""
+    """The queue alone, polled by the desk every second."""
     return render_template(
         "desk/_queue.html", items=_queue(secretary_of(current_user)), now=clock.now()
     )
