@@ -91,6 +91,21 @@ def test_the_openapi_document_lists_the_api(client):
     assert "application/json" in body["content"]
 
 
+def test_the_openapi_document_describes_the_work_queue(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    item = "/api/v1/work-items/{item_id}"
+    assert set(paths["/api/v1/work-items/"]) >= {"get", "post"}
+    assert set(paths[item]) >= {"get", "patch"}
+    for action in ("claim", "start", "pause", "wait", "handback", "escalate", "complete"):
+        assert "post" in paths[f"{item}/{action}"], action
+    for action in ("assign", "cancel"):
+        assert "application/json" in paths[f"{item}/{action}"]["post"]["requestBody"]["content"]
+    assert "post" in paths["/api/v1/desk/next"]
+    assert set(paths["/api/v1/desk/shift"]) >= {"get", "put"}
+    assert "put" in paths["/api/v1/secretaries/{secretary_id}/shift"]
+    assert set(paths["/api/v1/recurring-rules/"]) >= {"get", "post"}
+
+
 def test_a_bearer_of_another_agency_beside_a_session_cookie_speaks_for_the_bearer(
     app, agency, other_agency
 ):

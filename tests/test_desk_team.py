@@ -443,3 +443,49 @@ def test_the_work_item_filters_refuse_what_they_cannot_read(api, agency, team):
         assert response.status_code == 422, query
     found = api(agency.manager, "GET", "/api/v1/work-items/?assignee_id=pool&status=open").json
     assert [i["id"] for i in found] == [pooled]
+
+
+# --- the desk's queue across clients, and what a team lead sees -------------------------
+
+
+def test_the_queue_merges_every_client_served_and_a_lead_sees_the_teams_items(client, agency, team):
+    with use_agency(agency.agency.id):
+        other = Client(name="Second Client", languages=["en"])
+        unserved = Client(name="Nobody's Client", languages=["en"])
+        db.session.add_all([other, unserved])
+        db.session.flush()
+        db.session.add(Assignment(client_id=other.id, secretary_id=team["pia"], role="primary"))
+        db.session.commit()
+        other_id, unserved_id = other.id, unserved.id
+    first = _item(agency, "For Alpha's client", priority="low")
+    second = _item(agency, "For the second client", priority="urgent", client_id=other_id)
+    theirs = _item(agency, "For nobody we serve", client_id=unserved_id)
+    for item_id in (first, second, theirs):
+        _give(agency, item_id, team["kim"] if item_id == theirs else team["pia"])
+    sign_in(client, team["users"]["pia"])
+    queue = client.get("/desk/queue").get_data(as_text=True)
+    assert queue.index("For the second client") < queue.index("For Alpha&#39;s client")
+    assert "For nobody we serve" not in queue
+    lead = client.application.test_client()
+    sign_in(lead, agency.secretary)
+    team_queue = lead.get("/desk/queue").get_data(as_text=True)
+    assert "For the second client" in team_queue  # Pia's, on a client the lead does not serve
+    assert "For nobody we serve" not in team_queue  # Kim is not on the lead's team
+    assert lead.get(f"/desk/items/{theirs}").status_code == 404
+
+
+def test_pause_and_wait_over_the_api(api, agency, team):
+    item_id = _item(agency)
+    _give(agency, item_id, team["pia"])
+    pia = team["users"]["pia"]
+    started = api(pia, "POST", f"/api/v1/work-items/{item_id}/start")
+    assert started.status_code == 200 and started.json["status"] == "in_progress"
+    clock.freeze(T0 + timedelta(minutes=4))
+    paused = api(pia, "POST", f"/api/v1/work-items/{item_id}/pause")
+    assert paused.status_code == 200 and paused.json["status"] == "in_progress"
+    assert api(pia, "POST", f"/api/v1/work-items/{item_id}/wait").json["status"] == "waiting"
+    again = api(pia, "POST", f"/api/v1/work-items/{item_id}/wait")
+    assert again.status_code == 409
+    with use_agency(agency.agency.id):
+        entries = db.session.scalars(select(TimeEntry)).all()
+        assert [(e.raw_minutes, e.secretary_id) for e in entries] == [(4, team["pia"])]

@@ -172,6 +172,16 @@ def test_anyone_qualified_in_the_agency_when_the_clients_own_are_away(tenant):
     assert _route(_item(client)).assignee_id == speaker.id
 
 
+def test_a_required_speciality_passes_over_those_without_it(tenant):
+    client = _client(languages=["en"], required_specialities=["legal"])
+    _secretary("Pia", "primary", client, shift_status="off")
+    _secretary("Gen", languages=(("en", "C2"),))
+    lawyer = _secretary(
+        "Lex", languages=(("en", "B2"),), specialities=[{"code": "legal", "training": ""}]
+    )
+    assert _route(_item(client)).assignee_id == lawyer.id
+
+
 def test_nobody_available_leaves_it_in_the_pool_and_tells_the_managers(tenant, drain, mail):
     client = _client(languages=["pt"])
     _secretary("Eng", languages=(("en", "C2"),))
