@@ -23,15 +23,12 @@ def route_item(agency_id: int, item_id: int, exclude_secretary_id: int | None = 
 
 
 def route_queued(agency_id: int, queue: str = "default") -> int:
-    """Route every queued, never-routed item of the agency. The pending key goes first,
-    before the queue is read (see ``agency.work.routing.PENDING_KEY``)."""
-    from flask import current_app
+    """Route the agency's new items in batches while they come in, one such job at a time
+    (see ``agency.work.routing.PENDING_KEY``)."""
+    from agency.work.routing import drain_queued
 
-    from agency.work.routing import pending_key, route_all_queued
-
-    current_app.extensions["redis"].delete(pending_key(agency_id, queue))
     with use_agency(agency_id):
-        return route_all_queued()
+        return drain_queued(agency_id, queue)
 
 
 def backfill(agency_id: int, secretary_id: int) -> None:
