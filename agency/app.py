@@ -49,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_database(app: Flask) -> None:
     import tenants.models  # noqa: F401  (the agencies table)
     from agency import models  # noqa: F401  (every domain's tables)
+    from agency.calls import line_cache
     from tenants import rls, scoping
     from workers import queues
 
@@ -58,6 +59,7 @@ def _init_database(app: Flask) -> None:
     scoping.install(session_class)
     rls.install(session_class)
     queues.install(session_class)
+    line_cache.install(session_class)
 
 
 def _init_queue(app: Flask) -> None:

@@ -5,8 +5,11 @@ facts come from the ORM as the number's agency. Either way the decision gets a `
 its desks with their working calendars around the moment asked about.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+from sqlalchemy import event
 
 from agency.calls.decision import Desk, Line
 from agency.columns import EncryptedText
@@ -146,10 +149,37 @@ def _from_orm(number: str, at: datetime) -> LineContext | None:
     return context
 
 
+def _kept_lines():
+    """This process's kept lines (see ``agency.calls.line_cache``), listening on a
+    connection of the app's own database."""
+    from flask import current_app
+
+    from agency.calls.line_cache import LISTENER_NAME, ProcessLines
+
+    lines = current_app.extensions.get("voice_lines")
+    if lines is None:
+        lines = current_app.extensions["voice_lines"] = ProcessLines()
+        engine = db.engine
+        event.listen(engine, "engine_disposed", lambda _engine: lines.stop())
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return lines.cache(lambda: psycopg.connect(url, application_name=LISTENER_NAME))
+
+
 def context_for(number: str, at: datetime) -> LineContext | None:
     """The line ``number`` rings, read for a call at ``at``, or None when no agency's
-    pool holds it."""
-    if on_postgres():
-        doc = voice_line(number, at)
-        return _from_document(doc, at) if doc else None
-    return _from_orm(number, at)
+    pool holds it. On PostgreSQL a line read once is kept until its agency changes it
+    (by number and UTC day); only its moment of reading is the call's own."""
+    if not on_postgres():
+        return _from_orm(number, at)
+    cache = _kept_lines()
+    key = (number, at.astimezone(UTC).date())
+    kept = cache.get(key)
+    if kept is not None:
+        return replace(kept, line=replace(kept.line, read_at=at)) if kept.line else kept
+    changes = cache.changes()
+    doc = voice_line(number, at)
+    if not doc:
+        return None
+    context = _from_document(doc, at)
+    cache.keep(key, context.agency_id, context, changes)
+    return context
