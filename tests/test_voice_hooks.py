@@ -229,6 +229,92 @@ def test_same_call_sid_twice_is_one_call_and_answered_time_is_billed_once(
     assert calls[0].time_entry_id == entries[0].id
 
 
+def _hold_jobs(app, func_name: str) -> list:
+    """Take the waiting ``func_name`` jobs off the realtime queue: a busy worker has them."""
+    from rq import Queue
+
+    queue = Queue("realtime", connection=app.extensions["redis"])
+    held = [job for job in queue.jobs if job.func_name == func_name]
+    for job in held:
+        queue.remove(job)
+    return held
+
+
+def _release(app, jobs: list) -> None:
+    from rq import Queue
+
+    queue = Queue("realtime", connection=app.extensions["redis"])
+    for job in jobs:
+        queue.enqueue_job(job)
+
+
+def test_callbacks_that_overtake_the_ringing_record_still_end_and_bill_the_call(
+    app, client, line, agency, drain
+):
+    twiml(call(client))
+    held = _hold_jobs(app, "workers.jobs.record_calls")
+    assert len(held) == 1
+    [number] = twiml(call(client, CallSid="CA0001")).iter("Number")  # the provider retried
+    whisper = number.get("url").removeprefix("http://localhost")
+    twiml(call(client, whisper, CallSid="CA0001-leg", ParentCallSid="CA0001", To=DESK_PHONE))
+    call(client, "/hooks/voice/next?step=1", DialCallStatus="completed", DialCallDuration="95")
+    call(client, "/hooks/voice/status", CallStatus="completed", CallDuration="100")
+    drain()
+    [ended] = rows(Call, agency.agency.id)
+    assert (ended.status, ended.duration_seconds, ended.answered_by) == (
+        "completed",
+        100,
+        "secretary",
+    )
+    assert (ended.answered_by_secretary_id, ended.secretary_leg_sid) == (
+        agency.profile.id,
+        "CA0001-leg",
+    )
+    [entry] = rows(TimeEntry, agency.agency.id)
+    assert (entry.source, entry.raw_minutes, entry.secretary_id) == ("call", 2, agency.profile.id)
+    _release(app, held)  # the inbox's own job comes round at last: nothing changes
+    drain()
+    assert [(c.id, c.status) for c in rows(Call, agency.agency.id)] == [(ended.id, "completed")]
+    assert [e.id for e in rows(TimeEntry, agency.agency.id)] == [entry.id]
+
+
+def test_a_callback_for_a_call_not_written_anywhere_yet_is_retried(
+    app, client, line, agency, drain
+):
+    import json
+
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry
+
+    from agency.calls.history import INBOX_KEY, record_call
+
+    redis = app.extensions["redis"]
+    twiml(call(client))
+    _hold_jobs(app, "workers.jobs.record_calls")
+    # Another worker has taken the inbox's calls and not committed them yet.
+    [waiting] = redis.lrange(INBOX_KEY.format(agency_id=agency.agency.id), 0, -1)
+    redis.delete(INBOX_KEY.format(agency_id=agency.agency.id))
+    call(client, "/hooks/voice/status", CallStatus="completed", CallDuration="40")
+    drain()
+    assert rows(Call, agency.agency.id) == []
+    assert FailedJobRegistry("realtime", connection=redis).get_job_ids() == []
+    scheduled = ScheduledJobRegistry("realtime", connection=redis)
+    (job_id,) = scheduled.get_job_ids()
+    job = Job.fetch(job_id, connection=redis)
+    assert (job.func_name, job.get_status(), job.retries_left) == (
+        "workers.jobs.call_ended",
+        "scheduled",
+        3,
+    )
+    with use_agency(agency.agency.id):
+        record_call(json.loads(waiting))  # that worker commits
+    scheduled.remove(job)  # the retry's time has come
+    _release(app, [job])
+    drain()
+    [ended] = rows(Call, agency.agency.id)
+    assert (ended.status, ended.duration_seconds) == ("completed", 40)
+
+
 def test_unanswered_call_is_not_billed(client, line, agency, drain):
     twiml(call(client))
     call(client, "/hooks/voice/status", CallStatus="no-answer", CallDuration="30")
