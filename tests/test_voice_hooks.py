@@ -323,30 +323,171 @@ def test_unanswered_call_is_not_billed(client, line, agency, drain):
     assert rows(TimeEntry, agency.agency.id) == []
 
 
-def test_voicemail_becomes_a_message_item_and_an_urgent_email(client, line, agency, drain, mail):
+def signed_post(http, url: str, form: dict, token: str = TOKEN):
+    """POST to a URL we gave the provider, as the provider does: signed over the whole URL."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return http.post(path, data=form, headers={"X-Twilio-Signature": sign(url, form, token)})
+
+
+def voicemail_urls(http) -> dict:
+    """The Record verb's URLs for CA0001 (nobody answered): action and callbacks."""
+    record = twiml(call(http, "/hooks/voice/next?step=1", DialCallStatus="no-answer")).find(
+        "Record"
+    )
+    return {
+        "recorded": record.get("action"),
+        "recording": record.get("recordingStatusCallback"),
+        "transcription": record.get("transcribeCallback"),
+    }
+
+
+RECORDING_URL = "https://api.example/2010-04-01/Accounts/AC123/Recordings/RE1"
+
+
+def recording_status_form(**changes) -> dict:
+    """What the provider's recordingStatusCallback sends: no From, no To."""
+    return {
+        "AccountSid": "AC123",
+        "CallSid": "CA0001",
+        "RecordingSid": "RE1",
+        "RecordingUrl": RECORDING_URL,
+        "RecordingStatus": "completed",
+        "RecordingDuration": "14",
+        "RecordingChannels": "1",
+        "RecordingStartTime": "Tue, 01 Dec 2026 10:15:30 +0000",
+        "RecordingSource": "RecordVerb",
+        "RecordingTrack": "both",
+        **changes,
+    }
+
+
+def transcription_form(text: str) -> dict:
+    """What the provider's transcribeCallback sends."""
+    return {
+        "AccountSid": "AC123",
+        "CallSid": "CA0001",
+        "From": STRANGER,
+        "To": LINE,
+        "CallStatus": "completed",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        "TranscriptionSid": "TR1",
+        "TranscriptionStatus": "completed",
+        "TranscriptionText": text,
+        "TranscriptionUrl": "https://api.example/Transcriptions/TR1",
+        "RecordingSid": "RE1",
+        "RecordingUrl": RECORDING_URL,
+    }
+
+
+def recorded_form() -> dict:
+    """What the Record's action gets: the call's own parameters and the recording."""
+    return {
+        "AccountSid": "AC123",
+        "CallSid": "CA0001",
+        "From": STRANGER,
+        "To": LINE,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "RecordingUrl": RECORDING_URL,
+        "RecordingSid": "RE1",
+        "RecordingDuration": "14",
+        "Digits": "hangup",
+    }
+
+
+def test_the_urls_given_for_a_voicemail_carry_the_line_and_the_caller(client, line):
+    for url in voicemail_urls(client).values():
+        query = parse_qs(urlsplit(url).query)
+        assert (query["line"], query["caller"]) == ([LINE], [STRANGER]), url
+
+
+def test_voicemail_from_the_providers_callbacks_becomes_one_urgent_message_and_item(
+    client, line, agency, drain, mail
+):
     twiml(call(client))
-    recorded = call(
+    urls = voicemail_urls(client)
+    recording = signed_post(client, urls["recording"], recording_status_form())
+    goodbye = twiml(signed_post(client, urls["recorded"], recorded_form()))
+    transcribed = signed_post(
         client,
-        "/hooks/voice/recording",
-        RecordingSid="RE1",
-        RecordingUrl="https://api.example/recordings/RE1",
+        urls["transcription"],
+        transcription_form("This is urgent: the server room is flooding, call me back"),
     )
-    transcribed = call(
-        client,
-        "/hooks/voice/recording",
-        TranscriptionText="This is urgent: the server room is flooding, call me back",
-    )
-    assert (recorded.status_code, transcribed.status_code) == (204, 204)
+    assert (recording.status_code, transcribed.status_code) == (204, 204)
+    assert [child.tag for child in goodbye] == ["Say", "Hangup"]
     drain()
-    message = rows(Message, agency.agency.id)
-    assert len(message) == 1
-    assert message[0].urgency == "urgent" and "flooding" in message[0].reason
-    assert message[0].recording_url == "https://api.example/recordings/RE1"
-    items = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
-    assert len(items) == 1 and items[0].links["message_id"] == message[0].id
+    [message] = rows(Message, agency.agency.id)
+    assert (message.number, message.recording_url, message.urgency) == (
+        STRANGER,
+        RECORDING_URL,
+        "urgent",
+    )
+    assert "flooding" in message.reason
+    assert message.call_id == rows(Call, agency.agency.id)[0].id
+    [item] = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
+    assert item.links["message_id"] == message.id and STRANGER in item.title
     email = mail.wait_for(agency.client.email)
     assert "Urgent message" in email["Subject"]
     assert "flooding" in email.get_payload(decode=True).decode()
+
+
+def test_the_records_action_alone_keeps_the_recording(client, line, agency, drain):
+    twiml(call(client))
+    urls = voicemail_urls(client)
+    twiml(signed_post(client, urls["recorded"], recorded_form()))
+    drain()
+    [message] = rows(Message, agency.agency.id)
+    assert (message.recording_url, message.number, message.source) == (
+        RECORDING_URL,
+        STRANGER,
+        "voicemail",
+    )
+    signed_post(client, urls["recording"], recording_status_form())  # the callback follows
+    drain()
+    assert [m.id for m in rows(Message, agency.agency.id)] == [message.id]
+    assert len([i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]) == 1
+
+
+def test_a_recording_callback_for_a_line_it_was_not_given_is_refused(client, line):
+    urls = voicemail_urls(client)
+    form = recording_status_form()
+    signature = sign(urls["recording"], form)
+    moved = urls["recording"].replace("%2B442079460100", "%2B442079460200")  # Bravo's line
+    path = moved.removeprefix("http://localhost")
+    assert client.post(path, data=form, headers={"X-Twilio-Signature": signature}).status_code == (
+        403
+    )
+    unsigned = client.post(urls["recording"].removeprefix("http://localhost"), data=form)
+    assert unsigned.status_code == 403
+
+
+def test_a_recording_callback_that_names_no_line_is_400(client, line):
+    form = recording_status_form()
+    url = "http://localhost/hooks/voice/recording"
+    response = client.post(
+        "/hooks/voice/recording", data=form, headers={"X-Twilio-Signature": sign(url, form)}
+    )
+    assert response.status_code == 400
+
+
+def test_a_voicemail_item_turns_urgent_and_due_sooner_when_its_transcription_is_urgent(
+    client, line, agency, drain
+):
+    twiml(call(client))
+    urls = voicemail_urls(client)
+    signed_post(client, urls["recording"], recording_status_form())
+    drain()
+    [item] = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
+    assert (item.priority, item.sla_due_at) == ("normal", TUESDAY_10_15 + timedelta(hours=4))
+    clock.freeze(TUESDAY_10_15 + timedelta(minutes=2))
+    signed_post(client, urls["transcription"], transcription_form("Urgent: the alarm is on"))
+    drain()
+    db.session.expire_all()
+    [item] = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
+    assert (item.priority, item.sla_due_at) == ("urgent", TUESDAY_10_15 + timedelta(minutes=5))
+    assert rows(Message, agency.agency.id)[0].urgency == "urgent"
 
 
 def test_non_urgent_messages_arrive_in_one_digest(line, agency, drain, mail):

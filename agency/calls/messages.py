@@ -81,14 +81,18 @@ def voicemail(
     call_sid: str, caller: str, client_id: int, recording_url: str | None, transcription: str | None
 ) -> Message:
     """A voicemail (and, when the provider sends it, its transcription) as a message and a
-    message item; the recording and the transcription may come in either order."""
-    from agency.work.services import create_item
+    message item; the Record's action, the recording's callback and the transcription may
+    come in any order, and make one message and one item. The item's priority follows the
+    message's urgency."""
+    from agency.calls.history import recorded
+    from agency.work.services import create_item, follow_priority
 
     key = f"voicemail:{call_sid}"
     client = _client(client_id)
     message = db.session.scalar(select(Message).where(Message.source_key == key))
     if message is None:
-        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        call = recorded(call_sid)
+        caller = caller or (call.from_number if call else "")
         message = Message(
             client_id=client.id,
             call_id=call.id if call else None,
@@ -112,7 +116,8 @@ def voicemail(
             message.urgency = Urgency.urgent.value
     db.session.flush()
     _notify_if_urgent(message)
-    create_item(
+    caller = caller or message.number
+    item, _new = create_item(
         {
             "client_id": client.id,
             "kind": Kind.message.value,
@@ -124,6 +129,9 @@ def voicemail(
             "links": {"message_id": message.id, "call_sid": call_sid},
         }
     )
+    if recording_url and not item.body:
+        item.body = recording_url[:500]
+    follow_priority(item, PRIORITY_OF[message.urgency])
     db.session.commit()
     return message
 
