@@ -338,3 +338,46 @@ def test_api_messages_create_list_and_handle(api, agency, drain, mail):
     assert api("GET", "/api/v1/messages/?open=1").json == []
     assert api("GET", "/api/v1/calls/?client_id=x").status_code == 422
     assert api("GET", "/api/v1/calls/").json == []
+
+
+# --- times in the weekly windows ------------------------------------------------------------
+
+BAD_WINDOWS = (
+    ({"weekday": "tue", "start": "25:00", "end": "26:00"}, "25:00 is not a time of day"),
+    ({"weekday": "tue", "start": "09:00", "end": "12:99"}, "12:99 is not an end time"),
+    ({"weekday": "tue", "start": "24:00", "end": "24:00"}, "24:00 is not a time of day"),
+    ({"weekday": "tue", "start": "12:00", "end": "09:00"}, "ends before it starts"),
+)
+
+
+@pytest.mark.parametrize(("window", "says"), BAD_WINDOWS)
+def test_the_api_refuses_a_window_with_a_bad_time_and_changes_nothing(api, agency, window, says):
+    url = f"/api/v1/clients/{agency.client.id}/call-rules"
+    kept = [{"weekday": "mon", "start": "09:00", "end": "24:00", "label": "Gym"}]
+    assert api("PATCH", url, {"unavailable_windows": kept}).status_code == 200
+    for method in ("PUT", "PATCH"):
+        response = api(method, url, {"unavailable_windows": [window], "ring_seconds": 30})
+        assert response.status_code == 422, response.json
+        assert says in " ".join(response.json["error"]["fields"]["unavailable_windows"])
+    view = api("GET", url).json
+    assert (view["unavailable_windows"], view["ring_seconds"]) == (kept, 20)
+
+
+def test_the_rules_form_refuses_a_window_that_ends_before_it_starts(login_as, agency):
+    http = login_as(agency.client_user)
+    response = post_form(
+        http,
+        "/portal/calls/rules",
+        {
+            "transfer_mode": "warm",
+            "ring_mode": "sequential",
+            "ring_seconds": "20",
+            "digest_times": "17:00",
+            "unavailable_windows": "tue 12:00-09:00 Meetings",
+        },
+    )
+    assert response.status_code == 422
+    assert "ends before it starts" in response.get_data(as_text=True)
+    assert rows(CallRules, agency.agency.id) == []
+    with use_agency(agency.agency.id):
+        assert db.session.get(Client, agency.client.id).unavailable_windows == []

@@ -598,3 +598,25 @@ def test_calls_a_lost_job_left_in_the_inbox_are_written_by_the_next_tick(
     run_for_agency(agency.agency.id)
     drain()
     assert [c.call_sid for c in rows(Call, agency.agency.id)] == ["CA-lost"]
+
+
+# --- rules kept before their times were checked ---------------------------------------------
+
+
+def test_unreadable_stored_times_do_not_fail_a_ringing_phone(client, line, agency):
+    with use_agency(agency.agency.id):
+        client_record = db.session.get(Client, agency.client.id)
+        client_record.unavailable_windows = [
+            {"weekday": "tue", "start": "25:00", "end": "12:99"},
+            {"weekday": "tue", "start": "24:00"},
+        ]
+        client_record.business_hours = {"tue": [["08:00", "99:99"], ["x"]]}
+        rules = services.rules_for(client_record)
+        rules.scheduled_statuses = [{"starts_at": "soon", "ends_at": "later", "text": "Away"}]
+        db.session.commit()
+    assert dialled(twiml(call(client))) == [DESK_PHONE]
+    # No readable business hours hold the moment: the VIP is answered by the secretaries.
+    vip = twiml(call(client, CallSid="CA0002", From=VIP))
+    assert dialled(vip) == [DESK_PHONE] and whisper_kinds(vip) == ["for"]
+    with use_agency(agency.agency.id):
+        assert services.current_status(db.session.get(Client, agency.client.id)) == ""
