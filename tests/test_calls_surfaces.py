@@ -13,7 +13,7 @@ from agency.clients.models import Client
 from agency.extensions import db
 from agency.work.models import WorkItem
 from tenants import use_agency
-from tests.conftest import PASSWORD, csrf_from, post_form, rows
+from tests.conftest import PASSWORD, csrf_from, post_form, rows, sign_in
 
 LINE = "+442079460100"
 
@@ -381,3 +381,98 @@ def test_the_rules_form_refuses_a_window_that_ends_before_it_starts(login_as, ag
     assert rows(CallRules, agency.agency.id) == []
     with use_agency(agency.agency.id):
         assert db.session.get(Client, agency.client.id).unavailable_windows == []
+
+
+# --- business hours -------------------------------------------------------------------------
+
+HOURS = {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "tue": [["09:00", "17:00"]]}
+RULES_FORM = {"transfer_mode": "warm", "ring_mode": "sequential", "ring_seconds": "20"}
+
+
+def _hours_of(agency) -> dict:
+    with use_agency(agency.agency.id):
+        db.session.expire_all()
+        return db.session.get(Client, agency.client.id).business_hours
+
+
+def _give_hours(agency, hours=HOURS) -> None:
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).business_hours = hours
+        db.session.commit()
+
+
+def test_saving_rules_in_the_portal_keeps_the_clients_business_hours(login_as, agency):
+    _give_hours(agency)
+    http = login_as(agency.client_user)
+    page = http.get("/portal/calls/rules").get_data(as_text=True)
+    assert "mon 09:00-13:00 14:00-18:00\ntue 09:00-17:00" in page
+    saved = post_form(http, "/portal/calls/rules", {**RULES_FORM, "vip_numbers": "+442079460001"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert _hours_of(agency) == HOURS
+    with use_agency(agency.agency.id):
+        assert db.session.scalars(db.select(CallRules)).one().vip_numbers == ["+442079460001"]
+
+
+def test_saving_rules_over_the_api_keeps_hours_it_does_not_give(api, agency):
+    _give_hours(agency)
+    url = f"/api/v1/clients/{agency.client.id}/call-rules"
+    assert api("PUT", url, {"ring_seconds": 30}).json["business_hours"] == HOURS
+    assert api("PATCH", url, {"ring_mode": "simultaneous"}).json["business_hours"] == HOURS
+    changed = api("PATCH", url, {"business_hours": {"fri": [["10:00", "12:00"]]}}).json
+    assert changed["business_hours"] == {"fri": [["10:00", "12:00"]]}
+    assert _hours_of(agency) == {"fri": [["10:00", "12:00"]]}
+
+
+def test_business_hours_are_set_in_the_portal_and_in_the_console(app, login_as, agency):
+    http = login_as(agency.client_user)
+    typed = "mon-fri 09:00-13:00 14:00-18:00\nsat 10:00-12:00"
+    saved = post_form(http, "/portal/calls/rules", {**RULES_FORM, "business_hours": typed})
+    assert saved.status_code == 302
+    weekday = [["09:00", "13:00"], ["14:00", "18:00"]]
+    assert _hours_of(agency) == {
+        **{day: weekday for day in ("mon", "tue", "wed", "thu", "fri")},
+        "sat": [["10:00", "12:00"]],
+    }
+    console = app.test_client()
+    sign_in(console, agency.manager)
+    url = f"/console/calls/clients/{agency.client.id}"
+    assert "sat 10:00-12:00" in console.get(url).get_data(as_text=True)
+    saved = post_form(console, url, {**RULES_FORM, "business_hours": "tue 08:00-12:00"})
+    assert saved.status_code == 302
+    assert _hours_of(agency) == {"tue": [["08:00", "12:00"]]}
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    (
+        ("mon 09:00-25:00", "Each span is a start and an end, HH:MM, the start first."),
+        ("mon 17:00-09:00", "Each span is a start and an end, HH:MM, the start first."),
+        ("mon 09:00-13:00 12:00-18:00", "The spans 09:00-13:00 and 12:00-18:00 overlap."),
+        ("weekdays nine to five", "Write one line per day or range: mon-fri 09:00-17:00."),
+    ),
+)
+def test_bad_business_hours_are_refused_with_a_clear_message_and_nothing_changes(
+    login_as, agency, typed, says
+):
+    _give_hours(agency)
+    http = login_as(agency.client_user)
+    response = post_form(
+        http,
+        "/portal/calls/rules",
+        {**RULES_FORM, "ring_seconds": "45", "business_hours": typed},
+    )
+    assert response.status_code == 422
+    assert says in response.get_data(as_text=True)
+    assert _hours_of(agency) == HOURS
+    assert rows(CallRules, agency.agency.id) == []
+
+
+def test_the_onboarding_step_for_business_hours_leads_to_the_rules_page(login_as, agency):
+    http = login_as(agency.client_user)
+    page = http.get("/portal/onboarding").get_data(as_text=True)
+    assert 'data-step="hours" class="todo">' in page
+    assert 'href="/portal/calls/rules"' in page
+    _give_hours(agency)
+    assert 'data-step="hours" class="done">' in http.get("/portal/onboarding").get_data(
+        as_text=True
+    )

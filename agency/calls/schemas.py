@@ -116,9 +116,10 @@ class CallRulesSchema(Schema):
     call_types = fields.List(
         fields.Nested(CallTypeSchema), load_default=list, validate=validate.Length(max=50)
     )
-    # The client's own record, edited here too: when they cannot be reached.
-    business_hours = validation.WeeklyHours(load_default=dict)
-    unavailable_windows = fields.List(fields.Nested(UnavailableWindowSchema), load_default=list)
+    # The client's own record, edited here too: when they cannot be reached. Left out, they
+    # are kept as they are, even when the rest of the rules is replaced.
+    business_hours = validation.WeeklyHours()
+    unavailable_windows = fields.List(fields.Nested(UnavailableWindowSchema))
 
     def _number(self, rules):
         if isinstance(rules, dict):

@@ -133,6 +133,8 @@ def rules_view(client: Client) -> dict:
 
 
 def save_rules(client: Client, data: dict, partial: bool = False) -> CallRules:
+    """Save the rules, and the client's hours and windows when given; ``partial`` changes
+    only what ``data`` holds. All checked before anything is written."""
     values = values_for(CallRulesSchema(), data, partial=partial)
     rules = rules_for(client)
     for name in CLIENT_FIELDS:

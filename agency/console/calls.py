@@ -157,7 +157,7 @@ def rules_page(client: Client, template_context: dict):
             for name, upload in (("vip_numbers", form.vip_csv), ("block_numbers", form.block_csv)):
                 if upload.data and getattr(upload.data, "filename", ""):
                     extra[name] = services.numbers_from_csv(upload.data.read(), name)
-            services.save_rules(client, rules_data(form, client.timezone, extra))
+            services.save_rules(client, rules_data(form, client.timezone, extra), partial=True)
             flash(_("Call rules saved."), "success")
             return redirect(request.path)
         except ValidationError as exc:
