@@ -476,3 +476,55 @@ def test_the_onboarding_step_for_business_hours_leads_to_the_rules_page(login_as
     assert 'data-step="hours" class="done">' in http.get("/portal/onboarding").get_data(
         as_text=True
     )
+
+
+# --- urgent keywords on messages taken by hand ----------------------------------------------
+
+
+@pytest.fixture
+def keywords(agency):
+    with use_agency(agency.agency.id):
+        services.save_rules(
+            db.session.get(Client, agency.client.id), {"urgent_keywords": ["flood", "Police"]}
+        )
+
+
+def test_a_desk_message_with_an_urgent_keyword_is_urgent_and_goes_out_at_once(
+    login_as, agency, keywords, drain, mail
+):
+    http = login_as(agency.secretary)
+    url = f"/desk/calls/clients/{agency.client.id}/message"
+    assert '<select id="urgency" name="urgency"><option value="">' in http.get(url).get_data(
+        as_text=True
+    )
+    taken = post_form(http, url, {"reason": "The police called about the shop", "urgency": ""})
+    assert taken.status_code == 302
+    chosen = post_form(http, url, {"reason": "A flood of brochures arrived", "urgency": "low"})
+    assert chosen.status_code == 302
+    plain = post_form(http, url, {"reason": "About the invoice", "urgency": ""})
+    assert plain.status_code == 302
+    by_reason = {m.reason: m.urgency for m in rows(Message, agency.agency.id)}
+    assert by_reason == {
+        "The police called about the shop": "urgent",
+        "A flood of brochures arrived": "low",
+        "About the invoice": "normal",
+    }
+    drain()
+    email = mail.wait_for(agency.client.email)
+    assert "police called" in email.get_payload(decode=True).decode()
+    assert len(mail.to(agency.client.email)) == 1
+
+
+def test_an_api_message_without_an_urgency_follows_the_clients_keywords(api, agency, keywords):
+    flooded = api(
+        "POST", "/api/v1/messages/", {"client_id": agency.client.id, "reason": "FLOOD upstairs"}
+    )
+    assert (flooded.status_code, flooded.json["urgency"]) == (201, "urgent")
+    chosen = api(
+        "POST",
+        "/api/v1/messages/",
+        {"client_id": agency.client.id, "reason": "Flood insurance offer", "urgency": "spam"},
+    )
+    assert chosen.json["urgency"] == "spam"
+    plain = api("POST", "/api/v1/messages/", {"client_id": agency.client.id, "reason": "Hello"})
+    assert plain.json["urgency"] == "normal"

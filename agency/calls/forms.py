@@ -92,7 +92,11 @@ class MessageForm(FlaskForm):
     company = StringField(_l("Company"))
     number = StringField(_l("Number to call back (international form)"))
     reason = TextAreaField(_l("Message"), validators=[InputRequired()])
-    urgency = SelectField(_l("Urgency"), choices=[(u.value, u.value) for u in Urgency])
+    urgency = SelectField(
+        _l("Urgency"),
+        choices=[("", _l("By the client's urgent keywords"))]
+        + [(u.value, u.value) for u in Urgency],
+    )
     callback_wanted = BooleanField(_l("Wants a call back"))
     call_type = SelectField(_l("Call type"), validate_choice=False)
 

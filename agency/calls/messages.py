@@ -30,9 +30,11 @@ def _client(client_id: int) -> Client:
 
 
 def take_message(data: dict, taken_by_id: int | None = None, source: str = "desk") -> Message:
-    """Save a message; a callback wanted becomes a callback item, urgent ones go out now."""
+    """Save a message; a callback wanted becomes a callback item, urgent ones go out now.
+    With no urgency chosen, the client's urgent keywords decide."""
     values = values_for(MessageSchema(), data)
     client = _client(values["client_id"])
+    values["urgency"] = values["urgency"] or _urgency_by_keywords(values["reason"], client)
     if values["call_id"] is not None:
         call = db.session.get(Call, values["call_id"])
         if call is None or call.client_id != client.id:
@@ -75,6 +77,11 @@ def _notify_if_urgent(message: Message) -> None:
 def _is_urgent(text: str, keywords: list[str]) -> bool:
     lowered = text.lower()
     return any(k.strip().lower() in lowered for k in keywords if k.strip())
+
+
+def _urgency_by_keywords(reason: str, client: Client) -> str:
+    keywords = services.rules_for(client).urgent_keywords or []
+    return Urgency.urgent.value if _is_urgent(reason, keywords) else Urgency.normal.value
 
 
 def voicemail(

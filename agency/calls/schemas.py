@@ -188,8 +188,9 @@ class MessageSchema(Schema):
     company = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     number = validation.Checked(validation.phone, allow_none=True, load_default=None)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    # Left out (or null): urgent when the reason holds one of the client's urgent keywords.
     urgency = fields.String(
-        load_default=Urgency.normal.value, validate=validate.OneOf([u.value for u in Urgency])
+        allow_none=True, load_default=None, validate=validate.OneOf([u.value for u in Urgency])
     )
     callback_wanted = fields.Boolean(load_default=False)
     call_type = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
