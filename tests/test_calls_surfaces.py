@@ -528,3 +528,85 @@ def test_an_api_message_without_an_urgency_follows_the_clients_keywords(api, age
     assert chosen.json["urgency"] == "spam"
     plain = api("POST", "/api/v1/messages/", {"client_id": agency.client.id, "reason": "Hello"})
     assert plain.json["urgency"] == "normal"
+
+
+# --- the client's status from the console, and the weekly windows as a status -------------
+
+
+def test_the_console_sets_the_clients_status_from_the_client_record(login_as, agency):
+    clock.freeze(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    try:
+        http = login_as(agency.manager)
+        record = http.get(f"/console/clients/{agency.client.id}").get_data(as_text=True)
+        rules_url = f"/console/calls/clients/{agency.client.id}"
+        assert f'href="{rules_url}"' in record
+        status_url = f"{rules_url}/status"
+        bad = post_form(
+            http, status_url, {"status_text": "In a meeting", "status_until": "soon"}, rules_url
+        )
+        assert bad.status_code == 422 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+        past = post_form(
+            http,
+            status_url,
+            {"status_text": "In a meeting", "status_until": "2026-12-01 09:00"},
+            rules_url,
+        )
+        assert past.status_code == 422 and "future" in past.get_data(as_text=True)
+        with use_agency(agency.agency.id):
+            assert db.session.get(Client, agency.client.id).status_text is None
+        saved = post_form(
+            http,
+            status_url,
+            {"status_text": "In a meeting", "status_until": "2026-12-01 15:00"},
+            rules_url,
+        )
+        assert saved.status_code == 302
+        with use_agency(agency.agency.id):
+            client = db.session.get(Client, agency.client.id)
+            assert (client.status_text, client.status_until) == (
+                "In a meeting",
+                datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+            )
+        page = http.get(rules_url).get_data(as_text=True)
+        assert 'value="In a meeting"' in page and 'value="2026-12-01 15:00"' in page
+    finally:
+        clock.freeze(None)
+
+
+def test_a_weekly_window_with_a_label_is_the_status_on_the_desk_and_in_the_portal(
+    app, login_as, agency
+):
+    clock.freeze(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))  # a Tuesday, 10:00 in UTC
+    try:
+        with use_agency(agency.agency.id):
+            services.save_rules(
+                db.session.get(Client, agency.client.id),
+                {
+                    "unavailable_windows": [
+                        {"weekday": "tue", "start": "09:00", "end": "12:00", "label": "In meetings"}
+                    ]
+                },
+                partial=True,
+            )
+            history.record_call(
+                {
+                    "call_sid": "CA-window",
+                    "client_id": agency.client.id,
+                    "from_number": "+442079460999",
+                    "to_number": LINE,
+                    "action": "ring_secretaries",
+                    "rule": "secretaries",
+                }
+            )
+        desk = login_as(agency.secretary)
+        pop = desk.get("/desk/calls/").get_data(as_text=True)
+        assert "Status: In meetings" in pop
+        portal = app.test_client()
+        sign_in(portal, agency.client_user)
+        page = portal.get("/portal/calls/").get_data(as_text=True)
+        assert '<p id="current-status">In meetings' in page
+        clock.freeze(datetime(2026, 12, 1, 12, 0, tzinfo=UTC))  # the window is over
+        page = portal.get("/portal/calls/").get_data(as_text=True)
+        assert '<p id="current-status">Available' in page
+    finally:
+        clock.freeze(None)

@@ -101,6 +101,27 @@ class MessageForm(FlaskForm):
     call_type = SelectField(_l("Call type"), validate_choice=False)
 
 
+def status_data(form: StatusForm, zone: str) -> dict:
+    """The status form in the service's shape; "until" is typed in the client's zone."""
+    until = (form.status_until.data or "").strip()
+    moment = local_moment(until, zone, "status_until") if until else None
+    return {
+        "status_text": form.status_text.data or None,
+        "status_until": moment.isoformat() if moment else None,
+    }
+
+
+def fill_status_form(form: StatusForm, client) -> None:
+    """The client's status as set now, "until" in their zone."""
+    form.status_text.data = client.status_text or ""
+    until = client.status_until
+    form.status_until.data = (
+        until.astimezone(ZoneInfo(client.timezone)).strftime("%Y-%m-%d %H:%M")
+        if client.status_text and until
+        else ""
+    )
+
+
 def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
