@@ -610,3 +610,76 @@ def test_a_weekly_window_with_a_label_is_the_status_on_the_desk_and_in_the_porta
         assert '<p id="current-status">Available' in page
     finally:
         clock.freeze(None)
+
+
+# --- the API's paths, PATCH and DELETE, and the block list's CSV ----------------------------
+
+
+def test_the_openapi_document_lists_the_calls_paths(api):
+    paths = api("GET", "/api/v1/openapi.json").json["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/numbers/"])
+    assert {"patch", "delete"} <= set(paths["/api/v1/numbers/{number_id}"])
+    assert {"get", "put", "patch"} <= set(paths["/api/v1/clients/{client_id}/call-rules"])
+    assert "post" in paths["/api/v1/clients/{client_id}/call-rules/simulate"]
+    assert "get" in paths["/api/v1/calls/"]
+    assert {"get", "post"} <= set(paths["/api/v1/messages/"])
+    assert "post" in paths["/api/v1/messages/{message_id}/handled"]
+
+
+def test_patching_call_rules_changes_only_what_it_gives(api, agency, other_agency):
+    url = f"/api/v1/clients/{agency.client.id}/call-rules"
+    api("PUT", url, {"vip_numbers": ["+442079460001"], "urgent_keywords": ["flood"]})
+    patched = api("PATCH", url, {"ring_seconds": 35, "block_numbers": ["+4477*"]})
+    assert patched.status_code == 200
+    assert (patched.json["ring_seconds"], patched.json["block_numbers"]) == (35, ["+4477*"])
+    assert patched.json["vip_numbers"] == ["+442079460001"]
+    assert patched.json["urgent_keywords"] == ["flood"]
+    bad = api("PATCH", url, {"ring_seconds": 2, "vip_numbers": ["+1"]})
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {
+        "ring_seconds",
+        "vip_numbers",
+    }
+    assert api("GET", url).json["ring_seconds"] == 35
+    other = f"/api/v1/clients/{other_agency.client.id}/call-rules"
+    assert api("PATCH", other, {"ring_seconds": 30}).status_code == 404
+
+
+def test_deleting_a_number_takes_it_out_of_the_pool(api, agency, other_agency):
+    added = api("POST", "/api/v1/numbers/", {"number": LINE, "client_id": agency.client.id}).json
+    with use_agency(other_agency.agency.id):
+        bravo = services.add_number({"number": "+442079460200"}).id
+    assert api("DELETE", f"/api/v1/numbers/{bravo}").status_code == 404
+    assert api("DELETE", f"/api/v1/numbers/{added['id']}").status_code == 204
+    assert api("GET", "/api/v1/numbers/").json == []
+    assert api("DELETE", f"/api/v1/numbers/{added['id']}").status_code == 404
+    assert [n.number for n in rows(PhoneNumber, other_agency.agency.id)] == ["+442079460200"]
+    with use_agency(agency.agency.id):
+        assert services.number_of(agency.client.id) is None
+
+
+def _upload_block_list(http, content: bytes):
+    url = "/portal/calls/rules"
+    token = csrf_from(http.get(url).get_data(as_text=True))
+    return http.post(
+        url,
+        data={
+            "csrf_token": token,
+            **RULES_FORM,
+            "block_numbers": "+4477*",
+            "block_csv": (io.BytesIO(content), "blocked.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_block_list_uploaded_as_csv_joins_the_typed_one(login_as, agency):
+    http = login_as(agency.client_user)
+    bad = _upload_block_list(http, b"number\n+442079460777\nnot-a-number\n")
+    assert bad.status_code == 422
+    assert "Line 3: not-a-number is not a phone number." in bad.get_data(as_text=True)
+    assert rows(CallRules, agency.agency.id) == []
+    saved = _upload_block_list(http, b"\xef\xbb\xbfnumber,note\n+44 20 7946 0777,spam\n+4420*,\n")
+    assert saved.status_code == 302
+    with use_agency(agency.agency.id):
+        rules = db.session.scalars(db.select(CallRules)).one()
+        assert rules.block_numbers == ["+4477*", "+442079460777", "+4420*"]

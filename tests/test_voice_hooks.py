@@ -620,3 +620,189 @@ def test_unreadable_stored_times_do_not_fail_a_ringing_phone(client, line, agenc
     assert dialled(vip) == [DESK_PHONE] and whisper_kinds(vip) == ["for"]
     with use_agency(agency.agency.id):
         assert services.current_status(db.session.get(Client, agency.client.id)) == ""
+
+
+# --- every rule path, as TwiML --------------------------------------------------------------
+
+BACKUP_PHONE = "+351910000002"
+
+
+@pytest.fixture
+def backup(line, agency):
+    """A backup secretary of the client, on shift, working the same hours."""
+    from agency.clients.models import Assignment
+
+    with use_agency(agency.agency.id):
+        rui = Secretary(
+            name="Alpha Backup",
+            email="backup@alpha.example",
+            phone=BACKUP_PHONE,
+            shift_status="on_shift",
+            schedule={day: [["08:00", "19:00"]] for day in WEEKDAYS[:5]},
+        )
+        db.session.add(rui)
+        db.session.flush()
+        db.session.add(Assignment(client_id=agency.client.id, secretary_id=rui.id, role="backup"))
+        db.session.commit()
+    return line
+
+
+def _rules(agency, **changes) -> None:
+    with use_agency(agency.agency.id):
+        services.save_rules(db.session.get(Client, agency.client.id), changes, partial=True)
+
+
+def test_primary_then_backup_ring_one_after_the_other_by_default(client, backup):
+    first = twiml(call(client))
+    assert dialled(first) == [DESK_PHONE]
+    assert parse_qs(urlsplit(first.find("Dial").get("action")).query) == {"step": ["1"]}
+    second = twiml(call(client, "/hooks/voice/next?step=1", DialCallStatus="no-answer"))
+    assert dialled(second) == [BACKUP_PHONE]
+    last = twiml(call(client, "/hooks/voice/next?step=2", DialCallStatus="no-answer"))
+    assert [child.tag for child in last] == ["Say", "Say", "Record"]
+
+
+def test_simultaneous_ringing_dials_every_desk_at_once(client, backup, agency):
+    _rules(agency, ring_mode="simultaneous", ring_seconds=25)
+    root = twiml(call(client))
+    [dial] = root.findall("Dial")
+    assert dial.get("timeout") == "25" and dial.get("answerOnBridge") == "true"
+    assert dialled(root) == [DESK_PHONE, BACKUP_PHONE]
+    assert whisper_kinds(root) == ["for", "for"]
+    after = twiml(call(client, "/hooks/voice/next?step=1", DialCallStatus="no-answer"))
+    assert after.find("Dial") is None and after.find("Record") is not None
+
+
+def test_a_forward_listed_caller_is_put_through_cold_or_announced_warm(client, line, agency):
+    _rules(agency, forward_numbers=["+4420794609*"])
+    warm = twiml(call(client))  # STRANGER is +442079460999
+    assert dialled(warm) == [DESK_PHONE] and whisper_kinds(warm) == ["put"]
+    _rules(agency, transfer_mode="cold")
+    cold = twiml(call(client, CallSid="CA0002"))
+    assert dialled(cold) == [CLIENT_PHONE] and whisper_kinds(cold) == ["from"]
+    back = twiml(
+        call(client, "/hooks/voice/next?step=1", CallSid="CA0002", DialCallStatus="no-answer")
+    )
+    assert dialled(back) == [DESK_PHONE]
+
+
+def test_outside_business_hours_a_vip_is_answered_by_the_secretaries(client, cold, agency):
+    _rules(agency, business_hours={"tue": [["14:00", "18:00"]]})
+    root = twiml(call(client, From=VIP))  # 10:15 in Lisbon
+    assert dialled(root) == [DESK_PHONE] and whisper_kinds(root) == ["for"]
+    clock.freeze(TUESDAY_10_15 + timedelta(hours=5))  # 15:15
+    assert dialled(twiml(call(client, CallSid="CA0002", From=VIP))) == [CLIENT_PHONE]
+
+
+def test_a_scheduled_status_keeps_vips_with_the_secretaries_while_it_lasts(client, cold, agency):
+    _rules(
+        agency,
+        scheduled_statuses=[
+            {
+                "starts_at": "2026-12-01T10:00:00+00:00",
+                "ends_at": "2026-12-01T11:00:00+00:00",
+                "text": "At the dentist",
+            }
+        ],
+    )
+    during = twiml(call(client, From=VIP))
+    assert dialled(during) == [DESK_PHONE] and whisper_kinds(during) == ["for"]
+    clock.freeze(datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+    after = twiml(call(client, CallSid="CA0002", From=VIP))
+    assert dialled(after) == [CLIENT_PHONE] and whisper_kinds(after) == ["from"]
+
+
+def test_with_no_client_phone_a_vip_is_answered_by_the_secretaries(client, cold, agency):
+    _rules(agency, client_phone=None)
+    root = twiml(call(client, From=VIP))
+    assert dialled(root) == [DESK_PHONE] and whisper_kinds(root) == ["for"]
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).phone = "+351919999999"
+        db.session.commit()
+    assert dialled(twiml(call(client, CallSid="CA0002", From=VIP))) == ["+351919999999"]
+
+
+def test_an_answered_call_is_billed_by_the_contracts_rounding(client, line, agency, drain):
+    from agency.contracts.models import Contract
+
+    with use_agency(agency.agency.id):
+        contract = db.session.get(Contract, agency.contract.id)
+        contract.rounding_minutes, contract.minimum_minutes = 15, 0
+        db.session.commit()
+    twiml(call(client))
+    call(client, "/hooks/voice/next?step=1", DialCallStatus="completed", DialCallDuration="95")
+    call(client, "/hooks/voice/status", CallStatus="completed", CallDuration="110")
+    twiml(call(client, CallSid="CA0002"))  # a long one: 16 minutes and a second
+    call(
+        client,
+        "/hooks/voice/next?step=1",
+        CallSid="CA0002",
+        DialCallStatus="completed",
+        DialCallDuration="961",
+    )
+    call(
+        client, "/hooks/voice/status", CallSid="CA0002", CallStatus="completed", CallDuration="970"
+    )
+    drain()
+    entries = sorted(rows(TimeEntry, agency.agency.id), key=lambda e: e.raw_minutes)
+    # The secretary's answered time counts (95 s, 961 s), rounded up to the next 15 minutes.
+    assert [(e.raw_minutes, e.billable_minutes) for e in entries] == [(2, 15), (17, 30)]
+
+
+# --- the PostgreSQL line function and the ORM read the same line ----------------------------
+
+
+@pytest.mark.postgres
+def test_the_line_function_and_the_orm_give_the_same_line_and_decisions(backup, agency):
+    from agency.calls.decision import decide
+    from agency.calls.lookup import context_for
+    from agency.clients.services import create_contact
+    from agency.staff.services import add_absence
+
+    with use_agency(agency.agency.id):
+        client_record = db.session.get(Client, agency.client.id)
+        client_record.business_hours = {"tue": [["09:00", "18:00"]], "wed": [["09:00", "12:00"]]}
+        client_record.unavailable_windows = [
+            {"weekday": "tue", "start": "12:00", "end": "13:00", "label": "Lunch"}
+        ]
+        db.session.commit()
+        create_contact(client_record, {"name": "Ana VIP", "phone": "+351912000111", "vip": True})
+        services.save_rules(
+            client_record,
+            {
+                "forward_numbers": ["+4420794609*"],
+                "ring_mode": "simultaneous",
+                "scheduled_statuses": [
+                    {
+                        "starts_at": "2026-12-02T10:00:00+00:00",
+                        "ends_at": "2026-12-02T11:00:00+00:00",
+                        "text": "Away",
+                    }
+                ],
+            },
+            partial=True,
+        )
+        backup_desk = db.session.scalar(db.select(Secretary).where(Secretary.phone == BACKUP_PHONE))
+        add_absence(backup_desk, {"starts_on": "2026-12-02", "ends_on": "2026-12-02"})
+        add_shift_override(
+            db.session.get(Secretary, agency.profile.id),
+            {"day": "2026-12-02", "spans": [["10:00", "11:30"]]},
+        )
+        add_holiday({"date": "2026-11-30", "name": "St Andrew"})
+    moments = [
+        TUESDAY_10_15,
+        datetime(2026, 12, 1, 12, 30, tzinfo=UTC),  # the lunch window
+        datetime(2026, 12, 1, 19, 30, tzinfo=UTC),  # after hours
+        datetime(2026, 12, 2, 10, 30, tzinfo=UTC),  # away; the override; the backup absent
+        datetime(2026, 11, 30, 10, 30, tzinfo=UTC),  # the holiday
+    ]
+    callers = [VIP, "+351912000111", STRANGER, "+447700900123", "+442079460555"]
+    for at in moments:
+        clock.freeze(at)
+        from_function = context_for(LINE, at)
+        with use_agency(agency.agency.id):
+            from_orm = services.line_for(db.session.get(Client, agency.client.id), at)
+            db.session.rollback()
+        assert from_function.line == from_orm, at
+        for caller in callers:
+            assert decide(from_function.line, caller, at) == decide(from_orm, caller, at)
