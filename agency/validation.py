@@ -136,6 +136,23 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
+_START_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def time_of_day(value: str) -> None:
+    """A start: HH:MM from 00:00 to 23:59."""
+    if not isinstance(value, str) or not _START_RE.match(value):
+        raise SchemaError(
+            _("%(value)s is not a time of day: use HH:MM, 00:00 to 23:59.", value=value)
+        )
+
+
+def end_of_day_span(value: str) -> None:
+    """An end: HH:MM up to 24:00 (midnight at the end of the day)."""
+    if not isinstance(value, str) or not _TIME_RE.match(value):
+        raise SchemaError(_("%(value)s is not an end time: use HH:MM, up to 24:00.", value=value))
+
+
 def language_code(value: str) -> str:
     """An ISO 639-1 language code, as Babel knows them."""
     from babel import Locale

@@ -229,6 +229,92 @@ def test_same_call_sid_twice_is_one_call_and_answered_time_is_billed_once(
     assert calls[0].time_entry_id == entries[0].id
 
 
+def _hold_jobs(app, func_name: str) -> list:
+    """Take the waiting ``func_name`` jobs off the realtime queue: a busy worker has them."""
+    from rq import Queue
+
+    queue = Queue("realtime", connection=app.extensions["redis"])
+    held = [job for job in queue.jobs if job.func_name == func_name]
+    for job in held:
+        queue.remove(job)
+    return held
+
+
+def _release(app, jobs: list) -> None:
+    from rq import Queue
+
+    queue = Queue("realtime", connection=app.extensions["redis"])
+    for job in jobs:
+        queue.enqueue_job(job)
+
+
+def test_callbacks_that_overtake_the_ringing_record_still_end_and_bill_the_call(
+    app, client, line, agency, drain
+):
+    twiml(call(client))
+    held = _hold_jobs(app, "workers.jobs.record_calls")
+    assert len(held) == 1
+    [number] = twiml(call(client, CallSid="CA0001")).iter("Number")  # the provider retried
+    whisper = number.get("url").removeprefix("http://localhost")
+    twiml(call(client, whisper, CallSid="CA0001-leg", ParentCallSid="CA0001", To=DESK_PHONE))
+    call(client, "/hooks/voice/next?step=1", DialCallStatus="completed", DialCallDuration="95")
+    call(client, "/hooks/voice/status", CallStatus="completed", CallDuration="100")
+    drain()
+    [ended] = rows(Call, agency.agency.id)
+    assert (ended.status, ended.duration_seconds, ended.answered_by) == (
+        "completed",
+        100,
+        "secretary",
+    )
+    assert (ended.answered_by_secretary_id, ended.secretary_leg_sid) == (
+        agency.profile.id,
+        "CA0001-leg",
+    )
+    [entry] = rows(TimeEntry, agency.agency.id)
+    assert (entry.source, entry.raw_minutes, entry.secretary_id) == ("call", 2, agency.profile.id)
+    _release(app, held)  # the inbox's own job comes round at last: nothing changes
+    drain()
+    assert [(c.id, c.status) for c in rows(Call, agency.agency.id)] == [(ended.id, "completed")]
+    assert [e.id for e in rows(TimeEntry, agency.agency.id)] == [entry.id]
+
+
+def test_a_callback_for_a_call_not_written_anywhere_yet_is_retried(
+    app, client, line, agency, drain
+):
+    import json
+
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry
+
+    from agency.calls.history import INBOX_KEY, record_call
+
+    redis = app.extensions["redis"]
+    twiml(call(client))
+    _hold_jobs(app, "workers.jobs.record_calls")
+    # Another worker has taken the inbox's calls and not committed them yet.
+    [waiting] = redis.lrange(INBOX_KEY.format(agency_id=agency.agency.id), 0, -1)
+    redis.delete(INBOX_KEY.format(agency_id=agency.agency.id))
+    call(client, "/hooks/voice/status", CallStatus="completed", CallDuration="40")
+    drain()
+    assert rows(Call, agency.agency.id) == []
+    assert FailedJobRegistry("realtime", connection=redis).get_job_ids() == []
+    scheduled = ScheduledJobRegistry("realtime", connection=redis)
+    (job_id,) = scheduled.get_job_ids()
+    job = Job.fetch(job_id, connection=redis)
+    assert (job.func_name, job.get_status(), job.retries_left) == (
+        "workers.jobs.call_ended",
+        "scheduled",
+        3,
+    )
+    with use_agency(agency.agency.id):
+        record_call(json.loads(waiting))  # that worker commits
+    scheduled.remove(job)  # the retry's time has come
+    _release(app, [job])
+    drain()
+    [ended] = rows(Call, agency.agency.id)
+    assert (ended.status, ended.duration_seconds) == ("completed", 40)
+
+
 def test_unanswered_call_is_not_billed(client, line, agency, drain):
     twiml(call(client))
     call(client, "/hooks/voice/status", CallStatus="no-answer", CallDuration="30")
@@ -237,30 +323,171 @@ def test_unanswered_call_is_not_billed(client, line, agency, drain):
     assert rows(TimeEntry, agency.agency.id) == []
 
 
-def test_voicemail_becomes_a_message_item_and_an_urgent_email(client, line, agency, drain, mail):
+def signed_post(http, url: str, form: dict, token: str = TOKEN):
+    """POST to a URL we gave the provider, as the provider does: signed over the whole URL."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return http.post(path, data=form, headers={"X-Twilio-Signature": sign(url, form, token)})
+
+
+def voicemail_urls(http) -> dict:
+    """The Record verb's URLs for CA0001 (nobody answered): action and callbacks."""
+    record = twiml(call(http, "/hooks/voice/next?step=1", DialCallStatus="no-answer")).find(
+        "Record"
+    )
+    return {
+        "recorded": record.get("action"),
+        "recording": record.get("recordingStatusCallback"),
+        "transcription": record.get("transcribeCallback"),
+    }
+
+
+RECORDING_URL = "https://api.example/2010-04-01/Accounts/AC123/Recordings/RE1"
+
+
+def recording_status_form(**changes) -> dict:
+    """What the provider's recordingStatusCallback sends: no From, no To."""
+    return {
+        "AccountSid": "AC123",
+        "CallSid": "CA0001",
+        "RecordingSid": "RE1",
+        "RecordingUrl": RECORDING_URL,
+        "RecordingStatus": "completed",
+        "RecordingDuration": "14",
+        "RecordingChannels": "1",
+        "RecordingStartTime": "Tue, 01 Dec 2026 10:15:30 +0000",
+        "RecordingSource": "RecordVerb",
+        "RecordingTrack": "both",
+        **changes,
+    }
+
+
+def transcription_form(text: str) -> dict:
+    """What the provider's transcribeCallback sends."""
+    return {
+        "AccountSid": "AC123",
+        "CallSid": "CA0001",
+        "From": STRANGER,
+        "To": LINE,
+        "CallStatus": "completed",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        "TranscriptionSid": "TR1",
+        "TranscriptionStatus": "completed",
+        "TranscriptionText": text,
+        "TranscriptionUrl": "https://api.example/Transcriptions/TR1",
+        "RecordingSid": "RE1",
+        "RecordingUrl": RECORDING_URL,
+    }
+
+
+def recorded_form() -> dict:
+    """What the Record's action gets: the call's own parameters and the recording."""
+    return {
+        "AccountSid": "AC123",
+        "CallSid": "CA0001",
+        "From": STRANGER,
+        "To": LINE,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "RecordingUrl": RECORDING_URL,
+        "RecordingSid": "RE1",
+        "RecordingDuration": "14",
+        "Digits": "hangup",
+    }
+
+
+def test_the_urls_given_for_a_voicemail_carry_the_line_and_the_caller(client, line):
+    for url in voicemail_urls(client).values():
+        query = parse_qs(urlsplit(url).query)
+        assert (query["line"], query["caller"]) == ([LINE], [STRANGER]), url
+
+
+def test_voicemail_from_the_providers_callbacks_becomes_one_urgent_message_and_item(
+    client, line, agency, drain, mail
+):
     twiml(call(client))
-    recorded = call(
+    urls = voicemail_urls(client)
+    recording = signed_post(client, urls["recording"], recording_status_form())
+    goodbye = twiml(signed_post(client, urls["recorded"], recorded_form()))
+    transcribed = signed_post(
         client,
-        "/hooks/voice/recording",
-        RecordingSid="RE1",
-        RecordingUrl="https://api.example/recordings/RE1",
+        urls["transcription"],
+        transcription_form("This is urgent: the server room is flooding, call me back"),
     )
-    transcribed = call(
-        client,
-        "/hooks/voice/recording",
-        TranscriptionText="This is urgent: the server room is flooding, call me back",
-    )
-    assert (recorded.status_code, transcribed.status_code) == (204, 204)
+    assert (recording.status_code, transcribed.status_code) == (204, 204)
+    assert [child.tag for child in goodbye] == ["Say", "Hangup"]
     drain()
-    message = rows(Message, agency.agency.id)
-    assert len(message) == 1
-    assert message[0].urgency == "urgent" and "flooding" in message[0].reason
-    assert message[0].recording_url == "https://api.example/recordings/RE1"
-    items = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
-    assert len(items) == 1 and items[0].links["message_id"] == message[0].id
+    [message] = rows(Message, agency.agency.id)
+    assert (message.number, message.recording_url, message.urgency) == (
+        STRANGER,
+        RECORDING_URL,
+        "urgent",
+    )
+    assert "flooding" in message.reason
+    assert message.call_id == rows(Call, agency.agency.id)[0].id
+    [item] = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
+    assert item.links["message_id"] == message.id and STRANGER in item.title
     email = mail.wait_for(agency.client.email)
     assert "Urgent message" in email["Subject"]
     assert "flooding" in email.get_payload(decode=True).decode()
+
+
+def test_the_records_action_alone_keeps_the_recording(client, line, agency, drain):
+    twiml(call(client))
+    urls = voicemail_urls(client)
+    twiml(signed_post(client, urls["recorded"], recorded_form()))
+    drain()
+    [message] = rows(Message, agency.agency.id)
+    assert (message.recording_url, message.number, message.source) == (
+        RECORDING_URL,
+        STRANGER,
+        "voicemail",
+    )
+    signed_post(client, urls["recording"], recording_status_form())  # the callback follows
+    drain()
+    assert [m.id for m in rows(Message, agency.agency.id)] == [message.id]
+    assert len([i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]) == 1
+
+
+def test_a_recording_callback_for_a_line_it_was_not_given_is_refused(client, line):
+    urls = voicemail_urls(client)
+    form = recording_status_form()
+    signature = sign(urls["recording"], form)
+    moved = urls["recording"].replace("%2B442079460100", "%2B442079460200")  # Bravo's line
+    path = moved.removeprefix("http://localhost")
+    assert client.post(path, data=form, headers={"X-Twilio-Signature": signature}).status_code == (
+        403
+    )
+    unsigned = client.post(urls["recording"].removeprefix("http://localhost"), data=form)
+    assert unsigned.status_code == 403
+
+
+def test_a_recording_callback_that_names_no_line_is_400(client, line):
+    form = recording_status_form()
+    url = "http://localhost/hooks/voice/recording"
+    response = client.post(
+        "/hooks/voice/recording", data=form, headers={"X-Twilio-Signature": sign(url, form)}
+    )
+    assert response.status_code == 400
+
+
+def test_a_voicemail_item_turns_urgent_and_due_sooner_when_its_transcription_is_urgent(
+    client, line, agency, drain
+):
+    twiml(call(client))
+    urls = voicemail_urls(client)
+    signed_post(client, urls["recording"], recording_status_form())
+    drain()
+    [item] = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
+    assert (item.priority, item.sla_due_at) == ("normal", TUESDAY_10_15 + timedelta(hours=4))
+    clock.freeze(TUESDAY_10_15 + timedelta(minutes=2))
+    signed_post(client, urls["transcription"], transcription_form("Urgent: the alarm is on"))
+    drain()
+    db.session.expire_all()
+    [item] = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "message"]
+    assert (item.priority, item.sla_due_at) == ("urgent", TUESDAY_10_15 + timedelta(minutes=5))
+    assert rows(Message, agency.agency.id)[0].urgency == "urgent"
 
 
 def test_non_urgent_messages_arrive_in_one_digest(line, agency, drain, mail):
@@ -371,3 +598,211 @@ def test_calls_a_lost_job_left_in_the_inbox_are_written_by_the_next_tick(
     run_for_agency(agency.agency.id)
     drain()
     assert [c.call_sid for c in rows(Call, agency.agency.id)] == ["CA-lost"]
+
+
+# --- rules kept before their times were checked ---------------------------------------------
+
+
+def test_unreadable_stored_times_do_not_fail_a_ringing_phone(client, line, agency):
+    with use_agency(agency.agency.id):
+        client_record = db.session.get(Client, agency.client.id)
+        client_record.unavailable_windows = [
+            {"weekday": "tue", "start": "25:00", "end": "12:99"},
+            {"weekday": "tue", "start": "24:00"},
+        ]
+        client_record.business_hours = {"tue": [["08:00", "99:99"], ["x"]]}
+        rules = services.rules_for(client_record)
+        rules.scheduled_statuses = [{"starts_at": "soon", "ends_at": "later", "text": "Away"}]
+        db.session.commit()
+    assert dialled(twiml(call(client))) == [DESK_PHONE]
+    # No readable business hours hold the moment: the VIP is answered by the secretaries.
+    vip = twiml(call(client, CallSid="CA0002", From=VIP))
+    assert dialled(vip) == [DESK_PHONE] and whisper_kinds(vip) == ["for"]
+    with use_agency(agency.agency.id):
+        assert services.current_status(db.session.get(Client, agency.client.id)) == ""
+
+
+# --- every rule path, as TwiML --------------------------------------------------------------
+
+BACKUP_PHONE = "+351910000002"
+
+
+@pytest.fixture
+def backup(line, agency):
+    """A backup secretary of the client, on shift, working the same hours."""
+    from agency.clients.models import Assignment
+
+    with use_agency(agency.agency.id):
+        rui = Secretary(
+            name="Alpha Backup",
+            email="backup@alpha.example",
+            phone=BACKUP_PHONE,
+            shift_status="on_shift",
+            schedule={day: [["08:00", "19:00"]] for day in WEEKDAYS[:5]},
+        )
+        db.session.add(rui)
+        db.session.flush()
+        db.session.add(Assignment(client_id=agency.client.id, secretary_id=rui.id, role="backup"))
+        db.session.commit()
+    return line
+
+
+def _rules(agency, **changes) -> None:
+    with use_agency(agency.agency.id):
+        services.save_rules(db.session.get(Client, agency.client.id), changes, partial=True)
+
+
+def test_primary_then_backup_ring_one_after_the_other_by_default(client, backup):
+    first = twiml(call(client))
+    assert dialled(first) == [DESK_PHONE]
+    assert parse_qs(urlsplit(first.find("Dial").get("action")).query) == {"step": ["1"]}
+    second = twiml(call(client, "/hooks/voice/next?step=1", DialCallStatus="no-answer"))
+    assert dialled(second) == [BACKUP_PHONE]
+    last = twiml(call(client, "/hooks/voice/next?step=2", DialCallStatus="no-answer"))
+    assert [child.tag for child in last] == ["Say", "Say", "Record"]
+
+
+def test_simultaneous_ringing_dials_every_desk_at_once(client, backup, agency):
+    _rules(agency, ring_mode="simultaneous", ring_seconds=25)
+    root = twiml(call(client))
+    [dial] = root.findall("Dial")
+    assert dial.get("timeout") == "25" and dial.get("answerOnBridge") == "true"
+    assert dialled(root) == [DESK_PHONE, BACKUP_PHONE]
+    assert whisper_kinds(root) == ["for", "for"]
+    after = twiml(call(client, "/hooks/voice/next?step=1", DialCallStatus="no-answer"))
+    assert after.find("Dial") is None and after.find("Record") is not None
+
+
+def test_a_forward_listed_caller_is_put_through_cold_or_announced_warm(client, line, agency):
+    _rules(agency, forward_numbers=["+4420794609*"])
+    warm = twiml(call(client))  # STRANGER is +442079460999
+    assert dialled(warm) == [DESK_PHONE] and whisper_kinds(warm) == ["put"]
+    _rules(agency, transfer_mode="cold")
+    cold = twiml(call(client, CallSid="CA0002"))
+    assert dialled(cold) == [CLIENT_PHONE] and whisper_kinds(cold) == ["from"]
+    back = twiml(
+        call(client, "/hooks/voice/next?step=1", CallSid="CA0002", DialCallStatus="no-answer")
+    )
+    assert dialled(back) == [DESK_PHONE]
+
+
+def test_outside_business_hours_a_vip_is_answered_by_the_secretaries(client, cold, agency):
+    _rules(agency, business_hours={"tue": [["14:00", "18:00"]]})
+    root = twiml(call(client, From=VIP))  # 10:15 in Lisbon
+    assert dialled(root) == [DESK_PHONE] and whisper_kinds(root) == ["for"]
+    clock.freeze(TUESDAY_10_15 + timedelta(hours=5))  # 15:15
+    assert dialled(twiml(call(client, CallSid="CA0002", From=VIP))) == [CLIENT_PHONE]
+
+
+def test_a_scheduled_status_keeps_vips_with_the_secretaries_while_it_lasts(client, cold, agency):
+    _rules(
+        agency,
+        scheduled_statuses=[
+            {
+                "starts_at": "2026-12-01T10:00:00+00:00",
+                "ends_at": "2026-12-01T11:00:00+00:00",
+                "text": "At the dentist",
+            }
+        ],
+    )
+    during = twiml(call(client, From=VIP))
+    assert dialled(during) == [DESK_PHONE] and whisper_kinds(during) == ["for"]
+    clock.freeze(datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+    after = twiml(call(client, CallSid="CA0002", From=VIP))
+    assert dialled(after) == [CLIENT_PHONE] and whisper_kinds(after) == ["from"]
+
+
+def test_with_no_client_phone_a_vip_is_answered_by_the_secretaries(client, cold, agency):
+    _rules(agency, client_phone=None)
+    root = twiml(call(client, From=VIP))
+    assert dialled(root) == [DESK_PHONE] and whisper_kinds(root) == ["for"]
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).phone = "+351919999999"
+        db.session.commit()
+    assert dialled(twiml(call(client, CallSid="CA0002", From=VIP))) == ["+351919999999"]
+
+
+def test_an_answered_call_is_billed_by_the_contracts_rounding(client, line, agency, drain):
+    from agency.contracts.models import Contract
+
+    with use_agency(agency.agency.id):
+        contract = db.session.get(Contract, agency.contract.id)
+        contract.rounding_minutes, contract.minimum_minutes = 15, 0
+        db.session.commit()
+    twiml(call(client))
+    call(client, "/hooks/voice/next?step=1", DialCallStatus="completed", DialCallDuration="95")
+    call(client, "/hooks/voice/status", CallStatus="completed", CallDuration="110")
+    twiml(call(client, CallSid="CA0002"))  # a long one: 16 minutes and a second
+    call(
+        client,
+        "/hooks/voice/next?step=1",
+        CallSid="CA0002",
+        DialCallStatus="completed",
+        DialCallDuration="961",
+    )
+    call(
+        client, "/hooks/voice/status", CallSid="CA0002", CallStatus="completed", CallDuration="970"
+    )
+    drain()
+    entries = sorted(rows(TimeEntry, agency.agency.id), key=lambda e: e.raw_minutes)
+    # The secretary's answered time counts (95 s, 961 s), rounded up to the next 15 minutes.
+    assert [(e.raw_minutes, e.billable_minutes) for e in entries] == [(2, 15), (17, 30)]
+
+
+# --- the PostgreSQL line function and the ORM read the same line ----------------------------
+
+
+@pytest.mark.postgres
+def test_the_line_function_and_the_orm_give_the_same_line_and_decisions(backup, agency):
+    from agency.calls.decision import decide
+    from agency.calls.lookup import context_for
+    from agency.clients.services import create_contact
+    from agency.staff.services import add_absence
+
+    with use_agency(agency.agency.id):
+        client_record = db.session.get(Client, agency.client.id)
+        client_record.business_hours = {"tue": [["09:00", "18:00"]], "wed": [["09:00", "12:00"]]}
+        client_record.unavailable_windows = [
+            {"weekday": "tue", "start": "12:00", "end": "13:00", "label": "Lunch"}
+        ]
+        db.session.commit()
+        create_contact(client_record, {"name": "Ana VIP", "phone": "+351912000111", "vip": True})
+        services.save_rules(
+            client_record,
+            {
+                "forward_numbers": ["+4420794609*"],
+                "ring_mode": "simultaneous",
+                "scheduled_statuses": [
+                    {
+                        "starts_at": "2026-12-02T10:00:00+00:00",
+                        "ends_at": "2026-12-02T11:00:00+00:00",
+                        "text": "Away",
+                    }
+                ],
+            },
+            partial=True,
+        )
+        backup_desk = db.session.scalar(db.select(Secretary).where(Secretary.phone == BACKUP_PHONE))
+        add_absence(backup_desk, {"starts_on": "2026-12-02", "ends_on": "2026-12-02"})
+        add_shift_override(
+            db.session.get(Secretary, agency.profile.id),
+            {"day": "2026-12-02", "spans": [["10:00", "11:30"]]},
+        )
+        add_holiday({"date": "2026-11-30", "name": "St Andrew"})
+    moments = [
+        TUESDAY_10_15,
+        datetime(2026, 12, 1, 12, 30, tzinfo=UTC),  # the lunch window
+        datetime(2026, 12, 1, 19, 30, tzinfo=UTC),  # after hours
+        datetime(2026, 12, 2, 10, 30, tzinfo=UTC),  # away; the override; the backup absent
+        datetime(2026, 11, 30, 10, 30, tzinfo=UTC),  # the holiday
+    ]
+    callers = [VIP, "+351912000111", STRANGER, "+447700900123", "+442079460555"]
+    for at in moments:
+        clock.freeze(at)
+        from_function = context_for(LINE, at)
+        with use_agency(agency.agency.id):
+            from_orm = services.line_for(db.session.get(Client, agency.client.id), at)
+            db.session.rollback()
+        assert from_function.line == from_orm, at
+        for caller in callers:
+            assert decide(from_function.line, caller, at) == decide(from_orm, caller, at)

@@ -3,7 +3,8 @@
 A job that fails on something passing (the database or Redis away for a moment, a
 deadlock, an SMTP server saying "try later", a worker killed under it) is retried
 with back-off; anything else (a record gone, a mailbox that does not exist, a bug)
-fails at once and waits in the console's failed jobs for a person.
+fails at once and waits in the console's failed jobs for a person. A record another
+job is still writing is worth waiting for too.
 """
 
 import smtplib
@@ -19,7 +20,13 @@ from sqlalchemy import exc as sql
 # scheduler), then 30 s, 2 min, 10 min and 30 min: six attempts in about 45 minutes.
 RETRY = Retry(max=5, interval=[0, 30, 120, 600, 1800])
 
+
+class NotYetWritten(LookupError):
+    """A record a job needs is still on its way (another job writes it): retried later."""
+
+
 TRANSIENT = (
+    NotYetWritten,
     sql.OperationalError,  # connection lost, server restarting, deadlock, lock timeout
     sql.TimeoutError,  # no pooled connection free in time
     RedisConnectionError,

@@ -78,7 +78,8 @@ def get_rules(client_id):
 @rules_bp.response(200, CallRulesSchema)
 @token_required(managers=True)
 def put_rules(client_id):
-    """Replace the rules; fields left out take their defaults."""
+    """Replace the rules; fields left out take their defaults, except the client's
+    business hours and unavailable windows, which are kept unless given."""
     client = db.get_or_404(Client, client_id)
     services.save_rules(client, json_payload())
     return services.rules_view(client)

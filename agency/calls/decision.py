@@ -103,10 +103,41 @@ def _local(at: datetime, zone: str) -> datetime:
     return at.astimezone(ZoneInfo(zone))
 
 
-def _in_span(local: datetime, start: str, end: str) -> bool:
-    now = local.time()
-    finish = time(23, 59, 59, 999999) if end == "24:00" else time.fromisoformat(end)
-    return time.fromisoformat(start) <= now < finish
+def _clock(text, end: bool = False) -> time | None:
+    """A stored "HH:MM" as a time of day ("24:00" ends the day), None when it cannot be
+    read (kept before times were checked): a ringing phone is never an error."""
+    if end and text == "24:00":
+        return time.max
+    try:
+        return time.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _in_span(local: datetime, start, end) -> bool:
+    """Whether ``local`` falls in [start, end); a span that cannot be read holds no moment."""
+    begins, finishes = _clock(start), _clock(end, end=True)
+    return begins is not None and finishes is not None and begins <= local.time() < finishes
+
+
+def _holds(local: datetime, span) -> bool:
+    return isinstance(span, list | tuple) and len(span) == 2 and _in_span(local, *span)
+
+
+def window_at(windows, zone: str, at: datetime) -> dict | None:
+    """The weekly unavailable window ``at`` falls in (in the client's zone), if any."""
+    local = _local(at, zone)
+    day = WEEKDAYS[local.weekday()]
+    return next(
+        (
+            window
+            for window in windows
+            if isinstance(window, dict)
+            and window.get("weekday") == day
+            and _in_span(local, window.get("start"), window.get("end"))
+        ),
+        None,
+    )
 
 
 def unreachable_because(line: Line, at: datetime) -> str:
@@ -118,14 +149,11 @@ def unreachable_because(line: Line, at: datetime) -> str:
     for planned in line.scheduled_statuses:
         if planned["starts_at"] <= at < planned["ends_at"]:
             return "scheduled_status"
+    if window_at(line.unavailable_windows, line.timezone, at) is not None:
+        return "unavailable_window"
     local = _local(at, line.timezone)
-    day = WEEKDAYS[local.weekday()]
-    for window in line.unavailable_windows:
-        if window["weekday"] == day and _in_span(local, window["start"], window["end"]):
-            return "unavailable_window"
-    if line.business_hours and not any(
-        _in_span(local, start, end) for start, end in line.business_hours.get(day, [])
-    ):
+    spans = line.business_hours.get(WEEKDAYS[local.weekday()]) or []
+    if line.business_hours and not any(_holds(local, span) for span in spans):
         return "outside_hours"
     return ""
 

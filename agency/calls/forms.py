@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired
 
 from agency.calls.models import Channel, RingMode, TransferMode, Urgency
 from agency.errors import ValidationError
+from agency.plaintext import show_weekly_hours, weekly_hours
 
 WINDOW_RE = re.compile(
     r"^(mon|tue|wed|thu|fri|sat|sun)\s+(\d\d:\d\d)\s*-\s*(\d\d:\d\d)\s*(.*)$", re.IGNORECASE
@@ -58,6 +59,9 @@ class CallRulesForm(FlaskForm):
         ],
     )
     digest_times = StringField(_l("Digest times, comma separated (08:00, 17:00)"))
+    business_hours = TextAreaField(
+        _l("Business hours, a line per day or range (mon-fri 09:00-17:00)")
+    )
     unavailable_windows = TextAreaField(
         _l("Every week unavailable, a line each (tue 09:00-12:00 Meetings)")
     )
@@ -88,9 +92,34 @@ class MessageForm(FlaskForm):
     company = StringField(_l("Company"))
     number = StringField(_l("Number to call back (international form)"))
     reason = TextAreaField(_l("Message"), validators=[InputRequired()])
-    urgency = SelectField(_l("Urgency"), choices=[(u.value, u.value) for u in Urgency])
+    urgency = SelectField(
+        _l("Urgency"),
+        choices=[("", _l("By the client's urgent keywords"))]
+        + [(u.value, u.value) for u in Urgency],
+    )
     callback_wanted = BooleanField(_l("Wants a call back"))
     call_type = SelectField(_l("Call type"), validate_choice=False)
+
+
+def status_data(form: StatusForm, zone: str) -> dict:
+    """The status form in the service's shape; "until" is typed in the client's zone."""
+    until = (form.status_until.data or "").strip()
+    moment = local_moment(until, zone, "status_until") if until else None
+    return {
+        "status_text": form.status_text.data or None,
+        "status_until": moment.isoformat() if moment else None,
+    }
+
+
+def fill_status_form(form: StatusForm, client) -> None:
+    """The client's status as set now, "until" in their zone."""
+    form.status_text.data = client.status_text or ""
+    until = client.status_until
+    form.status_until.data = (
+        until.astimezone(ZoneInfo(client.timezone)).strftime("%Y-%m-%d %H:%M")
+        if client.status_text and until
+        else ""
+    )
 
 
 def lines(text: str | None) -> list[str]:
@@ -154,27 +183,39 @@ def _call_types(text: str) -> list[dict]:
     return types
 
 
-def rules_data(form: CallRulesForm, zone: str, extra: dict) -> dict:
-    """The form in the API's shape; ``extra`` holds numbers read from uploaded CSVs."""
-    ring = (form.ring_seconds.data or "").strip()
+# A multiple choice with nothing chosen is not sent at all: it is always read.
+ALWAYS_READ = {"channels"}
+
+
+def _ring_seconds(text: str | None) -> int:
+    ring = (text or "").strip()
     if not ring.isdigit():
         raise ValidationError.on("ring_seconds", _("Enter a whole number of seconds."))
-    return {
-        "client_phone": (form.client_phone.data or "").strip() or None,
-        "vip_numbers": lines(form.vip_numbers.data) + extra.get("vip_numbers", []),
-        "forward_numbers": lines(form.forward_numbers.data),
-        "block_numbers": lines(form.block_numbers.data) + extra.get("block_numbers", []),
-        "transfer_mode": form.transfer_mode.data,
-        "ring_mode": form.ring_mode.data,
-        "ring_seconds": int(ring),
-        "urgent_keywords": commas(form.urgent_keywords.data),
-        "channels": form.channels.data or [],
-        "digest_times": commas(form.digest_times.data),
-        "unavailable_windows": _windows(form.unavailable_windows.data),
-        "scheduled_statuses": _planned(form.scheduled_statuses.data, zone),
-        "status_templates": lines(form.status_templates.data),
-        "call_types": _call_types(form.call_types.data),
+    return int(ring)
+
+
+def rules_data(form: CallRulesForm, zone: str, extra: dict) -> dict:
+    """The form in the API's shape, for a partial save: only the fields the post carried
+    (a field left out changes nothing); ``extra`` holds numbers read from uploaded CSVs."""
+    readers = {
+        "client_phone": lambda text: (text or "").strip() or None,
+        "vip_numbers": lambda text: lines(text) + extra.get("vip_numbers", []),
+        "forward_numbers": lines,
+        "block_numbers": lambda text: lines(text) + extra.get("block_numbers", []),
+        "transfer_mode": lambda value: value,
+        "ring_mode": lambda value: value,
+        "ring_seconds": _ring_seconds,
+        "urgent_keywords": commas,
+        "channels": lambda chosen: chosen or [],
+        "digest_times": commas,
+        "business_hours": lambda text: weekly_hours(text, "business_hours"),
+        "unavailable_windows": _windows,
+        "scheduled_statuses": lambda text: _planned(text, zone),
+        "status_templates": lines,
+        "call_types": _call_types,
     }
+    carried = {name for name in readers if name in ALWAYS_READ or form[name].raw_data}
+    return {name: readers[name](form[name].data) for name in carried | set(extra)}
 
 
 def fill_rules_form(form: CallRulesForm, view: dict, zone: str) -> None:
@@ -189,6 +230,7 @@ def fill_rules_form(form: CallRulesForm, view: dict, zone: str) -> None:
     form.urgent_keywords.data = ", ".join(view["urgent_keywords"])
     form.channels.data = view["channels"]
     form.digest_times.data = ", ".join(view["digest_times"])
+    form.business_hours.data = show_weekly_hours(view["business_hours"] or {})
     form.unavailable_windows.data = "\n".join(
         f"{w['weekday']} {w['start']}-{w['end']} {w.get('label', '')}".strip()
         for w in view["unavailable_windows"]

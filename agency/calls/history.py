@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from agency import clock
 from agency.calls.models import Call, CallStatus
 from agency.extensions import db
+from tenants import require_agency_id
+from workers.retries import NotYetWritten
 
 FINAL = {
     CallStatus.completed.value,
@@ -20,8 +22,9 @@ FINAL = {
 }
 
 
-class CallNotYetRecorded(LookupError):
-    """A callback arrived before the call's own record: the job is retried."""
+class CallNotYetRecorded(NotYetWritten):
+    """A callback arrived before the call's own record, which is not in the inbox either:
+    the job is retried with back-off."""
 
 
 # A ringing call's record waits on its agency's inbox list in Redis until a job writes
@@ -93,8 +96,33 @@ def record_call(call: dict) -> Call:
     return row
 
 
+def _waiting(call_sid: str) -> dict | None:
+    """The call as the webhook left it in the current agency's inbox, if it waits there."""
+    redis = current_app.extensions["redis"]
+    key = INBOX_KEY.format(agency_id=require_agency_id())
+    start = 0
+    while batch := redis.lrange(key, start, start + INBOX_BATCH - 1):
+        for raw in batch:
+            call = json.loads(raw)
+            if call.get("call_sid") == call_sid:
+                return call
+        start += len(batch)
+    return None
+
+
+def recorded(call_sid: str) -> Call | None:
+    """The call's record; one still waiting in the inbox is written now, so a callback that
+    overtakes the inbox's job does not wait for it (the job writes it again: no change)."""
+    found = find(call_sid)
+    if found is not None:
+        return found
+    waiting = _waiting(call_sid)
+    # Not in the list: the inbox's job may have written it meanwhile.
+    return record_call(waiting) if waiting is not None else find(call_sid)
+
+
 def _required(call_sid: str) -> Call:
-    call = find(call_sid)
+    call = recorded(call_sid)
     if call is None:
         raise CallNotYetRecorded(call_sid)
     return call

@@ -43,6 +43,23 @@ def _moment(value):
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+def planned_statuses(stored) -> tuple:
+    """The planned statuses with their moments read; one that cannot be read (kept before
+    they were checked) is left out rather than failing a ringing phone."""
+    planned = []
+    for p in stored or ():
+        try:
+            starts, ends = _moment(p["starts_at"]), _moment(p["ends_at"])
+            planned.append({"starts_at": starts, "ends_at": ends, "text": p["text"]})
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(p for p in planned if _aware(p["starts_at"]) and _aware(p["ends_at"]))
+
+
+def _aware(value) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is not None
+
+
 def _day(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -83,22 +100,16 @@ def line_from(
 ) -> Line:
     """The decision's snapshot from plain values (a JSON document or ORM attributes)."""
     rules = {**RULE_DEFAULTS, **{k: v for k, v in (rules or {}).items() if v is not None}}
+    hours = client["business_hours"] or {}
     return Line(
         client_name=client["name"],
         timezone=client["timezone"] or "UTC",
         greeting=client["greeting"],
-        business_hours=client["business_hours"] or {},
+        business_hours=hours if isinstance(hours, dict) else {},
         unavailable_windows=tuple(client["unavailable_windows"] or ()),
         status_text=client["status_text"],
         status_until=_moment(client["status_until"]),
-        scheduled_statuses=tuple(
-            {
-                "starts_at": _moment(p["starts_at"]),
-                "ends_at": _moment(p["ends_at"]),
-                "text": p["text"],
-            }
-            for p in rules["scheduled_statuses"]
-        ),
+        scheduled_statuses=planned_statuses(rules["scheduled_statuses"]),
         vip_numbers=tuple(rules["vip_numbers"]) + tuple(vips),
         forward_numbers=tuple(rules["forward_numbers"]),
         block_numbers=tuple(rules["block_numbers"]),

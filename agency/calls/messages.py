@@ -5,10 +5,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from itsdangerous import BadSignature, SignatureExpired
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from agency import clock
+from agency import clock, links
 from agency.calls import services
 from agency.calls.models import URGENCY_ORDER, Call, CallRules, Channel, Message, Urgency
 from agency.calls.schemas import MessageSchema
@@ -17,6 +18,7 @@ from agency.errors import ValidationError
 from agency.extensions import db
 from agency.records import values_for
 from agency.work.models import Kind, Source
+from tenants import Agency
 from workers.queues import enqueue_after_commit
 
 PRIORITY_OF = {"urgent": "urgent", "high": "high", "normal": "normal", "low": "low", "spam": "low"}
@@ -30,9 +32,11 @@ def _client(client_id: int) -> Client:
 
 
 def take_message(data: dict, taken_by_id: int | None = None, source: str = "desk") -> Message:
-    """Save a message; a callback wanted becomes a callback item, urgent ones go out now."""
+    """Save a message; a callback wanted becomes a callback item, urgent ones go out now.
+    With no urgency chosen, the client's urgent keywords decide."""
     values = values_for(MessageSchema(), data)
     client = _client(values["client_id"])
+    values["urgency"] = values["urgency"] or _urgency_by_keywords(values["reason"], client)
     if values["call_id"] is not None:
         call = db.session.get(Call, values["call_id"])
         if call is None or call.client_id != client.id:
@@ -77,18 +81,27 @@ def _is_urgent(text: str, keywords: list[str]) -> bool:
     return any(k.strip().lower() in lowered for k in keywords if k.strip())
 
 
+def _urgency_by_keywords(reason: str, client: Client) -> str:
+    keywords = services.rules_for(client).urgent_keywords or []
+    return Urgency.urgent.value if _is_urgent(reason, keywords) else Urgency.normal.value
+
+
 def voicemail(
     call_sid: str, caller: str, client_id: int, recording_url: str | None, transcription: str | None
 ) -> Message:
     """A voicemail (and, when the provider sends it, its transcription) as a message and a
-    message item; the recording and the transcription may come in either order."""
-    from agency.work.services import create_item
+    message item; the Record's action, the recording's callback and the transcription may
+    come in any order, and make one message and one item. The item's priority follows the
+    message's urgency."""
+    from agency.calls.history import recorded
+    from agency.work.services import create_item, follow_priority
 
     key = f"voicemail:{call_sid}"
     client = _client(client_id)
     message = db.session.scalar(select(Message).where(Message.source_key == key))
     if message is None:
-        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        call = recorded(call_sid)
+        caller = caller or (call.from_number if call else "")
         message = Message(
             client_id=client.id,
             call_id=call.id if call else None,
@@ -112,7 +125,8 @@ def voicemail(
             message.urgency = Urgency.urgent.value
     db.session.flush()
     _notify_if_urgent(message)
-    create_item(
+    caller = caller or message.number
+    item, _new = create_item(
         {
             "client_id": client.id,
             "kind": Kind.message.value,
@@ -124,11 +138,14 @@ def voicemail(
             "links": {"message_id": message.id, "call_sid": call_sid},
         }
     )
+    if recording_url and not item.body:
+        item.body = recording_url[:500]
+    follow_priority(item, PRIORITY_OF[message.urgency])
     db.session.commit()
     return message
 
 
-def _body(messages: list[Message]) -> str:
+def _body(messages: list[Message], block_links: bool = False) -> str:
     lines = []
     for m in messages:
         who = " · ".join(x for x in (m.caller_name, m.company, m.number) if x) or _("Unknown")
@@ -141,6 +158,8 @@ def _body(messages: list[Message]) -> str:
             lines.append("  " + _("Wants a call back."))
         if m.recording_url:
             lines.append(f"  {m.recording_url}")
+        if block_links and m.number:
+            lines.append("  " + _("Block this caller: %(link)s", link=block_link(m)))
         lines.append("")
     return "\n".join(lines)
 
@@ -195,18 +214,24 @@ def _last_slot(rules: CallRules, zone: str, now: datetime) -> datetime | None:
     return max(past) if past else None
 
 
+def _waiting_for_digest(now: datetime) -> tuple:
+    """Messages a digest carries: not urgent (those went out at once), not sent, and not
+    already handled by the client."""
+    return (
+        Message.notified_at.is_(None),
+        Message.handled_at.is_(None),
+        Message.urgency != Urgency.urgent.value,
+        Message.created_at <= now,
+    )
+
+
 def send_digest(rules: CallRules, now: datetime) -> int:
     """One email of the client's messages not sent yet, high first; returns how many."""
     from agency.notify.services import queue_email
 
     client = rules.client
     pending = db.session.scalars(
-        select(Message).where(
-            Message.client_id == client.id,
-            Message.notified_at.is_(None),
-            Message.urgency != Urgency.urgent.value,
-            Message.created_at <= now,
-        )
+        select(Message).where(Message.client_id == client.id, *_waiting_for_digest(now))
     ).all()
     pending.sort(key=lambda m: (URGENCY_ORDER[m.urgency], m.created_at))
     rules.last_digest_at = now
@@ -214,7 +239,7 @@ def send_digest(rules: CallRules, now: datetime) -> int:
         queue_email(
             client.email,
             _("Your messages: %(count)d", count=len(pending)),
-            _body(pending),
+            _body(pending, block_links=True),
             "message_digest",
         )
     for message in pending:
@@ -224,12 +249,23 @@ def send_digest(rules: CallRules, now: datetime) -> int:
 
 
 def send_due_digests(now: datetime | None = None) -> int:
-    """Every client whose digest time has come since their last digest; returns messages."""
+    """Every client with a message that has waited past one of their digest times (their
+    own, or the defaults for a client who never saved rules); returns messages sent."""
     now = now or clock.now()
+    waiting = db.session.execute(
+        select(Message.client_id, func.min(Message.created_at))
+        .where(*_waiting_for_digest(now))
+        .group_by(Message.client_id)
+        .order_by(Message.client_id)
+    ).all()
     sent = 0
-    for rules in db.session.scalars(select(CallRules).order_by(CallRules.id)).all():
-        slot = _last_slot(rules, rules.client.timezone, now)
-        if slot is not None and slot > rules.last_digest_at:
+    for client_id, oldest in waiting:
+        client = db.session.get(Client, client_id)
+        if client is None or client.archived_at is not None:
+            continue
+        rules = services.rules_for(client)
+        slot = _last_slot(rules, client.timezone, now)
+        if slot is not None and slot > oldest:
             sent += send_digest(rules, now)
     return sent
 
@@ -271,3 +307,43 @@ def block_caller(message: Message) -> CallRules:
     message.urgency = Urgency.spam.value
     db.session.add(rules)
     return mark_handled(message)
+
+
+# --- "block this caller" from the digest ----------------------------------------------------
+
+BLOCK_LINK = "block-caller"
+
+
+def block_link(message: Message) -> str:
+    """The digest's one-click link to block a message's caller (after a confirmation)."""
+    token = links.sign(BLOCK_LINK, {"a": message.agency_id, "m": message.id})
+    return links.external_url("public.block_caller", token=token)
+
+
+def read_block_link(token: str) -> tuple[int, int]:
+    """The agency and the message a block link stands for: the link names both, and nobody
+    but this app can make one. The page then works as that agency (``use_agency``)."""
+    invalid = _("This link is not valid. Block the caller from your portal instead.")
+    try:
+        payload = links.unsign(BLOCK_LINK, token, current_app.config["BLOCK_LINK_MAX_AGE_SECONDS"])
+    except SignatureExpired as exc:
+        raise ValidationError(
+            _("This link has expired. Block the caller from your portal instead."), code="expired"
+        ) from exc
+    except BadSignature as exc:
+        raise ValidationError(invalid, code="bad_token") from exc
+    agency = db.session.get(Agency, payload["a"])
+    if agency is None or agency.is_suspended:
+        raise ValidationError(invalid, code="bad_token")
+    return agency.id, payload["m"]
+
+
+def message_to_block(message_id: int) -> Message:
+    """The current agency's message of a block link, if it still has a caller to block."""
+    message = db.session.get(Message, message_id)
+    if message is None or not message.number:
+        raise ValidationError(
+            _("This link is not valid. Block the caller from your portal instead."),
+            code="bad_token",
+        )
+    return message

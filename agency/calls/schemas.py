@@ -116,9 +116,10 @@ class CallRulesSchema(Schema):
     call_types = fields.List(
         fields.Nested(CallTypeSchema), load_default=list, validate=validate.Length(max=50)
     )
-    # The client's own record, edited here too: when they cannot be reached.
-    business_hours = validation.WeeklyHours(load_default=dict)
-    unavailable_windows = fields.List(fields.Nested(UnavailableWindowSchema), load_default=list)
+    # The client's own record, edited here too: when they cannot be reached. Left out, they
+    # are kept as they are, even when the rest of the rules is replaced.
+    business_hours = validation.WeeklyHours()
+    unavailable_windows = fields.List(fields.Nested(UnavailableWindowSchema))
 
     def _number(self, rules):
         if isinstance(rules, dict):
@@ -187,8 +188,9 @@ class MessageSchema(Schema):
     company = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     number = validation.Checked(validation.phone, allow_none=True, load_default=None)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    # Left out (or null): urgent when the reason holds one of the client's urgent keywords.
     urgency = fields.String(
-        load_default=Urgency.normal.value, validate=validate.OneOf([u.value for u in Urgency])
+        allow_none=True, load_default=None, validate=validate.OneOf([u.value for u in Urgency])
     )
     callback_wanted = fields.Boolean(load_default=False)
     call_type = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))

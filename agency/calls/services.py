@@ -133,6 +133,8 @@ def rules_view(client: Client) -> dict:
 
 
 def save_rules(client: Client, data: dict, partial: bool = False) -> CallRules:
+    """Save the rules, and the client's hours and windows when given; ``partial`` changes
+    only what ``data`` holds. All checked before anything is written."""
     values = values_for(CallRulesSchema(), data, partial=partial)
     rules = rules_for(client)
     for name in CLIENT_FIELDS:
@@ -268,12 +270,17 @@ def simulate(client: Client, data: dict) -> rules_engine.Decision:
 
 
 def current_status(client: Client, at: datetime | None = None) -> str:
-    """The status the desk and the portal show: set now, or planned for this moment."""
+    """The status the desk and the portal show: set now, planned for this moment, or the
+    weekly window this moment is in ("Meetings" every Tuesday 09:00-12:00)."""
+    from agency.calls.lookup import planned_statuses
+
     at = at or clock.now()
     if client.status_text and (client.status_until is None or at < client.status_until):
         return client.status_text
-    for planned in rules_for(client).scheduled_statuses or []:
-        planned = {k: datetime.fromisoformat(v) if k != "text" else v for k, v in planned.items()}
+    for planned in planned_statuses(rules_for(client).scheduled_statuses):
         if planned["starts_at"] <= at < planned["ends_at"]:
             return planned["text"]
+    window = rules_engine.window_at(client.unavailable_windows or (), client.timezone, at)
+    if window is not None:
+        return (window.get("label") or "").strip() or _("Unavailable")
     return ""

@@ -1,16 +1,33 @@
 """Clients, their contacts and assignments, in and out."""
 
-from marshmallow import Schema, fields, validate
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from agency import validation
 from agency.clients.models import AssignmentRole, ContactKind
 
 
 class UnavailableWindowSchema(Schema):
+    """A weekly window the client cannot be reached in, e.g. tue 09:00-12:00 Meetings."""
+
     weekday = fields.String(required=True, validate=validate.OneOf(validation.WEEKDAYS))
-    start = fields.String(required=True, validate=validate.Regexp(r"^\d\d:\d\d$"))
-    end = fields.String(required=True, validate=validate.Regexp(r"^\d\d:\d\d$"))
+    start = fields.String(required=True, validate=validation.time_of_day)
+    end = fields.String(required=True, validate=validation.end_of_day_span)
     label = fields.String(load_default="", validate=validate.Length(max=100))
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if not {"weekday", "start", "end"} <= set(data):  # a partial load asks for none
+            raise ValidationError(_("Give each window a weekday, a start and an end."))
+        if data["end"] <= data["start"]:
+            raise ValidationError(
+                _(
+                    "The window %(start)s-%(end)s ends before it starts.",
+                    start=data["start"],
+                    end=data["end"],
+                ),
+                "end",
+            )
 
 
 class ClientSchema(Schema):

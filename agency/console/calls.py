@@ -13,9 +13,12 @@ from agency.calls import history, messages, services
 from agency.calls.forms import (
     CallRulesForm,
     SimulateForm,
+    StatusForm,
     fill_rules_form,
+    fill_status_form,
     local_moment,
     rules_data,
+    status_data,
 )
 from agency.calls.models import PhoneNumber
 from agency.clients.models import Client
@@ -157,7 +160,7 @@ def rules_page(client: Client, template_context: dict):
             for name, upload in (("vip_numbers", form.vip_csv), ("block_numbers", form.block_csv)):
                 if upload.data and getattr(upload.data, "filename", ""):
                     extra[name] = services.numbers_from_csv(upload.data.read(), name)
-            services.save_rules(client, rules_data(form, client.timezone, extra))
+            services.save_rules(client, rules_data(form, client.timezone, extra), partial=True)
             flash(_("Call rules saved."), "success")
             return redirect(request.path)
         except ValidationError as exc:
@@ -168,6 +171,10 @@ def rules_page(client: Client, template_context: dict):
             status = exc.status_code
     else:
         status = 422
+    return _rules_template(client, form, template_context), status
+
+
+def _rules_template(client: Client, form: CallRulesForm, template_context: dict) -> str:
     simulation, sim_error = simulate_from_query(client)
     return render_template(
         "calls/rules.html",
@@ -178,8 +185,10 @@ def rules_page(client: Client, template_context: dict):
         sim_error=sim_error,
         number=services.number_of(client.id),
         words=decision_words(),
+        current_status=services.current_status(client),
+        templates=services.rules_for(client).status_templates or [],
         **template_context,
-    ), status
+    )
 
 
 def simulate_from_query(client: Client):
@@ -196,8 +205,41 @@ def simulate_from_query(client: Client):
         return None, " ".join(m for ms in exc.fields.values() for m in ms) or exc.message
 
 
+def _console_context(client: Client, status_form: StatusForm | None = None) -> dict:
+    """The console's rules page also sets the client's status, as the portal does."""
+    if status_form is None:
+        status_form = StatusForm(formdata=None)
+        fill_status_form(status_form, client)
+    return {
+        "back_url": url_for("console.edit_client", client_id=client.id),
+        "status_form": status_form,
+        "status_url": url_for(".client_status", client_id=client.id),
+    }
+
+
 @bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
 @managers_only
 def client_rules(client_id):
     client = db.get_or_404(Client, client_id)
-    return rules_page(client, {"back_url": url_for("console.clients_list")})
+    return rules_page(client, _console_context(client))
+
+
+@bp.post("/clients/<int:client_id>/status")
+@managers_only
+def client_status(client_id):
+    """The client's status now ("in a meeting until 15:00"), set by their agency."""
+    client = db.get_or_404(Client, client_id)
+    form = StatusForm()
+    status = 400
+    if form.validate_on_submit():
+        try:
+            services.set_status(client, status_data(form, client.timezone))
+            flash(_("Status saved."), "success")
+            return redirect(url_for(".client_rules", client_id=client.id))
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc.fields)
+            status = exc.status_code
+    rules_form = CallRulesForm(formdata=None)
+    fill_rules_form(rules_form, services.rules_view(client), client.timezone)
+    return _rules_template(client, rules_form, _console_context(client, form)), status

@@ -99,7 +99,7 @@ def take_message(client_id):
                         "company": (form.company.data or "").strip() or None,
                         "number": (form.number.data or "").strip() or None,
                         "reason": form.reason.data,
-                        "urgency": form.urgency.data,
+                        "urgency": form.urgency.data or None,
                         "callback_wanted": bool(form.callback_wanted.data),
                         "call_type": form.call_type.data or None,
                         "answers": _answers(form.call_type.data, types),
@@ -114,8 +114,6 @@ def take_message(client_id):
                 status = exc.status_code
         else:
             status = 422
-    elif request.method == "GET":
-        form.urgency.data = "normal"
     return render_template(
         "calls/message_form.html",
         form=form,

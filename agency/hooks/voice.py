@@ -56,15 +56,18 @@ def _verify(context: LineContext) -> None:
         abort(403)
 
 
-def _line() -> tuple[LineContext | None, str, str, str]:
+def _line(parties: bool = True) -> tuple[LineContext | None, str, str, str]:
     """The called line (None for a number no agency has, or one that cannot answer now),
-    the CallSid, the caller and the called number; a verified signature or a 403."""
+    the CallSid, the caller and the called number; a verified signature or a 403.
+    ``parties=False`` for callbacks that carry no From and To (a recording's): the line
+    and the caller then ride in the URL we gave the provider."""
     if request.mimetype != "application/x-www-form-urlencoded":
         abort(400, description="send the form url-encoded")
-    call_sid, caller, called = _field("CallSid"), _field("From"), _field("To")
+    call_sid = _field("CallSid")
     # A dialled leg's own To is the phone it rang: the line it belongs to rides in the URL
-    # (which the signature covers).
-    called = request.args.get("line", "")[:32] or called
+    # (which the signature covers), as does the caller for a recording's callbacks.
+    called = request.args.get("line", "")[:32] or _field("To")
+    caller = (_field("From", required=parties) or request.args.get("caller", ""))[:32]
     context = context_for(called, clock.now())
     if context is None:
         return None, call_sid, caller, called
@@ -74,12 +77,21 @@ def _line() -> tuple[LineContext | None, str, str, str]:
     return context, call_sid, caller, called
 
 
-def _url_maker(called: str):
+# Hooks whose requests do not say which line (and caller) they are for: a dialled leg's
+# To is the phone it rang; a recording's callbacks carry no From or To at all.
+LINE_IN_URL = {
+    "whisper": ("line",),
+    "recorded": ("line", "caller"),
+    "recording": ("line", "caller"),
+}
+
+
+def _url_maker(called: str, caller: str):
     base = request.url_root.rstrip("/")
+    parties = {"line": called, "caller": caller}
 
     def url(step_name: str, **params) -> str:
-        if step_name == "whisper":  # fetched on the dialled leg, whose To is not the line
-            params["line"] = called
+        params.update({name: parties[name] for name in LINE_IN_URL.get(step_name, ())})
         query = f"?{urlencode(params)}" if params else ""
         return f"{base}/hooks/voice/{step_name}{query}"
 
@@ -103,7 +115,7 @@ def incoming():
         "transfer_mode": TransferMode.warm.value if decision.warm else None,
     }
     history.log_ringing(context.agency_id, call)
-    return _xml(twiml.respond(decision, 0, _url_maker(called)))
+    return _xml(twiml.respond(decision, 0, _url_maker(called, caller)))
 
 
 @bp.post("/next")
@@ -132,7 +144,7 @@ def next_round():
         # A put-through moved the secretary's leg out of this Dial: the caller follows.
         on_hold = _being_put_through(context, call_sid)
         return _xml(twiml.caller_on_hold(call_sid) if on_hold else twiml.hang_up())
-    return _xml(twiml.respond(decision, step, _url_maker(called)))
+    return _xml(twiml.respond(decision, step, _url_maker(called, caller)))
 
 
 def _being_put_through(context: LineContext, call_sid: str) -> bool:
@@ -194,26 +206,36 @@ def client_leg_status():
     return Response(status=204)
 
 
+def _voicemail(context: LineContext, call_sid: str, caller: str) -> None:
+    """Whatever this request says of the voicemail (its recording, its transcription)
+    goes to the job that makes it one message per CallSid."""
+    voicemail = {
+        "call_sid": call_sid,
+        "caller": caller,
+        "client_id": context.client_id,
+        "recording_url": request.form.get("RecordingUrl", "").strip()[:500] or None,
+        "transcription": request.form.get("TranscriptionText", "").strip()[:5000] or None,
+    }
+    if voicemail["recording_url"] or voicemail["transcription"]:
+        enqueue("workers.jobs.voicemail_received", context.agency_id, voicemail, queue=QUEUE)
+
+
 @bp.post("/recorded")
 def recorded():
-    """The caller finished their voicemail."""
-    context, _sid, _caller, _called = _line()
-    return _xml(twiml.goodbye() if context else twiml.hang_up())
+    """The caller finished their voicemail (the Record's action, with the recording)."""
+    context, call_sid, caller, _called = _line(parties=False)
+    if context is None:
+        return _xml(twiml.hang_up())
+    _voicemail(context, call_sid, caller)
+    return _xml(twiml.goodbye())
 
 
 @bp.post("/recording")
 def recording():
     """The recording, or its transcription, is ready: it becomes a message (in a job)."""
-    context, call_sid, caller, _called = _line()
+    context, call_sid, caller, _called = _line(parties=False)
     if context is not None:
-        voicemail = {
-            "call_sid": call_sid,
-            "caller": caller,
-            "client_id": context.client_id,
-            "recording_url": request.form.get("RecordingUrl", "")[:500] or None,
-            "transcription": request.form.get("TranscriptionText", "")[:5000] or None,
-        }
-        enqueue("workers.jobs.voicemail_received", context.agency_id, voicemail, queue=QUEUE)
+        _voicemail(context, call_sid, caller)
     return Response(status=204)
 
 

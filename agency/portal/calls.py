@@ -7,7 +7,7 @@ from flask_login import current_user
 from agency.access import roles_required
 from agency.auth.forms import ConfirmForm, show_errors
 from agency.calls import history, messages, services
-from agency.calls.forms import StatusForm, local_moment
+from agency.calls.forms import StatusForm, status_data
 from agency.calls.models import Message
 from agency.clients.models import Client
 from agency.console.calls import rules_page
@@ -39,15 +39,7 @@ def home():
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                until = (form.status_until.data or "").strip()
-                moment = local_moment(until, client.timezone, "status_until") if until else None
-                services.set_status(
-                    client,
-                    {
-                        "status_text": form.status_text.data or None,
-                        "status_until": moment.isoformat() if moment else None,
-                    },
-                )
+                services.set_status(client, status_data(form, client.timezone))
                 flash(_("Status saved."), "success")
                 return redirect(url_for(".home"))
             except ValidationError as exc:

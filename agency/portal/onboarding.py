@@ -91,6 +91,7 @@ def _account_steps(client: Client, contract, card, vips) -> list[dict]:
             "key": "hours",
             "done": bool(client.business_hours),
             "label": _("Tell us your business hours"),
+            "url": url_for("portal_calls.rules"),
         },
         {
             "key": "vips",

@@ -32,4 +32,4 @@ def agency_page(agency_slug):
     return render_template("public/agency.html", agency=g.agency)
 
 
-from agency.public import signup  # noqa: E402,F401  (registers the client signup page on bp)
+from agency.public import calls, signup  # noqa: E402,F401  (register their pages on bp)

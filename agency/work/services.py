@@ -108,6 +108,19 @@ def update_item(item: WorkItem, data: dict, actor_user_id: int | None = None) ->
     return item
 
 
+def follow_priority(item: WorkItem, priority: str, actor_user_id: int | None = None) -> WorkItem:
+    """A new priority for an item still to be done, what it came from having changed (a
+    voicemail found urgent): the SLA due time is recomputed from its creation, so an item
+    made urgent is due sooner. In the current transaction."""
+    if item.priority == priority or item.status in (Status.done, Status.cancelled):
+        return item
+    item.priority = priority
+    item.priority_rank = PRIORITY_ORDER[priority]
+    item.sla_due_at = sla.due_at(item.client, item.kind, priority, item.created_at)
+    record(item, "updated", actor_user_id, fields=["priority", "sla_due_at"])
+    return item
+
+
 def move(item: WorkItem, action: str, actor_user_id: int | None = None, **detail) -> WorkItem:
     """Apply one of TRANSITIONS, or refuse it with a clear 409."""
     allowed_from, to = TRANSITIONS[action]
