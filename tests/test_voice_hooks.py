@@ -581,6 +581,29 @@ def test_ringing_calls_wait_in_the_agencys_inbox_for_one_job(app, client, line, 
     assert [job.func_name for job in realtime.jobs] == ["workers.jobs.record_calls"]
 
 
+def test_two_inbox_jobs_at_once_lose_no_call(app, client, line, agency):
+    from agency.calls.history import INBOX_KEY, record_inbox, write_from_inbox
+
+    redis = app.extensions["redis"]
+    key = INBOX_KEY.format(agency_id=agency.agency.id)
+    for n in range(2):
+        twiml(call(client, CallSid=f"CA-both-{n}"))
+    seen_by_the_other = redis.lrange(key, 0, -1)  # a second job reads the same head...
+    with use_agency(agency.agency.id):
+        assert record_inbox(agency.agency.id) == 2  # ...while the first writes it all
+    twiml(call(client, CallSid="CA-both-late"))  # a call rings in between
+    with use_agency(agency.agency.id):
+        write_from_inbox(key, seen_by_the_other)  # the second finishes what it read
+    assert [r for r in redis.lrange(key, 0, -1) if b"CA-both-late" in r]  # still waiting
+    with use_agency(agency.agency.id):
+        assert record_inbox(agency.agency.id) == 1
+    assert sorted(c.call_sid for c in rows(Call, agency.agency.id)) == [
+        "CA-both-0",
+        "CA-both-1",
+        "CA-both-late",
+    ]
+
+
 def test_calls_a_lost_job_left_in_the_inbox_are_written_by_the_next_tick(
     app, client, line, agency, drain
 ):

@@ -61,11 +61,22 @@ def record_inbox(agency_id: int) -> int:
     key = INBOX_KEY.format(agency_id=agency_id)
     written = 0
     while batch := redis.lrange(key, 0, INBOX_BATCH - 1):
-        for raw in batch:
-            record_call(json.loads(raw))
-        redis.ltrim(key, len(batch), -1)
+        write_from_inbox(key, batch)
         written += len(batch)
     return written
+
+
+def write_from_inbox(key: str, batch: list[bytes]) -> None:
+    """Write the records read off the inbox, then take exactly those off it (one each):
+    a second job that read the same head meanwhile removes nothing more, so a call
+    pushed after either read stays for the next one."""
+    for raw in batch:
+        record_call(json.loads(raw))
+    redis = current_app.extensions["redis"]
+    with redis.pipeline(transaction=False) as pipe:
+        for raw in batch:
+            pipe.lrem(key, 1, raw)
+        pipe.execute()
 
 
 def inbox_waiting(agency_id: int) -> bool:
