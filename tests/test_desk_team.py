@@ -489,3 +489,10 @@ def test_pause_and_wait_over_the_api(api, agency, team):
     with use_agency(agency.agency.id):
         entries = db.session.scalars(select(TimeEntry)).all()
         assert [(e.raw_minutes, e.secretary_id) for e in entries] == [(4, team["pia"])]
+
+
+def test_a_new_priority_moves_the_due_time(api, agency, team):
+    item_id = _item(agency)  # normal: due four hours after creation
+    changed = api(agency.manager, "PATCH", f"/api/v1/work-items/{item_id}", {"priority": "urgent"})
+    assert changed.status_code == 200
+    assert changed.json["sla_due_at"].startswith("2026-06-01T10:05")

@@ -99,6 +99,8 @@ def update_item(item: WorkItem, data: dict, actor_user_id: int | None = None) ->
         setattr(item, key, value)
     if "priority" in values:
         item.priority_rank = PRIORITY_ORDER[values["priority"]]
+        if item.status not in (Status.done, Status.cancelled):  # due as if made so
+            item.sla_due_at = sla.due_at(item.client, item.kind, item.priority, item.created_at)
     changed = sorted(k for k in values if k not in EVENT_FIELDS or values[k] != before[k])
     if any(name in changed for name in EVENT_FIELDS):
         item.event_updated_at = clock.now()
