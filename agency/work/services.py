@@ -54,9 +54,14 @@ def _existing(source: str, source_key: str | None) -> WorkItem | None:
     )
 
 
+# Read-only once built: every creation loads its input with this one (building a schema
+# costs several times what loading with it does).
+_NEW_ITEM = WorkItemSchema()
+
+
 def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem, bool]:
     """The item, and whether it is new: the same source key twice makes one item."""
-    values = values_for(WorkItemSchema(), data)
+    values = values_for(_NEW_ITEM, data)
     found = _existing(values["source"], values["source_key"])
     if found is not None:
         return found, False
@@ -68,16 +73,15 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
     values.update(event)
     if event.get("starts_at") is not None:
         values["event_updated_at"] = now
-    item = WorkItem(
+    row = {
         **values,
-        priority_rank=PRIORITY_ORDER[values["priority"]],
-        status=Status.queued.value,
-        sla_due_at=sla.due_at(client, values["kind"], values["priority"], now),
-        created_at=now,
-    )
-    db.session.add(item)
-    try:
-        db.session.flush()
+        "priority_rank": PRIORITY_ORDER[values["priority"]],
+        "status": Status.queued.value,
+        "sla_due_at": sla.due_at(client, values["kind"], values["priority"], now),
+        "created_at": now,
+    }
+    try:  # one INSERT … RETURNING, without the unit of work's bookkeeping
+        item = db.session.scalars(insert(WorkItem).returning(WorkItem), [row]).one()
     except IntegrityError:  # the same source key, created a moment ago elsewhere
         db.session.rollback()
         return _existing(values["source"], values["source_key"]), False
