@@ -142,7 +142,7 @@ def test_coming_on_shift_at_the_desk_hands_over_what_waits_in_the_pool(client, a
     assert [_state(agency, i) for i in waiting] == [("queued", None)] * 2
     sign_in(client, team["users"]["pia"])
     page = client.get("/desk/").get_data(as_text=True)
-    assert 'id="shift-status">Off shift' in page
+    assert 'class="shift-off">Off shift' in page
     response = _post(client, "/desk/shift", {"shift_status": "on_shift"})
     assert response.status_code == 302
     drain()
@@ -224,7 +224,7 @@ def test_a_manager_sets_a_shift_from_the_console(client, agency, team):
     url = f"/console/secretaries/{team['kim']}"
     response = _post(client, f"{url}/shift", {"shift_status": "on_break"}, page=url)
     assert response.status_code == 302
-    assert 'id="shift-status">On a break' in client.get(url).get_data(as_text=True)
+    assert 'class="shift-on_break">On a break' in client.get(url).get_data(as_text=True)
 
 
 # --- who may act on an item -----------------------------------------------------------

@@ -1,6 +1,8 @@
 """An item created through the API appears on the secretary's open desk without a reload;
 they claim, time and complete it, and a time entry exists."""
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from agency.extensions import db
@@ -8,7 +10,10 @@ from agency.hours.models import TimeEntry
 from agency.staff.models import Secretary
 from agency.work.models import WorkItem
 from tenants import use_agency
+from tests.browser.conftest import CONTEXT_OPTIONS
 from tests.conftest import PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -64,8 +69,8 @@ def test_a_new_item_appears_on_the_open_desk_and_is_worked(
         assert len(entries) == 1 and entries[0].billable_minutes >= 1
 
 
-def test_an_item_reassigned_by_the_manager_appears_on_the_new_desk(
-    live_server, browser_page, agency, client
+def test_a_manager_reassigns_from_the_console_and_it_appears_on_the_new_desk(
+    live_server, browser_page, agency
 ):
     from agency.accounts.models import Role, User
     from agency.accounts.passwords import hash_password
@@ -98,13 +103,20 @@ def test_an_item_reassigned_by_the_manager_appears_on_the_new_desk(
     page.wait_for_url("**/desk/")
     page.wait_for_selector("#queue-empty")  # the client is not Pia's: nothing to see yet
 
-    token = client.post(
-        "/api/v1/auth/token", json={"email": agency.manager.email, "password": PASSWORD}
-    ).json["token"]
-    moved = client.post(
-        f"/api/v1/work-items/{item_id}/assign",
-        json={"secretary_id": pia_id},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert moved.status_code == 200
+    manager = page.context.browser.new_context(**CONTEXT_OPTIONS).new_page()
+    manager.goto(f"{live_server}/login")
+    manager.fill("input[name=email]", agency.manager.email)
+    manager.fill("input[name=password]", PASSWORD)
+    manager.click("button[type=submit]")
+    manager.wait_for_url("**/console/")
+    manager.goto(f"{live_server}/console/work?assignee_id=pool")
+    manager.click("#work-items >> text=Book the venue")
+    manager.wait_for_url(f"**/console/work/{item_id}")
+    manager.select_option("#reassign-form select[name=secretary_id]", str(pia_id))
+    manager.click("#action-reassign")
+    manager.wait_for_selector("#item-assignee >> text=Assigned to Pia")
     page.wait_for_selector("#queue >> text=Book the venue", timeout=2000)  # no reload
+    manager.goto(f"{live_server}/console/work")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    manager.screenshot(path=str(SCREENSHOTS / "console-work.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "desk-shift.png"), full_page=True)
