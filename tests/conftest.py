@@ -93,14 +93,23 @@ def app(database_urls, redis_url, smtp_server):
 
 
 @pytest.fixture(scope="session")
-def stripe_server():
-    """localstripe on loopback; its base URL goes in the app's STRIPE_API_BASE."""
+def stripe_process():
     from tests import stripe_server as fake_stripe
 
     process, base_url = fake_stripe.start()
     yield base_url
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture
+def stripe_server(stripe_process):
+    """localstripe on loopback; its base URL goes in the app's STRIPE_API_BASE. Each test's
+    database starts its ids again, so the idempotency keys seen before are forgotten."""
+    from tests import stripe_server as fake_stripe
+
+    fake_stripe.forget_idempotency_keys(stripe_process)
+    return stripe_process
 
 
 @pytest.fixture(scope="session")

@@ -119,56 +119,165 @@ def test_invoice_lines_are_exact_to_the_cent(api, agency, other_agency, stripe_a
     assert count(other_agency.agency.id, Invoice) == 0
 
 
-def test_issued_invoice_becomes_a_stripe_invoice_with_the_exact_lines(
-    api, agency, stripe_alpha, drain
-):
+EXPECTED_LINES = [
+    ("Alpha Plan: 10.00 hours included", 30000),
+    ("Overage: 1.67 hours", 6667),
+    ("Postage", 250),
+    ("Tax 23%", 8491),
+]
+
+
+def _issue_october(api, agency, drain):
     october_with_overage(agency)
     [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
     issued = api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
     assert issued.status_code == 200 and issued.json["status"] == "open"
     drain()
-    stripe_id = api("GET", f"/api/v1/invoices/{invoice['id']}").json["stripe_invoice_id"]
-    assert stripe_id
-    remote = stripe_alpha.v1.invoices.retrieve(stripe_id)
-    lines = [(line.description, line.amount) for line in remote.lines.data if line.amount]
-    assert sorted(lines) == sorted(
-        [
-            ("Alpha Plan: 10.00 hours included", 30000),
-            ("Overage: 1.67 hours", 6667),
-            ("Postage", 250),
-            ("Tax 23%", 8491),
-        ]
-    )
-    assert remote.total == 45408 and remote.currency == "eur"
+    return api("GET", f"/api/v1/invoices/{invoice['id']}").json
+
+
+def _customer_id(agency) -> str:
     with use_agency(agency.agency.id):
-        customer = db.session.scalar(select(StripeCustomer))
-    assert remote.customer == customer.stripe_customer_id
+        return db.session.scalar(select(StripeCustomer)).stripe_customer_id
 
 
-def test_a_second_run_of_the_same_period_makes_nothing_new(api, agency, stripe_alpha, drain):
+def _remote_lines(remote) -> list[tuple]:
+    return [(line.description, line.amount) for line in remote.lines.data]
+
+
+def test_issued_invoice_becomes_a_finalized_stripe_invoice_with_exactly_our_lines(
+    api, agency, stripe_alpha, drain
+):
+    invoice = _issue_october(api, agency, drain)
+    assert invoice["stripe_invoice_id"]
+    remote = stripe_alpha.v1.invoices.retrieve(invoice["stripe_invoice_id"])
+    assert _remote_lines(remote) == EXPECTED_LINES
+    assert remote.status == "open"  # finalized: Stripe collects it
+    assert (remote.total, remote.currency) == (45408, "eur")
+    assert remote.customer == _customer_id(agency)
+    assert remote.subscription is None
+    # No saved card: Stripe emails the invoice with a due date instead of charging.
+    assert (remote.collection_method, remote.days_until_due) == ("send_invoice", 14)
+    assert remote.auto_advance is True
+    assert remote.metadata["secretariat_invoice_id"] == str(invoice["id"])
+    with use_agency(agency.agency.id):
+        stored = db.session.scalars(select(InvoiceLine.stripe_item_id)).all()
+    assert len(stored) == 4 and all(item.startswith("ii_") for item in stored)
+
+
+def test_a_client_with_a_saved_card_is_charged_automatically(api, agency, stripe_alpha, drain):
+    card = stripe_alpha.v1.payment_methods.create(
+        {
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    customer = stripe_alpha.v1.customers.create(
+        {
+            "name": "Alpha Client",
+            "payment_method": card.id,
+            "invoice_settings": {"default_payment_method": card.id},
+        }
+    )
+    with use_agency(agency.agency.id):
+        db.session.add(StripeCustomer(client_id=agency.client.id, stripe_customer_id=customer.id))
+        db.session.commit()
+    invoice = _issue_october(api, agency, drain)
+    remote = stripe_alpha.v1.invoices.retrieve(invoice["stripe_invoice_id"])
+    assert remote.collection_method == "charge_automatically"
+    assert remote.customer == customer.id and _remote_lines(remote) == EXPECTED_LINES
+
+
+def test_the_customers_other_pending_items_stay_out_of_our_invoice(
+    api, agency, stripe_alpha, drain
+):
+    """An item someone added in Stripe's dashboard is not swept into the period's bill."""
+    from agency.billing.stripe_account import client_for, customer_for
+    from agency.clients.models import Client
+
     october_with_overage(agency)
+    with use_agency(agency.agency.id):
+        customer_id = customer_for(
+            client_for("sk_test_alpha_own_account"), db.session.get(Client, agency.client.id)
+        ).stripe_customer_id
+    stray = stripe_alpha.v1.invoice_items.create(
+        {
+            "customer": customer_id,
+            "amount": 999,
+            "currency": "eur",
+            "description": "Set up in the dashboard",
+        }
+    )
     [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
     api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
     drain()
+    stripe_id = api("GET", f"/api/v1/invoices/{invoice['id']}").json["stripe_invoice_id"]
+    remote = stripe_alpha.v1.invoices.retrieve(stripe_id)
+    assert _remote_lines(remote) == EXPECTED_LINES and remote.total == 45408
+    assert stripe_alpha.v1.invoice_items.retrieve(stray.id).invoice is None
+
+
+def test_every_stripe_call_of_a_push_carries_our_idempotency_key(
+    api, agency, stripe_alpha, stripe_server, drain
+):
+    from tests.stripe_server import requests_sent
+
+    before = len(requests_sent(stripe_server))
+    invoice = _issue_october(api, agency, drain)
+    posts = [r for r in requests_sent(stripe_server)[before:] if r["method"] == "POST"]
+    assert [r["path"] for r in posts] == [
+        "/v1/customers",
+        "/v1/invoices",
+        *["/v1/invoiceitems"] * 4,
+        f"/v1/invoices/{invoice['stripe_invoice_id']}/finalize",
+    ]
+    keys = [r["idempotency_key"] for r in posts]
+    assert all(key and key.startswith("secretariat-") for key in keys), keys
+    assert len(set(keys)) == len(keys)
+
+
+def test_a_second_run_and_a_second_push_change_nothing(
+    api, agency, stripe_alpha, stripe_server, drain
+):
+    from agency.billing.stripe_account import push
+    from tests.stripe_server import requests_sent
+
+    invoice = _issue_october(api, agency, drain)
     before = count(agency.agency.id, InvoiceLine)
     assert api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json == []
     assert api("POST", "/api/v1/invoices/run", {"on": "2026-11-28"}).json == []
     again = api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
     assert again.status_code == 409
+    sent = len(requests_sent(stripe_server))
     with use_agency(agency.agency.id):
-        from agency.billing.stripe_account import push
-
-        assert (
-            push(invoice["id"])
-            == api("GET", f"/api/v1/invoices/{invoice['id']}").json["stripe_invoice_id"]
-        )
+        assert push(invoice["id"]) == invoice["stripe_invoice_id"]
+    assert [r["method"] for r in requests_sent(stripe_server)[sent:]] == ["GET"]
     drain()
     assert count(agency.agency.id, Invoice) == 1
     assert count(agency.agency.id, InvoiceLine) == before
+    remote = stripe_alpha.v1.invoices.list({"customer": _customer_id(agency), "limit": 100})
+    assert [(i.id, i.total) for i in remote.data] == [(invoice["stripe_invoice_id"], 45408)]
+
+
+def test_a_push_retried_after_losing_what_it_stored_makes_nothing_twice(
+    api, agency, stripe_alpha, drain
+):
+    """The worker died after Stripe answered but before our writes: the retry's keys get
+    the same invoice and items back from Stripe."""
+    from agency.billing.stripe_account import push
+
+    invoice = _issue_october(api, agency, drain)
     with use_agency(agency.agency.id):
-        customer = db.session.scalar(select(StripeCustomer)).stripe_customer_id
-    remote = stripe_alpha.v1.invoices.list({"customer": customer, "limit": 100})
-    assert [i.total for i in remote.data if i.total] == [45408]
+        stored = db.session.get(Invoice, invoice["id"])
+        stored.stripe_invoice_id = None
+        for line in stored.lines:
+            line.stripe_item_id = None
+        db.session.commit()
+        assert push(invoice["id"]) == invoice["stripe_invoice_id"]
+    remote = stripe_alpha.v1.invoices.list({"customer": _customer_id(agency), "limit": 100})
+    assert len(remote.data) == 1
+    assert _remote_lines(remote.data[0]) == EXPECTED_LINES
+    assert remote.data[0].status == "open"
 
 
 def test_edits_after_invoicing_are_refused(api, agency, stripe_alpha):

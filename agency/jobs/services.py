@@ -52,12 +52,21 @@ def _backfill_purpose(agency_id, secretary_id) -> str:
     return _("Hand waiting items to %(name)s", name=secretary.name)
 
 
+def _invoice_purpose(agency_id, invoice_id) -> str:
+    from agency.billing.models import Invoice
+
+    invoice = db.session.get(Invoice, invoice_id)
+    number = invoice.number if invoice is not None else f"#{invoice_id}"
+    return _("Send invoice %(number)s to Stripe", number=number)
+
+
 # Job function -> what it was for, in the reader's words, from its arguments.
 PURPOSES = {
     "workers.jobs.route_item": lambda agency_id, item_id: _("Route work item #%(id)s", id=item_id),
     "workers.jobs.route_queued": lambda agency_id, queue="default": _("Route new work items"),
     "workers.jobs.deliver_email": _email_purpose,
     "workers.jobs.backfill": _backfill_purpose,
+    "workers.jobs.push_invoice": _invoice_purpose,
 }
 
 
