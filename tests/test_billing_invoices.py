@@ -452,7 +452,7 @@ def test_a_period_across_the_dst_change_holds_exactly_its_local_days(app, agency
         contract.included_minutes, contract.rounding_minutes = 0, 1
         db.session.commit()
     work(a, c, datetime(2026, 3, 1, 0, 15, tzinfo=UTC), 10)  # 00:15 WET, 1 March: in
-    work(a, c, datetime(2026, 2, 28, 23, 50, tzinfo=UTC), 20)  # February: out
+    work(a, c, datetime(2026, 2, 28, 23, 30, tzinfo=UTC), 20)  # February: out
     work(a, c, datetime(2026, 3, 31, 22, 30, tzinfo=UTC), 30)  # 23:30 WEST, 31 March: in
     work(a, c, datetime(2026, 3, 31, 23, 30, tzinfo=UTC), 40)  # 00:30 WEST, 1 April: out
     with use_agency(a):

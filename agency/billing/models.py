@@ -58,6 +58,9 @@ class Expense(TenantMixin, db.Model):
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     incurred_on: Mapped[date] = mapped_column(Date)
+    # The day it was incurred, if that was in a period already invoiced (``incurred_on``
+    # is then the first open day after it).
+    original_incurred_on: Mapped[date | None] = mapped_column(Date)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

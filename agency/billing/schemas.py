@@ -19,6 +19,10 @@ class TimeEntrySchema(Schema):
     billable = fields.Boolean(load_default=True)
     source = fields.String(dump_only=True)
     unapproved_overage = fields.Boolean(dump_only=True)
+    # When the time was worked, if that was in a period already invoiced: the entry is
+    # booked from started_at, the first moment of the next open period.
+    original_started_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    original_ended_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     reason = fields.String(load_only=True, required=True, validate=validate.Length(min=3, max=500))
     locked = fields.Boolean(dump_only=True)
 
@@ -48,6 +52,8 @@ class ExpenseSchema(Schema):
     amount_minor = fields.Integer(required=True, validate=validate.Range(1, 10**9))
     currency = validation.Checked(validation.currency, required=True)
     incurred_on = fields.Date(required=True)
+    # The day it was incurred, if that was in a period already invoiced (postage).
+    original_incurred_on = fields.Date(dump_only=True, allow_none=True)
     billable = fields.Boolean(load_default=True)
     created_at = fields.DateTime(dump_only=True)
 
