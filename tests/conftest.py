@@ -112,6 +112,28 @@ def stripe_server(stripe_process):
     return stripe_process
 
 
+@pytest.fixture
+def stripe_alpha(app, agency, stripe_server):
+    """Alpha's own Stripe account (localstripe), 23 % tax, its webhook secret; a client
+    of that account to look at what Stripe holds."""
+    import stripe
+
+    from agency.billing.models import BillingAccount
+    from tests.billing_seed import ALPHA_STRIPE_KEY, WEBHOOK_SECRET
+
+    app.config["STRIPE_API_BASE"] = stripe_server
+    with use_agency(agency.agency.id):
+        db.session.add(
+            BillingAccount(
+                stripe_secret_key=ALPHA_STRIPE_KEY,
+                stripe_webhook_secret=WEBHOOK_SECRET,
+                tax_basis_points=2300,
+            )
+        )
+        db.session.commit()
+    return stripe.StripeClient(ALPHA_STRIPE_KEY, base_addresses={"api": stripe_server})
+
+
 @pytest.fixture(scope="session")
 def twilio_server():
     """The fake telephony REST API on loopback, for the whole session."""

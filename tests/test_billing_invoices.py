@@ -1,16 +1,13 @@
 """Invoices of closed periods: exact amounts, Stripe (localstripe), webhooks, the billed lock."""
 
-import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import stripe
 from sqlalchemy import func, select
 
 from agency import clock
 from agency.billing import invoicing
 from agency.billing.models import (
-    BillingAccount,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -19,52 +16,13 @@ from agency.billing.models import (
 )
 from agency.contracts.models import Contract
 from agency.extensions import db
-from agency.hours.services import record_time
 from tenants import use_agency
-from tests.conftest import PASSWORD
-from tests.stripe_server import sign
-
-WEBHOOK_SECRET = "whsec_test_alpha"
-
-
-def _api(client, user):
-    token = client.post(
-        "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
-    ).json["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-
-    def call(method, url, json=None):
-        return client.open(url, method=method, json=json, headers=headers)
-
-    return call
+from tests.billing_seed import ALPHA_STRIPE_KEY, api_as, invoice_event, post_hook, work
 
 
 @pytest.fixture
 def api(client, agency):
-    return _api(client, agency.owner)
-
-
-@pytest.fixture
-def stripe_alpha(app, agency, stripe_server):
-    """Alpha's own Stripe account (localstripe), 23 % tax, its webhook secret."""
-    app.config["STRIPE_API_BASE"] = stripe_server
-    with use_agency(agency.agency.id):
-        db.session.add(
-            BillingAccount(
-                stripe_secret_key="sk_test_alpha_own_account",
-                stripe_webhook_secret=WEBHOOK_SECRET,
-                tax_basis_points=2300,
-            )
-        )
-        db.session.commit()
-    return stripe.StripeClient("sk_test_alpha_own_account", base_addresses={"api": stripe_server})
-
-
-def work(agency_id, client_id, start: datetime, minutes: int, seconds: int = 0):
-    with use_agency(agency_id):
-        entry = record_time(client_id, start, start + timedelta(minutes=minutes, seconds=seconds))
-        db.session.commit()
-        return entry.id
+    return api_as(client, agency.owner)
 
 
 def count(agency_id, model) -> int:
@@ -198,7 +156,7 @@ def test_the_customers_other_pending_items_stay_out_of_our_invoice(
     october_with_overage(agency)
     with use_agency(agency.agency.id):
         customer_id = customer_for(
-            client_for("sk_test_alpha_own_account"), db.session.get(Client, agency.client.id)
+            client_for(ALPHA_STRIPE_KEY), db.session.get(Client, agency.client.id)
         ).stripe_customer_id
     stray = stripe_alpha.v1.invoice_items.create(
         {
@@ -326,30 +284,10 @@ def issued(api, agency, stripe_alpha, drain):
     return api("GET", f"/api/v1/invoices/{invoice['id']}").json
 
 
-def _event(event_id, event_type, stripe_invoice_id):
-    return json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "type": event_type,
-            "created": 1790000000,
-            "data": {"object": {"id": stripe_invoice_id, "object": "invoice"}},
-        }
-    ).encode()
-
-
-def _post(client, payload, secret=WEBHOOK_SECRET, slug="alpha"):
-    return client.post(
-        f"/hooks/stripe/{slug}",
-        data=payload,
-        headers={"Stripe-Signature": sign(payload, secret), "Content-Type": "application/json"},
-    )
-
-
 def test_a_replayed_webhook_is_processed_once(client, api, agency, issued):
-    payload = _event("evt_paid_1", "invoice.paid", issued["stripe_invoice_id"])
-    first = _post(client, payload)
-    second = _post(client, payload)
+    payload = invoice_event("evt_paid_1", "invoice.paid", issued["stripe_invoice_id"])
+    first = post_hook(client, payload)
+    second = post_hook(client, payload)
     assert first.status_code == 200 and first.json["outcome"] == "paid"
     assert second.status_code == 200 and second.json["outcome"] == "duplicate"
     assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
@@ -357,8 +295,8 @@ def test_a_replayed_webhook_is_processed_once(client, api, agency, issued):
 
 
 def test_a_bad_signature_is_refused_and_changes_nothing(client, api, agency, issued):
-    payload = _event("evt_paid_2", "invoice.paid", issued["stripe_invoice_id"])
-    response = _post(client, payload, secret="whsec_someone_else")
+    payload = invoice_event("evt_paid_2", "invoice.paid", issued["stripe_invoice_id"])
+    response = post_hook(client, payload, secret="whsec_someone_else")
     assert response.status_code == 400
     unsigned = client.post("/hooks/stripe/alpha", data=payload)
     assert unsigned.status_code == 400
@@ -368,16 +306,20 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, api, agency, iss
 
 def test_late_events_never_move_an_invoice_backwards(client, api, issued):
     sid = issued["stripe_invoice_id"]
-    assert _post(client, _event("evt_a", "invoice.paid", sid)).json["outcome"] == "paid"
-    assert _post(client, _event("evt_b", "invoice.payment_failed", sid)).json["outcome"] == "stale"
-    assert _post(client, _event("evt_c", "invoice.finalized", sid)).json["outcome"] == "stale"
+
+    def outcome(event_id, event_type):
+        return post_hook(client, invoice_event(event_id, event_type, sid)).json["outcome"]
+
+    assert outcome("evt_a", "invoice.paid") == "paid"
+    assert outcome("evt_b", "invoice.payment_failed") == "stale"
+    assert outcome("evt_c", "invoice.finalized") == "stale"
     assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
 
 
 def test_another_agencys_hook_cannot_touch_alphas_invoice(client, api, other_agency, issued):
-    payload = _event("evt_x", "invoice.paid", issued["stripe_invoice_id"])
-    assert _post(client, payload, slug="bravo").status_code == 400
-    assert _post(client, payload, slug="nobody").status_code == 404
+    payload = invoice_event("evt_x", "invoice.paid", issued["stripe_invoice_id"])
+    assert post_hook(client, payload, slug="bravo").status_code == 400
+    assert post_hook(client, payload, slug="nobody").status_code == 404
     assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "open"
 
 

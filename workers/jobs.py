@@ -150,3 +150,11 @@ def push_invoice(agency_id: int, invoice_id: int) -> str | None:
 
     with use_agency(agency_id):
         return sync(invoice_id)
+
+
+def void_invoice(agency_id: int, invoice_id: int) -> str | None:
+    """A voided invoice voided in the agency's own Stripe account too."""
+    from agency.billing.stripe_account import sync
+
+    with use_agency(agency_id):
+        return sync(invoice_id)

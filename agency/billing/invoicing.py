@@ -20,11 +20,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from agency import bulk, clock
-from agency.billing import periods, rollover
+from agency.billing import periods, reviews, rollover
+from agency.billing.locks import STANDING
 from agency.billing.models import (
     BillingAccount,
     Expense,
     Invoice,
+    InvoiceAction,
     InvoiceLine,
     InvoiceStatus,
     LineKind,
@@ -179,37 +181,65 @@ def _due_contracts(today: date, timezone: str):
     return by_period
 
 
-def run(on: date | None = None, now: datetime | None = None) -> list[int]:
+def run(on: date | None = None, now: datetime | None = None, scheduled: bool = False) -> list[int]:
     """Invoice every client's last closed period that is not invoiced yet; returns the new
-    invoices' ids. Running it again for the same day makes nothing new."""
+    invoices' ids. Running it again for the same day makes nothing new. The scheduled run
+    leaves a period the manager reopened lately (a discarded draft, a void) to them."""
     agency = db.session.get(Agency, current_agency_id())
-    today = on or periods.local_today(now or clock.now(), agency.timezone)
+    now = now or clock.now()
+    today = on or periods.local_today(now, agency.timezone)
     tax = tax_basis_points()
     labels = Labels.current()
     created_at = clock.now()
     created: list[int] = []
     for period, contracts in _due_contracts(today, agency.timezone).items():
-        invoiced = set(
+        skipped = set(
             db.session.scalars(
-                select(Invoice.client_id).where(Invoice.period_start == period.start)
+                select(Invoice.client_id).where(Invoice.period_start == period.start, STANDING)
             )
         )
-        contracts = [c for c in contracts if c.client_id not in invoiced]
+        if scheduled:
+            skipped |= reviews.held(period.start, now)
+        contracts = [c for c in contracts if c.client_id not in skipped]
         if not contracts:
             continue
         used = _minutes_used(period)
         expenses = _expenses(period)
         carry = _carry_in(period)
+        numbers = _numbers(period)
         ids = iter(bulk.new_ids(Invoice, len(contracts)))
         with bulk.pipeline():
             for at in range(0, len(contracts), BATCH):
                 rows, lines = _bills(
                     period, contracts[at : at + BATCH], ids, used, expenses, tax, carry, labels
                 )
+                for row in rows:
+                    row["number"] = numbers(row["client_id"])
                 _write_invoices(agency.id, period, tax, created_at, rows, lines)
                 created += [row["id"] for row in rows]
     db.session.commit()
     return created
+
+
+def _numbers(period):
+    """Each client's invoice number for the period: ``<yyyymm>-<client>``, and ``-2``,
+    ``-3``… after voided ones, so no number is used twice."""
+    voided = dict(
+        db.session.execute(
+            select(Invoice.client_id, func.count(Invoice.id))
+            .where(
+                Invoice.period_start == period.start,
+                Invoice.status == InvoiceStatus.void.value,
+            )
+            .group_by(Invoice.client_id)
+        ).all()
+    )
+
+    def number(client_id: int) -> str:
+        base = f"{period.start:%Y%m}-{client_id}"
+        return f"{base}-{voided[client_id] + 1}" if client_id in voided else base
+
+    return number
 
 
 def _minutes_used(period) -> dict[int, int]:
@@ -231,7 +261,7 @@ def _carry_in(period) -> dict[int, tuple]:
     anything on to: one query for the period."""
     latest = (
         select(Invoice.client_id, func.max(Invoice.period_start).label("period_start"))
-        .where(Invoice.period_start < period.start)
+        .where(Invoice.period_start < period.start, STANDING)
         .group_by(Invoice.client_id)
         .subquery()
     )
@@ -242,7 +272,7 @@ def _carry_in(period) -> dict[int, tuple]:
             (Invoice.client_id == latest.c.client_id)
             & (Invoice.period_start == latest.c.period_start),
         )
-        .where(func.json_array_length(Invoice.carry_out) > 0)
+        .where(func.json_array_length(Invoice.carry_out) > 0, STANDING)
     )
     return {
         client_id: tuple(rollover.Carry.from_json(c) for c in carry) for client_id, carry in rows
@@ -286,7 +316,6 @@ def _bills(period, contracts, ids, used, expenses, tax, carry, labels) -> tuple[
                 "id": invoice_id,
                 "client_id": c.client_id,
                 "contract_id": c.id,
-                "number": f"{period.start:%Y%m}-{c.client_id}",
                 "currency": c.currency,
                 "included_minutes": c.included_minutes,
                 "used_minutes": minutes,
@@ -360,6 +389,7 @@ def issue(invoice: Invoice, user_id: int | None) -> Invoice:
     invoice.status = InvoiceStatus.open.value
     invoice.issued_at = clock.now()
     invoice.issued_by_id = user_id
+    reviews.record(invoice, InvoiceAction.issued, user_id)
     enqueue_after_commit(
         "workers.jobs.push_invoice", invoice.agency_id, invoice.id, queue="billing"
     )

@@ -294,18 +294,20 @@ def _latest_invoices(mine) -> dict[int, Invoice]:
     it handed on."""
     latest = (
         select(Invoice.client_id, func.max(Invoice.period_start).label("period_start"))
-        .where(mine(Invoice.client_id))
+        .where(mine(Invoice.client_id), STANDING)
         .group_by(Invoice.client_id)
         .subquery()
     )
     found = db.session.execute(
-        select(Invoice.client_id, Invoice.period_start, Invoice.carry_out).join(
+        select(Invoice.client_id, Invoice.period_start, Invoice.carry_out)
+        .join(
             latest,
             and_(
                 Invoice.client_id == latest.c.client_id,
                 Invoice.period_start == latest.c.period_start,
             ),
         )
+        .where(STANDING)
     ).all()
     return {row.client_id: row for row in found}
 

@@ -3,7 +3,17 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency import clock
@@ -85,11 +95,22 @@ STATUS_RANK = {
 
 
 class Invoice(TenantMixin, db.Model):
-    """A client's bill for one billing period, in the contract's currency and minor units."""
+    """A client's bill for one billing period, in the contract's currency and minor units.
+
+    One standing invoice per client and period: a voided one no longer counts, so its
+    period can be invoiced again."""
 
     __tablename__ = "invoices"
     __table_args__ = (
-        UniqueConstraint("agency_id", "client_id", "period_start", name="uq_invoices_period"),
+        Index(
+            "uq_invoices_period",
+            "agency_id",
+            "client_id",
+            "period_start",
+            unique=True,
+            postgresql_where=text("status <> 'void'"),
+            sqlite_where=text("status <> 'void'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +145,38 @@ class Invoice(TenantMixin, db.Model):
     lines = relationship(
         "InvoiceLine", order_by="InvoiceLine.position", cascade="all, delete-orphan"
     )
+
+
+class InvoiceAction(enum.StrEnum):
+    issued = "issued"
+    discarded = "discarded"  # a draft thrown away: its period is open again
+    voided = "voided"  # an issued invoice cancelled: its period can be invoiced again
+    paid_before_void = "paid_before_void"  # Stripe had it paid: the void did not happen
+
+
+class InvoiceEvent(TenantMixin, db.Model):
+    """What was done to a client's invoice of a period, by whom and why; kept after a
+    discarded draft is gone. ``held_until``: the scheduled run leaves the reopened period
+    to the manager until then."""
+
+    __tablename__ = "invoice_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[date] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    total_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    actor = relationship("User")
 
 
 class LineKind(enum.StrEnum):

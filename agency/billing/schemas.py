@@ -134,6 +134,31 @@ class InvoiceSchema(Schema):
     lines = fields.List(fields.Nested(InvoiceLineSchema))
 
 
+class InvoiceReasonSchema(Schema):
+    """Why an invoice is discarded or voided: kept in its history."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
+class InvoiceEventSchema(Schema):
+    """A step in an invoice's history: ``issued``, ``discarded`` (a draft thrown away;
+    ``invoice_id`` is then null), ``voided`` or ``paid_before_void``. ``held_until``: the
+    scheduled run leaves the reopened period to the manager until then."""
+
+    id = fields.Integer()
+    client_id = fields.Integer()
+    invoice_id = fields.Integer(allow_none=True)
+    number = fields.String()
+    period_start = fields.Date()
+    action = fields.String()
+    reason = fields.String(allow_none=True)
+    total_minor = fields.Integer()
+    currency = fields.String()
+    held_until = fields.DateTime(allow_none=True)
+    actor_id = fields.Integer(allow_none=True)
+    at = fields.DateTime()
+
+
 class InvoiceRunSchema(Schema):
     """Invoice the periods that have ended by ``on`` (a local day; today by default)."""
 

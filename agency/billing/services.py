@@ -66,6 +66,6 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         return {"alerts": 0, "invoices": 0}
     with use_agency(agency_id):
         sent = alerts.send_due(now)
-        created = invoicing.run(now=now)
+        created = invoicing.run(now=now, scheduled=True)
         seats.sync_seats()
         return {"alerts": sent, "invoices": len(created)}

@@ -157,14 +157,44 @@ def push_invoice(invoice: Invoice) -> str | None:
     return remote.id
 
 
+def void_remote(invoice: Invoice) -> str | None:
+    """A voided invoice voided in Stripe too (a draft Stripe never finalized is deleted,
+    as Stripe voids only finalized invoices); what Stripe holds now, or None."""
+    settings = account()
+    if not invoice.stripe_invoice_id or settings is None or not settings.stripe_enabled:
+        return None
+    api = client_for(settings.stripe_secret_key)
+    try:
+        remote = api.v1.invoices.retrieve(invoice.stripe_invoice_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "resource_missing" or exc.http_status == 404:
+            return "deleted"
+        raise
+    if remote.status == "draft":
+        api.v1.invoices.delete(remote.id)
+        return "deleted"
+    if remote.status in ("open", "uncollectible"):
+        api.v1.invoices.void_invoice(
+            remote.id, options={"idempotency_key": _key("void", invoice.agency_id, invoice.id)}
+        )
+        return "void"
+    if remote.status == "paid":
+        from agency.billing import reviews
+
+        reviews.paid_before_void(invoice)
+    return remote.status
+
+
 def sync(invoice_id: int) -> str | None:
-    """Bring the agency's Stripe account to the invoice's state: sent once issued. One job
-    at a time per invoice."""
+    """Bring the agency's Stripe account to the invoice's state: sent once issued, voided
+    once void. One job at a time per invoice, so a void never races a push."""
     invoice = db.session.get(Invoice, invoice_id)
     if invoice is None:
         return None
     with _invoice_lock(invoice):
         db.session.refresh(invoice)
+        if invoice.status == InvoiceStatus.void.value:
+            return void_remote(invoice)
         return push_invoice(invoice)
 
 

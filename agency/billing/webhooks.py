@@ -69,4 +69,11 @@ def apply(event) -> str:
     invoice.status = status.value
     if status == InvoiceStatus.paid:
         invoice.paid_at = clock.now()
+    if status == InvoiceStatus.void:
+        from flask_babel import gettext as _
+
+        from agency.billing import reviews
+        from agency.billing.models import InvoiceAction
+
+        reviews.record(invoice, InvoiceAction.voided, None, _("Voided in Stripe."), hold=True)
     return status.value

@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired
 
 from agency.access import managers_only
 from agency.auth.forms import ConfirmForm, show_errors
-from agency.billing import invoicing, ledger, overage, pdf, seats, services
+from agency.billing import invoicing, ledger, overage, pdf, reviews, seats, services
 from agency.billing.models import Invoice
 from agency.clients.models import Client
 from agency.console.pages import form_page, saved
@@ -41,6 +41,10 @@ class ManualEntryForm(FlaskForm):
 class EditEntryForm(FlaskForm):
     minutes = StringField(_l("Minutes"), validators=[InputRequired()])
     billable = BooleanField(_l("Billable"))
+    reason = StringField(_l("Reason"), validators=[InputRequired()])
+
+
+class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[InputRequired()])
 
 
@@ -130,6 +134,7 @@ def client_ledger(client_id):
         summary=ledger.hours(client),
         approvals=overage.approvals(client.id),
         entries=ledger.entries(client.id, limit=200),
+        history=reviews.history(client_id=client.id),
         edit_form=EditEntryForm(formdata=None),
     )
 
@@ -197,7 +202,9 @@ def invoice(invoice_id):
         "console/invoice.html",
         invoice=found,
         entries=invoicing.entries_of(found),
+        history=reviews.history(invoice_id=found.id),
         confirm_form=ConfirmForm(),
+        reason_form=ReasonForm(formdata=None),
     )
 
 
@@ -213,6 +220,53 @@ def issue_invoice(invoice_id):
             db.session.rollback()
             flash(exc.message, "error")
     return redirect(url_for("console.invoice", invoice_id=invoice_id))
+
+
+def _correct(invoice_id: int, change, done_message: str, done_url):
+    """Discard or void an invoice from the console: a reason, then the service."""
+    found = db.get_or_404(Invoice, invoice_id)
+    back = redirect(url_for("console.invoice", invoice_id=invoice_id))
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason."), "error")
+        return back
+    client_id = found.client_id
+    try:
+        change(found, {"reason": form.reason.data}, current_user.id)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join([exc.message, *sum(exc.fields.values(), [])]), "error")
+        return back
+    flash(done_message, "success")
+    return redirect(done_url(client_id))
+
+
+@bp.post("/invoices/<int:invoice_id>/discard")
+@managers_only
+def discard_invoice(invoice_id):
+    return _correct(
+        invoice_id,
+        reviews.discard,
+        _(
+            "Draft discarded: the period's time entries can be changed again. Close ended "
+            "periods to draft it again."
+        ),
+        lambda client_id: url_for("console.client_ledger", client_id=client_id),
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/void")
+@managers_only
+def void_invoice(invoice_id):
+    return _correct(
+        invoice_id,
+        reviews.void,
+        _(
+            "Invoice voided (in Stripe too, once sent there). Its period's time entries can "
+            "be changed, and it can be invoiced again."
+        ),
+        lambda _client_id: url_for("console.invoice", invoice_id=invoice_id),
+    )
 
 
 @bp.get("/invoices/<int:invoice_id>/pdf")
