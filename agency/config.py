@@ -70,6 +70,8 @@ def from_environment() -> dict:
         "STRIPE_API_KEY": env.get("STRIPE_API_KEY", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        # For Stripe.js on the subscription page, where an owner updates the seats' card.
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),
         # The agencies' own subscription: a monthly price per active secretary seat.
         "SEAT_PRICE_MINOR": int(env.get("SEAT_PRICE_MINOR", 2900)),
         "SEAT_CURRENCY": env.get("SEAT_CURRENCY", "EUR"),

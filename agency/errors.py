@@ -52,3 +52,12 @@ class BadInput(ValidationError):
 
     def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
         super().__init__(message, fields, code="bad_request")
+
+
+class AgencySuspended(ValidationError):
+    """A change asked of an agency that is suspended: it can be read, not changed."""
+
+    status_code = 403
+
+    def __init__(self, message: str):
+        super().__init__(message, code="agency_suspended")

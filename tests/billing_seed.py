@@ -11,6 +11,8 @@ from tests.stripe_server import sign
 
 WEBHOOK_SECRET = "whsec_test_alpha"
 ALPHA_STRIPE_KEY = "sk_test_alpha_own_account"
+PLATFORM_KEY = "sk_test_platform"
+PLATFORM_HOOK_SECRET = "whsec_platform"
 
 
 def api_as(client, user):
@@ -50,6 +52,49 @@ def post_hook(client, payload, secret=WEBHOOK_SECRET, slug="alpha"):
     """The agency's Stripe webhook, signed the way Stripe signs it."""
     return client.post(
         f"/hooks/stripe/{slug}",
+        data=payload,
+        headers={"Stripe-Signature": sign(payload, secret), "Content-Type": "application/json"},
+    )
+
+
+def sync_seats_of(agency_id) -> tuple:
+    """The agency's seat subscription, started or brought up to date: (id, seats, status)."""
+    from agency.billing import seats
+
+    with use_agency(agency_id):
+        found = seats.sync_seats()
+        return found.stripe_subscription_id, found.quantity, found.status
+
+
+def seat_event(
+    event_id,
+    status,
+    subscription_id,
+    agency_id,
+    created=1790000000,
+    event_type="customer.subscription.updated",
+) -> bytes:
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": created,
+            "data": {
+                "object": {
+                    "id": subscription_id,
+                    "object": "subscription",
+                    "status": status,
+                    "metadata": {"secretariat_agency_id": str(agency_id)},
+                }
+            },
+        }
+    ).encode()
+
+
+def post_platform_hook(client, payload, secret=PLATFORM_HOOK_SECRET):
+    return client.post(
+        "/hooks/stripe",
         data=payload,
         headers={"Stripe-Signature": sign(payload, secret), "Content-Type": "application/json"},
     )

@@ -134,6 +134,21 @@ def stripe_alpha(app, agency, stripe_server):
     return stripe.StripeClient(ALPHA_STRIPE_KEY, base_addresses={"api": stripe_server})
 
 
+@pytest.fixture
+def platform(app, stripe_server):
+    """The platform's own Stripe account (localstripe): the agencies' seat subscriptions."""
+    import stripe
+
+    from tests.billing_seed import PLATFORM_HOOK_SECRET, PLATFORM_KEY
+
+    app.config.update(
+        STRIPE_API_BASE=stripe_server,
+        STRIPE_API_KEY=PLATFORM_KEY,
+        STRIPE_WEBHOOK_SECRET=PLATFORM_HOOK_SECRET,
+    )
+    return stripe.StripeClient(PLATFORM_KEY, base_addresses={"api": stripe_server})
+
+
 @pytest.fixture(scope="session")
 def twilio_server():
     """The fake telephony REST API on loopback, for the whole session."""

@@ -38,6 +38,15 @@ def client_for(secret_key: str) -> stripe.StripeClient:
     )
 
 
+STRIPE_JS = "https://js.stripe.com/v3/"
+
+
+def stripe_js_url() -> str:
+    """Stripe.js, from Stripe or from STRIPE_API_BASE's stand-in (localstripe)."""
+    base = current_app.config.get("STRIPE_API_BASE")
+    return f"{base.rstrip('/')}/js.stripe.com/v3/" if base else STRIPE_JS
+
+
 def _key(*parts) -> str:
     return "secretariat-" + "-".join(str(p) for p in parts)
 

@@ -4,17 +4,35 @@ client, invoices (run, review, issue, PDF)."""
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from agency.access import managers_only
+from agency.access import managers_only, roles_required
 from agency.auth.forms import ConfirmForm, show_errors
-from agency.billing import invoicing, ledger, overage, pdf, reviews, seats, services
+from agency.billing import (
+    invoicing,
+    ledger,
+    overage,
+    pdf,
+    reviews,
+    seats,
+    services,
+    stripe_account,
+)
 from agency.billing.models import Invoice
 from agency.clients.models import Client
 from agency.console.pages import form_page, saved
@@ -278,6 +296,54 @@ def invoice_pdf(invoice_id):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="invoice-{found.number}.pdf"'},
     )
+
+
+class CardForm(FlaskForm):
+    setup_intent = HiddenField()
+
+
+@bp.get("/subscription")
+@managers_only
+def subscription():
+    """The agency's own subscription; the owner updates its card here, suspended or not."""
+    return render_template(
+        "console/subscription.html",
+        found=seats.subscription(),
+        form=CardForm(formdata=None),
+        publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY"),
+        stripe_js=stripe_account.stripe_js_url(),
+        status_words=seats.status_words(),
+    )
+
+
+@bp.post("/subscription/card-setup")
+@roles_required("owner")
+def subscription_card_setup():
+    """The explicit step before the card goes to Stripe: a SetupIntent's client secret."""
+    return jsonify(seats.start_card_update())
+
+
+@bp.post("/subscription/card")
+@roles_required("owner")
+def subscription_card():
+    form = CardForm()
+    back = redirect(url_for("console.subscription"))
+    if not form.validate_on_submit():
+        flash(_("The form expired; enter the card again."), "error")
+        return back
+    try:
+        paid = seats.update_card(form.setup_intent.data or "")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return back
+    flash(
+        _("Card saved; what was due is being paid with it.")
+        if paid
+        else _("Card saved; the next payments are charged to it."),
+        "success",
+    )
+    return back
 
 
 @bp.app_context_processor

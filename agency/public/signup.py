@@ -1,6 +1,6 @@
 """The agency's public client signup page: plans, details, login, terms and a card."""
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
@@ -9,12 +9,10 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioF
 from wtforms.validators import InputRequired
 
 from agency.auth.forms import show_errors
-from agency.billing import signup
+from agency.billing import signup, stripe_account
 from agency.errors import ValidationError
 from agency.extensions import db
 from agency.public.views import bp
-
-STRIPE_JS = "https://js.stripe.com/v3/"
 
 
 class ClientSignupForm(FlaskForm):
@@ -27,11 +25,6 @@ class ClientSignupForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired()])
     accept_terms = BooleanField(_l("I accept the terms of service"))
     setup_intent = HiddenField()
-
-
-def _stripe_js_url() -> str:
-    base = current_app.config.get("STRIPE_API_BASE")
-    return f"{base.rstrip('/')}/js.stripe.com/v3/" if base else STRIPE_JS
 
 
 def _data(form: ClientSignupForm) -> dict:
@@ -62,7 +55,7 @@ def _page(form, status: int = 200):
             plans=plans,
             opened=opened,
             card=signup.start_card_setup() if opened and plans else None,
-            stripe_js=_stripe_js_url(),
+            stripe_js=stripe_account.stripe_js_url(),
         ),
         status,
     )

@@ -3,7 +3,8 @@
 A time entry or an expense that arrives in a period already invoiced is booked on the
 first open day after it; the time it was worked (the day it was incurred) is kept.
 A voided invoice no longer holds its period (one standing invoice per client and
-period), and what was done to each invoice is kept in ``invoice_events``.
+period), and what was done to each invoice is kept in ``invoice_events``. An agency
+suspended for its unpaid subscription says so, so that paying resumes it.
 
 Revision ID: 0021_billing_corrections
 Revises: 0018_claim_plan
@@ -26,6 +27,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('agencies', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('suspended_for_billing', sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table('time_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('original_started_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('original_ended_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
@@ -69,6 +72,8 @@ def downgrade():
     op.drop_index('uq_invoices_period', table_name='invoices')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_unique_constraint('uq_invoices_period', ['agency_id', 'client_id', 'period_start'])
+    with op.batch_alter_table('agencies', schema=None) as batch_op:
+        batch_op.drop_column('suspended_for_billing')
     with op.batch_alter_table('expenses', schema=None) as batch_op:
         batch_op.drop_column('original_incurred_on')
     with op.batch_alter_table('time_entries', schema=None) as batch_op:
