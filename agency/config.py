@@ -81,6 +81,8 @@ def from_environment() -> dict:
         "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
         # Calendar feeds: fetches per feed address, and per caller's address over all feeds.
         "FEED_RATE_LIMIT": env.get("FEED_RATE_LIMIT", "60 per hour"),
+        # How often one address may ask for a signup card form (a Stripe SetupIntent).
+        "SIGNUP_CARD_RATE_LIMIT": env.get("SIGNUP_CARD_RATE_LIMIT", "30 per hour"),
         "FEED_ADDRESS_RATE_LIMIT": env.get("FEED_ADDRESS_RATE_LIMIT", "600 per hour"),
         "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_MAX_AGE_SECONDS": int(env.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)),

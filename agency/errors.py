@@ -61,3 +61,17 @@ class AgencySuspended(ValidationError):
 
     def __init__(self, message: str):
         super().__init__(message, code="agency_suspended")
+
+
+class StripeUnavailable(ValidationError):
+    """Stripe did not answer as it should: nothing was done, and trying again may work."""
+
+    status_code = 503
+
+    def __init__(self):
+        from flask_babel import gettext as _
+
+        super().__init__(
+            _("The payment service did not answer. Nothing was saved; try again in a moment."),
+            code="payment_service_unavailable",
+        )

@@ -18,6 +18,7 @@ from agency.contracts.models import Contract
 from agency.extensions import db
 from tenants import use_agency
 from tests.billing_seed import ALPHA_STRIPE_KEY, api_as, invoice_event, post_hook, work
+from tests.conftest import sign_in
 
 
 @pytest.fixture
@@ -313,6 +314,26 @@ def test_late_events_never_move_an_invoice_backwards(client, api, issued):
     assert outcome("evt_a", "invoice.paid") == "paid"
     assert outcome("evt_b", "invoice.payment_failed") == "stale"
     assert outcome("evt_c", "invoice.finalized") == "stale"
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
+
+
+def test_a_failed_payment_keeps_the_invoice_open_and_says_so(client, api, agency, issued):
+    sid = issued["stripe_invoice_id"]
+
+    def outcome(event_id, event_type):
+        return post_hook(client, invoice_event(event_id, event_type, sid)).json["outcome"]
+
+    assert outcome("evt_f1", "invoice.payment_failed") == "payment_failed"
+    shown = api("GET", f"/api/v1/invoices/{issued['id']}").json
+    assert shown["status"] == "open" and shown["payment_failed_at"]
+    portal = client.application.test_client()
+    sign_in(portal, agency.client_user)
+    assert "payment failed" in portal.get("/portal/invoices").get_data(as_text=True)
+    assert outcome("evt_f2", "invoice.marked_uncollectible") == "uncollectible"
+    assert outcome("evt_f3", "invoice.payment_failed") == "payment_failed"
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "uncollectible"
+    assert outcome("evt_f4", "invoice.paid") == "paid"
+    assert outcome("evt_f5", "invoice.payment_failed") == "stale"
     assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
 
 

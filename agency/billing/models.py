@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -34,6 +35,11 @@ class BillingAccount(TenantMixin, db.Model):
     stripe_publishable_key: Mapped[str | None] = mapped_column(String(255))
     # Tax in basis points of the subtotal: 2300 is 23.00 %.
     tax_basis_points: Mapped[int] = mapped_column(Integer, default=0)
+    # The terms new clients accept at signup, shown at /a/<agency>/terms; each change of
+    # the text is a new version, and a contract keeps the version its client accepted.
+    terms_text: Mapped[str | None] = mapped_column(Text)
+    terms_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    terms_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     @property
@@ -135,6 +141,8 @@ class Invoice(TenantMixin, db.Model):
     tax_minor: Mapped[int] = mapped_column(Integer)
     total_minor: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=InvoiceStatus.draft.value)
+    # Stripe's last attempt to collect failed (the invoice stays open; Stripe retries).
+    payment_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stripe_invoice_id: Mapped[str | None] = mapped_column(String(100))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -212,11 +220,14 @@ class StripeCustomer(TenantMixin, db.Model):
     __tablename__ = "stripe_customers"
     __table_args__ = (
         UniqueConstraint("agency_id", "client_id", name="uq_stripe_customers_client"),
+        UniqueConstraint("agency_id", "setup_intent_id", name="uq_stripe_customers_setup"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     stripe_customer_id: Mapped[str] = mapped_column(String(100))
+    # The SetupIntent the card was saved with at signup: one signup per saved card.
+    setup_intent_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 

@@ -128,6 +128,8 @@ class InvoiceSchema(Schema):
     tax_minor = fields.Integer()
     total_minor = fields.Integer()
     status = fields.String()
+    # Stripe's last attempt to collect failed: the invoice stays open, Stripe retries.
+    payment_failed_at = fields.DateTime(allow_none=True)
     stripe_invoice_id = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     paid_at = fields.DateTime(allow_none=True)
@@ -176,3 +178,6 @@ class BillingAccountSchema(Schema):
         allow_none=True, load_default=None, validate=validate.Length(max=255)
     )
     tax_basis_points = fields.Integer(load_default=0, validate=validate.Range(0, 10000))
+    terms_text = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=50_000)
+    )

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from agency.access import managers_only, roles_required
@@ -47,6 +47,7 @@ class BillingSettingsForm(FlaskForm):
     stripe_publishable_key = StringField(_l("Stripe publishable key (for the signup page)"))
     stripe_secret_key = PasswordField(_l("Stripe secret key (blank keeps the saved one)"))
     stripe_webhook_secret = PasswordField(_l("Stripe webhook secret (blank keeps the saved one)"))
+    terms_text = TextAreaField(_l("Terms new clients accept at signup"))
 
 
 class ManualEntryForm(FlaskForm):
@@ -92,6 +93,7 @@ def billing_settings():
     if request.method == "GET":
         form.tax_percent.data = str(Decimal(account.tax_basis_points) / 100)
         form.stripe_publishable_key.data = account.stripe_publishable_key
+        form.terms_text.data = account.terms_text
     return form_page(
         form,
         "console/billing_settings.html",
@@ -100,6 +102,7 @@ def billing_settings():
             "stripe_publishable_key": f.stripe_publishable_key.data or None,
             "stripe_secret_key": f.stripe_secret_key.data or None,
             "stripe_webhook_secret": f.stripe_webhook_secret.data or None,
+            "terms_text": f.terms_text.data or None,
         },
         services.save_account,
         lambda _a: saved(_("Billing settings saved."), url_for("console.billing_settings")),

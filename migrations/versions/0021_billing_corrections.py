@@ -4,7 +4,9 @@ A time entry or an expense that arrives in a period already invoiced is booked o
 first open day after it; the time it was worked (the day it was incurred) is kept.
 A voided invoice no longer holds its period (one standing invoice per client and
 period), and what was done to each invoice is kept in ``invoice_events``. An agency
-suspended for its unpaid subscription says so, so that paying resumes it.
+suspended for its unpaid subscription says so, so that paying resumes it. A failed
+payment keeps the invoice open with the time it failed. Signup keeps the terms the
+client accepted (their version, when) and the SetupIntent of the card, used once.
 
 Revision ID: 0021_billing_corrections
 Revises: 0018_claim_plan
@@ -61,9 +63,33 @@ def upgrade():
     op.create_index(op.f('ix_invoice_events_client_id'), 'invoice_events', ['client_id'], unique=False)
     op.create_index(op.f('ix_invoice_events_invoice_id'), 'invoice_events', ['invoice_id'], unique=False)
     rls.enable(op, 'invoice_events')
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('payment_failed_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('billing_accounts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('terms_text', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('terms_version', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('terms_updated_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('contracts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('terms_version', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('terms_accepted_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('stripe_customers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('setup_intent_id', sa.String(length=100), nullable=True))
+        batch_op.create_unique_constraint('uq_stripe_customers_setup', ['agency_id', 'setup_intent_id'])
 
 
 def downgrade():
+    with op.batch_alter_table('stripe_customers', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_stripe_customers_setup', type_='unique')
+        batch_op.drop_column('setup_intent_id')
+    with op.batch_alter_table('contracts', schema=None) as batch_op:
+        batch_op.drop_column('terms_accepted_at')
+        batch_op.drop_column('terms_version')
+    with op.batch_alter_table('billing_accounts', schema=None) as batch_op:
+        batch_op.drop_column('terms_updated_at')
+        batch_op.drop_column('terms_version')
+        batch_op.drop_column('terms_text')
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_column('payment_failed_at')
     rls.disable(op, 'invoice_events')
     op.drop_index(op.f('ix_invoice_events_invoice_id'), table_name='invoice_events')
     op.drop_index(op.f('ix_invoice_events_client_id'), table_name='invoice_events')
