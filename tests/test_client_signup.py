@@ -1,5 +1,6 @@
 """Client self-service signup on the agency's page, with the card saved through localstripe."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -311,3 +312,48 @@ def test_signup_is_closed_until_the_agency_writes_its_terms(client, agency, open
     assert client.get("/a/alpha/terms").status_code == 404
     card = client.post("/a/alpha/signup/card", headers={"X-CSRFToken": csrf_from(page)})
     assert card.status_code == 409
+
+
+def _steps(page: str) -> dict[str, tuple]:
+    """Each checklist step: (done or todo, the link it gives, if any)."""
+    found = re.findall(
+        r'<li data-step="(\w+)" class="(done|todo)">\s*\S+\s*(?:<a href="([^"]+)">)?', page
+    )
+    return {key: (state, link) for key, state, link in found}
+
+
+def test_every_step_the_client_takes_links_to_where_it_is_done(client, agency, login_as):
+    login_as(agency.client_user)
+    steps = _steps(client.get("/portal/onboarding").get_data(as_text=True))
+    assert steps["hours"] == ("todo", "/portal/calls/rules")
+    assert steps["vips"] == ("todo", "/portal/calls/rules")
+    assert steps["rules"][1] == "/portal/calls/rules"
+    assert steps["calendar"] == ("todo", "/portal/calendar")
+    assert steps["phone"][1] == "/portal/calls/" and steps["email"][1] == "/portal/mail/"
+    assert steps["secretary"] == ("done", "")  # the agency's step: no link for the client
+    for link in {link for _state, link in steps.values() if link}:
+        assert client.get(link).status_code == 200, link
+
+
+def test_vips_saved_in_the_portals_call_rules_tick_the_vip_step(client, agency, login_as):
+    from agency.calls import services as call_services
+
+    login_as(agency.client_user)
+    assert _steps(client.get("/portal/onboarding").get_data(as_text=True))["vips"][0] == "todo"
+    with use_agency(agency.agency.id):
+        client_row = db.session.get(Client, agency.client.id)
+        call_services.save_rules(client_row, {"vip_numbers": ["+351912345678"]})
+    steps = _steps(client.get("/portal/onboarding").get_data(as_text=True))
+    assert steps["vips"][0] == "done" and steps["rules"][0] == "done"
+
+
+def test_the_hours_step_needs_hours_on_at_least_one_day(client, agency, login_as):
+    login_as(agency.client_user)
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).business_hours = {"mon": []}
+        db.session.commit()
+    assert _steps(client.get("/portal/onboarding").get_data(as_text=True))["hours"][0] == "todo"
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).business_hours = {"mon": [["09:00", "17:00"]]}
+        db.session.commit()
+    assert _steps(client.get("/portal/onboarding").get_data(as_text=True))["hours"][0] == "done"
