@@ -12,10 +12,11 @@ closed period is never recomputed.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -155,8 +156,29 @@ def tax_basis_points() -> int:
     return account.tax_basis_points if account else 0
 
 
-def _due_contracts(today: date, timezone: str):
-    """Active contracts, with the last closed period each one should be invoiced for."""
+# How many closed periods back a run looks for one not invoiced yet (a failed job, a
+# suspended agency): the last twelve.
+LOOK_BACK = 12
+BILLED = (ContractStatus.active.value, ContractStatus.ended.value)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A contract's billing terms for one period (the final one prorated)."""
+
+    id: int
+    client_id: int
+    plan_name: str
+    included_minutes: int
+    hourly_rate_minor: int
+    overage_rate_minor: int
+    currency: str
+    rollover_periods: int
+
+
+def _due_contracts(today: date, timezone: str) -> dict[periods.Period, list]:
+    """Each closed period not invoiced yet, with the contracts to invoice for it, oldest
+    period first (an invoice's carry comes from the one before)."""
     contracts = db.session.execute(
         select(
             Contract.id,
@@ -168,23 +190,86 @@ def _due_contracts(today: date, timezone: str):
             Contract.overage_rate_minor,
             Contract.currency,
             Contract.starts_on,
+            Contract.ends_on,
+            Contract.status,
+            Contract.created_at,
             Contract.rollover_periods,
         )
-        .where(Contract.status == ContractStatus.active.value)
+        .where(Contract.status.in_(BILLED))
         .order_by(Contract.id)
     ).all()
-    by_period: dict[periods.Period, list] = {}
+    first_invoiced = dict(
+        db.session.execute(
+            select(Invoice.client_id, func.min(Invoice.period_start)).group_by(Invoice.client_id)
+        ).all()
+    )
+    chosen: dict[tuple, tuple] = {}  # (client, period start) -> (contract, period)
     for contract in contracts:
-        period = periods.last_closed_period(contract.billing_day, today, timezone)
-        if contract.starts_on < period.end:
-            by_period.setdefault(period, []).append(contract)
-    return by_period
+        since = first_invoiced.get(contract.client_id)
+        for period in _closed_periods(contract, today, timezone, since):
+            key = (contract.client_id, period.start)
+            if key not in chosen or chosen[key][0].starts_on < contract.starts_on:
+                chosen[key] = (contract, period)
+    by_period: dict[periods.Period, list] = {}
+    for contract, period in chosen.values():
+        by_period.setdefault(period, []).append(_terms(contract, period, timezone))
+    return dict(sorted(by_period.items(), key=lambda item: (item[0].start, item[0].end)))
+
+
+def _closed_periods(contract, today: date, timezone: str, first_invoiced: date | None):
+    """The contract's periods that have ended by ``today``, newest first, at most
+    ``LOOK_BACK`` of them, from the first one Secretariat bills: the client's first
+    invoice's, the one the contract was recorded in, or at latest the last closed one
+    (a contract recorded with a past start is not billed for periods before it was
+    recorded). A contract that has ended bills through its last day."""
+    if contract.status == ContractStatus.ended.value and contract.ends_on is None:
+        return []
+    last = periods.last_closed_period(contract.billing_day, today, timezone)
+    recorded = periods.current_period(
+        contract.billing_day, periods.local_today(contract.created_at, timezone), timezone
+    )
+    earliest = min(day for day in (first_invoiced, recorded.start, last.start) if day)
+    stop = contract.ends_on + timedelta(days=1) if contract.ends_on else None
+    found = []
+    period = periods.current_period(contract.billing_day, today, timezone)
+    for _step in range(LOOK_BACK + 1):
+        if period.start < earliest or period.end <= contract.starts_on:
+            break
+        if stop is None or period.start < stop:  # else: after the contract's end
+            billed = period
+            if stop is not None and stop < period.end:
+                billed = periods.between(period.start, stop, timezone)
+            if billed.end <= today:
+                found.append(billed)
+        period = periods.period_from(period.start - relativedelta(months=1), timezone)
+    return found[:LOOK_BACK]
+
+
+def _terms(contract, period: periods.Period, timezone: str) -> _Terms:
+    """The contract's terms for ``period``: a final period cut short by the contract's
+    end includes its share of the included minutes, by local days, rounded half up."""
+    included = contract.included_minutes
+    full = periods.period_from(period.start, timezone)
+    if period.end != full.end:
+        share = Decimal(included) * (period.end - period.start).days / (full.end - full.start).days
+        included = int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return _Terms(
+        id=contract.id,
+        client_id=contract.client_id,
+        plan_name=contract.plan_name,
+        included_minutes=included,
+        hourly_rate_minor=contract.hourly_rate_minor,
+        overage_rate_minor=contract.overage_rate_minor,
+        currency=contract.currency,
+        rollover_periods=contract.rollover_periods,
+    )
 
 
 def run(on: date | None = None, now: datetime | None = None, scheduled: bool = False) -> list[int]:
-    """Invoice every client's last closed period that is not invoiced yet; returns the new
-    invoices' ids. Running it again for the same day makes nothing new. The scheduled run
-    leaves a period the manager reopened lately (a discarded draft, a void) to them."""
+    """Invoice every client's closed periods that are not invoiced yet (the last twelve at
+    most, and a contract's final period once it has ended); returns the new invoices'
+    ids. Running it again for the same day makes nothing new. The scheduled run leaves a
+    period the manager reopened lately (a discarded draft, a void) to them."""
     agency = db.session.get(Agency, current_agency_id())
     now = now or clock.now()
     today = on or periods.local_today(now, agency.timezone)
