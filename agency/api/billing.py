@@ -213,8 +213,14 @@ def invoice_events():
 
 
 @invoices_bp.get("/<int:invoice_id>/pdf")
-@invoices_bp.response(200, content_type="application/pdf")
+@invoices_bp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/pdf",
+    description="The invoice and the time entries behind its lines, as a PDF",
+)
 @token_required(managers=True)
 def invoice_pdf(invoice_id):
+    """The invoice as a PDF: its lines, totals and the time entries behind them."""
     invoice = db.get_or_404(Invoice, invoice_id)
     return Response(pdf.render(invoice), mimetype="application/pdf")

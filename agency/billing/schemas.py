@@ -13,7 +13,9 @@ class TimeEntrySchema(Schema):
     item_id = fields.Integer(dump_only=True, allow_none=True)
     started_at = fields.AwareDateTime(required=True)
     ended_at = fields.AwareDateTime(dump_only=True)
-    minutes = fields.Integer(load_only=True, required=True, validate=validate.Range(1, 24 * 60))
+    minutes = fields.Integer(
+        load_only=True, required=True, strict=True, validate=validate.Range(1, 24 * 60)
+    )
     raw_minutes = fields.Integer(dump_only=True)
     billable_minutes = fields.Integer(dump_only=True)
     billable = fields.Boolean(load_default=True)
@@ -30,7 +32,7 @@ class TimeEntrySchema(Schema):
 class TimeEntryEditSchema(Schema):
     """A change to an entry: new minutes and/or billable flag, and always the reason."""
 
-    minutes = fields.Integer(validate=validate.Range(1, 24 * 60))
+    minutes = fields.Integer(strict=True, validate=validate.Range(1, 24 * 60))
     billable = fields.Boolean()
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
@@ -49,7 +51,8 @@ class ExpenseSchema(Schema):
     id = fields.Integer(dump_only=True)
     client_id = validation.Id(required=True)
     description = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    amount_minor = fields.Integer(required=True, validate=validate.Range(1, 10**9))
+    # Whole minor units only: 12.5 cents is refused, never rounded away.
+    amount_minor = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10**9))
     currency = validation.Checked(validation.currency, required=True)
     incurred_on = fields.Date(required=True)
     # The day it was incurred, if that was in a period already invoiced (postage).
