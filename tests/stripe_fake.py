@@ -98,6 +98,8 @@ def _finalize(id, auto_advance=None, **_options):
     invoice = Invoice._api_retrieve(id)
     if invoice.status != "draft":
         raise UserError(400, "This invoice is already finalized.")
+    if auto_advance is not None:
+        invoice.auto_advance = str(auto_advance).lower() in ("true", "1")
     invoice._finalize()
     return invoice
 

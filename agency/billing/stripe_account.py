@@ -104,14 +104,16 @@ def _collection(api, customer: StripeCustomer) -> dict:
 
 def _remote_invoice(api, customer: StripeCustomer, invoice: Invoice):
     """The invoice's Stripe invoice: made once, as a draft of its own (the customer's
-    other pending items stay out of it), its id stored at once."""
+    other pending items stay out of it), its id stored at once. It does not advance on
+    its own until it is finalized, so Stripe never finalizes it with lines missing (a
+    push that failed half-way and waits for its retry)."""
     if invoice.stripe_invoice_id:
         return api.v1.invoices.retrieve(invoice.stripe_invoice_id)
     created = api.v1.invoices.create(
         {
             "customer": customer.stripe_customer_id,
             "currency": invoice.currency.lower(),
-            "auto_advance": True,
+            "auto_advance": False,
             "pending_invoice_items_behavior": "exclude",
             "description": invoice.number,
             "metadata": {"secretariat_invoice_id": str(invoice.id), "number": invoice.number},
@@ -160,7 +162,7 @@ def push_invoice(invoice: Invoice) -> str | None:
         _add_lines(api, customer, invoice, remote.id)
         remote = api.v1.invoices.finalize_invoice(
             remote.id,
-            {"auto_advance": True},
+            {"auto_advance": True},  # from now on Stripe collects it, and retries
             {"idempotency_key": _key("finalize", invoice.agency_id, invoice.id)},
         )
     return remote.id
