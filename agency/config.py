@@ -70,6 +70,8 @@ def from_environment() -> dict:
         "STRIPE_API_KEY": env.get("STRIPE_API_KEY", ""),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        # For Stripe.js on the subscription page, where an owner updates the seats' card.
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),
         # The agencies' own subscription: a monthly price per active secretary seat.
         "SEAT_PRICE_MINOR": int(env.get("SEAT_PRICE_MINOR", 2900)),
         "SEAT_CURRENCY": env.get("SEAT_CURRENCY", "EUR"),
@@ -79,6 +81,8 @@ def from_environment() -> dict:
         "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
         # Calendar feeds: fetches per feed address, and per caller's address over all feeds.
         "FEED_RATE_LIMIT": env.get("FEED_RATE_LIMIT", "60 per hour"),
+        # How often one address may ask for a signup card form (a Stripe SetupIntent).
+        "SIGNUP_CARD_RATE_LIMIT": env.get("SIGNUP_CARD_RATE_LIMIT", "30 per hour"),
         "FEED_ADDRESS_RATE_LIMIT": env.get("FEED_ADDRESS_RATE_LIMIT", "600 per hour"),
         "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_MAX_AGE_SECONDS": int(env.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)),

@@ -52,3 +52,26 @@ class BadInput(ValidationError):
 
     def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
         super().__init__(message, fields, code="bad_request")
+
+
+class AgencySuspended(ValidationError):
+    """A change asked of an agency that is suspended: it can be read, not changed."""
+
+    status_code = 403
+
+    def __init__(self, message: str):
+        super().__init__(message, code="agency_suspended")
+
+
+class StripeUnavailable(ValidationError):
+    """Stripe did not answer as it should: nothing was done, and trying again may work."""
+
+    status_code = 503
+
+    def __init__(self):
+        from flask_babel import gettext as _
+
+        super().__init__(
+            _("The payment service did not answer. Nothing was saved; try again in a moment."),
+            code="payment_service_unavailable",
+        )

@@ -13,9 +13,12 @@ from tenants.models import Agency, AgencyStatus
 from tenants.scoping import all_tenant_models
 
 
-def suspend(agency: Agency, reason: str) -> Agency:
+def suspend(agency: Agency, reason: str, for_billing: bool = False) -> Agency:
+    """Read-only from now on, nothing deleted; ``for_billing``: its own subscription is
+    unpaid, and the subscription's recovery resumes it."""
     agency.status = AgencyStatus.suspended
     agency.suspended_reason = (reason or "").strip()[:500] or None
+    agency.suspended_for_billing = for_billing
     db.session.commit()
     return agency
 
@@ -23,6 +26,7 @@ def suspend(agency: Agency, reason: str) -> Agency:
 def resume(agency: Agency) -> Agency:
     agency.status = AgencyStatus.active
     agency.suspended_reason = None
+    agency.suspended_for_billing = False
     db.session.commit()
     return agency
 

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, String
+from sqlalchemy import Boolean, Enum, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency import clock
@@ -31,6 +31,11 @@ class Agency(db.Model):
         Enum(AgencyStatus, native_enum=False, length=16), default=AgencyStatus.active
     )
     suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    # Suspended because its own subscription is unpaid or cancelled: the subscription
+    # becoming active again resumes it. A suspension by the operator waits for them.
+    suspended_for_billing: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     @property

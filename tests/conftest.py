@@ -93,14 +93,60 @@ def app(database_urls, redis_url, smtp_server):
 
 
 @pytest.fixture(scope="session")
-def stripe_server():
-    """localstripe on loopback; its base URL goes in the app's STRIPE_API_BASE."""
+def stripe_process():
     from tests import stripe_server as fake_stripe
 
     process, base_url = fake_stripe.start()
     yield base_url
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture
+def stripe_server(stripe_process):
+    """localstripe on loopback; its base URL goes in the app's STRIPE_API_BASE. Each test's
+    database starts its ids again, so the idempotency keys seen before are forgotten."""
+    from tests import stripe_server as fake_stripe
+
+    fake_stripe.forget_idempotency_keys(stripe_process)
+    return stripe_process
+
+
+@pytest.fixture
+def stripe_alpha(app, agency, stripe_server):
+    """Alpha's own Stripe account (localstripe), 23 % tax, its webhook secret; a client
+    of that account to look at what Stripe holds."""
+    import stripe
+
+    from agency.billing.models import BillingAccount
+    from tests.billing_seed import ALPHA_STRIPE_KEY, WEBHOOK_SECRET
+
+    app.config["STRIPE_API_BASE"] = stripe_server
+    with use_agency(agency.agency.id):
+        db.session.add(
+            BillingAccount(
+                stripe_secret_key=ALPHA_STRIPE_KEY,
+                stripe_webhook_secret=WEBHOOK_SECRET,
+                tax_basis_points=2300,
+            )
+        )
+        db.session.commit()
+    return stripe.StripeClient(ALPHA_STRIPE_KEY, base_addresses={"api": stripe_server})
+
+
+@pytest.fixture
+def platform(app, stripe_server):
+    """The platform's own Stripe account (localstripe): the agencies' seat subscriptions."""
+    import stripe
+
+    from tests.billing_seed import PLATFORM_HOOK_SECRET, PLATFORM_KEY
+
+    app.config.update(
+        STRIPE_API_BASE=stripe_server,
+        STRIPE_API_KEY=PLATFORM_KEY,
+        STRIPE_WEBHOOK_SECRET=PLATFORM_HOOK_SECRET,
+    )
+    return stripe.StripeClient(PLATFORM_KEY, base_addresses={"api": stripe_server})
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,13 @@
-"""localstripe, the stateful fake Stripe server, on a free loopback port for the session."""
+"""localstripe, the stateful fake Stripe server, on a free loopback port for the session,
+with the invoicing and idempotency of real Stripe it lacks (``tests/stripe_fake.py``)."""
 
+import json
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +26,8 @@ def start():
         pytest.skip("localstripe is not installed")
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        [sys.executable, str(Path(__file__).with_name("stripe_fake.py")), "--port", str(port)]
+        + ["--from-scratch"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -47,3 +52,15 @@ def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     signed = f"{timestamp}.".encode() + payload
     digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+def requests_sent(base_url: str) -> list[dict]:
+    """Every API request the fake received so far: method, path and idempotency key."""
+    with urllib.request.urlopen(f"{base_url}/_config/requests", timeout=5) as answer:
+        return [sent for sent in json.load(answer) if sent["path"].startswith("/v1/")]
+
+
+def forget_idempotency_keys(base_url: str) -> None:
+    request = urllib.request.Request(f"{base_url}/_config/idempotency", method="DELETE")
+    with urllib.request.urlopen(request, timeout=5):
+        pass

@@ -1,16 +1,13 @@
 """Invoices of closed periods: exact amounts, Stripe (localstripe), webhooks, the billed lock."""
 
-import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import stripe
 from sqlalchemy import func, select
 
 from agency import clock
 from agency.billing import invoicing
 from agency.billing.models import (
-    BillingAccount,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -19,52 +16,14 @@ from agency.billing.models import (
 )
 from agency.contracts.models import Contract
 from agency.extensions import db
-from agency.hours.services import record_time
 from tenants import use_agency
-from tests.conftest import PASSWORD
-from tests.stripe_server import sign
-
-WEBHOOK_SECRET = "whsec_test_alpha"
-
-
-def _api(client, user):
-    token = client.post(
-        "/api/v1/auth/token", json={"email": user.email, "password": PASSWORD}
-    ).json["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-
-    def call(method, url, json=None):
-        return client.open(url, method=method, json=json, headers=headers)
-
-    return call
+from tests.billing_seed import ALPHA_STRIPE_KEY, api_as, invoice_event, post_hook, work
+from tests.conftest import sign_in
 
 
 @pytest.fixture
 def api(client, agency):
-    return _api(client, agency.owner)
-
-
-@pytest.fixture
-def stripe_alpha(app, agency, stripe_server):
-    """Alpha's own Stripe account (localstripe), 23 % tax, its webhook secret."""
-    app.config["STRIPE_API_BASE"] = stripe_server
-    with use_agency(agency.agency.id):
-        db.session.add(
-            BillingAccount(
-                stripe_secret_key="sk_test_alpha_own_account",
-                stripe_webhook_secret=WEBHOOK_SECRET,
-                tax_basis_points=2300,
-            )
-        )
-        db.session.commit()
-    return stripe.StripeClient("sk_test_alpha_own_account", base_addresses={"api": stripe_server})
-
-
-def work(agency_id, client_id, start: datetime, minutes: int, seconds: int = 0):
-    with use_agency(agency_id):
-        entry = record_time(client_id, start, start + timedelta(minutes=minutes, seconds=seconds))
-        db.session.commit()
-        return entry.id
+    return api_as(client, agency.owner)
 
 
 def count(agency_id, model) -> int:
@@ -119,56 +78,165 @@ def test_invoice_lines_are_exact_to_the_cent(api, agency, other_agency, stripe_a
     assert count(other_agency.agency.id, Invoice) == 0
 
 
-def test_issued_invoice_becomes_a_stripe_invoice_with_the_exact_lines(
-    api, agency, stripe_alpha, drain
-):
+EXPECTED_LINES = [
+    ("Alpha Plan: 10.00 hours included", 30000),
+    ("Overage: 1.67 hours", 6667),
+    ("Postage", 250),
+    ("Tax 23%", 8491),
+]
+
+
+def _issue_october(api, agency, drain):
     october_with_overage(agency)
     [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
     issued = api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
     assert issued.status_code == 200 and issued.json["status"] == "open"
     drain()
-    stripe_id = api("GET", f"/api/v1/invoices/{invoice['id']}").json["stripe_invoice_id"]
-    assert stripe_id
-    remote = stripe_alpha.v1.invoices.retrieve(stripe_id)
-    lines = [(line.description, line.amount) for line in remote.lines.data if line.amount]
-    assert sorted(lines) == sorted(
-        [
-            ("Alpha Plan: 10.00 hours included", 30000),
-            ("Overage: 1.67 hours", 6667),
-            ("Postage", 250),
-            ("Tax 23%", 8491),
-        ]
-    )
-    assert remote.total == 45408 and remote.currency == "eur"
+    return api("GET", f"/api/v1/invoices/{invoice['id']}").json
+
+
+def _customer_id(agency) -> str:
     with use_agency(agency.agency.id):
-        customer = db.session.scalar(select(StripeCustomer))
-    assert remote.customer == customer.stripe_customer_id
+        return db.session.scalar(select(StripeCustomer)).stripe_customer_id
 
 
-def test_a_second_run_of_the_same_period_makes_nothing_new(api, agency, stripe_alpha, drain):
+def _remote_lines(remote) -> list[tuple]:
+    return [(line.description, line.amount) for line in remote.lines.data]
+
+
+def test_issued_invoice_becomes_a_finalized_stripe_invoice_with_exactly_our_lines(
+    api, agency, stripe_alpha, drain
+):
+    invoice = _issue_october(api, agency, drain)
+    assert invoice["stripe_invoice_id"]
+    remote = stripe_alpha.v1.invoices.retrieve(invoice["stripe_invoice_id"])
+    assert _remote_lines(remote) == EXPECTED_LINES
+    assert remote.status == "open"  # finalized: Stripe collects it
+    assert (remote.total, remote.currency) == (45408, "eur")
+    assert remote.customer == _customer_id(agency)
+    assert remote.subscription is None
+    # No saved card: Stripe emails the invoice with a due date instead of charging.
+    assert (remote.collection_method, remote.days_until_due) == ("send_invoice", 14)
+    assert remote.auto_advance is True
+    assert remote.metadata["secretariat_invoice_id"] == str(invoice["id"])
+    with use_agency(agency.agency.id):
+        stored = db.session.scalars(select(InvoiceLine.stripe_item_id)).all()
+    assert len(stored) == 4 and all(item.startswith("ii_") for item in stored)
+
+
+def test_a_client_with_a_saved_card_is_charged_automatically(api, agency, stripe_alpha, drain):
+    card = stripe_alpha.v1.payment_methods.create(
+        {
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    customer = stripe_alpha.v1.customers.create(
+        {
+            "name": "Alpha Client",
+            "payment_method": card.id,
+            "invoice_settings": {"default_payment_method": card.id},
+        }
+    )
+    with use_agency(agency.agency.id):
+        db.session.add(StripeCustomer(client_id=agency.client.id, stripe_customer_id=customer.id))
+        db.session.commit()
+    invoice = _issue_october(api, agency, drain)
+    remote = stripe_alpha.v1.invoices.retrieve(invoice["stripe_invoice_id"])
+    assert remote.collection_method == "charge_automatically"
+    assert remote.customer == customer.id and _remote_lines(remote) == EXPECTED_LINES
+
+
+def test_the_customers_other_pending_items_stay_out_of_our_invoice(
+    api, agency, stripe_alpha, drain
+):
+    """An item someone added in Stripe's dashboard is not swept into the period's bill."""
+    from agency.billing.stripe_account import client_for, customer_for
+    from agency.clients.models import Client
+
     october_with_overage(agency)
+    with use_agency(agency.agency.id):
+        customer_id = customer_for(
+            client_for(ALPHA_STRIPE_KEY), db.session.get(Client, agency.client.id)
+        ).stripe_customer_id
+    stray = stripe_alpha.v1.invoice_items.create(
+        {
+            "customer": customer_id,
+            "amount": 999,
+            "currency": "eur",
+            "description": "Set up in the dashboard",
+        }
+    )
     [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
     api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
     drain()
+    stripe_id = api("GET", f"/api/v1/invoices/{invoice['id']}").json["stripe_invoice_id"]
+    remote = stripe_alpha.v1.invoices.retrieve(stripe_id)
+    assert _remote_lines(remote) == EXPECTED_LINES and remote.total == 45408
+    assert stripe_alpha.v1.invoice_items.retrieve(stray.id).invoice is None
+
+
+def test_every_stripe_call_of_a_push_carries_our_idempotency_key(
+    api, agency, stripe_alpha, stripe_server, drain
+):
+    from tests.stripe_server import requests_sent
+
+    before = len(requests_sent(stripe_server))
+    invoice = _issue_october(api, agency, drain)
+    posts = [r for r in requests_sent(stripe_server)[before:] if r["method"] == "POST"]
+    assert [r["path"] for r in posts] == [
+        "/v1/customers",
+        "/v1/invoices",
+        *["/v1/invoiceitems"] * 4,
+        f"/v1/invoices/{invoice['stripe_invoice_id']}/finalize",
+    ]
+    keys = [r["idempotency_key"] for r in posts]
+    assert all(key and key.startswith("secretariat-") for key in keys), keys
+    assert len(set(keys)) == len(keys)
+
+
+def test_a_second_run_and_a_second_push_change_nothing(
+    api, agency, stripe_alpha, stripe_server, drain
+):
+    from agency.billing.stripe_account import push
+    from tests.stripe_server import requests_sent
+
+    invoice = _issue_october(api, agency, drain)
     before = count(agency.agency.id, InvoiceLine)
     assert api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json == []
     assert api("POST", "/api/v1/invoices/run", {"on": "2026-11-28"}).json == []
     again = api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
     assert again.status_code == 409
+    sent = len(requests_sent(stripe_server))
     with use_agency(agency.agency.id):
-        from agency.billing.stripe_account import push
-
-        assert (
-            push(invoice["id"])
-            == api("GET", f"/api/v1/invoices/{invoice['id']}").json["stripe_invoice_id"]
-        )
+        assert push(invoice["id"]) == invoice["stripe_invoice_id"]
+    assert [r["method"] for r in requests_sent(stripe_server)[sent:]] == ["GET"]
     drain()
     assert count(agency.agency.id, Invoice) == 1
     assert count(agency.agency.id, InvoiceLine) == before
+    remote = stripe_alpha.v1.invoices.list({"customer": _customer_id(agency), "limit": 100})
+    assert [(i.id, i.total) for i in remote.data] == [(invoice["stripe_invoice_id"], 45408)]
+
+
+def test_a_push_retried_after_losing_what_it_stored_makes_nothing_twice(
+    api, agency, stripe_alpha, drain
+):
+    """The worker died after Stripe answered but before our writes: the retry's keys get
+    the same invoice and items back from Stripe."""
+    from agency.billing.stripe_account import push
+
+    invoice = _issue_october(api, agency, drain)
     with use_agency(agency.agency.id):
-        customer = db.session.scalar(select(StripeCustomer)).stripe_customer_id
-    remote = stripe_alpha.v1.invoices.list({"customer": customer, "limit": 100})
-    assert [i.total for i in remote.data if i.total] == [45408]
+        stored = db.session.get(Invoice, invoice["id"])
+        stored.stripe_invoice_id = None
+        for line in stored.lines:
+            line.stripe_item_id = None
+        db.session.commit()
+        assert push(invoice["id"]) == invoice["stripe_invoice_id"]
+    remote = stripe_alpha.v1.invoices.list({"customer": _customer_id(agency), "limit": 100})
+    assert len(remote.data) == 1
+    assert _remote_lines(remote.data[0]) == EXPECTED_LINES
+    assert remote.data[0].status == "open"
 
 
 def test_edits_after_invoicing_are_refused(api, agency, stripe_alpha):
@@ -217,30 +285,10 @@ def issued(api, agency, stripe_alpha, drain):
     return api("GET", f"/api/v1/invoices/{invoice['id']}").json
 
 
-def _event(event_id, event_type, stripe_invoice_id):
-    return json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "type": event_type,
-            "created": 1790000000,
-            "data": {"object": {"id": stripe_invoice_id, "object": "invoice"}},
-        }
-    ).encode()
-
-
-def _post(client, payload, secret=WEBHOOK_SECRET, slug="alpha"):
-    return client.post(
-        f"/hooks/stripe/{slug}",
-        data=payload,
-        headers={"Stripe-Signature": sign(payload, secret), "Content-Type": "application/json"},
-    )
-
-
 def test_a_replayed_webhook_is_processed_once(client, api, agency, issued):
-    payload = _event("evt_paid_1", "invoice.paid", issued["stripe_invoice_id"])
-    first = _post(client, payload)
-    second = _post(client, payload)
+    payload = invoice_event("evt_paid_1", "invoice.paid", issued["stripe_invoice_id"])
+    first = post_hook(client, payload)
+    second = post_hook(client, payload)
     assert first.status_code == 200 and first.json["outcome"] == "paid"
     assert second.status_code == 200 and second.json["outcome"] == "duplicate"
     assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
@@ -248,8 +296,8 @@ def test_a_replayed_webhook_is_processed_once(client, api, agency, issued):
 
 
 def test_a_bad_signature_is_refused_and_changes_nothing(client, api, agency, issued):
-    payload = _event("evt_paid_2", "invoice.paid", issued["stripe_invoice_id"])
-    response = _post(client, payload, secret="whsec_someone_else")
+    payload = invoice_event("evt_paid_2", "invoice.paid", issued["stripe_invoice_id"])
+    response = post_hook(client, payload, secret="whsec_someone_else")
     assert response.status_code == 400
     unsigned = client.post("/hooks/stripe/alpha", data=payload)
     assert unsigned.status_code == 400
@@ -259,16 +307,40 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, api, agency, iss
 
 def test_late_events_never_move_an_invoice_backwards(client, api, issued):
     sid = issued["stripe_invoice_id"]
-    assert _post(client, _event("evt_a", "invoice.paid", sid)).json["outcome"] == "paid"
-    assert _post(client, _event("evt_b", "invoice.payment_failed", sid)).json["outcome"] == "stale"
-    assert _post(client, _event("evt_c", "invoice.finalized", sid)).json["outcome"] == "stale"
+
+    def outcome(event_id, event_type):
+        return post_hook(client, invoice_event(event_id, event_type, sid)).json["outcome"]
+
+    assert outcome("evt_a", "invoice.paid") == "paid"
+    assert outcome("evt_b", "invoice.payment_failed") == "stale"
+    assert outcome("evt_c", "invoice.finalized") == "stale"
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
+
+
+def test_a_failed_payment_keeps_the_invoice_open_and_says_so(client, api, agency, issued):
+    sid = issued["stripe_invoice_id"]
+
+    def outcome(event_id, event_type):
+        return post_hook(client, invoice_event(event_id, event_type, sid)).json["outcome"]
+
+    assert outcome("evt_f1", "invoice.payment_failed") == "payment_failed"
+    shown = api("GET", f"/api/v1/invoices/{issued['id']}").json
+    assert shown["status"] == "open" and shown["payment_failed_at"]
+    portal = client.application.test_client()
+    sign_in(portal, agency.client_user)
+    assert "payment failed" in portal.get("/portal/invoices").get_data(as_text=True)
+    assert outcome("evt_f2", "invoice.marked_uncollectible") == "uncollectible"
+    assert outcome("evt_f3", "invoice.payment_failed") == "payment_failed"
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "uncollectible"
+    assert outcome("evt_f4", "invoice.paid") == "paid"
+    assert outcome("evt_f5", "invoice.payment_failed") == "stale"
     assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "paid"
 
 
 def test_another_agencys_hook_cannot_touch_alphas_invoice(client, api, other_agency, issued):
-    payload = _event("evt_x", "invoice.paid", issued["stripe_invoice_id"])
-    assert _post(client, payload, slug="bravo").status_code == 400
-    assert _post(client, payload, slug="nobody").status_code == 404
+    payload = invoice_event("evt_x", "invoice.paid", issued["stripe_invoice_id"])
+    assert post_hook(client, payload, slug="bravo").status_code == 400
+    assert post_hook(client, payload, slug="nobody").status_code == 404
     assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "open"
 
 
@@ -343,7 +415,7 @@ def test_a_period_across_the_dst_change_holds_exactly_its_local_days(app, agency
         contract.included_minutes, contract.rounding_minutes = 0, 1
         db.session.commit()
     work(a, c, datetime(2026, 3, 1, 0, 15, tzinfo=UTC), 10)  # 00:15 WET, 1 March: in
-    work(a, c, datetime(2026, 2, 28, 23, 50, tzinfo=UTC), 20)  # February: out
+    work(a, c, datetime(2026, 2, 28, 23, 30, tzinfo=UTC), 20)  # February: out
     work(a, c, datetime(2026, 3, 31, 22, 30, tzinfo=UTC), 30)  # 23:30 WEST, 31 March: in
     work(a, c, datetime(2026, 3, 31, 23, 30, tzinfo=UTC), 40)  # 00:30 WEST, 1 April: out
     with use_agency(a):

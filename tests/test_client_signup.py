@@ -1,6 +1,7 @@
 """Client self-service signup on the agency's page, with the card saved through localstripe."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 import stripe
@@ -19,6 +20,7 @@ from tenants import use_agency
 from tests.conftest import csrf_from, rows
 
 SECRET = "sk_test_alpha_signup"
+TERMS = "1. The agency answers your calls in your name.\n2. Hours are billed monthly."
 CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}
 
 
@@ -27,7 +29,13 @@ def open_signup(app, agency, stripe_server):
     app.config["STRIPE_API_BASE"] = stripe_server
     with use_agency(agency.agency.id):
         db.session.add(
-            BillingAccount(stripe_secret_key=SECRET, stripe_publishable_key="pk_test_alpha")
+            BillingAccount(
+                stripe_secret_key=SECRET,
+                stripe_publishable_key="pk_test_alpha",
+                terms_text=TERMS,
+                terms_version=3,
+                terms_updated_at=datetime(2026, 11, 1, 9, tzinfo=UTC),
+            )
         )
         plan = create_plan(
             {
@@ -43,9 +51,14 @@ def open_signup(app, agency, stripe_server):
         return stripe.StripeClient(SECRET, base_addresses={"api": stripe_server}), plan.id
 
 
+def _card_step(client, html):
+    """What the page's script does when the form is sent: ask for the SetupIntent."""
+    return client.post("/a/alpha/signup/card", headers={"X-CSRFToken": csrf_from(html)})
+
+
 def _page(client):
     html = client.get("/a/alpha/signup").get_data(as_text=True)
-    secret = re.search(r'data-client-secret="([^"]+)"', html).group(1)
+    secret = _card_step(client, html).json["client_secret"]
     return html, secret, secret.split("_secret_")[0]
 
 
@@ -65,6 +78,7 @@ def _form(plan, **changes):
         "languages": "pt, en",
         "password": "a-long-enough-password",
         "accept_terms": "y",
+        "terms_version": "3",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -92,6 +106,7 @@ def test_signup_makes_a_client_with_a_contract_and_a_stripe_customer_with_the_ca
             "Front desk 20",
             1200,
         )
+        assert contract.terms_version == 3 and contract.terms_accepted_at is not None
         assert contract.rounding_minutes == 15
         user = db.session.scalar(select(User).where(User.email == "ana@oliveira-dental.example"))
         assert (user.role, user.client_id) == ("client", new.id)
@@ -206,3 +221,139 @@ def test_the_plans_show_their_rollover_and_approval_of_extra_hours(client, agenc
     html, _secret, _intent = _page(client)
     assert "Unused hours roll over for 2 periods." in html
     assert "Extra hours only with your approval." in html
+
+
+def test_showing_the_signup_page_makes_no_setup_intent(client, agency, open_signup, stripe_server):
+    from tests.stripe_server import requests_sent
+
+    before = len(requests_sent(stripe_server))
+    html = client.get("/a/alpha/signup").get_data(as_text=True)
+    client.get("/a/alpha/signup")
+    assert "data-client-secret" not in html and "seti_" not in html
+    assert [r for r in requests_sent(stripe_server)[before:] if "setup_intents" in r["path"]] == []
+
+
+def test_the_card_step_makes_one_setup_intent_per_session_with_our_key(
+    client, agency, open_signup, stripe_server
+):
+    from tests.stripe_server import requests_sent
+
+    api, _plan_id = open_signup
+    before = len(requests_sent(stripe_server))
+    html = client.get("/a/alpha/signup").get_data(as_text=True)
+    first = _card_step(client, html).json["client_secret"]
+    assert _card_step(client, html).json["client_secret"] == first
+    made = [
+        r
+        for r in requests_sent(stripe_server)[before:]
+        if r["method"] == "POST" and r["path"] == "/v1/setup_intents"
+    ]
+    assert len(made) == 1 and made[0]["idempotency_key"].startswith("secretariat-signup-card-")
+    intent = api.v1.setup_intents.retrieve(first.split("_secret_")[0])
+    assert intent.metadata["secretariat_agency_id"] == str(agency.agency.id)
+    _confirm_card(api, intent.id)  # used: the next card step makes a new one
+    assert _card_step(client, html).json["client_secret"] != first
+    other = client.application.test_client()
+    other_html = other.get("/a/alpha/signup").get_data(as_text=True)
+    assert _card_step(other, other_html).json["client_secret"] != first
+    assert client.post("/a/alpha/signup/card").status_code == 400  # no CSRF token
+
+
+def test_a_card_used_for_one_signup_cannot_sign_up_another_client(client, agency, open_signup):
+    api, plan_id = open_signup
+    html, _secret, intent = _page(client)
+    _confirm_card(api, intent)
+    first = client.post(
+        "/a/alpha/signup",
+        data={**_form(plan_id, setup_intent=intent), "csrf_token": csrf_from(html)},
+    )
+    assert first.status_code == 302
+    again = client.application.test_client()
+    html = again.get("/a/alpha/signup").get_data(as_text=True)
+    second = again.post(
+        "/a/alpha/signup",
+        data={
+            **_form(plan_id, setup_intent=intent, email="someone@else.example"),
+            "csrf_token": csrf_from(html),
+        },
+    )
+    assert second.status_code == 409
+    assert "already used" in second.get_data(as_text=True)
+    assert len(rows(Client, agency.agency.id)) == 2
+    assert len(rows(StripeCustomer, agency.agency.id)) == 1
+
+
+def test_the_terms_are_linked_and_a_change_meanwhile_is_caught(client, agency, open_signup):
+    api, plan_id = open_signup
+    html, _secret, intent = _page(client)
+    assert "/a/alpha/terms" in html and "version 3" in html
+    terms = client.get("/a/alpha/terms")
+    assert terms.status_code == 200
+    assert "Hours are billed monthly." in terms.get_data(as_text=True)
+    _confirm_card(api, intent)
+    stale = client.post(
+        "/a/alpha/signup",
+        data={
+            **_form(plan_id, setup_intent=intent, terms_version="2"),
+            "csrf_token": csrf_from(html),
+        },
+    )
+    assert stale.status_code == 409
+    assert "terms changed" in stale.get_data(as_text=True)
+    assert len(rows(Client, agency.agency.id)) == 1
+
+
+def test_signup_is_closed_until_the_agency_writes_its_terms(client, agency, open_signup):
+    with use_agency(agency.agency.id):
+        db.session.scalar(select(BillingAccount)).terms_text = None
+        db.session.commit()
+    page = client.get("/a/alpha/signup").get_data(as_text=True)
+    assert "not open" in page
+    assert client.get("/a/alpha/terms").status_code == 404
+    card = client.post("/a/alpha/signup/card", headers={"X-CSRFToken": csrf_from(page)})
+    assert card.status_code == 409
+
+
+def _steps(page: str) -> dict[str, tuple]:
+    """Each checklist step: (done or todo, the link it gives, if any)."""
+    found = re.findall(
+        r'<li data-step="(\w+)" class="(done|todo)">\s*\S+\s*(?:<a href="([^"]+)">)?', page
+    )
+    return {key: (state, link) for key, state, link in found}
+
+
+def test_every_step_the_client_takes_links_to_where_it_is_done(client, agency, login_as):
+    login_as(agency.client_user)
+    steps = _steps(client.get("/portal/onboarding").get_data(as_text=True))
+    assert steps["hours"] == ("todo", "/portal/calls/rules")
+    assert steps["vips"] == ("todo", "/portal/calls/rules")
+    assert steps["rules"][1] == "/portal/calls/rules"
+    assert steps["calendar"] == ("todo", "/portal/calendar")
+    assert steps["phone"][1] == "/portal/calls/" and steps["email"][1] == "/portal/mail/"
+    assert steps["secretary"] == ("done", "")  # the agency's step: no link for the client
+    for link in {link for _state, link in steps.values() if link}:
+        assert client.get(link).status_code == 200, link
+
+
+def test_vips_saved_in_the_portals_call_rules_tick_the_vip_step(client, agency, login_as):
+    from agency.calls import services as call_services
+
+    login_as(agency.client_user)
+    assert _steps(client.get("/portal/onboarding").get_data(as_text=True))["vips"][0] == "todo"
+    with use_agency(agency.agency.id):
+        client_row = db.session.get(Client, agency.client.id)
+        call_services.save_rules(client_row, {"vip_numbers": ["+351912345678"]})
+    steps = _steps(client.get("/portal/onboarding").get_data(as_text=True))
+    assert steps["vips"][0] == "done" and steps["rules"][0] == "done"
+
+
+def test_the_hours_step_needs_hours_on_at_least_one_day(client, agency, login_as):
+    login_as(agency.client_user)
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).business_hours = {"mon": []}
+        db.session.commit()
+    assert _steps(client.get("/portal/onboarding").get_data(as_text=True))["hours"][0] == "todo"
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).business_hours = {"mon": [["09:00", "17:00"]]}
+        db.session.commit()
+    assert _steps(client.get("/portal/onboarding").get_data(as_text=True))["hours"][0] == "done"

@@ -89,6 +89,8 @@ OWN_PAGE_PARAMS = {"section"}
 PUBLIC_BY_DESIGN = {
     "public.agency_page": "the agency's public page, reached by its slug",
     "public.client_signup": "the agency's public client signup page, reached by its slug",
+    "public.client_signup_card": "the signup page's card step, for a visitor of the agency",
+    "public.client_terms": "the terms the agency's new clients accept, public by nature",
 }
 
 # Surfaces closed to agency users by role: B's users get 403 there, never A's data.

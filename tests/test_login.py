@@ -104,14 +104,17 @@ def test_the_totp_secret_is_encrypted_at_rest(client, agency):
     assert secret and stored and secret not in stored
 
 
-def test_a_suspended_agencys_users_see_the_suspension_page(app, client, agency):
+def test_a_suspended_agencys_users_read_with_a_banner_and_cannot_change(app, client, agency):
     sign_in(client, agency.owner)
     lifecycle.suspend(db.session.get(Agency, agency.agency.id), "Unpaid invoice")
     page = client.get("/console/")
-    assert page.status_code == 403
+    assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Alpha is suspended" in text
     assert "Unpaid invoice" in text
+    refused = post_form(client, "/console/invoices", {"on": ""}, page="/console/invoices")
+    assert refused.status_code == 403
+    assert "Nothing can be changed while Alpha is suspended" in refused.get_data(as_text=True)
 
 
 def test_platform_admin_suspends_and_resumes_an_agency(app, client, agency):

@@ -143,7 +143,15 @@ def run_billing(agency_id: int) -> dict:
 
 def push_invoice(agency_id: int, invoice_id: int) -> str | None:
     """An issued invoice to the agency's own Stripe account."""
-    from agency.billing.stripe_account import push
+    from agency.billing.stripe_account import sync
 
     with use_agency(agency_id):
-        return push(invoice_id)
+        return sync(invoice_id)
+
+
+def void_invoice(agency_id: int, invoice_id: int) -> str | None:
+    """A voided invoice voided in the agency's own Stripe account too."""
+    from agency.billing.stripe_account import sync
+
+    with use_agency(agency_id):
+        return sync(invoice_id)

@@ -9,8 +9,9 @@ from werkzeug.exceptions import Unauthorized
 from agency import records
 from agency.accounts import services
 from agency.accounts.models import MANAGING_ROLES
-from agency.errors import BadInput, NotAllowed, ValidationError
+from agency.errors import AgencySuspended, BadInput, NotAllowed, ValidationError
 from agency.extensions import db
+from agency.suspension import READS, suspended_message
 from agency.validation import MAX_ID
 
 
@@ -25,8 +26,8 @@ def token_required(*, managers: bool = False):
             user = services.user_for_bearer(token.strip()) if scheme.lower() == "bearer" else None
             if user is None:
                 raise Unauthorized()
-            if user.agency.is_suspended:
-                raise NotAllowed(_("This agency is suspended."))
+            if user.agency.is_suspended and request.method not in READS:
+                raise AgencySuspended(suspended_message(user.agency))
             if managers and user.role not in MANAGING_ROLES:
                 raise NotAllowed(_("Only owners and managers can do that."))
             g.api_user = user

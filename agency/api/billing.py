@@ -4,11 +4,13 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from agency.api.base import api_user, client_filter, json_body, json_payload, token_required
-from agency.billing import expenses, invoicing, ledger, overage, pdf
+from agency.billing import expenses, invoicing, ledger, overage, pdf, reviews
 from agency.billing.models import Invoice
 from agency.billing.schemas import (
     ExpenseSchema,
     HoursSchema,
+    InvoiceEventSchema,
+    InvoiceReasonSchema,
     InvoiceRunSchema,
     InvoiceSchema,
     OverageApprovalSchema,
@@ -179,9 +181,46 @@ def issue_invoice(invoice_id):
     return invoicing.issue(db.get_or_404(Invoice, invoice_id), api_user().id)
 
 
+@invoices_bp.post("/<int:invoice_id>/discard")
+@json_body(invoices_bp, InvoiceReasonSchema)
+@invoices_bp.response(200, InvoiceEventSchema)
+@token_required(managers=True)
+def discard_invoice(invoice_id):
+    """Throw a draft away with a ``reason``: its period's time entries can be changed
+    again, and a run drafts it anew (the scheduled run after ``held_until``); 409 for an
+    issued invoice."""
+    return reviews.discard(db.get_or_404(Invoice, invoice_id), json_payload(), api_user().id)
+
+
+@invoices_bp.post("/<int:invoice_id>/void")
+@json_body(invoices_bp, InvoiceReasonSchema)
+@invoices_bp.response(200, InvoiceSchema)
+@token_required(managers=True)
+def void_invoice(invoice_id):
+    """Void an open or uncollectible invoice with a ``reason``, here and in Stripe; its
+    period can then be corrected and invoiced again. 409 for a draft, a paid or a void
+    invoice."""
+    return reviews.void(db.get_or_404(Invoice, invoice_id), json_payload(), api_user().id)
+
+
+@invoices_bp.get("/events")
+@invoices_bp.response(200, InvoiceEventSchema(many=True))
+@token_required(managers=True)
+def invoice_events():
+    """What was done to invoices (issued, discarded, voided), who did it and why, newest
+    first; ?client_id= for one client's."""
+    return reviews.history(client_id=client_filter())
+
+
 @invoices_bp.get("/<int:invoice_id>/pdf")
-@invoices_bp.response(200, content_type="application/pdf")
+@invoices_bp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/pdf",
+    description="The invoice and the time entries behind its lines, as a PDF",
+)
 @token_required(managers=True)
 def invoice_pdf(invoice_id):
+    """The invoice as a PDF: its lines, totals and the time entries behind them."""
     invoice = db.get_or_404(Invoice, invoice_id)
     return Response(pdf.render(invoice), mimetype="application/pdf")

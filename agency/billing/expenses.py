@@ -1,11 +1,14 @@
 """Billable expenses (postage, fees), invoiced with the period they fall in."""
 
+from datetime import date
+
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from agency import validation
+from agency.billing import locks
 from agency.billing.ledger import active_contract
-from agency.billing.models import Expense, Invoice
+from agency.billing.models import Expense
 from agency.billing.schemas import ExpenseSchema
 from agency.clients.models import Client
 from agency.errors import Conflict, ValidationError
@@ -22,16 +25,7 @@ def add_expense(data: dict, user_id: int | None) -> Expense:
             "currency",
             _("The client's contract is in %(currency)s.", currency=contract.currency),
         )
-    invoiced = db.session.scalar(
-        select(
-            exists().where(
-                Invoice.client_id == data["client_id"],
-                Invoice.period_start <= data["incurred_on"],
-                Invoice.period_end > data["incurred_on"],
-            )
-        )
-    )
-    if invoiced:
+    if locks.is_day_locked(data["client_id"], data["incurred_on"]):
         raise Conflict(_("That period is invoiced: add the expense to a later day."))
     expense = Expense(
         client_id=data["client_id"],
@@ -44,6 +38,33 @@ def add_expense(data: dict, user_id: int | None) -> Expense:
     )
     db.session.add(expense)
     db.session.commit()
+    return expense
+
+
+def book_expense(
+    client_id: int,
+    description: str,
+    amount_minor: int,
+    currency: str,
+    incurred_on: date,
+    user_id: int | None,
+) -> Expense:
+    """A cost the work itself incurred (postage), in the current transaction: dated on
+    ``incurred_on``, or on the first open day after it when that period is invoiced
+    (the day it was incurred is kept in ``original_incurred_on``)."""
+    booked_on = locks.first_open_day(client_id, incurred_on)
+    expense = Expense(
+        client_id=client_id,
+        description=description[:200],
+        amount_minor=amount_minor,
+        currency=currency,
+        incurred_on=booked_on,
+        original_incurred_on=incurred_on if booked_on != incurred_on else None,
+        billable=True,
+        created_by_id=user_id,
+    )
+    db.session.add(expense)
+    db.session.flush()
     return expense
 
 

@@ -12,19 +12,22 @@ closed period is never recomputed.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from agency import bulk, clock
-from agency.billing import periods, rollover
+from agency.billing import periods, reviews, rollover
+from agency.billing.locks import STANDING
 from agency.billing.models import (
     BillingAccount,
     Expense,
     Invoice,
+    InvoiceAction,
     InvoiceLine,
     InvoiceStatus,
     LineKind,
@@ -153,8 +156,29 @@ def tax_basis_points() -> int:
     return account.tax_basis_points if account else 0
 
 
-def _due_contracts(today: date, timezone: str):
-    """Active contracts, with the last closed period each one should be invoiced for."""
+# How many closed periods back a run looks for one not invoiced yet (a failed job, a
+# suspended agency): the last twelve.
+LOOK_BACK = 12
+BILLED = (ContractStatus.active.value, ContractStatus.ended.value)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A contract's billing terms for one period (the final one prorated)."""
+
+    id: int
+    client_id: int
+    plan_name: str
+    included_minutes: int
+    hourly_rate_minor: int
+    overage_rate_minor: int
+    currency: str
+    rollover_periods: int
+
+
+def _due_contracts(today: date, timezone: str) -> dict[periods.Period, list]:
+    """Each closed period not invoiced yet, with the contracts to invoice for it, oldest
+    period first (an invoice's carry comes from the one before)."""
     contracts = db.session.execute(
         select(
             Contract.id,
@@ -166,50 +190,141 @@ def _due_contracts(today: date, timezone: str):
             Contract.overage_rate_minor,
             Contract.currency,
             Contract.starts_on,
+            Contract.ends_on,
+            Contract.status,
+            Contract.created_at,
             Contract.rollover_periods,
         )
-        .where(Contract.status == ContractStatus.active.value)
+        .where(Contract.status.in_(BILLED))
         .order_by(Contract.id)
     ).all()
-    by_period: dict[periods.Period, list] = {}
+    first_invoiced = dict(
+        db.session.execute(
+            select(Invoice.client_id, func.min(Invoice.period_start)).group_by(Invoice.client_id)
+        ).all()
+    )
+    chosen: dict[tuple, tuple] = {}  # (client, period start) -> (contract, period)
     for contract in contracts:
-        period = periods.last_closed_period(contract.billing_day, today, timezone)
-        if contract.starts_on < period.end:
-            by_period.setdefault(period, []).append(contract)
-    return by_period
+        since = first_invoiced.get(contract.client_id)
+        for period in _closed_periods(contract, today, timezone, since):
+            key = (contract.client_id, period.start)
+            if key not in chosen or chosen[key][0].starts_on < contract.starts_on:
+                chosen[key] = (contract, period)
+    by_period: dict[periods.Period, list] = {}
+    for contract, period in chosen.values():
+        by_period.setdefault(period, []).append(_terms(contract, period, timezone))
+    return dict(sorted(by_period.items(), key=lambda item: (item[0].start, item[0].end)))
 
 
-def run(on: date | None = None, now: datetime | None = None) -> list[int]:
-    """Invoice every client's last closed period that is not invoiced yet; returns the new
-    invoices' ids. Running it again for the same day makes nothing new."""
+def _closed_periods(contract, today: date, timezone: str, first_invoiced: date | None):
+    """The contract's periods that have ended by ``today``, newest first, at most
+    ``LOOK_BACK`` of them, from the first one Secretariat bills: the client's first
+    invoice's, the one the contract was recorded in, or at latest the last closed one
+    (a contract recorded with a past start is not billed for periods before it was
+    recorded). A contract that has ended bills through its last day."""
+    if contract.status == ContractStatus.ended.value and contract.ends_on is None:
+        return []
+    last = periods.last_closed_period(contract.billing_day, today, timezone)
+    recorded = periods.current_period(
+        contract.billing_day, periods.local_today(contract.created_at, timezone), timezone
+    )
+    earliest = min(day for day in (first_invoiced, recorded.start, last.start) if day)
+    stop = contract.ends_on + timedelta(days=1) if contract.ends_on else None
+    found = []
+    period = periods.current_period(contract.billing_day, today, timezone)
+    for _step in range(LOOK_BACK + 1):
+        if period.start < earliest or period.end <= contract.starts_on:
+            break
+        if stop is None or period.start < stop:  # else: after the contract's end
+            billed = period
+            if stop is not None and stop < period.end:
+                billed = periods.between(period.start, stop, timezone)
+            if billed.end <= today:
+                found.append(billed)
+        period = periods.period_from(period.start - relativedelta(months=1), timezone)
+    return found[:LOOK_BACK]
+
+
+def _terms(contract, period: periods.Period, timezone: str) -> _Terms:
+    """The contract's terms for ``period``: a final period cut short by the contract's
+    end includes its share of the included minutes, by local days, rounded half up."""
+    included = contract.included_minutes
+    full = periods.period_from(period.start, timezone)
+    if period.end != full.end:
+        share = Decimal(included) * (period.end - period.start).days / (full.end - full.start).days
+        included = int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return _Terms(
+        id=contract.id,
+        client_id=contract.client_id,
+        plan_name=contract.plan_name,
+        included_minutes=included,
+        hourly_rate_minor=contract.hourly_rate_minor,
+        overage_rate_minor=contract.overage_rate_minor,
+        currency=contract.currency,
+        rollover_periods=contract.rollover_periods,
+    )
+
+
+def run(on: date | None = None, now: datetime | None = None, scheduled: bool = False) -> list[int]:
+    """Invoice every client's closed periods that are not invoiced yet (the last twelve at
+    most, and a contract's final period once it has ended); returns the new invoices'
+    ids. Running it again for the same day makes nothing new. The scheduled run leaves a
+    period the manager reopened lately (a discarded draft, a void) to them."""
     agency = db.session.get(Agency, current_agency_id())
-    today = on or periods.local_today(now or clock.now(), agency.timezone)
+    now = now or clock.now()
+    today = on or periods.local_today(now, agency.timezone)
     tax = tax_basis_points()
     labels = Labels.current()
     created_at = clock.now()
     created: list[int] = []
     for period, contracts in _due_contracts(today, agency.timezone).items():
-        invoiced = set(
+        skipped = set(
             db.session.scalars(
-                select(Invoice.client_id).where(Invoice.period_start == period.start)
+                select(Invoice.client_id).where(Invoice.period_start == period.start, STANDING)
             )
         )
-        contracts = [c for c in contracts if c.client_id not in invoiced]
+        if scheduled:
+            skipped |= reviews.held(period.start, now)
+        contracts = [c for c in contracts if c.client_id not in skipped]
         if not contracts:
             continue
         used = _minutes_used(period)
         expenses = _expenses(period)
         carry = _carry_in(period)
+        numbers = _numbers(period)
         ids = iter(bulk.new_ids(Invoice, len(contracts)))
         with bulk.pipeline():
             for at in range(0, len(contracts), BATCH):
                 rows, lines = _bills(
                     period, contracts[at : at + BATCH], ids, used, expenses, tax, carry, labels
                 )
+                for row in rows:
+                    row["number"] = numbers(row["client_id"])
                 _write_invoices(agency.id, period, tax, created_at, rows, lines)
                 created += [row["id"] for row in rows]
     db.session.commit()
     return created
+
+
+def _numbers(period):
+    """Each client's invoice number for the period: ``<yyyymm>-<client>``, and ``-2``,
+    ``-3``… after voided ones, so no number is used twice."""
+    voided = dict(
+        db.session.execute(
+            select(Invoice.client_id, func.count(Invoice.id))
+            .where(
+                Invoice.period_start == period.start,
+                Invoice.status == InvoiceStatus.void.value,
+            )
+            .group_by(Invoice.client_id)
+        ).all()
+    )
+
+    def number(client_id: int) -> str:
+        base = f"{period.start:%Y%m}-{client_id}"
+        return f"{base}-{voided[client_id] + 1}" if client_id in voided else base
+
+    return number
 
 
 def _minutes_used(period) -> dict[int, int]:
@@ -231,7 +346,7 @@ def _carry_in(period) -> dict[int, tuple]:
     anything on to: one query for the period."""
     latest = (
         select(Invoice.client_id, func.max(Invoice.period_start).label("period_start"))
-        .where(Invoice.period_start < period.start)
+        .where(Invoice.period_start < period.start, STANDING)
         .group_by(Invoice.client_id)
         .subquery()
     )
@@ -242,7 +357,7 @@ def _carry_in(period) -> dict[int, tuple]:
             (Invoice.client_id == latest.c.client_id)
             & (Invoice.period_start == latest.c.period_start),
         )
-        .where(func.json_array_length(Invoice.carry_out) > 0)
+        .where(func.json_array_length(Invoice.carry_out) > 0, STANDING)
     )
     return {
         client_id: tuple(rollover.Carry.from_json(c) for c in carry) for client_id, carry in rows
@@ -286,7 +401,6 @@ def _bills(period, contracts, ids, used, expenses, tax, carry, labels) -> tuple[
                 "id": invoice_id,
                 "client_id": c.client_id,
                 "contract_id": c.id,
-                "number": f"{period.start:%Y%m}-{c.client_id}",
                 "currency": c.currency,
                 "included_minutes": c.included_minutes,
                 "used_minutes": minutes,
@@ -360,6 +474,7 @@ def issue(invoice: Invoice, user_id: int | None) -> Invoice:
     invoice.status = InvoiceStatus.open.value
     invoice.issued_at = clock.now()
     invoice.issued_by_id = user_id
+    reviews.record(invoice, InvoiceAction.issued, user_id)
     enqueue_after_commit(
         "workers.jobs.push_invoice", invoice.agency_id, invoice.id, queue="billing"
     )

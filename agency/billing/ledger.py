@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from agency import clock, validation
 from agency.billing import periods, rollover
+from agency.billing.locks import STANDING, is_locked
 from agency.billing.models import Invoice, OverageApproval, TimeEntryEdit
 from agency.billing.schemas import TimeEntryEditSchema, TimeEntrySchema
 from agency.clients.models import Client
@@ -17,26 +18,13 @@ from agency.contracts.models import Contract, ContractStatus
 from agency.errors import Conflict, ValidationError
 from agency.extensions import db
 from agency.hours.models import TimeEntry
-from agency.hours.services import billable_minutes, record_time
+from agency.hours.services import billable_minutes, record_span
 from agency.staff.models import Secretary
 from tenants import Agency, current_agency_id
 
 
 def _agency() -> Agency:
     return db.session.get(Agency, current_agency_id())
-
-
-def is_locked(client_id: int, at: datetime) -> bool:
-    """True once an invoice (of any status) covers this moment: the period is billed."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Invoice.client_id == client_id, Invoice.starts_at <= at, Invoice.ends_at > at
-                )
-            )
-        )
-    )
 
 
 def _refuse_if_locked(client_id: int, at: datetime) -> None:
@@ -74,27 +62,27 @@ def add_manual_entry(data: dict, user_id: int | None) -> TimeEntry:
         from agency.billing import overage
 
         overage.refuse_if_over(data["client_id"])
-    entry = record_time(
+    parts = record_span(
         data["client_id"],
         started_at,
         started_at + timedelta(minutes=data["minutes"]),
         secretary_id=data["secretary_id"],
         source="manual",
     )
-    if not data["billable"]:
-        entry.billable = False
     db.session.flush()
-    db.session.add(
-        TimeEntryEdit(
-            time_entry_id=entry.id,
-            edited_by_id=user_id,
-            before=None,
-            after=_snapshot(entry),
-            reason=data["reason"].strip(),
+    for entry in parts:
+        entry.billable = entry.billable and data["billable"]
+        db.session.add(
+            TimeEntryEdit(
+                time_entry_id=entry.id,
+                edited_by_id=user_id,
+                before=None,
+                after=_snapshot(entry),
+                reason=data["reason"].strip(),
+            )
         )
-    )
     db.session.commit()
-    return entry
+    return parts[0]
 
 
 def edit_entry(entry: TimeEntry, data: dict, user_id: int | None) -> TimeEntry:
@@ -138,7 +126,7 @@ def entries(client_id: int | None = None, start=None, end=None, limit: int = 500
     billed: dict[int, list] = {}
     for client, starts_at, ends_at in db.session.execute(
         select(Invoice.client_id, Invoice.starts_at, Invoice.ends_at).where(
-            Invoice.client_id.in_({entry.client_id for entry in found})
+            Invoice.client_id.in_({entry.client_id for entry in found}), STANDING
         )
     ):
         billed.setdefault(client, []).append((starts_at, ends_at))
@@ -306,18 +294,20 @@ def _latest_invoices(mine) -> dict[int, Invoice]:
     it handed on."""
     latest = (
         select(Invoice.client_id, func.max(Invoice.period_start).label("period_start"))
-        .where(mine(Invoice.client_id))
+        .where(mine(Invoice.client_id), STANDING)
         .group_by(Invoice.client_id)
         .subquery()
     )
     found = db.session.execute(
-        select(Invoice.client_id, Invoice.period_start, Invoice.carry_out).join(
+        select(Invoice.client_id, Invoice.period_start, Invoice.carry_out)
+        .join(
             latest,
             and_(
                 Invoice.client_id == latest.c.client_id,
                 Invoice.period_start == latest.c.period_start,
             ),
         )
+        .where(STANDING)
     ).all()
     return {row.client_id: row for row in found}
 

@@ -3,7 +3,18 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency import clock
@@ -24,6 +35,11 @@ class BillingAccount(TenantMixin, db.Model):
     stripe_publishable_key: Mapped[str | None] = mapped_column(String(255))
     # Tax in basis points of the subtotal: 2300 is 23.00 %.
     tax_basis_points: Mapped[int] = mapped_column(Integer, default=0)
+    # The terms new clients accept at signup, shown at /a/<agency>/terms; each change of
+    # the text is a new version, and a contract keeps the version its client accepted.
+    terms_text: Mapped[str | None] = mapped_column(Text)
+    terms_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    terms_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     @property
@@ -58,6 +74,9 @@ class Expense(TenantMixin, db.Model):
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     incurred_on: Mapped[date] = mapped_column(Date)
+    # The day it was incurred, if that was in a period already invoiced (``incurred_on``
+    # is then the first open day after it).
+    original_incurred_on: Mapped[date | None] = mapped_column(Date)
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -82,11 +101,22 @@ STATUS_RANK = {
 
 
 class Invoice(TenantMixin, db.Model):
-    """A client's bill for one billing period, in the contract's currency and minor units."""
+    """A client's bill for one billing period, in the contract's currency and minor units.
+
+    One standing invoice per client and period: a voided one no longer counts, so its
+    period can be invoiced again."""
 
     __tablename__ = "invoices"
     __table_args__ = (
-        UniqueConstraint("agency_id", "client_id", "period_start", name="uq_invoices_period"),
+        Index(
+            "uq_invoices_period",
+            "agency_id",
+            "client_id",
+            "period_start",
+            unique=True,
+            postgresql_where=text("status <> 'void'"),
+            sqlite_where=text("status <> 'void'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,6 +141,8 @@ class Invoice(TenantMixin, db.Model):
     tax_minor: Mapped[int] = mapped_column(Integer)
     total_minor: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=InvoiceStatus.draft.value)
+    # Stripe's last attempt to collect failed (the invoice stays open; Stripe retries).
+    payment_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stripe_invoice_id: Mapped[str | None] = mapped_column(String(100))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -121,6 +153,38 @@ class Invoice(TenantMixin, db.Model):
     lines = relationship(
         "InvoiceLine", order_by="InvoiceLine.position", cascade="all, delete-orphan"
     )
+
+
+class InvoiceAction(enum.StrEnum):
+    issued = "issued"
+    discarded = "discarded"  # a draft thrown away: its period is open again
+    voided = "voided"  # an issued invoice cancelled: its period can be invoiced again
+    paid_before_void = "paid_before_void"  # Stripe had it paid: the void did not happen
+
+
+class InvoiceEvent(TenantMixin, db.Model):
+    """What was done to a client's invoice of a period, by whom and why; kept after a
+    discarded draft is gone. ``held_until``: the scheduled run leaves the reopened period
+    to the manager until then."""
+
+    __tablename__ = "invoice_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[date] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    total_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    actor = relationship("User")
 
 
 class LineKind(enum.StrEnum):
@@ -156,11 +220,14 @@ class StripeCustomer(TenantMixin, db.Model):
     __tablename__ = "stripe_customers"
     __table_args__ = (
         UniqueConstraint("agency_id", "client_id", name="uq_stripe_customers_client"),
+        UniqueConstraint("agency_id", "setup_intent_id", name="uq_stripe_customers_setup"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     stripe_customer_id: Mapped[str] = mapped_column(String(100))
+    # The SetupIntent the card was saved with at signup: one signup per saved card.
+    setup_intent_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 

@@ -58,15 +58,22 @@ def render(invoice: Invoice) -> bytes:
     story += [table, Spacer(1, 18), Paragraph(_("Time entries"), styles["Heading3"])]
     detail = [[_("Started"), _("Minutes"), _("Billable minutes"), _("Billable")]]
     for entry in entries_of(invoice):
+        started = entry.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        if entry.original_started_at is not None:
+            worked = entry.original_started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            started = Paragraph(
+                _("%(booked)s (worked %(worked)s)", booked=started, worked=worked),
+                styles["Normal"],
+            )
         detail.append(
             [
-                entry.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                started,
                 str(entry.raw_minutes),
                 str(entry.billable_minutes),
                 _("yes") if entry.billable else _("no"),
             ]
         )
-    table = Table(detail, colWidths=[150, 80, 110, 80], repeatRows=1)
+    table = Table(detail, colWidths=[190, 70, 110, 70], repeatRows=1)
     table.setStyle(GRID)
     story.append(table)
     buffer = io.BytesIO()

@@ -24,12 +24,19 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
+@lru_cache(maxsize=1024)
 def period_from(start: date, timezone: str) -> Period:
+    return between(start, start + relativedelta(months=1), timezone)
+
+
+def between(start: date, end: date, timezone: str) -> Period:
+    """The local days from ``start`` to ``end`` (exclusive) as a period: a final period
+    cut short by a contract's end."""
     zone = ZoneInfo(timezone)
-    end = start + relativedelta(months=1)
     return Period(start, end, _midnight(start, zone), _midnight(end, zone))
 
 
+@lru_cache(maxsize=1024)
 def current_period(billing_day: int, today: date, timezone: str) -> Period:
     """The period that holds ``today`` for a contract billed on ``billing_day`` (1–28)."""
     start = today.replace(day=billing_day)

@@ -13,12 +13,18 @@ class TimeEntrySchema(Schema):
     item_id = fields.Integer(dump_only=True, allow_none=True)
     started_at = fields.AwareDateTime(required=True)
     ended_at = fields.AwareDateTime(dump_only=True)
-    minutes = fields.Integer(load_only=True, required=True, validate=validate.Range(1, 24 * 60))
+    minutes = fields.Integer(
+        load_only=True, required=True, strict=True, validate=validate.Range(1, 24 * 60)
+    )
     raw_minutes = fields.Integer(dump_only=True)
     billable_minutes = fields.Integer(dump_only=True)
     billable = fields.Boolean(load_default=True)
     source = fields.String(dump_only=True)
     unapproved_overage = fields.Boolean(dump_only=True)
+    # When the time was worked, if that was in a period already invoiced: the entry is
+    # booked from started_at, the first moment of the next open period.
+    original_started_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    original_ended_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     reason = fields.String(load_only=True, required=True, validate=validate.Length(min=3, max=500))
     locked = fields.Boolean(dump_only=True)
 
@@ -26,7 +32,7 @@ class TimeEntrySchema(Schema):
 class TimeEntryEditSchema(Schema):
     """A change to an entry: new minutes and/or billable flag, and always the reason."""
 
-    minutes = fields.Integer(validate=validate.Range(1, 24 * 60))
+    minutes = fields.Integer(strict=True, validate=validate.Range(1, 24 * 60))
     billable = fields.Boolean()
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
@@ -45,9 +51,12 @@ class ExpenseSchema(Schema):
     id = fields.Integer(dump_only=True)
     client_id = validation.Id(required=True)
     description = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    amount_minor = fields.Integer(required=True, validate=validate.Range(1, 10**9))
+    # Whole minor units only: 12.5 cents is refused, never rounded away.
+    amount_minor = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10**9))
     currency = validation.Checked(validation.currency, required=True)
     incurred_on = fields.Date(required=True)
+    # The day it was incurred, if that was in a period already invoiced (postage).
+    original_incurred_on = fields.Date(dump_only=True, allow_none=True)
     billable = fields.Boolean(load_default=True)
     created_at = fields.DateTime(dump_only=True)
 
@@ -122,10 +131,37 @@ class InvoiceSchema(Schema):
     tax_minor = fields.Integer()
     total_minor = fields.Integer()
     status = fields.String()
+    # Stripe's last attempt to collect failed: the invoice stays open, Stripe retries.
+    payment_failed_at = fields.DateTime(allow_none=True)
     stripe_invoice_id = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     paid_at = fields.DateTime(allow_none=True)
     lines = fields.List(fields.Nested(InvoiceLineSchema))
+
+
+class InvoiceReasonSchema(Schema):
+    """Why an invoice is discarded or voided: kept in its history."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
+class InvoiceEventSchema(Schema):
+    """A step in an invoice's history: ``issued``, ``discarded`` (a draft thrown away;
+    ``invoice_id`` is then null), ``voided`` or ``paid_before_void``. ``held_until``: the
+    scheduled run leaves the reopened period to the manager until then."""
+
+    id = fields.Integer()
+    client_id = fields.Integer()
+    invoice_id = fields.Integer(allow_none=True)
+    number = fields.String()
+    period_start = fields.Date()
+    action = fields.String()
+    reason = fields.String(allow_none=True)
+    total_minor = fields.Integer()
+    currency = fields.String()
+    held_until = fields.DateTime(allow_none=True)
+    actor_id = fields.Integer(allow_none=True)
+    at = fields.DateTime()
 
 
 class InvoiceRunSchema(Schema):
@@ -145,3 +181,6 @@ class BillingAccountSchema(Schema):
         allow_none=True, load_default=None, validate=validate.Length(max=255)
     )
     tax_basis_points = fields.Integer(load_default=0, validate=validate.Range(0, 10000))
+    terms_text = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=50_000)
+    )

@@ -19,11 +19,12 @@ EVERY_MINUTES = 15
 
 def billing_account() -> BillingAccount:
     found = db.session.scalar(select(BillingAccount))
-    return found or BillingAccount(tax_basis_points=0)
+    return found or BillingAccount(tax_basis_points=0, terms_version=0)
 
 
 def save_account(data: dict) -> BillingAccount:
-    """Tax rate and Stripe keys; a blank key field keeps the stored key."""
+    """Tax rate, Stripe keys (a blank key field keeps the stored key) and the terms of
+    signup (a changed text is a new version)."""
     data = validation.load(BillingAccountSchema(), data)
     secret = (data["stripe_secret_key"] or "").strip()
     if secret and not secret.startswith(("sk_", "rk_")):
@@ -48,6 +49,11 @@ def save_account(data: dict) -> BillingAccount:
         account.stripe_secret_key = secret
     if hook_secret:
         account.stripe_webhook_secret = hook_secret
+    terms = (data["terms_text"] or "").strip() or None
+    if terms != account.terms_text:
+        account.terms_text = terms
+        account.terms_version = (account.terms_version or 0) + 1
+        account.terms_updated_at = clock.now()
     account.updated_at = clock.now()
     db.session.add(account)
     db.session.commit()
@@ -66,6 +72,6 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         return {"alerts": 0, "invoices": 0}
     with use_agency(agency_id):
         sent = alerts.send_due(now)
-        created = invoicing.run(now=now)
+        created = invoicing.run(now=now, scheduled=True)
         seats.sync_seats()
         return {"alerts": sent, "invoices": len(created)}

@@ -1,15 +1,21 @@
-"""A client signs itself up on the agency's page: a login, a contract from a plan, a card.
+"""A client signs itself up on the agency's page: a login, a contract from a plan, the
+agency's terms accepted, a card.
 
-The card is collected by Stripe Elements against a SetupIntent made for the page; our
-server only ever sees the SetupIntent's id, and reads its payment method from Stripe.
+The card is collected by Stripe Elements against a SetupIntent; our server only ever sees
+the SetupIntent's id, and reads its payment method from Stripe. The SetupIntent is made
+when the visitor sends the form (not when the page is shown), once per browser session,
+with an idempotency key; a SetupIntent signs up one client only.
 """
 
 import re
+import secrets
 
-from flask import url_for
+import stripe
+from flask import session, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from agency import clock, validation
 from agency.accounts.models import Role, User
@@ -19,7 +25,7 @@ from agency.billing.models import StripeCustomer
 from agency.billing.stripe_account import account, client_for
 from agency.clients.models import Client
 from agency.contracts.models import Contract, ContractStatus, Plan
-from agency.errors import Conflict, ValidationError
+from agency.errors import Conflict, StripeUnavailable, ValidationError
 from agency.extensions import db
 from tenants import Agency, current_agency_id
 
@@ -46,6 +52,7 @@ class ClientSignupSchema(Schema):
     password = validation.Checked(validation.password, required=True, load_only=True)
     plan_id = validation.Id(required=True)
     accept_terms = fields.Boolean(load_default=False)
+    terms_version = fields.Integer(load_default=None, allow_none=True)
     setup_intent = fields.String(load_default="", validate=validate.Length(max=200))
 
 
@@ -55,22 +62,72 @@ def open_plans() -> list[Plan]:
     ).all()
 
 
+# The browser session's SetupIntent of this agency's signup: {"agency", "id", "secret"}.
+SESSION_KEY = "signup_card"
+STILL_OPEN = {"requires_payment_method", "requires_confirmation", "requires_action"}
+
+
 def is_open() -> bool:
-    """Signup needs the agency's Stripe keys: the card is saved with its account."""
+    """Signup needs the agency's Stripe keys (the card is saved with its account) and its
+    terms (every new client accepts them)."""
     settings = account()
-    return bool(settings and settings.stripe_enabled and settings.stripe_publishable_key)
+    return bool(
+        settings
+        and settings.stripe_enabled
+        and settings.stripe_publishable_key
+        and (settings.terms_text or "").strip()
+    )
+
+
+def terms():
+    """The agency's current terms: their text, version and date (None before any)."""
+    settings = account()
+    if settings is None or not (settings.terms_text or "").strip():
+        return None
+    return settings
 
 
 def start_card_setup() -> dict:
-    """A SetupIntent for the signup page: its client secret and the publishable key."""
+    """The SetupIntent to save the visitor's card with: the session's own while it can
+    still be confirmed, else a new one (idempotency key from the session); its client
+    secret."""
+    if not is_open():
+        raise Conflict(_("Online signup is not open at this agency yet."))
     settings = account()
-    intent = client_for(settings.stripe_secret_key).v1.setup_intents.create(
-        {"usage": "off_session", "metadata": {"secretariat_agency_id": str(current_agency_id())}}
-    )
-    return {
-        "client_secret": intent.client_secret,
-        "publishable_key": settings.stripe_publishable_key,
+    api = client_for(settings.stripe_secret_key)
+    agency_id = current_agency_id()
+    kept = session.get(SESSION_KEY) or {}
+    if kept.get("agency") != agency_id:
+        kept = {"agency": agency_id, "nonce": secrets.token_hex(16), "made": 0}
+    elif _still_open(api, kept.get("id")):
+        return {"client_secret": kept["secret"]}
+    # Two clicks of one session ask with the same key, and Stripe makes one SetupIntent.
+    key = f"secretariat-signup-card-{agency_id}-{kept['nonce']}-{kept['made']}"
+    try:
+        intent = api.v1.setup_intents.create(
+            {"usage": "off_session", "metadata": {"secretariat_agency_id": str(agency_id)}},
+            {"idempotency_key": key},
+        )
+    except stripe.StripeError as exc:
+        raise StripeUnavailable() from exc
+    session[SESSION_KEY] = {
+        **kept,
+        "id": intent.id,
+        "secret": intent.client_secret,
+        "made": kept["made"] + 1,
     }
+    return {"client_secret": intent.client_secret}
+
+
+def _still_open(api, setup_intent_id: str | None) -> bool:
+    if not setup_intent_id:
+        return False
+    try:
+        return api.v1.setup_intents.retrieve(setup_intent_id).status in STILL_OPEN
+    except stripe.InvalidRequestError:  # gone, or of keys the agency has since changed
+        return False
+    except stripe.StripeError as exc:
+        raise StripeUnavailable() from exc
 
 
 def _confirmed_payment_method(api, setup_intent_id: str) -> str:
@@ -89,8 +146,6 @@ def _confirmed_payment_method(api, setup_intent_id: str) -> str:
 def signup_client(data: dict) -> User:
     """Client, login, active contract from the plan and the Stripe customer with the saved
     card, in one transaction; the managers are told."""
-    import stripe
-
     if not isinstance(data.get("plan_id"), int) or isinstance(data.get("plan_id"), bool):
         raise ValidationError.on("plan_id", _("Choose one of the plans."))
     values = validation.load(ClientSignupSchema(), data)
@@ -98,6 +153,12 @@ def signup_client(data: dict) -> User:
         raise ValidationError.on("accept_terms", _("Accept the terms to sign up."))
     if not SETUP_INTENT.fullmatch(values["setup_intent"]):
         raise ValidationError.on("setup_intent", _("Save your card first."))
+    if db.session.scalar(
+        select(StripeCustomer.id).where(StripeCustomer.setup_intent_id == values["setup_intent"])
+    ):
+        raise Conflict.on(
+            "setup_intent", _("That card was already used to sign up: enter the card again.")
+        )
     plan = db.session.get(Plan, values["plan_id"])
     if plan is None or plan.archived_at is not None:
         raise ValidationError.on("plan_id", _("Choose one of the plans."))
@@ -106,11 +167,19 @@ def signup_client(data: dict) -> User:
         raise Conflict.on("email", _("That email already has a login here: sign in instead."))
     if not is_open():
         raise ValidationError(_("Online signup is not open at this agency yet."))
+    accepted = terms()
+    if values["terms_version"] != accepted.terms_version:
+        raise Conflict.on(
+            "accept_terms",
+            _("The terms changed while you were signing up: read them again and accept them."),
+        )
     api = client_for(account().stripe_secret_key)
     try:
         payment_method = _confirmed_payment_method(api, values["setup_intent"])
     except stripe.InvalidRequestError as exc:
         raise ValidationError.on("setup_intent", _("Your card is not saved yet.")) from exc
+    except stripe.StripeError as exc:
+        raise StripeUnavailable() from exc
 
     agency = db.session.get(Agency, current_agency_id())
     client = Client(
@@ -131,6 +200,8 @@ def signup_client(data: dict) -> User:
             starts_on=today,
             billing_day=min(today.day, 28),
             status=ContractStatus.active.value,
+            terms_version=accepted.terms_version,
+            terms_accepted_at=clock.now(),
             **{term: getattr(plan, term) for term in TERMS},
         )
     )
@@ -143,20 +214,46 @@ def signup_client(data: dict) -> User:
         locale=agency.locale,
     )
     db.session.add(user)
-    customer = api.v1.customers.create(
-        {
-            "name": client.name,
-            "email": email,
-            "payment_method": payment_method,
-            "invoice_settings": {"default_payment_method": payment_method},
-            "metadata": {"secretariat_client_id": str(client.id)},
-        },
-        {"idempotency_key": f"secretariat-signup-{values['setup_intent']}"},
+    customer = _customer_with_card(api, client, email, payment_method, values["setup_intent"])
+    db.session.add(
+        StripeCustomer(
+            client_id=client.id,
+            stripe_customer_id=customer.id,
+            setup_intent_id=values["setup_intent"],
+        )
     )
-    db.session.add(StripeCustomer(client_id=client.id, stripe_customer_id=customer.id))
     _tell_managers(client, plan)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the same card, signing up twice at once
+        db.session.rollback()
+        raise Conflict.on(
+            "setup_intent", _("That card was already used to sign up: enter the card again.")
+        ) from exc
+    session.pop(SESSION_KEY, None)
     return user
+
+
+def _customer_with_card(api, client: Client, email: str, payment_method: str, setup_intent):
+    """The client's Stripe customer with the saved card as its default; a card Stripe
+    will not attach again (another signup has it) is a 409, Stripe away a 503."""
+    try:
+        return api.v1.customers.create(
+            {
+                "name": client.name,
+                "email": email,
+                "payment_method": payment_method,
+                "invoice_settings": {"default_payment_method": payment_method},
+                "metadata": {"secretariat_client_id": str(client.id)},
+            },
+            {"idempotency_key": f"secretariat-signup-{setup_intent}"},
+        )
+    except (stripe.IdempotencyError, stripe.InvalidRequestError, stripe.CardError) as exc:
+        raise Conflict.on(
+            "setup_intent", _("That card was already used to sign up: enter the card again.")
+        ) from exc
+    except stripe.StripeError as exc:
+        raise StripeUnavailable() from exc
 
 
 def _tell_managers(client: Client, plan: Plan) -> None:

@@ -1,5 +1,9 @@
 """Events from an agency's Stripe account: verified, stored once, never moving an invoice
-backwards (a late "payment failed" after "paid" changes nothing)."""
+backwards (a late "payment failed" after "paid" changes nothing).
+
+Stripe's states, as Stripe means them: a failed payment leaves the invoice open (Stripe
+retries it) and is noted as ``payment_failed_at``; only Stripe marking it uncollectible
+makes it uncollectible."""
 
 import stripe
 from sqlalchemy import select
@@ -16,10 +20,13 @@ INVOICE_EVENTS = {
     "invoice.finalized": InvoiceStatus.open,
     "invoice.paid": InvoiceStatus.paid,
     "invoice.payment_succeeded": InvoiceStatus.paid,
-    "invoice.payment_failed": InvoiceStatus.uncollectible,
     "invoice.marked_uncollectible": InvoiceStatus.uncollectible,
     "invoice.voided": InvoiceStatus.void,
 }
+
+
+PAYMENT_FAILED = "invoice.payment_failed"
+OWING = {InvoiceStatus.open.value, InvoiceStatus.uncollectible.value}
 
 
 class BadSignature(BadInput):
@@ -56,7 +63,7 @@ def receive(payload: bytes, signature: str) -> str:
 
 def apply(event) -> str:
     status = INVOICE_EVENTS.get(event.type)
-    if status is None:
+    if status is None and event.type != PAYMENT_FAILED:
         return "ignored"
     stripe_invoice_id = getattr(event.data.object, "id", None)
     invoice = db.session.scalar(
@@ -64,9 +71,21 @@ def apply(event) -> str:
     )
     if invoice is None:
         return "unknown invoice"
+    if event.type == PAYMENT_FAILED:
+        if invoice.status not in OWING:
+            return "stale"
+        invoice.payment_failed_at = clock.now()
+        return "payment_failed"
     if STATUS_RANK[status] <= STATUS_RANK[InvoiceStatus(invoice.status)]:
         return "stale"
     invoice.status = status.value
     if status == InvoiceStatus.paid:
         invoice.paid_at = clock.now()
+    if status == InvoiceStatus.void:
+        from flask_babel import gettext as _
+
+        from agency.billing import reviews
+        from agency.billing.models import InvoiceAction
+
+        reviews.record(invoice, InvoiceAction.voided, None, _("Voided in Stripe."), hold=True)
     return status.value

@@ -73,12 +73,13 @@ def view(feed: CalendarFeed) -> dict:
 
 
 def agency_of(token: str) -> int | None:
-    """The live agency a feed address names, or None: malformed, unknown, suspended."""
+    """The agency a feed address names, or None: malformed, unknown. A suspended
+    agency's feeds are still read (its calendar is the client's, and only read)."""
     shape = TOKEN_SHAPE.fullmatch(token or "")
     if shape is None:
         return None
     agency = db.session.get(Agency, int(shape.group(1)))
-    if agency is None or agency.is_suspended:
+    if agency is None:
         return None
     return agency.id
 

@@ -186,7 +186,7 @@ def call_ended(call_sid: str, status: str, duration_seconds: int | None) -> Call
 def _bill(call: Call) -> None:
     """A call a secretary answered is time on the client's contract, entered once, as that
     secretary's; a call only the client (or the voicemail) took is no one's time."""
-    from agency.hours.services import record_time
+    from agency.hours.services import record_span
 
     if call.answered_by != "secretary" or call.time_entry_id is not None or not call.ended_at:
         return
@@ -196,16 +196,17 @@ def _bill(call: Call) -> None:
     from agency.billing import overage
 
     beyond_approval = overage.refusal(call.client_id) is not None
-    entry = record_time(
+    entries = record_span(
         call.client_id,
         call.ended_at - timedelta(seconds=seconds),
         call.ended_at,
         secretary_id=call.answered_by_secretary_id,
         source="call",
     )
-    entry.unapproved_overage = beyond_approval
+    for entry in entries:
+        entry.unapproved_overage = beyond_approval
     db.session.flush()
-    call.time_entry_id = entry.id
+    call.time_entry_id = entries[0].id
 
 
 def live_calls(client_ids: list[int]) -> list[Call]:

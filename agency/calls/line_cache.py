@@ -4,7 +4,7 @@ A ringing phone is answered from what its line was at the last change: each proc
 keeps the lines it read (by number and UTC day, since a line brings its desks'
 calendars around that day) and drops an agency's lines the moment PostgreSQL says that
 agency changed something a line is made of. Triggers on those tables (migration
-``0022_line_changes``) ``NOTIFY secretariat_lines`` with the agency's id when the change
+``0021_line_changes``) ``NOTIFY secretariat_lines`` with the agency's id when the change
 commits; a thread of each process ``LISTEN``\\s on its own connection.
 
 Nothing is kept while that connection is not listening (at start, and after it broke:
@@ -23,7 +23,7 @@ from typing import Any
 
 CHANNEL = "secretariat_lines"
 # The tables a line is made of (what ``voice_line`` reads), each with its agency's
-# column: the same as the triggers' in migration 0022_line_changes.
+# column: the same as the triggers' in migration 0021_line_changes.
 LINE_TABLES = {
     "agencies": "id",
     "phone_numbers": "agency_id",

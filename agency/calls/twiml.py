@@ -129,6 +129,14 @@ def goodbye() -> str:
     return str(response)
 
 
+def cannot_answer_now() -> str:
+    """The line's agency is suspended: a kind word instead of a dead line."""
+    response = VoiceResponse()
+    response.say(_("Sorry, we cannot take your call right now. Please call again later. Goodbye."))
+    response.hangup()
+    return str(response)
+
+
 def not_in_service() -> str:
     response = VoiceResponse()
     response.say(_("Sorry, this number is not in service. Goodbye."))

@@ -4,17 +4,35 @@ client, invoices (run, review, issue, PDF)."""
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
-from agency.access import managers_only
+from agency.access import managers_only, roles_required
 from agency.auth.forms import ConfirmForm, show_errors
-from agency.billing import invoicing, ledger, overage, pdf, seats, services
+from agency.billing import (
+    invoicing,
+    ledger,
+    overage,
+    pdf,
+    reviews,
+    seats,
+    services,
+    stripe_account,
+)
 from agency.billing.models import Invoice
 from agency.clients.models import Client
 from agency.console.pages import form_page, saved
@@ -29,6 +47,7 @@ class BillingSettingsForm(FlaskForm):
     stripe_publishable_key = StringField(_l("Stripe publishable key (for the signup page)"))
     stripe_secret_key = PasswordField(_l("Stripe secret key (blank keeps the saved one)"))
     stripe_webhook_secret = PasswordField(_l("Stripe webhook secret (blank keeps the saved one)"))
+    terms_text = TextAreaField(_l("Terms new clients accept at signup"))
 
 
 class ManualEntryForm(FlaskForm):
@@ -41,6 +60,10 @@ class ManualEntryForm(FlaskForm):
 class EditEntryForm(FlaskForm):
     minutes = StringField(_l("Minutes"), validators=[InputRequired()])
     billable = BooleanField(_l("Billable"))
+    reason = StringField(_l("Reason"), validators=[InputRequired()])
+
+
+class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[InputRequired()])
 
 
@@ -70,6 +93,7 @@ def billing_settings():
     if request.method == "GET":
         form.tax_percent.data = str(Decimal(account.tax_basis_points) / 100)
         form.stripe_publishable_key.data = account.stripe_publishable_key
+        form.terms_text.data = account.terms_text
     return form_page(
         form,
         "console/billing_settings.html",
@@ -78,6 +102,7 @@ def billing_settings():
             "stripe_publishable_key": f.stripe_publishable_key.data or None,
             "stripe_secret_key": f.stripe_secret_key.data or None,
             "stripe_webhook_secret": f.stripe_webhook_secret.data or None,
+            "terms_text": f.terms_text.data or None,
         },
         services.save_account,
         lambda _a: saved(_("Billing settings saved."), url_for("console.billing_settings")),
@@ -130,6 +155,7 @@ def client_ledger(client_id):
         summary=ledger.hours(client),
         approvals=overage.approvals(client.id),
         entries=ledger.entries(client.id, limit=200),
+        history=reviews.history(client_id=client.id),
         edit_form=EditEntryForm(formdata=None),
     )
 
@@ -197,7 +223,9 @@ def invoice(invoice_id):
         "console/invoice.html",
         invoice=found,
         entries=invoicing.entries_of(found),
+        history=reviews.history(invoice_id=found.id),
         confirm_form=ConfirmForm(),
+        reason_form=ReasonForm(formdata=None),
     )
 
 
@@ -215,6 +243,53 @@ def issue_invoice(invoice_id):
     return redirect(url_for("console.invoice", invoice_id=invoice_id))
 
 
+def _correct(invoice_id: int, change, done_message: str, done_url):
+    """Discard or void an invoice from the console: a reason, then the service."""
+    found = db.get_or_404(Invoice, invoice_id)
+    back = redirect(url_for("console.invoice", invoice_id=invoice_id))
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason."), "error")
+        return back
+    client_id = found.client_id
+    try:
+        change(found, {"reason": form.reason.data}, current_user.id)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join([exc.message, *sum(exc.fields.values(), [])]), "error")
+        return back
+    flash(done_message, "success")
+    return redirect(done_url(client_id))
+
+
+@bp.post("/invoices/<int:invoice_id>/discard")
+@managers_only
+def discard_invoice(invoice_id):
+    return _correct(
+        invoice_id,
+        reviews.discard,
+        _(
+            "Draft discarded: the period's time entries can be changed again. Close ended "
+            "periods to draft it again."
+        ),
+        lambda client_id: url_for("console.client_ledger", client_id=client_id),
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/void")
+@managers_only
+def void_invoice(invoice_id):
+    return _correct(
+        invoice_id,
+        reviews.void,
+        _(
+            "Invoice voided (in Stripe too, once sent there). Its period's time entries can "
+            "be changed, and it can be invoiced again."
+        ),
+        lambda _client_id: url_for("console.invoice", invoice_id=invoice_id),
+    )
+
+
 @bp.get("/invoices/<int:invoice_id>/pdf")
 @managers_only
 def invoice_pdf(invoice_id):
@@ -224,6 +299,54 @@ def invoice_pdf(invoice_id):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="invoice-{found.number}.pdf"'},
     )
+
+
+class CardForm(FlaskForm):
+    setup_intent = HiddenField()
+
+
+@bp.get("/subscription")
+@managers_only
+def subscription():
+    """The agency's own subscription; the owner updates its card here, suspended or not."""
+    return render_template(
+        "console/subscription.html",
+        found=seats.subscription(),
+        form=CardForm(formdata=None),
+        publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY"),
+        stripe_js=stripe_account.stripe_js_url(),
+        status_words=seats.status_words(),
+    )
+
+
+@bp.post("/subscription/card-setup")
+@roles_required("owner")
+def subscription_card_setup():
+    """The explicit step before the card goes to Stripe: a SetupIntent's client secret."""
+    return jsonify(seats.start_card_update())
+
+
+@bp.post("/subscription/card")
+@roles_required("owner")
+def subscription_card():
+    form = CardForm()
+    back = redirect(url_for("console.subscription"))
+    if not form.validate_on_submit():
+        flash(_("The form expired; enter the card again."), "error")
+        return back
+    try:
+        paid = seats.update_card(form.setup_intent.data or "")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return back
+    flash(
+        _("Card saved; what was due is being paid with it.")
+        if paid
+        else _("Card saved; the next payments are charged to it."),
+        "success",
+    )
+    return back
 
 
 @bp.app_context_processor

@@ -73,6 +73,9 @@ class Contract(Terms, TenantMixin, db.Model):
     ends_on: Mapped[date | None] = mapped_column(Date)
     billing_day: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default=ContractStatus.draft.value)
+    # The agency's terms the client accepted at signup: their version, and when.
+    terms_version: Mapped[int | None] = mapped_column(Integer)
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client = relationship("Client", back_populates="contracts")

@@ -39,6 +39,9 @@ class ContractSchema(TermsSchema):
         load_default=ContractStatus.draft.value,
         validate=validate.OneOf([s.value for s in ContractStatus]),
     )
+    # The agency's terms the client accepted at signup (their version) and when.
+    terms_version = fields.Integer(dump_only=True, allow_none=True)
+    terms_accepted_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class ContractRevisionSchema(Schema):

@@ -56,10 +56,23 @@ def _check(contract: Contract) -> None:
             )
 
 
+def _end_date_when_ended(contract: Contract) -> None:
+    """An ended contract without an end date ends today (the agency's day): its final
+    period is invoiced up to then."""
+    if contract.status == ContractStatus.ended and contract.ends_on is None:
+        from agency import clock
+        from agency.billing.periods import local_today
+        from tenants import Agency, current_agency_id
+
+        today = local_today(clock.now(), db.session.get(Agency, current_agency_id()).timezone)
+        contract.ends_on = max(today, contract.starts_on)
+
+
 def create_contract(data: dict, changed_by_id: int | None = None) -> Contract:
     values = values_for(ContractSchema(), data)
     contract = Contract(**values)
     with db.session.no_autoflush:
+        _end_date_when_ended(contract)
         _check(contract)
     db.session.add(contract)
     db.session.flush()
@@ -79,6 +92,7 @@ def update_contract(contract: Contract, data: dict, changed_by_id: int | None = 
     before = _snapshot(contract)
     with db.session.no_autoflush:
         apply(contract, values)
+        _end_date_when_ended(contract)
         _check(contract)
     after = _snapshot(contract)
     if after != before:

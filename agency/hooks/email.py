@@ -34,17 +34,36 @@ def _raw_message(limit: int) -> bytes:
     return raw
 
 
+def _try_later():
+    """A suspended agency takes no mail in; the provider keeps the message and retries
+    (an hour later, and for days), so nothing is lost if the agency is resumed."""
+    response = jsonify(
+        {
+            "error": {
+                "code": "agency_suspended",
+                "message": _("This agency is suspended; send the message again later."),
+                "fields": {},
+            }
+        }
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "3600"
+    return response
+
+
 @bp.post("/inbound")
 def receive():
     """One inbound message; the key (X-Inbound-Key header or ?key=) names and proves the agency."""
     key = request.headers.get("X-Inbound-Key") or request.args.get("key", "")
     agency_id = mail_settings.agency_for_key(key)
     agency = db.session.get(Agency, agency_id) if agency_id else None
-    if agency is None or agency.is_suspended:
+    if agency is None:
         raise BadKey()
     with use_agency(agency.id):
         if not mail_settings.key_matches(key):
             raise BadKey()
+        if agency.is_suspended:
+            return _try_later()
         raw = _raw_message(current_app.config["MAIL_INBOUND_MAX_BYTES"])
         email, created = inbound.receive(raw)
         body = {"id": email.id, "triage": email.triage, "duplicate": not created}

@@ -13,8 +13,10 @@ bp = Blueprint("stripe_hooks", __name__, url_prefix="/hooks/stripe")
 
 @bp.post("/<agency_slug>")
 def agency_event(agency_slug):
+    """A suspended agency's events are still applied: its clients' payments are facts in
+    its Stripe account, not changes by its people."""
     agency = db.session.scalar(select(Agency).where(Agency.slug == agency_slug))
-    if agency is None or agency.is_suspended:
+    if agency is None:
         abort(404)
     with use_agency(agency.id):
         try:

@@ -56,6 +56,15 @@ def _verify(context: LineContext) -> None:
         abort(403)
 
 
+class AgencySuspended(Exception):
+    """The line's agency is suspended: nobody can take the call, so say so kindly."""
+
+
+@bp.errorhandler(AgencySuspended)
+def _suspended(_exc):
+    return _xml(twiml.cannot_answer_now())
+
+
 def _line(parties: bool = True) -> tuple[LineContext | None, str, str, str]:
     """The called line (None for a number no agency has, or one that cannot answer now),
     the CallSid, the caller and the called number; a verified signature or a 403.
@@ -72,7 +81,9 @@ def _line(parties: bool = True) -> tuple[LineContext | None, str, str, str]:
     if context is None:
         return None, call_sid, caller, called
     _verify(context)
-    if not context.active or context.line is None:
+    if not context.active:
+        raise AgencySuspended()
+    if context.line is None:
         return None, call_sid, caller, called
     return context, call_sid, caller, called
 

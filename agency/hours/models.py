@@ -32,4 +32,8 @@ class TimeEntry(TenantMixin, db.Model):
     # Worked while the client's available hours were used up and extra hours not approved
     # (an answered call is never refused, so it is recorded and flagged instead).
     unapproved_overage: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the time was worked, if that was in a period already invoiced: the entry is then
+    # booked (started_at, ended_at) on the first moment of the next open period instead.
+    original_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    original_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -52,12 +52,29 @@ def _backfill_purpose(agency_id, secretary_id) -> str:
     return _("Hand waiting items to %(name)s", name=secretary.name)
 
 
+def _invoice_number(invoice_id) -> str:
+    from agency.billing.models import Invoice
+
+    invoice = db.session.get(Invoice, invoice_id)
+    return invoice.number if invoice is not None else f"#{invoice_id}"
+
+
+def _invoice_purpose(agency_id, invoice_id) -> str:
+    return _("Send invoice %(number)s to Stripe", number=_invoice_number(invoice_id))
+
+
+def _void_purpose(agency_id, invoice_id) -> str:
+    return _("Void invoice %(number)s in Stripe", number=_invoice_number(invoice_id))
+
+
 # Job function -> what it was for, in the reader's words, from its arguments.
 PURPOSES = {
     "workers.jobs.route_item": lambda agency_id, item_id: _("Route work item #%(id)s", id=item_id),
     "workers.jobs.route_queued": lambda agency_id, queue="default": _("Route new work items"),
     "workers.jobs.deliver_email": _email_purpose,
     "workers.jobs.backfill": _backfill_purpose,
+    "workers.jobs.push_invoice": _invoice_purpose,
+    "workers.jobs.void_invoice": _void_purpose,
 }
 
 

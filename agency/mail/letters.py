@@ -5,7 +5,8 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from agency import clock
-from agency.billing.models import Expense
+from agency.billing.expenses import book_expense
+from agency.billing.periods import local_today
 from agency.errors import Conflict
 from agency.extensions import db
 from agency.mail import services
@@ -13,6 +14,7 @@ from agency.mail.models import Dictation, Letter, LetterStatus
 from agency.mail.schemas import ApproveSchema, LetterSchema, MailedSchema, RejectSchema
 from agency.records import values_for
 from agency.work.models import WorkItem
+from tenants import Agency
 
 
 def create_letter(data: dict, user) -> Letter:
@@ -39,7 +41,7 @@ def create_letter(data: dict, user) -> Letter:
     )
     letter = Letter(
         **{**values, "body": body},
-        letter_date=clock.now().date(),
+        letter_date=local_today(clock.now(), client.timezone),
         status=status.value,
         created_by_id=user.id,
     )
@@ -91,24 +93,16 @@ def mark_mailed(letter: Letter, data: dict, user) -> Letter:
     if letter.status not in (LetterStatus.approved, LetterStatus.printed):
         raise Conflict(_("Only an approved letter can be mailed."))
     now = clock.now()
+    agency = db.session.get(Agency, letter.agency_id)
     contract = letter.client.active_contract
-    if contract is not None:
-        currency = contract.currency
-    else:
-        from tenants import Agency
-
-        currency = db.session.get(Agency, letter.agency_id).currency
-    expense = Expense(
-        client_id=letter.client_id,
-        amount_minor=values["postage_minor"],
-        currency=currency,
-        description=_("Postage: %(subject)s", subject=letter.subject)[:200],
-        incurred_on=now.date(),
-        billable=True,
-        created_by_id=user.id,
+    expense = book_expense(
+        letter.client_id,
+        _("Postage: %(subject)s", subject=letter.subject),
+        values["postage_minor"],
+        contract.currency if contract is not None else agency.currency,
+        local_today(now, agency.timezone),
+        user.id,
     )
-    db.session.add(expense)
-    db.session.flush()
     letter.expense_id = expense.id
     letter.printed_at = letter.printed_at or now
     letter.mailed_at = now

@@ -9,7 +9,7 @@ from agency.access import roles_required
 from agency.billing.models import StripeCustomer
 from agency.calendar.models import CalendarFeed
 from agency.calls import services as calls
-from agency.calls.models import Call
+from agency.calls.models import Call, CallRules
 from agency.clients.models import Client, Contact
 from agency.extensions import db
 from agency.mail import settings as mail_settings
@@ -18,15 +18,18 @@ from agency.portal.views import bp
 
 
 def checklist(client: Client) -> list[dict]:
-    """The steps of getting started, done or not, in the order a new client takes them."""
-    vips = db.session.scalar(
+    """The steps of getting started, done or not, in the order a new client takes them;
+    each links to where the client does it (none where the agency does)."""
+    vip_contacts = db.session.scalar(
         select(func.count(Contact.id)).where(
             Contact.client_id == client.id, Contact.vip.is_(True), Contact.archived_at.is_(None)
         )
     )
+    rules = db.session.scalar(select(CallRules).where(CallRules.client_id == client.id))
+    vips = bool(vip_contacts) or bool(rules and rules.vip_numbers)
     card = db.session.scalar(select(StripeCustomer.id).where(StripeCustomer.client_id == client.id))
     contract = client.active_contract
-    account = _account_steps(client, contract, card, vips)
+    account = _account_steps(client, contract, card, vips, rules)
     return [*account[:2], *_forwarding_steps(client), *account[2:], _calendar_step(client)]
 
 
@@ -59,16 +62,21 @@ def _forwarding_steps(client: Client) -> list[dict]:
             "label": _("Forward your phone line to %(number)s", number=number.number)
             if number
             else _("Your agency is giving you a number to forward your phone line to"),
+            "url": url_for("portal_calls.home"),
         },
         {
             "key": "email",
             "done": mailed is not None,
             "label": _("Forward your email to %(address)s", address=address),
+            "url": url_for("portal_mail.home"),
         },
     ]
 
 
-def _account_steps(client: Client, contract, card, vips) -> list[dict]:
+def _account_steps(client: Client, contract, card, vips: bool, rules) -> list[dict]:
+    """Steps read from the client's own records; the call rules page is where the client
+    sets business hours, VIPs and rules."""
+    call_rules = url_for("portal_calls.rules")
     return [
         {
             "key": "plan",
@@ -76,32 +84,39 @@ def _account_steps(client: Client, contract, card, vips) -> list[dict]:
             "label": _("Your plan has started: %(plan)s", plan=contract.plan_name)
             if contract
             else _("Choose a plan"),
+            "url": url_for("portal.home"),
         },
         {
             "key": "card",
             "done": card is not None,
-            "label": _("Card saved for your monthly invoices"),
+            "label": _("Card saved for your monthly invoices")
+            if card
+            else _("Your agency saves the card for your monthly invoices with you"),
+            "url": url_for("portal.invoices") if card else None,
         },
         {
             "key": "secretary",
             "done": client.primary_secretary is not None,
             "label": _("A secretary is matched to you (your agency picks from the suggestions)"),
+            "url": None,
         },
         {
             "key": "hours",
-            "done": bool(client.business_hours),
+            "done": any((client.business_hours or {}).values()),
             "label": _("Tell us your business hours"),
-            "url": url_for("portal_calls.rules"),
+            "url": call_rules,
         },
         {
             "key": "vips",
-            "done": bool(vips),
+            "done": vips,
             "label": _("List your VIPs: callers who always go straight through"),
+            "url": call_rules,
         },
         {
             "key": "rules",
-            "done": bool(client.instructions or client.greeting),
+            "done": bool(client.instructions or client.greeting or rules is not None),
             "label": _("Give your greeting and your rules for calls and email"),
+            "url": call_rules,
         },
     ]
 

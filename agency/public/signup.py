@@ -1,6 +1,7 @@
-"""The agency's public client signup page: plans, details, login, terms and a card."""
+"""The agency's public client signup page (plans, details, login, terms and a card), the
+step that makes the card's SetupIntent when the form is sent, and the agency's terms."""
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
@@ -9,12 +10,11 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioF
 from wtforms.validators import InputRequired
 
 from agency.auth.forms import show_errors
-from agency.billing import signup
+from agency.billing import signup, stripe_account
 from agency.errors import ValidationError
-from agency.extensions import db
+from agency.errors_http import json_error
+from agency.extensions import db, limiter
 from agency.public.views import bp
-
-STRIPE_JS = "https://js.stripe.com/v3/"
 
 
 class ClientSignupForm(FlaskForm):
@@ -26,12 +26,8 @@ class ClientSignupForm(FlaskForm):
     languages = StringField(_l("Languages your callers speak (e.g. en, pt)"))
     password = PasswordField(_l("Password"), validators=[InputRequired()])
     accept_terms = BooleanField(_l("I accept the terms of service"))
+    terms_version = HiddenField()
     setup_intent = HiddenField()
-
-
-def _stripe_js_url() -> str:
-    base = current_app.config.get("STRIPE_API_BASE")
-    return f"{base.rstrip('/')}/js.stripe.com/v3/" if base else STRIPE_JS
 
 
 def _data(form: ClientSignupForm) -> dict:
@@ -46,26 +42,56 @@ def _data(form: ClientSignupForm) -> dict:
         "languages": languages,
         "password": form.password.data,
         "accept_terms": bool(form.accept_terms.data),
+        "terms_version": _whole(form.terms_version.data),
         "setup_intent": form.setup_intent.data or "",
     }
+
+
+def _whole(text):
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else None
 
 
 def _page(form, status: int = 200):
     plans = signup.open_plans()
     form.plan_id.choices = [(str(p.id), p.name) for p in plans]
-    opened = signup.is_open()
+    terms = signup.terms()
+    if terms is not None and not form.terms_version.data:
+        form.terms_version.data = str(terms.terms_version)
+    settings = stripe_account.account()
     return (
         render_template(
             "public/signup.html",
             agency=g.agency,
             form=form,
             plans=plans,
-            opened=opened,
-            card=signup.start_card_setup() if opened and plans else None,
-            stripe_js=_stripe_js_url(),
+            opened=signup.is_open(),
+            terms=terms,
+            publishable_key=settings.stripe_publishable_key if settings else None,
+            stripe_js=stripe_account.stripe_js_url(),
         ),
         status,
     )
+
+
+@bp.post("/a/<agency_slug>/signup/card")
+@limiter.limit(lambda: current_app.config["SIGNUP_CARD_RATE_LIMIT"])
+def client_signup_card(agency_slug):
+    """The step before the card goes to Stripe: the client secret of the session's
+    SetupIntent (CSRF-protected like the form; made here, not when the page is shown)."""
+    try:
+        return jsonify(signup.start_card_setup())
+    except ValidationError as exc:
+        return json_error(exc.status_code, exc.code, exc.message, exc.fields)
+
+
+@bp.get("/a/<agency_slug>/terms")
+def client_terms(agency_slug):
+    """The terms a new client accepts, with their version and date."""
+    terms = signup.terms()
+    if terms is None:
+        abort(404)
+    return render_template("public/terms.html", agency=g.agency, terms=terms)
 
 
 @bp.route("/a/<agency_slug>/signup", methods=["GET", "POST"])

@@ -224,9 +224,9 @@ def start_timer(item: WorkItem, user: User) -> WorkItem:
 def _stop_timer(item: WorkItem, actor_user_id: int | None):
     if item.timer_started_at is None:
         return None
-    from agency.hours.services import record_time
+    from agency.hours.services import record_span
 
-    entry = record_time(
+    entries = record_span(
         item.client_id, item.timer_started_at, clock.now(), item.assignee_id, item.id
     )
     item.timer_started_at = None
@@ -235,11 +235,11 @@ def _stop_timer(item: WorkItem, actor_user_id: int | None):
         item,
         "timer_stopped",
         actor_user_id,
-        time_entry_id=entry.id,
-        raw_minutes=entry.raw_minutes,
-        billable_minutes=entry.billable_minutes,
+        time_entry_id=entries[0].id,
+        raw_minutes=sum(entry.raw_minutes for entry in entries),
+        billable_minutes=sum(entry.billable_minutes for entry in entries),
     )
-    return entry
+    return entries[0]
 
 
 def stop_timers(secretary_id: int, actor_user_id: int | None = None) -> None:

@@ -2,6 +2,7 @@
 of localstripe, and lands on the portal's onboarding checklist."""
 
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -20,7 +21,13 @@ def test_a_client_signs_up_with_a_card_and_sees_the_onboarding_checklist(
     app.config["STRIPE_API_BASE"] = stripe_server
     with use_agency(agency.agency.id):
         db.session.add(
-            BillingAccount(stripe_secret_key=SECRET, stripe_publishable_key="pk_test_alpha")
+            BillingAccount(
+                stripe_secret_key=SECRET,
+                stripe_publishable_key="pk_test_alpha",
+                terms_text="The agency answers your calls in your name.",
+                terms_version=1,
+                terms_updated_at=datetime(2026, 11, 1, 9, tzinfo=UTC),
+            )
         )
         create_plan(
             {

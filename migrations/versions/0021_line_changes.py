@@ -1,8 +1,8 @@
 """line changes: a notice on the secretariat_lines channel whenever a table the voice
 line is made of changes, naming the agency (for the web processes' kept lines)
 
-Revision ID: 0022_line_changes
-Revises: 0019_shift_status
+Revision ID: 0021_line_changes
+Revises: 0020_billing_corrections
 Create Date: 2026-12-02 12:00:00.000000
 
 """
@@ -10,8 +10,8 @@ from alembic import context, op
 
 
 # revision identifiers, used by Alembic.
-revision = '0022_line_changes'
-down_revision = '0019_shift_status'
+revision = '0021_line_changes'
+down_revision = '0020_billing_corrections'
 branch_labels = None
 depends_on = None
 
