@@ -51,7 +51,7 @@ def _start_timer(agency, frozen, at: datetime) -> int:
         item.status = "assigned"
         db.session.commit()
         frozen(at)
-        start_timer(item, agency.secretary.id)
+        start_timer(item, db.session.get(User, agency.secretary.id))
         return item.id
 
 
@@ -61,7 +61,7 @@ def _stop_timer(agency, frozen, item_id: int, at: datetime) -> None:
 
     frozen(at)
     with use_agency(agency.agency.id):
-        pause_timer(db.session.get(WorkItem, item_id), agency.secretary.id)
+        pause_timer(db.session.get(WorkItem, item_id), db.session.get(User, agency.secretary.id))
 
 
 def test_the_parts_of_a_split_span_add_up_to_the_whole_spans_billable_minutes():

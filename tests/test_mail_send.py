@@ -419,7 +419,7 @@ def test_secretary_attaches_a_transcription_shown_beside_the_audio(app, agency):
     events = [e for e in rows(WorkEvent, agency.agency.id) if e.action == "transcription_added"]
     assert events[0].detail["note"] == "Dear Pat, the meeting moves to Friday."
     item_page = http.get(f"/desk/items/{dictation.work_item_id}").get_data(as_text=True)
-    assert "transcription_added" in item_page and "moves to Friday" in item_page
+    assert "transcription added" in item_page and "moves to Friday" in item_page
 
 
 def test_api_transcription_replaces_and_is_refused_for_typed_dictation(

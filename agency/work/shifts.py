@@ -32,9 +32,9 @@ def may_set(user: User, secretary: Secretary) -> bool:
 
 
 def set_shift(secretary: Secretary, data: dict, user: User) -> Secretary:
-    values = values_for(ShiftSchema(), data)
     if not may_set(user, secretary):
         raise NotAllowed(_("Only the secretary or a manager can change their shift."))
+    values = values_for(ShiftSchema(), data)
     if secretary.archived_at is not None:
         raise Conflict(_("%(name)s is archived.", name=secretary.name))
     status = values["shift_status"]

@@ -30,6 +30,7 @@ ACTIONS = {
     "draft_approved": _l("draft approved"),
     "draft_rejected": _l("draft sent back by the client"),
     "email_sent": _l("email sent"),
+    "transcription_added": _l("transcription added"),
     "letter_written": _l("letter written"),
     "letter_mailed": _l("letter mailed"),
 }
