@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -20,6 +21,18 @@ class RowId(IntegerConverter):
 
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Requests from providers (telephony, mail, Stripe), proven by their signatures: no
+# cookie session, no signed-in person.
+PROVIDER_HOOKS = "/hooks/"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session, left out for provider hooks (nobody's browser)."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(PROVIDER_HOOKS):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -28,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     app.url_map.converters["int"] = RowId
+    app.session_interface = SessionInterface()
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -99,6 +113,8 @@ def _init_web(app: Flask) -> None:
         set_current_agency(None)
         g.__dict__.clear()
         g.agency = None
+        if request.path.startswith(PROVIDER_HOOKS):
+            return  # signed by the provider: nobody signs in, each hook finds its agency
         user = current_user._get_current_object()
         set_current_agency(getattr(user, "agency_id", None))
 

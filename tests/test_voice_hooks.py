@@ -609,18 +609,16 @@ def test_calls_a_lost_job_left_in_the_inbox_are_written_by_the_next_tick(
 ):
     from rq import Queue
 
-    from agency.calls.history import INBOX_PENDING_KEY
-
     redis = app.extensions["redis"]
     twiml(call(client, CallSid="CA-lost"))
     twiml(call(client, CallSid="CA-lost"))  # the provider retried: still one call
-    Queue("realtime", connection=redis).empty()  # the job is lost...
-    redis.delete(INBOX_PENDING_KEY.format(agency_id=agency.agency.id))  # ...and its key gone
+    Queue("realtime", connection=redis).empty()  # the job is lost
+    twiml(call(client, CallSid="CA-lost-2"))  # the inbox is not empty: no job of its own
     drain()
     assert rows(Call, agency.agency.id) == []
     run_for_agency(agency.agency.id)
     drain()
-    assert [c.call_sid for c in rows(Call, agency.agency.id)] == ["CA-lost"]
+    assert sorted(c.call_sid for c in rows(Call, agency.agency.id)) == ["CA-lost", "CA-lost-2"]
 
 
 # --- rules kept before their times were checked ---------------------------------------------

@@ -28,36 +28,30 @@ class CallNotYetRecorded(NotYetWritten):
 
 
 # A ringing call's record waits on its agency's inbox list in Redis until a job writes
-# it; at most one such job waits per agency (its key goes when the job starts).
+# it. The webhook enqueues the job when its call is the list's first: whatever is pushed
+# after it is found by that job (which reads the list until it is empty), or, pushed
+# once it is empty again, is first itself. A list a lost or failed job left behind is
+# picked up by the minute tick.
 INBOX_KEY = "secretariat:calls:inbox:{agency_id}"
-INBOX_PENDING_KEY = "secretariat:calls:inbox-pending:{agency_id}"
-INBOX_PENDING_SECONDS = 60
 INBOX_BATCH = 200
 
 
 def log_ringing(agency_id: int, call: dict) -> None:
-    """From the voice webhook: append the call to the agency's inbox and, unless a job to
-    write it already waits, enqueue one. One Redis round trip for the webhook while calls
-    come quickly, where a job per call costs an RQ enqueue each."""
+    """From the voice webhook: append the call to the agency's inbox, one RPUSH, and
+    enqueue the job that writes it when the inbox was empty. While calls come quickly
+    one job writes them all, where a job per call costs an RQ enqueue each."""
     from workers.queues import enqueue
 
     redis = current_app.extensions["redis"]
-    with redis.pipeline(transaction=False) as pipe:
-        pipe.rpush(INBOX_KEY.format(agency_id=agency_id), json.dumps(call))
-        pipe.set(
-            INBOX_PENDING_KEY.format(agency_id=agency_id), 1, nx=True, ex=INBOX_PENDING_SECONDS
-        )
-        _length, first = pipe.execute()
-    if first:
+    if redis.rpush(INBOX_KEY.format(agency_id=agency_id), json.dumps(call)) == 1:
         enqueue("workers.jobs.record_calls", agency_id, queue="realtime", agency_id=agency_id)
 
 
 def record_inbox(agency_id: int) -> int:
-    """The job: write every call waiting in the agency's inbox, oldest first; how many.
-    A record leaves the list only once written, so a worker killed midway loses none,
-    and writing one again changes nothing (one row per CallSid)."""
+    """The job: write every call waiting in the agency's inbox, oldest first, until it is
+    empty; how many. A record leaves the list only once written, so a worker killed
+    midway loses none, and writing one again changes nothing (one row per CallSid)."""
     redis = current_app.extensions["redis"]
-    redis.delete(INBOX_PENDING_KEY.format(agency_id=agency_id))
     key = INBOX_KEY.format(agency_id=agency_id)
     written = 0
     while batch := redis.lrange(key, 0, INBOX_BATCH - 1):
@@ -80,12 +74,10 @@ def write_from_inbox(key: str, batch: list[bytes]) -> None:
 
 
 def inbox_waiting(agency_id: int) -> bool:
-    """True when calls wait in the inbox with no job on its way (the minute tick's check,
-    for an inbox a lost job left behind)."""
+    """True when calls wait in the inbox (the minute tick's check, for an inbox a lost
+    job left behind; a job running meanwhile is harmless, each removes what it wrote)."""
     redis = current_app.extensions["redis"]
-    return bool(redis.llen(INBOX_KEY.format(agency_id=agency_id))) and not redis.exists(
-        INBOX_PENDING_KEY.format(agency_id=agency_id)
-    )
+    return bool(redis.llen(INBOX_KEY.format(agency_id=agency_id)))
 
 
 def find(call_sid: str) -> Call | None:
