@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from agency import clock
@@ -35,21 +35,31 @@ class Target:
 # --- which target applies ----------------------------------------------------------------
 
 
+# Built once (every new item reads it): the targets that may apply to a kind and
+# priority, the client's active contract a subquery.
+_ACTIVE_CONTRACT = (
+    select(Contract.id)
+    .where(
+        Contract.client_id == bindparam("client_id"),
+        Contract.status == ContractStatus.active.value,
+    )
+    .scalar_subquery()
+)
+_CANDIDATES = select(
+    SlaTarget.contract_id, SlaTarget.kind, SlaTarget.minutes, SlaTarget.business_hours_only
+).where(
+    SlaTarget.priority == bindparam("priority"),
+    or_(SlaTarget.kind == bindparam("kind"), SlaTarget.kind.is_(None)),
+    or_(SlaTarget.contract_id.is_(None), SlaTarget.contract_id == _ACTIVE_CONTRACT),
+)
+
+
 def target_for(client_id: int, kind: str, priority: str) -> Target:
     """The client's active contract's override for this kind, then its override for every
     kind, then the agency's target for the kind, for every kind, then the built-in default.
     One query: the active contract is a subquery of it."""
-    active_contract = (
-        select(Contract.id)
-        .where(Contract.client_id == client_id, Contract.status == ContractStatus.active.value)
-        .scalar_subquery()
-    )
-    candidates = db.session.scalars(
-        select(SlaTarget).where(
-            SlaTarget.priority == priority,
-            or_(SlaTarget.kind == kind, SlaTarget.kind.is_(None)),
-            or_(SlaTarget.contract_id.is_(None), SlaTarget.contract_id == active_contract),
-        )
+    candidates = db.session.execute(
+        _CANDIDATES, {"client_id": client_id, "kind": kind, "priority": priority}
     ).all()
     if not candidates:
         return Target(DEFAULT_SLA_MINUTES[priority], False, "default")

@@ -1,7 +1,7 @@
 """Creating work items (one service for every source) and moving them through their states."""
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from agency import clock
@@ -36,22 +36,28 @@ TRANSITIONS = {
 }
 
 
+# Built once: the timeline's INSERT, its time and agency from the columns' defaults.
+_NEW_EVENT = insert(WorkEvent.__table__)
+
+
 def record(item: WorkItem | int, action: str, actor_user_id: int | None = None, **detail) -> None:
     """Add an event to the item's timeline, in the current transaction."""
     item_id = item if isinstance(item, int) else item.id
     db.session.execute(
-        insert(WorkEvent).values(
-            item_id=item_id, action=action, actor_user_id=actor_user_id, detail=detail
-        )
+        _NEW_EVENT,
+        {"item_id": item_id, "action": action, "actor_user_id": actor_user_id, "detail": detail},
     )
+
+
+_BY_SOURCE_KEY = select(WorkItem).where(
+    WorkItem.source == bindparam("source"), WorkItem.source_key == bindparam("source_key")
+)
 
 
 def _existing(source: str, source_key: str | None) -> WorkItem | None:
     if source_key is None:
         return None
-    return db.session.scalar(
-        select(WorkItem).where(WorkItem.source == source, WorkItem.source_key == source_key)
-    )
+    return db.session.scalar(_BY_SOURCE_KEY, {"source": source, "source_key": source_key})
 
 
 # Read-only once built: every creation loads its input with this one (building a schema
