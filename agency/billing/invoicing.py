@@ -204,9 +204,15 @@ def _due_contracts(today: date, timezone: str) -> dict[periods.Period, list]:
         ).all()
     )
     chosen: dict[tuple, tuple] = {}  # (client, period start) -> (contract, period)
+    recorded_on: dict[datetime, date] = {}  # contracts recorded together share a day
     for contract in contracts:
         since = first_invoiced.get(contract.client_id)
-        for period in _closed_periods(contract, today, timezone, since):
+        recorded = recorded_on.get(contract.created_at)
+        if recorded is None:
+            recorded = recorded_on[contract.created_at] = periods.local_today(
+                contract.created_at, timezone
+            )
+        for period in _closed_periods(contract, recorded, today, timezone, since):
             key = (contract.client_id, period.start)
             if key not in chosen or chosen[key][0].starts_on < contract.starts_on:
                 chosen[key] = (contract, period)
@@ -216,24 +222,55 @@ def _due_contracts(today: date, timezone: str) -> dict[periods.Period, list]:
     return dict(sorted(by_period.items(), key=lambda item: (item[0].start, item[0].end)))
 
 
-def _closed_periods(contract, today: date, timezone: str, first_invoiced: date | None):
+def _closed_periods(
+    contract, recorded_on: date, today: date, timezone: str, first_invoiced: date | None
+):
     """The contract's periods that have ended by ``today``, newest first, at most
     ``LOOK_BACK`` of them, from the first one Secretariat bills: the client's first
     invoice's, the one the contract was recorded in, or at latest the last closed one
     (a contract recorded with a past start is not billed for periods before it was
     recorded). A contract that has ended bills through its last day."""
     if contract.status == ContractStatus.ended.value and contract.ends_on is None:
-        return []
-    last = periods.last_closed_period(contract.billing_day, today, timezone)
-    recorded = periods.current_period(
-        contract.billing_day, periods.local_today(contract.created_at, timezone), timezone
+        return ()
+    return _billed_periods(
+        contract.billing_day,
+        recorded_on,
+        today,
+        timezone,
+        first_invoiced,
+        contract.starts_on,
+        contract.ends_on,
     )
+
+
+@lru_cache(maxsize=4096)
+def _billed_periods(
+    billing_day: int,
+    recorded_on: date,
+    today: date,
+    timezone: str,
+    first_invoiced: date | None,
+    starts_on: date,
+    ends_on: date | None,
+) -> tuple[periods.Period, ...]:
+    """``_closed_periods`` of every contract with these terms (most of an agency's
+    contracts share them: worked out once for them all)."""
+    last = periods.last_closed_period(billing_day, today, timezone)
+    recorded = periods.current_period(billing_day, recorded_on, timezone)
     earliest = min(day for day in (first_invoiced, recorded.start, last.start) if day)
-    stop = contract.ends_on + timedelta(days=1) if contract.ends_on else None
+    stop = ends_on + timedelta(days=1) if ends_on else None
+    return _periods_back(billing_day, today, timezone, earliest, starts_on, stop)
+
+
+def _periods_back(
+    billing_day: int, today: date, timezone: str, earliest: date, starts_on: date, stop
+) -> tuple[periods.Period, ...]:
+    """The closed periods from ``today``'s back to ``earliest``, newest first, none
+    before ``starts_on`` and none from ``stop`` on (the last cut short there)."""
     found = []
-    period = periods.current_period(contract.billing_day, today, timezone)
+    period = periods.current_period(billing_day, today, timezone)
     for _step in range(LOOK_BACK + 1):
-        if period.start < earliest or period.end <= contract.starts_on:
+        if period.start < earliest or period.end <= starts_on:
             break
         if stop is None or period.start < stop:  # else: after the contract's end
             billed = period
@@ -242,7 +279,7 @@ def _closed_periods(contract, today: date, timezone: str, first_invoiced: date |
             if billed.end <= today:
                 found.append(billed)
         period = periods.period_from(period.start - relativedelta(months=1), timezone)
-    return found[:LOOK_BACK]
+    return tuple(found[:LOOK_BACK])
 
 
 def _terms(contract, period: periods.Period, timezone: str) -> _Terms:

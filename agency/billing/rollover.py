@@ -11,6 +11,7 @@ that may use it), so a closed period's carry is a fact that later settings canno
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -89,6 +90,8 @@ def roll(usages: Sequence[PeriodUsage], keep: int, carry: Iterable[Carry] = ()) 
 
 
 def _one(usage: PeriodUsage, keep: int, carry: tuple[Carry, ...]) -> Balance:
+    if not carry:
+        return _fresh(usage, keep)
     usable = ()
     if carry:
         usable = tuple(
@@ -107,7 +110,7 @@ def _one(usage: PeriodUsage, keep: int, carry: tuple[Carry, ...]) -> Balance:
     still = [c for c in left if c.expires_on > usage.end]
     unused = max(usage.included_minutes - usage.used_minutes, 0)
     if keep > 0 and unused:
-        still.append(Carry(usage.start, unused, usage.end + relativedelta(months=keep)))
+        still.append(Carry(usage.start, unused, _months_after(usage.end, keep)))
     return Balance(
         start=usage.start,
         included_minutes=usage.included_minutes,
@@ -119,3 +122,28 @@ def _one(usage: PeriodUsage, keep: int, carry: tuple[Carry, ...]) -> Balance:
         carried_out=tuple(still),
         expired_minutes=sum(c.minutes for c in left if c.expires_on <= usage.end),
     )
+
+
+def _fresh(usage: PeriodUsage, keep: int) -> Balance:
+    """A period with nothing carried in (most of them): its own minutes only."""
+    unused = usage.included_minutes - usage.used_minutes
+    carried_out = ()
+    if keep > 0 and unused > 0:
+        carried_out = (Carry(usage.start, unused, _months_after(usage.end, keep)),)
+    return Balance(
+        start=usage.start,
+        included_minutes=usage.included_minutes,
+        used_minutes=usage.used_minutes,
+        carried_in=(),
+        rollover_used_minutes=0,
+        overage_minutes=max(-unused, 0),
+        left=(),
+        carried_out=carried_out,
+        expired_minutes=0,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (clients' periods share their ends: once each)."""
+    return day + relativedelta(months=months)
