@@ -6,12 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from agency import clock
+from agency.accounts.models import User
 from agency.clients.models import Assignment, Client
 from agency.extensions import db
+from agency.sla import report
 from agency.staff.models import Secretary
 from agency.work import routing, watchdog
 from agency.work.models import WorkEvent, WorkItem
-from agency.work.services import create_item
+from agency.work.services import create_item, move, reassign
 from tenants import use_agency
 
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -201,3 +203,39 @@ def test_two_watchdogs_at_once_escalate_each_item_once(app, agency):
             assert len(events) == len(set(events)) == 20
     finally:
         clock.freeze(None)
+
+
+def _report_by_secretary():
+    span = report.period(MONDAY_NOON.date().isoformat(), MONDAY_NOON.date().isoformat())
+    return {
+        row.name: (row.met, row.missed, row.pending) for row in report.sla_report(span, "secretary")
+    }
+
+
+def test_the_sla_report_counts_a_miss_against_who_held_the_item_when_it_was_due(desk, drain):
+    client, lead, pia, ben = desk
+    item = _item(client)
+    clock.freeze(DUE + timedelta(minutes=1))
+    watchdog.watch()
+    routing.claim(item.id, ben)  # Ben starts it, late: the lateness was Pia's
+    assert db.session.get(WorkItem, item.id).assignee_id == ben.id
+    assert _report_by_secretary() == {"Pia": (0, 1, 0)}
+
+
+def test_an_item_started_in_time_stays_met_for_its_starter_after_a_reassignment(desk):
+    client, lead, pia, ben = desk
+    manager = db.session.scalar(select(User).where(User.role == "manager"))
+    reassigned, handed_back = _item(client), _item(client, "Book the table")
+    routing.claim(reassigned.id, pia)
+    routing.claim(handed_back.id, pia)
+    reassign(db.session.get(WorkItem, reassigned.id), {"secretary_id": ben.id}, manager)
+    move(db.session.get(WorkItem, handed_back.id), "handback")
+    db.session.commit()
+    routing.claim(handed_back.id, ben)
+    assert _report_by_secretary() == {"Pia": (2, 0, 0)}
+    # An untouched item counts against whoever holds it; one closed unstarted, its holder.
+    untouched, closed = _item(client, "Order paper"), _item(client, "Post the letter")
+    assert untouched.assignee_id == closed.assignee_id == pia.id
+    move(db.session.get(WorkItem, closed.id), "complete")
+    db.session.commit()
+    assert _report_by_secretary() == {"Pia": (3, 0, 1)}

@@ -128,7 +128,7 @@ def remove_holiday(holiday_id):
 @token_required(managers=True)
 def sla_report():
     """SLA met, missed and pending per client, secretary or kind, for items created in the
-    period (days in the agency's zone, at most 366). Met: started (or, never started,
+    period (days in the agency's zone). Met: started (or, never started,
     closed) by the due time; missed: later, or still untouched after it; pending: untouched
     and not yet due, left out of the percentage. Bad dates answer 400."""
     by = report.grouping(request.args.get("by"))

@@ -12,7 +12,7 @@ moments close to when the line was read, the live call's own.
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from agency.staff.schedule import WorkingCalendar, working_at
@@ -138,6 +138,16 @@ def window_at(windows, zone: str, at: datetime) -> dict | None:
         ),
         None,
     )
+
+
+def window_end(window: dict, zone: str, at: datetime) -> datetime:
+    """When the occurrence of the weekly ``window`` that ``at`` falls in ends."""
+    local = _local(at, zone)
+    if window.get("end") == "24:00":
+        day, moment = local.date() + timedelta(days=1), time(0)
+    else:
+        day, moment = local.date(), _clock(window.get("end"))
+    return datetime.combine(day, moment, ZoneInfo(zone)).astimezone(UTC)
 
 
 def unreachable_because(line: Line, at: datetime) -> str:

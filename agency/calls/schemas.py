@@ -77,8 +77,17 @@ def _numbers():
     )
 
 
+class CurrentStatusSchema(Schema):
+    """What the desk and the portal show now: empty text when the client is available;
+    ``until`` null when the status lasts until it is changed."""
+
+    text = fields.String()
+    until = fields.AwareDateTime(allow_none=True)
+
+
 class CallRulesSchema(Schema):
     client_id = fields.Integer(dump_only=True)
+    current_status = fields.Nested(CurrentStatusSchema, dump_only=True)
     number = fields.Method("_number", dump_only=True)
     vip_numbers = _numbers()
     forward_numbers = _numbers()

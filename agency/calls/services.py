@@ -129,6 +129,8 @@ def rules_view(client: Client) -> dict:
     rules = rules_for(client)
     out = CallRulesSchema().dump(rules)
     out.update(client_id=client.id, **{name: getattr(client, name) for name in CLIENT_FIELDS})
+    text, until = status_now(client, rules=rules)
+    out["current_status"] = {"text": text, "until": until}
     return out
 
 
@@ -269,18 +271,27 @@ def simulate(client: Client, data: dict) -> rules_engine.Decision:
     return rules_engine.decide(line_for(client, values["at"]), values["caller"], values["at"])
 
 
-def current_status(client: Client, at: datetime | None = None) -> str:
-    """The status the desk and the portal show: set now, planned for this moment, or the
-    weekly window this moment is in ("Meetings" every Tuesday 09:00-12:00)."""
+def status_now(
+    client: Client, at: datetime | None = None, rules: CallRules | None = None
+) -> tuple[str, datetime | None]:
+    """The status the desk and the portal show, with when it ends (None: until changed):
+    set now, planned for this moment, or the weekly window this moment is in ("Meetings"
+    every Tuesday 09:00-12:00). ("", None) when the client is available. A set status
+    whose end has passed is over, as it is for a ringing phone."""
     from agency.calls.lookup import planned_statuses
 
     at = at or clock.now()
     if client.status_text and (client.status_until is None or at < client.status_until):
-        return client.status_text
-    for planned in planned_statuses(rules_for(client).scheduled_statuses):
+        return client.status_text, client.status_until
+    for planned in planned_statuses((rules or rules_for(client)).scheduled_statuses):
         if planned["starts_at"] <= at < planned["ends_at"]:
-            return planned["text"]
+            return planned["text"], planned["ends_at"]
     window = rules_engine.window_at(client.unavailable_windows or (), client.timezone, at)
     if window is not None:
-        return (window.get("label") or "").strip() or _("Unavailable")
-    return ""
+        label = (window.get("label") or "").strip() or _("Unavailable")
+        return label, rules_engine.window_end(window, client.timezone, at)
+    return "", None
+
+
+def current_status(client: Client, at: datetime | None = None) -> str:
+    return status_now(client, at)[0]

@@ -185,7 +185,7 @@ def _rules_template(client: Client, form: CallRulesForm, template_context: dict)
         sim_error=sim_error,
         number=services.number_of(client.id),
         words=decision_words(),
-        current_status=services.current_status(client),
+        status=services.status_now(client),
         templates=services.rules_for(client).status_templates or [],
         **template_context,
     )

@@ -46,7 +46,7 @@ def home():
             "call": call,
             "can_put_through": transfers.can_put_through(call, me),
             "client": by_id[call.client_id],
-            "status": services.current_status(by_id[call.client_id]),
+            "status": services.status_now(by_id[call.client_id]),
             "vips": [c for c in clients.contacts_of(by_id[call.client_id]) if c.vip],
             "rules": services.rules_for(by_id[call.client_id]),
         }
@@ -119,7 +119,7 @@ def take_message(client_id):
         form=form,
         client=client,
         types=types,
-        status_text=services.current_status(client),
+        status=services.status_now(client),
         call_id=call_id,
     ), status
 

@@ -9,6 +9,7 @@ from agency import clock
 from agency.access import roles_required
 from agency.auth.forms import ConfirmForm, show_errors
 from agency.billing import overage
+from agency.calls import services as calls
 from agency.clients import services as clients
 from agency.clients.models import Assignment, Client
 from agency.desk.forms import EventForm, event_data, fill_event_form
@@ -112,6 +113,7 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
         item=work,
         client=work.client,
         contacts=clients.contacts_of(work.client),
+        status=calls.status_now(work.client),
         recent=recent,
         now=clock.now(),
         confirm_form=ConfirmForm(),

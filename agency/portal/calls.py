@@ -55,7 +55,7 @@ def home():
         "calls/portal.html",
         client=client,
         form=form,
-        current_status=services.current_status(client),
+        status=services.status_now(client),
         templates=services.rules_for(client).status_templates or [],
         number=services.number_of(client.id),
         messages=shown,

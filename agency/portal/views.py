@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from agency.access import roles_required
 from agency.billing.ledger import hours
+from agency.calls import services as calls
 from agency.clients.models import Client
 from agency.extensions import db
 from agency.portal.forms import ExtraHoursForm
@@ -20,6 +21,7 @@ def home():
         "portal/home.html",
         client=client,
         contract=client.active_contract,
+        status=calls.status_now(client),
         summary=hours(client),
         extra_form=ExtraHoursForm(),
     )

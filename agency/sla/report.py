@@ -23,7 +23,6 @@ from agency.staff.models import Secretary
 from agency.work.models import WorkItem
 from tenants import Agency, current_agency_id
 
-MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
 GROUPINGS = ("client", "secretary", "kind")
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
@@ -89,7 +88,7 @@ def _day(text: str | None, field: str) -> date | None:
 
 def period(start_text: str | None, end_text: str | None, timezone: str | None = None) -> Period:
     """The period asked for, by default the last 30 days up to today; a clear 400 when
-    a date is not one, the end is before the start, or it spans more than 366 days."""
+    a date is not one or the end is before the start."""
     zone = timezone or agency_timezone()
     today = clock.now().astimezone(ZoneInfo(zone)).date()
     start, end = _day(start_text, "from"), _day(end_text, "to")
@@ -97,8 +96,6 @@ def period(start_text: str | None, end_text: str | None, timezone: str | None = 
     start = start or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     if end < start:
         raise _bad("to", _("The end date is before the start date."))
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise _bad("to", _("Choose a period of at most %(days)d days.", days=MAX_PERIOD_DAYS))
     return Period(start, end, zone)
 
 
@@ -143,10 +140,11 @@ def _names(by: str, keys: list) -> dict:
 
 
 def sla_report(span: Period, by: str) -> list[Row]:
-    """One row per client, secretary (unassigned items in a row of their own) or kind."""
+    """One row per client, secretary (the one the SLA counts against: see
+    ``WorkItem.sla_secretary_id``; unassigned items in a row of their own) or kind."""
     column = {
         "client": WorkItem.client_id,
-        "secretary": WorkItem.assignee_id,
+        "secretary": func.coalesce(WorkItem.sla_secretary_id, WorkItem.assignee_id),
         "kind": WorkItem.kind,
     }[grouping(by)]
     counts = _counts(column, span)

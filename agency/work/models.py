@@ -104,6 +104,11 @@ class WorkItem(TenantMixin, db.Model):
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("secretaries.id", ondelete="SET NULL"), index=True
     )
+    # Whom the SLA counts against: who held the item when it was first started (or
+    # closed unstarted), or when the watchdog found it past due; until then, the assignee.
+    sla_secretary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("secretaries.id", ondelete="SET NULL")
+    )
     source: Mapped[str] = mapped_column(String(16), default=Source.api.value)
     source_key: Mapped[str | None] = mapped_column(String(255))
     links: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -130,7 +135,7 @@ class WorkItem(TenantMixin, db.Model):
     event_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     client = relationship("Client")
-    assignee = relationship("Secretary")
+    assignee = relationship("Secretary", foreign_keys=[assignee_id])
     events = relationship("WorkEvent", order_by="WorkEvent.id", back_populates="item")
 
 

@@ -627,6 +627,13 @@ def _take(candidates, secretary_id: int, actor_user_id: int | None) -> int | Non
             status=Status.in_progress.value,
             assigned_at=func.coalesce(WorkItem.assigned_at, now),
             started_at=func.coalesce(WorkItem.started_at, now),
+            sla_secretary_id=case(
+                (
+                    WorkItem.started_at.is_(None),
+                    func.coalesce(WorkItem.sla_secretary_id, secretary_id),
+                ),
+                else_=WorkItem.sla_secretary_id,
+            ),
         )
         .returning(WorkItem.id),
         execution_options={"synchronize_session": False},

@@ -141,6 +141,9 @@ def move(item: WorkItem, action: str, actor_user_id: int | None = None, **detail
             _("This item is %(status)s; it cannot be moved that way.", status=item.status)
         )
     now = clock.now()
+    responded = item.started_at is not None or item.closed_at is not None
+    if not responded and to in (Status.in_progress, Status.done, Status.cancelled):
+        item.sla_secretary_id = item.sla_secretary_id or item.assignee_id
     item.status = to.value
     if to == Status.in_progress and item.started_at is None:
         item.started_at = now

@@ -80,6 +80,8 @@ def _first_escalation(item: WorkItem, now: datetime) -> None:
 
     previous = db.session.get(Secretary, item.assignee_id) if item.assignee_id else None
     exclude = {previous.id} if previous else set()
+    if previous is not None and item.sla_secretary_id is None:
+        item.sla_secretary_id = previous.id  # the miss is theirs, whoever takes it now
     chosen, tier = choose(item, now, exclude=exclude)
     secretary = db.session.get(Secretary, chosen.id) if chosen is not None else None
     if secretary is not None:
