@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from agency import bulk, clock
 from agency.billing import periods, reviews, rollover
@@ -162,8 +163,7 @@ LOOK_BACK = 12
 BILLED = (ContractStatus.active.value, ContractStatus.ended.value)
 
 
-@dataclass(frozen=True)
-class _Terms:
+class _Terms(NamedTuple):
     """A contract's billing terms for one period (the final one prorated)."""
 
     id: int
@@ -176,10 +176,13 @@ class _Terms:
     rollover_periods: int
 
 
-def _due_contracts(today: date, timezone: str) -> dict[periods.Period, list]:
-    """Each closed period not invoiced yet, with the contracts to invoice for it, oldest
-    period first (an invoice's carry comes from the one before)."""
-    contracts = db.session.execute(
+def _contracts() -> tuple[list, dict]:
+    """The contracts a run may invoice, as plain rows (no ORM row processing for each),
+    and each client's first invoiced period. Statements on the connection skip the ORM's
+    tenant criteria: each names the agency itself."""
+    connection = db.session.connection()
+    agency_id = current_agency_id()
+    contracts = connection.execute(
         select(
             Contract.id,
             Contract.client_id,
@@ -195,30 +198,45 @@ def _due_contracts(today: date, timezone: str) -> dict[periods.Period, list]:
             Contract.created_at,
             Contract.rollover_periods,
         )
-        .where(Contract.status.in_(BILLED))
+        .where(Contract.agency_id == agency_id, Contract.status.in_(BILLED))
         .order_by(Contract.id)
     ).all()
     first_invoiced = dict(
-        db.session.execute(
-            select(Invoice.client_id, func.min(Invoice.period_start)).group_by(Invoice.client_id)
+        connection.execute(
+            select(Invoice.client_id, func.min(Invoice.period_start))
+            .where(Invoice.agency_id == agency_id)
+            .group_by(Invoice.client_id)
         ).all()
     )
+    return contracts, first_invoiced
+
+
+def _due_contracts(
+    contracts, first_invoiced: dict, today: date, timezone: str
+) -> dict[periods.Period, list]:
+    """Each closed period not invoiced yet, with the contracts to invoice for it, oldest
+    period first (an invoice's carry comes from the one before)."""
     chosen: dict[tuple, tuple] = {}  # (client, period start) -> (contract, period)
-    recorded_on: dict[datetime, date] = {}  # contracts recorded together share a day
+    found: dict[tuple, tuple] = {}  # most contracts share their terms: periods once each
     for contract in contracts:
         since = first_invoiced.get(contract.client_id)
-        recorded = recorded_on.get(contract.created_at)
-        if recorded is None:
-            recorded = recorded_on[contract.created_at] = periods.local_today(
-                contract.created_at, timezone
-            )
-        for period in _closed_periods(contract, recorded, today, timezone, since):
+        terms = (contract.created_at, since, contract.billing_day, contract.starts_on)
+        terms += (contract.ends_on, contract.status)
+        closed = found.get(terms)
+        if closed is None:
+            recorded = periods.local_today(contract.created_at, timezone)
+            closed = found[terms] = _closed_periods(contract, recorded, today, timezone, since)
+        for period in closed:
             key = (contract.client_id, period.start)
             if key not in chosen or chosen[key][0].starts_on < contract.starts_on:
                 chosen[key] = (contract, period)
     by_period: dict[periods.Period, list] = {}
+    full_periods: dict[date, periods.Period] = {}
     for contract, period in chosen.values():
-        by_period.setdefault(period, []).append(_terms(contract, period, timezone))
+        full = full_periods.get(period.start)
+        if full is None:
+            full = full_periods[period.start] = periods.period_from(period.start, timezone)
+        by_period.setdefault(period, []).append(_terms(contract, period, full))
     return dict(sorted(by_period.items(), key=lambda item: (item[0].start, item[0].end)))
 
 
@@ -282,23 +300,23 @@ def _periods_back(
     return tuple(found[:LOOK_BACK])
 
 
-def _terms(contract, period: periods.Period, timezone: str) -> _Terms:
-    """The contract's terms for ``period``: a final period cut short by the contract's
-    end includes its share of the included minutes, by local days, rounded half up."""
+def _terms(contract, period: periods.Period, full: periods.Period) -> _Terms:
+    """The contract's terms for ``period`` (``full``: the whole period it is part of): a
+    final period cut short by the contract's end includes its share of the included
+    minutes, by local days, rounded half up."""
     included = contract.included_minutes
-    full = periods.period_from(period.start, timezone)
     if period.end != full.end:
         share = Decimal(included) * (period.end - period.start).days / (full.end - full.start).days
         included = int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return _Terms(
-        id=contract.id,
-        client_id=contract.client_id,
-        plan_name=contract.plan_name,
-        included_minutes=included,
-        hourly_rate_minor=contract.hourly_rate_minor,
-        overage_rate_minor=contract.overage_rate_minor,
-        currency=contract.currency,
-        rollover_periods=contract.rollover_periods,
+        contract.id,
+        contract.client_id,
+        contract.plan_name,
+        included,
+        contract.hourly_rate_minor,
+        contract.overage_rate_minor,
+        contract.currency,
+        contract.rollover_periods,
     )
 
 
@@ -314,7 +332,9 @@ def run(on: date | None = None, now: datetime | None = None, scheduled: bool = F
     labels = Labels.current()
     created_at = clock.now()
     created: list[int] = []
-    for period, contracts in _due_contracts(today, agency.timezone).items():
+    contracts, first_invoiced = _contracts()
+    due = _due_contracts(contracts, first_invoiced, today, agency.timezone)
+    for period, contracts in due.items():
         skipped = set(
             db.session.scalars(
                 select(Invoice.client_id).where(Invoice.period_start == period.start, STANDING)
@@ -364,17 +384,21 @@ def _numbers(period):
     return number
 
 
-def _minutes_used(period) -> dict[int, int]:
-    """Billable minutes per client in the period: one aggregation, one row per client."""
-    rows = db.session.execute(
-        select(TimeEntry.client_id, func.sum(TimeEntry.billable_minutes))
-        .where(
-            TimeEntry.billable.is_(True),
-            TimeEntry.started_at >= period.starts_at,
-            TimeEntry.started_at < period.ends_at,
-        )
-        .group_by(TimeEntry.client_id)
+# Billable minutes per client from ``start`` to ``end``: one aggregation, a row a client.
+_MINUTES = (
+    select(TimeEntry.client_id, func.sum(TimeEntry.billable_minutes))
+    .where(
+        TimeEntry.billable.is_(True),
+        TimeEntry.started_at >= bindparam("start"),
+        TimeEntry.started_at < bindparam("end"),
     )
+    .group_by(TimeEntry.client_id)
+)
+
+
+def _minutes_used(period) -> dict[int, int]:
+    """Billable minutes per client in the period."""
+    rows = db.session.execute(_MINUTES, {"start": period.starts_at, "end": period.ends_at})
     return {client_id: int(minutes) for client_id, minutes in rows}
 
 
@@ -428,10 +452,15 @@ def _bills(period, contracts, ids, used, expenses, tax, carry, labels) -> tuple[
     rows, lines = [], {}
     for c in contracts:
         minutes = used.get(c.client_id, 0)
-        held = balance(c, period, minutes, carry.get(c.client_id, ()))
-        bill = compute(
-            c, minutes, expenses.get(c.client_id, []), tax, labels, held.rollover_minutes
-        )
+        carried_in = carry.get(c.client_id, ())
+        if carried_in or c.rollover_periods:
+            held = balance(c, period, minutes, carried_in)
+            rollover_in, rollover_used = held.rollover_minutes, held.rollover_used_minutes
+            carry_out = [carried.to_json() for carried in held.carried_out]
+        else:  # nothing carried in, nothing to hand on: the rule has nothing to do
+            rollover_in = rollover_used = 0
+            carry_out = []
+        bill = compute(c, minutes, expenses.get(c.client_id, []), tax, labels, rollover_in)
         invoice_id = next(ids)
         rows.append(
             {
@@ -442,8 +471,8 @@ def _bills(period, contracts, ids, used, expenses, tax, carry, labels) -> tuple[
                 "included_minutes": c.included_minutes,
                 "used_minutes": minutes,
                 "overage_minutes": bill.overage_minutes,
-                "rollover_minutes": held.rollover_used_minutes,
-                "carry_out": [carried.to_json() for carried in held.carried_out],
+                "rollover_minutes": rollover_used,
+                "carry_out": carry_out,
                 "subtotal_minor": bill.subtotal_minor,
                 "tax_minor": bill.tax_minor,
                 "total_minor": bill.total_minor,
