@@ -1,11 +1,12 @@
 """Invoices of closed periods: exact amounts, Stripe (localstripe), webhooks, the billed lock."""
 
+import gc
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from agency import clock
+from agency import bulk, clock
 from agency.billing import invoicing
 from agency.billing.models import (
     Invoice,
@@ -14,6 +15,7 @@ from agency.billing.models import (
     StripeCustomer,
     StripeEvent,
 )
+from agency.clients.models import Client
 from agency.contracts.models import Contract
 from agency.extensions import db
 from tenants import use_agency
@@ -442,3 +444,44 @@ def test_the_tick_runs_billing_on_the_billing_queue(app, agency, drain):
         [invoice] = db.session.scalars(select(Invoice)).all()
         assert invoice.period_start == date(2026, 10, 1)
         assert invoice.status == InvoiceStatus.draft.value
+
+
+def test_a_run_takes_fresh_keys_that_no_other_row_holds(app, agency):
+    work(agency.agency.id, agency.client.id, datetime(2026, 10, 5, 9, tzinfo=UTC), 90)
+    with use_agency(agency.agency.id):
+        drawn = bulk.new_ids(Invoice, 40)
+        assert len(set(drawn)) == 40 and drawn == sorted(drawn)
+        [invoice_id] = invoicing.run(on=date(2026, 11, 2))
+        assert invoice_id >= drawn[0]
+        assert db.session.scalars(select(InvoiceLine.invoice_id)).all() == [invoice_id]
+
+
+@pytest.mark.postgres
+def test_a_removed_client_takes_its_invoices_and_lines_along(app, agency, other_agency):
+    """An invoice has no key to its agency of its own: its client's key removes it."""
+    for tenant in (agency, other_agency):
+        work(tenant.agency.id, tenant.client.id, datetime(2026, 10, 5, 9, tzinfo=UTC), 90)
+        with use_agency(tenant.agency.id):
+            assert len(invoicing.run(on=date(2026, 11, 2))) == 1
+    with use_agency(agency.agency.id):
+        db.session.execute(delete(Client).where(Client.id == agency.client.id))
+        db.session.commit()
+        assert db.session.scalar(select(func.count(Invoice.id))) == 0
+        assert db.session.scalar(select(func.count(InvoiceLine.id))) == 0
+    with use_agency(other_agency.agency.id):
+        assert db.session.scalar(select(func.count(Invoice.id))) == 1
+
+
+def test_the_collector_pauses_only_inside_the_block():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), bulk.collection_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a failed run")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk.collection_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

@@ -104,10 +104,13 @@ class Invoice(TenantMixin, db.Model):
     """A client's bill for one billing period, in the contract's currency and minor units.
 
     One standing invoice per client and period: a voided one no longer counts, so its
-    period can be invoiced again."""
+    period can be invoiced again. It exists only under its client, whose key removes it
+    with the agency; it keeps an index on the agency, as the console lists them all."""
 
     __tablename__ = "invoices"
+    agency_from_parent = True
     __table_args__ = (
+        Index("ix_invoices_agency_id", "agency_id"),
         Index(
             "uq_invoices_period",
             "agency_id",
