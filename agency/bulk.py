@@ -129,11 +129,12 @@ def pipeline():
 
 @contextmanager
 def collection_paused():
-    """Inside the block Python's cycle collector does not run. Building many thousand
-    short-lived rows would otherwise set off full collections, each walking every object
-    the process holds (the app's models, metadata, translations): a tenth of a second or
-    more each time. What the block allocates is still freed by reference counting as it
-    goes; only cycles wait for the first collection after the block."""
+    """Inside the block, or the function it decorates, Python's cycle collector does not
+    run. Building many thousand short-lived rows would otherwise set off full
+    collections, each walking every object the process holds (the app's models,
+    metadata, translations): a tenth of a second or more each time. What the block
+    allocates is still freed by reference counting as it goes; only cycles wait for the
+    first collection after the block."""
     if not gc.isenabled():
         yield
         return

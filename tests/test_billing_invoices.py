@@ -446,7 +446,7 @@ def test_the_tick_runs_billing_on_the_billing_queue(app, agency, drain):
         assert invoice.status == InvoiceStatus.draft.value
 
 
-def test_a_run_takes_fresh_keys_that_no_other_row_holds(app, agency):
+def test_drawn_keys_are_distinct_in_order_and_the_run_draws_its_own(app, agency):
     work(agency.agency.id, agency.client.id, datetime(2026, 10, 5, 9, tzinfo=UTC), 90)
     with use_agency(agency.agency.id):
         drawn = bulk.new_ids(Invoice, 40)
@@ -478,6 +478,12 @@ def test_the_collector_pauses_only_inside_the_block():
         assert not gc.isenabled()
         raise RuntimeError("a failed run")
     assert gc.isenabled()
+
+    @bulk.collection_paused()
+    def work():
+        return gc.isenabled()
+
+    assert work() is False and gc.isenabled()
     gc.disable()
     try:
         with bulk.collection_paused():

@@ -320,16 +320,12 @@ def _terms(contract, period: periods.Period, full: periods.Period) -> _Terms:
     )
 
 
+@bulk.collection_paused()
 def run(on: date | None = None, now: datetime | None = None, scheduled: bool = False) -> list[int]:
     """Invoice every client's closed periods that are not invoiced yet (the last twelve at
     most, and a contract's final period once it has ended); returns the new invoices'
     ids. Running it again for the same day makes nothing new. The scheduled run leaves a
     period the manager reopened lately (a discarded draft, a void) to them."""
-    with bulk.collection_paused():
-        return _run(on, now, scheduled)
-
-
-def _run(on: date | None, now: datetime | None, scheduled: bool) -> list[int]:
     agency = db.session.get(Agency, current_agency_id())
     now = now or clock.now()
     today = on or periods.local_today(now, agency.timezone)
