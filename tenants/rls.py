@@ -5,7 +5,7 @@ tenant table admits only that agency's rows. Migrations call ``enable(table)`` f
 every new tenant-owned table.
 """
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -49,8 +49,9 @@ def grant_statements(role: str) -> list[str]:
 
 
 def _set_setting(connection, agency_id: int | None) -> None:
-    connection.execute(
-        text("SELECT set_config(:name, :value, true)"),
+    # Every transaction runs it: as the driver's own SQL, with nothing to compile.
+    connection.exec_driver_sql(
+        "SELECT set_config(%(name)s, %(value)s, true)",
         {"name": SETTING, "value": "" if agency_id is None else str(agency_id)},
     )
 

@@ -80,6 +80,21 @@ def test_an_item_created_by_api_is_routed_claimed_and_completed(call, tokens, ag
     assert [e["action"] for e in timeline] == ["created", "assigned", "claimed", "complete"]
 
 
+def test_the_created_event_names_its_maker_source_and_time(call, tokens, agency):
+    created = call(
+        tokens["manager"], "POST", "/api/v1/work-items/", {**ITEM, "client_id": agency.client.id}
+    ).json
+    item = call(tokens["manager"], "GET", f"/api/v1/work-items/{created['id']}").json
+    [event] = item["events"]
+    assert event["action"] == "created" and event["detail"] == {"source": "voice"}
+    assert event["actor_user_id"] == agency.manager.id
+    assert event["actor_name"] == agency.manager.name
+    assert event["at"] == item["created_at"]
+    with use_agency(agency.agency.id):
+        made = db.session.get(WorkItem, created["id"])
+        assert [e.agency_id for e in made.events] == [agency.agency.id]
+
+
 def test_bad_items_are_refused_and_write_nothing(call, tokens, agency):
     for body, field in [
         ({**ITEM, "client_id": agency.client.id, "kind": "juggling"}, "kind"),

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Row, and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from agency import clock
@@ -35,37 +35,69 @@ class Target:
 # --- which target applies ----------------------------------------------------------------
 
 
-# Built once (every new item reads it): the targets that may apply to a kind and
-# priority, the client's active contract a subquery.
-_ACTIVE_CONTRACT = (
-    select(Contract.id)
-    .where(
-        Contract.client_id == bindparam("client_id"),
-        Contract.status == ContractStatus.active.value,
+def _active_contract(client_id):
+    return (
+        select(Contract.id)
+        .where(Contract.client_id == client_id, Contract.status == ContractStatus.active.value)
+        .scalar_subquery()
     )
-    .scalar_subquery()
+
+
+def _applies(client_id):
+    return and_(
+        SlaTarget.priority == bindparam("priority"),
+        or_(SlaTarget.kind == bindparam("kind"), SlaTarget.kind.is_(None)),
+        or_(SlaTarget.contract_id.is_(None), SlaTarget.contract_id == _active_contract(client_id)),
+    )
+
+
+# Built once (every new item reads them): the targets that may apply to a kind and
+# priority, the client's active contract a subquery.
+_TARGET_COLUMNS = (
+    SlaTarget.contract_id,
+    SlaTarget.kind,
+    SlaTarget.minutes,
+    SlaTarget.business_hours_only,
 )
-_CANDIDATES = select(
-    SlaTarget.contract_id, SlaTarget.kind, SlaTarget.minutes, SlaTarget.business_hours_only
-).where(
-    SlaTarget.priority == bindparam("priority"),
-    or_(SlaTarget.kind == bindparam("kind"), SlaTarget.kind.is_(None)),
-    or_(SlaTarget.contract_id.is_(None), SlaTarget.contract_id == _ACTIVE_CONTRACT),
+_CANDIDATES = select(*_TARGET_COLUMNS).where(_applies(bindparam("client_id")))
+# What a new item's due time needs of its client, with the targets, a row for each (one
+# row with none): the item's one read before it is written.
+_CLIENT_AND_CANDIDATES = (
+    select(Client.id, Client.timezone, Client.business_hours, *_TARGET_COLUMNS)
+    .outerjoin(SlaTarget, _applies(Client.id))
+    .where(Client.id == bindparam("client_id"))
 )
 
 
-def target_for(client_id: int, kind: str, priority: str) -> Target:
+def _best(candidates, priority: str) -> Target:
     """The client's active contract's override for this kind, then its override for every
-    kind, then the agency's target for the kind, for every kind, then the built-in default.
-    One query: the active contract is a subquery of it."""
-    candidates = db.session.execute(
-        _CANDIDATES, {"client_id": client_id, "kind": kind, "priority": priority}
-    ).all()
+    kind, then the agency's target for the kind, for every kind, then the built-in default."""
     if not candidates:
         return Target(DEFAULT_SLA_MINUTES[priority], False, "default")
     best = min(candidates, key=lambda t: (t.contract_id is None, t.kind is None))
     source = "agency" if best.contract_id is None else "contract"
     return Target(best.minutes, best.business_hours_only, source)
+
+
+def target_for(client_id: int, kind: str, priority: str) -> Target:
+    """The target that applies to the client's items of this kind and priority (see
+    ``_best``). One query: the active contract is a subquery of it."""
+    candidates = db.session.execute(
+        _CANDIDATES, {"client_id": client_id, "kind": kind, "priority": priority}
+    ).all()
+    return _best(candidates, priority)
+
+
+def client_and_target(client_id: int, kind: str, priority: str) -> tuple[Row | None, Target]:
+    """The client's id, time zone and business hours (None if not a client of this
+    agency) and the target for a new item of theirs: both in one query."""
+    rows = db.session.execute(
+        _CLIENT_AND_CANDIDATES, {"client_id": client_id, "kind": kind, "priority": priority}
+    ).all()
+    if not rows:
+        return None, _best((), priority)
+    found = [row for row in rows if row.minutes is not None]
+    return rows[0], _best(found, priority)
 
 
 def closed_days(client_id: int, since: date) -> set[date]:
@@ -80,9 +112,16 @@ def closed_days(client_id: int, since: date) -> set[date]:
     )
 
 
-def due_at(client: Client, kind: str, priority: str, created_at: datetime) -> datetime:
-    """When an item created at ``created_at`` must be started by."""
-    target = target_for(client.id, kind, priority)
+def due_at(
+    client: Client | Row,
+    kind: str,
+    priority: str,
+    created_at: datetime,
+    target: Target | None = None,
+) -> datetime:
+    """When an item created at ``created_at`` must be started by (``target``: the one that
+    applies, when already read)."""
+    target = target or target_for(client.id, kind, priority)
     if not target.business_hours_only or not client.business_hours:
         return created_at + timedelta(minutes=target.minutes)
     local_day = created_at.astimezone(ZoneInfo(client.timezone)).date()

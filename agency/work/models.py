@@ -66,6 +66,7 @@ class WorkItem(TenantMixin, db.Model):
     """One piece of work for a client; the same source key twice is the same item."""
 
     __tablename__ = "work_items"
+    agency_from_parent = True  # under its client; its indexes below lead with the agency
     __table_args__ = (
         UniqueConstraint("agency_id", "source", "source_key"),
         Index("ix_work_items_queue", "agency_id", "status", "priority_rank", "sla_due_at"),
