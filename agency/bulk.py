@@ -4,19 +4,20 @@ On PostgreSQL the rows travel as one JSON document and ``json_to_recordset`` tur
 back into typed rows (the values every row shares travel once, through
 ``json_to_record``): one parameter the driver passes through as it is (``json.dumps`` is
 C; per-element array adaptation is not), one statement for the server to parse, plan
-and run, however many rows. Inside ``pipeline()`` the statements are sent without
-waiting for each one to finish, so the caller works out the next rows while the server
-writes these. Elsewhere it is an executemany.
+and run, however many rows. Through ``writers()`` the statements are sent without
+waiting for each one to finish, on two connections in turns, so the caller works out the
+next rows while the server writes these. Elsewhere it is an executemany.
 """
 
 import gc
+import itertools
 import json
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import JSON, TypeDecorator, func, insert, select
+from sqlalchemy import JSON, TypeDecorator, func, insert, select, text
 
 from agency.extensions import db, on_postgres
 
@@ -68,9 +69,10 @@ def _cursor():
     return db.session.connection().connection.driver_connection.cursor()
 
 
-def insert_rows(model, rows: list[dict], same: dict | None = None) -> None:
+def insert_rows(model, rows: list[dict], same: dict | None = None, cursor=None) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``model``'s table, each with the
-    values in ``same`` too (sent once)."""
+    values in ``same`` too (sent once); on PostgreSQL through ``cursor`` (one of
+    ``writers``), else the session's connection."""
     if not rows:
         return
     same = same or {}
@@ -93,7 +95,7 @@ def insert_rows(model, rows: list[dict], same: dict | None = None) -> None:
         f"({', '.join(quote(name) for name in [*names, *same])}) "
         f"SELECT {', '.join(quote(name) for name in [*names, *same])} FROM {source}"
     )
-    _cursor().execute(statement, params)
+    (cursor or _cursor()).execute(statement, params)
 
 
 def new_ids(model, count: int) -> list[int]:
@@ -116,15 +118,66 @@ def new_ids(model, count: int) -> list[int]:
     return list(range(highest + 1, highest + 1 + count))
 
 
+# How long a second connection's write may wait for a lock before it fails: the session's
+# own transaction could hold one it needs, and the two waiting on each other across
+# connections is a deadlock the server cannot see.
+WRITER_LOCK_TIMEOUT = "10s"
+
+
+def _second_writer(agency_id: int | None):
+    """A connection of the engine's pool in its own transaction, in the agency's tenancy,
+    its commit not waiting for the disk (see ``writers``)."""
+    connection = db.engine.raw_connection()
+    try:
+        connection.driver_connection.execute(
+            "SELECT set_config('app.agency_id', %s, true),"
+            " set_config('synchronous_commit', 'off', true),"
+            " set_config('lock_timeout', %s, true)",
+            ("" if agency_id is None else str(agency_id), WRITER_LOCK_TIMEOUT),
+        )
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 @contextmanager
-def pipeline():
-    """Inside the block, PostgreSQL receives each ``insert_rows`` without the caller
-    waiting for it; the block's end waits for them all and raises the first error."""
+def writers():
+    """Cursors to take in turns for batches of ``insert_rows`` that stand on their own
+    (a batch's rows name only rows of the same batch, or rows already committed).
+
+    On PostgreSQL there are two: the session's connection and a second one from the pool,
+    both in pipeline mode, so the server writes two batches at once, on two backends,
+    while the caller works out the next; the block's end waits for them all and raises the
+    first error. The second connection's batches are committed there, in a transaction of
+    their own: a caller that fails later keeps them, whole. Elsewhere every batch goes to
+    the session's connection (``None``: ``insert_rows``' default)."""
     if not on_postgres():
-        yield
+        yield itertools.repeat(None)
         return
-    with db.session.connection().connection.driver_connection.pipeline():
-        yield
+    from tenants import current_agency_id
+
+    session_connection = db.session.connection().connection.driver_connection
+    second = _second_writer(current_agency_id())
+    try:
+        with ExitStack() as pipelines:
+            cursors = []
+            for connection in (session_connection, second.driver_connection):
+                pipelines.enter_context(connection.pipeline())
+                cursors.append(connection.cursor())
+            yield itertools.cycle(cursors)
+        second.commit()
+    finally:
+        second.close()  # back to the pool, rolled back unless committed
+
+
+def commit_without_waiting() -> None:
+    """Commit the session's transaction without waiting for the disk to have it (on
+    PostgreSQL, ``synchronous_commit`` off for this transaction): for rows that the code
+    making them makes again if a crash of the server loses them, moments after."""
+    if on_postgres():
+        db.session.execute(text("SELECT set_config('synchronous_commit', 'off', true)"))
+    db.session.commit()
 
 
 @contextmanager

@@ -3,8 +3,9 @@
 import gc
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import create_engine, delete, func, select, text
 
 from agency import bulk, clock
 from agency.billing import invoicing
@@ -18,6 +19,7 @@ from agency.billing.models import (
 from agency.clients.models import Client
 from agency.contracts.models import Contract
 from agency.extensions import db
+from agency.sla.models import Holiday
 from tenants import use_agency
 from tests.billing_seed import ALPHA_STRIPE_KEY, api_as, invoice_event, post_hook, work
 from tests.conftest import sign_in
@@ -470,6 +472,89 @@ def test_a_removed_client_takes_its_invoices_and_lines_along(app, agency, other_
         assert db.session.scalar(select(func.count(InvoiceLine.id))) == 0
     with use_agency(other_agency.agency.id):
         assert db.session.scalar(select(func.count(Invoice.id))) == 1
+
+
+def _holidays_committed(app) -> list:
+    """The holidays another connection sees, of every agency (as the owner role)."""
+    engine = create_engine(app.config["DATABASE_MIGRATE_URL"])
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT agency_id, name FROM holidays ORDER BY name"))
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def _holiday(agency_id, name, day=1):
+    made = datetime(2026, 12, 1, tzinfo=UTC)
+    return [{"agency_id": agency_id, "day": date(2027, 1, day), "name": name, "created_at": made}]
+
+
+@pytest.mark.postgres
+def test_writers_take_turns_on_two_connections_and_the_second_commits_its_own(app, agency):
+    a = agency.agency.id
+    with use_agency(a):
+        with bulk.writers() as cursors:
+            first, second, third = next(cursors), next(cursors), next(cursors)
+            assert first.connection is not second.connection and third is first
+            bulk.insert_rows(Holiday, _holiday(a, "session's", 1), cursor=first)
+            bulk.insert_rows(Holiday, _holiday(a, "second's", 2), cursor=second)
+        assert _holidays_committed(app) == [(a, "second's")]  # the session's waits for it
+        bulk.commit_without_waiting()
+    assert _holidays_committed(app) == [(a, "second's"), (a, "session's")]
+
+
+@pytest.mark.postgres
+def test_the_second_writer_works_in_the_agency_and_a_failed_batch_leaves_nothing(
+    app, agency, other_agency
+):
+    a, b = agency.agency.id, other_agency.agency.id
+    with use_agency(a):
+        refused = pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security")
+        with refused, bulk.writers() as cursors:
+            bulk.insert_rows(Holiday, _holiday(a, "session's"), cursor=next(cursors))
+            bulk.insert_rows(Holiday, _holiday(b, "another agency's"), cursor=next(cursors))
+        db.session.rollback()
+    assert _holidays_committed(app) == []
+
+
+@pytest.mark.postgres
+def test_a_run_of_many_batches_writes_each_invoice_whole(app, agency, monkeypatch):
+    """One client a batch: the batches alternate between the two connections."""
+    monkeypatch.setattr(invoicing, "BATCH", 1)
+    a = agency.agency.id
+    clients = [agency.client.id]
+    with use_agency(a):
+        for n in range(4):
+            client = Client(name=f"Client {n}")
+            db.session.add(client)
+            db.session.flush()
+            db.session.add(
+                Contract(
+                    client_id=client.id,
+                    plan_name="Plan",
+                    included_minutes=60 * (n + 1),
+                    hourly_rate_minor=3000,
+                    overage_rate_minor=4000,
+                    currency="EUR",
+                    starts_on=date(2026, 1, 1),
+                    status="active",
+                )
+            )
+            clients.append(client.id)
+        db.session.commit()
+    for n, client_id in enumerate(clients):
+        work(a, client_id, datetime(2026, 10, 5, 9, tzinfo=UTC), 30 + 60 * n)
+    with use_agency(a):
+        made = invoicing.run(on=date(2026, 11, 2))
+        db.session.remove()
+        invoices = db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
+        assert [i.id for i in invoices] == made and [i.client_id for i in invoices] == clients
+        for invoice in invoices:
+            assert invoice.lines and invoice.subtotal_minor == sum(
+                line.amount_minor for line in invoice.lines
+            )
+        assert invoicing.run(on=date(2026, 11, 2)) == []
 
 
 def test_the_collector_pauses_only_inside_the_block():

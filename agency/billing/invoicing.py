@@ -5,7 +5,11 @@ whole minor unit; expenses are added as recorded; tax is the subtotal × the age
 in basis points / 10,000, rounded half up once on the subtotal. All arithmetic is integers
 and Decimal. The run reads a period's totals with one aggregation query, then works out
 and writes the invoices a batch at a time (each batch's writes go out without waiting
-while the next batch is worked out) and commits once, so a failed run leaves nothing.
+while the next batch is worked out, on two connections in turns on PostgreSQL). Each
+invoice is written whole, with its lines, or not at all; a run that fails part way may
+leave some of a period's invoices, and running again makes the rest (a client has one
+standing invoice per period). The run's drafts are committed without waiting for the
+disk: the next run makes again what a crash of the server loses.
 Hours carried over from earlier periods (``rollover``) come from the carry the client's
 previous invoice handed on; each invoice stores what it used and what it hands on, so a
 closed period is never recomputed.
@@ -19,7 +23,7 @@ from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 
 from agency import bulk, clock
 from agency.billing import periods, reviews, rollover
@@ -163,8 +167,10 @@ LOOK_BACK = 12
 BILLED = (ContractStatus.active.value, ContractStatus.ended.value)
 
 
-class _Terms(NamedTuple):
-    """A contract's billing terms for one period (the final one prorated)."""
+class _Contract(NamedTuple):
+    """A contract the run may invoice, as a plain row: its billing terms first (what an
+    invoice is worked out from; a final period cut short has its included minutes
+    prorated), then what decides its periods. The fields are the columns' names."""
 
     id: int
     client_id: int
@@ -174,33 +180,28 @@ class _Terms(NamedTuple):
     overage_rate_minor: int
     currency: str
     rollover_periods: int
+    billing_day: int
+    starts_on: date
+    ends_on: date | None
+    status: str
+    created_at: datetime
 
 
-def _contracts() -> tuple[list, dict]:
-    """The contracts a run may invoice, as plain rows (no ORM row processing for each),
-    and each client's first invoiced period. Statements on the connection skip the ORM's
-    tenant criteria: each names the agency itself."""
+# Plain SQL typed by the columns, so only the values whose type needs it are processed
+# (none of them on PostgreSQL but the times); statements on the connection skip the
+# ORM's tenant criteria, so each names the agency itself.
+_CONTRACTS = text(
+    f"SELECT {', '.join(_Contract._fields)} FROM contracts"
+    f" WHERE agency_id = :agency_id AND status IN ({', '.join(repr(s) for s in BILLED)})"
+    " ORDER BY id"
+).columns(*(Contract.__table__.c[name] for name in _Contract._fields))
+
+
+def _contracts() -> tuple[list[_Contract], dict]:
+    """The contracts a run may invoice, and each client's first invoiced period."""
     connection = db.session.connection()
     agency_id = current_agency_id()
-    contracts = connection.execute(
-        select(
-            Contract.id,
-            Contract.client_id,
-            Contract.billing_day,
-            Contract.plan_name,
-            Contract.included_minutes,
-            Contract.hourly_rate_minor,
-            Contract.overage_rate_minor,
-            Contract.currency,
-            Contract.starts_on,
-            Contract.ends_on,
-            Contract.status,
-            Contract.created_at,
-            Contract.rollover_periods,
-        )
-        .where(Contract.agency_id == agency_id, Contract.status.in_(BILLED))
-        .order_by(Contract.id)
-    ).all()
+    contracts = list(map(_Contract._make, connection.execute(_CONTRACTS, {"agency_id": agency_id})))
     first_invoiced = dict(
         connection.execute(
             select(Invoice.client_id, func.min(Invoice.period_start))
@@ -300,24 +301,15 @@ def _periods_back(
     return tuple(found[:LOOK_BACK])
 
 
-def _terms(contract, period: periods.Period, full: periods.Period) -> _Terms:
+def _terms(contract: _Contract, period: periods.Period, full: periods.Period) -> _Contract:
     """The contract's terms for ``period`` (``full``: the whole period it is part of): a
     final period cut short by the contract's end includes its share of the included
     minutes, by local days, rounded half up."""
-    included = contract.included_minutes
-    if period.end != full.end:
-        share = Decimal(included) * (period.end - period.start).days / (full.end - full.start).days
-        included = int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return _Terms(
-        contract.id,
-        contract.client_id,
-        contract.plan_name,
-        included,
-        contract.hourly_rate_minor,
-        contract.overage_rate_minor,
-        contract.currency,
-        contract.rollover_periods,
-    )
+    if period.end == full.end:
+        return contract
+    days, of = (period.end - period.start).days, (full.end - full.start).days
+    share = Decimal(contract.included_minutes) * days / of
+    return contract._replace(included_minutes=int(share.quantize(Decimal(1), ROUND_HALF_UP)))
 
 
 @bulk.collection_paused()
@@ -351,16 +343,16 @@ def run(on: date | None = None, now: datetime | None = None, scheduled: bool = F
         carry = _carry_in(period)
         numbers = _numbers(period)
         ids = iter(bulk.new_ids(Invoice, len(contracts)))
-        with bulk.pipeline():
+        with bulk.writers() as cursors:  # a batch's invoices and lines on one connection
             for at in range(0, len(contracts), BATCH):
                 rows, lines = _bills(
                     period, contracts[at : at + BATCH], ids, used, expenses, tax, carry, labels
                 )
                 for row in rows:
                     row["number"] = numbers(row["client_id"])
-                _write_invoices(agency.id, period, tax, created_at, rows, lines)
+                _write_invoices(agency.id, period, tax, created_at, rows, lines, next(cursors))
                 created += [row["id"] for row in rows]
-    db.session.commit()
+    bulk.commit_without_waiting()  # drafts: a crash's loss is made again by the next run
     return created
 
 
@@ -378,8 +370,10 @@ def _numbers(period):
         ).all()
     )
 
+    month = f"{period.start:%Y%m}"
+
     def number(client_id: int) -> str:
-        base = f"{period.start:%Y%m}-{client_id}"
+        base = f"{month}-{client_id}"
         return f"{base}-{voided[client_id] + 1}" if client_id in voided else base
 
     return number
@@ -483,8 +477,9 @@ def _bills(period, contracts, ids, used, expenses, tax, carry, labels) -> tuple[
     return rows, lines
 
 
-def _write_invoices(agency_id, period, tax: int, created_at: datetime, rows, lines) -> None:
-    """One batch of invoices and their lines, two statements that need no answer."""
+def _write_invoices(agency_id, period, tax: int, created_at: datetime, rows, lines, cursor):
+    """One batch of invoices and their lines, two statements that need no answer, on
+    ``cursor`` (one of ``bulk.writers``)."""
     bulk.insert_rows(
         Invoice,
         rows,
@@ -498,6 +493,7 @@ def _write_invoices(agency_id, period, tax: int, created_at: datetime, rows, lin
             "status": InvoiceStatus.draft.value,
             "created_at": created_at,
         },
+        cursor=cursor,
     )
     bulk.insert_rows(
         InvoiceLine,
@@ -507,6 +503,7 @@ def _write_invoices(agency_id, period, tax: int, created_at: datetime, rows, lin
             for position, line in enumerate(bill_lines, start=1)
         ],
         same={"agency_id": agency_id},
+        cursor=cursor,
     )
 
 
