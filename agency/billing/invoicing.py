@@ -152,6 +152,7 @@ def _hours_text(minutes: int) -> str:
     return str((Decimal(minutes) / 60).quantize(Decimal("0.01")))
 
 
+@lru_cache(maxsize=64)
 def _rate_text(basis_points: int) -> str:
     return str((Decimal(basis_points) / 100).normalize())
 
@@ -394,7 +395,7 @@ _MINUTES = (
 def _minutes_used(period) -> dict[int, int]:
     """Billable minutes per client in the period."""
     rows = db.session.execute(_MINUTES, {"start": period.starts_at, "end": period.ends_at})
-    return {client_id: int(minutes) for client_id, minutes in rows}
+    return {client_id: int(minutes) for client_id, minutes in rows.all()}  # one fetch
 
 
 def _carry_in(period) -> dict[int, tuple]:
