@@ -1,8 +1,10 @@
 """What the billing tests share: an API caller, time worked, Stripe events and hooks."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from agency.clients.models import Client
+from agency.contracts.models import Contract
 from agency.extensions import db
 from agency.hours.services import record_time
 from tenants import use_agency
@@ -26,6 +28,27 @@ def api_as(client, user):
         return client.open(url, method=method, json=json, headers=headers)
 
     return call
+
+
+def client_on_contract(name: str, **terms) -> int:
+    """A new client of the current agency on an active contract (EUR, 10 hours included at
+    30.00/h, overage 40.00/h, from 1 January 2026, unless ``terms`` say otherwise), not
+    committed yet; its id."""
+    client = Client(name=name)
+    db.session.add(client)
+    db.session.flush()
+    contract = {
+        "plan_name": "Plan",
+        "included_minutes": 600,
+        "hourly_rate_minor": 3000,
+        "overage_rate_minor": 4000,
+        "currency": "EUR",
+        "starts_on": date(2026, 1, 1),
+        "status": "active",
+    }
+    db.session.add(Contract(client_id=client.id, **(contract | terms)))
+    db.session.flush()
+    return client.id
 
 
 def work(agency_id, client_id, start: datetime, minutes: int, seconds: int = 0) -> int:

@@ -21,7 +21,14 @@ from agency.contracts.models import Contract
 from agency.extensions import db
 from agency.sla.models import Holiday
 from tenants import use_agency
-from tests.billing_seed import ALPHA_STRIPE_KEY, api_as, invoice_event, post_hook, work
+from tests.billing_seed import (
+    ALPHA_STRIPE_KEY,
+    api_as,
+    client_on_contract,
+    invoice_event,
+    post_hook,
+    work,
+)
 from tests.conftest import sign_in
 
 
@@ -526,22 +533,7 @@ def test_a_run_of_many_batches_writes_each_invoice_whole(app, agency, monkeypatc
     clients = [agency.client.id]
     with use_agency(a):
         for n in range(4):
-            client = Client(name=f"Client {n}")
-            db.session.add(client)
-            db.session.flush()
-            db.session.add(
-                Contract(
-                    client_id=client.id,
-                    plan_name="Plan",
-                    included_minutes=60 * (n + 1),
-                    hourly_rate_minor=3000,
-                    overage_rate_minor=4000,
-                    currency="EUR",
-                    starts_on=date(2026, 1, 1),
-                    status="active",
-                )
-            )
-            clients.append(client.id)
+            clients.append(client_on_contract(f"Client {n}", included_minutes=60 * (n + 1)))
         db.session.commit()
     for n, client_id in enumerate(clients):
         work(a, client_id, datetime(2026, 10, 5, 9, tzinfo=UTC), 30 + 60 * n)

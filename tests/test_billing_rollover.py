@@ -20,6 +20,7 @@ from agency.notify.models import OutboundEmail
 from agency.staff.models import Secretary
 from agency.work.services import create_item
 from tenants import use_agency
+from tests.billing_seed import client_on_contract
 from tests.conftest import PASSWORD, csrf_from, post_form, rows, sign_in
 
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -428,27 +429,14 @@ def test_the_hours_overview_takes_the_same_few_queries_however_many_clients(agen
     def grow(n):
         with use_agency(agency.agency.id):
             for i in range(3):
-                client = Client(name=f"Client {n}{i}")
-                db.session.add(client)
-                db.session.flush()
-                db.session.add(
-                    Contract(
-                        client_id=client.id,
-                        plan_name="Plan",
-                        included_minutes=600,
-                        hourly_rate_minor=3000,
-                        overage_rate_minor=4000,
-                        currency="EUR",
-                        starts_on=date(2026, 1, 1),
-                        billing_day=1 + i * 9,
-                        rollover_periods=i,
-                        overage_needs_approval=bool(i),
-                        status="active",
-                    )
+                client_id = client_on_contract(
+                    f"Client {n}{i}",
+                    billing_day=1 + i * 9,
+                    rollover_periods=i,
+                    overage_needs_approval=bool(i),
                 )
-                db.session.flush()
                 record_time(
-                    client.id,
+                    client_id,
                     datetime(2026, 11, 15, 9, tzinfo=UTC),
                     datetime(2026, 11, 15, 10, tzinfo=UTC),
                 )
