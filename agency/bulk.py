@@ -156,8 +156,10 @@ def writers():
     both in pipeline mode, so the server writes two batches at once, on two backends,
     while the caller works out the next; the block's end waits for them all and raises the
     first error. The second connection's batches are committed there, in a transaction of
-    their own: a caller that fails later keeps them, whole. Elsewhere every batch goes to
-    the session's connection (``None``: ``insert_rows``' default)."""
+    their own and without waiting for the disk (as ``commit_without_waiting``): a caller
+    that fails later keeps them, whole, and a caller whose rows a crash may lose makes
+    them again. Elsewhere every batch goes to the session's connection (``None``:
+    ``insert_rows``' default)."""
     if not on_postgres():
         yield itertools.repeat(None)
         return
