@@ -20,6 +20,7 @@ from enum import Enum
 from sqlalchemy import JSON, TypeDecorator, func, insert, select, text
 
 from agency.extensions import db, on_postgres
+from tenants import current_agency_id
 
 
 def _plain(value):
@@ -124,6 +125,9 @@ def new_ids(model, count: int) -> list[int]:
     return list(range(highest + 1, highest + 1 + count))
 
 
+# This transaction's commit does not wait for the disk to have it.
+_NO_WAIT = "set_config('synchronous_commit', 'off', true)"
+
 # How long a second connection's write may wait for a lock before it fails: the session's
 # own transaction could hold one it needs, and the two waiting on each other across
 # connections is a deadlock the server cannot see.
@@ -136,8 +140,7 @@ def _second_writer(agency_id: int | None):
     connection = db.engine.raw_connection()
     try:
         connection.driver_connection.execute(
-            "SELECT set_config('app.agency_id', %s, true),"
-            " set_config('synchronous_commit', 'off', true),"
+            f"SELECT set_config('app.agency_id', %s, true), {_NO_WAIT},"
             " set_config('lock_timeout', %s, true)",
             ("" if agency_id is None else str(agency_id), WRITER_LOCK_TIMEOUT),
         )
@@ -163,8 +166,6 @@ def writers():
     if not on_postgres():
         yield itertools.repeat(None)
         return
-    from tenants import current_agency_id
-
     session_connection = db.session.connection().connection.driver_connection
     second = _second_writer(current_agency_id())
     try:
@@ -184,7 +185,7 @@ def commit_without_waiting() -> None:
     PostgreSQL, ``synchronous_commit`` off for this transaction): for rows that the code
     making them makes again if a crash of the server loses them, moments after."""
     if on_postgres():
-        db.session.execute(text("SELECT set_config('synchronous_commit', 'off', true)"))
+        db.session.execute(text(f"SELECT {_NO_WAIT}"))
     db.session.commit()
 
 
