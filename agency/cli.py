@@ -141,6 +141,10 @@ def serve(host, port):
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)
+        else:
+            from workers.worker import stop_embedded
+
+            stop_embedded(app)
 
 
 def register(app) -> None:

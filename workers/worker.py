@@ -5,20 +5,31 @@ job runs, a heartbeat thread renews its entry in RQ's StartedJobRegistry every
 ``WORKER_HEARTBEAT_SECONDS``; an entry not renewed for three beats is abandoned, and
 the next registry clean-up of any worker (every beat, also on start-up) hands the job
 back to its queue as a retry (``workers.retries.RETRY``: the first retry is at once).
+
+A stopping worker never waits on its command channel: rq's reader thread blocks for up
+to a minute per read, and the worker wakes it (``unsubscribe``) instead of waiting it out.
+A job's time limit by ``SIGALRM`` gives back any alarm that was set before the job, so a
+process that limits its own time that way (a test runner) keeps its limit.
 """
 
+import contextlib
+import signal
 import threading
+import time
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.job import Job
-from rq.timeouts import TimerDeathPenalty
+from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
 from agency.extensions import db
 from tenants import current_agency_id, set_current_agency
 from workers.retries import is_transient
 
 MISSED_BEATS = 3
+# How long the command channel's reader blocks on one read, and how long a stopping
+# worker waits for it to end.
+COMMAND_READ_SECONDS = 1.0
 
 
 def fail_fast_unless_transient(job, exc_type, exc_value, traceback) -> bool:
@@ -26,6 +37,25 @@ def fail_fast_unless_transient(job, exc_type, exc_value, traceback) -> bool:
     if not is_transient(exc_value):
         job.retries_left = 0
     return True  # the next handler (RQ's own, which records the failure) runs too
+
+
+class AlarmDeathPenalty(UnixSignalDeathPenalty):
+    """rq's job time limit by ``SIGALRM``, which puts back the handler and the time left
+    on an alarm that was set before the job (rq's own turns the alarm off for good)."""
+
+    def setup_death_penalty(self):
+        self._previous = signal.getsignal(signal.SIGALRM)
+        self._previous_left = signal.getitimer(signal.ITIMER_REAL)[0]
+        self._started = time.monotonic()
+        super().setup_death_penalty()
+
+    def cancel_death_penalty(self):
+        super().cancel_death_penalty()
+        if self._previous is not None:
+            signal.signal(signal.SIGALRM, self._previous)
+        if self._previous_left:
+            left = self._previous_left - (time.monotonic() - self._started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
 
 
 class AgencyJob(Job):
@@ -41,6 +71,7 @@ class AgencyWorker(SimpleWorker):
     """Runs jobs in-process (PERFORMANCE.md: forking caps dispatch near 75 jobs/s)."""
 
     job_class = AgencyJob
+    death_penalty_class = AlarmDeathPenalty
 
     def __init__(self, *args, app=None, **kwargs):
         if app is None:
@@ -68,6 +99,29 @@ class AgencyWorker(SimpleWorker):
             finally:
                 db.session.remove()
                 set_current_agency(previous)
+
+    # --- rq's command channel ---------------------------------------------------------
+
+    def subscribe(self):
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=COMMAND_READ_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
+
+    def unsubscribe(self):
+        """Stop the reader first, then unsubscribe: the server's reply ends its read."""
+        thread = self.pubsub_thread
+        if thread is None:
+            return
+        thread.stop(timeout=0)
+        with contextlib.suppress(RedisError):  # a lost connection has ended the read too
+            self.pubsub.unsubscribe()
+        thread.join(timeout=COMMAND_READ_SECONDS)
+        self.pubsub.close()
+        self.pubsub_thread = None
 
     # --- heartbeats while a job runs ---------------------------------------------------
 
@@ -119,12 +173,27 @@ class AgencyWorker(SimpleWorker):
 
 
 class ThreadWorker(AgencyWorker):
-    """The embedded worker: a thread inside the web process, no signals."""
+    """The embedded worker: a thread inside the web process, no signals. It looks for a
+    stop between jobs and, while idle, every second (its queue is in the process's
+    memory, so a wait costs nothing)."""
 
     death_penalty_class = TimerDeathPenalty
 
     def _install_signal_handlers(self):
         pass
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        if timeout is None:  # a burst: nothing to wait for
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        while not self._stop_requested:
+            found = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=1)
+            if found is not None:
+                return found
+        return None
+
+    def stop(self) -> None:
+        """Stop after the job at hand (rq's own flag, read between jobs)."""
+        self._stop_requested = True
 
 
 def start_embedded(app) -> threading.Thread:
@@ -137,9 +206,27 @@ def start_embedded(app) -> threading.Thread:
     thread = threading.Thread(target=worker.work, kwargs={"with_scheduler": False}, daemon=True)
     thread.name = "embedded-rq-worker"
     thread.start()
-    app.extensions["embedded_worker"] = worker
+    app.extensions["embedded_worker"] = (worker, thread)
     if app.config["SCHEDULES_ENABLED"]:
         from workers import cron
 
-        app.extensions["cron_stop"] = cron.start(connection)[1]
+        app.extensions["embedded_cron"] = cron.start(connection)
     return thread
+
+
+def stop_embedded(app, timeout: float = 10.0) -> None:
+    """Stop the embedded tick and worker (after the job at hand) and wait for them."""
+    threads = []
+    cron = app.extensions.pop("embedded_cron", None)
+    if cron is not None:
+        thread, stop = cron
+        stop.set()
+        threads.append(thread)
+    embedded = app.extensions.pop("embedded_worker", None)
+    if embedded is not None:
+        worker, thread = embedded
+        worker.stop()
+        threads.append(thread)
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
