@@ -40,18 +40,26 @@ def run_migrations_online() -> None:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
     options["render_as_batch"] = owner_url.get_backend_name() == "sqlite"
-    engine = target_db.engine if owner_url == app_url else create_engine(owner_url)
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_db.metadata,
-            **options,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-            if connection.dialect.name == "postgresql" and app_url.username != owner_url.username:
-                for statement in grant_statements(app_url.username):
-                    connection.execute(text(statement))
+    own_engine = owner_url != app_url
+    engine = create_engine(owner_url) if own_engine else target_db.engine
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=target_db.metadata,
+                **options,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if (
+                    connection.dialect.name == "postgresql"
+                    and app_url.username != owner_url.username
+                ):
+                    for statement in grant_statements(app_url.username):
+                        connection.execute(text(statement))
+    finally:
+        if own_engine:
+            engine.dispose()  # the owner's connection closes with the migration
 
 
 if context.is_offline_mode():
