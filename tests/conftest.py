@@ -1,14 +1,17 @@
 """Fixtures: the app on a real database and Redis, an SMTP server, two agencies."""
 
+import copy
 import os
 import re
+from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from agency import create_app
+from agency import clock, create_app
 from agency.accounts.models import Role, User
 from agency.accounts.passwords import hash_password
 from agency.clients.models import Assignment, Client
@@ -19,19 +22,46 @@ from tenants import Agency, set_current_agency, use_agency
 from tests import database, mailbox, servers
 
 PASSWORD = "correct-horse-battery"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def _redis_url() -> str:
+    """The configured Redis, on a database number of this test process's own."""
+    base = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    parts = urlsplit(base)
+    number = int(parts.path.strip("/") or 0) + servers.worker_index()
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+REDIS_URL = _redis_url()
 
 
 def pytest_runtest_setup(item):
-    """A PostgreSQL test on another database: skipped locally, a failure in CI (a test
-    deselected with ``-m "not postgres"`` never gets here)."""
-    if "postgres" not in item.keywords:
-        return
-    if database.is_postgres(os.environ.get("TEST_DATABASE_URL") or "sqlite://"):
-        return
-    if servers.IN_CI:
-        pytest.fail("needs PostgreSQL (TEST_DATABASE_URL), and CI=true: not skipped")
-    pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
+    """A PostgreSQL test on another database fails, and says so (a test deselected with
+    ``-m "not postgres"`` never gets here)."""
+    if "postgres" in item.keywords and not database.is_postgres(database.configured_urls()[0]):
+        pytest.fail("needs PostgreSQL: run `make test`, or set TEST_DATABASE_URL")
+
+
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A skipped test fails the run: every test here runs against its real servers."""
+    if _SKIPPED and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SKIPPED:
+        terminalreporter.write_line(
+            f"{len(_SKIPPED)} test(s) skipped, which fails the run: {', '.join(_SKIPPED[:5])}",
+            red=True,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -41,16 +71,28 @@ def redis_url():
 
 
 @pytest.fixture(scope="session")
-def database_urls():
-    app_url, owner_url = database.urls()
-    if database.is_postgres(app_url):
-        servers.require("PostgreSQL", owner_url, 5432)
-        database.recreate_postgres(app_url, owner_url)
+def run_folder(tmp_path_factory) -> Path:
+    """A folder shared by every process of this run (the parallel workers' common root)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if servers.worker_name() != "main" else base
+
+
+def _migrate(app_url: str, owner_url: str) -> None:
     app = create_app(_config(app_url, owner_url, REDIS_URL))
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return app_url, owner_url
+
+
+@pytest.fixture(scope="session")
+def database_urls(run_folder):
+    """(app URL, owner URL) of this process's own database, migrated, for the session."""
+    app_url, owner_url = database.configured_urls()
+    if database.is_postgres(app_url):
+        servers.require("PostgreSQL", owner_url, 5432)
+    urls = database.prepare(servers.worker_name(), run_folder, _migrate)
+    yield urls
+    database.drop(urls[1])
 
 
 @pytest.fixture(scope="session")
@@ -74,21 +116,37 @@ def _config(app_url, owner_url, redis_url, smtp_url=""):
     }
 
 
-@pytest.fixture
-def app(database_urls, redis_url, smtp_server):
+@pytest.fixture(scope="session")
+def application(database_urls, redis_url, smtp_server):
+    """The one application of this test process (building one costs half a second)."""
     app_url, owner_url = database_urls
     controller, _box = smtp_server
-    application = create_app(
-        _config(app_url, owner_url, redis_url, f"smtp://127.0.0.1:{controller.port}")
-    )
-    application.extensions["redis"].flushdb()
+    app = create_app(_config(app_url, owner_url, redis_url, f"smtp://127.0.0.1:{controller.port}"))
+    app.extensions["redis"].flushdb()
+    emptier = database.Emptier(owner_url)
+    app.extensions["test_emptier"] = emptier
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    emptier.dispose()
+
+
+@pytest.fixture
+def app(application):
+    """The application in a context of its own, with its settings as they were at the start
+    and, at the end, its database and Redis empty again."""
+    settings = copy.deepcopy(dict(application.config))
     with application.app_context():
         yield application
         set_current_agency(None)
+        clock.freeze(None)
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        db.engine.dispose()
-    database.empty_all_tables(owner_url, tables)
+        lines = application.extensions.pop("voice_lines", None)
+        if lines is not None:
+            lines.stop()
+    application.config.clear()
+    application.config.update(settings)
+    application.extensions["test_emptier"].empty()
     application.extensions["redis"].flushdb()
 
 

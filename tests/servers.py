@@ -1,4 +1,5 @@
-"""The real servers the tests use, found or refused (never silently skipped in CI)."""
+"""The real servers the tests use, found or refused (never silently skipped), and which
+process of a parallel run this is."""
 
 import os
 import socket
@@ -6,25 +7,32 @@ from urllib.parse import urlsplit
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+
+def worker_name() -> str:
+    """``gw0``, ``gw1``… in a parallel run (pytest-xdist), ``main`` otherwise."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def worker_index() -> int:
+    name = worker_name()
+    return int(name[2:]) if name.startswith("gw") else 0
+
+
+def _address(url: str, default_port: int) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or default_port
 
 
 def reachable(url: str, default_port: int) -> bool:
-    parts = urlsplit(url)
     try:
-        with socket.create_connection(
-            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
-        ):
+        with socket.create_connection(_address(url, default_port), 2):
             return True
     except OSError:
         return False
 
 
 def require(name: str, url: str, default_port: int) -> None:
-    """Fail the session in CI, skip locally, when a server the tests need is away."""
-    if reachable(url, default_port):
-        return
-    message = f"{name} is not reachable at {url}"
-    if IN_CI:
-        pytest.exit(f"{message}: CI needs it (CI=true)", returncode=3)
-    pytest.skip(message)
+    """End the session with a clear message when a server the tests need is away."""
+    if not reachable(url, default_port):
+        host, port = _address(url, default_port)
+        pytest.exit(f"{name} is not reachable at {host}:{port} (`make test` starts its own)", 3)

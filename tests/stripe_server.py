@@ -19,11 +19,11 @@ def _free_port() -> int:
 
 
 def start():
-    """Start localstripe; returns (process, base URL). Skips when it is not installed."""
+    """Start localstripe; returns (process, base URL). Fails when it is not installed."""
     try:
         import localstripe  # noqa: F401
-    except ImportError:
-        pytest.skip("localstripe is not installed")
+    except ImportError as missing:
+        pytest.fail(f"localstripe cannot be imported ({missing}): `make test` installs it")
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("stripe_fake.py")), "--port", str(port)]

@@ -77,7 +77,7 @@ def test_a_real_worker_process_delivers_the_email(app, agency, mail):
 def test_the_embedded_worker_runs_jobs_in_the_web_process(database_urls, smtp_server, agency):
     """With no REDIS_URL the app queues on an in-process Redis served by a thread."""
     from agency import create_app
-    from workers.worker import start_embedded
+    from workers.worker import start_embedded, stop_embedded
 
     app_url, owner_url = database_urls
     controller, box = smtp_server
@@ -88,23 +88,27 @@ def test_the_embedded_worker_runs_jobs_in_the_web_process(database_urls, smtp_se
             "REDIS_URL": "",
             "SMTP_URL": f"smtp://127.0.0.1:{controller.port}",
             "SECRET_KEY": "test-secret-key",
-            "SCHEDULES_ENABLED": False,  # no minute tick left running after the test
+            "SCHEDULES_ENABLED": False,
         }
     )
-    with embedded.app_context():
-        start_embedded(embedded)
-        with use_agency(agency.agency.id):
-            queue_email("embedded@alpha.example", "Embedded", "Hi", purpose="test")
-            db.session.commit()
-        box.wait_for("embedded@alpha.example", timeout=10)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            db.session.expire_all()
+    try:
+        with embedded.app_context():
+            start_embedded(embedded)
             with use_agency(agency.agency.id):
-                status = db.session.scalar(select(OutboundEmail.status))
-            if status == EmailStatus.sent:
-                break
-            time.sleep(0.05)
-        assert status == EmailStatus.sent
-        db.session.remove()
-        db.engine.dispose()
+                queue_email("embedded@alpha.example", "Embedded", "Hi", purpose="test")
+                db.session.commit()
+            box.wait_for("embedded@alpha.example", timeout=10)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                db.session.expire_all()
+                with use_agency(agency.agency.id):
+                    status = db.session.scalar(select(OutboundEmail.status))
+                if status == EmailStatus.sent:
+                    break
+                time.sleep(0.05)
+            assert status == EmailStatus.sent
+    finally:
+        stop_embedded(embedded)
+        with embedded.app_context():
+            db.session.remove()
+            db.engine.dispose()

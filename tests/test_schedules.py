@@ -340,7 +340,7 @@ def test_the_embedded_worker_ticks_without_redis(database_urls, agency, tmp_path
     import time
 
     from agency import create_app
-    from workers.worker import start_embedded
+    from workers.worker import start_embedded, stop_embedded
 
     clock.freeze(_utc(2026, 6, 1, 12))
     with use_agency(agency.agency.id):
@@ -368,19 +368,12 @@ def test_the_embedded_worker_ticks_without_redis(database_urls, agency, tmp_path
                 db.session.rollback()
                 time.sleep(0.1)
             assert len(keys) == 1
-            # No job may still be running when the tables are emptied after the test.
-            embedded.extensions["cron_stop"].set()
-            worker = embedded.extensions["embedded_worker"]
-            idle_by = time.monotonic() + 30
-            while time.monotonic() < idle_by and (
-                worker.get_state() == "busy" or any(queue.count for queue in worker.queues)
-            ):
-                time.sleep(0.05)
+    finally:
+        # No job may still be running when the tables are emptied after the test.
+        stop_embedded(embedded)
+        with embedded.app_context():
             db.session.remove()
             db.engine.dispose()
-    finally:
-        if "cron_stop" in embedded.extensions:
-            embedded.extensions["cron_stop"].set()
         clock.freeze(None)
 
 

@@ -1,4 +1,5 @@
-"""The app served over HTTP on loopback, and headless Chromium driven by Playwright."""
+"""The app served over HTTP on loopback, and headless Chromium driven by Playwright: one
+browser per test process, a fresh context (no cookies, no storage) for every page."""
 
 import os
 import threading
@@ -19,6 +20,9 @@ CHROMIUM_ARGS = [
 ]
 CONTEXT_OPTIONS = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
 HERE = Path(__file__).resolve().parent
+# `make screenshots` names the folder the README's pictures are written to; a test run
+# writes none.
+SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR", "")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -43,25 +47,65 @@ def live_server(app):
         thread.join(timeout=5)
 
 
-@pytest.fixture
-def browser_page():
-    """A page in a fresh context of headless Chromium; `page.context.browser` makes more."""
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium for the whole test process (a launch costs seconds)."""
     if not os.path.exists(CHROMIUM):
-        message = f"Chromium is not installed at {CHROMIUM}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `make test` installs it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        launched = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            context = browser.new_context(**CONTEXT_OPTIONS)
-            try:
-                yield context.new_page()
-            finally:
-                context.close()
+            yield launched
         finally:
-            browser.close()
+            launched.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Make a page in a context of its own (another person's browser); all are closed
+    when the test ends."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(**CONTEXT_OPTIONS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def browser_page(new_page):
+    return new_page()
+
+
+def shoot(page, name: str) -> None:
+    """The README's picture ``name`` of the page, under `make screenshots` only."""
+    if SCREENSHOT_DIR:
+        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
+
+
+def count_refreshes(page, box: str) -> None:
+    """Count, in the page, each time htmx settles new content into ``box``."""
+    page.evaluate(
+        """box => {
+            window.refreshes = 0;
+            document.querySelector(box).addEventListener(
+                "htmx:afterSettle", () => { window.refreshes += 1; });
+        }""",
+        box,
+    )
+
+
+def after_next_refresh(page) -> None:
+    """Wait until the page has refreshed twice more by itself, so at least one refresh
+    was asked for after what the test just changed (counted by ``count_refreshes``)."""
+    seen = page.evaluate("window.refreshes")
+    page.wait_for_function("seen => window.refreshes >= seen + 2", arg=seen)

@@ -10,7 +10,7 @@ from agency.clients.models import Client
 from agency.extensions import db
 from agency.work.services import create_item
 from tenants import use_agency
-from tests.browser.test_agency_signup import shoot
+from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD
 
 
@@ -30,7 +30,7 @@ def _fetch(url: str) -> tuple[int, bytes]:
 
 
 def test_a_meeting_set_on_the_desk_reaches_the_clients_calendar_app(
-    live_server, browser_page, agency
+    live_server, browser_page, new_page, agency
 ):
     with use_agency(agency.agency.id):
         db.session.get(Client, agency.client.id).timezone = "Europe/Lisbon"
@@ -41,7 +41,7 @@ def test_a_meeting_set_on_the_desk_reaches_the_clients_calendar_app(
         item_id = item.id
     db.session.remove()
     page = browser_page
-    desk = page.context.browser.new_context().new_page()
+    desk = new_page()
     _sign_in(desk, live_server, agency.secretary)
     desk.goto(f"{live_server}/desk/items/{item_id}")
     desk.fill("#event-form [name=starts_at]", "2027-07-01 13:00")
@@ -49,7 +49,6 @@ def test_a_meeting_set_on_the_desk_reaches_the_clients_calendar_app(
     desk.fill("#event-form [name=location]", "Cervejaria Ramiro")
     desk.click("#save-event")
     desk.wait_for_selector("#event-when >> text=Europe/Lisbon")
-    desk.context.close()
 
     _sign_in(page, live_server, agency.client_user)
     page.goto(f"{live_server}/portal/calendar")

@@ -14,6 +14,7 @@ from agency.extensions import db
 from agency.staff.models import Secretary
 from agency.validation import WEEKDAYS
 from tenants import use_agency
+from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD
 
 TOKEN = "alpha-live-token"
@@ -42,7 +43,7 @@ def _ring(base: str, path: str = "/hooks/voice", **fields) -> ET.Element:
 
 
 def test_a_non_vip_call_becomes_a_message_the_client_reads(
-    live_server, browser_page, agency, drain
+    live_server, browser_page, new_page, agency, drain
 ):
     with use_agency(agency.agency.id):
         services.save_voice_settings({"auth_token": TOKEN})
@@ -71,7 +72,7 @@ def test_a_non_vip_call_becomes_a_message_the_client_reads(
     drain()
     db.session.remove()
 
-    desk = portal.context.browser.new_context().new_page()
+    desk = new_page()
     _sign_in(desk, live_server, agency.secretary)
     desk.goto(f"{live_server}/desk/calls/")
     pop = desk.wait_for_selector(".screen-pop")
@@ -86,15 +87,14 @@ def test_a_non_vip_call_becomes_a_message_the_client_reads(
     desk.fill("#message-form input[name=number]", CALLER)
     desk.click("#message-form button[type=submit]")
     desk.wait_for_selector("text=Message taken for")
-    desk.screenshot(path="docs/screenshots/desk-calls.png", full_page=True)
+    shoot(desk, "desk-calls")
 
     portal.goto(f"{live_server}/portal/calls/")
     row = portal.wait_for_selector("tr.message >> text=Please call about the lease renewal")
     assert row is not None
-    portal.screenshot(path="docs/screenshots/portal-calls.png", full_page=True)
+    shoot(portal, "portal-calls")
     desk.reload()
     assert "Read" in desk.inner_text("table.messages")
-    desk.context.close()
 
 
 def test_a_vip_call_is_put_through_from_the_desk(

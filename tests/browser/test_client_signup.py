@@ -10,7 +10,7 @@ from agency.billing.models import BillingAccount, StripeCustomer
 from agency.contracts.services import create_plan
 from agency.extensions import db
 from tenants import use_agency
-from tests.browser.test_agency_signup import shoot
+from tests.browser.conftest import shoot
 
 SECRET = "sk_test_alpha_browser"
 

@@ -1,7 +1,6 @@
 """The manager creates a client, opens its matches, assigns the top one; the dashboard shows it."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -12,11 +11,10 @@ from agency.hours.models import TimeEntry
 from agency.staff.models import Secretary
 from agency.work.models import WorkItem
 from tenants import use_agency
+from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD
 
 WEEKDAYS_9_TO_5 = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_manager_matches_a_new_client_and_sees_it_on_the_dashboard(
@@ -58,8 +56,7 @@ def test_manager_matches_a_new_client_and_sees_it_on_the_dashboard(
     top = page.locator("#matches tbody tr").first
     assert "Rita Alves" in top.inner_text()
     assert "speaks pt native" in top.inner_text()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "matches.png"), full_page=True)
+    shoot(page, "matches")
     top.locator("text=Assign as primary").click()
     page.wait_for_selector("text=Rita Alves now serves Clínica Ferreira")
 
@@ -74,7 +71,7 @@ def test_manager_matches_a_new_client_and_sees_it_on_the_dashboard(
     assert "Clínica Ferreira" in late.inner_text() and "Rita Alves" in late.inner_text()
     hours = page.locator("#client-hours tr", has_text="Clínica Ferreira")
     assert "no contract" in hours.inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "console.png"), full_page=True)
+    shoot(page, "console")
 
 
 def _the_day_goes_on(agency):

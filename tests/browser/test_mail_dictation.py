@@ -7,6 +7,7 @@ from agency.contracts.models import Contract
 from agency.extensions import db
 from agency.work.models import WorkItem
 from tenants import use_agency
+from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD
 from tests.mailbox import body
 
@@ -18,13 +19,15 @@ def _sign_in(page, base, user):
     page.click("button[type=submit]")
 
 
-def test_dictation_becomes_an_approved_email(live_server, browser_page, agency, drain, mail):
+def test_dictation_becomes_an_approved_email(
+    live_server, browser_page, new_page, agency, drain, mail
+):
     with use_agency(agency.agency.id):
         db.session.get(Contract, agency.contract.id).approval_required = True
         db.session.commit()
     db.session.remove()
     page = browser_page
-    secretary_page = page.context.browser.new_context().new_page()
+    secretary_page = new_page()
 
     _sign_in(page, live_server, agency.client_user)
     page.goto(f"{live_server}/portal/mail/")
@@ -50,11 +53,10 @@ def test_dictation_becomes_an_approved_email(live_server, browser_page, agency, 
 
     page.goto(f"{live_server}/portal/mail/")
     page.wait_for_selector("#drafts-to-approve >> text=Your quote")
-    page.screenshot(path="docs/screenshots/portal-mail.png", full_page=True)
+    shoot(page, "portal-mail")
     page.click("#drafts-to-approve .approve-draft")
     page.wait_for_selector("text=Approved.")
     drain()
     arrived = mail.wait_for("pat@buyer.example")
     assert arrived["Subject"] == "Your quote"
     assert "the quote is 400 euros" in body(arrived)
-    secretary_page.context.close()
