@@ -5,36 +5,32 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-PG_OWNER_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/secretariat_test
-PG_APP_URL ?= postgresql+psycopg://secretariat_app@127.0.0.1:5432/secretariat_test
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
-
-.PHONY: pdf-libs messages run test test-postgres test-sqlite lint format translations install install-dev services chromium
+.PHONY: run test test-quick screenshots lint format messages translations install install-dev \
+	system-packages lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==26.3
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Every dependency is pinned, with its hashes, in requirements/ (`make lock` remakes them).
+$(VENV)/.installed: requirements/run.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/run.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed translations pdf-libs
+install: $(VENV)/.installed translations
+	@bash scripts/system-packages run
 
-install-dev: $(VENV)/.installed-dev translations pdf-libs
-
-# WeasyPrint renders letters to PDF with Pango from the system.
-pdf-libs:
-	@ldconfig -p | grep -q libpangoft2-1.0 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
-	  else echo "Pango is missing: letters cannot be rendered (apt-get install libpango-1.0-0 libpangoft2-1.0-0)" >&2; fi; }
+install-dev: $(VENV)/.installed-dev translations
+	@bash scripts/system-packages test
 
 translations: | $(BIN)/python
-	@test -x $(BIN)/pybabel || $(BIN)/pip install --quiet Babel
+	@test -x $(BIN)/pybabel || $(BIN)/pip install --quiet --require-hashes -r requirements/run.txt
 	$(BIN)/pybabel compile --statistics -d agency/translations
 
 run: install
@@ -42,26 +38,17 @@ run: install
 	$(BIN)/flask demo load
 	$(BIN)/flask serve --host 127.0.0.1 --port 5000
 
-chromium:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  elif [ "$${CI:-}" = true ]; then echo "chromium is missing and apt-get needs root" >&2; exit 1; \
-	  else echo "chromium is missing: browser tests will be skipped (apt-get install chromium)" >&2; fi; }
+# The linters, then every test on a private PostgreSQL and Redis (scripts/test says how).
+test: install-dev
+	bash scripts/test
 
-services:
-	bash scripts/ensure-services.sh
+# The same, for one file or expression while working: make test-quick ARGS="tests/test_desk.py"
+test-quick: install-dev
+	bash scripts/test --quick $(ARGS)
 
-test: install-dev chromium services test-postgres test-sqlite
-
-test-postgres test-sqlite: install-dev services
-
-test-postgres:
-	TEST_DATABASE_URL=$(PG_APP_URL) TEST_DATABASE_OWNER_URL=$(PG_OWNER_URL) \
-	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -p no:cacheprovider
-
-test-sqlite:
-	TEST_DATABASE_URL=sqlite:// TEST_REDIS_URL=$(TEST_REDIS_URL) \
-	$(BIN)/pytest -p no:cacheprovider -q -m "not browser and not postgres"
+# The README's pictures, taken by the browser tests into docs/screenshots/.
+screenshots: install-dev
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots bash scripts/test --quick tests/browser
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -70,6 +57,13 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+lock:
+	$(PYTHON) -m pip install --quiet --target .venv/lock-tools uv
+	PYTHONPATH=.venv/lock-tools .venv/lock-tools/bin/uv pip compile pyproject.toml \
+	  --python-version 3.11 --generate-hashes --no-header --quiet -o requirements/run.txt
+	PYTHONPATH=.venv/lock-tools .venv/lock-tools/bin/uv pip compile pyproject.toml --extra dev \
+	  --python-version 3.11 --generate-hashes --no-header --quiet -o requirements/dev.txt
 
 messages: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o agency/translations/messages.pot .
