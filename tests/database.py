@@ -68,7 +68,7 @@ def prepare(worker: str, run_folder: Path, migrate: Callable[[str, str], None]) 
     try:
         with _locked(run_folder), admin.connect() as conn:
             if not (run_folder / READY).exists():
-                _create_role(conn, app.username)
+                _create_role(conn, app.username, app.password)
                 _recreate(conn, template)
                 migrate(_url(app.set(database=template)), _url(owner.set(database=template)))
                 (run_folder / READY).touch()
@@ -78,10 +78,14 @@ def prepare(worker: str, run_folder: Path, migrate: Callable[[str, str], None]) 
     return _url(app.set(database=own)), _url(owner.set(database=own))
 
 
-def _create_role(conn, role: str) -> None:
+def _create_role(conn, role: str, password: str | None) -> None:
+    """The app's role: no owner of anything, under row-level security."""
     exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
     if not exists:
         conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+    if password:
+        quoted = conn.scalar(text("SELECT quote_literal(:p)"), {"p": password})
+        conn.execute(text(f'ALTER ROLE "{role}" PASSWORD {quoted}'))
 
 
 def _recreate(conn, name: str, template: str | None = None) -> None:

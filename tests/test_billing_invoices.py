@@ -31,6 +31,8 @@ from tests.billing_seed import (
 )
 from tests.conftest import sign_in
 
+pytestmark = pytest.mark.sqlite
+
 
 @pytest.fixture
 def api(client, agency):

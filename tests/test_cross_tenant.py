@@ -37,6 +37,8 @@ from tests.conftest import csrf_from, fail_a_job, sign_in
 from tests.mail_seed import assert_mail_untouched, seed_mail
 from workers.queues import redis_connection
 
+pytestmark = pytest.mark.sqlite
+
 A_MARKERS = ("Alpha", "alpha.example")
 
 # Parameter name -> how to find agency A's object for it.

@@ -1,5 +1,6 @@
 """The demo agency `make run` loads, and the three home pages showing it."""
 
+import pytest
 from sqlalchemy import func, select
 
 from agency.clients.models import Client
@@ -9,6 +10,8 @@ from agency.extensions import db
 from agency.staff.models import Secretary
 from tenants import Agency, use_agency
 from tests.conftest import post_form
+
+pytestmark = pytest.mark.sqlite
 
 
 def _load(app):

@@ -15,6 +15,8 @@ from agency.work.services import create_item
 from tenants import use_agency
 from tests.conftest import csrf_from, sign_in
 
+pytestmark = pytest.mark.sqlite
+
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 
 from agency.extensions import call_in_autocommit
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
 
 def _drop_app_connections(app) -> int:

@@ -119,6 +119,7 @@ def test_another_agencys_change_keeps_this_agencys_line(app, client, line, other
     assert _cache(app).get(key) is not None
 
 
+@pytest.mark.alone
 def test_without_its_listening_connection_every_call_reads_the_line(app, client, line):
     _listening(app, client)
     assert _call(client) == [CLIENT_PHONE]

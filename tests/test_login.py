@@ -1,12 +1,15 @@
 """Signing in: throttling, CSRF, two-factor, suspension, session cookies."""
 
 import pyotp
+import pytest
 from sqlalchemy import select
 
 from agency.accounts.models import User
 from agency.extensions import db
 from tenants import Agency, lifecycle, use_agency
 from tests.conftest import PASSWORD, csrf_from, post_form, sign_in
+
+pytestmark = pytest.mark.sqlite
 
 
 def test_each_role_lands_on_its_own_surface(app, agency):

@@ -1,10 +1,13 @@
 """The migrations and the models describe the same schema."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from agency.extensions import db
+
+pytestmark = pytest.mark.sqlite
 
 
 def test_models_and_migrations_agree(app):

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from agency.extensions import db
@@ -13,6 +14,8 @@ from agency.notify.models import EmailStatus, OutboundEmail
 from agency.notify.services import deliver, queue_email
 from tenants import use_agency
 from workers.queues import QUEUE_NAMES, get_queue
+
+pytestmark = pytest.mark.sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 

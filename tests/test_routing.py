@@ -17,6 +17,8 @@ from agency.work.models import WorkEvent, WorkItem
 from agency.work.services import create_item
 from tenants import use_agency
 
+pytestmark = pytest.mark.sqlite
+
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 MONDAY_NOON = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
 

@@ -335,6 +335,7 @@ def test_flask_schedules_tick_runs_one_tick_by_hand_and_twice_makes_nothing_more
         clock.freeze(None)
 
 
+@pytest.mark.sqlite
 def test_the_embedded_worker_ticks_without_redis(database_urls, agency, tmp_path):
     """With no REDIS_URL, the web process's own cron thread enqueues the tick."""
     import time

@@ -1,4 +1,8 @@
+import pytest
+
 from tests.conftest import sign_in
+
+pytestmark = pytest.mark.sqlite
 
 
 def test_owner_signs_in_and_sees_the_console(client, agency):

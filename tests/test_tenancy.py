@@ -8,6 +8,8 @@ from agency.clients.models import Client
 from agency.extensions import db
 from tenants import NoTenant, use_agency
 
+pytestmark = pytest.mark.sqlite
+
 
 def test_a_tenant_query_with_no_agency_set_raises(agency):
     with pytest.raises(NoTenant):

@@ -25,6 +25,8 @@ from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import rows
 
+pytestmark = pytest.mark.sqlite
+
 TOKEN = "alpha-auth-token-0123456789abcdef"
 LINE = "+442079460100"
 CLIENT_PHONE = "+351912345678"

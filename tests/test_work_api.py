@@ -9,6 +9,8 @@ from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.sqlite
+
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 

@@ -24,7 +24,7 @@ from tenants import use_agency
 ROOT = Path(__file__).resolve().parent.parent
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
 
 def _wait_until(condition, what: str, timeout: float = 60.0):
