@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from agency.config import LANGUAGES
@@ -10,7 +11,7 @@ from agency.i18n import LANGUAGE_NAMES
 
 
 def _language_choices():
-    return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+    return [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
 
 
 class LoginForm(FlaskForm):
@@ -51,7 +52,8 @@ class ResetPasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(
-        _l("Language"), choices=lambda: [("", _l("As my browser"))] + _language_choices()
+        _l("Language"),
+        choices=lambda: [SelectChoice("", _l("As my browser"))] + _language_choices(),
     )
 
 

@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from agency.calls.models import Channel, RingMode, TransferMode, Urgency
@@ -37,15 +38,15 @@ class CallRulesForm(FlaskForm):
     transfer_mode = SelectField(
         _l("Putting calls through"),
         choices=[
-            (TransferMode.warm.value, _l("Warm: you hear who is calling first")),
-            (TransferMode.cold.value, _l("Cold: straight through")),
+            SelectChoice(TransferMode.warm.value, _l("Warm: you hear who is calling first")),
+            SelectChoice(TransferMode.cold.value, _l("Cold: straight through")),
         ],
     )
     ring_mode = SelectField(
         _l("Ringing your secretaries"),
         choices=[
-            (RingMode.sequential.value, _l("Primary first, then backups")),
-            (RingMode.simultaneous.value, _l("All at once")),
+            SelectChoice(RingMode.sequential.value, _l("Primary first, then backups")),
+            SelectChoice(RingMode.simultaneous.value, _l("All at once")),
         ],
     )
     ring_seconds = StringField(_l("Seconds to ring before voicemail"), default="20")
@@ -53,9 +54,9 @@ class CallRulesForm(FlaskForm):
     channels = SelectMultipleField(
         _l("How messages reach you"),
         choices=[
-            (Channel.email.value, _l("Email")),
-            (Channel.sms.value, _l("Text message")),
-            (Channel.portal.value, _l("Portal only")),
+            SelectChoice(Channel.email.value, _l("Email")),
+            SelectChoice(Channel.sms.value, _l("Text message")),
+            SelectChoice(Channel.portal.value, _l("Portal only")),
         ],
     )
     digest_times = StringField(_l("Digest times, comma separated (08:00, 17:00)"))
@@ -94,8 +95,8 @@ class MessageForm(FlaskForm):
     reason = TextAreaField(_l("Message"), validators=[InputRequired()])
     urgency = SelectField(
         _l("Urgency"),
-        choices=[("", _l("By the client's urgent keywords"))]
-        + [(u.value, u.value) for u in Urgency],
+        choices=[SelectChoice("", _l("By the client's urgent keywords"))]
+        + [SelectChoice(u.value, u.value) for u in Urgency],
     )
     callback_wanted = BooleanField(_l("Wants a call back"))
     call_type = SelectField(_l("Call type"), validate_choice=False)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from agency.access import managers_only
 from agency.auth.forms import ConfirmForm, show_errors
@@ -44,7 +45,7 @@ def _client_choices():
     clients = db.session.scalars(
         db.select(Client).where(Client.archived_at.is_(None)).order_by(Client.name)
     ).all()
-    return [("", _("Nobody yet"))] + [(str(c.id), c.name) for c in clients]
+    return [SelectChoice("", _("Nobody yet"))] + [SelectChoice(str(c.id), c.name) for c in clients]
 
 
 def _client_id(raw: str | None):

@@ -3,6 +3,7 @@
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from agency import plaintext as text
 from agency import records
@@ -104,8 +105,10 @@ def archive_plan(plan_id):
 
 def _contract_form() -> ContractForm:
     form = ContractForm()
-    form.plan_id.choices = [("", "—")] + [(str(p.id), p.name) for p in contracts.plans()]
-    form.status.choices = [(s.value, s.value) for s in ContractStatus]
+    form.plan_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(p.id), p.name) for p in contracts.plans()
+    ]
+    form.status.choices = [SelectChoice(s.value, s.value) for s in ContractStatus]
     return form
 
 

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 
@@ -106,7 +107,7 @@ class TermsForm(FlaskForm):
     currency = StringField(_l("Currency"), default="EUR")
     rounding_minutes = SelectField(
         _l("Round time up to"),
-        choices=[("1", "1 min"), ("6", "6 min"), ("15", "15 min")],
+        choices=[SelectChoice(str(m), f"{m} min") for m in (1, 6, 15)],
         default="6",
     )
     minimum_minutes = StringField(_l("Minimum minutes per item"), default="0")
@@ -120,7 +121,7 @@ class TermsForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rounding_minutes.choices = [(str(m), f"{m} min") for m in (1, 6, 15)]
+        self.rounding_minutes.choices = [SelectChoice(str(m), f"{m} min") for m in (1, 6, 15)]
 
 
 class PlanForm(TermsForm):

@@ -2,6 +2,7 @@
 
 from flask import render_template
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from agency.access import managers_only
 from agency.console.forms import ImportForm
@@ -20,7 +21,7 @@ KIND_LABELS = {
 @managers_only
 def import_records():
     form = ImportForm()
-    form.kind.choices = list(KIND_LABELS.items())
+    form.kind.choices = [SelectChoice(kind, label) for kind, label in KIND_LABELS.items()]
     report, status = None, 200
     if form.validate_on_submit():
         try:

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from agency import plaintext as text
 from agency import records
@@ -68,7 +69,9 @@ def _secretary_form(secretary: Secretary | None = None, fill: bool | None = None
         )
         form.team_lead_id.data = str(secretary.team_lead_id or "")
     others = [s for s in staff.search() if secretary is None or s.id != secretary.id]
-    form.team_lead_id.choices = [("", "—")] + [(str(s.id), s.name) for s in others]
+    form.team_lead_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(s.id), s.name) for s in others
+    ]
     return form
 
 
@@ -147,7 +150,7 @@ def archive_secretary(secretary_id):
 
 def _absence_form() -> AbsenceForm:
     form = AbsenceForm(prefix="absence")
-    form.kind.choices = list(ABSENCE_KIND_LABELS.items())
+    form.kind.choices = [SelectChoice(k, label) for k, label in ABSENCE_KIND_LABELS.items()]
     return form
 
 
@@ -281,7 +284,7 @@ def _client_form(client: Client | None = None, stored: bool = False) -> ClientFo
 
 def _contact_form() -> ContactForm:
     form = ContactForm(prefix="contact")
-    form.kind.choices = [(k.value, k.value) for k in ContactKind]
+    form.kind.choices = [SelectChoice(k.value, k.value) for k in ContactKind]
     return form
 
 

@@ -7,6 +7,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from agency import plaintext as text
 from agency.access import managers_only
@@ -32,9 +33,9 @@ def frequency_label(value: str) -> str:
 
 def _form(rule: RecurringRule | None = None) -> RecurringRuleForm:
     form = RecurringRuleForm()
-    form.kind.choices = [(k.value, k.value.replace("_", " ")) for k in Kind]
-    form.priority.choices = [(p.value, p.value) for p in Priority]
-    form.frequency.choices = [(f.value, frequency_label(f.value)) for f in Frequency]
+    form.kind.choices = [SelectChoice(k.value, k.value.replace("_", " ")) for k in Kind]
+    form.priority.choices = [SelectChoice(p.value, p.value) for p in Priority]
+    form.frequency.choices = [SelectChoice(f.value, frequency_label(f.value)) for f in Frequency]
     if request.method == "GET":
         form.kind.data = form.kind.data or Kind.task.value
         form.priority.data = form.priority.data or Priority.normal.value

@@ -5,6 +5,7 @@ import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from agency.access import managers_only
 from agency.auth.forms import ConfirmForm
@@ -119,8 +120,8 @@ def contract_sla_targets(contract_id):
 
 def _holiday_form() -> HolidayForm:
     form = HolidayForm()
-    form.client_id.choices = [("", _("The whole agency"))] + [
-        (str(c.id), c.name) for c in clients.search()
+    form.client_id.choices = [SelectChoice("", _("The whole agency"))] + [
+        SelectChoice(str(c.id), c.name) for c in clients.search()
     ]
     return form
 

@@ -5,6 +5,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from agency import clock
 from agency.access import managers_only
@@ -61,8 +62,10 @@ def dashboard_csv(section):
 def _invite_form():
     form = InviteForm()
     clients = db.session.scalars(select(Client).order_by(Client.name)).all()
-    form.role.choices = [(r.value, accounts.role_label(r)) for r in INVITABLE_ROLES]
-    form.client_id.choices = [("", "—")] + [(str(c.id), c.name) for c in clients]
+    form.role.choices = [SelectChoice(r.value, accounts.role_label(r)) for r in INVITABLE_ROLES]
+    form.client_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(c.id), c.name) for c in clients
+    ]
     return form
 
 

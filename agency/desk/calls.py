@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from agency.access import roles_required
 from agency.auth.forms import show_errors
@@ -86,7 +87,9 @@ def take_message(client_id):
     call_id = int(call_id) if call_id.isdigit() and len(call_id) < 10 else None
     types = _call_types(client)
     form = MessageForm()
-    form.call_type.choices = [("", _("—"))] + [(t["name"], t["name"]) for t in types]
+    form.call_type.choices = [SelectChoice("", _("—"))] + [
+        SelectChoice(t["name"], t["name"]) for t in types
+    ]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

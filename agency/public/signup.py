@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from agency.auth.forms import show_errors
@@ -54,7 +55,7 @@ def _whole(text):
 
 def _page(form, status: int = 200):
     plans = signup.open_plans()
-    form.plan_id.choices = [(str(p.id), p.name) for p in plans]
+    form.plan_id.choices = [SelectChoice(str(p.id), p.name) for p in plans]
     terms = signup.terms()
     if terms is not None and not form.terms_version.data:
         form.terms_version.data = str(terms.terms_version)
