@@ -2,9 +2,11 @@
 
 import pyotp
 import pytest
+from argon2 import extract_parameters, profiles
 from sqlalchemy import select
 
 from agency.accounts.models import User
+from agency.accounts.passwords import hash_password, verify_password
 from agency.extensions import db
 from tenants import Agency, lifecycle, use_agency
 from tests.conftest import PASSWORD, csrf_from, post_form, sign_in
@@ -163,3 +165,27 @@ def test_cli_creates_a_platform_admin_who_can_sign_in(app, client):
     )
     assert short.exit_code != 0
     assert "at least 10 characters" in short.output
+
+
+def test_passwords_hash_with_the_production_parameters_outside_testing(app, agency, client):
+    """Tests hash cheaply; production hashes with argon2's recommended parameters, and a
+    password hashed either way signs in either way."""
+    cheap = hash_password("a-password-for-tests")
+    assert extract_parameters(cheap).memory_cost == profiles.CHEAPEST.memory_cost
+
+    app.config["TESTING"] = False
+    production = hash_password(PASSWORD)
+    parameters = extract_parameters(production)
+    expected = profiles.RFC_9106_LOW_MEMORY
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (
+        expected.time_cost,
+        expected.memory_cost,
+        expected.parallelism,
+    )
+    assert verify_password(cheap, "a-password-for-tests")
+    app.config["TESTING"] = True
+
+    with use_agency(agency.agency.id):
+        db.session.get(User, agency.owner.id).password_hash = production
+        db.session.commit()
+    sign_in(client, agency.owner)

@@ -1,6 +1,7 @@
 """The queue: jobs after commit, a real `python -m workers` process, the embedded worker."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from agency.notify.models import EmailStatus, OutboundEmail
 from agency.notify.services import deliver, queue_email
 from tenants import use_agency
 from workers.queues import QUEUE_NAMES, get_queue
+from workers.worker import COMMAND_READ_SECONDS, AgencyWorker
 
 pytestmark = pytest.mark.sqlite
 
@@ -96,7 +98,7 @@ def test_the_embedded_worker_runs_jobs_in_the_web_process(database_urls, smtp_se
     )
     try:
         with embedded.app_context():
-            start_embedded(embedded)
+            thread = start_embedded(embedded)
             with use_agency(agency.agency.id):
                 queue_email("embedded@alpha.example", "Embedded", "Hi", purpose="test")
                 db.session.commit()
@@ -110,8 +112,35 @@ def test_the_embedded_worker_runs_jobs_in_the_web_process(database_urls, smtp_se
                     break
                 time.sleep(0.05)
             assert status == EmailStatus.sent
+        stop_embedded(embedded)
+        assert not thread.is_alive()  # stopped, not left running into the interpreter's exit
     finally:
         stop_embedded(embedded)
         with embedded.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_job_in_this_process_gives_back_the_tests_time_limit(app, agency, drain):
+    """The per-test time limit is an alarm (SIGALRM); a job's own limit puts it back."""
+    handler = signal.getsignal(signal.SIGALRM)
+    left = signal.getitimer(signal.ITIMER_REAL)[0]
+    assert left > 0, "the per-test time limit is armed"
+    with use_agency(agency.agency.id):
+        queue_email("alarm@alpha.example", "Hello", "Body", purpose="test")
+        db.session.commit()
+    assert drain() == 1
+    assert signal.getsignal(signal.SIGALRM) is handler
+    assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= left
+
+
+def test_a_stopping_worker_does_not_wait_out_its_command_channels_read(app):
+    """rq's reader of the worker's command channel blocks a minute per read; stopping
+    wakes it instead."""
+    worker = AgencyWorker(["default"], connection=app.extensions["redis"], app=app)
+    worker.subscribe()
+    reader = worker.pubsub_thread
+    began = time.monotonic()
+    worker.unsubscribe()
+    assert not reader.is_alive()
+    assert time.monotonic() - began < COMMAND_READ_SECONDS + 4
