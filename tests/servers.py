@@ -3,9 +3,14 @@ process of a parallel run this is."""
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 def worker_name() -> str:
@@ -36,3 +41,12 @@ def require(name: str, url: str, default_port: int) -> None:
     if not reachable(url, default_port):
         host, port = _address(url, default_port)
         pytest.exit(f"{name} is not reachable at {host}:{port} (`make test` starts its own)", 3)
+
+
+@contextmanager
+def unreachable_redis() -> Iterator[Redis]:
+    """A client of a Redis that is away: its port is bound and never listens, so each
+    connection is refused at once, and the client does not try again."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        yield Redis(port=closed.getsockname()[1], retry=Retry(NoBackoff(), 0))

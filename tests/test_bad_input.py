@@ -2,13 +2,13 @@
 
 import logging
 
-from redis import Redis
 from sqlalchemy import select
 
 from agency.accounts.models import Invitation, User
 from agency.extensions import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
+from tests.servers import unreachable_redis
 
 
 def _token(client, user):
@@ -90,14 +90,14 @@ def test_an_unreachable_queue_does_not_undo_a_committed_invitation(
     app, client, agency, monkeypatch
 ):
     sign_in(client, agency.owner)
-    away = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    monkeypatch.setitem(app.extensions, "redis", away)
-    response = post_form(
-        client,
-        "/console/team/invitations",
-        {"name": "Q", "email": "q@alpha.example", "role": "manager"},
-        page="/console/team",
-    )
+    with unreachable_redis() as away:
+        monkeypatch.setitem(app.extensions, "redis", away)
+        response = post_form(
+            client,
+            "/console/team/invitations",
+            {"name": "Q", "email": "q@alpha.example", "role": "manager"},
+            page="/console/team",
+        )
     assert response.status_code == 302
     with use_agency(agency.agency.id):
         assert [i.email for i in db.session.scalars(select(Invitation))] == ["q@alpha.example"]

@@ -5,7 +5,6 @@ import smtplib
 import socket
 
 import pytest
-from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.exceptions import AbandonedJobError
 from rq.job import Job
@@ -21,6 +20,7 @@ from agency.work.models import WorkEvent, WorkItem
 from agency.work.services import create_item
 from tenants import use_agency
 from tests.conftest import MISSING_ITEM, PASSWORD, csrf_from, fail_a_job, post_form
+from tests.servers import unreachable_redis
 from workers.queues import enqueue
 from workers.retries import Gone, is_transient
 
@@ -320,9 +320,8 @@ def test_a_queue_that_is_away_gets_a_clear_503(app, agency, client, login_as):
     ).json["token"]
     http = login_as(agency.manager)
     redis = app.extensions["redis"]
-    with socket.socket() as closed:  # bound, never listening: connections are refused
-        closed.bind(("127.0.0.1", 0))
-        app.extensions["redis"] = Redis(port=closed.getsockname()[1])
+    with unreachable_redis() as away:
+        app.extensions["redis"] = away
         try:
             page = http.get("/console/failed-jobs")
             listed = client.get(

@@ -3,6 +3,8 @@
 import json
 import logging
 
+from tests.servers import unreachable_redis
+
 
 def test_healthz_and_readyz(client):
     assert client.get("/healthz").json == {"status": "ok"}
@@ -12,11 +14,9 @@ def test_healthz_and_readyz(client):
 
 
 def test_readyz_reports_a_missing_redis(app, client, monkeypatch):
-    from redis import Redis
-
-    away = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    monkeypatch.setitem(app.extensions, "redis", away)
-    ready = client.get("/readyz")
+    with unreachable_redis() as away:
+        monkeypatch.setitem(app.extensions, "redis", away)
+        ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json["checks"]["redis"].startswith("error")
 
