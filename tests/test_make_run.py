@@ -89,13 +89,14 @@ def test_make_run_serves_the_demo_on_embedded_defaults(tmp_path):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "flask", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "flask", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+        )
     try:
         _until(lambda: _answers(f"{base}/readyz"), "the server to be ready")
         manager = _browser()
