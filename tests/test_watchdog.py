@@ -63,7 +63,9 @@ def _item(client, title="Call the supplier"):
 
 def _escalations(item_id):
     return db.session.scalars(
-        select(WorkEvent).where(WorkEvent.item_id == item_id, WorkEvent.action == "sla_escalated")
+        select(WorkEvent)
+        .where(WorkEvent.item_id == item_id, WorkEvent.action == "sla_escalated")
+        .order_by(WorkEvent.id)
     ).all()
 
 
