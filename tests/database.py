@@ -78,6 +78,19 @@ def prepare(worker: str, run_folder: Path, migrate: Callable[[str, str], None]) 
     return _url(app.set(database=own)), _url(owner.set(database=own))
 
 
+def recreate_postgres(app_url: str, owner_url: str) -> None:
+    """An empty database named by ``owner_url``, and the app's role (for the benchmarks,
+    which migrate it themselves)."""
+    app, owner = make_url(app_url), make_url(owner_url)
+    admin = create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            _recreate(conn, owner.database)
+            _create_role(conn, app.username, app.password)
+    finally:
+        admin.dispose()
+
+
 def _create_role(conn, role: str, password: str | None) -> None:
     """The app's role: no owner of anything, under row-level security."""
     exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
