@@ -53,7 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_surfaces(app)
     _register_cli(app)
 
-    from agency.ops import logs, metrics
+    from agency.surfaces.ops import logs, metrics
 
     logs.init_app(app)
     metrics.init_app(app)
@@ -63,9 +63,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_database(app: Flask) -> None:
     import tenants.models  # noqa: F401  (the agencies table)
     from agency import models  # noqa: F401  (every domain's tables)
-    from agency.calls import line_cache
+    from agency.domains.calls import line_cache
+    from agency.kernel import queue as queues
     from tenants import rls, scoping
-    from workers import queues
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -88,8 +88,8 @@ def _init_queue(app: Flask) -> None:
 
 
 def _init_web(app: Flask) -> None:
-    from agency.accounts.services import load_session_user
-    from agency.i18n import select_locale, select_timezone
+    from agency.domains.accounts.services import load_session_user
+    from agency.kernel.i18n import select_locale, select_timezone
     from tenants import set_current_agency
 
     login_manager.init_app(app)
@@ -126,7 +126,7 @@ def _init_web(app: Flask) -> None:
 
     from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-    from agency.i18n import format_in_zone, money
+    from agency.kernel.i18n import format_in_zone, money
 
     app.jinja_env.globals.update(
         money=money,
@@ -139,33 +139,33 @@ def _init_web(app: Flask) -> None:
 
     @app.context_processor
     def _inject():
-        from agency.i18n import LANGUAGE_NAMES
+        from agency.kernel.i18n import LANGUAGE_NAMES
 
         agency = getattr(current_user, "agency", None) if current_user else None
         return {"current_agency": agency, "language_names": LANGUAGE_NAMES}
 
 
 def _register_surfaces(app: Flask) -> None:
-    from agency.api import register as register_api
-    from agency.auth.views import bp as auth_bp
-    from agency.console.calls import bp as console_calls_bp
-    from agency.console.mail import bp as console_mail_bp
-    from agency.console.views import bp as console_bp
-    from agency.desk.calls import bp as desk_calls_bp
-    from agency.desk.mail import bp as desk_mail_bp
-    from agency.desk.views import bp as desk_bp
-    from agency.errors_http import register as register_errors
-    from agency.hooks.email import bp as hooks_email_bp
-    from agency.hooks.stripe import bp as stripe_hooks_bp
-    from agency.hooks.voice import bp as voice_bp
-    from agency.ops.views import bp as ops_bp
-    from agency.platform.views import bp as platform_bp
-    from agency.portal.calls import bp as portal_calls_bp
-    from agency.portal.mail import bp as portal_mail_bp
-    from agency.portal.views import bp as portal_bp
-    from agency.public.feeds import bp as feeds_bp
-    from agency.public.views import bp as public_bp
-    from agency.suspension import register as register_suspension
+    from agency.surfaces.api import register as register_api
+    from agency.surfaces.auth.views import bp as auth_bp
+    from agency.surfaces.console.calls import bp as console_calls_bp
+    from agency.surfaces.console.mail import bp as console_mail_bp
+    from agency.surfaces.console.views import bp as console_bp
+    from agency.surfaces.desk.calls import bp as desk_calls_bp
+    from agency.surfaces.desk.mail import bp as desk_mail_bp
+    from agency.surfaces.desk.views import bp as desk_bp
+    from agency.surfaces.hooks.email import bp as hooks_email_bp
+    from agency.surfaces.hooks.stripe import bp as stripe_hooks_bp
+    from agency.surfaces.hooks.voice import bp as voice_bp
+    from agency.surfaces.ops.views import bp as ops_bp
+    from agency.surfaces.platform.views import bp as platform_bp
+    from agency.surfaces.portal.calls import bp as portal_calls_bp
+    from agency.surfaces.portal.mail import bp as portal_mail_bp
+    from agency.surfaces.portal.views import bp as portal_bp
+    from agency.surfaces.public.feeds import bp as feeds_bp
+    from agency.surfaces.public.views import bp as public_bp
+    from agency.surfaces.web.errors import register as register_errors
+    from agency.surfaces.web.suspension import register as register_suspension
 
     for blueprint in (auth_bp, console_bp, desk_bp, portal_bp, platform_bp, ops_bp, public_bp):
         app.register_blueprint(blueprint)

@@ -14,8 +14,8 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from agency.errors import ValidationError
 from agency.extensions import db
+from agency.kernel.errors import ValidationError
 from tenants import Agency, lifecycle
 
 platform_cli = AppGroup("platform", help="The platform's own operators.")
@@ -30,7 +30,7 @@ schedules_cli = AppGroup("schedules", help="Recurring work and the SLA watchdog.
 @click.password_option()
 def create_admin(email, name, password):
     """Create a platform admin (outside any agency)."""
-    from agency.accounts.services import create_platform_admin
+    from agency.domains.accounts.services import create_platform_admin
 
     try:
         admin = create_platform_admin(email, name, password)
@@ -103,7 +103,7 @@ def load_demo():
 @schedules_cli.command("tick")
 def schedules_tick():
     """Run one minute tick now, in this process, for every active agency."""
-    from agency.schedules.tick import active_agency_ids, run_for_agency
+    from agency.domains.schedules.tick import active_agency_ids, run_for_agency
 
     for agency_id in active_agency_ids():
         counts = run_for_agency(agency_id)
@@ -114,7 +114,7 @@ def schedules_tick():
         )
     app = current_app._get_current_object()
     if not app.config["REDIS_URL"]:  # no worker serves this process's in-memory queue
-        from workers.queues import QUEUE_NAMES
+        from agency.kernel.queue import QUEUE_NAMES
         from workers.worker import AgencyWorker
 
         AgencyWorker(list(QUEUE_NAMES), connection=app.extensions["redis"], app=app).work(

@@ -1,7 +1,7 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
-from agency.accounts.models import ApiToken, Invitation, PlatformAdmin, User
-from agency.billing.models import (
+from agency.domains.accounts.models import ApiToken, Invitation, PlatformAdmin, User
+from agency.domains.billing.models import (
     BillingAccount,
     Expense,
     HoursAlert,
@@ -12,12 +12,12 @@ from agency.billing.models import (
     StripeEvent,
     TimeEntryEdit,
 )
-from agency.calendar.models import CalendarFeed
-from agency.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSettings
-from agency.clients.models import Assignment, Client, Contact
-from agency.contracts.models import Contract, ContractRevision, Plan
-from agency.hours.models import TimeEntry
-from agency.mail.models import (
+from agency.domains.calendar.models import CalendarFeed
+from agency.domains.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSettings
+from agency.domains.clients.models import Assignment, Client, Contact
+from agency.domains.contracts.models import Contract, ContractRevision, Plan
+from agency.domains.hours.models import TimeEntry
+from agency.domains.mail.models import (
     BouncedAddress,
     ClientMailbox,
     ClientMailRules,
@@ -29,11 +29,11 @@ from agency.mail.models import (
     MailSettings,
     MailTemplate,
 )
-from agency.notify.models import OutboundEmail
-from agency.schedules.models import RecurringRule
-from agency.sla.models import Holiday, SlaTarget
-from agency.staff.models import Absence, Secretary, ShiftOverride
-from agency.work.models import WorkEvent, WorkItem
+from agency.domains.notify.models import OutboundEmail
+from agency.domains.schedules.models import RecurringRule
+from agency.domains.sla.models import Holiday, SlaTarget
+from agency.domains.staff.models import Absence, Secretary, ShiftOverride
+from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [

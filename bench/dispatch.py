@@ -30,14 +30,14 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from agency import create_app  # noqa: E402
-from agency.clients.models import Assignment, Client  # noqa: E402
+from agency.domains.clients.models import Assignment, Client  # noqa: E402
+from agency.domains.staff.models import Secretary  # noqa: E402
+from agency.domains.work.models import WorkItem  # noqa: E402
+from agency.domains.work.services import create_item  # noqa: E402
 from agency.extensions import db  # noqa: E402
-from agency.staff.models import Secretary  # noqa: E402
-from agency.work.models import WorkItem  # noqa: E402
-from agency.work.services import create_item  # noqa: E402
+from agency.kernel.queue import QUEUE_NAMES, enqueue  # noqa: E402
 from tenants import Agency, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
-from workers.queues import QUEUE_NAMES, enqueue  # noqa: E402
 
 OWNER = os.environ.get(
     "BENCH_OWNER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/secretariat_bench_dispatch"

@@ -24,7 +24,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from agency import create_app  # noqa: E402
-from agency.billing import invoicing  # noqa: E402
+from agency.domains.billing import invoicing  # noqa: E402
 from agency.extensions import db  # noqa: E402
 from tenants import Agency, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402

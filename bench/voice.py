@@ -71,11 +71,11 @@ def setup() -> None:
     from flask_migrate import upgrade
 
     from agency import create_app
-    from agency.calls import services
-    from agency.clients.models import Assignment, Client
+    from agency.domains.calls import services
+    from agency.domains.clients.models import Assignment, Client
+    from agency.domains.staff.models import Secretary
     from agency.extensions import db
-    from agency.staff.models import Secretary
-    from agency.validation import WEEKDAYS
+    from agency.kernel.validation import WEEKDAYS
     from tenants import Agency, use_agency
     from tests.database import recreate_postgres
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from agency import clock
 from agency.extensions import db
+from agency.kernel import clock
 from tenants.context import use_agency
 from tenants.models import Agency, AgencyStatus
 from tenants.scoping import all_tenant_models

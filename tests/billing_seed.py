@@ -3,10 +3,10 @@
 import json
 from datetime import date, datetime, timedelta
 
-from agency.clients.models import Client
-from agency.contracts.models import Contract
+from agency.domains.clients.models import Client
+from agency.domains.contracts.models import Contract
+from agency.domains.hours.services import record_time
 from agency.extensions import db
-from agency.hours.services import record_time
 from tenants import use_agency
 from tests.conftest import PASSWORD
 from tests.stripe_server import sign
@@ -82,7 +82,7 @@ def post_hook(client, payload, secret=WEBHOOK_SECRET, slug="alpha"):
 
 def sync_seats_of(agency_id) -> tuple:
     """The agency's seat subscription, started or brought up to date: (id, seats, status)."""
-    from agency.billing import seats
+    from agency.domains.billing import seats
 
     with use_agency(agency_id):
         found = seats.sync_seats()

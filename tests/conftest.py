@@ -11,13 +11,14 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from agency import clock, create_app
-from agency.accounts.models import Role, User
-from agency.accounts.passwords import hash_password
-from agency.clients.models import Assignment, Client
-from agency.contracts.models import Contract
+from agency import create_app
+from agency.domains.accounts.models import Role, User
+from agency.domains.accounts.passwords import hash_password
+from agency.domains.clients.models import Assignment, Client
+from agency.domains.contracts.models import Contract
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
+from agency.kernel import clock
 from tenants import Agency, set_current_agency, use_agency
 from tests import database, mailbox, servers
 
@@ -176,7 +177,7 @@ def stripe_alpha(app, agency, stripe_server):
     of that account to look at what Stripe holds."""
     import stripe
 
-    from agency.billing.models import BillingAccount
+    from agency.domains.billing.models import BillingAccount
     from tests.billing_seed import ALPHA_STRIPE_KEY, WEBHOOK_SECRET
 
     app.config["STRIPE_API_BASE"] = stripe_server
@@ -243,7 +244,7 @@ def client(app):
 @pytest.fixture
 def drain(app):
     """Run every queued job now, in this process, with the project's worker on real Redis."""
-    from workers.queues import QUEUE_NAMES
+    from agency.kernel.queue import QUEUE_NAMES
     from workers.worker import AgencyWorker
 
     def run() -> int:
@@ -262,7 +263,7 @@ MISSING_ITEM = 2**31 - 1
 def fail_a_job(app, agency_id: int) -> str:
     """A real failed job of ``agency_id``: routing an item that does not exist (on the
     bulk queue, worked alone, so nothing else queued runs)."""
-    from workers.queues import enqueue
+    from agency.kernel.queue import enqueue
     from workers.worker import AgencyWorker
 
     job = enqueue(

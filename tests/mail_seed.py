@@ -4,12 +4,11 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from agency.accounts.models import User
-from agency.contracts.models import Contract
-from agency.extensions import db
-from agency.mail import inbound, letters, services
-from agency.mail import settings as mail_settings
-from agency.mail.models import (
+from agency.domains.accounts.models import User
+from agency.domains.contracts.models import Contract
+from agency.domains.mail import inbound, letters, services
+from agency.domains.mail import settings as mail_settings
+from agency.domains.mail.models import (
     ClientMailbox,
     Dictation,
     Draft,
@@ -19,6 +18,7 @@ from agency.mail.models import (
     MailSettings,
     MailTemplate,
 )
+from agency.extensions import db
 
 RAW = (
     "From: Alpha Partner <partner@alpha.example>\r\nTo: {to}\r\nSubject: Alpha hello\r\n"
@@ -32,7 +32,7 @@ RAW = (
 
 def seed_mail(alpha) -> SimpleNamespace:
     """Run as agency A: one of each mail record, waiting for a decision where it can."""
-    from agency.clients.models import Client
+    from agency.domains.clients.models import Client
 
     client = db.session.get(Client, alpha.client.id)
     address = mail_settings.alias_address(mail_settings.rules_for(client))

@@ -4,7 +4,7 @@ import logging
 
 from sqlalchemy import select
 
-from agency.accounts.models import Invitation, User
+from agency.domains.accounts.models import Invitation, User
 from agency.extensions import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
@@ -105,8 +105,8 @@ def test_an_unreachable_queue_does_not_undo_a_committed_invitation(
 
 
 def test_extra_hours_caps_that_are_not_hours_are_refused_and_save_nothing(client, agency):
-    from agency.billing.models import OverageApproval
-    from agency.contracts.models import Contract
+    from agency.domains.billing.models import OverageApproval
+    from agency.domains.contracts.models import Contract
 
     with use_agency(agency.agency.id):
         db.session.get(Contract, agency.contract.id).overage_needs_approval = True

@@ -9,13 +9,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from agency import clock
-from agency.billing import invoicing
-from agency.billing.models import Expense, Invoice
+from agency.domains.billing import invoicing
+from agency.domains.billing.models import Expense, Invoice
+from agency.domains.hours.models import TimeEntry
+from agency.domains.hours.services import record_time
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.hours.services import record_time
-from agency.staff.models import Secretary
+from agency.kernel import clock
 from tenants import use_agency
 from tests.billing_seed import api_as, work
 from tests.conftest import rows, sign_in
@@ -114,7 +114,7 @@ def test_the_invoice_list_filters_by_client_and_status_and_shows_only_the_agency
 def test_the_invoice_pdf_holds_the_client_the_lines_and_the_entries_behind_them(api, agency):
     a, c = agency.agency.id, agency.client.id
     with use_agency(a):
-        from agency.contracts.models import Contract
+        from agency.domains.contracts.models import Contract
 
         db.session.get(Contract, agency.contract.id).rounding_minutes = 1
         db.session.commit()

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from agency import clock
-from agency.billing import invoicing
-from agency.billing.models import Invoice, InvoiceEvent, StripeCustomer
+from agency.domains.billing import invoicing
+from agency.domains.billing.models import Invoice, InvoiceEvent, StripeCustomer
+from agency.domains.hours.models import TimeEntry
 from agency.extensions import db
-from agency.hours.models import TimeEntry
+from agency.kernel import clock
 from tenants import use_agency
 from tests.billing_seed import api_as, invoice_event, post_hook, work
 from tests.conftest import post_form, rows, sign_in
@@ -61,7 +61,7 @@ def test_a_discarded_draft_reopens_its_period_and_a_run_drafts_it_again(
 
 
 def test_the_scheduled_run_leaves_a_reopened_period_to_the_manager_for_a_day(api, agency, october):
-    from agency.billing.services import run_for_agency
+    from agency.domains.billing.services import run_for_agency
 
     discarded_at = datetime(2026, 11, 5, 10, tzinfo=UTC)
     clock.freeze(discarded_at)

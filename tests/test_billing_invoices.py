@@ -7,19 +7,19 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, delete, func, select, text
 
-from agency import bulk, clock
-from agency.billing import invoicing
-from agency.billing.models import (
+from agency.domains.billing import invoicing
+from agency.domains.billing.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
     StripeCustomer,
     StripeEvent,
 )
-from agency.clients.models import Client
-from agency.contracts.models import Contract
+from agency.domains.clients.models import Client
+from agency.domains.contracts.models import Contract
+from agency.domains.sla.models import Holiday
 from agency.extensions import db
-from agency.sla.models import Holiday
+from agency.kernel import bulk, clock
 from tenants import use_agency
 from tests.billing_seed import (
     ALPHA_STRIPE_KEY,
@@ -53,7 +53,7 @@ def october_with_overage(agency):
     work(a, c, datetime(2026, 10, 5, 9, 0, tzinfo=UTC), 400)
     work(a, c, datetime(2026, 10, 20, 14, 0, tzinfo=UTC), 300)
     with use_agency(a):
-        from agency.billing.expenses import add_expense
+        from agency.domains.billing.expenses import add_expense
 
         add_expense(
             {
@@ -164,8 +164,8 @@ def test_the_customers_other_pending_items_stay_out_of_our_invoice(
     api, agency, stripe_alpha, drain
 ):
     """An item someone added in Stripe's dashboard is not swept into the period's bill."""
-    from agency.billing.stripe_account import client_for, customer_for
-    from agency.clients.models import Client
+    from agency.domains.billing.stripe_account import client_for, customer_for
+    from agency.domains.clients.models import Client
 
     october_with_overage(agency)
     with use_agency(agency.agency.id):
@@ -211,7 +211,7 @@ def test_every_stripe_call_of_a_push_carries_our_idempotency_key(
 def test_a_second_run_and_a_second_push_change_nothing(
     api, agency, stripe_alpha, stripe_server, drain
 ):
-    from agency.billing.stripe_account import push
+    from agency.domains.billing.stripe_account import push
     from tests.stripe_server import requests_sent
 
     invoice = _issue_october(api, agency, drain)
@@ -236,7 +236,7 @@ def test_a_push_retried_after_losing_what_it_stored_makes_nothing_twice(
 ):
     """The worker died after Stripe answered but before our writes: the retry's keys get
     the same invoice and items back from Stripe."""
-    from agency.billing.stripe_account import push
+    from agency.domains.billing.stripe_account import push
 
     invoice = _issue_october(api, agency, drain)
     with use_agency(agency.agency.id):
@@ -272,7 +272,7 @@ def test_edits_after_invoicing_are_refused(api, agency, stripe_alpha):
     listed = api("GET", f"/api/v1/time-entries/?client_id={agency.client.id}").json
     assert all(e["locked"] for e in listed)
     with use_agency(agency.agency.id):
-        from agency.hours.models import TimeEntry
+        from agency.domains.hours.models import TimeEntry
 
         assert db.session.get(TimeEntry, entry_id).raw_minutes == 30
 
@@ -441,7 +441,7 @@ def test_a_period_across_the_dst_change_holds_exactly_its_local_days(app, agency
 
 
 def test_the_tick_runs_billing_on_the_billing_queue(app, agency, drain):
-    from agency.schedules.tick import enqueue_agencies
+    from agency.domains.schedules.tick import enqueue_agencies
 
     work(agency.agency.id, agency.client.id, datetime(2026, 10, 5, 9, tzinfo=UTC), 30)
     moment = datetime(2026, 11, 1, 10, 15, tzinfo=UTC)

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from agency import clock
-from agency.accounts.models import User
-from agency.billing import invoicing
-from agency.billing.models import Expense, Invoice, TimeEntryEdit
+from agency.domains.accounts.models import User
+from agency.domains.billing import invoicing
+from agency.domains.billing.models import Expense, Invoice, TimeEntryEdit
+from agency.domains.hours.models import TimeEntry
+from agency.domains.hours.services import record_span, shares
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.hours.services import record_span, shares
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import rows
 
@@ -43,7 +43,7 @@ def _entries(agency) -> list[TimeEntry]:
 
 
 def _start_timer(agency, frozen, at: datetime) -> int:
-    from agency.work.services import create_item, start_timer
+    from agency.domains.work.services import create_item, start_timer
 
     with use_agency(agency.agency.id):
         item, _new = create_item({"client_id": agency.client.id, "kind": "task", "title": "Late"})
@@ -56,8 +56,8 @@ def _start_timer(agency, frozen, at: datetime) -> int:
 
 
 def _stop_timer(agency, frozen, item_id: int, at: datetime) -> None:
-    from agency.work.models import WorkItem
-    from agency.work.services import pause_timer
+    from agency.domains.work.models import WorkItem
+    from agency.domains.work.services import pause_timer
 
     frozen(at)
     with use_agency(agency.agency.id):
@@ -85,7 +85,7 @@ def test_a_timer_across_the_period_end_is_split_at_the_boundary(agency, frozen):
     with use_agency(agency.agency.id):
         invoice = db.session.get(Invoice, invoicing.run(on=date(2026, 11, 1))[0])
         assert invoice.used_minutes == 12
-        from agency.work.models import WorkItem
+        from agency.domains.work.models import WorkItem
 
         [stopped] = [
             e for e in db.session.get(WorkItem, item_id).events if e.action == "timer_stopped"
@@ -118,7 +118,7 @@ def test_a_timer_stopped_after_its_period_was_invoiced_is_booked_in_the_next_one
 
 
 def test_a_call_billed_by_a_late_job_lands_in_the_first_open_period(agency, frozen):
-    from agency.calls import history
+    from agency.domains.calls import history
 
     frozen(NOVEMBER - timedelta(minutes=5))
     with use_agency(agency.agency.id):
@@ -147,8 +147,8 @@ def test_a_call_billed_by_a_late_job_lands_in_the_first_open_period(agency, froz
 
 
 def test_a_manual_entry_in_an_invoiced_period_is_still_refused(agency, frozen):
-    from agency.billing.ledger import add_manual_entry
-    from agency.errors import Conflict
+    from agency.domains.billing.ledger import add_manual_entry
+    from agency.kernel.errors import Conflict
 
     frozen(NOVEMBER + timedelta(days=2))
     _invoice_october(agency)
@@ -166,7 +166,7 @@ def test_a_manual_entry_in_an_invoiced_period_is_still_refused(agency, frozen):
 
 
 def _letter(agency):
-    from agency.mail.letters import create_letter
+    from agency.domains.mail.letters import create_letter
 
     return create_letter(
         {
@@ -182,12 +182,12 @@ def _letter(agency):
 
 def test_postage_is_dated_on_the_agencys_own_day(agency, frozen, other_agency):
     """23:30 UTC on 30 September is already 1 October in Lisbon (summer time)."""
-    from agency.mail.letters import mark_mailed
+    from agency.domains.mail.letters import mark_mailed
 
     frozen(datetime(2026, 9, 30, 23, 30, tzinfo=UTC))
     with use_agency(agency.agency.id):
         invoicing.run(on=date(2026, 10, 1))  # September is invoiced
-        from agency.clients.models import Client
+        from agency.domains.clients.models import Client
 
         db.session.get(Client, agency.client.id).timezone = "Europe/Lisbon"
         letter = _letter(agency)
@@ -201,7 +201,7 @@ def test_postage_is_dated_on_the_agencys_own_day(agency, frozen, other_agency):
 def test_postage_in_an_invoiced_period_is_booked_on_the_first_open_day(agency, frozen):
     """The manager closed October early; a letter mailed on its last day is billed in
     November instead of sitting unbilled in the closed period."""
-    from agency.mail.letters import mark_mailed
+    from agency.domains.mail.letters import mark_mailed
 
     frozen(datetime(2026, 10, 31, 12, tzinfo=UTC))
     _invoice_october(agency)

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from agency import clock
-from agency.billing.alerts import send_due
-from agency.billing.models import BillingAccount, HoursAlert, Invoice
+from agency.domains.billing.alerts import send_due
+from agency.domains.billing.models import BillingAccount, HoursAlert, Invoice
+from agency.domains.hours.services import record_time
 from agency.extensions import db
-from agency.hours.services import record_time
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import post_form, rows, sign_in, snapshot
 

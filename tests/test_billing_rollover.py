@@ -6,19 +6,19 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from agency import clock
-from agency.billing import invoicing, ledger
-from agency.billing.models import Invoice, OverageApproval
-from agency.billing.rollover import Carry, PeriodUsage, roll
-from agency.calls import history
-from agency.clients.models import Client
-from agency.contracts.models import Contract, Plan
+from agency.domains.billing import invoicing, ledger
+from agency.domains.billing.models import Invoice, OverageApproval
+from agency.domains.billing.rollover import Carry, PeriodUsage, roll
+from agency.domains.calls import history
+from agency.domains.clients.models import Client
+from agency.domains.contracts.models import Contract, Plan
+from agency.domains.hours.models import TimeEntry
+from agency.domains.hours.services import record_time
+from agency.domains.notify.models import OutboundEmail
+from agency.domains.staff.models import Secretary
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.hours.services import record_time
-from agency.notify.models import OutboundEmail
-from agency.staff.models import Secretary
-from agency.work.services import create_item
+from agency.kernel import clock
 from tenants import use_agency
 from tests.billing_seed import client_on_contract
 from tests.conftest import PASSWORD, csrf_from, post_form, rows, sign_in
@@ -206,7 +206,7 @@ def test_carry_on_record_is_not_recomputed_when_the_terms_change(client, agency,
 
 
 def test_alerts_count_against_the_available_hours(agency, frozen):
-    from agency.billing.alerts import send_due
+    from agency.domains.billing.alerts import send_due
 
     _terms(agency, rollover_periods=1)
     _work(agency, datetime(2026, 10, 5, 9, tzinfo=UTC), 0 + 1)  # October: 599 unused
@@ -280,7 +280,7 @@ def test_work_is_refused_once_hours_are_used_up_without_approval(client, agency,
     page = _desk_start(desk, used_up).get_data(as_text=True)
     assert "extra hours need the client&#39;s approval" in page
     with use_agency(agency.agency.id):
-        from agency.work.models import WorkItem
+        from agency.domains.work.models import WorkItem
 
         assert db.session.get(WorkItem, used_up).timer_started_at is None
 

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from agency import clock
-from agency.billing import invoicing
-from agency.billing.models import Invoice
-from agency.contracts.models import Contract
+from agency.domains.billing import invoicing
+from agency.domains.billing.models import Invoice
+from agency.domains.contracts.models import Contract
 from agency.extensions import db
+from agency.kernel import clock
 from tenants import Agency, lifecycle, use_agency
 from tests.billing_seed import work
 
@@ -62,7 +62,7 @@ def test_missed_runs_are_caught_up_oldest_first_with_the_carry_between(agency):
 
 
 def test_a_suspended_agencys_periods_are_invoiced_once_it_is_resumed(agency):
-    from agency.billing.services import run_for_agency
+    from agency.domains.billing.services import run_for_agency
 
     with use_agency(agency.agency.id):
         invoicing.run(on=date(2026, 9, 1))  # August
@@ -114,7 +114,7 @@ def test_an_ended_contracts_final_period_is_invoiced_up_to_its_last_day(agency):
 
 
 def test_ending_a_contract_without_an_end_date_ends_it_today(agency):
-    from agency.contracts.services import update_contract
+    from agency.domains.contracts.services import update_contract
 
     clock.freeze(datetime(2026, 11, 18, 10, tzinfo=UTC))
     try:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agency.sla.business_time import add_business_minutes
+from agency.domains.sla.business_time import add_business_minutes
 
 LISBON, NEW_YORK = "Europe/Lisbon", "America/New_York"
 WEEKDAYS_9_TO_5 = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}

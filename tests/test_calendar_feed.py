@@ -8,14 +8,14 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from agency import clock
-from agency.calendar import services as feeds
-from agency.calendar.models import CalendarFeed
-from agency.calls import services as calls
-from agency.clients.models import Client
+from agency.domains.calendar import services as feeds
+from agency.domains.calendar.models import CalendarFeed
+from agency.domains.calls import services as calls
+from agency.domains.clients.models import Client
+from agency.domains.work import services as work
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.work import services as work
-from agency.work.models import WorkItem
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, sign_in
 

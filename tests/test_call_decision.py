@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from agency.calls.decision import Action, Desk, Line, decide, matches, rings_client
-from agency.staff.schedule import WorkingCalendar
+from agency.domains.calls.decision import Action, Desk, Line, decide, matches, rings_client
+from agency.domains.staff.schedule import WorkingCalendar
 
 CLIENT = "+351912345678"
 VIP = "+442079460001"

@@ -10,15 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from agency.accounts import services as accounts
-from agency.accounts.models import User
-from agency.calls import services
-from agency.calls.messages import take_message
-from agency.calls.models import Call
-from agency.clients.models import Client
+from agency.domains.accounts import services as accounts
+from agency.domains.accounts.models import User
+from agency.domains.calls import services
+from agency.domains.calls.messages import take_message
+from agency.domains.calls.models import Call
+from agency.domains.clients.models import Client
+from agency.domains.hours.models import TimeEntry
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.staff.models import Secretary
 from tenants import use_agency
 from tests.conftest import post_form, rows, snapshot
 from tests.test_voice_hooks import (  # noqa: F401
@@ -138,7 +138,7 @@ def test_desk_pops_put_through_and_pressing_it_moves_the_legs_and_rings_the_clie
 def test_client_not_answering_takes_the_caller_back_to_the_secretaries(
     client, answered_vip, agency, provider, drain
 ):
-    from agency.calls.transfers import request_put_through
+    from agency.domains.calls.transfers import request_put_through
 
     with use_agency(agency.agency.id):
         request_put_through(
@@ -198,7 +198,7 @@ def test_put_through_is_refused_for_a_call_that_is_not_warm(
 
 
 def test_put_through_without_the_account_sid_is_refused(client, answered_vip, agency, provider):
-    from agency.calls.models import VoiceSettings
+    from agency.domains.calls.models import VoiceSettings
 
     with use_agency(agency.agency.id):
         db.session.scalar(db.select(VoiceSettings)).account_sid = None
@@ -332,7 +332,7 @@ def test_put_through_of_a_call_that_does_not_exist_is_404(client, agency):
 def test_a_secretary_leg_already_gone_fails_the_put_through_and_rings_no_one(
     client, answered_vip, agency, provider, drain
 ):
-    from agency.calls.transfers import request_put_through
+    from agency.domains.calls.transfers import request_put_through
 
     provider.gone_calls.add(LEG)
     with use_agency(agency.agency.id):

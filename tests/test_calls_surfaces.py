@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agency import clock
-from agency.calls import history, services
-from agency.calls.models import CallRules, Message, PhoneNumber
-from agency.clients.models import Client
+from agency.domains.calls import history, services
+from agency.domains.calls.models import CallRules, Message, PhoneNumber
+from agency.domains.clients.models import Client
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.work.models import WorkItem
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, post_form, rows, sign_in
 
@@ -213,7 +213,7 @@ def test_desk_cannot_take_messages_for_clients_it_does_not_serve(login_as, agenc
 def test_client_sets_status_sees_messages_marks_them_handled_and_blocks(login_as, agency, ringing):
     clock.freeze(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
     try:
-        from agency.calls.messages import take_message
+        from agency.domains.calls.messages import take_message
 
         with use_agency(agency.agency.id):
             first = take_message(
@@ -249,7 +249,7 @@ def test_client_sets_status_sees_messages_marks_them_handled_and_blocks(login_as
 
 
 def test_portal_shows_only_the_clients_own_messages(login_as, agency, other_agency):
-    from agency.calls.messages import take_message
+    from agency.domains.calls.messages import take_message
 
     with use_agency(other_agency.agency.id):
         bravo = take_message({"client_id": other_agency.client.id, "reason": "Bravo secret"}).id

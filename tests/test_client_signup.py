@@ -7,15 +7,15 @@ import pytest
 import stripe
 from sqlalchemy import select
 
-from agency.accounts.models import User
-from agency.billing.models import BillingAccount, StripeCustomer
-from agency.calls import services as calls
-from agency.calls.models import Call
-from agency.clients.models import Client
-from agency.contracts.models import Contract
-from agency.contracts.services import create_plan
+from agency.domains.accounts.models import User
+from agency.domains.billing.models import BillingAccount, StripeCustomer
+from agency.domains.calls import services as calls
+from agency.domains.calls.models import Call
+from agency.domains.clients.models import Client
+from agency.domains.contracts.models import Contract
+from agency.domains.contracts.services import create_plan
+from agency.domains.mail.models import ClientMailRules
 from agency.extensions import db
-from agency.mail.models import ClientMailRules
 from tenants import use_agency
 from tests.conftest import csrf_from, rows
 
@@ -211,7 +211,7 @@ def test_the_checklist_gives_the_number_and_address_to_forward_to(client, agency
 
 
 def test_the_plans_show_their_rollover_and_approval_of_extra_hours(client, agency, open_signup):
-    from agency.contracts.models import Plan
+    from agency.domains.contracts.models import Plan
 
     _api, plan_id = open_signup
     with use_agency(agency.agency.id):
@@ -336,7 +336,7 @@ def test_every_step_the_client_takes_links_to_where_it_is_done(client, agency, l
 
 
 def test_vips_saved_in_the_portals_call_rules_tick_the_vip_step(client, agency, login_as):
-    from agency.calls import services as call_services
+    from agency.domains.calls import services as call_services
 
     login_as(agency.client_user)
     assert _steps(client.get("/portal/onboarding").get_data(as_text=True))["vips"][0] == "todo"

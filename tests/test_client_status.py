@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agency import clock
-from agency.calls import services
-from agency.clients.models import Client
+from agency.domains.calls import services
+from agency.domains.clients.models import Client
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.work.services import create_item
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, sign_in
 

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from agency.domains.staff.models import Absence, Secretary
+from agency.domains.staff.services import add_absence
 from agency.extensions import db
-from agency.staff.models import Absence, Secretary
-from agency.staff.services import add_absence
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from agency.clients.models import Assignment, Client, Contact
+from agency.domains.clients.models import Assignment, Client, Contact
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
 from tenants import use_agency
 from tests.conftest import post_form, sign_in
 

@@ -9,33 +9,33 @@ from flask import url_for
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
-from agency.accounts import services
-from agency.accounts.models import ApiToken, Invitation, User
-from agency.billing.models import Invoice, OverageApproval
-from agency.calendar.models import CalendarFeed
-from agency.calendar.services import ensure_feed
-from agency.calls import services as calls
-from agency.calls.history import record_call
-from agency.calls.messages import take_message
-from agency.calls.models import Call, Message, PhoneNumber
-from agency.clients.models import Assignment, Client, Contact
-from agency.clients.services import create_contact
-from agency.contracts.models import Contract, Plan
-from agency.contracts.services import create_plan
+from agency.domains.accounts import services
+from agency.domains.accounts.models import ApiToken, Invitation, User
+from agency.domains.billing.models import Invoice, OverageApproval
+from agency.domains.calendar.models import CalendarFeed
+from agency.domains.calendar.services import ensure_feed
+from agency.domains.calls import services as calls
+from agency.domains.calls.history import record_call
+from agency.domains.calls.messages import take_message
+from agency.domains.calls.models import Call, Message, PhoneNumber
+from agency.domains.clients.models import Assignment, Client, Contact
+from agency.domains.clients.services import create_contact
+from agency.domains.contracts.models import Contract, Plan
+from agency.domains.contracts.services import create_plan
+from agency.domains.hours.models import TimeEntry
+from agency.domains.schedules.models import RecurringRule
+from agency.domains.schedules.services import create_rule
+from agency.domains.sla import services as sla
+from agency.domains.sla.models import Holiday, SlaTarget
+from agency.domains.staff.models import Absence, Secretary, ShiftOverride
+from agency.domains.staff.services import add_absence, add_shift_override
+from agency.domains.work.models import WorkItem
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.schedules.models import RecurringRule
-from agency.schedules.services import create_rule
-from agency.sla import services as sla
-from agency.sla.models import Holiday, SlaTarget
-from agency.staff.models import Absence, Secretary, ShiftOverride
-from agency.staff.services import add_absence, add_shift_override
-from agency.work.models import WorkItem
-from agency.work.services import create_item
+from agency.kernel.queue import redis_connection
 from tenants import use_agency
 from tests.conftest import csrf_from, fail_a_job, sign_in
 from tests.mail_seed import assert_mail_untouched, seed_mail
-from workers.queues import redis_connection
 
 pytestmark = pytest.mark.sqlite
 
@@ -175,8 +175,8 @@ def _alpha_invoice(agency) -> tuple[int, int]:
     """An issued October invoice of A's client, and an entry of November still open."""
     from datetime import UTC, date, datetime
 
-    from agency.billing import invoicing
-    from agency.hours.services import record_time
+    from agency.domains.billing import invoicing
+    from agency.domains.hours.services import record_time
 
     record_time(
         agency.client.id,

@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event
 
-from agency import clock
-from agency.clients.models import Client
-from agency.contracts.models import Contract
+from agency.domains.clients.models import Client
+from agency.domains.contracts.models import Contract
+from agency.domains.hours.models import TimeEntry
+from agency.domains.reports import services as reports
+from agency.domains.staff.models import Absence, Secretary
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.reports import services as reports
-from agency.staff.models import Absence, Secretary
-from agency.work.models import WorkItem
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, sign_in
 

@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from agency.clients.models import Client
-from agency.contracts.models import Contract
 from agency.demo import DEMO_PASSWORD, DEMO_SLUG
+from agency.domains.clients.models import Client
+from agency.domains.contracts.models import Contract
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
 from tenants import Agency, use_agency
 from tests.conftest import post_form
 

@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from agency import clock
+from agency.domains.hours.models import TimeEntry
+from agency.domains.hours.services import billable_minutes
+from agency.domains.staff.models import Secretary
+from agency.domains.work.models import WorkItem
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.hours.services import billable_minutes
-from agency.staff.models import Secretary
-from agency.work.models import WorkItem
-from agency.work.services import create_item
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import csrf_from, sign_in
 

@@ -6,17 +6,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from agency import clock
-from agency.accounts.models import Role, User
-from agency.accounts.passwords import hash_password
-from agency.clients.models import Assignment, Client
+from agency.domains.accounts.models import Role, User
+from agency.domains.accounts.passwords import hash_password
+from agency.domains.clients.models import Assignment, Client
+from agency.domains.hours.models import TimeEntry
+from agency.domains.schedules.tick import run_for_agency
+from agency.domains.staff.models import Secretary
+from agency.domains.work import routing
+from agency.domains.work.models import WorkEvent, WorkItem
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.schedules.tick import run_for_agency
-from agency.staff.models import Secretary
-from agency.work import routing
-from agency.work.models import WorkEvent, WorkItem
-from agency.work.services import create_item
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, sign_in, snapshot
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from agency.accounts.models import User
+from agency.domains.accounts.models import User
 from agency.extensions import db
 from tenants import use_agency
 from tests.conftest import post_form, sign_in

@@ -5,9 +5,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from agency.clients.models import Client, Contact
+from agency.domains.clients.models import Client, Contact
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, sign_in
 

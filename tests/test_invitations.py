@@ -4,9 +4,9 @@ import re
 
 from sqlalchemy import select
 
-from agency.accounts.models import Invitation, Role, User
+from agency.domains.accounts.models import Invitation, Role, User
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
 from tenants import use_agency
 from tests.conftest import post_form, sign_in
 from tests.mailbox import body

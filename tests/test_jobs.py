@@ -12,17 +12,17 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import exc as sql
 from sqlalchemy import select
 
+from agency.domains.notify.models import EmailStatus, OutboundEmail
+from agency.domains.notify.services import queue_email
+from agency.domains.staff.models import Secretary
+from agency.domains.work.models import WorkEvent, WorkItem
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.notify.models import EmailStatus, OutboundEmail
-from agency.notify.services import queue_email
-from agency.staff.models import Secretary
-from agency.work.models import WorkEvent, WorkItem
-from agency.work.services import create_item
+from agency.kernel.queue import enqueue
+from agency.kernel.retries import Gone, is_transient
 from tenants import use_agency
 from tests.conftest import MISSING_ITEM, PASSWORD, csrf_from, fail_a_job, post_form
 from tests.servers import unreachable_redis
-from workers.queues import enqueue
-from workers.retries import Gone, is_transient
 
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -155,7 +155,7 @@ def test_managers_see_their_failed_jobs_and_never_another_agencys(
     assert page.status_code == 200
     assert mine in html and theirs not in html
     assert f"Route work item #{MISSING_ITEM}" in html
-    assert "workers.retries.Gone: work item 2147483647 no longer exists" in html
+    assert "agency.kernel.retries.Gone: work item 2147483647 no longer exists" in html
 
 
 def test_the_minute_ticks_jobs_fail_into_their_agencys_list(app, agency, other_agency):
@@ -163,9 +163,9 @@ def test_the_minute_ticks_jobs_fail_into_their_agencys_list(app, agency, other_a
     so a schedules job that fails for good shows in that agency's console only."""
     from datetime import UTC, datetime
 
-    from agency.jobs.services import list_failed
-    from agency.schedules.tick import enqueue_agencies
-    from workers.queues import get_queue
+    from agency.domains.jobs.services import list_failed
+    from agency.domains.schedules.tick import enqueue_agencies
+    from agency.kernel.queue import get_queue
 
     enqueue_agencies(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))  # a quarter hour: billing too
     jobs = get_queue("default").jobs + get_queue("billing").jobs

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
-from agency import clock
-from agency.calls import services
-from agency.calls.line_cache import LINE_TABLES, LISTENER_NAME
-from agency.clients.models import Client
+from agency.domains.calls import services
+from agency.domains.calls.line_cache import LINE_TABLES, LISTENER_NAME
+from agency.domains.clients.models import Client
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
-from agency.validation import WEEKDAYS
+from agency.kernel import clock
+from agency.kernel.validation import WEEKDAYS
 from tenants import use_agency
 
 pytestmark = pytest.mark.postgres

@@ -5,8 +5,8 @@ import pytest
 from argon2 import extract_parameters, profiles
 from sqlalchemy import select
 
-from agency.accounts.models import User
-from agency.accounts.passwords import hash_password, verify_password
+from agency.domains.accounts.models import User
+from agency.domains.accounts.passwords import hash_password, verify_password
 from agency.extensions import db
 from tenants import Agency, lifecycle, use_agency
 from tests.conftest import PASSWORD, csrf_from, post_form, sign_in
@@ -123,7 +123,7 @@ def test_a_suspended_agencys_users_read_with_a_banner_and_cannot_change(app, cli
 
 
 def test_platform_admin_suspends_and_resumes_an_agency(app, client, agency):
-    from agency.accounts.services import create_platform_admin
+    from agency.domains.accounts.services import create_platform_admin
 
     create_platform_admin("ops@platform.example", "Ops", "platform-password")
     response = post_form(

@@ -7,16 +7,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from agency.accounts import services as accounts
-from agency.accounts.models import User
-from agency.billing.models import Expense
-from agency.clients.models import Client
-from agency.clients.services import create_contact
-from agency.contracts.models import Contract
+from agency.domains.accounts import services as accounts
+from agency.domains.accounts.models import User
+from agency.domains.billing.models import Expense
+from agency.domains.clients.models import Client
+from agency.domains.clients.services import create_contact
+from agency.domains.contracts.models import Contract
+from agency.domains.mail import settings as mail_settings
+from agency.domains.mail.models import Dictation, Draft, InboundEmail, Letter
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.mail import settings as mail_settings
-from agency.mail.models import Dictation, Draft, InboundEmail, Letter
-from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import post_form, rows, snapshot
 from tests.mailbox import body
@@ -105,7 +105,7 @@ def test_normal_mail_becomes_an_item_and_the_reply_is_threaded(
 def test_urgent_keyword_mail_is_forwarded_to_the_client_at_once(client, agency, inbox, drain, mail):
     key, address = inbox
     with use_agency(agency.agency.id):
-        from agency.mail.services import update_rules
+        from agency.domains.mail.services import update_rules
 
         update_rules(db.session.get(Client, agency.client.id), {"urgent_keywords": ["outage"]})
     response = deliver(client, key, message(address, subject="Server OUTAGE now"))
@@ -213,7 +213,7 @@ def test_approval_required_draft_waits_until_the_client_approves(
     deliver(client, key, message(address))
     [item] = rows(WorkItem, agency.agency.id)
     with use_agency(agency.agency.id):
-        from agency.mail.services import create_draft
+        from agency.domains.mail.services import create_draft
 
         secretary = db.session.get(User, agency.secretary.id)
         draft = create_draft(
@@ -252,7 +252,7 @@ def test_approval_required_draft_waits_until_the_client_approves(
 def test_rejected_draft_is_not_sent_and_keeps_the_note(agency, login_as, drain, mail):
     approval_on(agency)
     with use_agency(agency.agency.id):
-        from agency.mail.services import create_draft
+        from agency.domains.mail.services import create_draft
 
         draft = create_draft(
             {
@@ -276,11 +276,11 @@ def test_rejected_draft_is_not_sent_and_keeps_the_note(agency, login_as, drain, 
 
 
 def test_a_retried_send_job_sends_once(agency, drain, mail):
-    from agency.notify.services import deliver as deliver_email
-    from workers.queues import enqueue
+    from agency.domains.notify.services import deliver as deliver_email
+    from agency.kernel.queue import enqueue
 
     with use_agency(agency.agency.id):
-        from agency.mail.services import create_draft
+        from agency.domains.mail.services import create_draft
 
         draft = create_draft(
             {
@@ -303,8 +303,8 @@ def test_a_retried_send_job_sends_once(agency, drain, mail):
 def test_letter_pdf_has_the_letter_and_postage_is_an_expense(agency, other_agency, login_as):
     http = login_as(agency.secretary)
     with use_agency(agency.agency.id):
-        from agency.mail.letters import create_letter
-        from agency.work.services import create_item
+        from agency.domains.mail.letters import create_letter
+        from agency.domains.work.services import create_item
 
         item, _new = create_item({"client_id": agency.client.id, "kind": "letter", "title": "L"})
         letter = create_letter(
@@ -372,7 +372,7 @@ def test_dictation_audio_is_checked_by_type_and_content(agency, login_as):
 
 def test_canned_response_fills_its_variables_in_the_clients_language(agency, inbox, login_as):
     with use_agency(agency.agency.id):
-        from agency.mail.services import create_template
+        from agency.domains.mail.services import create_template
 
         db.session.get(Client, agency.client.id).languages = ["de"]
         template = create_template(
@@ -384,7 +384,7 @@ def test_canned_response_fills_its_variables_in_the_clients_language(agency, inb
             }
         )
         template_id = template.id
-        from agency.work.services import create_item
+        from agency.domains.work.services import create_item
 
         item, _new = create_item({"client_id": agency.client.id, "kind": "email", "title": "E"})
         item = snapshot(item)
@@ -502,8 +502,8 @@ def test_a_hard_bounce_marks_the_address_and_mail_to_it_is_refused(client, agenc
     assert response.get_json()["triage"] == "ignored"
     assert count(WorkItem, agency.agency.id) == 0
     with use_agency(agency.agency.id):
-        from agency.errors import ValidationError
-        from agency.mail.services import create_draft
+        from agency.domains.mail.services import create_draft
+        from agency.kernel.errors import ValidationError
 
         with pytest.raises(ValidationError) as refused:
             create_draft(

@@ -10,10 +10,10 @@ import pytest
 from imapclient import IMAPClient
 from sqlalchemy import select, text
 
+from agency.domains.mail.imap import enqueue_due
+from agency.domains.mail.models import ClientMailbox, InboundEmail
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.mail.imap import enqueue_due
-from agency.mail.models import ClientMailbox, InboundEmail
-from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import post_form
 
@@ -110,8 +110,8 @@ def test_bad_mailbox_input_is_refused(agency, login_as):
 
 
 def _api(agency_id, user_id):
-    from agency.accounts import services as accounts
-    from agency.accounts.models import User
+    from agency.domains.accounts import services as accounts
+    from agency.domains.accounts.models import User
 
     with use_agency(agency_id):
         _t, token = accounts.issue_api_token(db.session.get(User, user_id), "mailbox")

@@ -11,19 +11,19 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from agency import clock
-from agency.accounts import services as accounts
-from agency.accounts.models import User
-from agency.extensions import db
-from agency.mail.models import (
+from agency.domains.accounts import services as accounts
+from agency.domains.accounts.models import User
+from agency.domains.mail.models import (
     Dictation,
     Draft,
     DraftAttachment,
     EmailAttachment,
     MailSettings,
 )
-from agency.notify.models import EmailStatus, OutboundEmail
-from agency.work.models import WorkEvent
+from agency.domains.notify.models import EmailStatus, OutboundEmail
+from agency.domains.work.models import WorkEvent
+from agency.extensions import db
+from agency.kernel import clock
 from tenants import use_agency
 from tests import test_mail
 from tests.conftest import post_form, rows, sign_in, snapshot
@@ -121,7 +121,7 @@ def test_desk_upload_and_forwarded_file_go_with_the_reply(
     assert deliver(client, key, bytes(received)).status_code == 201
     approval_on(agency)
     with use_agency(agency.agency.id):
-        from agency.work.models import WorkItem
+        from agency.domains.work.models import WorkItem
 
         item = snapshot(db.session.scalars(select(WorkItem)).one())
         [inbound_file] = db.session.scalars(select(EmailAttachment)).all()
@@ -249,7 +249,7 @@ def test_openapi_documents_the_new_mail_endpoints(client):
 def _run_scheduled(app, seconds_ahead: float) -> int:
     """What RQ's scheduler does when its time comes: move jobs due ``seconds_ahead``
     from now from the mail queue's scheduled registry onto the queue."""
-    from workers.queues import get_queue
+    from agency.kernel.queue import get_queue
 
     queue = get_queue("mail")
     registry = ScheduledJobRegistry(queue=queue)
@@ -262,14 +262,14 @@ def _run_scheduled(app, seconds_ahead: float) -> int:
 
 
 def _scheduled(app) -> list[datetime]:
-    from workers.queues import get_queue
+    from agency.kernel.queue import get_queue
 
     registry = ScheduledJobRegistry(queue=get_queue("mail"))
     return [registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids()]
 
 
 def _send_many(agency, count: int, prefix: str = "rate") -> list[int]:
-    from agency.mail.services import create_draft
+    from agency.domains.mail.services import create_draft
 
     ids = []
     with use_agency(agency.agency.id):
@@ -353,7 +353,7 @@ def test_console_sets_the_send_rate(agency, other_agency, login_as):
 def test_an_email_left_sending_by_a_dead_worker_is_not_sent_again(agency, drain, mail):
     """A worker that handed the email to the SMTP server and died before recording the
     outcome leaves it "sending": the retry must not send it a second time."""
-    from workers.queues import enqueue
+    from agency.kernel.queue import enqueue
 
     [email_id] = _send_many(agency, 1, prefix="dead")
     with use_agency(agency.agency.id):
@@ -448,7 +448,7 @@ def test_api_transcription_replaces_and_is_refused_for_typed_dictation(
 def test_desk_upload_over_the_limit_is_refused_beside_the_field(app, agency):
     app.config["MAIL_ATTACHMENT_MAX_BYTES"] = 100
     with use_agency(agency.agency.id):
-        from agency.work.services import create_item
+        from agency.domains.work.services import create_item
 
         item, _new = create_item({"client_id": agency.client.id, "kind": "email", "title": "E"})
         item_id = item.id

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from agency.clients.models import Assignment, Client
+from agency.domains.clients.models import Assignment, Client
+from agency.domains.matching.services import overlap_minutes, rank
+from agency.domains.staff.models import Absence, Secretary
 from agency.extensions import db
-from agency.matching.services import overlap_minutes, rank
-from agency.staff.models import Absence, Secretary
 from tenants import use_agency
 
 WEEKDAYS_9_TO_17 = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}

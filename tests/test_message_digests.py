@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agency import clock
-from agency.calls import services
-from agency.calls.messages import mark_handled, take_message
-from agency.calls.models import CallRules, Message
-from agency.clients.models import Client
+from agency.domains.calls import services
+from agency.domains.calls.messages import mark_handled, take_message
+from agency.domains.calls.models import CallRules, Message
+from agency.domains.clients.models import Client
+from agency.domains.schedules.tick import run_for_agency
 from agency.extensions import db
-from agency.schedules.tick import run_for_agency
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import csrf_from, rows, sign_in
 from tests.mailbox import body

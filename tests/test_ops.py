@@ -22,7 +22,7 @@ def test_readyz_reports_a_missing_redis(app, client, monkeypatch):
 
 
 def test_metrics_count_requests_and_show_queue_depth(app, client, agency):
-    from workers.queues import enqueue
+    from agency.kernel.queue import enqueue
 
     enqueue("workers.jobs.noop", queue="bulk")
     client.get("/healthz")

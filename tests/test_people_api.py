@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
-from agency.clients.models import Assignment, Client, Contact
-from agency.contracts.models import Contract, ContractRevision
+from agency.domains.clients.models import Assignment, Client, Contact
+from agency.domains.contracts.models import Contract, ContractRevision
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
 from tenants import use_agency
 from tests.conftest import PASSWORD
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from agency.domains.notify.models import EmailStatus, OutboundEmail
+from agency.domains.notify.services import deliver, queue_email
 from agency.extensions import db
-from agency.notify.models import EmailStatus, OutboundEmail
-from agency.notify.services import deliver, queue_email
+from agency.kernel.queue import QUEUE_NAMES, get_queue
 from tenants import use_agency
-from workers.queues import QUEUE_NAMES, get_queue
 from workers.worker import COMMAND_READ_SECONDS, AgencyWorker
 
 pytestmark = pytest.mark.sqlite

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from agency import clock
+from agency.domains.schedules.models import RecurringRule
 from agency.extensions import db
-from agency.schedules.models import RecurringRule
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

@@ -6,15 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from agency import clock
-from agency.clients.models import Assignment, Client
+from agency.domains.clients.models import Assignment, Client
+from agency.domains.sla.services import add_holiday
+from agency.domains.staff.models import Absence, Secretary
+from agency.domains.staff.services import add_shift_override
+from agency.domains.work import routing
+from agency.domains.work.models import WorkEvent, WorkItem
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.sla.services import add_holiday
-from agency.staff.models import Absence, Secretary
-from agency.staff.services import add_shift_override
-from agency.work import routing
-from agency.work.models import WorkEvent, WorkItem
-from agency.work.services import create_item
+from agency.kernel import clock
 from tenants import use_agency
 
 pytestmark = pytest.mark.sqlite
@@ -252,7 +252,7 @@ def test_a_batch_leaves_unroutable_items_in_the_pool_and_tells_the_managers_once
 
 
 def test_the_minute_tick_routes_what_a_lost_routing_job_left_behind(app, tenant, drain):
-    from agency.schedules.tick import run_for_agency
+    from agency.domains.schedules.tick import run_for_agency
 
     client = _client()
     primary = _secretary("Pia", "primary", client)

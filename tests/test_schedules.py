@@ -8,14 +8,14 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from agency import clock
+from agency.domains.schedules import recurrence, services
+from agency.domains.schedules.models import RecurringRule
+from agency.domains.schedules.tick import run_for_agency
+from agency.domains.work.models import WorkEvent, WorkItem
 from agency.extensions import db
-from agency.schedules import recurrence, services
-from agency.schedules.models import RecurringRule
-from agency.schedules.tick import run_for_agency
-from agency.work.models import WorkEvent, WorkItem
+from agency.kernel import clock
+from agency.kernel.queue import get_queue
 from tenants import Agency, AgencyStatus, use_agency
-from workers.queues import get_queue
 
 LISBON = "Europe/Lisbon"
 
@@ -191,8 +191,8 @@ def test_occurrences_before_the_rule_existed_or_older_than_a_week_are_not_made(t
 
 
 def test_a_rule_of_an_archived_client_makes_nothing(tenant):
-    from agency import records
-    from agency.clients.models import Client
+    from agency.domains.clients.models import Client
+    from agency.kernel import records
 
     clock.freeze(_utc(2026, 6, 1, 12))
     _create(tenant)

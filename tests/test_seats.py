@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from agency import clock
-from agency.billing import seats
-from agency.billing.models import SeatSubscription, StripeEvent
+from agency.domains.billing import seats
+from agency.domains.billing.models import SeatSubscription, StripeEvent
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
+from agency.kernel import clock
 from tenants import Agency, use_agency
 from tests.billing_seed import post_platform_hook, seat_event, sync_seats_of
 from tests.conftest import rows, sign_in

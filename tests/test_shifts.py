@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from agency import clock
+from agency.domains.reports import services as reports
+from agency.domains.sla.services import add_holiday
+from agency.domains.staff.models import Secretary, ShiftOverride
+from agency.domains.staff.schedule import WorkingCalendar, spans_on, working_at, working_spans_utc
+from agency.domains.staff.services import add_shift_override
 from agency.extensions import db
-from agency.reports import services as reports
-from agency.sla.services import add_holiday
-from agency.staff.models import Secretary, ShiftOverride
-from agency.staff.schedule import WorkingCalendar, spans_on, working_at, working_spans_utc
-from agency.staff.services import add_shift_override
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from agency.accounts.models import Role, User
+from agency.domains.accounts.models import Role, User
 from agency.extensions import db
 from tenants import Agency, use_agency
 from tests.conftest import post_form

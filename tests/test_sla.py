@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from agency import clock
-from agency.clients.models import Client
-from agency.contracts.models import Contract
+from agency.domains.clients.models import Client
+from agency.domains.contracts.models import Contract
+from agency.domains.sla import services
+from agency.domains.sla.models import Holiday, SlaTarget
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.sla import services
-from agency.sla.models import Holiday, SlaTarget
-from agency.work.services import create_item
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agency import clock
-from agency.clients.models import Client
+from agency.domains.clients.models import Client
+from agency.domains.work.models import WorkItem
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.work.models import WorkItem
-from agency.work.services import create_item
+from agency.kernel import clock
 from tenants import use_agency
 from tests.conftest import PASSWORD, sign_in
 

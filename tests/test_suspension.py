@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from agency.billing import seats
-from agency.billing.models import BillingAccount, Invoice
+from agency.domains.billing import seats
+from agency.domains.billing.models import BillingAccount, Invoice
+from agency.domains.hours.models import TimeEntry
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.work.models import WorkItem
 from tenants import Agency, lifecycle, use_agency
 from tests.billing_seed import (
     api_as,
@@ -106,7 +106,7 @@ def test_the_api_reads_but_refuses_every_change(client, agency):
 
 def test_a_suspended_agencys_stripe_events_are_still_applied(client, agency, stripe_alpha):
     work(agency.agency.id, agency.client.id, datetime(2026, 10, 6, 9, tzinfo=UTC), 60)
-    from agency.billing import invoicing
+    from agency.domains.billing import invoicing
 
     with use_agency(agency.agency.id):
         [invoice_id] = invoicing.run(on=datetime(2026, 11, 2).date())
@@ -119,8 +119,8 @@ def test_a_suspended_agencys_stripe_events_are_still_applied(client, agency, str
 
 
 def test_a_suspended_agencys_line_answers_politely_and_records_nothing(client, agency, redis_url):
-    from agency.calls import services
-    from agency.calls.models import Call
+    from agency.domains.calls import services
+    from agency.domains.calls.models import Call
     from tests.test_voice_hooks import LINE, TOKEN, call, twiml
 
     with use_agency(agency.agency.id):
@@ -136,8 +136,8 @@ def test_a_suspended_agencys_line_answers_politely_and_records_nothing(client, a
 
 
 def test_a_suspended_agencys_mail_is_left_with_the_provider_to_retry(client, agency):
-    from agency.mail import settings as mail_settings
-    from agency.mail.models import InboundEmail
+    from agency.domains.mail import settings as mail_settings
+    from agency.domains.mail.models import InboundEmail
     from tests.test_mail import deliver, message
 
     with use_agency(agency.agency.id):
@@ -248,8 +248,8 @@ def test_only_the_owner_updates_the_card_and_only_with_a_saved_card(
 
 
 def test_a_suspended_agencys_calendar_feed_is_still_read(client, agency):
-    from agency.calendar.services import ensure_feed
-    from agency.clients.models import Client
+    from agency.domains.calendar.services import ensure_feed
+    from agency.domains.clients.models import Client
 
     with use_agency(agency.agency.id):
         token = ensure_feed(db.session.get(Client, agency.client.id)).token

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from agency.accounts.models import User
-from agency.clients.models import Client
+from agency.domains.accounts.models import User
+from agency.domains.clients.models import Client
 from agency.extensions import db
 from tenants import NoTenant, use_agency
 

@@ -9,19 +9,19 @@ import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from agency import clock
-from agency.calls import services
-from agency.calls.models import Call, Message
-from agency.clients.models import Client
+from agency.domains.calls import services
+from agency.domains.calls.models import Call, Message
+from agency.domains.clients.models import Client
+from agency.domains.hours.models import TimeEntry
+from agency.domains.notify.models import OutboundEmail
+from agency.domains.schedules.tick import run_for_agency
+from agency.domains.sla.services import add_holiday
+from agency.domains.staff.models import Secretary
+from agency.domains.staff.services import add_shift_override
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.notify.models import OutboundEmail
-from agency.schedules.tick import run_for_agency
-from agency.sla.services import add_holiday
-from agency.staff.models import Secretary
-from agency.staff.services import add_shift_override
-from agency.validation import WEEKDAYS
-from agency.work.models import WorkItem
+from agency.kernel import clock
+from agency.kernel.validation import WEEKDAYS
 from tenants import use_agency
 from tests.conftest import rows
 
@@ -288,7 +288,7 @@ def test_a_callback_for_a_call_not_written_anywhere_yet_is_retried(
     from rq.job import Job
     from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-    from agency.calls.history import INBOX_KEY, record_call
+    from agency.domains.calls.history import INBOX_KEY, record_call
 
     redis = app.extensions["redis"]
     twiml(call(client))
@@ -493,7 +493,7 @@ def test_a_voicemail_item_turns_urgent_and_due_sooner_when_its_transcription_is_
 
 
 def test_non_urgent_messages_arrive_in_one_digest(line, agency, drain, mail):
-    from agency.calls.messages import take_message
+    from agency.domains.calls.messages import take_message
 
     with use_agency(agency.agency.id):
         for urgency, reason in (("low", "Brochure request"), ("high", "Contract question")):
@@ -562,7 +562,7 @@ def test_the_simulator_answers_for_a_future_moment_by_the_calendar(line, agency)
 def test_ringing_calls_wait_in_the_agencys_inbox_for_one_job(app, client, line, agency, drain):
     from rq import Queue
 
-    from agency.calls.history import INBOX_KEY
+    from agency.domains.calls.history import INBOX_KEY
 
     redis = app.extensions["redis"]
     for n in range(3):
@@ -584,7 +584,7 @@ def test_ringing_calls_wait_in_the_agencys_inbox_for_one_job(app, client, line, 
 
 
 def test_two_inbox_jobs_at_once_lose_no_call(app, client, line, agency):
-    from agency.calls.history import INBOX_KEY, record_inbox, write_from_inbox
+    from agency.domains.calls.history import INBOX_KEY, record_inbox, write_from_inbox
 
     redis = app.extensions["redis"]
     key = INBOX_KEY.format(agency_id=agency.agency.id)
@@ -653,7 +653,7 @@ BACKUP_PHONE = "+351910000002"
 @pytest.fixture
 def backup(line, agency):
     """A backup secretary of the client, on shift, working the same hours."""
-    from agency.clients.models import Assignment
+    from agency.domains.clients.models import Assignment
 
     with use_agency(agency.agency.id):
         rui = Secretary(
@@ -746,7 +746,7 @@ def test_with_no_client_phone_a_vip_is_answered_by_the_secretaries(client, cold,
 
 
 def test_an_answered_call_is_billed_by_the_contracts_rounding(client, line, agency, drain):
-    from agency.contracts.models import Contract
+    from agency.domains.contracts.models import Contract
 
     with use_agency(agency.agency.id):
         contract = db.session.get(Contract, agency.contract.id)
@@ -777,10 +777,10 @@ def test_an_answered_call_is_billed_by_the_contracts_rounding(client, line, agen
 
 @pytest.mark.postgres
 def test_the_line_function_and_the_orm_give_the_same_line_and_decisions(backup, agency):
-    from agency.calls.decision import decide
-    from agency.calls.lookup import context_for
-    from agency.clients.services import create_contact
-    from agency.staff.services import add_absence
+    from agency.domains.calls.decision import decide
+    from agency.domains.calls.lookup import context_for
+    from agency.domains.clients.services import create_contact
+    from agency.domains.staff.services import add_absence
 
     with use_agency(agency.agency.id):
         client_record = db.session.get(Client, agency.client.id)

@@ -5,15 +5,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from agency import clock
-from agency.accounts.models import User
-from agency.clients.models import Assignment, Client
+from agency.domains.accounts.models import User
+from agency.domains.clients.models import Assignment, Client
+from agency.domains.sla import report
+from agency.domains.staff.models import Secretary
+from agency.domains.work import routing, watchdog
+from agency.domains.work.models import WorkEvent, WorkItem
+from agency.domains.work.services import create_item, move, reassign
 from agency.extensions import db
-from agency.sla import report
-from agency.staff.models import Secretary
-from agency.work import routing, watchdog
-from agency.work.models import WorkEvent, WorkItem
-from agency.work.services import create_item, move, reassign
+from agency.kernel import clock
 from tenants import use_agency
 
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -154,7 +154,7 @@ def test_with_nobody_else_free_the_item_stays_and_the_lead_is_still_told(desk, d
 
 
 def test_the_watchdog_of_one_agency_leaves_another_agencys_items_alone(app, agency, other_agency):
-    from agency.schedules.tick import run_for_agency
+    from agency.domains.schedules.tick import run_for_agency
 
     clock.freeze(MONDAY_NOON)
     try:

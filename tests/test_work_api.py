@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from agency.domains.staff.models import Secretary
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.staff.models import Secretary
-from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import PASSWORD
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from agency.clients.models import Client
+from agency.domains.clients.models import Client
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, rows, sign_in
 

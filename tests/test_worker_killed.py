@@ -15,10 +15,10 @@ from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from agency.domains.staff.models import Secretary
+from agency.domains.work.models import WorkEvent, WorkItem
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.staff.models import Secretary
-from agency.work.models import WorkEvent, WorkItem
-from agency.work.services import create_item
 from tenants import use_agency
 
 ROOT = Path(__file__).resolve().parent.parent

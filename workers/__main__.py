@@ -5,8 +5,8 @@ import argparse
 
 from agency import create_app
 from agency.config import from_environment
+from agency.kernel.queue import QUEUE_NAMES
 from workers import cron
-from workers.queues import QUEUE_NAMES
 from workers.worker import AgencyWorker
 
 

@@ -1,11 +1,11 @@
 """Job entry points: take ids, set the tenant, call one service."""
 
+from agency.kernel.retries import Gone
 from tenants import use_agency
-from workers.retries import Gone
 
 
 def deliver_email(agency_id: int, email_id: int) -> bool:
-    from agency.notify.services import deliver
+    from agency.domains.notify.services import deliver
 
     with use_agency(agency_id):
         return deliver(email_id)
@@ -16,7 +16,7 @@ def noop() -> None:
 
 
 def route_item(agency_id: int, item_id: int, exclude_secretary_id: int | None = None) -> None:
-    from agency.work.routing import route
+    from agency.domains.work.routing import route
 
     with use_agency(agency_id):
         route(item_id, exclude=() if exclude_secretary_id is None else (exclude_secretary_id,))
@@ -24,17 +24,17 @@ def route_item(agency_id: int, item_id: int, exclude_secretary_id: int | None = 
 
 def route_queued(agency_id: int, queue: str = "default") -> int:
     """Route the agency's new items in batches while they come in, one such job at a time
-    (see ``agency.work.routing.PENDING_KEY``)."""
-    from agency.work.routing import drain_queued
+    (see ``agency.domains.work.routing.PENDING_KEY``)."""
+    from agency.domains.work.routing import drain_queued
 
     with use_agency(agency_id):
         return drain_queued(agency_id, queue)
 
 
 def backfill(agency_id: int, secretary_id: int) -> None:
+    from agency.domains.staff.models import Secretary
+    from agency.domains.work.routing import backfill as backfill_secretary
     from agency.extensions import db
-    from agency.staff.models import Secretary
-    from agency.work.routing import backfill as backfill_secretary
 
     with use_agency(agency_id):
         secretary = db.session.get(Secretary, secretary_id)
@@ -46,8 +46,8 @@ def backfill(agency_id: int, secretary_id: int) -> None:
 def tick() -> list[int]:
     """Every minute (RQ's cron scheduler): a schedules job per active agency, once a minute
     however many workers run a scheduler."""
-    from agency import clock
-    from agency.schedules.tick import claim_minute, enqueue_agencies
+    from agency.domains.schedules.tick import claim_minute, enqueue_agencies
+    from agency.kernel import clock
 
     now = clock.now()
     if not claim_minute(now):
@@ -57,34 +57,34 @@ def tick() -> list[int]:
 
 def run_schedules(agency_id: int) -> dict:
     """One agency's recurring rules and SLA watchdog, as that tenant."""
-    from agency.schedules.tick import run_for_agency
+    from agency.domains.schedules.tick import run_for_agency
 
     return run_for_agency(agency_id)
 
 
 def record_call(agency_id: int, call: dict) -> None:
-    from agency.calls.history import record_call as record
+    from agency.domains.calls.history import record_call as record
 
     with use_agency(agency_id):
         record(call)
 
 
 def record_calls(agency_id: int) -> int:
-    from agency.calls.history import record_inbox
+    from agency.domains.calls.history import record_inbox
 
     with use_agency(agency_id):
         return record_inbox(agency_id)
 
 
 def call_answered(agency_id: int, call_sid: str, answered_by: str, seconds: int | None) -> None:
-    from agency.calls.history import call_answered as answered
+    from agency.domains.calls.history import call_answered as answered
 
     with use_agency(agency_id):
         answered(call_sid, answered_by, seconds)
 
 
 def secretary_answered(agency_id: int, call_sid: str, secretary_id: int, leg_sid: str) -> None:
-    from agency.calls.history import secretary_answered as answered
+    from agency.domains.calls.history import secretary_answered as answered
 
     with use_agency(agency_id):
         answered(call_sid, secretary_id, leg_sid)
@@ -92,35 +92,35 @@ def secretary_answered(agency_id: int, call_sid: str, secretary_id: int, leg_sid
 
 def put_through(agency_id: int, call_id: int) -> str | None:
     """A warm put-through pressed on the desk: the provider's REST calls, off the request."""
-    from agency.calls.transfers import put_through as connect
+    from agency.domains.calls.transfers import put_through as connect
 
     with use_agency(agency_id):
         return connect(call_id)
 
 
 def client_leg_status(agency_id: int, call_sid: str, leg_sid: str, status: str) -> None:
-    from agency.calls.transfers import client_leg_status as leg_status
+    from agency.domains.calls.transfers import client_leg_status as leg_status
 
     with use_agency(agency_id):
         leg_status(call_sid, leg_sid, status)
 
 
 def call_ended(agency_id: int, call_sid: str, status: str, seconds: int | None) -> None:
-    from agency.calls.history import call_ended as ended
+    from agency.domains.calls.history import call_ended as ended
 
     with use_agency(agency_id):
         ended(call_sid, status, seconds)
 
 
 def voicemail_received(agency_id: int, voicemail: dict) -> None:
-    from agency.calls.messages import voicemail as take_voicemail
+    from agency.domains.calls.messages import voicemail as take_voicemail
 
     with use_agency(agency_id):
         take_voicemail(**voicemail)
 
 
 def notify_message(agency_id: int, message_id: int) -> bool:
-    from agency.calls.messages import notify
+    from agency.domains.calls.messages import notify
 
     with use_agency(agency_id):
         return notify(message_id)
@@ -128,7 +128,7 @@ def notify_message(agency_id: int, message_id: int) -> bool:
 
 def poll_mailbox(agency_id: int, mailbox_id: int) -> int:
     """Read a client's own mailbox over IMAP (retried with back-off when it is away)."""
-    from agency.mail.imap import poll
+    from agency.domains.mail.imap import poll
 
     with use_agency(agency_id):
         return poll(mailbox_id)
@@ -136,14 +136,14 @@ def poll_mailbox(agency_id: int, mailbox_id: int) -> int:
 
 def run_billing(agency_id: int) -> dict:
     """One agency's hours alerts and invoice run (the billing queue)."""
-    from agency.billing.services import run_for_agency
+    from agency.domains.billing.services import run_for_agency
 
     return run_for_agency(agency_id)
 
 
 def push_invoice(agency_id: int, invoice_id: int) -> str | None:
     """An issued invoice to the agency's own Stripe account."""
-    from agency.billing.stripe_account import sync
+    from agency.domains.billing.stripe_account import sync
 
     with use_agency(agency_id):
         return sync(invoice_id)
@@ -151,7 +151,7 @@ def push_invoice(agency_id: int, invoice_id: int) -> str | None:
 
 def void_invoice(agency_id: int, invoice_id: int) -> str | None:
     """A voided invoice voided in the agency's own Stripe account too."""
-    from agency.billing.stripe_account import sync
+    from agency.domains.billing.stripe_account import sync
 
     with use_agency(agency_id):
         return sync(invoice_id)

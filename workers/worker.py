@@ -4,7 +4,7 @@ A worker that dies mid-job (SIGKILL, OOM, a lost node) must not lose the job. Wh
 job runs, a heartbeat thread renews its entry in RQ's StartedJobRegistry every
 ``WORKER_HEARTBEAT_SECONDS``; an entry not renewed for three beats is abandoned, and
 the next registry clean-up of any worker (every beat, also on start-up) hands the job
-back to its queue as a retry (``workers.retries.RETRY``: the first retry is at once).
+back to its queue as a retry (``agency.kernel.retries.RETRY``: the first retry is at once).
 
 A stopping worker never waits on its command channel: rq's reader thread blocks for up
 to a minute per read, and the worker wakes it (``unsubscribe``) instead of waiting it out.
@@ -23,8 +23,8 @@ from rq.job import Job
 from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
 from agency.extensions import db
+from agency.kernel.retries import is_transient
 from tenants import current_agency_id, set_current_agency
-from workers.retries import is_transient
 
 MISSED_BEATS = 3
 # How long the command channel's reader blocks on one read, and how long a stopping
@@ -199,7 +199,7 @@ class ThreadWorker(AgencyWorker):
 def start_embedded(app) -> threading.Thread:
     """Serve the in-process queue from a daemon thread (no REDIS_URL), and tick every
     minute from a second one unless SCHEDULES_ENABLED is off."""
-    from workers.queues import QUEUE_NAMES
+    from agency.kernel.queue import QUEUE_NAMES
 
     connection = app.extensions["redis"]
     worker = ThreadWorker(list(QUEUE_NAMES), connection=connection, app=app)

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 16:20:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import agency.columns
+import agency.kernel.columns
 
 from tenants import rls
 
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('content_type', sa.String(length=100), nullable=False),
     sa.Column('size_bytes', sa.Integer(), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=True),
-    sa.Column('created_at', agency.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_draft_attachments_agency_id_agencies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['draft_id'], ['mail_drafts.id'], name=op.f('fk_draft_attachments_draft_id_mail_drafts'), ondelete='CASCADE'),
@@ -43,9 +43,9 @@ def upgrade():
         batch_op.add_column(sa.Column('send_per_minute', sa.Integer(), server_default='30', nullable=False))
     with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claim_token', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('claimed_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('claimed_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('dictations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('transcribed_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('transcribed_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
     rls.enable(op, 'draft_attachments')
 
 

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 16:10:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import agency.columns
+import agency.kernel.columns
 
 from tenants import rls
 
@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('cap_minutes', sa.Integer(), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
-    sa.Column('approved_at', agency.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('approved_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_overage_approvals_agency_id_agencies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_overage_approvals_approved_by_id_users'), ondelete='SET NULL'),

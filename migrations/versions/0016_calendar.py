@@ -8,7 +8,7 @@ Create Date: 2026-11-23 16:03:22.789331
 from alembic import op
 import sqlalchemy as sa
 
-import agency.columns
+import agency.kernel.columns
 
 from tenants import rls
 
@@ -26,10 +26,10 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('token', agency.columns.EncryptedText(), nullable=False),
-    sa.Column('created_at', agency.columns.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('first_fetched_at', agency.columns.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_fetched_at', agency.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('token', agency.kernel.columns.EncryptedText(), nullable=False),
+    sa.Column('created_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_fetched_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_fetched_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_calendar_feeds_agency_id_agencies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_calendar_feeds_client_id_clients'), ondelete='CASCADE'),
@@ -38,13 +38,13 @@ def upgrade():
     sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash'))
     )
     op.create_index(op.f('ix_calendar_feeds_agency_id'), 'calendar_feeds', ['agency_id'], unique=False)
-    op.add_column('clients', sa.Column('status_since', agency.columns.UTCDateTime(timezone=True), nullable=True))
-    op.add_column('work_items', sa.Column('starts_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
-    op.add_column('work_items', sa.Column('ends_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('clients', sa.Column('status_since', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('work_items', sa.Column('starts_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('work_items', sa.Column('ends_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
     op.add_column('work_items', sa.Column('location', sa.String(length=300), nullable=True))
     op.add_column('work_items', sa.Column('attendees', sa.JSON(), server_default='[]', nullable=False))
     op.add_column('work_items', sa.Column('event_notes', sa.Text(), nullable=True))
-    op.add_column('work_items', sa.Column('event_updated_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('work_items', sa.Column('event_updated_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
     op.add_column('work_items', sa.Column('event_sequence', sa.Integer(), server_default='0', nullable=False))
     # ### end Alembic commands ###
     rls.enable(op, 'calendar_feeds')

@@ -16,7 +16,7 @@ Create Date: 2026-12-02 04:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import agency.columns
+import agency.kernel.columns
 
 from tenants import rls
 
@@ -32,8 +32,8 @@ def upgrade():
     with op.batch_alter_table('agencies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suspended_for_billing', sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table('time_entries', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('original_started_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('original_ended_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('original_started_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('original_ended_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('expenses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('original_incurred_on', sa.Date(), nullable=True))
     with op.batch_alter_table('invoices', schema=None) as batch_op:
@@ -49,9 +49,9 @@ def upgrade():
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('total_minor', sa.Integer(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('held_until', agency.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('held_until', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('at', agency.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_invoice_events_actor_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_invoice_events_agency_id_agencies'), ondelete='CASCADE'),
@@ -64,14 +64,14 @@ def upgrade():
     op.create_index(op.f('ix_invoice_events_invoice_id'), 'invoice_events', ['invoice_id'], unique=False)
     rls.enable(op, 'invoice_events')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('payment_failed_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('payment_failed_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('billing_accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('terms_text', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('terms_version', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('terms_updated_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('terms_updated_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('contracts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('terms_version', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('terms_accepted_at', agency.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('terms_accepted_at', agency.kernel.columns.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('stripe_customers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('setup_intent_id', sa.String(length=100), nullable=True))
         batch_op.create_unique_constraint('uq_stripe_customers_setup', ['agency_id', 'setup_intent_id'])

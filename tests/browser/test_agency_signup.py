@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from agency.accounts.models import Role, User
+from agency.domains.accounts.models import Role, User
 from agency.extensions import db
 from tenants import Agency, use_agency
 from tests.browser.conftest import shoot

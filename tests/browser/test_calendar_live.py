@@ -6,9 +6,9 @@ import urllib.request
 
 from icalendar import Calendar
 
-from agency.clients.models import Client
+from agency.domains.clients.models import Client
+from agency.domains.work.services import create_item
 from agency.extensions import db
-from agency.work.services import create_item
 from tenants import use_agency
 from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD

@@ -8,11 +8,11 @@ import xml.etree.ElementTree as ET
 
 from twilio.request_validator import RequestValidator
 
-from agency.calls import services
-from agency.clients.models import Client
+from agency.domains.calls import services
+from agency.domains.clients.models import Client
+from agency.domains.staff.models import Secretary
 from agency.extensions import db
-from agency.staff.models import Secretary
-from agency.validation import WEEKDAYS
+from agency.kernel.validation import WEEKDAYS
 from tenants import use_agency
 from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD

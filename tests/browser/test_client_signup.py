@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from agency.billing.models import BillingAccount, StripeCustomer
-from agency.contracts.services import create_plan
+from agency.domains.billing.models import BillingAccount, StripeCustomer
+from agency.domains.contracts.services import create_plan
 from agency.extensions import db
 from tenants import use_agency
 from tests.browser.conftest import shoot

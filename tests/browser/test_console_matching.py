@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from agency import clock
-from agency.clients.models import Client
+from agency.domains.clients.models import Client
+from agency.domains.hours.models import TimeEntry
+from agency.domains.staff.models import Secretary
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.staff.models import Secretary
-from agency.work.models import WorkItem
+from agency.kernel import clock
 from tenants import use_agency
 from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD

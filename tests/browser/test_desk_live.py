@@ -3,10 +3,10 @@ they claim, time and complete it, and a time entry exists."""
 
 from sqlalchemy import select
 
+from agency.domains.hours.models import TimeEntry
+from agency.domains.staff.models import Secretary
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.hours.models import TimeEntry
-from agency.staff.models import Secretary
-from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.browser.conftest import after_next_refresh, count_refreshes, shoot
 from tests.conftest import PASSWORD
@@ -70,9 +70,9 @@ def test_a_new_item_appears_on_the_open_desk_and_is_worked(
 def test_a_manager_reassigns_from_the_console_and_it_appears_on_the_new_desk(
     live_server, browser_page, new_page, agency
 ):
-    from agency.accounts.models import Role, User
-    from agency.accounts.passwords import hash_password
-    from agency.work.services import create_item
+    from agency.domains.accounts.models import Role, User
+    from agency.domains.accounts.passwords import hash_password
+    from agency.domains.work.services import create_item
 
     with use_agency(agency.agency.id):
         user = User(

@@ -3,9 +3,9 @@ approves it in the portal, and the email arrives."""
 
 from sqlalchemy import select
 
-from agency.contracts.models import Contract
+from agency.domains.contracts.models import Contract
+from agency.domains.work.models import WorkItem
 from agency.extensions import db
-from agency.work.models import WorkItem
 from tenants import use_agency
 from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD

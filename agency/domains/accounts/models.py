@@ -1,0 +1,126 @@
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agency.extensions import db
+from agency.kernel import clock
+from agency.kernel.columns import EncryptedText, UTCDateTime
+from tenants import Agency, TenantMixin
+
+
+class Role(enum.StrEnum):
+    owner = "owner"
+    manager = "manager"
+    secretary = "secretary"
+    client = "client"
+
+
+MANAGING_ROLES = frozenset({Role.owner, Role.manager})
+INVITABLE_ROLES = (Role.manager, Role.secretary, Role.client)
+
+
+class User(TenantMixin, UserMixin, db.Model):
+    """Someone who signs in to an agency: owner, manager, secretary or client."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("agency_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255), info={"export": False})
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL", use_alter=True)
+    )
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+    def get_id(self) -> str:
+        return f"{self.agency_id}:{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in MANAGING_ROLES
+
+    @property
+    def home_endpoint(self) -> str:
+        return {
+            Role.owner: "console.home",
+            Role.manager: "console.home",
+            Role.secretary: "desk.home",
+            Role.client: "portal.home",
+        }[self.role]
+
+
+class Invitation(TenantMixin, db.Model):
+    """An emailed, signed, expiring invitation to join an agency in a role."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None and self.revoked_at is None and self.expires_at > clock.now()
+        )
+
+
+class ApiToken(TenantMixin, db.Model):
+    """A personal API token; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(24))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info={"export": False})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class PlatformAdmin(UserMixin, db.Model):
+    """An operator of the platform itself, outside any agency."""
+
+    __tablename__ = "platform_admins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    role = "platform"
+    home_endpoint = "platform.home"
+    is_manager = False
+    agency = None
+
+    def get_id(self) -> str:
+        return f"platform:{self.id}"

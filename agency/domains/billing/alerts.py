@@ -1,0 +1,64 @@
+"""At 80 % and 100 % of the available hours (included plus carried over) the client and the
+managers are told, once a period."""
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from agency.domains.accounts.services import active_managers
+from agency.domains.billing.ledger import hours_by_client
+from agency.domains.billing.models import HoursAlert
+from agency.extensions import db
+from agency.kernel import clock
+
+THRESHOLDS = (80, 100)
+
+
+def send_due(now: datetime | None = None) -> int:
+    """Email every threshold newly crossed this period; returns how many alerts went out."""
+    from agency.domains.notify.services import queue_email
+
+    now = now or clock.now()
+    sent = 0
+    managers = None
+    for client, used in hours_by_client(now):
+        if not used["available_minutes"]:
+            continue
+        for threshold in THRESHOLDS:
+            if used["percent_used"] < threshold:
+                continue
+            alert = HoursAlert(
+                client_id=client.id, period_start=used["period_start"], threshold=threshold
+            )
+            try:
+                with db.session.begin_nested():
+                    db.session.add(alert)
+            except IntegrityError:
+                continue
+            if managers is None:
+                managers = [manager.email for manager in active_managers()]
+            subject = _(
+                "%(client)s has used %(percent)s%% of the included hours",
+                client=client.name,
+                percent=threshold,
+            )
+            body = _(
+                "%(client)s has used %(used)s of %(available)s available minutes (included "
+                "and carried over) in the period that started on %(start)s.",
+                client=client.name,
+                used=used["used_minutes"],
+                available=used["available_minutes"],
+                start=used["period_start"].isoformat(),
+            )
+            if threshold == 100 and used["overage_needs_approval"]:
+                body += "\n\n" + _(
+                    "More work this period needs the client's approval of extra hours, "
+                    "given in the portal."
+                )
+            for address in [client.email, *managers]:
+                if address:
+                    queue_email(address, subject, body, purpose="hours_alert")
+            sent += 1
+    db.session.commit()
+    return sent

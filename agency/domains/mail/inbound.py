@@ -1,0 +1,188 @@
+"""Inbound mail: parse raw MIME, keep it once per Message-ID, thread it, triage it."""
+
+import hashlib
+from email import policy
+from email.errors import HeaderParseError, MessageDefect
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+
+import nh3
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from agency.domains.mail import settings as mail_settings
+from agency.domains.mail import triage
+from agency.domains.mail.models import EmailAttachment, InboundEmail
+from agency.domains.notify.models import OutboundEmail
+from agency.extensions import db
+from agency.kernel.errors import BadInput, ValidationError
+
+MAX_ATTACHMENTS = 20
+# Defects that mean the message's structure cannot be trusted.
+FATAL_DEFECTS = {
+    "NoBoundaryInMultipartDefect",
+    "StartBoundaryNotFoundDefect",
+    "CloseBoundaryNotFoundDefect",
+    "MultipartInvariantViolationDefect",
+    "MissingHeaderBodySeparatorDefect",
+    "InvalidMultipartContentTransferEncodingDefect",
+}
+RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc")
+
+
+class TooLarge(ValidationError):
+    status_code = 413
+
+    def __init__(self, message: str):
+        super().__init__(message, code="too_large")
+
+
+def parse(raw: bytes) -> EmailMessage:
+    """The message, or a clear 400 for bytes that are not an email."""
+    if not raw or not raw.strip():
+        raise BadInput(_("The message is empty."))
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        defects = _defects(message)
+        sender = parseaddr(str(message.get("From", "")))[1]
+    except (HeaderParseError, ValueError, TypeError, IndexError, LookupError) as exc:
+        raise BadInput(_("The message is not valid MIME.")) from exc
+    if defects & FATAL_DEFECTS:
+        raise BadInput(
+            _("The message is not valid MIME: %(defects)s.", defects=", ".join(sorted(defects)))
+        )
+    if "@" not in sender:
+        raise BadInput(_("The message has no valid From address."))
+    return message
+
+
+def _defects(message: EmailMessage) -> set[str]:
+    found = set()
+    for part in message.walk():
+        found.update(type(d).__name__ for d in part.defects if isinstance(d, MessageDefect))
+    return found
+
+
+def _recipients(message: EmailMessage) -> list[str]:
+    values = [str(v) for name in RECIPIENT_HEADERS for v in message.get_all(name, [])]
+    return [address.lower() for _name, address in getaddresses(values) if "@" in address]
+
+
+def _message_ids(value) -> list[str]:
+    return [part for part in str(value or "").split() if part.startswith("<")]
+
+
+def _bodies(message: EmailMessage) -> tuple[str, str | None]:
+    """The plain text and the sanitised HTML of the message."""
+    try:
+        plain = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
+        text = plain.get_content() if plain is not None else ""
+        html_text = html.get_content() if html is not None else None
+    except (LookupError, ValueError, KeyError, AttributeError) as exc:
+        raise BadInput(_("The message's body cannot be decoded.")) from exc
+    safe_html = nh3.clean(html_text) if html_text else None
+    if not text and html_text:
+        text = nh3.clean(html_text, tags=set()).strip()
+    return text, safe_html
+
+
+def _attachments(message: EmailMessage) -> list[EmailAttachment]:
+    found = []
+    for part in message.iter_attachments():
+        if len(found) >= MAX_ATTACHMENTS:
+            raise BadInput(_("The message has too many attachments."))
+        try:
+            data = part.get_payload(decode=True) or b""
+        except (ValueError, TypeError) as exc:
+            raise BadInput(_("An attachment cannot be decoded.")) from exc
+        found.append(
+            EmailAttachment(
+                filename=(part.get_filename() or "attachment")[:255],
+                content_type=part.get_content_type()[:100],
+                size_bytes=len(data),
+                data=data,
+            )
+        )
+    return found
+
+
+def _thread_key(message_id: str, parents: list[str]) -> str:
+    if not parents:
+        return message_id
+    known = db.session.scalar(
+        select(InboundEmail.thread_key).where(InboundEmail.message_id.in_(parents)).limit(1)
+    )
+    if known:
+        return known
+    from agency.domains.mail.models import Draft
+
+    replied = db.session.scalar(
+        select(InboundEmail.thread_key)
+        .join(Draft, Draft.reply_to_email_id == InboundEmail.id)
+        .join(OutboundEmail, OutboundEmail.id == Draft.outbound_email_id)
+        .where(OutboundEmail.message_id.in_(parents))
+        .limit(1)
+    )
+    return replied or parents[0][:255]
+
+
+def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
+    """Keep one inbound message for the current agency and triage it; the same
+    Message-ID twice returns the first with False. Bad input writes nothing.
+
+    ``rules`` names the client when it is known (their own mailbox); otherwise the
+    recipient alias does."""
+    message = parse(raw)
+    message_id = (str(message.get("Message-ID") or "").strip())[:255]
+    if not message_id.startswith("<"):
+        message_id = f"<{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
+    existing = db.session.scalar(select(InboundEmail).where(InboundEmail.message_id == message_id))
+    if existing is not None:
+        return existing, False
+    rules = rules or next(
+        filter(
+            None,
+            (
+                mail_settings.client_for_alias(a.split("@")[0].split("+")[0])
+                for a in _recipients(message)
+            ),
+        ),
+        None,
+    )
+    if rules is None:
+        raise ValidationError.on("to", _("No client of this agency has that address."))
+    text, safe_html = _bodies(message)
+    name, sender = parseaddr(str(message["From"]))
+    in_reply_to = (_message_ids(message.get("In-Reply-To")) or [None])[0]
+    references = _message_ids(message.get("References"))
+    email = InboundEmail(
+        client_id=rules.client_id,
+        message_id=message_id,
+        thread_key=_thread_key(message_id, [*([in_reply_to] if in_reply_to else []), *references]),
+        in_reply_to=in_reply_to[:255] if in_reply_to else None,
+        references=" ".join(references) or None,
+        from_address=sender.lower()[:254],
+        from_name=name[:200] or None,
+        to_address=mail_settings.alias_address(rules),
+        subject=str(message.get("Subject") or "")[:300],
+        body_text=text,
+        body_html=safe_html,
+        size_bytes=len(raw),
+        attachments=_attachments(message),
+    )
+    decision = triage.decide(message, email, rules)
+    email.triage, email.triage_reason = decision.outcome.value, decision.reason
+    db.session.add(email)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same message, received a moment ago elsewhere
+        db.session.rollback()
+        return db.session.scalar(
+            select(InboundEmail).where(InboundEmail.message_id == message_id)
+        ), False
+    triage.act(email, decision, message)
+    db.session.commit()
+    return email, True

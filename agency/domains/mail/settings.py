@@ -1,0 +1,97 @@
+"""The agency's inbound secret and the clients' aliases, made on first use."""
+
+import hmac
+import re
+import secrets
+import unicodedata
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+
+from agency.domains.clients.models import Client
+from agency.domains.mail.models import ClientMailRules, MailSettings
+from agency.extensions import db
+from tenants import require_agency_id
+
+
+def agency_settings() -> MailSettings:
+    """The current agency's mail settings, created with a fresh secret the first time."""
+    found = db.session.scalar(select(MailSettings))
+    if found is None:
+        found = MailSettings(inbound_secret=_new_secret(), urgent_keywords=[])
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def set_send_rate(data: dict) -> MailSettings:
+    """How many emails in clients' names the agency sends per minute; the rest wait."""
+    from agency.domains.mail.schemas import SendRateSchema
+    from agency.kernel.records import values_for
+
+    values = values_for(SendRateSchema(), data)
+    settings = agency_settings()
+    settings.send_per_minute = values["send_per_minute"]
+    db.session.commit()
+    return settings
+
+
+def _new_secret() -> str:
+    # The agency id leads, so the hook knows whose secret to check it against.
+    return f"{require_agency_id()}.{secrets.token_urlsafe(32)}"
+
+
+def rotate_secret() -> MailSettings:
+    settings = agency_settings()
+    settings.inbound_secret = _new_secret()
+    db.session.commit()
+    return settings
+
+
+def agency_for_key(key: str) -> int | None:
+    """The agency id a presented inbound key names; whether it matches is checked after."""
+    head, _sep, rest = (key or "").partition(".")
+    if not head.isdigit() or not rest or len(head) > 9:
+        return None
+    return int(head)
+
+
+def key_matches(key: str) -> bool:
+    settings = db.session.scalar(select(MailSettings))
+    return settings is not None and hmac.compare_digest(
+        settings.inbound_secret.encode(), (key or "").encode()
+    )
+
+
+def inbound_domain() -> str:
+    configured = current_app.config.get("MAIL_INBOUND_DOMAIN")
+    return configured or urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
+
+
+def rules_for(client: Client) -> ClientMailRules:
+    """The client's mail rules, with an alias made from their name the first time."""
+    rules = db.session.scalar(select(ClientMailRules).where(ClientMailRules.client_id == client.id))
+    if rules is None:
+        rules = ClientMailRules(
+            client_id=client.id, alias=_alias_for(client), urgent_keywords=[], forward_vip=True
+        )
+        db.session.add(rules)
+        db.session.flush()
+    return rules
+
+
+def _alias_for(client: Client) -> str:
+    ascii_name = unicodedata.normalize("NFKD", client.name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40] or "client"
+    return f"{base}-{client.id}"
+
+
+def alias_address(rules: ClientMailRules) -> str:
+    return f"{rules.alias}@{inbound_domain()}"
+
+
+def client_for_alias(local_part: str) -> ClientMailRules | None:
+    return db.session.scalar(
+        select(ClientMailRules).where(ClientMailRules.alias == local_part.lower())
+    )

@@ -1,0 +1,85 @@
+"""How an item's timeline reads: each event's action in words, and who did it."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from agency.domains.accounts.models import User
+from agency.domains.staff.models import Secretary
+from agency.domains.work.models import WorkItem
+from agency.extensions import db
+
+ACTIONS = {
+    "created": _l("created"),
+    "assigned": _l("assigned"),
+    "unroutable": _l("nobody free: waits in the pool"),
+    "claimed": _l("claimed"),
+    "start": _l("started"),
+    "timer_started": _l("timer started"),
+    "timer_stopped": _l("timer stopped"),
+    "wait": _l("waiting on the client"),
+    "handback": _l("handed back to the pool"),
+    "escalated": _l("escalated to the team lead"),
+    "sla_escalated": _l("past its SLA: escalated"),
+    "reassigned": _l("reassigned"),
+    "note": _l("note"),
+    "updated": _l("updated"),
+    "complete": _l("completed"),
+    "cancel": _l("cancelled"),
+    "draft_written": _l("draft written"),
+    "draft_awaits_approval": _l("draft sent to the client for approval"),
+    "draft_approved": _l("draft approved"),
+    "draft_rejected": _l("draft sent back by the client"),
+    "email_sent": _l("email sent"),
+    "transcription_added": _l("transcription added"),
+    "letter_written": _l("letter written"),
+    "letter_mailed": _l("letter mailed"),
+}
+
+REASONS = {
+    "off_shift": _l("the secretary went off shift"),
+    "archived": _l("the secretary left the agency"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTIONS.get(action)
+    return str(label) if label is not None else action.replace("_", " ")
+
+
+def timeline(item: WorkItem) -> list[dict]:
+    """The item's events, oldest first, each with who acted (a user's name, or none for
+    the system) and, where it names one, the secretary it went to."""
+    events = item.events
+    users = {e.actor_user_id for e in events if e.actor_user_id}
+    secretaries = {
+        e.detail.get(key)
+        for e in events
+        for key in ("secretary_id", "to_secretary_id")
+        if isinstance(e.detail, dict) and e.detail.get(key)
+    }
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(users))).all())
+    desks = dict(
+        db.session.execute(
+            select(Secretary.id, Secretary.name).where(Secretary.id.in_(secretaries))
+        ).all()
+    )
+    rows = []
+    for event in events:
+        detail = event.detail or {}
+        to = detail.get("to_secretary_id") or detail.get("secretary_id")
+        rows.append(
+            {
+                "at": event.at,
+                "action": event.action,
+                "label": action_label(event.action),
+                "actor": names.get(event.actor_user_id),
+                "to": desks.get(to),
+                "note": detail.get("note"),
+                "reason": detail.get("reason"),
+                "reason_label": str(REASONS[detail["reason"]])
+                if detail.get("reason") in REASONS
+                else detail.get("reason"),
+                "billable_minutes": detail.get("billable_minutes"),
+            }
+        )
+    return rows

@@ -1,0 +1,135 @@
+"""Agencies, tokens, users and invitations over the API."""
+
+from flask import abort, request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from agency.domains.accounts import services
+from agency.domains.accounts.models import Invitation, User
+from agency.domains.accounts.schemas import (
+    AgencySchema,
+    AgencySignupResultSchema,
+    AgencySignupSchema,
+    ApiTokenSchema,
+    InvitationOutSchema,
+    InvitationSchema,
+    IssuedTokenSchema,
+    LoginSchema,
+    UserSchema,
+)
+from agency.extensions import db
+from agency.kernel.validation import load
+from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
+
+auth = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
+agencies = Blueprint("api_agencies", __name__, url_prefix="/api/v1", description="Agencies")
+users = Blueprint("api_users", __name__, url_prefix="/api/v1/users", description="Users")
+invitations = Blueprint(
+    "api_invitations", __name__, url_prefix="/api/v1/invitations", description="Invitations"
+)
+blueprints = (auth, agencies, users, invitations)
+
+
+@auth.post("/token")
+@json_body(auth, LoginSchema)
+@auth.response(201, IssuedTokenSchema)
+@auth.doc(security=[])
+def issue_token():
+    """Exchange an email and password for a bearer token."""
+    values = load(LoginSchema(), json_payload())
+    try:
+        user = services.authenticate(
+            values["email"], values["password"], request.remote_addr, values.get("agency")
+        )
+    except services.LoginThrottled:
+        abort(429)
+    token, plain = services.issue_login_token(user)
+    token.token = plain  # shown once, in this response only
+    return token
+
+
+@auth.get("/tokens")
+@auth.response(200, ApiTokenSchema(many=True))
+@token_required()
+def list_tokens():
+    """The caller's tokens (never their secrets)."""
+    return services.tokens_of(api_user())
+
+
+@auth.delete("/tokens/<int:token_id>")
+@auth.response(200, ApiTokenSchema)
+@token_required()
+def revoke_token(token_id):
+    """Revoke one of the caller's tokens."""
+    return services.revoke_api_token(api_user(), token_id)
+
+
+@agencies.post("/agencies")
+@json_body(agencies, AgencySignupSchema)
+@agencies.response(201, AgencySignupResultSchema)
+@agencies.doc(security=[])
+def create_agency():
+    """Sign up a new agency and its owner."""
+    agency, owner = services.signup_agency(json_payload())
+    return {"agency": agency, "owner": owner}
+
+
+@agencies.get("/agency")
+@agencies.response(200, AgencySchema)
+@token_required()
+def current_agency():
+    """The caller's agency."""
+    return api_user().agency
+
+
+@users.get("/")
+@users.response(200, UserSchema(many=True))
+@token_required(managers=True)
+def list_users():
+    """The agency's users."""
+    return db.session.scalars(select(User).order_by(User.id)).all()
+
+
+@users.get("/me")
+@users.response(200, UserSchema)
+@token_required()
+def me():
+    """The caller."""
+    return api_user()
+
+
+@users.get("/<int:user_id>")
+@users.response(200, UserSchema)
+@token_required(managers=True)
+def get_user(user_id):
+    return db.get_or_404(User, user_id)
+
+
+@invitations.get("/")
+@invitations.response(200, InvitationOutSchema(many=True))
+@token_required(managers=True)
+def list_invitations():
+    return db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
+
+
+@invitations.post("/")
+@json_body(invitations, InvitationSchema)
+@invitations.response(201, InvitationOutSchema)
+@token_required(managers=True)
+def create_invitation():
+    """Invite someone by email; the invitation email is sent from the queue."""
+    return services.invite(api_user(), json_payload())
+
+
+@invitations.get("/<int:invitation_id>")
+@invitations.response(200, InvitationOutSchema)
+@token_required(managers=True)
+def get_invitation(invitation_id):
+    return db.get_or_404(Invitation, invitation_id)
+
+
+@invitations.delete("/<int:invitation_id>")
+@invitations.response(200, InvitationOutSchema)
+@token_required(managers=True)
+def withdraw_invitation(invitation_id):
+    return services.withdraw_invitation(api_user(), invitation_id)

@@ -1,0 +1,203 @@
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from agency.domains.billing import overage
+from agency.domains.calls import services as calls
+from agency.domains.clients import services as clients
+from agency.domains.clients.models import Assignment, Client
+from agency.domains.staff import services as staff
+from agency.domains.staff.models import ShiftStatus
+from agency.domains.work import access, routing, services, shifts
+from agency.domains.work.access import item_for, secretary_of, visible
+from agency.domains.work.models import EVENT_KINDS, OPEN_STATUSES, WorkItem
+from agency.domains.work.timeline import timeline
+from agency.extensions import db
+from agency.kernel import clock
+from agency.kernel.errors import ValidationError
+from agency.surfaces.auth.forms import ConfirmForm, show_errors
+from agency.surfaces.desk.forms import EventForm, event_data, fill_event_form
+from agency.surfaces.web.access import roles_required
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+SHIFT_SAID = {
+    ShiftStatus.on_shift: lambda: _("You are on shift: work comes to your desk."),
+    ShiftStatus.on_break: lambda: _("You are on a break: new work goes to others."),
+    ShiftStatus.off: lambda: _(
+        "You are off shift: work you had not started goes to whoever is on."
+    ),
+}
+
+
+def _queue(profile):
+    if profile is None:
+        return []
+    return db.session.scalars(
+        select(WorkItem)
+        .where(visible(current_user), WorkItem.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(*routing.queue_order())
+        .limit(200)
+    ).all()
+
+
+@bp.get("/")
+@roles_required("secretary")
+def home():
+    return _home_page()
+
+
+def _home_page():
+    profile = secretary_of(current_user)
+    clients_served, overrides = [], []
+    if profile is not None:
+        today = clock.now().astimezone(ZoneInfo(profile.timezone or "UTC")).date()
+        overrides = staff.upcoming_shift_overrides(profile.id, today)
+        clients_served = db.session.scalars(
+            select(Client)
+            .join(Assignment, Assignment.client_id == Client.id)
+            .where(
+                Assignment.secretary_id == profile.id,
+                Assignment.ended_at.is_(None),
+                Client.archived_at.is_(None),
+            )
+            .order_by(Client.name)
+        ).all()
+    return render_template(
+        "desk/home.html",
+        profile=profile,
+        clients=clients_served,
+        shift_overrides=overrides,
+        items=_queue(profile),
+        now=clock.now(),
+        confirm_form=ConfirmForm(),
+        shift_labels=shifts.labels(),
+    )
+
+
+@bp.get("/queue")
+@roles_required("secretary")
+def queue():
+    """The queue alone, polled by the desk every second."""
+    return render_template(
+        "desk/_queue.html", items=_queue(secretary_of(current_user)), now=clock.now()
+    )
+
+
+@bp.post("/next")
+@roles_required("secretary")
+def next_item():
+    profile = secretary_of(current_user)
+    item_id = routing.claim_next(profile, current_user.id) if profile else None
+    if item_id is None:
+        flash(_("Nothing is waiting for you."), "success")
+        return redirect(url_for("desk.home"))
+    return redirect(url_for("desk.item", item_id=item_id))
+
+
+def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
+    recent = db.session.scalars(
+        select(WorkItem)
+        .where(WorkItem.client_id == work.client_id, WorkItem.id != work.id)
+        .order_by(WorkItem.created_at.desc())
+        .limit(5)
+    ).all()
+    if event_form is None:
+        event_form = EventForm(formdata=None)
+        fill_event_form(event_form, work, work.client.timezone)
+    return render_template(
+        "desk/item.html",
+        item=work,
+        client=work.client,
+        contacts=clients.contacts_of(work.client),
+        status=calls.status_now(work.client),
+        recent=recent,
+        now=clock.now(),
+        confirm_form=ConfirmForm(),
+        may_work=access.may_work(current_user, work),
+        reassign_to=access.reassign_targets(current_user, work),
+        timeline=timeline(work),
+        hours_refusal=overage.refusal(work.client_id),
+        event_form=event_form,
+        has_event=work.kind in EVENT_KINDS,
+    )
+
+
+@bp.get("/items/<int:item_id>")
+@roles_required("secretary")
+def item(item_id):
+    return _item_page(item_for(current_user, item_id))
+
+
+@bp.post("/items/<int:item_id>/event")
+@roles_required("secretary")
+def event(item_id):
+    """Set the time, place and people of the meeting or journey this item arranges."""
+    work = item_for(current_user, item_id)
+    form = EventForm()
+    if not form.validate_on_submit():
+        return _item_page(work, form), 400
+    try:
+        services.update_item(work, event_data(form), current_user.id)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc.fields)
+        return _item_page(work, form), exc.status_code
+    flash(_("The meeting or journey is saved; it is in the client's calendar."), "success")
+    return redirect(url_for("desk.item", item_id=work.id))
+
+
+ACTIONS = {
+    "claim": lambda item, user: routing.claim(item.id, secretary_of(user), user.id),
+    "start": services.start_timer,
+    "pause": services.pause_timer,
+    "wait": services.wait_on_client,
+    "handback": services.hand_back,
+    "escalate": services.escalate,
+    "note": lambda item, user: services.add_note(item, request.form.get("note", ""), user),
+    "complete": lambda item, user: services.complete(
+        item, {"outcome": request.form.get("outcome", "")}, user
+    ),
+    "reassign": lambda item, user: services.reassign(
+        item, {"secretary_id": request.form.get("secretary_id", "")}, user
+    ),
+}
+
+
+@bp.post("/items/<int:item_id>/<any(" + ", ".join(ACTIONS) + "):action>")
+@roles_required("secretary")
+def act(item_id, action):
+    work = item_for(current_user, item_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("desk.item", item_id=work.id))
+    try:
+        ACTIONS[action](work, current_user)
+    except ValidationError as exc:  # said on the page, nothing changed
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _item_page(work), exc.status_code
+    if action in ("handback", "escalate", "complete") or (
+        action == "reassign" and not access.may_work(current_user, work)
+    ):
+        return redirect(url_for("desk.home"))
+    return redirect(url_for("desk.item", item_id=work.id))
+
+
+@bp.post("/shift")
+@roles_required("secretary")
+def shift():
+    """On shift, on a break, or off: the secretary's own word to routing."""
+    profile = secretary_of(current_user)
+    if profile is None or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("desk.home"))
+    try:
+        shifts.set_shift(profile, {"shift_status": request.form.get("shift_status")}, current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.fields and _("Choose on shift, on a break or off.") or exc.message, "error")
+        return _home_page(), exc.status_code
+    flash(SHIFT_SAID[profile.shift_status](), "success")
+    return redirect(url_for("desk.home"))

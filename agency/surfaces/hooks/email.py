@@ -1,0 +1,70 @@
+"""POST /hooks/email/inbound: raw MIME from the agency's mail provider."""
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+
+from agency.domains.mail import inbound
+from agency.domains.mail import settings as mail_settings
+from agency.extensions import db
+from agency.kernel.errors import ValidationError
+from tenants import Agency, use_agency
+
+bp = Blueprint("hooks_email", __name__, url_prefix="/hooks/email")
+
+MIME_TYPES = ("message/rfc822",)
+
+
+class BadKey(ValidationError):
+    status_code = 401
+
+    def __init__(self):
+        super().__init__(_("The inbound key is missing or wrong."), code="unauthorized")
+
+
+def _raw_message(limit: int) -> bytes:
+    if request.mimetype not in MIME_TYPES:
+        raise ValidationError(
+            _("Send the message as Content-Type: message/rfc822."), code="unsupported"
+        )
+    if request.content_length is not None and request.content_length > limit:
+        raise inbound.TooLarge(_("The message is larger than the limit."))
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise inbound.TooLarge(_("The message is larger than the limit."))
+    return raw
+
+
+def _try_later():
+    """A suspended agency takes no mail in; the provider keeps the message and retries
+    (an hour later, and for days), so nothing is lost if the agency is resumed."""
+    response = jsonify(
+        {
+            "error": {
+                "code": "agency_suspended",
+                "message": _("This agency is suspended; send the message again later."),
+                "fields": {},
+            }
+        }
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "3600"
+    return response
+
+
+@bp.post("/inbound")
+def receive():
+    """One inbound message; the key (X-Inbound-Key header or ?key=) names and proves the agency."""
+    key = request.headers.get("X-Inbound-Key") or request.args.get("key", "")
+    agency_id = mail_settings.agency_for_key(key)
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+    if agency is None:
+        raise BadKey()
+    with use_agency(agency.id):
+        if not mail_settings.key_matches(key):
+            raise BadKey()
+        if agency.is_suspended:
+            return _try_later()
+        raw = _raw_message(current_app.config["MAIL_INBOUND_MAX_BYTES"])
+        email, created = inbound.receive(raw)
+        body = {"id": email.id, "triage": email.triage, "duplicate": not created}
+    return jsonify(body), 201 if created else 200

@@ -1,0 +1,45 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from agency.extensions import db
+from agency.surfaces.auth.forms import ConfirmForm
+from agency.surfaces.web.access import platform_only
+from tenants import Agency, lifecycle
+from tenants.lifecycle import export_download
+
+bp = Blueprint("platform", __name__, url_prefix="/platform")
+
+
+@bp.get("/")
+@platform_only
+def home():
+    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    return render_template("platform/home.html", agencies=agencies, confirm_form=ConfirmForm())
+
+
+@bp.post("/agencies/<int:agency_id>/suspend")
+@platform_only
+def suspend(agency_id):
+    agency = db.get_or_404(Agency, agency_id)
+    if ConfirmForm().validate_on_submit():
+        lifecycle.suspend(agency, request.form.get("reason", ""))
+        flash(_("%(name)s is suspended.", name=agency.name), "success")
+    return redirect(url_for("platform.home"))
+
+
+@bp.post("/agencies/<int:agency_id>/resume")
+@platform_only
+def resume(agency_id):
+    agency = db.get_or_404(Agency, agency_id)
+    if ConfirmForm().validate_on_submit():
+        lifecycle.resume(agency)
+        flash(_("%(name)s is active again.", name=agency.name), "success")
+    return redirect(url_for("platform.home"))
+
+
+@bp.get("/agencies/<int:agency_id>/export")
+@platform_only
+def export(agency_id):
+    agency = db.get_or_404(Agency, agency_id)
+    return export_download(agency)

@@ -1,0 +1,38 @@
+"""Who may open a surface: a decorator per role set."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from agency.domains.accounts.models import MANAGING_ROLES, Role
+
+
+def roles_required(*roles):
+    allowed = {Role(r) for r in roles}
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if getattr(current_user, "role", None) not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+managers_only = roles_required(*MANAGING_ROLES)
+
+
+def platform_only(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if getattr(current_user, "role", None) != "platform":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
