@@ -1,5 +1,5 @@
 """gunicorn entry point: ``gunicorn wsgi:app``."""
 
-from agency import create_app
+from agency.app import create_app
 
 app = create_app()

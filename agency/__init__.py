@@ -1,5 +1,7 @@
-"""Secretariat: the Flask application for secretarial agencies."""
+"""Secretariat: the Flask application for secretarial agencies.
 
-from agency.app import create_app
-
-__all__ = ["create_app"]
+``agency.app.create_app`` assembles it from three layers, each of which imports only
+those below it: ``agency.surfaces`` (one package per surface), ``agency.domains`` (one
+package per domain) and ``agency.kernel`` (what every domain shares), over ``tenants``.
+Importing any of them does not build the app.
+"""

@@ -2,14 +2,45 @@
 
 from pathlib import Path
 
+import fakeredis
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from redis import Redis
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from agency import config as settings
-from agency.extensions import babel, csrf, db, limiter, login_manager, migrate
+from agency.cli import register
+from agency.domains.accounts.services import load_session_user
+from agency.domains.calls import line_cache
+from agency.extensions import babel, csrf, limiter, login_manager, migrate
+from agency.kernel import queue as queues
+from agency.kernel.database import db
+from agency.kernel.i18n import LANGUAGE_NAMES, format_in_zone, money, select_locale, select_timezone
+from agency.surfaces.api import register as register_api
+from agency.surfaces.auth.views import bp as auth_bp
+from agency.surfaces.console.calls import bp as console_calls_bp
+from agency.surfaces.console.mail import bp as console_mail_bp
+from agency.surfaces.console.views import bp as console_bp
+from agency.surfaces.desk.calls import bp as desk_calls_bp
+from agency.surfaces.desk.mail import bp as desk_mail_bp
+from agency.surfaces.desk.views import bp as desk_bp
+from agency.surfaces.hooks.email import bp as hooks_email_bp
+from agency.surfaces.hooks.stripe import bp as stripe_hooks_bp
+from agency.surfaces.hooks.voice import bp as voice_bp
+from agency.surfaces.ops import logs, metrics
+from agency.surfaces.ops.views import bp as ops_bp
+from agency.surfaces.platform.views import bp as platform_bp
+from agency.surfaces.portal.calls import bp as portal_calls_bp
+from agency.surfaces.portal.mail import bp as portal_mail_bp
+from agency.surfaces.portal.views import bp as portal_bp
+from agency.surfaces.public.feeds import bp as feeds_bp
+from agency.surfaces.public.views import bp as public_bp
+from agency.surfaces.web.errors import register as register_errors
+from agency.surfaces.web.suspension import register as register_suspension
+from tenants import rls, scoping, set_current_agency
 
 
 class RowId(IntegerConverter):
@@ -53,20 +84,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_surfaces(app)
     _register_cli(app)
 
-    from agency.surfaces.ops import logs, metrics
-
     logs.init_app(app)
     metrics.init_app(app)
     return app
 
 
 def _init_database(app: Flask) -> None:
-    import tenants.models  # noqa: F401  (the agencies table)
-    from agency import models  # noqa: F401  (every domain's tables)
-    from agency.domains.calls import line_cache
-    from agency.kernel import queue as queues
-    from tenants import rls, scoping
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     session_class = db.session.session_factory.class_
@@ -78,20 +101,12 @@ def _init_database(app: Flask) -> None:
 
 def _init_queue(app: Flask) -> None:
     if app.config["REDIS_URL"]:
-        from redis import Redis
-
         app.extensions["redis"] = Redis.from_url(app.config["REDIS_URL"])
     else:
-        import fakeredis
-
         app.extensions["redis"] = fakeredis.FakeStrictRedis(server=fakeredis.FakeServer())
 
 
 def _init_web(app: Flask) -> None:
-    from agency.domains.accounts.services import load_session_user
-    from agency.kernel.i18n import select_locale, select_timezone
-    from tenants import set_current_agency
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -124,10 +139,6 @@ def _init_web(app: Flask) -> None:
             db.session.rollback()
         set_current_agency(None)
 
-    from flask_babel import format_date, format_datetime, format_decimal, get_locale
-
-    from agency.kernel.i18n import format_in_zone, money
-
     app.jinja_env.globals.update(
         money=money,
         format_in_zone=format_in_zone,
@@ -139,34 +150,11 @@ def _init_web(app: Flask) -> None:
 
     @app.context_processor
     def _inject():
-        from agency.kernel.i18n import LANGUAGE_NAMES
-
         agency = getattr(current_user, "agency", None) if current_user else None
         return {"current_agency": agency, "language_names": LANGUAGE_NAMES}
 
 
 def _register_surfaces(app: Flask) -> None:
-    from agency.surfaces.api import register as register_api
-    from agency.surfaces.auth.views import bp as auth_bp
-    from agency.surfaces.console.calls import bp as console_calls_bp
-    from agency.surfaces.console.mail import bp as console_mail_bp
-    from agency.surfaces.console.views import bp as console_bp
-    from agency.surfaces.desk.calls import bp as desk_calls_bp
-    from agency.surfaces.desk.mail import bp as desk_mail_bp
-    from agency.surfaces.desk.views import bp as desk_bp
-    from agency.surfaces.hooks.email import bp as hooks_email_bp
-    from agency.surfaces.hooks.stripe import bp as stripe_hooks_bp
-    from agency.surfaces.hooks.voice import bp as voice_bp
-    from agency.surfaces.ops.views import bp as ops_bp
-    from agency.surfaces.platform.views import bp as platform_bp
-    from agency.surfaces.portal.calls import bp as portal_calls_bp
-    from agency.surfaces.portal.mail import bp as portal_mail_bp
-    from agency.surfaces.portal.views import bp as portal_bp
-    from agency.surfaces.public.feeds import bp as feeds_bp
-    from agency.surfaces.public.views import bp as public_bp
-    from agency.surfaces.web.errors import register as register_errors
-    from agency.surfaces.web.suspension import register as register_suspension
-
     for blueprint in (auth_bp, console_bp, desk_bp, portal_bp, platform_bp, ops_bp, public_bp):
         app.register_blueprint(blueprint)
     for blueprint in (voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp):
@@ -193,6 +181,4 @@ def _register_surfaces(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from agency.cli import register
-
     register(app)

@@ -11,12 +11,18 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.serving import run_simple
 
-from agency.extensions import db
+from agency.demo import DEMO_SLUG, load, logins
+from agency.domains.accounts.services import create_platform_admin
+from agency.domains.schedules.tick import active_agency_ids, run_for_agency
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
+from agency.kernel.queue import QUEUE_NAMES
 from tenants import Agency, lifecycle
+from tenants.rls import grant_statements
+from workers.worker import AgencyWorker, start_embedded, stop_embedded
 
 platform_cli = AppGroup("platform", help="The platform's own operators.")
 tenants_cli = AppGroup("tenants", help="Agencies: suspend, resume, export.")
@@ -30,7 +36,6 @@ schedules_cli = AppGroup("schedules", help="Recurring work and the SLA watchdog.
 @click.password_option()
 def create_admin(email, name, password):
     """Create a platform admin (outside any agency)."""
-    from agency.domains.accounts.services import create_platform_admin
 
     try:
         admin = create_platform_admin(email, name, password)
@@ -80,9 +85,6 @@ def resume(slug):
 @click.argument("role")
 def grant(role):
     """Grant the app's PostgreSQL role its table privileges (run as the owner)."""
-    from sqlalchemy import text
-
-    from tenants.rls import grant_statements
 
     for statement in grant_statements(role):
         db.session.execute(text(statement))
@@ -93,7 +95,6 @@ def grant(role):
 @demo_cli.command("load")
 def load_demo():
     """Load the demo agency unless it is there, and print its logins."""
-    from agency.demo import DEMO_SLUG, load, logins
 
     created = load()
     click.echo("Demo agency loaded." if created else "Demo agency already loaded.")
@@ -103,7 +104,6 @@ def load_demo():
 @schedules_cli.command("tick")
 def schedules_tick():
     """Run one minute tick now, in this process, for every active agency."""
-    from agency.domains.schedules.tick import active_agency_ids, run_for_agency
 
     for agency_id in active_agency_ids():
         counts = run_for_agency(agency_id)
@@ -114,9 +114,6 @@ def schedules_tick():
         )
     app = current_app._get_current_object()
     if not app.config["REDIS_URL"]:  # no worker serves this process's in-memory queue
-        from agency.kernel.queue import QUEUE_NAMES
-        from workers.worker import AgencyWorker
-
         AgencyWorker(list(QUEUE_NAMES), connection=app.extensions["redis"], app=app).work(
             burst=True
         )
@@ -132,8 +129,6 @@ def serve(host, port):
     if app.config["REDIS_URL"]:
         worker = subprocess.Popen([sys.executable, "-m", "workers"], env=os.environ.copy())
     else:
-        from workers.worker import start_embedded
-
         start_embedded(app)
     try:
         run_simple(host, port, app, use_reloader=False, threaded=True)
@@ -142,8 +137,6 @@ def serve(host, port):
             worker.terminate()
             worker.wait(timeout=10)
         else:
-            from workers.worker import stop_embedded
-
             stop_embedded(app)
 
 

@@ -6,11 +6,12 @@ from sqlalchemy import select
 
 from agency.domains.accounts.models import Role, User
 from agency.domains.accounts.passwords import hash_password
+from agency.domains.calls.models import CallRules, PhoneNumber
 from agency.domains.clients.models import Assignment, AssignmentRole, Client
 from agency.domains.contracts.models import Contract
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import Agency, set_current_agency
 
 DEMO_SLUG = "aurora"
@@ -106,7 +107,6 @@ DEMO_HOLIDAYS = [(date(2026, 6, 10), "Portugal Day"), (date(2026, 12, 25), "Chri
 
 def demo_line(client: Client, index: int) -> list:
     """A pool number and call rules for a demo client (numbers from a fictional range)."""
-    from agency.domains.calls.models import CallRules, PhoneNumber
 
     return [
         PhoneNumber(number=f"+4420794601{index:02d}", client_id=client.id, label=client.name),

@@ -19,12 +19,12 @@ import psycopg  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from agency import create_app  # noqa: E402
+from agency.app import create_app  # noqa: E402
 from agency.domains.clients.models import Assignment, Client  # noqa: E402
 from agency.domains.staff.models import Secretary  # noqa: E402
 from agency.domains.work import routing  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
-from agency.extensions import db  # noqa: E402
+from agency.kernel.database import db  # noqa: E402
 from tenants import Agency, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 

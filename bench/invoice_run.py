@@ -23,9 +23,9 @@ import psycopg  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from agency import create_app  # noqa: E402
+from agency.app import create_app  # noqa: E402
 from agency.domains.billing import invoicing  # noqa: E402
-from agency.extensions import db  # noqa: E402
+from agency.kernel.database import db  # noqa: E402
 from tenants import Agency, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 

@@ -62,7 +62,7 @@ def bare_app():
 
 def product_app():
     os.environ.update(DATABASE_URL=APP, REDIS_URL=REDIS, SECRET_KEY="bench-secret", LOG_JSON="0")
-    from agency import create_app
+    from agency.app import create_app
 
     return create_app()
 
@@ -70,11 +70,11 @@ def product_app():
 def setup() -> None:
     from flask_migrate import upgrade
 
-    from agency import create_app
+    from agency.app import create_app
     from agency.domains.calls import services
     from agency.domains.clients.models import Assignment, Client
     from agency.domains.staff.models import Secretary
-    from agency.extensions import db
+    from agency.kernel.database import db
     from agency.kernel.validation import WEEKDAYS
     from tenants import Agency, use_agency
     from tests.database import recreate_postgres

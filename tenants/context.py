@@ -1,10 +1,12 @@
 """The current tenant, for the request or job being handled."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 _agency_id: ContextVar[int | None] = ContextVar("agency_id", default=None)
+# Told of every change of tenant (row-level security moves an open transaction's setting).
+_followers: list[Callable[[int | None], None]] = []
 
 
 class NoTenant(RuntimeError):
@@ -25,9 +27,14 @@ def require_agency_id() -> int:
 def set_current_agency(agency_id: int | None) -> None:
     """Make ``agency_id`` the tenant of this request or job (None clears it)."""
     _agency_id.set(agency_id)
-    from tenants import rls
+    for follower in _followers:
+        follower(agency_id)
 
-    rls.apply_to_open_transaction(agency_id)
+
+def follow(callback: Callable[[int | None], None]) -> None:
+    """Call ``callback(agency_id)`` whenever the tenant changes (once per callback)."""
+    if callback not in _followers:
+        _followers.append(callback)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ function owned by the migration role, so the app's role never reads across tenan
 
 from sqlalchemy import text
 
-from agency.extensions import db
+from agency.kernel.database import db
 
 FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION agencies_with_login(p_email text)

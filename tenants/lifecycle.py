@@ -4,10 +4,11 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import Response
 from sqlalchemy import select
 
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants.context import use_agency
 from tenants.models import Agency, AgencyStatus
 from tenants.scoping import all_tenant_models
@@ -71,7 +72,6 @@ def export_json(agency: Agency) -> str:
 
 def export_download(agency: Agency):
     """The archive as a JSON file download (console and platform alike)."""
-    from flask import Response
 
     return Response(
         export_json(agency),

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, Enum, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agency.extensions import db
 from agency.kernel import clock
 from agency.kernel.columns import UTCDateTime
+from agency.kernel.database import db
 
 
 class AgencyStatus(enum.StrEnum):

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from agency.extensions import call_in_autocommit, db
+from agency.kernel.database import call_in_autocommit, db
 
 FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION agency_of_number(p_number text)

@@ -5,9 +5,13 @@ tenant table admits only that agency's rows. Migrations call ``enable(table)`` f
 every new tenant-owned table.
 """
 
+from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from agency.kernel.database import db
+from tenants.context import current_agency_id, follow
 
 SETTING = "app.agency_id"
 
@@ -59,18 +63,15 @@ def _set_setting(connection, agency_id: int | None) -> None:
 def _after_begin(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-    from tenants.context import current_agency_id
 
     _set_setting(connection, current_agency_id())
 
 
 def apply_to_open_transaction(agency_id: int | None) -> None:
     """When the tenant changes mid-transaction, move the PostgreSQL setting with it."""
-    from flask import has_app_context
 
     if not has_app_context():
         return
-    from agency.extensions import db
 
     session = db.session()
     if not session.in_transaction():
@@ -86,5 +87,7 @@ def apply_to_open_transaction(agency_id: int | None) -> None:
 
 
 def install(session_class) -> None:
+    """Set the agency at the start of every transaction, and move it with the tenant."""
     if not event.contains(session_class, "after_begin", _after_begin):
         event.listen(session_class, "after_begin", _after_begin)
+    follow(apply_to_open_transaction)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract
 from agency.domains.hours.services import record_time
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD
 from tests.stripe_server import sign

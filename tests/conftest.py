@@ -11,14 +11,14 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from agency import create_app
+from agency.app import create_app
 from agency.domains.accounts.models import Role, User
 from agency.domains.accounts.passwords import hash_password
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.contracts.models import Contract
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import Agency, set_current_agency, use_agency
 from tests import database, mailbox, servers
 

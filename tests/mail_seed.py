@@ -18,7 +18,7 @@ from agency.domains.mail.models import (
     MailSettings,
     MailTemplate,
 )
-from agency.extensions import db
+from agency.kernel.database import db
 
 RAW = (
     "From: Alpha Partner <partner@alpha.example>\r\nTo: {to}\r\nSubject: Alpha hello\r\n"

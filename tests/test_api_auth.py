@@ -5,7 +5,7 @@ import hashlib
 from sqlalchemy import select
 
 from agency.domains.accounts.models import ApiToken, User
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

@@ -5,7 +5,7 @@ import logging
 from sqlalchemy import select
 
 from agency.domains.accounts.models import Invitation, User
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 from tests.servers import unreachable_redis

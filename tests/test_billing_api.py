@@ -14,8 +14,8 @@ from agency.domains.billing.models import Expense, Invoice
 from agency.domains.hours.models import TimeEntry
 from agency.domains.hours.services import record_time
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.billing_seed import api_as, work
 from tests.conftest import rows, sign_in

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from agency.domains.billing import invoicing
 from agency.domains.billing.models import Invoice, InvoiceEvent, StripeCustomer
 from agency.domains.hours.models import TimeEntry
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.billing_seed import api_as, invoice_event, post_hook, work
 from tests.conftest import post_form, rows, sign_in

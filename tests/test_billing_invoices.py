@@ -18,8 +18,8 @@ from agency.domains.billing.models import (
 from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract
 from agency.domains.sla.models import Holiday
-from agency.extensions import db
 from agency.kernel import bulk, clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.billing_seed import (
     ALPHA_STRIPE_KEY,

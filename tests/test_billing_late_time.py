@@ -11,8 +11,8 @@ from agency.domains.billing import invoicing
 from agency.domains.billing.models import Expense, Invoice, TimeEntryEdit
 from agency.domains.hours.models import TimeEntry
 from agency.domains.hours.services import record_span, shares
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import rows
 
@@ -147,7 +147,7 @@ def test_a_call_billed_by_a_late_job_lands_in_the_first_open_period(agency, froz
 
 
 def test_a_manual_entry_in_an_invoiced_period_is_still_refused(agency, frozen):
-    from agency.domains.billing.ledger import add_manual_entry
+    from agency.domains.billing.entries import add_manual_entry
     from agency.kernel.errors import Conflict
 
     frozen(NOVEMBER + timedelta(days=2))

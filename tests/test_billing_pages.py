@@ -7,8 +7,8 @@ from sqlalchemy import select
 from agency.domains.billing.alerts import send_due
 from agency.domains.billing.models import BillingAccount, HoursAlert, Invoice
 from agency.domains.hours.services import record_time
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form, rows, sign_in, snapshot
 

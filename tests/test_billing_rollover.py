@@ -17,8 +17,8 @@ from agency.domains.hours.services import record_time
 from agency.domains.notify.models import OutboundEmail
 from agency.domains.staff.models import Secretary
 from agency.domains.work.services import create_item
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.billing_seed import client_on_contract
 from tests.conftest import PASSWORD, csrf_from, post_form, rows, sign_in

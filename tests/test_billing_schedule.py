@@ -9,8 +9,8 @@ from sqlalchemy import select
 from agency.domains.billing import invoicing
 from agency.domains.billing.models import Invoice
 from agency.domains.contracts.models import Contract
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import Agency, lifecycle, use_agency
 from tests.billing_seed import work
 

@@ -14,8 +14,8 @@ from agency.domains.calls import services as calls
 from agency.domains.clients.models import Client
 from agency.domains.work import services as work
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, sign_in
 

@@ -18,7 +18,7 @@ from agency.domains.calls.models import Call
 from agency.domains.clients.models import Client
 from agency.domains.hours.models import TimeEntry
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form, rows, snapshot
 from tests.test_voice_hooks import (  # noqa: F401

@@ -10,8 +10,8 @@ from agency.domains.calls import history, services
 from agency.domains.calls.models import CallRules, Message, PhoneNumber
 from agency.domains.clients.models import Client
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, post_form, rows, sign_in
 

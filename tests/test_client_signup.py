@@ -15,7 +15,7 @@ from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract
 from agency.domains.contracts.services import create_plan
 from agency.domains.mail.models import ClientMailRules
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import csrf_from, rows
 

@@ -9,8 +9,8 @@ import pytest
 from agency.domains.calls import services
 from agency.domains.clients.models import Client
 from agency.domains.work.services import create_item
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, sign_in
 

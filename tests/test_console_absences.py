@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from agency.domains.staff.models import Absence, Secretary
 from agency.domains.staff.services import add_absence
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

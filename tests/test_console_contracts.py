@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from agency.domains.contracts.models import Contract, ContractRevision, Plan
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form, sign_in
 

@@ -31,7 +31,7 @@ from agency.domains.staff.models import Absence, Secretary, ShiftOverride
 from agency.domains.staff.services import add_absence, add_shift_override
 from agency.domains.work.models import WorkItem
 from agency.domains.work.services import create_item
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.queue import redis_connection
 from tenants import use_agency
 from tests.conftest import csrf_from, fail_a_job, sign_in

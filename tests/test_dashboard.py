@@ -14,8 +14,8 @@ from agency.domains.hours.models import TimeEntry
 from agency.domains.reports import services as reports
 from agency.domains.staff.models import Absence, Secretary
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, sign_in
 

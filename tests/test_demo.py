@@ -7,7 +7,7 @@ from agency.demo import DEMO_PASSWORD, DEMO_SLUG
 from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import Agency, use_agency
 from tests.conftest import post_form
 

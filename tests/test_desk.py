@@ -10,8 +10,8 @@ from agency.domains.hours.services import billable_minutes
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
 from agency.domains.work.services import create_item
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import csrf_from, sign_in
 

@@ -15,8 +15,8 @@ from agency.domains.staff.models import Secretary
 from agency.domains.work import routing
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.domains.work.services import create_item
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, sign_in, snapshot
 

@@ -44,7 +44,7 @@ def test_cli_export_of_an_unknown_agency_fails_cleanly(app):
 def test_the_export_leaves_out_calendar_feed_secrets(app, agency):
     from agency.domains.calendar.services import ensure_feed
     from agency.domains.clients.models import Client
-    from agency.extensions import db
+    from agency.kernel.database import db
     from tenants import Agency, use_agency
     from tenants.lifecycle import export_json
 

@@ -4,7 +4,7 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from agency.extensions import call_in_autocommit
+from agency.kernel.database import call_in_autocommit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
@@ -51,7 +51,7 @@ def test_a_statement_with_effects_is_not_run_twice_on_a_dropped_connection(app):
 
 
 def test_the_pool_is_disposed_with_the_apps_engine(app):
-    from agency.extensions import db
+    from agency.kernel.database import db
 
     call_in_autocommit("SELECT 1", ())
     (hot,) = app.extensions["hot_engines"].values()

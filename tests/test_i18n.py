@@ -9,7 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from agency.domains.accounts.models import User
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form, sign_in
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from agency.domains.clients.models import Client, Contact
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, sign_in
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from agency.domains.accounts.models import Invitation, Role, User
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form, sign_in
 from tests.mailbox import body

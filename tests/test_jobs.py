@@ -17,7 +17,7 @@ from agency.domains.notify.services import queue_email
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.domains.work.services import create_item
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.queue import enqueue
 from agency.kernel.retries import Gone, is_transient
 from tenants import use_agency

@@ -15,8 +15,8 @@ from agency.domains.calls import services
 from agency.domains.calls.line_cache import LINE_TABLES, LISTENER_NAME
 from agency.domains.clients.models import Client
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.validation import WEEKDAYS
 from tenants import use_agency
 

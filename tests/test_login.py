@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from agency.domains.accounts.models import User
 from agency.domains.accounts.passwords import hash_password, verify_password
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import Agency, lifecycle, use_agency
 from tests.conftest import PASSWORD, csrf_from, post_form, sign_in
 

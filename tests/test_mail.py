@@ -16,7 +16,7 @@ from agency.domains.contracts.models import Contract
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.models import Dictation, Draft, InboundEmail, Letter
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form, rows, snapshot
 from tests.mailbox import body

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from agency.domains.mail.imap import enqueue_due
 from agency.domains.mail.models import ClientMailbox, InboundEmail
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form
 

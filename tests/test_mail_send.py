@@ -22,8 +22,8 @@ from agency.domains.mail.models import (
 )
 from agency.domains.notify.models import EmailStatus, OutboundEmail
 from agency.domains.work.models import WorkEvent
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests import test_mail
 from tests.conftest import post_form, rows, sign_in, snapshot

@@ -7,7 +7,7 @@ import pytest
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.matching.services import overlap_minutes, rank
 from agency.domains.staff.models import Absence, Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 
 WEEKDAYS_9_TO_17 = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}

@@ -13,8 +13,8 @@ from agency.domains.calls.messages import mark_handled, take_message
 from agency.domains.calls.models import CallRules, Message
 from agency.domains.clients.models import Client
 from agency.domains.schedules.tick import run_for_agency
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import csrf_from, rows, sign_in
 from tests.mailbox import body

@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from agency.extensions import db
+from agency.kernel.database import db
 
 pytestmark = pytest.mark.sqlite
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from agency.domains.clients.models import Assignment, Client, Contact
 from agency.domains.contracts.models import Contract, ContractRevision
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD
 

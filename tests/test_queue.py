@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from agency.domains.notify.models import EmailStatus, OutboundEmail
 from agency.domains.notify.services import deliver, queue_email
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.queue import QUEUE_NAMES, get_queue
 from tenants import use_agency
 from workers.worker import COMMAND_READ_SECONDS, AgencyWorker
@@ -81,7 +81,7 @@ def test_a_real_worker_process_delivers_the_email(app, agency, mail):
 
 def test_the_embedded_worker_runs_jobs_in_the_web_process(database_urls, smtp_server, agency):
     """With no REDIS_URL the app queues on an in-process Redis served by a thread."""
-    from agency import create_app
+    from agency.app import create_app
     from workers.worker import start_embedded, stop_embedded
 
     app_url, owner_url = database_urls

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from agency.domains.schedules.models import RecurringRule
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import create_engine, text
 
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import all_tenant_models
 
 pytestmark = pytest.mark.postgres

@@ -13,8 +13,8 @@ from agency.domains.staff.services import add_shift_override
 from agency.domains.work import routing
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.domains.work.services import create_item
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 
 pytestmark = pytest.mark.sqlite

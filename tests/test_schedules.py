@@ -12,8 +12,8 @@ from agency.domains.schedules import recurrence, services
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.schedules.tick import run_for_agency
 from agency.domains.work.models import WorkEvent, WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.queue import get_queue
 from tenants import Agency, AgencyStatus, use_agency
 
@@ -340,7 +340,7 @@ def test_the_embedded_worker_ticks_without_redis(database_urls, agency, tmp_path
     """With no REDIS_URL, the web process's own cron thread enqueues the tick."""
     import time
 
-    from agency import create_app
+    from agency.app import create_app
     from workers.worker import start_embedded, stop_embedded
 
     clock.freeze(_utc(2026, 6, 1, 12))

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from agency.domains.billing import seats
 from agency.domains.billing.models import SeatSubscription, StripeEvent
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import Agency, use_agency
 from tests.billing_seed import post_platform_hook, seat_event, sync_seats_of
 from tests.conftest import rows, sign_in

@@ -11,8 +11,8 @@ from agency.domains.sla.services import add_holiday
 from agency.domains.staff.models import Secretary, ShiftOverride
 from agency.domains.staff.schedule import WorkingCalendar, spans_on, working_at, working_spans_utc
 from agency.domains.staff.services import add_shift_override
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

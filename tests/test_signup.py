@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from agency.domains.accounts.models import Role, User
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import Agency, use_agency
 from tests.conftest import post_form
 

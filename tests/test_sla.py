@@ -10,8 +10,8 @@ from agency.domains.contracts.models import Contract
 from agency.domains.sla import services
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.work.services import create_item
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
 

@@ -11,7 +11,7 @@ from agency.domains.billing import seats
 from agency.domains.billing.models import BillingAccount, Invoice
 from agency.domains.hours.models import TimeEntry
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import Agency, lifecycle, use_agency
 from tests.billing_seed import (
     api_as,

@@ -5,7 +5,7 @@ from sqlalchemy import delete, func, select, update
 
 from agency.domains.accounts.models import User
 from agency.domains.clients.models import Client
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import NoTenant, use_agency
 
 pytestmark = pytest.mark.sqlite

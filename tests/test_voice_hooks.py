@@ -19,8 +19,8 @@ from agency.domains.sla.services import add_holiday
 from agency.domains.staff.models import Secretary
 from agency.domains.staff.services import add_shift_override
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.validation import WEEKDAYS
 from tenants import use_agency
 from tests.conftest import rows

@@ -12,8 +12,8 @@ from agency.domains.staff.models import Secretary
 from agency.domains.work import routing, watchdog
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.domains.work.services import create_item, move, reassign
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD
 

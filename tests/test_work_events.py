@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from agency.domains.clients.models import Client
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, csrf_from, rows, sign_in
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.domains.work.services import create_item
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ and RQ's cron scheduler enqueuing the schedules tick every minute."""
 
 import argparse
 
-from agency import create_app
+from agency.app import create_app
 from agency.config import from_environment
 from agency.kernel.queue import QUEUE_NAMES
 from workers import cron

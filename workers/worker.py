@@ -22,9 +22,11 @@ from rq import SimpleWorker
 from rq.job import Job
 from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
-from agency.extensions import db
+from agency.kernel.database import db
+from agency.kernel.queue import QUEUE_NAMES
 from agency.kernel.retries import is_transient
 from tenants import current_agency_id, set_current_agency
+from workers import cron
 
 MISSED_BEATS = 3
 # How long the command channel's reader blocks on one read, and how long a stopping
@@ -73,11 +75,7 @@ class AgencyWorker(SimpleWorker):
     job_class = AgencyJob
     death_penalty_class = AlarmDeathPenalty
 
-    def __init__(self, *args, app=None, **kwargs):
-        if app is None:
-            from agency import create_app
-
-            app = create_app()
+    def __init__(self, *args, app, **kwargs):
         beat = app.config["WORKER_HEARTBEAT_SECONDS"]
         kwargs.setdefault("job_monitoring_interval", beat)
         kwargs.setdefault("maintenance_interval", beat)
@@ -199,7 +197,6 @@ class ThreadWorker(AgencyWorker):
 def start_embedded(app) -> threading.Thread:
     """Serve the in-process queue from a daemon thread (no REDIS_URL), and tick every
     minute from a second one unless SCHEDULES_ENABLED is off."""
-    from agency.kernel.queue import QUEUE_NAMES
 
     connection = app.extensions["redis"]
     worker = ThreadWorker(list(QUEUE_NAMES), connection=connection, app=app)
@@ -208,8 +205,6 @@ def start_embedded(app) -> threading.Thread:
     thread.start()
     app.extensions["embedded_worker"] = (worker, thread)
     if app.config["SCHEDULES_ENABLED"]:
-        from workers import cron
-
         app.extensions["embedded_cron"] = cron.start(connection)
     return thread
 

@@ -19,7 +19,7 @@ from enum import Enum
 
 from sqlalchemy import JSON, TypeDecorator, func, insert, select, text
 
-from agency.extensions import db, on_postgres
+from agency.kernel.database import db, on_postgres
 from tenants import current_agency_id
 
 

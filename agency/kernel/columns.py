@@ -6,6 +6,8 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
 
+from agency.kernel.secrets import fernet
+
 
 class UTCDateTime(TypeDecorator):
     """Stores aware datetimes as UTC and always returns them aware (SQLite forgets zones)."""
@@ -36,14 +38,12 @@ class EncryptedText(TypeDecorator):
     def process_bind_param(self, value: str | None, dialect):
         if value is None:
             return None
-        from agency.kernel.secrets import fernet
 
         return fernet().encrypt(value.encode()).decode()
 
     def process_result_value(self, value: str | None, dialect):
         if value is None:
             return None
-        from agency.kernel.secrets import fernet
 
         try:
             return fernet().decrypt(value.encode()).decode()

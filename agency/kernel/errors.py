@@ -1,5 +1,7 @@
 """The one error type services raise for input they refuse."""
 
+from flask_babel import gettext as _
+
 
 class ValidationError(Exception):
     """Bad input: rendered as ``{"error": {"code", "message", "fields"}}`` or beside the field."""
@@ -40,8 +42,6 @@ class NotFound(ValidationError):
     status_code = 404
 
     def __init__(self):
-        from flask_babel import gettext as _
-
         super().__init__(_("Not found."), code="not_found")
 
 
@@ -69,8 +69,6 @@ class StripeUnavailable(ValidationError):
     status_code = 503
 
     def __init__(self):
-        from flask_babel import gettext as _
-
         super().__init__(
             _("The payment service did not answer. Nothing was saved; try again in a moment."),
             code="payment_service_unavailable",

@@ -1,8 +1,10 @@
 """Which language and time zone a page is shown in, and money in the agency's locale."""
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency
+from babel.dates import format_datetime
+from babel.numbers import format_currency, get_currency_precision
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -47,7 +49,6 @@ def select_timezone() -> str:
 
 def money(amount_minor: int, currency: str) -> str:
     """Integer minor units shown in the page's locale, e.g. 12345 EUR -> '€123.45'."""
-    from babel.numbers import get_currency_precision
 
     amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
     return format_currency(amount, currency, locale=str(get_locale()))
@@ -56,9 +57,6 @@ def money(amount_minor: int, currency: str) -> str:
 def format_in_zone(moment, zone: str, format: str = "short") -> str:
     """A moment on the given wall clock (a client's, not the page's), in the page's
     language, with the zone's name so nobody mistakes whose time it is."""
-    from zoneinfo import ZoneInfo
-
-    from babel.dates import format_datetime
 
     if moment is None:
         return ""

@@ -6,7 +6,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import event
 
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.retries import RETRY
 from tenants import current_agency_id
 

@@ -3,8 +3,8 @@
 from marshmallow import Schema
 from sqlalchemy import func, or_, select
 
-from agency.extensions import db
 from agency.kernel import clock, validation
+from agency.kernel.database import db
 
 
 def values_for(schema: Schema, data: dict, partial: bool = False) -> dict:

@@ -4,6 +4,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
+from babel import Locale
 from babel.numbers import list_currencies
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -11,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 
 from agency.config import LANGUAGES
+from agency.domains.accounts.passwords import MIN_LENGTH
 from agency.kernel.errors import ValidationError
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
@@ -67,8 +69,6 @@ def phone(value: str) -> str:
 
 
 def password(value: str) -> str:
-    from agency.domains.accounts.passwords import MIN_LENGTH
-
     if len(value) < MIN_LENGTH:
         raise SchemaError(_("Use at least %(count)d characters.", count=MIN_LENGTH))
     return value
@@ -155,7 +155,6 @@ def end_of_day_span(value: str) -> None:
 
 def language_code(value: str) -> str:
     """An ISO 639-1 language code, as Babel knows them."""
-    from babel import Locale
 
     code = value.strip().lower()
     if len(code) != 2 or code not in Locale("en").languages:

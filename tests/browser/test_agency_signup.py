@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from agency.domains.accounts.models import Role, User
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import Agency, use_agency
 from tests.browser.conftest import shoot
 from tests.mailbox import body

@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from agency.domains.clients.models import Client
 from agency.domains.work.services import create_item
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from agency.domains.calls import services
 from agency.domains.clients.models import Client
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.validation import WEEKDAYS
 from tenants import use_agency
 from tests.browser.conftest import shoot

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from agency.domains.billing.models import BillingAccount, StripeCustomer
 from agency.domains.contracts.services import create_plan
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.browser.conftest import shoot
 

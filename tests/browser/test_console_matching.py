@@ -8,8 +8,8 @@ from agency.domains.clients.models import Client
 from agency.domains.hours.models import TimeEntry
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD

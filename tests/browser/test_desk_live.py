@@ -6,7 +6,7 @@ from sqlalchemy import select
 from agency.domains.hours.models import TimeEntry
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import use_agency
 from tests.browser.conftest import after_next_refresh, count_refreshes, shoot
 from tests.conftest import PASSWORD

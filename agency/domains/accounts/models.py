@@ -5,9 +5,9 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.extensions import db
 from agency.kernel import clock
 from agency.kernel.columns import EncryptedText, UTCDateTime
+from agency.kernel.database import db
 from tenants import Agency, TenantMixin
 
 

@@ -27,9 +27,11 @@ from agency.domains.accounts.schemas import (
     InvitationSchema,
     NewPasswordSchema,
 )
+from agency.domains.clients.models import Client
 from agency.domains.notify.services import queue_email
-from agency.extensions import db
+from agency.domains.staff.models import Secretary
 from agency.kernel import clock, validation
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotAllowed, NotFound, ValidationError
 from agency.kernel.links import external_url
 from tenants import Agency, directory, set_current_agency, use_agency
@@ -211,8 +213,6 @@ def invite(inviter: User, data: dict) -> Invitation:
     role = Role(values["role"])
     client_id = values.get("client_id")
     if role == Role.client:
-        from agency.domains.clients.models import Client
-
         if client_id is None or db.session.get(Client, client_id) is None:
             raise ValidationError.on("client_id", _("Choose the client this person signs in for."))
     else:
@@ -306,8 +306,6 @@ def accept_invitation(token: str, data: dict) -> User:
 
 
 def _link_secretary_profile(user: User) -> None:
-    from agency.domains.staff.models import Secretary
-
     profile = db.session.scalar(select(Secretary).where(func.lower(Secretary.email) == user.email))
     if profile is None:
         profile = Secretary(name=user.name, email=user.email, timezone=user.agency.timezone)

@@ -9,15 +9,15 @@ from sqlalchemy.exc import IntegrityError
 from agency.domains.accounts.services import active_managers
 from agency.domains.billing.ledger import hours_by_client
 from agency.domains.billing.models import HoursAlert
-from agency.extensions import db
+from agency.domains.notify.services import queue_email
 from agency.kernel import clock
+from agency.kernel.database import db
 
 THRESHOLDS = (80, 100)
 
 
 def send_due(now: datetime | None = None) -> int:
     """Email every threshold newly crossed this period; returns how many alerts went out."""
-    from agency.domains.notify.services import queue_email
 
     now = now or clock.now()
     sent = 0

@@ -10,8 +10,8 @@ from agency.domains.billing.ledger import active_contract
 from agency.domains.billing.models import Expense
 from agency.domains.billing.schemas import ExpenseSchema
 from agency.domains.clients.models import Client
-from agency.extensions import db
 from agency.kernel import validation
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError
 
 

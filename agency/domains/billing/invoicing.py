@@ -38,9 +38,10 @@ from agency.domains.billing.models import (
 )
 from agency.domains.contracts.models import Contract, ContractStatus
 from agency.domains.hours.models import TimeEntry
-from agency.extensions import db
 from agency.kernel import bulk, clock
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict
+from agency.kernel.queue import enqueue_after_commit
 from tenants import Agency, current_agency_id
 
 BATCH = 1000
@@ -532,7 +533,6 @@ def entries_of(invoice: Invoice) -> list[TimeEntry]:
 
 def issue(invoice: Invoice, user_id: int | None) -> Invoice:
     """The manager has reviewed the draft: issue it, and push it to Stripe after commit."""
-    from agency.kernel.queue import enqueue_after_commit
 
     if invoice.status != InvoiceStatus.draft.value:
         raise Conflict(_("Only a draft invoice can be issued."))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import exists, select
 
 from agency.domains.billing.models import Invoice, InvoiceStatus
-from agency.extensions import db
+from agency.kernel.database import db
 
 STANDING = Invoice.status != InvoiceStatus.void.value
 

@@ -17,9 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.extensions import db
 from agency.kernel import clock
 from agency.kernel.columns import EncryptedText, UTCDateTime
+from agency.kernel.database import db
 from tenants import TenantMixin
 
 

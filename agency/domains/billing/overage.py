@@ -13,12 +13,14 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from agency.domains.accounts.services import active_managers
 from agency.domains.billing import ledger
 from agency.domains.billing.models import OverageApproval
 from agency.domains.billing.schemas import OverageApprovalSchema
 from agency.domains.clients.models import Client
-from agency.extensions import db
+from agency.domains.notify.services import queue_email
 from agency.kernel import clock, validation
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotFound
 
 
@@ -54,8 +56,6 @@ def refuse_if_over(client_id: int, now: datetime | None = None) -> None:
 def approve(client: Client, data: dict, user) -> OverageApproval:
     """The client approves extra hours for the current period (a later approval replaces
     an earlier one; both are kept). The managers are told by email."""
-    from agency.domains.accounts.services import active_managers
-    from agency.domains.notify.services import queue_email
 
     cap_minutes = validation.load(OverageApprovalSchema(), data).get("cap_minutes")
     summary = ledger.summary(client)

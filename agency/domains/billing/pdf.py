@@ -11,7 +11,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from agency.domains.billing.invoicing import entries_of
 from agency.domains.billing.models import Invoice
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.i18n import money
 from tenants import Agency
 

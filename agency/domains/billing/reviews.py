@@ -14,9 +14,10 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from agency.domains.billing.models import Invoice, InvoiceAction, InvoiceEvent, InvoiceStatus
-from agency.extensions import db
 from agency.kernel import clock, validation
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict
+from agency.kernel.queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,6 @@ def discard(invoice: Invoice, data: dict, user_id: int | None) -> InvoiceEvent:
 def void(invoice: Invoice, data: dict, user_id: int | None) -> Invoice:
     """Cancel an issued invoice, here and (by a job, after commit) in Stripe; its period
     can then be corrected and invoiced again."""
-    from agency.kernel.queue import enqueue_after_commit
 
     reason = validation.load(ReasonSchema(), data)["reason"].strip()
     invoice = _locked(invoice)

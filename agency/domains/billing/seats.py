@@ -21,8 +21,8 @@ from agency.domains.billing.signup import SETUP_INTENT
 from agency.domains.billing.stripe_account import client_for
 from agency.domains.billing.webhooks import BadSignature
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError
 from tenants import Agency, AgencyStatus, current_agency_id, use_agency
 from tenants.lifecycle import resume, suspend

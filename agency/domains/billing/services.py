@@ -8,8 +8,8 @@ from sqlalchemy import select
 from agency.domains.billing import alerts, invoicing, seats
 from agency.domains.billing.models import BillingAccount
 from agency.domains.billing.schemas import BillingAccountSchema
-from agency.extensions import db
 from agency.kernel import clock, validation
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from tenants import Agency, AgencyStatus, use_agency
 

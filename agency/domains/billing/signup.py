@@ -19,13 +19,15 @@ from sqlalchemy.exc import IntegrityError
 
 from agency.domains.accounts.models import Role, User
 from agency.domains.accounts.passwords import hash_password
+from agency.domains.accounts.services import active_managers
 from agency.domains.billing import periods
 from agency.domains.billing.models import StripeCustomer
 from agency.domains.billing.stripe_account import account, client_for
 from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract, ContractStatus, Plan
-from agency.extensions import db
+from agency.domains.notify.services import queue_email
 from agency.kernel import clock, validation
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, StripeUnavailable, ValidationError
 from tenants import Agency, current_agency_id
 
@@ -257,9 +259,6 @@ def _customer_with_card(api, client: Client, email: str, payment_method: str, se
 
 
 def _tell_managers(client: Client, plan: Plan) -> None:
-    from agency.domains.accounts.services import active_managers
-    from agency.domains.notify.services import queue_email
-
     managers = [manager.email for manager in active_managers()]
     matches = url_for("console.client_matches", client_id=client.id, _external=True)
     for address in managers:

@@ -15,6 +15,7 @@ import stripe
 from flask import current_app
 from sqlalchemy import select
 
+from agency.domains.billing import reviews
 from agency.domains.billing.models import (
     BillingAccount,
     Invoice,
@@ -22,7 +23,8 @@ from agency.domains.billing.models import (
     StripeCustomer,
 )
 from agency.domains.clients.models import Client
-from agency.extensions import db
+from agency.kernel.database import db
+from agency.kernel.queue import redis_connection
 
 
 def account() -> BillingAccount | None:
@@ -79,7 +81,6 @@ LOCK_SECONDS = 300
 @contextmanager
 def _invoice_lock(invoice: Invoice):
     """One push or void of an invoice at a time; a second one waits for a retry."""
-    from agency.kernel.queue import redis_connection
 
     redis = redis_connection()
     key = f"secretariat:stripe-invoice:{invoice.agency_id}:{invoice.id}"
@@ -190,8 +191,6 @@ def void_remote(invoice: Invoice) -> str | None:
         )
         return "void"
     if remote.status == "paid":
-        from agency.domains.billing import reviews
-
         reviews.paid_before_void(invoice)
     return remote.status
 

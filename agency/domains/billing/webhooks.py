@@ -6,13 +6,21 @@ retries it) and is noted as ``payment_failed_at``; only Stripe marking it uncoll
 makes it uncollectible."""
 
 import stripe
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from agency.domains.billing.models import STATUS_RANK, Invoice, InvoiceStatus, StripeEvent
+from agency.domains.billing import reviews
+from agency.domains.billing.models import (
+    STATUS_RANK,
+    Invoice,
+    InvoiceAction,
+    InvoiceStatus,
+    StripeEvent,
+)
 from agency.domains.billing.stripe_account import account
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import BadInput
 
 # Stripe event type -> the invoice status it reports.
@@ -34,8 +42,6 @@ class BadSignature(BadInput):
 
 
 def verify(payload: bytes, signature: str) -> stripe.Event:
-    from flask_babel import gettext as _
-
     settings = account()
     secret = settings.stripe_webhook_secret if settings else None
     if not secret:
@@ -82,10 +88,5 @@ def apply(event) -> str:
     if status == InvoiceStatus.paid:
         invoice.paid_at = clock.now()
     if status == InvoiceStatus.void:
-        from flask_babel import gettext as _
-
-        from agency.domains.billing import reviews
-        from agency.domains.billing.models import InvoiceAction
-
         reviews.record(invoice, InvoiceAction.voided, None, _("Voided in Stripe."), hold=True)
     return status.value

@@ -14,7 +14,7 @@ from agency.domains.accounts.models import Role, User
 from agency.domains.calls.models import CallRules
 from agency.domains.clients.models import Client
 from agency.domains.work.models import EVENT_KINDS, Status, WorkItem
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.validation import WEEKDAYS
 from tenants import Agency
 

@@ -3,9 +3,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.extensions import db
 from agency.kernel import clock
 from agency.kernel.columns import EncryptedText, UTCDateTime
+from agency.kernel.database import db
 from tenants import TenantMixin
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from agency.domains.calendar.models import CalendarFeed
 from agency.domains.clients.models import Client
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.links import external_url
 from tenants import Agency
 

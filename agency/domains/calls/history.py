@@ -7,9 +7,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from agency.domains.billing import overage
 from agency.domains.calls.models import Call, CallStatus
-from agency.extensions import db
+from agency.domains.hours.models import TimeEntry
+from agency.domains.hours.services import record_span
+from agency.domains.staff.models import Secretary
 from agency.kernel import clock
+from agency.kernel.database import db
+from agency.kernel.queue import enqueue
 from agency.kernel.retries import NotYetWritten
 from tenants import require_agency_id
 
@@ -40,7 +45,6 @@ def log_ringing(agency_id: int, call: dict) -> None:
     """From the voice webhook: append the call to the agency's inbox, one RPUSH, and
     enqueue the job that writes it when the inbox was empty. While calls come quickly
     one job writes them all, where a job per call costs an RQ enqueue each."""
-    from agency.kernel.queue import enqueue
 
     redis = current_app.extensions["redis"]
     if redis.rpush(INBOX_KEY.format(agency_id=agency_id), json.dumps(call)) == 1:
@@ -145,8 +149,6 @@ def call_answered(call_sid: str, answered_by: str, seconds: int | None) -> Call:
 def secretary_answered(call_sid: str, secretary_id: int, leg_sid: str) -> Call:
     """A secretary's phone picked up (their whisper was fetched): who, and which leg, so the
     call's time is theirs and a put-through can move that leg. The latest answer counts."""
-    from agency.domains.hours.models import TimeEntry
-    from agency.domains.staff.models import Secretary
 
     call = _required(call_sid)
     if db.session.get(Secretary, secretary_id) is None:
@@ -178,14 +180,12 @@ def call_ended(call_sid: str, status: str, duration_seconds: int | None) -> Call
 def _bill(call: Call) -> None:
     """A call a secretary answered is time on the client's contract, entered once, as that
     secretary's; a call only the client (or the voicemail) took is no one's time."""
-    from agency.domains.hours.services import record_span
 
     if call.answered_by != "secretary" or call.time_entry_id is not None or not call.ended_at:
         return
     seconds = call.answered_seconds or call.duration_seconds or 0
     if seconds <= 0:
         return
-    from agency.domains.billing import overage
 
     beyond_approval = overage.refusal(call.client_id) is not None
     entries = record_span(

@@ -21,6 +21,11 @@ import time
 from collections.abc import Hashable
 from typing import Any
 
+from flask import current_app, has_app_context
+from sqlalchemy import event
+
+from tenants import current_agency_id
+
 CHANNEL = "secretariat_lines"
 # The tables a line is made of (what ``voice_line`` reads), each with its agency's
 # column: the same as the triggers' in migration 0021_line_changes.
@@ -183,8 +188,6 @@ def _note_bulk(state) -> None:
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in LINE_TABLES:
-        from tenants import current_agency_id
-
         agency_id = current_agency_id()
         touched = state.session.info.setdefault("line_agencies", set())
         touched.add(EVERY_AGENCY if agency_id is None else agency_id)
@@ -194,7 +197,6 @@ def _drop_committed(session) -> None:
     touched = session.info.pop("line_agencies", None)
     if not touched:
         return
-    from flask import current_app, has_app_context
 
     lines = current_app.extensions.get("voice_lines") if has_app_context() else None
     cache = lines.current() if lines is not None else None
@@ -208,8 +210,6 @@ def _forget(session) -> None:
 
 
 def install(session_class) -> None:
-    from sqlalchemy import event
-
     if event.contains(session_class, "after_flush", _note_flush):
         return
     event.listen(session_class, "after_flush", _note_flush)

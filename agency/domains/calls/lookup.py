@@ -6,28 +6,20 @@ its desks with their working calendars around the moment asked about.
 """
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 import psycopg
+from flask import current_app
 from sqlalchemy import event
 
-from agency.domains.calls.decision import Desk, Line
-from agency.domains.staff.schedule import WorkingCalendar
-from agency.extensions import db, on_postgres
+from agency.domains.calls import services
+from agency.domains.calls.decision import Line
+from agency.domains.calls.line_cache import LISTENER_NAME, ProcessLines
+from agency.domains.calls.snapshot import desks_from, line_from
 from agency.kernel.columns import EncryptedText
-from tenants import AgencyStatus, use_agency
+from agency.kernel.database import db, on_postgres
+from tenants import Agency, AgencyStatus, use_agency
 from tenants.numbers import agency_of_number, voice_line
-
-RULE_DEFAULTS = {
-    "vip_numbers": [],
-    "forward_numbers": [],
-    "block_numbers": [],
-    "client_phone": None,
-    "transfer_mode": "warm",
-    "ring_mode": "sequential",
-    "ring_seconds": 20,
-    "scheduled_statuses": [],
-}
 
 
 @dataclass(frozen=True)
@@ -37,89 +29,6 @@ class LineContext:
     auth_token: str | None
     client_id: int | None
     line: Line | None
-
-
-def _moment(value):
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-def planned_statuses(stored) -> tuple:
-    """The planned statuses with their moments read; one that cannot be read (kept before
-    they were checked) is left out rather than failing a ringing phone."""
-    planned = []
-    for p in stored or ():
-        try:
-            starts, ends = _moment(p["starts_at"]), _moment(p["ends_at"])
-            planned.append({"starts_at": starts, "ends_at": ends, "text": p["text"]})
-        except (KeyError, TypeError, ValueError):
-            continue
-    return tuple(p for p in planned if _aware(p["starts_at"]) and _aware(p["ends_at"]))
-
-
-def _aware(value) -> bool:
-    return isinstance(value, datetime) and value.tzinfo is not None
-
-
-def _day(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def desks_from(rows: list, holidays: list) -> tuple:
-    """Desks from plain values: each row a secretary's name, phone, role, shift status,
-    zone, weekly hours, absences (first and last day, within the days read) and date
-    overrides ({day, spans}); ``holidays``: the agency's days off in those days."""
-    days_off = frozenset(_day(d) for d in holidays)
-    desks = []
-    for row in rows:
-        away = set()
-        for first, last in row.get("away") or ():
-            first, last = _day(first), _day(last)
-            away.update(first + timedelta(days=n) for n in range((last - first).days + 1))
-        calendar = WorkingCalendar(
-            zone=row.get("timezone") or "UTC",
-            hours=row.get("schedule") or {},
-            away=frozenset(away),
-            holidays=days_off,
-            overrides={_day(o["day"]): o["spans"] for o in row.get("overrides") or ()},
-        )
-        desks.append(
-            Desk(
-                row["name"],
-                row["phone"],
-                row["role"],
-                calendar,
-                row["shift_status"],
-                id=row.get("id"),
-            )
-        )
-    return tuple(desks)
-
-
-def line_from(
-    client: dict, rules: dict | None, vips: list, desks: tuple, read_at: datetime | None = None
-) -> Line:
-    """The decision's snapshot from plain values (a JSON document or ORM attributes)."""
-    rules = {**RULE_DEFAULTS, **{k: v for k, v in (rules or {}).items() if v is not None}}
-    hours = client["business_hours"] or {}
-    return Line(
-        client_name=client["name"],
-        timezone=client["timezone"] or "UTC",
-        greeting=client["greeting"],
-        business_hours=hours if isinstance(hours, dict) else {},
-        unavailable_windows=tuple(client["unavailable_windows"] or ()),
-        status_text=client["status_text"],
-        status_until=_moment(client["status_until"]),
-        scheduled_statuses=planned_statuses(rules["scheduled_statuses"]),
-        vip_numbers=tuple(rules["vip_numbers"]) + tuple(vips),
-        forward_numbers=tuple(rules["forward_numbers"]),
-        block_numbers=tuple(rules["block_numbers"]),
-        client_phone=rules["client_phone"] or client["phone"],
-        transfer_mode=rules["transfer_mode"],
-        ring_mode=rules["ring_mode"],
-        ring_seconds=rules["ring_seconds"],
-        desks=desks,
-        read_at=read_at,
-    )
 
 
 def _from_document(doc: dict, at: datetime) -> LineContext:
@@ -138,9 +47,6 @@ def _from_document(doc: dict, at: datetime) -> LineContext:
 
 
 def _from_orm(number: str, at: datetime) -> LineContext | None:
-    from agency.domains.calls import services
-    from tenants import Agency
-
     agency_id = agency_of_number(number)
     if agency_id is None:
         db.session.rollback()
@@ -163,9 +69,6 @@ def _from_orm(number: str, at: datetime) -> LineContext | None:
 def _kept_lines():
     """This process's kept lines (see ``agency.domains.calls.line_cache``), listening on a
     connection of the app's own database."""
-    from flask import current_app
-
-    from agency.domains.calls.line_cache import LISTENER_NAME, ProcessLines
 
     lines = current_app.extensions.get("voice_lines")
     if lines is None:

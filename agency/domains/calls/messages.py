@@ -10,12 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from agency.domains.calls import services
+from agency.domains.calls.history import recorded
 from agency.domains.calls.models import URGENCY_ORDER, Call, CallRules, Channel, Message, Urgency
+from agency.domains.calls.provider import can_call_out, rest_client
 from agency.domains.calls.schemas import MessageSchema
 from agency.domains.clients.models import Client
+from agency.domains.notify.services import queue_email
 from agency.domains.work.models import Kind, Source
-from agency.extensions import db
+from agency.domains.work.services import create_item, follow_priority
 from agency.kernel import clock, links
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.queue import enqueue_after_commit
 from agency.kernel.records import values_for
@@ -52,8 +56,6 @@ def take_message(data: dict, taken_by_id: int | None = None, source: str = "desk
 
 
 def _callback_item(message: Message) -> None:
-    from agency.domains.work.services import create_item
-
     who = message.caller_name or message.number or _("the caller")
     create_item(
         {
@@ -93,8 +95,6 @@ def voicemail(
     message item; the Record's action, the recording's callback and the transcription may
     come in any order, and make one message and one item. The item's priority follows the
     message's urgency."""
-    from agency.domains.calls.history import recorded
-    from agency.domains.work.services import create_item, follow_priority
 
     key = f"voicemail:{call_sid}"
     client = _client(client_id)
@@ -166,7 +166,6 @@ def _body(messages: list[Message], block_links: bool = False) -> str:
 
 def notify(message_id: int) -> bool:
     """Send an urgent message to the client by their channels, once."""
-    from agency.domains.notify.services import queue_email
 
     message = db.session.get(Message, message_id, with_for_update=True)
     if message is None or message.notified_at is not None:
@@ -190,7 +189,6 @@ def notify(message_id: int) -> bool:
 
 def _send_sms(client: Client, message: Message) -> None:
     """A text through the provider's REST API, when the agency has set a sending number."""
-    from agency.domains.calls.provider import can_call_out, rest_client
 
     settings = services.voice_settings()
     to = services.rules_for(client).client_phone or client.phone
@@ -227,7 +225,6 @@ def _waiting_for_digest(now: datetime) -> tuple:
 
 def send_digest(rules: CallRules, now: datetime) -> int:
     """One email of the client's messages not sent yet, high first; returns how many."""
-    from agency.domains.notify.services import queue_email
 
     client = rules.client
     pending = db.session.scalars(

@@ -4,9 +4,9 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.extensions import db
 from agency.kernel import clock
 from agency.kernel.columns import EncryptedText, UTCDateTime
+from agency.kernel.database import db
 from tenants import TenantMixin
 
 

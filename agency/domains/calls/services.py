@@ -18,11 +18,12 @@ from agency.domains.calls.schemas import (
     VoiceSettingsSchema,
     number_or_pattern,
 )
+from agency.domains.calls.snapshot import line_from, planned_statuses
 from agency.domains.clients.models import Assignment, Client, Contact
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError
 from agency.kernel.records import apply, values_for
 
@@ -243,7 +244,6 @@ RULE_LINE_FIELDS = (
 def line_for(client: Client, at: datetime) -> rules_engine.Line:
     """The decision's snapshot of the client's line for a call at ``at``, read through
     the ORM now (the desks' shift statuses hold for a call about now only)."""
-    from agency.domains.calls.lookup import line_from
 
     rules = rules_for(client)
     return line_from(
@@ -278,7 +278,6 @@ def status_now(
     set now, planned for this moment, or the weekly window this moment is in ("Meetings"
     every Tuesday 09:00-12:00). ("", None) when the client is available. A set status
     whose end has passed is over, as it is for a ringing phone."""
-    from agency.domains.calls.lookup import planned_statuses
 
     at = at or clock.now()
     if client.status_text and (client.status_until is None or at < client.status_until):

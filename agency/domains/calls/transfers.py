@@ -16,8 +16,8 @@ from twilio.base.exceptions import TwilioRestException
 from agency.domains.calls import history, provider, services, twiml
 from agency.domains.calls.models import Call, TransferMode, TransferStatus
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotAllowed
 from agency.kernel.links import external_url
 from agency.kernel.queue import enqueue_after_commit

@@ -4,9 +4,10 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.extensions import db
+from agency.domains.staff.models import Secretary
 from agency.kernel import clock
 from agency.kernel.columns import UTCDateTime
+from agency.kernel.database import db
 from tenants import TenantMixin
 
 
@@ -47,8 +48,6 @@ class Client(TenantMixin, db.Model):
 
     @property
     def primary_secretary(self):
-        from agency.domains.staff.models import Secretary
-
         return db.session.scalar(
             select(Secretary)
             .join(Assignment, Assignment.secretary_id == Secretary.id)

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from agency.domains.clients.models import Assignment, AssignmentRole, Client, Contact
 from agency.domains.clients.schemas import AssignmentSchema, ClientSchema, ContactSchema
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock, records
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.records import apply, values_for
 

@@ -3,13 +3,15 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from agency.domains.billing.periods import local_today
 from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract, ContractRevision, ContractStatus, Plan
 from agency.domains.contracts.schemas import ContractSchema, PlanSchema
-from agency.extensions import db
-from agency.kernel import records
+from agency.kernel import clock, records
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError
 from agency.kernel.records import apply, values_for
+from tenants import Agency, current_agency_id
 
 
 def create_plan(data: dict) -> Plan:
@@ -60,10 +62,6 @@ def _end_date_when_ended(contract: Contract) -> None:
     """An ended contract without an end date ends today (the agency's day): its final
     period is invoiced up to then."""
     if contract.status == ContractStatus.ended and contract.ends_on is None:
-        from agency.domains.billing.periods import local_today
-        from agency.kernel import clock
-        from tenants import Agency, current_agency_id
-
         today = local_today(clock.now(), db.session.get(Agency, current_agency_id()).timezone)
         contract.ends_on = max(today, contract.starts_on)
 

@@ -3,9 +3,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agency.extensions import db
 from agency.kernel import clock
 from agency.kernel.columns import UTCDateTime
+from agency.kernel.database import db
 from tenants import TenantMixin
 
 

@@ -18,9 +18,11 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from agency.domains.billing import locks, periods
+from agency.domains.billing.models import TimeEntryEdit
 from agency.domains.contracts.models import Contract, ContractStatus
 from agency.domains.hours.models import TimeEntry
-from agency.extensions import db
+from agency.kernel.database import db
 from tenants import Agency, current_agency_id
 
 
@@ -47,7 +49,6 @@ def shares(seconds: list[int], rounding_minutes: int, minimum_minutes: int) -> l
 
 def _parts(started_at: datetime, ended_at: datetime, billing_day: int, timezone: str):
     """The span cut where its billing periods end: (start, end) pairs."""
-    from agency.domains.billing import periods
 
     period = periods.current_period(
         billing_day, periods.local_today(started_at, timezone), timezone
@@ -71,7 +72,6 @@ def record_span(
 ) -> list[TimeEntry]:
     """The span's time entries in the current transaction, billed by the client's active
     contract: one, or one per billing period it crosses, each booked in an open period."""
-    from agency.domains.billing import locks
 
     contract = db.session.scalar(
         select(Contract).where(
@@ -127,7 +127,6 @@ def _note_moves(moved: list[TimeEntry]) -> None:
     """Each moved entry's audit says where the time was worked and why it moved."""
     if not moved:
         return
-    from agency.domains.billing.models import TimeEntryEdit
 
     db.session.flush()
     for entry in moved:

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Client
 from agency.domains.staff import services as staff
-from agency.extensions import db
 from agency.kernel import plaintext as text
+from agency.kernel.database import db
 from agency.kernel.errors import BadInput, ValidationError
 
 MAX_BYTES = 5 * 1024 * 1024

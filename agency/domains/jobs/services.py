@@ -15,7 +15,10 @@ from rq.registry import FailedJobRegistry
 from rq.results import Result
 from rq.serializers import resolve_serializer
 
-from agency.extensions import db
+from agency.domains.billing.models import Invoice
+from agency.domains.notify.models import OutboundEmail
+from agency.domains.staff.models import Secretary
+from agency.kernel.database import db
 from agency.kernel.errors import NotFound
 from agency.kernel.queue import QUEUE_NAMES, redis_connection
 from tenants import require_agency_id
@@ -35,8 +38,6 @@ class FailedJob:
 
 
 def _email_purpose(agency_id, email_id) -> str:
-    from agency.domains.notify.models import OutboundEmail
-
     email = db.session.get(OutboundEmail, email_id)
     if email is None:
         return _("Deliver email #%(id)s", id=email_id)
@@ -44,8 +45,6 @@ def _email_purpose(agency_id, email_id) -> str:
 
 
 def _backfill_purpose(agency_id, secretary_id) -> str:
-    from agency.domains.staff.models import Secretary
-
     secretary = db.session.get(Secretary, secretary_id)
     if secretary is None:
         return _("Hand waiting items to secretary #%(id)s", id=secretary_id)
@@ -53,8 +52,6 @@ def _backfill_purpose(agency_id, secretary_id) -> str:
 
 
 def _invoice_number(invoice_id) -> str:
-    from agency.domains.billing.models import Invoice
-
     invoice = db.session.get(Invoice, invoice_id)
     return invoice.number if invoice is not None else f"#{invoice_id}"
 

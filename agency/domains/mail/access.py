@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from agency.domains.accounts.models import Role, User
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import NotFound
 
 

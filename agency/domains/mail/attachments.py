@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency.domains.mail.models import Draft, DraftAttachment, EmailAttachment, InboundEmail
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 
 CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,40}/[a-z0-9][a-z0-9!#$&^_.+-]{0,58}$")

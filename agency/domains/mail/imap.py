@@ -16,11 +16,12 @@ from agency.domains.mail import inbound
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.models import ClientMailbox
 from agency.domains.mail.schemas import MailboxSchema
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.queue import enqueue_after_commit
 from agency.kernel.records import values_for
+from tenants import require_agency_id
 
 BATCH = 50
 IMAP_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError, socket.timeout, ssl.SSLError)
@@ -89,7 +90,6 @@ def disconnect(client: Client) -> None:
 
 def enqueue_due() -> int:
     """A poll job for each connected mailbox of the current agency."""
-    from tenants import require_agency_id
 
     ids = db.session.scalars(select(ClientMailbox.id)).all()
     for mailbox_id in ids:

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail import triage
-from agency.domains.mail.models import EmailAttachment, InboundEmail
+from agency.domains.mail.models import Draft, EmailAttachment, InboundEmail
 from agency.domains.notify.models import OutboundEmail
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import BadInput, ValidationError
 
 MAX_ATTACHMENTS = 20
@@ -117,7 +117,6 @@ def _thread_key(message_id: str, parents: list[str]) -> str:
     )
     if known:
         return known
-    from agency.domains.mail.models import Draft
 
     replied = db.session.scalar(
         select(InboundEmail.thread_key)

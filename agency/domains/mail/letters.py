@@ -7,19 +7,18 @@ from flask_babel import gettext as _
 from agency.domains.billing.expenses import book_expense
 from agency.domains.billing.periods import local_today
 from agency.domains.mail import services
+from agency.domains.mail.access import client_for
 from agency.domains.mail.models import Dictation, Letter, LetterStatus
 from agency.domains.mail.schemas import ApproveSchema, LetterSchema, MailedSchema, RejectSchema
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
 from agency.kernel import clock
-from agency.kernel.errors import Conflict
+from agency.kernel.database import db
+from agency.kernel.errors import Conflict, ValidationError
 from agency.kernel.records import values_for
 from tenants import Agency
 
 
 def create_letter(data: dict, user) -> Letter:
-    from agency.domains.mail.access import client_for
-
     values = values_for(LetterSchema(), data)
     client = client_for(user, values["client_id"])
     template = None
@@ -31,8 +30,6 @@ def create_letter(data: dict, user) -> Letter:
     if not body and template is not None:
         body = services.fill(template.body, client, values["recipient_name"])
     if not body:
-        from agency.kernel.errors import ValidationError
-
         raise ValidationError.on("body", _("Write the letter or choose a template."))
     status = (
         LetterStatus.pending_approval
@@ -114,7 +111,7 @@ def mark_mailed(letter: Letter, data: dict, user) -> Letter:
 
 def render_pdf(letter: Letter) -> bytes:
     """The letter on the client's letterhead as a PDF (WeasyPrint)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # here: only letters need Pango, the app runs without it
 
     client = letter.client
     html = render_template(

@@ -14,9 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from agency.extensions import db
 from agency.kernel import clock
 from agency.kernel.columns import EncryptedText, UTCDateTime
+from agency.kernel.database import db
 from tenants import TenantMixin
 
 DEFAULT_SEND_PER_MINUTE = 30

@@ -11,6 +11,7 @@ from agency.config import LANGUAGES
 from agency.domains.clients.models import Client, Contact
 from agency.domains.mail import attachments
 from agency.domains.mail import settings as mail_settings
+from agency.domains.mail.access import client_for
 from agency.domains.mail.models import (
     BouncedAddress,
     Dictation,
@@ -29,9 +30,12 @@ from agency.domains.mail.schemas import (
     TemplateSchema,
     TranscriptionSchema,
 )
+from agency.domains.notify.services import queue_email
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.domains.work.services import create_item
+from agency.domains.work.timeline import record
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotFound, ValidationError
 from agency.kernel.records import values_for
 
@@ -201,7 +205,6 @@ def _attach(draft: Draft, values: dict, uploads) -> None:
 def create_draft(data: dict, user, uploads=None) -> Draft:
     """A draft for a client; with submit it is sent, or waits for the client's approval.
     ``uploads`` are files from a form, as (name, type, bytes)."""
-    from agency.domains.mail.access import client_for
 
     values = values_for(DraftSchema(), data)
     submit = values.pop("submit")
@@ -285,7 +288,6 @@ def send_draft(draft: Draft, user) -> Draft:
 
 def _send(draft: Draft, user) -> Draft:
     """Queue the email in the client's name, threaded; the row lock makes it once."""
-    from agency.domains.notify.services import queue_email
 
     db.session.flush()
     locked = db.session.get(Draft, draft.id, with_for_update=True, populate_existing=True)
@@ -335,7 +337,6 @@ def refuse_bounced(address: str) -> None:
 def _note_on_item(item_id: int | None, action: str, actor_user_id: int | None, **detail) -> None:
     if item_id is None:
         return
-    from agency.domains.work.services import record
 
     record(item_id, action, actor_user_id, **detail)
 
@@ -361,8 +362,6 @@ def _audio(upload, limit: int) -> tuple[str, str, bytes] | None:
 
 def create_dictation(data: dict, user, upload=None, audio_limit: int = 0) -> Dictation:
     """Typed text or an audio file becomes a dictation item for the secretary."""
-    from agency.domains.mail.access import client_for
-    from agency.domains.work.services import create_item
 
     values = values_for(DictationSchema(), data)
     client = client_for(user, values["client_id"])

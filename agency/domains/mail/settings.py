@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from agency.domains.clients.models import Client
 from agency.domains.mail.models import ClientMailRules, MailSettings
-from agency.extensions import db
+from agency.domains.mail.schemas import SendRateSchema
+from agency.kernel.database import db
+from agency.kernel.records import values_for
 from tenants import require_agency_id
 
 
@@ -27,8 +29,6 @@ def agency_settings() -> MailSettings:
 
 def set_send_rate(data: dict) -> MailSettings:
     """How many emails in clients' names the agency sends per minute; the rest wait."""
-    from agency.domains.mail.schemas import SendRateSchema
-    from agency.kernel.records import values_for
 
     values = values_for(SendRateSchema(), data)
     settings = agency_settings()

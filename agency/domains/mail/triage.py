@@ -7,8 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from agency.domains.clients.models import Contact
-from agency.domains.mail.models import ClientMailRules, InboundEmail, Triage
-from agency.extensions import db
+from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
+from agency.domains.mail.settings import agency_settings
+from agency.domains.notify.services import queue_email
+from agency.domains.work.services import create_item
+from agency.kernel.database import db
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,6 @@ BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
 
 
 def _keywords(rules: ClientMailRules) -> list[str]:
-    from agency.domains.mail.settings import agency_settings
-
     words = [*(rules.urgent_keywords or []), *(agency_settings().urgent_keywords or [])]
     return [w.strip().lower() for w in words if w and w.strip()]
 
@@ -98,7 +99,6 @@ def hard_bounces(message: EmailMessage) -> list[tuple[str, str]]:
 
 def mark_bounces(message: EmailMessage) -> None:
     """A hard bounce marks the address: mail in a client's name to it is refused."""
-    from agency.domains.mail.models import BouncedAddress
 
     for address, status in hard_bounces(message):
         known = db.session.scalar(select(BouncedAddress).where(BouncedAddress.address == address))
@@ -113,7 +113,6 @@ def act(email: InboundEmail, decision: Decision, message: EmailMessage | None = 
         if message is not None:
             mark_bounces(message)
         return
-    from agency.domains.work.services import create_item
 
     urgent = decision.outcome == Triage.urgent
     if urgent:
@@ -140,8 +139,6 @@ def act(email: InboundEmail, decision: Decision, message: EmailMessage | None = 
 
 
 def _forward_to_client(email: InboundEmail) -> None:
-    from agency.domains.notify.services import queue_email
-
     client = email.client
     if not client.email:
         return

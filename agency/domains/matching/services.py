@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.staff.models import Secretary
 from agency.domains.staff.schedule import days_away, spans_utc
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.validation import CEFR_LEVELS
 
 GOOD_ENOUGH = CEFR_LEVELS.index("B2")

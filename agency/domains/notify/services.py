@@ -10,10 +10,11 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 from sqlalchemy import select
 
+from agency.domains.mail.models import DraftAttachment
 from agency.domains.notify import throttle
 from agency.domains.notify.models import EmailStatus, OutboundEmail
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.queue import enqueue_after_commit
 from agency.kernel.retries import Gone, is_transient
 
@@ -116,7 +117,6 @@ def _build_message(email: OutboundEmail) -> EmailMessage:
 
 def _attachments_of(email: OutboundEmail) -> list[tuple[str, str, bytes]]:
     """The files queued with the email (a draft's attachments)."""
-    from agency.domains.mail.models import DraftAttachment
 
     found = db.session.scalars(
         select(DraftAttachment)

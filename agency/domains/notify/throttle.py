@@ -12,8 +12,10 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from agency.extensions import db
+from agency.domains.mail.models import DEFAULT_SEND_PER_MINUTE, MailSettings
 from agency.kernel import clock
+from agency.kernel.database import db
+from agency.kernel.queue import enqueue_in
 
 WINDOW_SECONDS = 60
 
@@ -31,7 +33,6 @@ def key_for(agency_id: int, window: int | None = None) -> str:
 
 def limit_for(agency_id: int) -> int:
     """The agency's emails per minute (its mail settings, or the default)."""
-    from agency.domains.mail.models import DEFAULT_SEND_PER_MINUTE, MailSettings
 
     found = db.session.scalar(
         select(MailSettings.send_per_minute).where(MailSettings.agency_id == agency_id)
@@ -53,7 +54,6 @@ def take(agency_id: int) -> bool:
 
 def send_later(agency_id: int, email_id: int):
     """Schedule the email's delivery job again for the start of the next minute."""
-    from agency.kernel.queue import enqueue_in
 
     _window_number, left = _window()
     return enqueue_in(

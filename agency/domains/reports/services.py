@@ -22,8 +22,8 @@ from agency.domains.staff import services as staff
 from agency.domains.staff.models import Secretary
 from agency.domains.staff.schedule import local_midnight, week_start, working_spans_utc
 from agency.domains.work.models import OPEN_STATUSES, WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 
 OPEN = [s.value for s in OPEN_STATUSES]
 # Late items shown on the page and in the API; the CSV export carries them all.

@@ -4,9 +4,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.extensions import db
+from agency.domains.schedules.recurrence import upcoming
 from agency.kernel import clock
 from agency.kernel.columns import UTCDateTime
+from agency.kernel.database import db
 from tenants import TenantMixin
 
 
@@ -54,7 +55,6 @@ class RecurringRule(TenantMixin, db.Model):
     @property
     def next_occurrences(self) -> list[datetime]:
         """The next five occurrences from now, in UTC (none while paused)."""
-        from agency.domains.schedules.recurrence import upcoming
 
         if not self.active:
             return []

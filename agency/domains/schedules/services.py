@@ -11,10 +11,12 @@ from agency.domains.schedules import recurrence
 from agency.domains.schedules.models import Frequency, RecurringRule
 from agency.domains.schedules.schemas import RecurringRuleSchema
 from agency.domains.work.models import Source
-from agency.extensions import db
+from agency.domains.work.services import create_item
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.records import apply, values_for
+from agency.kernel.validation import WEEKDAYS
 
 # Occurrences older than this are not made up for (a scheduler that was down a month
 # does not bury the desk); nor are any from before the rule was created or resumed.
@@ -60,8 +62,6 @@ def _normalise(rule: RecurringRule) -> None:
     if rule.frequency != Frequency.weekly:
         rule.weekdays = []
     else:
-        from agency.kernel.validation import WEEKDAYS
-
         rule.weekdays = [d for d in WEEKDAYS if d in set(rule.weekdays)]
     if rule.frequency != Frequency.monthly:
         rule.day_of_month = None
@@ -157,7 +157,6 @@ def materialise(rule: RecurringRule, now: datetime | None = None) -> int:
     The item's source key names the rule and the occurrence, so a second run, or two
     workers at once, make each item once (the unique key settles a race).
     """
-    from agency.domains.work.services import create_item
 
     now = now or clock.now()
     rule_id, client_id = rule.id, rule.client_id

@@ -11,8 +11,16 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from agency.extensions import db
+from agency.domains.billing.services import is_due
+from agency.domains.calls.history import inbox_waiting
+from agency.domains.calls.messages import send_due_digests
+from agency.domains.mail.imap import enqueue_due
+from agency.domains.schedules.services import materialise_due
+from agency.domains.work.routing import route_pool, sweep
+from agency.domains.work.watchdog import watch
 from agency.kernel import clock
+from agency.kernel.database import db
+from agency.kernel.queue import enqueue
 from tenants import Agency, AgencyStatus, use_agency
 
 QUEUE = "default"
@@ -37,7 +45,6 @@ def claim_minute(now: datetime) -> bool:
 
 def enqueue_agencies(now: datetime | None = None) -> list[int]:
     """One schedules job per active agency, on the default queue; returns their ids."""
-    from agency.kernel.queue import enqueue
 
     now = now or clock.now()
     agency_ids = active_agency_ids()
@@ -53,8 +60,6 @@ def enqueue_agencies(now: datetime | None = None) -> list[int]:
 
 def _enqueue_billing(agency_ids: list[int], now: datetime) -> None:
     """Every quarter hour, each agency's billing work (hours alerts, invoice run)."""
-    from agency.domains.billing.services import is_due
-    from agency.kernel.queue import enqueue
 
     if not is_due(now):
         return
@@ -76,9 +81,6 @@ MAILBOX_POLL_MINUTES = 5
 def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int]:
     """Materialise the agency's due occurrences, watch its SLAs and send the message
     digests that are due (as that tenant)."""
-    from agency.domains.calls.messages import send_due_digests
-    from agency.domains.schedules.services import materialise_due
-    from agency.domains.work.watchdog import watch
 
     now = now or clock.now()
     agency = db.session.get(Agency, agency_id)
@@ -87,18 +89,13 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
     with use_agency(agency_id):
         created = materialise_due(now)
         result = {"created": created, **watch(now)}
-        from agency.domains.work.routing import route_pool, sweep
 
         sweep(now)  # items a lost routing job left behind
         route_pool()  # items nobody could take, for whoever is free now
-        from agency.domains.calls.history import inbox_waiting
-        from agency.kernel.queue import enqueue
 
         if inbox_waiting(agency_id):  # calls a lost job left in the inbox
             enqueue("workers.jobs.record_calls", agency_id, queue="realtime", agency_id=agency_id)
         send_due_digests(now)
         if now.minute % MAILBOX_POLL_MINUTES == 0:
-            from agency.domains.mail.imap import enqueue_due
-
             enqueue_due()
         return result

@@ -3,9 +3,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.extensions import db
 from agency.kernel import clock
 from agency.kernel.columns import UTCDateTime
+from agency.kernel.database import db
 from tenants import TenantMixin
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import and_, case, func, select
 from agency.domains.clients.models import Client
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import BadInput
 from tenants import Agency, current_agency_id
 

@@ -13,8 +13,8 @@ from agency.domains.contracts.models import Contract, ContractStatus
 from agency.domains.sla.business_time import add_business_minutes
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.sla.schemas import HolidaySchema, SlaTargetSchema
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError
 from agency.kernel.records import values_for
 

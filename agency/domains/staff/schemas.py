@@ -1,5 +1,6 @@
 """Secretary profiles in and out."""
 
+from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
@@ -62,8 +63,6 @@ class AbsenceSchema(Schema):
     @validates_schema
     def _in_order(self, data, **kwargs):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            from flask_babel import gettext as _
-
             raise SchemaError(_("The end date is before the start date."), "ends_on")
 
 

@@ -12,8 +12,8 @@ from agency.domains.sla.models import Holiday
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
 from agency.domains.staff.schedule import WorkingCalendar
 from agency.domains.staff.schemas import AbsenceSchema, SecretarySchema, ShiftOverrideSchema
-from agency.extensions import db
 from agency.kernel import records
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotFound, ValidationError
 from agency.kernel.records import apply, values_for
 from tenants import require_agency_id

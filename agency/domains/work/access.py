@@ -13,7 +13,7 @@ from agency.domains.accounts.models import Role, User
 from agency.domains.clients.models import Assignment
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import NotAllowed, NotFound
 
 

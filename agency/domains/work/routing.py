@@ -15,18 +15,23 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from agency.domains.accounts.services import active_managers
 from agency.domains.clients.models import Assignment, AssignmentRole, Client
+from agency.domains.notify.services import queue_email
 from agency.domains.sla.models import Holiday
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride, ShiftStatus
 from agency.domains.staff.schedule import WorkingCalendar, working_at
 from agency.domains.work.models import Status, WorkEvent, WorkItem
-from agency.domains.work.services import record
-from agency.extensions import call_in_autocommit, db, on_postgres
+from agency.domains.work.timeline import record
 from agency.kernel import clock
+from agency.kernel.database import call_in_autocommit, db, on_postgres
+from agency.kernel.errors import Conflict
+from agency.kernel.queue import enqueue, enqueue_after_commit
 from agency.kernel.retries import Gone
 from agency.kernel.validation import CEFR_LEVELS
 from tenants import require_agency_id
@@ -501,7 +506,6 @@ def pending_key(agency_id: int, queue: str) -> str:
 def request_routing(item: WorkItem) -> None:
     """After the commit, make sure a routing job for the item's agency is waiting, on the
     realtime queue for an urgent item."""
-    from agency.kernel.queue import enqueue_after_commit
 
     queue = "realtime" if item.priority == "urgent" else "default"
     enqueue_after_commit(
@@ -533,7 +537,6 @@ def drain_queued(agency_id: int, queue: str) -> int:
     """The routing job: route the agency's new items while holding its pending key (see
     PENDING_KEY), in batches, until nothing more comes in for a moment or DRAIN_SECONDS
     pass; then hand over to a successor if items still wait. How many were locked."""
-    from agency.kernel.queue import enqueue
 
     redis = current_app.extensions["redis"]
     key = pending_key(agency_id, queue)
@@ -562,7 +565,6 @@ def route_pool() -> int:
 def sweep(now: datetime) -> bool:
     """The safety net: a routing job for items still never routed a while after their
     creation. True when one was requested."""
-    from agency.kernel.queue import enqueue_after_commit
 
     stale = db.session.scalar(
         select(WorkItem.id)
@@ -578,11 +580,6 @@ def sweep(now: datetime) -> bool:
 
 
 def _tell_managers(item: WorkItem) -> None:
-    from flask_babel import gettext as _
-
-    from agency.domains.accounts.services import active_managers
-    from agency.domains.notify.services import queue_email
-
     for manager in active_managers():
         queue_email(
             manager.email,
@@ -721,9 +718,6 @@ def backfill(secretary: Secretary) -> list[WorkItem]:
 
 def claim(item_id: int, secretary: Secretary, actor_user_id: int | None = None) -> int:
     """Take one given item, if it is still free for this secretary; else a clear 409."""
-    from flask_babel import gettext as _
-
-    from agency.kernel.errors import Conflict
 
     secretary_id = inspect(secretary).identity[0]
     if on_postgres():

@@ -8,10 +8,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from agency.domains.accounts.models import User
+from agency.domains.billing import overage
+from agency.domains.hours.services import record_span
 from agency.domains.sla import services as sla
+from agency.domains.staff.models import Secretary
 from agency.domains.work.access import reassign_targets, require_work
 from agency.domains.work.events import EVENT_FIELDS, checked_event, event_of
 from agency.domains.work.models import PRIORITY_ORDER, Status, WorkEvent, WorkItem
+from agency.domains.work.routing import request_routing
 from agency.domains.work.schemas import (
     CancelSchema,
     CompleteSchema,
@@ -19,8 +23,9 @@ from agency.domains.work.schemas import (
     WorkItemSchema,
     WorkItemUpdateSchema,
 )
-from agency.extensions import db, on_postgres
+from agency.domains.work.timeline import NEW_EVENT, record
 from agency.kernel import clock
+from agency.kernel.database import db, on_postgres
 from agency.kernel.errors import Conflict, NotAllowed, ValidationError
 from agency.kernel.queue import enqueue_after_commit
 from agency.kernel.records import values_for
@@ -36,19 +41,6 @@ TRANSITIONS = {
         Status.cancelled,
     ),
 }
-
-
-# Built once: the timeline's INSERT, its time and agency from the columns' defaults.
-_NEW_EVENT = insert(WorkEvent.__table__)
-
-
-def record(item: WorkItem | int, action: str, actor_user_id: int | None = None, **detail) -> None:
-    """Add an event to the item's timeline, in the current transaction."""
-    item_id = item if isinstance(item, int) else item.id
-    db.session.execute(
-        _NEW_EVENT,
-        {"item_id": item_id, "action": action, "actor_user_id": actor_user_id, "detail": detail},
-    )
 
 
 _BY_SOURCE_KEY = select(WorkItem).where(
@@ -110,7 +102,7 @@ def _insert_created(row: dict, actor_user_id: int | None) -> WorkItem:
     if not on_postgres():  # the same two rows, the event at the item's creation time
         item = db.session.scalars(insert(WorkItem).returning(WorkItem), [row]).one()
         db.session.execute(
-            _NEW_EVENT,
+            NEW_EVENT,
             {
                 "item_id": item.id,
                 "at": item.created_at,
@@ -156,7 +148,6 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
     except IntegrityError:  # the same source key, created a moment ago elsewhere
         db.session.rollback()
         return _existing(values["source"], values["source_key"]), False
-    from agency.domains.work.routing import request_routing
 
     request_routing(item)  # one job routes every new item of the agency that waits
     db.session.commit()
@@ -278,8 +269,6 @@ def start_timer(item: WorkItem, user: User) -> WorkItem:
     hours are used up and extra hours are not approved."""
     require_work(user, item)
     if item.timer_started_at is None:
-        from agency.domains.billing import overage
-
         overage.refuse_if_over(item.client_id)
     if item.status in (Status.assigned, Status.waiting):
         move(item, "start", user.id)
@@ -297,7 +286,6 @@ def start_timer(item: WorkItem, user: User) -> WorkItem:
 def _stop_timer(item: WorkItem, actor_user_id: int | None):
     if item.timer_started_at is None:
         return None
-    from agency.domains.hours.services import record_span
 
     entries = record_span(
         item.client_id, item.timer_started_at, clock.now(), item.assignee_id, item.id
@@ -354,7 +342,6 @@ def _open(item: WorkItem) -> None:
 
 def escalate(item: WorkItem, user: User) -> WorkItem:
     """Hand the item to the assignee's team lead; refused when they have none."""
-    from agency.domains.staff.models import Secretary
 
     require_work(user, item)
     assignee = db.session.get(Secretary, item.assignee_id) if item.assignee_id else None

@@ -11,8 +11,8 @@ from agency.domains.staff.models import Secretary, ShiftStatus
 from agency.domains.work.models import Status, WorkItem
 from agency.domains.work.schemas import ShiftSchema
 from agency.domains.work.services import return_to_pool, stop_timers
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotAllowed
 from agency.kernel.queue import enqueue_after_commit
 from agency.kernel.records import values_for

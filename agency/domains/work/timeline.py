@@ -1,12 +1,26 @@
-"""How an item's timeline reads: each event's action in words, and who did it."""
+"""An item's timeline: writing its events, and how it reads (each event's action in
+words, and who did it)."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from agency.domains.accounts.models import User
 from agency.domains.staff.models import Secretary
-from agency.domains.work.models import WorkItem
-from agency.extensions import db
+from agency.domains.work.models import WorkEvent, WorkItem
+from agency.kernel.database import db
+
+# Built once: the timeline's INSERT, its time and agency from the columns' defaults.
+NEW_EVENT = insert(WorkEvent.__table__)
+
+
+def record(item: WorkItem | int, action: str, actor_user_id: int | None = None, **detail) -> None:
+    """Add an event to the item's timeline, in the current transaction."""
+    item_id = item if isinstance(item, int) else item.id
+    db.session.execute(
+        NEW_EVENT,
+        {"item_id": item_id, "action": action, "actor_user_id": actor_user_id, "detail": detail},
+    )
+
 
 ACTIONS = {
     "created": _l("created"),

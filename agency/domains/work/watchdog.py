@@ -14,11 +14,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency.domains.accounts.services import active_managers
+from agency.domains.notify.services import queue_email
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import OPEN_STATUSES, Status, WorkItem
-from agency.domains.work.services import record
-from agency.extensions import db
+from agency.domains.work.routing import choose
+from agency.domains.work.timeline import record
 from agency.kernel import clock
+from agency.kernel.database import db
 
 MINIMUM_GRACE = timedelta(minutes=5)
 
@@ -76,8 +78,6 @@ def watch(now: datetime | None = None) -> dict[str, int]:
 
 
 def _first_escalation(item: WorkItem, now: datetime) -> None:
-    from agency.domains.work.routing import choose
-
     previous = db.session.get(Secretary, item.assignee_id) if item.assignee_id else None
     exclude = {previous.id} if previous else set()
     if previous is not None and item.sla_secretary_id is None:
@@ -150,6 +150,4 @@ def _tell_managers(item: WorkItem, now: datetime) -> None:
 
 
 def _email(to_address: str, subject: str, body: str) -> None:
-    from agency.domains.notify.services import queue_email
-
     queue_email(to_address, subject, body, purpose="sla_escalation")

@@ -1,6 +1,20 @@
 """The versioned JSON API under /api/v1, documented at /api/v1/openapi.json."""
 
 from agency.extensions import api, csrf
+from agency.surfaces.api import (
+    accounts,
+    billing,
+    calendar,
+    calls,
+    dashboard,
+    imports,
+    jobs,
+    mail,
+    people,
+    schedules,
+    sla,
+    work,
+)
 
 SPEC_OPTIONS = {
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
@@ -13,21 +27,6 @@ SPEC_OPTIONS = {
 
 
 def register(app) -> None:
-    from agency.surfaces.api import (
-        accounts,
-        billing,
-        calendar,
-        calls,
-        dashboard,
-        imports,
-        jobs,
-        mail,
-        people,
-        schedules,
-        sla,
-        work,
-    )
-
     app.config.setdefault("API_SPEC_OPTIONS", SPEC_OPTIONS)
     api.init_app(app)
     blueprints = (

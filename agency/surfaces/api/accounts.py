@@ -17,7 +17,7 @@ from agency.domains.accounts.schemas import (
     LoginSchema,
     UserSchema,
 )
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.validation import load
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 

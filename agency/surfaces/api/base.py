@@ -8,8 +8,8 @@ from werkzeug.exceptions import Unauthorized
 
 from agency.domains.accounts import services
 from agency.domains.accounts.models import MANAGING_ROLES
-from agency.extensions import db
 from agency.kernel import records
+from agency.kernel.database import db
 from agency.kernel.errors import AgencySuspended, BadInput, NotAllowed, ValidationError
 from agency.kernel.validation import MAX_ID
 from agency.surfaces.web.suspension import READS, suspended_message

@@ -1,8 +1,10 @@
 """Hours, time entries, expenses and invoices over the API."""
 
-from flask import Response, request
+from flask import Response, abort, request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from agency.domains.billing import entries as time_entries
 from agency.domains.billing import expenses, invoicing, ledger, overage, pdf, reviews
 from agency.domains.billing.models import Invoice
 from agency.domains.billing.schemas import (
@@ -19,7 +21,8 @@ from agency.domains.billing.schemas import (
 )
 from agency.domains.clients.models import Client
 from agency.domains.hours.models import TimeEntry
-from agency.extensions import db
+from agency.kernel.database import db
+from agency.kernel.errors import NotAllowed
 from agency.kernel.validation import load
 from agency.surfaces.api.base import (
     api_user,
@@ -60,7 +63,7 @@ blueprints = (entries_bp, hours_bp, expenses_bp, invoices_bp)
 def list_entries():
     """The latest 500 time entries; ?client_id= for one client's. ``locked`` is true once
     an invoice covers the entry."""
-    return ledger.entries(client_filter())
+    return time_entries.entries(client_filter())
 
 
 @entries_bp.post("/")
@@ -70,7 +73,7 @@ def list_entries():
 def create_entry():
     """A manual entry (``minutes`` from ``started_at``), billed by the contract's rounding
     and minimum; ``reason`` is required and kept in the entry's audit."""
-    entry = ledger.add_manual_entry(json_payload(), api_user().id)
+    entry = time_entries.add_manual_entry(json_payload(), api_user().id)
     entry.locked = False
     return entry
 
@@ -81,7 +84,9 @@ def create_entry():
 @token_required(managers=True)
 def edit_entry(entry_id):
     """Change ``minutes`` or ``billable`` with a ``reason``; refused (409) once invoiced."""
-    entry = ledger.edit_entry(db.get_or_404(TimeEntry, entry_id), json_payload(), api_user().id)
+    entry = time_entries.edit_entry(
+        db.get_or_404(TimeEntry, entry_id), json_payload(), api_user().id
+    )
     entry.locked = False
     return entry
 
@@ -91,7 +96,7 @@ def edit_entry(entry_id):
 @token_required(managers=True)
 def entry_edits(entry_id):
     """Who changed the entry, when, before, after and why."""
-    return ledger.audit(db.get_or_404(TimeEntry, entry_id))
+    return time_entries.audit(db.get_or_404(TimeEntry, entry_id))
 
 
 @hours_bp.get("/<int:client_id>/hours")
@@ -103,10 +108,6 @@ def client_hours(client_id):
 
 def _own_client(client_id: int) -> Client:
     """A manager's client, or the signed-in client itself; another client's is a 404."""
-    from flask import abort
-    from flask_babel import gettext as _
-
-    from agency.kernel.errors import NotAllowed
 
     user = api_user()
     client = db.get_or_404(Client, client_id)

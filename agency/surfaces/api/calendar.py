@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from agency.domains.calendar import services as feeds
 from agency.domains.calendar.schemas import CalendarFeedSchema
 from agency.domains.clients.models import Client
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.surfaces.api.base import token_required
 
 feed_bp = Blueprint(

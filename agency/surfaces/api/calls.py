@@ -15,7 +15,7 @@ from agency.domains.calls.schemas import (
 )
 from agency.domains.clients.models import Client
 from agency.domains.work.access import secretary_of
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.surfaces.api.base import (
     api_user,
     client_filter,

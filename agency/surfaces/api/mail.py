@@ -1,12 +1,13 @@
 """Email, drafts, dictation, letters and templates over the API."""
 
 from flask import request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from agency.domains.mail import imap, letters, services
 from agency.domains.mail import settings as agency_mail_settings
-from agency.domains.mail.access import record_for, visible
+from agency.domains.mail.access import client_for, record_for, visible
 from agency.domains.mail.models import Dictation, Draft, InboundEmail, Letter, MailTemplate
 from agency.domains.mail.schemas import (
     ApproveSchema,
@@ -23,8 +24,10 @@ from agency.domains.mail.schemas import (
     TemplateSchema,
     TranscriptionSchema,
 )
-from agency.extensions import db
+from agency.kernel.database import db
+from agency.kernel.errors import NotAllowed, NotFound
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
+from agency.surfaces.desk.mail import attachment_response, pdf_response
 
 emails_bp = Blueprint(
     "api_emails", __name__, url_prefix="/api/v1/emails", description="Inbound email"
@@ -130,15 +133,11 @@ def update_draft(draft_id):
 @drafts_bp.response(200, description="The file's bytes, as an attachment download")
 @token_required()
 def draft_attachment(draft_id, draft_attachment_id):
-    from agency.surfaces.desk.mail import attachment_response
-
     draft = record_for(api_user(), Draft, draft_id)
     return attachment_response(_draft_file(draft, draft_attachment_id))
 
 
 def _draft_file(draft, attachment_id):
-    from agency.kernel.errors import NotFound
-
     found = next((a for a in draft.attachments if a.id == attachment_id), None)
     if found is None:
         raise NotFound()
@@ -147,9 +146,6 @@ def _draft_file(draft, attachment_id):
 
 def _approver(draft_or_letter):
     """Approval is the client's (or a manager's for them), never the secretary's."""
-    from flask_babel import gettext as _
-
-    from agency.kernel.errors import NotAllowed
 
     user = api_user()
     if not (user.is_manager or user.client_id == draft_or_letter.client_id):
@@ -249,8 +245,6 @@ def get_letter(letter_id):
 @letters_bp.response(200, description="The letter as application/pdf")
 @token_required()
 def letter_pdf(letter_id):
-    from agency.surfaces.desk.mail import pdf_response
-
     return pdf_response(record_for(api_user(), Letter, letter_id))
 
 
@@ -319,10 +313,6 @@ def update_template(template_id):
 
 def _mailbox_client(client_id):
     """A client whose mailbox the API user may manage: a manager's, or the client's own."""
-    from flask_babel import gettext as _
-
-    from agency.domains.mail.access import client_for
-    from agency.kernel.errors import NotAllowed
 
     user = api_user()
     client = client_for(user, client_id)
@@ -332,8 +322,6 @@ def _mailbox_client(client_id):
 
 
 def _mailbox_or_404(client):
-    from agency.kernel.errors import NotFound
-
     mailbox = imap.mailbox_of(client)
     if mailbox is None:
         raise NotFound()

@@ -16,8 +16,8 @@ from agency.domains.staff.models import Secretary
 from agency.domains.staff.schemas import AbsenceSchema, SecretarySchema, ShiftOverrideSchema
 from agency.domains.work import shifts
 from agency.domains.work.schemas import ShiftSchema
-from agency.extensions import db
 from agency.kernel import records
+from agency.kernel.database import db
 from agency.surfaces.api.base import (
     api_user,
     archived_too,

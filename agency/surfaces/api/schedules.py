@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from agency.domains.schedules import services
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.schedules.schemas import RecurringRuleSchema
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.surfaces.api.base import (
     api_user,
     client_filter,

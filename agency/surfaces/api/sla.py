@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from agency.domains.sla import report, services
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.sla.schemas import HolidaySchema, SlaReportSchema, SlaTargetSchema
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import BadInput
 from agency.kernel.validation import MAX_ID
 from agency.surfaces.api.base import json_body, json_payload, token_required

@@ -17,7 +17,7 @@ from agency.domains.work.schemas import (
     WorkItemSchema,
     WorkItemUpdateSchema,
 )
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 
 items_bp = Blueprint(

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from agency.domains.accounts import services
 from agency.domains.accounts.models import PlatformAdmin
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import (
     AcceptInvitationForm,

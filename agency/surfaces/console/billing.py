@@ -1,8 +1,9 @@
 """Console pages for billing: settings, hours per client and secretary, the ledger of a
 client, invoices (run, review, issue, PDF)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
@@ -14,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import request as current_request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,6 +23,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
+from agency.domains.billing import entries as time_entries
 from agency.domains.billing import (
     invoicing,
     ledger,
@@ -34,12 +37,13 @@ from agency.domains.billing import (
 from agency.domains.billing.models import Invoice
 from agency.domains.clients.models import Client
 from agency.domains.hours.models import TimeEntry
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm, show_errors
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.pages import form_page, saved
-from agency.surfaces.console.views import bp
 from agency.surfaces.web.access import managers_only, roles_required
+from tenants import use_agency
 
 
 class BillingSettingsForm(FlaskForm):
@@ -124,9 +128,6 @@ def hours():
 
 
 def _local_datetime(text: str):
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     try:
         moment = datetime.strptime((text or "").strip(), "%Y-%m-%d %H:%M")
     except ValueError:
@@ -149,12 +150,12 @@ def client_ledger(client_id):
             "billable": f.billable.data,
             "reason": f.reason.data,
         },
-        lambda data: ledger.add_manual_entry(data, current_user.id),
+        lambda data: time_entries.add_manual_entry(data, current_user.id),
         lambda _e: saved(_("Time entry added."), done),
         client=client,
         summary=ledger.hours(client),
         approvals=overage.approvals(client.id),
-        entries=ledger.entries(client.id, limit=200),
+        entries=time_entries.entries(client.id, limit=200),
         history=reviews.history(client_id=client.id),
         edit_form=EditEntryForm(formdata=None),
     )
@@ -170,7 +171,7 @@ def edit_time_entry(entry_id):
         flash(_("Give the minutes and a reason."), "error")
         return done
     try:
-        ledger.edit_entry(
+        time_entries.edit_entry(
             entry,
             {
                 "minutes": _whole(form.minutes.data),
@@ -352,7 +353,6 @@ def subscription_card():
 @bp.app_context_processor
 def _seat_banner():
     """The console's banner when the agency's own subscription payment failed."""
-    from flask import request as current_request
 
     if not (
         current_request.blueprint == "console"
@@ -360,7 +360,6 @@ def _seat_banner():
         and getattr(current_user, "agency_id", None)
     ):
         return {}
-    from tenants import use_agency
 
     # Error pages (a refused CSRF token) render after the request's tenant is cleared.
     with use_agency(current_user.agency_id):

@@ -21,7 +21,7 @@ from agency.domains.calls.forms import (
 )
 from agency.domains.calls.models import PhoneNumber
 from agency.domains.clients.models import Client
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm, show_errors
 from agency.surfaces.web.access import managers_only

@@ -9,13 +9,13 @@ from agency.domains.clients.models import Client
 from agency.domains.contracts import services as contracts
 from agency.domains.contracts.models import Contract, ContractStatus, Plan
 from agency.domains.sla import services as sla
-from agency.extensions import db
 from agency.kernel import plaintext as text
 from agency.kernel import records
+from agency.kernel.database import db
 from agency.surfaces.auth.forms import ConfirmForm
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import ContractForm, PlanForm
 from agency.surfaces.console.pages import form_page, saved
-from agency.surfaces.console.views import bp
 from agency.surfaces.web.access import managers_only
 
 

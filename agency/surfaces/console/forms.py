@@ -5,6 +5,9 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
+from agency.domains.sla.services import cell_key
+from agency.domains.work.models import Kind, Priority
+
 
 class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired()])
@@ -156,8 +159,6 @@ class RecurringRuleForm(FlaskForm):
 def _sla_grid_form() -> type[FlaskForm]:
     """One minutes field and one business-hours box per (kind, priority) cell; the "any"
     row holds the targets for every kind. Field names are the services' cell keys."""
-    from agency.domains.sla.services import cell_key
-    from agency.domains.work.models import Kind, Priority
 
     fields = {}
     for kind in (None, *Kind):

@@ -6,8 +6,8 @@ from wtforms.fields.choices import SelectChoice
 
 from agency.domains.imports.services import import_csv
 from agency.kernel.errors import BadInput
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import ImportForm
-from agency.surfaces.console.views import bp
 from agency.surfaces.web.access import managers_only
 
 KIND_LABELS = {

@@ -6,7 +6,7 @@ from redis.exceptions import RedisError
 
 from agency.domains.jobs import services as jobs
 from agency.surfaces.auth.forms import ConfirmForm
-from agency.surfaces.console.views import bp
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.web.access import managers_only
 
 

@@ -9,8 +9,8 @@ from agency.domains.clients.models import Client
 from agency.domains.mail import services
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.models import MailTemplate
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.links import external_url
 from agency.surfaces.auth.forms import ConfirmForm

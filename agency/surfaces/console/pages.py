@@ -2,7 +2,7 @@
 
 from flask import flash, redirect, render_template
 
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm, show_errors
 

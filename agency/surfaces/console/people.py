@@ -5,17 +5,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from agency.domains.calendar import services as feeds
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Client, Contact, ContactKind
 from agency.domains.matching import services as matching
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import Secretary
 from agency.domains.work import shifts
-from agency.extensions import db
 from agency.kernel import plaintext as text
 from agency.kernel import records
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm, show_errors
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import (
     ABSENCE_KIND_LABELS,
     AbsenceForm,
@@ -26,7 +28,6 @@ from agency.surfaces.console.forms import (
     ShiftOverrideForm,
 )
 from agency.surfaces.console.pages import form_page, render_form, saved
-from agency.surfaces.console.views import bp
 from agency.surfaces.web.access import managers_only
 
 # --- secretaries ---------------------------------------------------------------------
@@ -301,7 +302,6 @@ def _client_context(client: Client) -> dict:
 
 def _calendar_feed(client: Client) -> dict | None:
     """The client's calendar feed address, once it exists (the portal makes it)."""
-    from agency.domains.calendar import services as feeds
 
     feed = feeds.feed_of(client)
     return feeds.view(feed) if feed else None

@@ -13,12 +13,12 @@ from agency.domains.clients.models import Client
 from agency.domains.schedules import services as schedules
 from agency.domains.schedules.models import Frequency, RecurringRule
 from agency.domains.work.models import Kind, Priority
-from agency.extensions import db
 from agency.kernel import plaintext as text
+from agency.kernel.database import db
 from agency.surfaces.auth.forms import ConfirmForm
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import RecurringRuleForm
 from agency.surfaces.console.pages import form_page, saved
-from agency.surfaces.console.views import bp
 from agency.surfaces.web.access import managers_only
 
 

@@ -12,12 +12,12 @@ from agency.domains.contracts.models import Contract
 from agency.domains.sla import report, services
 from agency.domains.sla.models import Holiday
 from agency.domains.work.models import Kind, Priority
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import HolidayForm, SlaGridForm
 from agency.surfaces.console.pages import form_page, saved
-from agency.surfaces.console.views import bp
 from agency.surfaces.web.access import managers_only
 
 KINDS = (None, *Kind)

@@ -1,6 +1,6 @@
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,15 +14,14 @@ from agency.domains.contracts.models import Contract
 from agency.domains.reports import services as reports
 from agency.domains.reports.export import section_csv
 from agency.domains.staff.models import Secretary
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm, show_errors
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import InviteForm
 from agency.surfaces.web.access import managers_only
 from tenants.lifecycle import export_download
-
-bp = Blueprint("console", __name__, url_prefix="/console")
 
 
 @bp.get("/")
@@ -130,15 +129,3 @@ def withdraw_invitation(invitation_id):
 def export():
     agency = current_user.agency
     return export_download(agency)
-
-
-from agency.surfaces.console import (  # noqa: E402,F401  (they register pages on bp)
-    billing,
-    contracts,
-    imports,
-    jobs,
-    people,
-    schedules,
-    sla,
-    work,
-)

@@ -13,11 +13,11 @@ from agency.domains.work import access, routing, services
 from agency.domains.work.filters import narrowed
 from agency.domains.work.models import Kind, Priority, Status, WorkItem
 from agency.domains.work.timeline import timeline
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm
-from agency.surfaces.console.views import bp
+from agency.surfaces.console.blueprint import bp
 from agency.surfaces.web.access import managers_only
 
 PAGE = 200

@@ -12,7 +12,7 @@ from agency.domains.calls.models import Call
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.work.access import secretary_of
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import show_errors
 from agency.surfaces.web.access import roles_required

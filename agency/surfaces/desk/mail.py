@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from agency.domains.mail import attachments, letters, services
-from agency.domains.mail.access import record_for, visible
+from agency.domains.mail.access import client_for, record_for, visible
 from agency.domains.mail.models import (
     Dictation,
     Draft,
@@ -17,8 +17,8 @@ from agency.domains.mail.models import (
     Letter,
 )
 from agency.domains.work.access import item_for
-from agency.extensions import db
-from agency.kernel.errors import ValidationError
+from agency.kernel.database import db
+from agency.kernel.errors import NotFound, ValidationError
 from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.web.access import roles_required
 
@@ -166,8 +166,6 @@ def create_letter(item_id):
 @bp.get("/clients/<int:client_id>/letters")
 @roles_required("secretary")
 def archive(client_id):
-    from agency.domains.mail.access import client_for
-
     client = client_for(current_user, client_id)
     return render_template(
         "mail/letter_archive.html",
@@ -226,8 +224,6 @@ def attachment(attachment_id):
         .where(EmailAttachment.id == attachment_id, visible(current_user, InboundEmail))
     )
     if found is None:
-        from agency.kernel.errors import NotFound
-
         raise NotFound()
     return attachment_response(found)
 
@@ -246,8 +242,6 @@ def draft_file_for(user, draft_attachment_id: int) -> DraftAttachment:
         .where(DraftAttachment.id == draft_attachment_id, visible(user, Draft))
     )
     if found is None:
-        from agency.kernel.errors import NotFound
-
         raise NotFound()
     return found
 
@@ -285,8 +279,6 @@ def transcribe(dictation_id):
 def dictation_audio(dictation_id):
     dictation = record_for(current_user, Dictation, dictation_id)
     if dictation.audio is None:
-        from agency.kernel.errors import NotFound
-
         raise NotFound()
     return Response(dictation.audio, mimetype=dictation.audio_type)
 

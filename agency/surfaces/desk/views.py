@@ -15,8 +15,8 @@ from agency.domains.work import access, routing, services, shifts
 from agency.domains.work.access import item_for, secretary_of, visible
 from agency.domains.work.models import EVENT_KINDS, OPEN_STATUSES, WorkItem
 from agency.domains.work.timeline import timeline
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm, show_errors
 from agency.surfaces.desk.forms import EventForm, event_data, fill_event_form

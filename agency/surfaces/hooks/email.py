@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from agency.domains.mail import inbound
 from agency.domains.mail import settings as mail_settings
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from tenants import Agency, use_agency
 

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
 from agency.domains.billing import seats, webhooks
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import BadInput
 from tenants import Agency, use_agency
 

@@ -14,8 +14,9 @@ from agency.domains.calls import history, transfers, twiml
 from agency.domains.calls.decision import decide, rings_client
 from agency.domains.calls.lookup import LineContext, context_for
 from agency.domains.calls.models import CallStatus, TransferMode
-from agency.extensions import csrf, db
+from agency.extensions import csrf
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.kernel.queue import enqueue
 from tenants import use_agency
 

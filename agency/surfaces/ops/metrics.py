@@ -6,6 +6,8 @@ from flask import g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
+from agency.kernel.queue import QUEUE_NAMES, get_queue
+
 
 class QueueDepth:
     """Reads each queue's length at scrape time."""
@@ -14,8 +16,6 @@ class QueueDepth:
         self.app = app
 
     def collect(self):
-        from agency.kernel.queue import QUEUE_NAMES, get_queue
-
         family = GaugeMetricFamily(
             "secretariat_queue_depth", "Jobs waiting per queue", labels=["queue"]
         )

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from agency.extensions import db
+from agency.kernel.database import db
 
 bp = Blueprint("ops", __name__)
 

@@ -2,7 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.web.access import platform_only
 from tenants import Agency, lifecycle

@@ -10,10 +10,10 @@ from flask_login import current_user
 from agency.domains.billing import invoicing, overage, pdf
 from agency.domains.billing.models import Invoice, InvoiceStatus
 from agency.domains.clients.models import Client
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
+from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.portal.forms import ExtraHoursForm
-from agency.surfaces.portal.views import bp
 from agency.surfaces.web.access import roles_required
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from agency.domains.calendar import services as feeds
 from agency.domains.clients.models import Client
 from agency.domains.work.models import EVENT_KINDS, WorkItem
-from agency.extensions import db
 from agency.kernel import clock
+from agency.kernel.database import db
 from agency.surfaces.auth.forms import ConfirmForm
-from agency.surfaces.portal.views import bp
+from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import roles_required
 
 # The portal's list starts a week back, so the meeting of last Tuesday is still there.

@@ -8,7 +8,7 @@ from agency.domains.calls import history, messages, services
 from agency.domains.calls.forms import StatusForm, status_data
 from agency.domains.calls.models import Message
 from agency.domains.clients.models import Client
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm, show_errors
 from agency.surfaces.console.calls import rules_page

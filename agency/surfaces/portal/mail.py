@@ -11,9 +11,10 @@ from agency.domains.mail import imap, letters, services
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.access import record_for
 from agency.domains.mail.models import Draft, DraftStatus, InboundEmail, Letter, LetterStatus
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm
+from agency.surfaces.desk.mail import attachment_response, draft_file_for, pdf_response
 from agency.surfaces.web.access import roles_required
 
 bp = Blueprint("portal_mail", __name__, url_prefix="/portal/mail")
@@ -121,8 +122,6 @@ def decide_draft(draft_id, decision):
 @bp.get("/draft-attachments/<int:draft_attachment_id>")
 @roles_required("client")
 def draft_attachment(draft_attachment_id):
-    from agency.surfaces.desk.mail import attachment_response, draft_file_for
-
     return attachment_response(draft_file_for(current_user, draft_attachment_id))
 
 
@@ -135,8 +134,6 @@ def decide_letter(letter_id, decision):
 @bp.get("/letters/<int:letter_id>/pdf")
 @roles_required("client")
 def letter_pdf(letter_id):
-    from agency.surfaces.desk.mail import pdf_response
-
     return pdf_response(record_for(current_user, Letter, letter_id))
 
 

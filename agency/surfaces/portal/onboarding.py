@@ -12,8 +12,8 @@ from agency.domains.calls.models import Call, CallRules
 from agency.domains.clients.models import Client, Contact
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.models import InboundEmail
-from agency.extensions import db
-from agency.surfaces.portal.views import bp
+from agency.kernel.database import db
+from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import roles_required
 
 

@@ -1,14 +1,13 @@
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 from flask_login import current_user
 
 from agency.domains.billing.ledger import hours
 from agency.domains.calls import services as calls
 from agency.domains.clients.models import Client
-from agency.extensions import db
+from agency.kernel.database import db
+from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.portal.forms import ExtraHoursForm
 from agency.surfaces.web.access import roles_required
-
-bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 
 @bp.get("/")
@@ -25,6 +24,3 @@ def home():
         summary=hours(client),
         extra_form=ExtraHoursForm(),
     )
-
-
-from agency.surfaces.portal import billing, calendar, onboarding  # noqa: E402,F401  (pages on bp)

@@ -3,10 +3,10 @@
 from flask import render_template
 
 from agency.domains.calls import messages
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import ConfirmForm
-from agency.surfaces.public.views import bp
+from agency.surfaces.public.blueprint import bp
 from tenants import use_agency
 
 

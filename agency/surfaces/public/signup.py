@@ -11,10 +11,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from agency.domains.billing import signup, stripe_account
-from agency.extensions import db, limiter
+from agency.extensions import limiter
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import show_errors
-from agency.surfaces.public.views import bp
+from agency.surfaces.public.blueprint import bp
 from agency.surfaces.web.errors import json_error
 
 

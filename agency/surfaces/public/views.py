@@ -1,11 +1,10 @@
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from agency.extensions import db
+from agency.kernel.database import db
+from agency.surfaces.public.blueprint import bp
 from tenants import Agency, set_current_agency
-
-bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
@@ -30,6 +29,3 @@ def _agency_from_slug():
 @bp.get("/a/<agency_slug>/")
 def agency_page(agency_slug):
     return render_template("public/agency.html", agency=g.agency)
-
-
-from agency.surfaces.public import calls, signup  # noqa: E402,F401  (register their pages on bp)

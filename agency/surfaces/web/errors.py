@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from agency.extensions import db
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 
 
