@@ -3,11 +3,11 @@
 import os
 from pathlib import Path
 
+from agency.kernel.i18n import LANGUAGES
+
 INSTANCE_DIR = Path(
     os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance")
 )
-
-LANGUAGES = ("en", "de", "nl", "pt", "et", "id")
 
 
 class ConfigError(RuntimeError):

@@ -9,6 +9,8 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+# The languages the product speaks, the first its default.
+LANGUAGES = ("en", "de", "nl", "pt", "et", "id")
 LANGUAGE_NAMES = {
     "en": "English",
     "de": "Deutsch",

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 
-from agency.config import LANGUAGES
-from agency.domains.accounts.passwords import MIN_LENGTH
 from agency.kernel.errors import ValidationError
+from agency.kernel.i18n import LANGUAGES
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+PASSWORD_MIN_LENGTH = 10
 
 
 def email(value: str) -> str:
@@ -69,8 +69,8 @@ def phone(value: str) -> str:
 
 
 def password(value: str) -> str:
-    if len(value) < MIN_LENGTH:
-        raise SchemaError(_("Use at least %(count)d characters.", count=MIN_LENGTH))
+    if len(value) < PASSWORD_MIN_LENGTH:
+        raise SchemaError(_("Use at least %(count)d characters.", count=PASSWORD_MIN_LENGTH))
     return value
 
 

@@ -12,7 +12,6 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
-MIN_LENGTH = 10
 PRODUCTION_PROFILE = "RFC_9106_LOW_MEMORY"
 TESTING_PROFILE = "CHEAPEST"
 

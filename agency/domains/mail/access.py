@@ -5,6 +5,7 @@ from sqlalchemy import or_, select
 
 from agency.domains.accounts.models import Role, User
 from agency.domains.clients.models import Assignment, Client
+from agency.domains.mail.models import Draft, DraftAttachment
 from agency.domains.staff.models import Secretary
 from agency.kernel.database import db
 from agency.kernel.errors import NotFound
@@ -45,6 +46,18 @@ def client_for(user: User, client_id) -> Client:
         raise NotFound() from exc
     found = db.session.scalar(
         select(Client).where(Client.id == client_id, Client.id.in_(visible_clients(user)))
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def draft_file_for(user, draft_attachment_id: int) -> DraftAttachment:
+    """A file of a draft ``user`` may see, or 404."""
+    found = db.session.scalar(
+        select(DraftAttachment)
+        .join(Draft, Draft.id == DraftAttachment.draft_id)
+        .where(DraftAttachment.id == draft_attachment_id, visible(user, Draft))
     )
     if found is None:
         raise NotFound()

@@ -7,7 +7,6 @@ from babel.dates import format_date
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from agency.config import LANGUAGES
 from agency.domains.clients.models import Client, Contact
 from agency.domains.mail import attachments
 from agency.domains.mail import settings as mail_settings
@@ -37,6 +36,7 @@ from agency.domains.work.timeline import record
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotFound, ValidationError
+from agency.kernel.i18n import LANGUAGES
 from agency.kernel.records import values_for
 
 VARIABLE = re.compile(r"\{(\w+)\}")

@@ -27,7 +27,7 @@ from agency.domains.mail.schemas import (
 from agency.kernel.database import db
 from agency.kernel.errors import NotAllowed, NotFound
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
-from agency.surfaces.desk.mail import attachment_response, pdf_response
+from agency.surfaces.web.files import attachment_response, pdf_response
 
 emails_bp = Blueprint(
     "api_emails", __name__, url_prefix="/api/v1/emails", description="Inbound email"

@@ -6,8 +6,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from agency.config import LANGUAGES
-from agency.kernel.i18n import LANGUAGE_NAMES
+from agency.kernel.i18n import LANGUAGE_NAMES, LANGUAGES
 
 
 def _language_choices():
@@ -63,17 +62,3 @@ class TokenForm(FlaskForm):
 
 class TotpConfirmForm(FlaskForm):
     code = StringField(_l("Code"), validators=[InputRequired()])
-
-
-class ConfirmForm(FlaskForm):
-    """A button-only form: CSRF for a state change."""
-
-
-def show_errors(form: FlaskForm, fields: dict[str, list[str]]) -> None:
-    """Put a service's field errors beside the form's fields."""
-    for name, messages in fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + list(messages)
-        else:
-            form.form_errors.extend(messages)

@@ -9,7 +9,6 @@ from agency.kernel.errors import ValidationError
 from agency.surfaces.auth.forms import (
     AcceptInvitationForm,
     AgencySignupForm,
-    ConfirmForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -17,8 +16,8 @@ from agency.surfaces.auth.forms import (
     SecondFactorForm,
     TokenForm,
     TotpConfirmForm,
-    show_errors,
 )
+from agency.surfaces.web.forms import ConfirmForm, show_errors
 from tenants import Agency, set_current_agency
 
 bp = Blueprint("auth", __name__)

@@ -39,10 +39,10 @@ from agency.domains.clients.models import Client
 from agency.domains.hours.models import TimeEntry
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm, show_errors
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.pages import form_page, saved
 from agency.surfaces.web.access import managers_only, roles_required
+from agency.surfaces.web.forms import ConfirmForm, show_errors
 from tenants import use_agency
 
 

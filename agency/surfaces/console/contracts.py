@@ -12,11 +12,11 @@ from agency.domains.sla import services as sla
 from agency.kernel import plaintext as text
 from agency.kernel import records
 from agency.kernel.database import db
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import ContractForm, PlanForm
 from agency.surfaces.console.pages import form_page, saved
 from agency.surfaces.web.access import managers_only
+from agency.surfaces.web.forms import ConfirmForm
 
 
 def _terms_data(form) -> dict:

@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
 from agency.domains.jobs import services as jobs
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.web.access import managers_only
+from agency.surfaces.web.forms import ConfirmForm
 
 
 def _queue_away() -> None:

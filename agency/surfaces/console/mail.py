@@ -13,8 +13,8 @@ from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.links import external_url
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.web.access import managers_only
+from agency.surfaces.web.forms import ConfirmForm
 
 bp = Blueprint("console_mail", __name__, url_prefix="/console/mail")
 

@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template
 
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm, show_errors
+from agency.surfaces.web.forms import ConfirmForm, show_errors
 
 # Schema fields in minor units or minutes, and the form fields people type them in.
 FORM_FIELDS = {

@@ -16,7 +16,6 @@ from agency.kernel import plaintext as text
 from agency.kernel import records
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm, show_errors
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import (
     ABSENCE_KIND_LABELS,
@@ -29,6 +28,7 @@ from agency.surfaces.console.forms import (
 )
 from agency.surfaces.console.pages import form_page, render_form, saved
 from agency.surfaces.web.access import managers_only
+from agency.surfaces.web.forms import ConfirmForm, show_errors
 
 # --- secretaries ---------------------------------------------------------------------
 

@@ -15,11 +15,11 @@ from agency.domains.schedules.models import Frequency, RecurringRule
 from agency.domains.work.models import Kind, Priority
 from agency.kernel import plaintext as text
 from agency.kernel.database import db
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import RecurringRuleForm
 from agency.surfaces.console.pages import form_page, saved
 from agency.surfaces.web.access import managers_only
+from agency.surfaces.web.forms import ConfirmForm
 
 
 def frequency_label(value: str) -> str:

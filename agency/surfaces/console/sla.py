@@ -14,11 +14,11 @@ from agency.domains.sla.models import Holiday
 from agency.domains.work.models import Kind, Priority
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import HolidayForm, SlaGridForm
 from agency.surfaces.console.pages import form_page, saved
 from agency.surfaces.web.access import managers_only
+from agency.surfaces.web.forms import ConfirmForm
 
 KINDS = (None, *Kind)
 

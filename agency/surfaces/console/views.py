@@ -17,10 +17,10 @@ from agency.domains.staff.models import Secretary
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm, show_errors
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import InviteForm
 from agency.surfaces.web.access import managers_only
+from agency.surfaces.web.forms import ConfirmForm, show_errors
 from tenants.lifecycle import export_download
 
 

@@ -16,9 +16,9 @@ from agency.domains.work.timeline import timeline
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.web.access import managers_only
+from agency.surfaces.web.forms import ConfirmForm
 
 PAGE = 200
 

@@ -14,8 +14,8 @@ from agency.domains.clients.models import Assignment, Client
 from agency.domains.work.access import secretary_of
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import show_errors
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.forms import show_errors
 
 bp = Blueprint("desk_calls", __name__, url_prefix="/desk/calls")
 

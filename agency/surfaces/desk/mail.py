@@ -7,11 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from agency.domains.mail import attachments, letters, services
-from agency.domains.mail.access import client_for, record_for, visible
+from agency.domains.mail.access import client_for, draft_file_for, record_for, visible
 from agency.domains.mail.models import (
     Dictation,
     Draft,
-    DraftAttachment,
     EmailAttachment,
     InboundEmail,
     Letter,
@@ -19,8 +18,9 @@ from agency.domains.mail.models import (
 from agency.domains.work.access import item_for
 from agency.kernel.database import db
 from agency.kernel.errors import NotFound, ValidationError
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.files import attachment_response, pdf_response
+from agency.surfaces.web.forms import ConfirmForm
 
 bp = Blueprint("desk_mail", __name__, url_prefix="/desk/mail")
 
@@ -188,14 +188,6 @@ def letter_pdf(letter_id):
     return pdf_response(record_for(current_user, Letter, letter_id))
 
 
-def pdf_response(letter: Letter) -> Response:
-    return Response(
-        letters.render_pdf(letter),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="letter-{letter.id}.pdf"'},
-    )
-
-
 @bp.post("/letters/<int:letter_id>/<any(printed, mailed):step>")
 @roles_required("secretary")
 def letter_step(letter_id, step):
@@ -234,27 +226,6 @@ def draft_attachment(draft_attachment_id):
     return attachment_response(draft_file_for(current_user, draft_attachment_id))
 
 
-def draft_file_for(user, draft_attachment_id: int) -> DraftAttachment:
-    """A file of a draft ``user`` may see, or 404."""
-    found = db.session.scalar(
-        select(DraftAttachment)
-        .join(Draft, Draft.id == DraftAttachment.draft_id)
-        .where(DraftAttachment.id == draft_attachment_id, visible(user, Draft))
-    )
-    if found is None:
-        raise NotFound()
-    return found
-
-
-def attachment_response(found) -> Response:
-    """A stored file as a download, never rendered inline."""
-    return Response(
-        found.data,
-        mimetype="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{_safe_name(found.filename)}"'},
-    )
-
-
 @bp.post("/dictations/<int:dictation_id>/transcription")
 @roles_required("secretary")
 def transcribe(dictation_id):
@@ -281,7 +252,3 @@ def dictation_audio(dictation_id):
     if dictation.audio is None:
         raise NotFound()
     return Response(dictation.audio, mimetype=dictation.audio_type)
-
-
-def _safe_name(name: str) -> str:
-    return "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "attachment"

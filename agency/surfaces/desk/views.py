@@ -18,9 +18,9 @@ from agency.domains.work.timeline import timeline
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm, show_errors
 from agency.surfaces.desk.forms import EventForm, event_data, fill_event_form
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.forms import ConfirmForm, show_errors
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 

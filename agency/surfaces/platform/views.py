@@ -3,8 +3,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency.kernel.database import db
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.web.access import platform_only
+from agency.surfaces.web.forms import ConfirmForm
 from tenants import Agency, lifecycle
 from tenants.lifecycle import export_download
 

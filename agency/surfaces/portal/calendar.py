@@ -12,9 +12,9 @@ from agency.domains.clients.models import Client
 from agency.domains.work.models import EVENT_KINDS, WorkItem
 from agency.kernel import clock
 from agency.kernel.database import db
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.forms import ConfirmForm
 
 # The portal's list starts a week back, so the meeting of last Tuesday is still there.
 SHOWN_FROM = timedelta(days=7)

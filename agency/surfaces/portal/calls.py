@@ -10,9 +10,9 @@ from agency.domains.calls.models import Message
 from agency.domains.clients.models import Client
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm, show_errors
-from agency.surfaces.console.calls import rules_page
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.call_rules import rules_page
+from agency.surfaces.web.forms import ConfirmForm, show_errors
 
 bp = Blueprint("portal_calls", __name__, url_prefix="/portal/calls")
 

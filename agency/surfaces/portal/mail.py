@@ -9,13 +9,13 @@ from sqlalchemy import select
 from agency.domains.clients.models import Client
 from agency.domains.mail import imap, letters, services
 from agency.domains.mail import settings as mail_settings
-from agency.domains.mail.access import record_for
+from agency.domains.mail.access import draft_file_for, record_for
 from agency.domains.mail.models import Draft, DraftStatus, InboundEmail, Letter, LetterStatus
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm
-from agency.surfaces.desk.mail import attachment_response, draft_file_for, pdf_response
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.files import attachment_response, pdf_response
+from agency.surfaces.web.forms import ConfirmForm
 
 bp = Blueprint("portal_mail", __name__, url_prefix="/portal/mail")
 

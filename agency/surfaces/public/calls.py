@@ -5,8 +5,8 @@ from flask import render_template
 from agency.domains.calls import messages
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import ConfirmForm
 from agency.surfaces.public.blueprint import bp
+from agency.surfaces.web.forms import ConfirmForm
 from tenants import use_agency
 
 

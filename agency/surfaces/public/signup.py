@@ -14,9 +14,9 @@ from agency.domains.billing import signup, stripe_account
 from agency.extensions import limiter
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.auth.forms import show_errors
 from agency.surfaces.public.blueprint import bp
 from agency.surfaces.web.errors import json_error
+from agency.surfaces.web.forms import show_errors
 
 
 class ClientSignupForm(FlaskForm):

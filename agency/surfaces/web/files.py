@@ -1,0 +1,27 @@
+"""Files the surfaces hand out: a stored attachment as a download, a letter as a PDF."""
+
+from flask import Response
+
+from agency.domains.mail import letters
+from agency.domains.mail.models import Letter
+
+
+def pdf_response(letter: Letter) -> Response:
+    return Response(
+        letters.render_pdf(letter),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="letter-{letter.id}.pdf"'},
+    )
+
+
+def attachment_response(found) -> Response:
+    """A stored file as a download, never rendered inline."""
+    return Response(
+        found.data,
+        mimetype="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{_safe_name(found.filename)}"'},
+    )
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "attachment"
