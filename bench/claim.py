@@ -22,8 +22,9 @@ from sqlalchemy import text  # noqa: E402
 from agency.app import create_app  # noqa: E402
 from agency.domains.clients.models import Assignment, Client  # noqa: E402
 from agency.domains.staff.models import Secretary  # noqa: E402
-from agency.domains.work import routing  # noqa: E402
+from agency.domains.work import claims  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
+from agency.kernel import clock  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
 from tenants import Agency, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
@@ -93,7 +94,7 @@ def refill(app, agency_id, client_id):
                     "status": "queued",
                     "source": "api",
                     "links": {},
-                    "created_at": routing.clock.now(),
+                    "created_at": clock.now(),
                 }
                 for n in range(ITEMS)
             ],
@@ -117,7 +118,7 @@ def product(app, agency_id, desk_ids, count):
     def desk(n):
         with app.app_context(), use_agency(agency_id):
             me = db.session.get(Secretary, desk_ids[n])
-            while (item_id := routing.claim_next(me)) is not None:
+            while (item_id := claims.claim_next(me)) is not None:
                 claimed.append(item_id)
             db.session.remove()
 

@@ -12,7 +12,7 @@ from agency.domains.clients.models import Assignment, Client
 from agency.domains.hours.models import TimeEntry
 from agency.domains.schedules.tick import run_for_agency
 from agency.domains.staff.models import Secretary
-from agency.domains.work import routing
+from agency.domains.work import pool
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.domains.work.services import create_item
 from agency.kernel import clock
@@ -416,7 +416,7 @@ def test_backfill_takes_pool_items_of_clients_the_secretary_can_serve(agency, te
         kim = db.session.get(Secretary, team["kim"])  # speaks English only, serves nobody
         kim.shift_status = "on_shift"
         db.session.commit()
-        taken = [i.id for i in routing.backfill(kim)]
+        taken = [i.id for i in pool.backfill(kim)]
     assert taken == [for_english]
     assert _state(agency, for_german) == ("queued", None)
 

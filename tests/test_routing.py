@@ -10,7 +10,7 @@ from agency.domains.clients.models import Assignment, Client
 from agency.domains.sla.services import add_holiday
 from agency.domains.staff.models import Absence, Secretary
 from agency.domains.staff.services import add_shift_override
-from agency.domains.work import routing
+from agency.domains.work import claims, pool, routing
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.domains.work.services import create_item
 from agency.kernel import clock
@@ -278,9 +278,9 @@ def test_urgent_items_are_claimed_first_then_the_oldest(tenant):
     urgent = _item(client, "urgent")
     secretary.shift_status = "on_shift"
     db.session.commit()
-    order = [routing.claim_next(secretary) for _ in range(3)]
+    order = [claims.claim_next(secretary) for _ in range(3)]
     assert order == [urgent.id, old.id, low.id]
-    assert routing.claim_next(secretary) is None
+    assert claims.claim_next(secretary) is None
 
 
 def test_next_takes_from_the_pool_of_the_clients_served_now_only(tenant):
@@ -294,8 +294,8 @@ def test_next_takes_from_the_pool_of_the_clients_served_now_only(tenant):
     db.session.commit()
     urgent_elsewhere = [_item(former, "urgent"), _item(stranger, "urgent")]
     mine = _item(served, "low")
-    assert routing.claim_next(secretary) == mine.id
-    assert routing.claim_next(secretary) is None
+    assert claims.claim_next(secretary) == mine.id
+    assert claims.claim_next(secretary) is None
     db.session.expire_all()
     assert [db.session.get(WorkItem, i.id).assignee_id for i in urgent_elsewhere] == [None, None]
 
@@ -306,7 +306,7 @@ def test_a_freed_secretary_is_backfilled_oldest_first(tenant):
     first, second, third = _item(client), _item(client), _item(client)
     secretary.shift_status = "on_shift"
     db.session.commit()
-    assert [i.id for i in routing.backfill(secretary)] == [first.id, second.id]
+    assert [i.id for i in pool.backfill(secretary)] == [first.id, second.id]
     assert db.session.get(WorkItem, third.id).status == "queued"
 
 
@@ -330,13 +330,13 @@ def test_sixteen_desks_racing_claim_every_item_exactly_once(app, agency):
         )
         db.session.commit()
     db.session.remove()
-    claims: dict[int, list[int]] = {d: [] for d in desk_ids}
+    taken: dict[int, list[int]] = {d: [] for d in desk_ids}
 
     def desk(secretary_id):
         with app.app_context(), use_agency(agency.agency.id):
             me = db.session.get(Secretary, secretary_id)
-            while (item_id := routing.claim_next(me)) is not None:
-                claims[secretary_id].append(item_id)
+            while (item_id := claims.claim_next(me)) is not None:
+                taken[secretary_id].append(item_id)
             db.session.remove()
 
     threads = [threading.Thread(target=desk, args=(d,)) for d in desk_ids]
@@ -344,9 +344,9 @@ def test_sixteen_desks_racing_claim_every_item_exactly_once(app, agency):
         t.start()
     for t in threads:
         t.join(timeout=120)
-    claimed = [i for ids in claims.values() for i in ids]
+    claimed = [i for ids in taken.values() for i in ids]
     assert len(claimed) == 1000 and len(set(claimed)) == 1000
-    assert sum(1 for ids in claims.values() if ids) > 1
+    assert sum(1 for ids in taken.values() if ids) > 1
     with use_agency(agency.agency.id):
         events = db.session.scalar(
             select(func.count(WorkEvent.id)).where(WorkEvent.action == "claimed")

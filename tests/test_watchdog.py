@@ -9,7 +9,7 @@ from agency.domains.accounts.models import User
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.sla import report
 from agency.domains.staff.models import Secretary
-from agency.domains.work import routing, watchdog
+from agency.domains.work import claims, routing, watchdog
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.domains.work.services import create_item, move, reassign
 from agency.kernel import clock
@@ -131,7 +131,7 @@ def test_the_grace_period_is_at_least_five_minutes(desk):
 def test_a_started_item_is_never_escalated(desk):
     client, _lead, pia, _ben = desk
     item = _item(client)
-    routing.claim(item.id, pia)
+    claims.claim(item.id, pia)
     clock.freeze(DUE + timedelta(days=1))
     assert watchdog.watch() == {"rerouted": 0, "managers": 0}
     assert _escalations(item.id) == []
@@ -219,7 +219,7 @@ def test_the_sla_report_counts_a_miss_against_who_held_the_item_when_it_was_due(
     item = _item(client)
     clock.freeze(DUE + timedelta(minutes=1))
     watchdog.watch()
-    routing.claim(item.id, ben)  # Ben starts it, late: the lateness was Pia's
+    claims.claim(item.id, ben)  # Ben starts it, late: the lateness was Pia's
     assert db.session.get(WorkItem, item.id).assignee_id == ben.id
     assert _report_by_secretary() == {"Pia": (0, 1, 0)}
 
@@ -228,12 +228,12 @@ def test_an_item_started_in_time_stays_met_for_its_starter_after_a_reassignment(
     client, lead, pia, ben = desk
     manager = db.session.scalar(select(User).where(User.role == "manager"))
     reassigned, handed_back = _item(client), _item(client, "Book the table")
-    routing.claim(reassigned.id, pia)
-    routing.claim(handed_back.id, pia)
+    claims.claim(reassigned.id, pia)
+    claims.claim(handed_back.id, pia)
     reassign(db.session.get(WorkItem, reassigned.id), {"secretary_id": ben.id}, manager)
     move(db.session.get(WorkItem, handed_back.id), "handback")
     db.session.commit()
-    routing.claim(handed_back.id, ben)
+    claims.claim(handed_back.id, ben)
     assert _report_by_secretary() == {"Pia": (2, 0, 0)}
     # An untouched item counts against whoever holds it; one closed unstarted, its holder.
     untouched, closed = _item(client, "Order paper"), _item(client, "Post the letter")

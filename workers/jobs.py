@@ -7,7 +7,7 @@ from agency.domains.mail import imap
 from agency.domains.notify.services import deliver
 from agency.domains.schedules import tick as schedules
 from agency.domains.staff.models import Secretary
-from agency.domains.work import routing
+from agency.domains.work import pool, routing
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.retries import Gone
@@ -43,7 +43,7 @@ def backfill(agency_id: int, secretary_id: int) -> None:
         secretary = db.session.get(Secretary, secretary_id)
         if secretary is None:
             raise Gone(f"secretary {secretary_id} no longer exists")
-        routing.backfill(secretary)
+        pool.backfill(secretary)
 
 
 def tick() -> list[int]:

@@ -17,7 +17,7 @@ depends_on = None
 
 # The tenant is set for the function's own transaction, so row-level security
 # applies to everything it reads and writes; SECURITY INVOKER keeps the caller's
-# rights. The candidate rules mirror agency.domains.work.routing._claimable and queue_order.
+# rights. The candidate rules mirror agency.domains.work.claims._claimable and queue_order.
 FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION claim_work_item(
     p_agency integer, p_secretary integer, p_item integer, p_actor integer, p_now timestamptz

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from agency.domains.accounts.services import active_managers
 from agency.domains.notify.services import queue_email
 from agency.domains.staff.models import Secretary
+from agency.domains.work.choice import choose
 from agency.domains.work.models import OPEN_STATUSES, Status, WorkItem
-from agency.domains.work.routing import choose
 from agency.domains.work.timeline import record
 from agency.kernel import clock
 from agency.kernel.database import db

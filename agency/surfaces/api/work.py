@@ -4,7 +4,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from agency.domains.work import routing, services, shifts
+from agency.domains.work import claims, services, shifts
 from agency.domains.work.access import desk_secretary, item_for, visible
 from agency.domains.work.filters import narrowed
 from agency.domains.work.models import WorkItem
@@ -34,7 +34,7 @@ def list_items():
     """Items the caller may see, in queue order; filter by status (``open`` for every
     open one), client_id, assignee_id (``pool`` for unassigned), priority, kind and source
     (repeat a filter for several values)."""
-    statement = select(WorkItem).where(visible(api_user())).order_by(*routing.queue_order())
+    statement = select(WorkItem).where(visible(api_user())).order_by(*claims.queue_order())
     return db.session.scalars(narrowed(statement, request.args).limit(500)).all()
 
 
@@ -73,7 +73,7 @@ def claim_item(item_id):
     """Take this item: 409 if someone else already has it."""
     user = api_user()
     item = item_for(user, item_id)
-    routing.claim(item.id, desk_secretary(user), user.id)
+    claims.claim(item.id, desk_secretary(user), user.id)
     db.session.refresh(item)
     return item
 
@@ -160,7 +160,7 @@ def cancel_item(item_id):
 def next_item():
     """Claim the top item of the caller's queue atomically."""
     user = api_user()
-    item_id = routing.claim_next(desk_secretary(user), user.id)
+    item_id = claims.claim_next(desk_secretary(user), user.id)
     if item_id is None:
         return Response(status=204)
     return db.session.get(WorkItem, item_id, populate_existing=True)

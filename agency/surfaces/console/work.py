@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from agency.domains.clients.models import Client
 from agency.domains.staff.models import Secretary
-from agency.domains.work import access, routing, services
+from agency.domains.work import access, claims, services
 from agency.domains.work.filters import narrowed
 from agency.domains.work.models import Kind, Priority, Status, WorkItem
 from agency.domains.work.timeline import timeline
@@ -33,7 +33,7 @@ def work():
     statement = (
         select(WorkItem)
         .options(selectinload(WorkItem.client), selectinload(WorkItem.assignee))
-        .order_by(*routing.queue_order())
+        .order_by(*claims.queue_order())
     )
     status = 200
     try:

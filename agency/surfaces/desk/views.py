@@ -11,7 +11,7 @@ from agency.domains.clients import services as clients
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import ShiftStatus
-from agency.domains.work import access, routing, services, shifts
+from agency.domains.work import access, claims, services, shifts
 from agency.domains.work.access import item_for, secretary_of, visible
 from agency.domains.work.models import EVENT_KINDS, OPEN_STATUSES, WorkItem
 from agency.domains.work.timeline import timeline
@@ -39,7 +39,7 @@ def _queue(profile):
     return db.session.scalars(
         select(WorkItem)
         .where(visible(current_user), WorkItem.status.in_([s.value for s in OPEN_STATUSES]))
-        .order_by(*routing.queue_order())
+        .order_by(*claims.queue_order())
         .limit(200)
     ).all()
 
@@ -91,7 +91,7 @@ def queue():
 @roles_required("secretary")
 def next_item():
     profile = secretary_of(current_user)
-    item_id = routing.claim_next(profile, current_user.id) if profile else None
+    item_id = claims.claim_next(profile, current_user.id) if profile else None
     if item_id is None:
         flash(_("Nothing is waiting for you."), "success")
         return redirect(url_for("desk.home"))
@@ -151,7 +151,7 @@ def event(item_id):
 
 
 ACTIONS = {
-    "claim": lambda item, user: routing.claim(item.id, secretary_of(user), user.id),
+    "claim": lambda item, user: claims.claim(item.id, secretary_of(user), user.id),
     "start": services.start_timer,
     "pause": services.pause_timer,
     "wait": services.wait_on_client,
