@@ -24,7 +24,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from agency.app import create_app  # noqa: E402
-from agency.domains.billing import invoicing  # noqa: E402
+from agency.domains.billing import amounts, invoicing  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
 from tenants import Agency, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
@@ -136,8 +136,8 @@ def bare(agency_id: int) -> tuple[float, int]:
         )
         for _client, included, rate, overage_rate, minutes in rows:
             over = max(minutes - included, 0)
-            total += invoicing.hours_amount(included, rate)
-            total += invoicing.hours_amount(over, overage_rate)
+            total += amounts.hours_amount(included, rate)
+            total += amounts.hours_amount(over, overage_rate)
     return time.perf_counter() - started, total
 
 

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from agency.domains.billing import invoicing
+from agency.domains.billing import invoicing, reviews
 from agency.domains.billing.models import Expense, Invoice
 from agency.domains.hours.models import TimeEntry
 from agency.domains.hours.services import record_time
@@ -96,7 +96,7 @@ def test_the_invoice_list_filters_by_client_and_status_and_shows_only_the_agency
         september = db.session.scalar(
             select(Invoice).where(Invoice.period_start == date(2026, 9, 1))
         )
-        invoicing.issue(september, None)
+        reviews.issue(september, None)
     listed = api("GET", "/api/v1/invoices/").json
     assert [(i["period_start"], i["status"]) for i in listed] == [
         ("2026-10-01", "draft"),

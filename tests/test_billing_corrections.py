@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from agency.domains.billing import invoicing
+from agency.domains.billing import invoicing, reviews
 from agency.domains.billing.models import Invoice, InvoiceEvent, StripeCustomer
 from agency.domains.hours.models import TimeEntry
 from agency.kernel import clock
@@ -181,7 +181,7 @@ def test_the_console_discards_and_voids_with_a_reason_and_shows_the_history(
 
     with use_agency(agency.agency.id):
         [invoice_id] = invoicing.run(on=date(2026, 11, 5))
-        invoicing.issue(db.session.get(Invoice, invoice_id), agency.manager.id)
+        reviews.issue(db.session.get(Invoice, invoice_id), agency.manager.id)
     page = f"/console/invoices/{invoice_id}"
     assert "Void this invoice" in client.get(page).get_data(as_text=True)
     post_form(client, f"/console/invoices/{invoice_id}/void", {"reason": "sent twice"}, page=page)

@@ -175,7 +175,7 @@ def _alpha_invoice(agency) -> tuple[int, int]:
     """An issued October invoice of A's client, and an entry of November still open."""
     from datetime import UTC, date, datetime
 
-    from agency.domains.billing import invoicing
+    from agency.domains.billing import invoicing, reviews
     from agency.domains.hours.services import record_time
 
     record_time(
@@ -190,7 +190,7 @@ def _alpha_invoice(agency) -> tuple[int, int]:
     )
     db.session.commit()
     [invoice_id] = invoicing.run(on=date(2026, 11, 3))
-    invoicing.issue(db.session.get(Invoice, invoice_id), None)
+    reviews.issue(db.session.get(Invoice, invoice_id), None)
     return entry.id, invoice_id
 
 

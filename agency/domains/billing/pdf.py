@@ -9,8 +9,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from agency.domains.billing.invoicing import entries_of
 from agency.domains.billing.models import Invoice
+from agency.domains.billing.reviews import entries_of
 from agency.kernel.database import db
 from agency.kernel.i18n import money
 from tenants import Agency

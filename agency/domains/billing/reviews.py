@@ -1,6 +1,7 @@
-"""Correcting a period after its invoice is made: discard a draft, void an issued invoice.
+"""An invoice after the run: the manager reads the drafts and issues them, or corrects a
+period by discarding a draft or voiding an issued invoice.
 
-Either reopens the period: its time entries can be changed again and the period is
+Discarding or voiding reopens the period: its time entries can be changed again and the period is
 invoiced anew. The scheduled run leaves a reopened period alone for ``REOPENED_HOLD``,
 so the manager can correct it first; running the invoicing by hand drafts it at once.
 Every step is kept in ``invoice_events`` (who, when, why), and logged.
@@ -14,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from agency.domains.billing.models import Invoice, InvoiceAction, InvoiceEvent, InvoiceStatus
+from agency.domains.hours.models import TimeEntry
 from agency.kernel import clock, validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict
@@ -130,3 +132,41 @@ def held(period_start, now: datetime) -> set[int]:
             )
         )
     )
+
+
+def invoices(client_id: int | None = None, status: str | None = None) -> list[Invoice]:
+    query = select(Invoice).order_by(Invoice.period_start.desc(), Invoice.id.desc())
+    if client_id is not None:
+        query = query.where(Invoice.client_id == client_id)
+    if status:
+        query = query.where(Invoice.status == status)
+    return db.session.scalars(query).all()
+
+
+def entries_of(invoice: Invoice) -> list[TimeEntry]:
+    """The time entries behind an invoice's hours lines."""
+    return db.session.scalars(
+        select(TimeEntry)
+        .where(
+            TimeEntry.client_id == invoice.client_id,
+            TimeEntry.started_at >= invoice.starts_at,
+            TimeEntry.started_at < invoice.ends_at,
+        )
+        .order_by(TimeEntry.started_at, TimeEntry.id)
+    ).all()
+
+
+def issue(invoice: Invoice, user_id: int | None) -> Invoice:
+    """The manager has reviewed the draft: issue it, and push it to Stripe after commit."""
+
+    if invoice.status != InvoiceStatus.draft.value:
+        raise Conflict(_("Only a draft invoice can be issued."))
+    invoice.status = InvoiceStatus.open.value
+    invoice.issued_at = clock.now()
+    invoice.issued_by_id = user_id
+    record(invoice, InvoiceAction.issued, user_id)
+    enqueue_after_commit(
+        "workers.jobs.push_invoice", invoice.agency_id, invoice.id, queue="billing"
+    )
+    db.session.commit()
+    return invoice

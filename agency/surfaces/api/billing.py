@@ -159,7 +159,7 @@ def create_expense():
 @invoices_bp.response(200, InvoiceSchema(many=True))
 @token_required(managers=True)
 def list_invoices():
-    return invoicing.invoices(client_filter(), request.args.get("status"))
+    return reviews.invoices(client_filter(), request.args.get("status"))
 
 
 @invoices_bp.post("/run")
@@ -185,7 +185,7 @@ def get_invoice(invoice_id):
 @token_required(managers=True)
 def issue_invoice(invoice_id):
     """The reviewed draft is issued and pushed to the agency's Stripe account."""
-    return invoicing.issue(db.get_or_404(Invoice, invoice_id), api_user().id)
+    return reviews.issue(db.get_or_404(Invoice, invoice_id), api_user().id)
 
 
 @invoices_bp.post("/<int:invoice_id>/discard")

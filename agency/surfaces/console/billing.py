@@ -210,7 +210,7 @@ def invoices():
         render_template(
             "console/invoices.html",
             form=form,
-            invoices=invoicing.invoices(request.args.get("client_id", type=int)),
+            invoices=reviews.invoices(request.args.get("client_id", type=int)),
         ),
         status,
     )
@@ -223,7 +223,7 @@ def invoice(invoice_id):
     return render_template(
         "console/invoice.html",
         invoice=found,
-        entries=invoicing.entries_of(found),
+        entries=reviews.entries_of(found),
         history=reviews.history(invoice_id=found.id),
         confirm_form=ConfirmForm(),
         reason_form=ReasonForm(formdata=None),
@@ -236,7 +236,7 @@ def issue_invoice(invoice_id):
     found = db.get_or_404(Invoice, invoice_id)
     if ConfirmForm().validate_on_submit():
         try:
-            invoicing.issue(found, current_user.id)
+            reviews.issue(found, current_user.id)
             flash(_("Invoice issued."), "success")
         except ValidationError as exc:
             db.session.rollback()

@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from agency.domains.billing import invoicing, overage, pdf
+from agency.domains.billing import overage, pdf, reviews
 from agency.domains.billing.models import Invoice, InvoiceStatus
 from agency.domains.clients.models import Client
 from agency.kernel.database import db
@@ -35,9 +35,7 @@ def invoices():
     if not current_user.client_id:
         abort(404)
     shown = [
-        i
-        for i in invoicing.invoices(current_user.client_id)
-        if i.status != InvoiceStatus.draft.value
+        i for i in reviews.invoices(current_user.client_id) if i.status != InvoiceStatus.draft.value
     ]
     return render_template("portal/invoices.html", invoices=shown)
 
@@ -46,9 +44,7 @@ def invoices():
 @roles_required("client")
 def invoice(invoice_id):
     found = _own_invoice(invoice_id)
-    return render_template(
-        "portal/invoice.html", invoice=found, entries=invoicing.entries_of(found)
-    )
+    return render_template("portal/invoice.html", invoice=found, entries=reviews.entries_of(found))
 
 
 @bp.get("/invoices/<int:invoice_id>/pdf")
