@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from agency import config as settings
 from agency.cli import register
-from agency.domains.accounts.services import load_session_user
+from agency.domains.accounts.signin import load_session_user
 from agency.domains.calls import line_cache
 from agency.extensions import babel, csrf, limiter, login_manager, migrate
 from agency.kernel import queue as queues

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from werkzeug.serving import run_simple
 
 from agency.demo import DEMO_SLUG, load, logins
-from agency.domains.accounts.services import create_platform_admin
+from agency.domains.accounts.signin import create_platform_admin
 from agency.domains.schedules.tick import active_agency_ids, run_for_agency
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError

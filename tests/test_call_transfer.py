@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from agency.domains.accounts import services as accounts
+from agency.domains.accounts import api_tokens
 from agency.domains.accounts.models import User
 from agency.domains.calls import services
 from agency.domains.calls.messages import take_message
@@ -169,8 +169,8 @@ def test_put_through_over_the_api_by_the_answering_secretary(
     client, answered_vip, agency, other_agency, provider, drain
 ):
     with use_agency(agency.agency.id):
-        _t, mine = accounts.issue_api_token(db.session.get(User, agency.secretary.id), "desk")
-        _t, owners = accounts.issue_api_token(db.session.get(User, agency.owner.id), "owner")
+        _t, mine = api_tokens.issue_api_token(db.session.get(User, agency.secretary.id), "desk")
+        _t, owners = api_tokens.issue_api_token(db.session.get(User, agency.owner.id), "owner")
     url = f"/api/v1/calls/{answered_vip.id}/put-through"
     refused = client.post(url, headers={"Authorization": f"Bearer {owners}"})
     assert refused.status_code == 403 and "Only the secretary" in refused.json["error"]["message"]
@@ -203,7 +203,7 @@ def test_put_through_without_the_account_sid_is_refused(client, answered_vip, ag
     with use_agency(agency.agency.id):
         db.session.scalar(db.select(VoiceSettings)).account_sid = None
         db.session.commit()
-        _t, mine = accounts.issue_api_token(db.session.get(User, agency.secretary.id), "desk")
+        _t, mine = api_tokens.issue_api_token(db.session.get(User, agency.secretary.id), "desk")
     url = f"/api/v1/calls/{answered_vip.id}/put-through"
     refused = client.post(url, headers={"Authorization": f"Bearer {mine}"})
     assert refused.status_code == 409 and the_call(agency).transfer_status is None
@@ -322,7 +322,7 @@ def test_malformed_or_unsigned_put_through_hooks_are_refused(client, answered_vi
 
 def test_put_through_of_a_call_that_does_not_exist_is_404(client, agency):
     with use_agency(agency.agency.id):
-        _t, mine = accounts.issue_api_token(db.session.get(User, agency.secretary.id), "desk")
+        _t, mine = api_tokens.issue_api_token(db.session.get(User, agency.secretary.id), "desk")
     missing = client.post(
         "/api/v1/calls/2147483000/put-through", headers={"Authorization": f"Bearer {mine}"}
     )

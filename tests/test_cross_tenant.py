@@ -9,7 +9,7 @@ from flask import url_for
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
-from agency.domains.accounts import services
+from agency.domains.accounts import api_tokens, invitations
 from agency.domains.accounts.models import ApiToken, Invitation, User
 from agency.domains.billing.models import Invoice, OverageApproval
 from agency.domains.calendar.models import CalendarFeed
@@ -105,8 +105,8 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 def alpha(app, agency):
     with use_agency(agency.agency.id):
         owner = db.session.get(User, agency.owner.id)
-        token, _plain = services.issue_api_token(owner, "alpha integration")
-        invitation = services.invite(
+        token, _plain = api_tokens.issue_api_token(owner, "alpha integration")
+        invitation = invitations.invite(
             owner, {"email": "newbie@alpha.example", "name": "Alpha Newbie", "role": "secretary"}
         )
         agency.token_id, agency.invitation_id = token.id, invitation.id
@@ -233,7 +233,7 @@ def _request(app, http, rule, method, values, bravo_token):
 
 def test_agency_b_never_sees_or_changes_agency_a(app, alpha, other_agency):
     with use_agency(other_agency.agency.id):
-        _t, bravo_token = services.issue_api_token(
+        _t, bravo_token = api_tokens.issue_api_token(
             db.session.get(User, other_agency.owner.id), "bravo"
         )
     checked = []

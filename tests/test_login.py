@@ -123,7 +123,7 @@ def test_a_suspended_agencys_users_read_with_a_banner_and_cannot_change(app, cli
 
 
 def test_platform_admin_suspends_and_resumes_an_agency(app, client, agency):
-    from agency.domains.accounts.services import create_platform_admin
+    from agency.domains.accounts.signin import create_platform_admin
 
     create_platform_admin("ops@platform.example", "Ops", "platform-password")
     response = post_form(

@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from agency.domains.accounts import services as accounts
+from agency.domains.accounts import api_tokens
 from agency.domains.accounts.models import User
 from agency.domains.billing.models import Expense
 from agency.domains.clients.models import Client
@@ -400,11 +400,13 @@ def test_api_drafts_emails_letters_and_templates(client, agency, other_agency, i
     deliver(client, key, message(address))
     with use_agency(agency.agency.id):
         owner = db.session.get(User, agency.owner.id)
-        _t, token = accounts.issue_api_token(owner, "mail")
+        _t, token = api_tokens.issue_api_token(owner, "mail")
         client_user = db.session.get(User, agency.client_user.id)
-        _t, client_token = accounts.issue_api_token(client_user, "portal")
+        _t, client_token = api_tokens.issue_api_token(client_user, "portal")
     with use_agency(other_agency.agency.id):
-        _t, other_token = accounts.issue_api_token(db.session.get(User, other_agency.owner.id), "b")
+        _t, other_token = api_tokens.issue_api_token(
+            db.session.get(User, other_agency.owner.id), "b"
+        )
     auth = {"Authorization": f"Bearer {token}"}
     [email] = client.get("/api/v1/emails/", headers=auth).get_json()
     assert client.get(f"/api/v1/emails/{email['id']}", headers=auth).get_json()["body_text"]

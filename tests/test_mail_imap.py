@@ -110,11 +110,11 @@ def test_bad_mailbox_input_is_refused(agency, login_as):
 
 
 def _api(agency_id, user_id):
-    from agency.domains.accounts import services as accounts
+    from agency.domains.accounts import api_tokens
     from agency.domains.accounts.models import User
 
     with use_agency(agency_id):
-        _t, token = accounts.issue_api_token(db.session.get(User, user_id), "mailbox")
+        _t, token = api_tokens.issue_api_token(db.session.get(User, user_id), "mailbox")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -11,7 +11,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from agency.domains.accounts import services as accounts
+from agency.domains.accounts import api_tokens
 from agency.domains.accounts.models import User
 from agency.domains.mail.models import (
     Dictation,
@@ -36,7 +36,7 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
 
 def _token(user_id, agency_id, name="mail"):
     with use_agency(agency_id):
-        _t, token = accounts.issue_api_token(db.session.get(User, user_id), name)
+        _t, token = api_tokens.issue_api_token(db.session.get(User, user_id), name)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -4,7 +4,8 @@ from flask import abort, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from agency.domains.accounts import services
+from agency.domains.accounts import api_tokens, services, signin
+from agency.domains.accounts import invitations as inviting
 from agency.domains.accounts.models import Invitation, User
 from agency.domains.accounts.schemas import (
     AgencySchema,
@@ -38,12 +39,12 @@ def issue_token():
     """Exchange an email and password for a bearer token."""
     values = load(LoginSchema(), json_payload())
     try:
-        user = services.authenticate(
+        user = signin.authenticate(
             values["email"], values["password"], request.remote_addr, values.get("agency")
         )
-    except services.LoginThrottled:
+    except signin.LoginThrottled:
         abort(429)
-    token, plain = services.issue_login_token(user)
+    token, plain = api_tokens.issue_login_token(user)
     token.token = plain  # shown once, in this response only
     return token
 
@@ -53,7 +54,7 @@ def issue_token():
 @token_required()
 def list_tokens():
     """The caller's tokens (never their secrets)."""
-    return services.tokens_of(api_user())
+    return api_tokens.tokens_of(api_user())
 
 
 @auth.delete("/tokens/<int:token_id>")
@@ -61,7 +62,7 @@ def list_tokens():
 @token_required()
 def revoke_token(token_id):
     """Revoke one of the caller's tokens."""
-    return services.revoke_api_token(api_user(), token_id)
+    return api_tokens.revoke_api_token(api_user(), token_id)
 
 
 @agencies.post("/agencies")
@@ -118,7 +119,7 @@ def list_invitations():
 @token_required(managers=True)
 def create_invitation():
     """Invite someone by email; the invitation email is sent from the queue."""
-    return services.invite(api_user(), json_payload())
+    return inviting.invite(api_user(), json_payload())
 
 
 @invitations.get("/<int:invitation_id>")
@@ -132,4 +133,4 @@ def get_invitation(invitation_id):
 @invitations.response(200, InvitationOutSchema)
 @token_required(managers=True)
 def withdraw_invitation(invitation_id):
-    return services.withdraw_invitation(api_user(), invitation_id)
+    return inviting.withdraw_invitation(api_user(), invitation_id)

@@ -6,7 +6,7 @@ from flask import g, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import Unauthorized
 
-from agency.domains.accounts import services
+from agency.domains.accounts import api_tokens
 from agency.domains.accounts.models import MANAGING_ROLES
 from agency.kernel import records
 from agency.kernel.database import db
@@ -23,7 +23,7 @@ def token_required(*, managers: bool = False):
         def wrapped(*args, **kwargs):
             header = request.headers.get("Authorization", "")
             scheme, _sep, token = header.partition(" ")
-            user = services.user_for_bearer(token.strip()) if scheme.lower() == "bearer" else None
+            user = api_tokens.user_for_bearer(token.strip()) if scheme.lower() == "bearer" else None
             if user is None:
                 raise Unauthorized()
             if user.agency.is_suspended and request.method not in READS:

@@ -2,7 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from agency.domains.accounts import services
+from agency.domains.accounts import api_tokens, invitations, services, signin
 from agency.domains.accounts.models import PlatformAdmin
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
@@ -36,10 +36,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(
+            user = signin.authenticate(
                 form.email.data, form.password.data, request.remote_addr, form.agency.data or None
             )
-        except services.LoginThrottled:
+        except signin.LoginThrottled:
             return render_template("auth/login.html", form=form, throttled=True), 429
         except ValidationError as exc:
             show_errors(form, exc.fields)
@@ -55,21 +55,21 @@ def login():
 def _sign_in(user):
     session.pop(PENDING_2FA, None)
     login_user(user)
-    services.record_login(user)
+    signin.record_login(user)
     return redirect(url_for(user.home_endpoint))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_factor():
     pending = session.get(PENDING_2FA)
-    user = services.load_session_user(pending) if pending else None
+    user = signin.load_session_user(pending) if pending else None
     if user is None:
         return redirect(url_for("auth.login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            services.complete_second_factor(user, form.code.data, request.remote_addr)
-        except services.LoginThrottled:
+            signin.complete_second_factor(user, form.code.data, request.remote_addr)
+        except signin.LoginThrottled:
             return render_template("auth/second_factor.html", form=form, throttled=True), 429
         except ValidationError as exc:
             show_errors(form, exc.fields)
@@ -83,10 +83,10 @@ def platform_login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            admin = services.authenticate_platform_admin(
+            admin = signin.authenticate_platform_admin(
                 form.email.data, form.password.data, request.remote_addr
             )
-        except services.LoginThrottled:
+        except signin.LoginThrottled:
             return render_template("auth/login.html", form=form, throttled=True, platform=True), 429
         except ValidationError as exc:
             form.form_errors.append(exc.message)
@@ -124,14 +124,14 @@ def signup():
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
     try:
-        invitation = services.open_invitation(token)
+        invitation = invitations.open_invitation(token)
     except ValidationError as exc:
         return render_template("error.html", code=400, message=exc.message), 400
     agency = db.session.get(Agency, invitation.agency_id)
     form = AcceptInvitationForm(name=invitation.name)
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(
+            user = invitations.accept_invitation(
                 token, {"name": form.name.data, "password": form.password.data}
             )
         except ValidationError as exc:
@@ -153,7 +153,7 @@ def accept_invitation(token):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        invitations.request_password_reset(form.email.data)
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot.html", form=form)
 
@@ -161,13 +161,13 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
     try:
-        services.user_for_reset(token)
+        invitations.user_for_reset(token)
     except ValidationError as exc:
         return render_template("error.html", code=400, message=exc.message), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, {"password": form.password.data})
+            invitations.reset_password(token, {"password": form.password.data})
         except ValidationError as exc:
             db.session.rollback()
             show_errors(form, exc.fields)
@@ -192,7 +192,7 @@ def account():
     user = _agency_user()
     if user is None:
         return redirect(url_for("platform.home"))
-    tokens = services.tokens_of(user)
+    tokens = api_tokens.tokens_of(user)
     return render_template(
         "auth/account.html",
         language_form=LanguageForm(locale=user.locale or ""),
@@ -201,7 +201,7 @@ def account():
         confirm_form=ConfirmForm(),
         tokens=tokens,
         new_token=session.pop("new_token", None),
-        totp_uri=services.totp_uri(user) if user.totp_secret and not user.totp_enabled else None,
+        totp_uri=signin.totp_uri(user) if user.totp_secret and not user.totp_enabled else None,
     )
 
 
@@ -219,7 +219,7 @@ def set_language():
 def create_token():
     form = TokenForm()
     if form.validate_on_submit() and _agency_user():
-        _token, plain = services.issue_api_token(current_user, form.name.data)
+        _token, plain = api_tokens.issue_api_token(current_user, form.name.data)
         session["new_token"] = plain
     return redirect(url_for("auth.account"))
 
@@ -229,7 +229,7 @@ def create_token():
 def revoke_token(token_id):
     if not ConfirmForm().validate_on_submit() or not _agency_user():
         return redirect(url_for("auth.account"))
-    services.revoke_api_token(current_user, token_id)
+    api_tokens.revoke_api_token(current_user, token_id)
     flash(_("The token is revoked."), "success")
     return redirect(url_for("auth.account"))
 
@@ -238,7 +238,7 @@ def revoke_token(token_id):
 @login_required
 def start_totp():
     if ConfirmForm().validate_on_submit() and _agency_user():
-        services.start_totp(current_user)
+        signin.start_totp(current_user)
     return redirect(url_for("auth.account"))
 
 
@@ -248,7 +248,7 @@ def confirm_totp():
     form = TotpConfirmForm()
     if form.validate_on_submit() and _agency_user():
         try:
-            services.confirm_totp(current_user, form.code.data)
+            signin.confirm_totp(current_user, form.code.data)
             flash(_("Two-factor sign-in is on."), "success")
         except ValidationError as exc:
             flash(exc.message, "error")
@@ -259,6 +259,6 @@ def confirm_totp():
 @login_required
 def disable_totp():
     if ConfirmForm().validate_on_submit() and _agency_user():
-        services.disable_totp(current_user)
+        signin.disable_totp(current_user)
         flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for("auth.account"))

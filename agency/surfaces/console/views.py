@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
+from agency.domains.accounts import invitations
 from agency.domains.accounts import services as accounts
 from agency.domains.accounts.models import INVITABLE_ROLES, Invitation, User
 from agency.domains.clients.models import Client
@@ -104,7 +105,7 @@ def invite():
         "client_id": form.client_id.data or None,
     }
     try:
-        invitation = accounts.invite(current_user, data)
+        invitation = invitations.invite(current_user, data)
     except ValidationError as exc:
         db.session.rollback()
         show_errors(form, exc.fields)
@@ -119,7 +120,7 @@ def invite():
 @managers_only
 def withdraw_invitation(invitation_id):
     if ConfirmForm().validate_on_submit():
-        accounts.withdraw_invitation(current_user, invitation_id)
+        invitations.withdraw_invitation(current_user, invitation_id)
         flash(_("Invitation withdrawn."), "success")
     return redirect(url_for("console.team"))
 
