@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from agency.domains.accounts.models import User
 from agency.domains.contracts.models import Contract
-from agency.domains.mail import inbound, letters, services
+from agency.domains.mail import dictations, drafting, inbound, letters, writing
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.models import (
     ClientMailbox,
@@ -39,7 +39,7 @@ def seed_mail(alpha) -> SimpleNamespace:
     email, _new = inbound.receive(RAW.format(to=address).encode())
     db.session.get(Contract, alpha.contract.id).approval_required = True
     secretary = db.session.get(User, alpha.secretary.id)
-    draft = services.create_draft(
+    draft = drafting.create_draft(
         {
             "client_id": client.id,
             "to_address": "partner@alpha.example",
@@ -51,7 +51,7 @@ def seed_mail(alpha) -> SimpleNamespace:
         },
         secretary,
     )
-    dictation = services.create_dictation(
+    dictation = dictations.create_dictation(
         {"client_id": client.id, "text": "Alpha dictation"}, secretary
     )
     mail_settings.set_send_rate({"send_per_minute": 7})
@@ -66,7 +66,7 @@ def seed_mail(alpha) -> SimpleNamespace:
         )
     )
     db.session.commit()
-    template = services.create_template({"kind": "letter", "name": "Alpha", "body": "Alpha"})
+    template = writing.create_template({"kind": "letter", "name": "Alpha", "body": "Alpha"})
     letter = letters.create_letter(
         {
             "client_id": client.id,

@@ -213,7 +213,7 @@ def test_approval_required_draft_waits_until_the_client_approves(
     deliver(client, key, message(address))
     [item] = rows(WorkItem, agency.agency.id)
     with use_agency(agency.agency.id):
-        from agency.domains.mail.services import create_draft
+        from agency.domains.mail.drafting import create_draft
 
         secretary = db.session.get(User, agency.secretary.id)
         draft = create_draft(
@@ -252,7 +252,7 @@ def test_approval_required_draft_waits_until_the_client_approves(
 def test_rejected_draft_is_not_sent_and_keeps_the_note(agency, login_as, drain, mail):
     approval_on(agency)
     with use_agency(agency.agency.id):
-        from agency.domains.mail.services import create_draft
+        from agency.domains.mail.drafting import create_draft
 
         draft = create_draft(
             {
@@ -280,7 +280,7 @@ def test_a_retried_send_job_sends_once(agency, drain, mail):
     from agency.kernel.queue import enqueue
 
     with use_agency(agency.agency.id):
-        from agency.domains.mail.services import create_draft
+        from agency.domains.mail.drafting import create_draft
 
         draft = create_draft(
             {
@@ -372,7 +372,7 @@ def test_dictation_audio_is_checked_by_type_and_content(agency, login_as):
 
 def test_canned_response_fills_its_variables_in_the_clients_language(agency, inbox, login_as):
     with use_agency(agency.agency.id):
-        from agency.domains.mail.services import create_template
+        from agency.domains.mail.writing import create_template
 
         db.session.get(Client, agency.client.id).languages = ["de"]
         template = create_template(
@@ -504,7 +504,7 @@ def test_a_hard_bounce_marks_the_address_and_mail_to_it_is_refused(client, agenc
     assert response.get_json()["triage"] == "ignored"
     assert count(WorkItem, agency.agency.id) == 0
     with use_agency(agency.agency.id):
-        from agency.domains.mail.services import create_draft
+        from agency.domains.mail.drafting import create_draft
         from agency.kernel.errors import ValidationError
 
         with pytest.raises(ValidationError) as refused:

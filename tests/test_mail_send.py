@@ -269,7 +269,7 @@ def _scheduled(app) -> list[datetime]:
 
 
 def _send_many(agency, count: int, prefix: str = "rate") -> list[int]:
-    from agency.domains.mail.services import create_draft
+    from agency.domains.mail.drafting import create_draft
 
     ids = []
     with use_agency(agency.agency.id):

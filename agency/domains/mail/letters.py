@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from agency.domains.billing.expenses import book_expense
 from agency.domains.billing.periods import local_today
-from agency.domains.mail import services
+from agency.domains.mail import drafting, writing
 from agency.domains.mail.access import client_for
 from agency.domains.mail.models import Dictation, Letter, LetterStatus
 from agency.domains.mail.schemas import ApproveSchema, LetterSchema, MailedSchema, RejectSchema
@@ -23,17 +23,17 @@ def create_letter(data: dict, user) -> Letter:
     client = client_for(user, values["client_id"])
     template = None
     if values["template_id"] is not None:
-        template = services.template_for(client, values["template_id"], "letter")
-    services._linked(WorkItem, values["work_item_id"], client, "work_item_id")
-    services._linked(Dictation, values["dictation_id"], client, "dictation_id")
+        template = writing.template_for(client, values["template_id"], "letter")
+    drafting.linked(WorkItem, values["work_item_id"], client, "work_item_id")
+    drafting.linked(Dictation, values["dictation_id"], client, "dictation_id")
     body = values["body"].strip()
     if not body and template is not None:
-        body = services.fill(template.body, client, values["recipient_name"])
+        body = writing.fill(template.body, client, values["recipient_name"])
     if not body:
         raise ValidationError.on("body", _("Write the letter or choose a template."))
     status = (
         LetterStatus.pending_approval
-        if services.approval_required(client)
+        if drafting.approval_required(client)
         else LetterStatus.approved
     )
     letter = Letter(
@@ -44,7 +44,7 @@ def create_letter(data: dict, user) -> Letter:
     )
     db.session.add(letter)
     db.session.flush()
-    services._note_on_item(letter.work_item_id, "letter_written", user.id, letter_id=letter.id)
+    drafting.note_on_item(letter.work_item_id, "letter_written", user.id, letter_id=letter.id)
     db.session.commit()
     return letter
 
@@ -52,7 +52,7 @@ def create_letter(data: dict, user) -> Letter:
 def _decide(letter: Letter, user, action: str) -> None:
     if letter.status != LetterStatus.pending_approval:
         raise Conflict(_("This letter is not waiting for approval."))
-    services._note_on_item(letter.work_item_id, action, user.id, letter_id=letter.id)
+    drafting.note_on_item(letter.work_item_id, action, user.id, letter_id=letter.id)
 
 
 def approve_letter(letter: Letter, data: dict, user) -> Letter:
@@ -104,7 +104,7 @@ def mark_mailed(letter: Letter, data: dict, user) -> Letter:
     letter.printed_at = letter.printed_at or now
     letter.mailed_at = now
     letter.status = LetterStatus.mailed.value
-    services._note_on_item(letter.work_item_id, "letter_mailed", user.id, letter_id=letter.id)
+    drafting.note_on_item(letter.work_item_id, "letter_mailed", user.id, letter_id=letter.id)
     db.session.commit()
     return letter
 
@@ -118,8 +118,8 @@ def render_pdf(letter: Letter) -> bytes:
         "mail/letter_pdf.html",
         letter=letter,
         client=client,
-        office=services.office_name(client),
-        signature=services.signature_of(client),
-        date_text=services.long_date(client, letter.letter_date),
+        office=writing.office_name(client),
+        signature=writing.signature_of(client),
+        date_text=writing.long_date(client, letter.letter_date),
     )
     return HTML(string=html).write_pdf()

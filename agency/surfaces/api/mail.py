@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from agency.domains.mail import imap, letters, services
+from agency.domains.mail import dictations, drafting, imap, letters, writing
 from agency.domains.mail import settings as agency_mail_settings
 from agency.domains.mail.access import client_for, record_for, visible
 from agency.domains.mail.models import Dictation, Draft, InboundEmail, Letter, MailTemplate
@@ -108,7 +108,7 @@ def create_draft():
     "forward_attachment_ids" sends on files of email the client received. A file over
     MAIL_ATTACHMENT_MAX_BYTES, or files over MAIL_ATTACHMENTS_MAX_BYTES together, are a
     413; more than MAIL_ATTACHMENTS_MAX_COUNT files a 422. Nothing is written then."""
-    return services.create_draft(json_payload(), api_user()), 201
+    return drafting.create_draft(json_payload(), api_user()), 201
 
 
 @drafts_bp.get("/<int:draft_id>")
@@ -126,7 +126,7 @@ def update_draft(draft_id):
     """Change a draft not yet sent; "attachments" adds files (base64 JSON, limits as on
     create), "remove_attachment_ids" drops some of the draft's own."""
     user = api_user()
-    return services.update_draft(record_for(user, Draft, draft_id), json_payload(), user)
+    return drafting.update_draft(record_for(user, Draft, draft_id), json_payload(), user)
 
 
 @drafts_bp.get("/<int:draft_id>/attachments/<int:draft_attachment_id>")
@@ -161,7 +161,7 @@ def approve_draft(draft_id):
     """Approve a draft waiting for approval (optionally with an edited body); it is sent."""
     draft = record_for(api_user(), Draft, draft_id)
     data = json_payload() if request.data else {}
-    return services.approve_draft(draft, data, _approver(draft))
+    return drafting.approve_draft(draft, data, _approver(draft))
 
 
 @drafts_bp.post("/<int:draft_id>/reject")
@@ -171,7 +171,7 @@ def approve_draft(draft_id):
 def reject_draft(draft_id):
     """Send a draft back to the secretary with a note."""
     draft = record_for(api_user(), Draft, draft_id)
-    return services.reject_draft(draft, json_payload(), _approver(draft))
+    return drafting.reject_draft(draft, json_payload(), _approver(draft))
 
 
 @drafts_bp.post("/<int:draft_id>/send")
@@ -181,7 +181,7 @@ def send_draft(draft_id):
     """Send the draft, or put it before the client if the contract needs approval; 409 if
     it was already sent."""
     user = api_user()
-    return services.send_draft(record_for(user, Draft, draft_id), user)
+    return drafting.send_draft(record_for(user, Draft, draft_id), user)
 
 
 @dictations_bp.get("/")
@@ -197,7 +197,7 @@ def list_dictations():
 @token_required()
 def create_dictation():
     """Typed dictation; it becomes a dictation item for the client's secretary."""
-    return services.create_dictation(json_payload(), api_user()), 201
+    return dictations.create_dictation(json_payload(), api_user()), 201
 
 
 @dictations_bp.get("/<int:dictation_id>")
@@ -215,7 +215,7 @@ def transcribe(dictation_id):
     """Attach the typed text of an audio dictation (a later one replaces it); 409 for a
     typed dictation. The work item's timeline records it."""
     user = api_user()
-    return services.transcribe(record_for(user, Dictation, dictation_id), json_payload(), user)
+    return dictations.transcribe(record_for(user, Dictation, dictation_id), json_payload(), user)
 
 
 @letters_bp.get("/")
@@ -285,7 +285,7 @@ def list_templates():
     that client's own."""
     kinds = [request.args["kind"]] if request.args.get("kind") else ["email", "letter"]
     client_id = request.args.get("client_id", type=int)
-    return [t for kind in kinds for t in services.templates_for(kind, client_id)]
+    return [t for kind in kinds for t in writing.templates_for(kind, client_id)]
 
 
 @templates_bp.post("/")
@@ -293,7 +293,7 @@ def list_templates():
 @templates_bp.response(201, TemplateSchema)
 @token_required(managers=True)
 def create_template():
-    return services.create_template(json_payload()), 201
+    return writing.create_template(json_payload()), 201
 
 
 @templates_bp.get("/<int:template_id>")
@@ -308,7 +308,7 @@ def get_template(template_id):
 @templates_bp.response(200, TemplateSchema)
 @token_required(managers=True)
 def update_template(template_id):
-    return services.update_template(db.get_or_404(MailTemplate, template_id), json_payload())
+    return writing.update_template(db.get_or_404(MailTemplate, template_id), json_payload())
 
 
 def _mailbox_client(client_id):

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency.domains.clients.models import Client
-from agency.domains.mail import services
 from agency.domains.mail import settings as mail_settings
+from agency.domains.mail import writing
 from agency.domains.mail.models import MailTemplate
 from agency.kernel import clock
 from agency.kernel.database import db
@@ -95,7 +95,7 @@ def create_template():
     if not ConfirmForm().validate_on_submit():
         return _page(400, {"name": [_("The form expired.")]}, values)
     try:
-        services.create_template({**values, "client_id": values["client_id"] or None})
+        writing.create_template({**values, "client_id": values["client_id"] or None})
     except ValidationError as exc:
         db.session.rollback()
         return _page(exc.status_code, exc.fields or {"name": [exc.message]}, values)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from agency.domains.mail import attachments, letters, services
+from agency.domains.mail import attachments, dictations, drafting, letters, services, writing
 from agency.domains.mail.access import client_for, draft_file_for, record_for, visible
 from agency.domains.mail.models import (
     Dictation,
@@ -42,10 +42,10 @@ def _composer(item, kind: str, values: dict, errors: dict | None = None, status:
         dictation=dictation,
         drafts=drafts,
         letters=item_letters,
-        templates=services.templates_for(kind, item.client_id),
+        templates=writing.templates_for(kind, item.client_id),
         values=values,
         errors=errors or {},
-        approval=services.approval_required(item.client),
+        approval=drafting.approval_required(item.client),
         confirm_form=ConfirmForm(),
     ), status
 
@@ -55,7 +55,7 @@ def _template_choice(item, kind):
     if not template_id:
         return None
     try:
-        return services.template_for(item.client, template_id, kind)
+        return writing.template_for(item.client, template_id, kind)
     except ValidationError as exc:
         flash(exc.message, "error")
         return None
@@ -66,7 +66,7 @@ def _template_choice(item, kind):
 def compose(item_id):
     item = item_for(current_user, item_id)
     email, _dictation = services.for_item(item)
-    values = services.compose(item.client, email, _template_choice(item, "email"))
+    values = drafting.compose(item.client, email, _template_choice(item, "email"))
     return _composer(item, "email", values)
 
 
@@ -89,7 +89,7 @@ def create_draft(item_id):
     }
     try:
         uploads = [attachments.read_upload(f) for f in request.files.getlist("attachments")]
-        draft = services.create_draft(data, current_user, [u for u in uploads if u])
+        draft = drafting.create_draft(data, current_user, [u for u in uploads if u])
     except ValidationError as exc:
         db.session.rollback()
         return _composer(
@@ -114,7 +114,7 @@ def send_draft(draft_id):
     )
     if ConfirmForm().validate_on_submit():
         try:
-            services.send_draft(draft, current_user)
+            drafting.send_draft(draft, current_user)
             flash(_("Done."), "success")
         except ValidationError as exc:
             db.session.rollback()
@@ -129,7 +129,7 @@ def letter_form(item_id):
     template = _template_choice(item, "letter")
     values = {"recipient_name": "", "recipient_address": "", "subject": "", "body": ""}
     if template is not None:
-        values.update(subject=services.fill(template.subject, item.client), template_id=template.id)
+        values.update(subject=writing.fill(template.subject, item.client), template_id=template.id)
     return _composer(item, "letter", values)
 
 
@@ -237,7 +237,7 @@ def transcribe(dictation_id):
     )
     if ConfirmForm().validate_on_submit():
         try:
-            services.transcribe(dictation, {"text": request.form.get("text", "")}, current_user)
+            dictations.transcribe(dictation, {"text": request.form.get("text", "")}, current_user)
             flash(_("The transcription is saved."), "success")
         except ValidationError as exc:
             db.session.rollback()

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from agency.domains.clients.models import Client
-from agency.domains.mail import imap, letters, services
+from agency.domains.mail import dictations, drafting, imap, letters, services
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.access import draft_file_for, record_for
 from agency.domains.mail.models import Draft, DraftStatus, InboundEmail, Letter, LetterStatus
@@ -79,7 +79,7 @@ def dictate():
     if not ConfirmForm().validate_on_submit():
         return _page(400, {"text": [_("The form expired. Try again.")]}, text)
     try:
-        services.create_dictation(
+        dictations.create_dictation(
             {"client_id": client.id, "text": text},
             current_user,
             request.files.get("audio"),
@@ -93,8 +93,8 @@ def dictate():
 
 
 DECISIONS = {
-    ("draft", "approve"): lambda r, form, user: services.approve_draft(r, form, user),
-    ("draft", "reject"): lambda r, form, user: services.reject_draft(r, form, user),
+    ("draft", "approve"): lambda r, form, user: drafting.approve_draft(r, form, user),
+    ("draft", "reject"): lambda r, form, user: drafting.reject_draft(r, form, user),
     ("letter", "approve"): lambda r, form, user: letters.approve_letter(r, form, user),
     ("letter", "reject"): lambda r, form, user: letters.reject_letter(r, form, user),
 }
