@@ -43,7 +43,8 @@ def _entries(agency) -> list[TimeEntry]:
 
 
 def _start_timer(agency, frozen, at: datetime) -> int:
-    from agency.domains.work.services import create_item, start_timer
+    from agency.domains.work.creation import create_item
+    from agency.domains.work.services import start_timer
 
     with use_agency(agency.agency.id):
         item, _new = create_item({"client_id": agency.client.id, "kind": "task", "title": "Late"})

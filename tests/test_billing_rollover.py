@@ -16,7 +16,7 @@ from agency.domains.hours.models import TimeEntry
 from agency.domains.hours.services import record_time
 from agency.domains.notify.models import OutboundEmail
 from agency.domains.staff.models import Secretary
-from agency.domains.work.services import create_item
+from agency.domains.work.creation import create_item
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency

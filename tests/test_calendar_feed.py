@@ -12,6 +12,7 @@ from agency.domains.calendar import services as feeds
 from agency.domains.calendar.models import CalendarFeed
 from agency.domains.calls import services as calls
 from agency.domains.clients.models import Client
+from agency.domains.work import creation
 from agency.domains.work import services as work
 from agency.domains.work.models import WorkItem
 from agency.kernel import clock
@@ -46,7 +47,7 @@ def lisbon(agency):
         work.move(db.session.get(WorkItem, trip), "cancel")
         db.session.commit()
         agency.trip = trip
-        work.create_item({"client_id": client.id, "kind": "task", "title": "Renew the lease"})
+        creation.create_item({"client_id": client.id, "kind": "task", "title": "Renew the lease"})
         calls.save_rules(
             client,
             {
@@ -66,7 +67,7 @@ def lisbon(agency):
 
 
 def _meeting(client, title, starts, ends, kind="meeting") -> int:
-    item, _new = work.create_item(
+    item, _new = creation.create_item(
         {
             "client_id": client.id,
             "kind": kind,

@@ -8,7 +8,7 @@ import pytest
 
 from agency.domains.calls import services
 from agency.domains.clients.models import Client
-from agency.domains.work.services import create_item
+from agency.domains.work.creation import create_item
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency

@@ -29,8 +29,8 @@ from agency.domains.sla import services as sla
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
 from agency.domains.staff.services import add_absence, add_shift_override
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
-from agency.domains.work.services import create_item
 from agency.kernel.database import db
 from agency.kernel.queue import redis_connection
 from tenants import use_agency

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from agency.domains.hours.models import TimeEntry
 from agency.domains.hours.services import billable_minutes
 from agency.domains.staff.models import Secretary
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
-from agency.domains.work.services import create_item
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency

@@ -13,8 +13,8 @@ from agency.domains.hours.models import TimeEntry
 from agency.domains.schedules.tick import run_for_agency
 from agency.domains.staff.models import Secretary
 from agency.domains.work import pool
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkEvent, WorkItem
-from agency.domains.work.services import create_item
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from agency.domains.notify.models import EmailStatus, OutboundEmail
 from agency.domains.notify.services import queue_email
 from agency.domains.staff.models import Secretary
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkEvent, WorkItem
-from agency.domains.work.services import create_item
 from agency.kernel.database import db
 from agency.kernel.queue import enqueue
 from agency.kernel.retries import Gone, is_transient

@@ -304,7 +304,7 @@ def test_letter_pdf_has_the_letter_and_postage_is_an_expense(agency, other_agenc
     http = login_as(agency.secretary)
     with use_agency(agency.agency.id):
         from agency.domains.mail.letters import create_letter
-        from agency.domains.work.services import create_item
+        from agency.domains.work.creation import create_item
 
         item, _new = create_item({"client_id": agency.client.id, "kind": "letter", "title": "L"})
         letter = create_letter(
@@ -384,7 +384,7 @@ def test_canned_response_fills_its_variables_in_the_clients_language(agency, inb
             }
         )
         template_id = template.id
-        from agency.domains.work.services import create_item
+        from agency.domains.work.creation import create_item
 
         item, _new = create_item({"client_id": agency.client.id, "kind": "email", "title": "E"})
         item = snapshot(item)

@@ -448,7 +448,7 @@ def test_api_transcription_replaces_and_is_refused_for_typed_dictation(
 def test_desk_upload_over_the_limit_is_refused_beside_the_field(app, agency):
     app.config["MAIL_ATTACHMENT_MAX_BYTES"] = 100
     with use_agency(agency.agency.id):
-        from agency.domains.work.services import create_item
+        from agency.domains.work.creation import create_item
 
         item, _new = create_item({"client_id": agency.client.id, "kind": "email", "title": "E"})
         item_id = item.id

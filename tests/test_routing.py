@@ -11,8 +11,8 @@ from agency.domains.sla.services import add_holiday
 from agency.domains.staff.models import Absence, Secretary
 from agency.domains.staff.services import add_shift_override
 from agency.domains.work import claims, pool, routing
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkEvent, WorkItem
-from agency.domains.work.services import create_item
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency

@@ -9,7 +9,7 @@ from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract
 from agency.domains.sla import services
 from agency.domains.sla.models import Holiday, SlaTarget
-from agency.domains.work.services import create_item
+from agency.domains.work.creation import create_item
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency

@@ -10,8 +10,9 @@ from agency.domains.clients.models import Assignment, Client
 from agency.domains.sla import report
 from agency.domains.staff.models import Secretary
 from agency.domains.work import claims, routing, watchdog
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkEvent, WorkItem
-from agency.domains.work.services import create_item, move, reassign
+from agency.domains.work.services import move, reassign
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from agency.domains.staff.models import Secretary
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkEvent, WorkItem
-from agency.domains.work.services import create_item
 from agency.kernel.database import db
 from tenants import use_agency
 

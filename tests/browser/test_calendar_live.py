@@ -7,7 +7,7 @@ import urllib.request
 from icalendar import Calendar
 
 from agency.domains.clients.models import Client
-from agency.domains.work.services import create_item
+from agency.domains.work.creation import create_item
 from agency.kernel.database import db
 from tenants import use_agency
 from tests.browser.conftest import shoot

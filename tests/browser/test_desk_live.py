@@ -72,7 +72,7 @@ def test_a_manager_reassigns_from_the_console_and_it_appears_on_the_new_desk(
 ):
     from agency.domains.accounts.models import Role, User
     from agency.domains.accounts.passwords import hash_password
-    from agency.domains.work.services import create_item
+    from agency.domains.work.creation import create_item
 
     with use_agency(agency.agency.id):
         user = User(

@@ -16,8 +16,9 @@ from agency.domains.calls.provider import can_call_out, rest_client
 from agency.domains.calls.schemas import MessageSchema
 from agency.domains.clients.models import Client
 from agency.domains.notify.services import queue_email
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import Kind, Source
-from agency.domains.work.services import create_item, follow_priority
+from agency.domains.work.services import follow_priority
 from agency.kernel import clock, links
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError

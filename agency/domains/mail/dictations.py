@@ -13,7 +13,7 @@ from agency.domains.mail.schemas import (
     DictationSchema,
     TranscriptionSchema,
 )
-from agency.domains.work.services import create_item
+from agency.domains.work.creation import create_item
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError

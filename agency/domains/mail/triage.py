@@ -10,7 +10,7 @@ from agency.domains.clients.models import Contact
 from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
 from agency.domains.mail.settings import agency_settings
 from agency.domains.notify.services import queue_email
-from agency.domains.work.services import create_item
+from agency.domains.work.creation import create_item
 from agency.kernel.database import db
 
 

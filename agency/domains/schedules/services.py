@@ -10,8 +10,8 @@ from agency.domains.clients.models import Client
 from agency.domains.schedules import recurrence
 from agency.domains.schedules.models import Frequency, RecurringRule
 from agency.domains.schedules.schemas import RecurringRuleSchema
+from agency.domains.work.creation import create_item
 from agency.domains.work.models import Source
-from agency.domains.work.services import create_item
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError

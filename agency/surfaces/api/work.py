@@ -4,7 +4,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from agency.domains.work import claims, services, shifts
+from agency.domains.work import claims, creation, services, shifts
 from agency.domains.work.access import desk_secretary, item_for, visible
 from agency.domains.work.filters import narrowed
 from agency.domains.work.models import WorkItem
@@ -46,7 +46,7 @@ def list_items():
 def create_item():
     """Create an item; it is routed to a secretary by the queue. A repeated source key
     returns the existing item with 200."""
-    item, created = services.create_item(json_payload(), api_user().id)
+    item, created = creation.create_item(json_payload(), api_user().id)
     return item, 201 if created else 200
 
 

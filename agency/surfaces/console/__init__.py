@@ -3,11 +3,12 @@
 # Each page module adds its pages to ``bp`` as it is imported.
 from agency.surfaces.console import (  # noqa: F401
     billing,
+    clients,
     contracts,
     imports,
     jobs,
-    people,
     schedules,
+    secretaries,
     sla,
     views,
     work,

@@ -1,0 +1,134 @@
+"""Making a work item: one service for every source (API, desk, mail, calls, schedules),
+idempotent by the source's key, with its SLA target and a routing request. On PostgreSQL
+the item and its "created" event are one statement, built once per set of columns.
+"""
+
+from functools import lru_cache
+
+from flask_babel import gettext as _
+from sqlalchemy import Integer, bindparam, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from agency.domains.sla import services as sla
+from agency.domains.work.events import checked_event
+from agency.domains.work.models import PRIORITY_ORDER, Status, WorkEvent, WorkItem
+from agency.domains.work.routing import request_routing
+from agency.domains.work.schemas import (
+    WorkItemSchema,
+)
+from agency.domains.work.timeline import NEW_EVENT
+from agency.kernel import clock
+from agency.kernel.database import db, on_postgres
+from agency.kernel.errors import ValidationError
+from agency.kernel.records import values_for
+
+_BY_SOURCE_KEY = select(WorkItem).where(
+    WorkItem.source == bindparam("source"), WorkItem.source_key == bindparam("source_key")
+)
+
+
+def _existing(source: str, source_key: str | None) -> WorkItem | None:
+    if source_key is None:
+        return None
+    return db.session.scalar(_BY_SOURCE_KEY, {"source": source, "source_key": source_key})
+
+
+def _with_defaults(table, row: dict) -> dict:
+    """``row`` with the Python-side defaults of the columns it does not name: SQLAlchemy
+    works them out itself only for a statement's outermost INSERT."""
+    filled = dict(row)
+    for column in table.c:
+        default = column.default
+        if column.key in filled or default is None:
+            continue
+        filled[column.key] = default.arg(None) if default.is_callable else default.arg
+    return filled
+
+
+@lru_cache(maxsize=64)
+def _insert_created_statement(names: tuple[str, ...]):
+    """The item's INSERT … RETURNING (values for ``names``) feeding the INSERT of its
+    "created" event: one statement, both common table expressions. Built once for each
+    set of names, so SQLAlchemy compiles it once."""
+    table = WorkItem.__table__
+    new = (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in names})
+        .returning(*table.c)
+        .cte("new_item")
+    )
+    event = (
+        insert(WorkEvent.__table__)
+        .from_select(
+            ["item_id", "at", "actor_user_id", "action", "detail", "agency_id"],
+            select(
+                new.c.id,
+                new.c.created_at,
+                bindparam("actor_user_id", type_=Integer),
+                literal("created"),
+                func.json_build_object("source", new.c.source),
+                new.c.agency_id,
+            ),
+        )
+        .cte("new_event")
+    )
+    return select(aliased(WorkItem, new)).add_cte(event)
+
+
+def _insert_created(row: dict, actor_user_id: int | None) -> WorkItem:
+    """Insert the item and its "created" event, without the unit of work's bookkeeping:
+    on PostgreSQL in one statement, elsewhere in two."""
+    if not on_postgres():  # the same two rows, the event at the item's creation time
+        item = db.session.scalars(insert(WorkItem).returning(WorkItem), [row]).one()
+        db.session.execute(
+            NEW_EVENT,
+            {
+                "item_id": item.id,
+                "at": item.created_at,
+                "actor_user_id": actor_user_id,
+                "action": "created",
+                "detail": {"source": item.source},
+            },
+        )
+        return item
+    values = _with_defaults(WorkItem.__table__, row)
+    statement = _insert_created_statement(tuple(sorted(values)))
+    return db.session.scalars(statement, {**values, "actor_user_id": actor_user_id}).one()
+
+
+# Read-only once built: every creation loads its input with this one (building a schema
+# costs several times what loading with it does).
+_NEW_ITEM = WorkItemSchema()
+
+
+def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem, bool]:
+    """The item, and whether it is new: the same source key twice makes one item."""
+    values = values_for(_NEW_ITEM, data)
+    found = _existing(values["source"], values["source_key"])
+    if found is not None:
+        return found, False
+    client, target = sla.client_and_target(values["client_id"], values["kind"], values["priority"])
+    if client is None:
+        raise ValidationError.on("client_id", _("Choose a client of this agency."))
+    now = clock.now()
+    event = checked_event(values["kind"], client.timezone, {}, values)
+    values.update(event)
+    if event.get("starts_at") is not None:
+        values["event_updated_at"] = now
+    row = {
+        **values,
+        "priority_rank": PRIORITY_ORDER[values["priority"]],
+        "status": Status.queued.value,
+        "sla_due_at": sla.due_at(client, values["kind"], values["priority"], now, target),
+        "created_at": now,
+    }
+    try:
+        item = _insert_created(row, actor_user_id)
+    except IntegrityError:  # the same source key, created a moment ago elsewhere
+        db.session.rollback()
+        return _existing(values["source"], values["source_key"]), False
+
+    request_routing(item)  # one job routes every new item of the agency that waits
+    db.session.commit()
+    return item, True
