@@ -1,4 +1,6 @@
-"""Queues by urgency; workers take them in this order."""
+"""The queue API every domain uses: queues by urgency (workers take them in this order),
+enqueueing at once or after the transaction commits, each job naming its agency. The jobs
+themselves are `workers.jobs`, named by their dotted path."""
 
 from flask import current_app
 from redis import Redis
