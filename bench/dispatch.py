@@ -32,8 +32,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from agency.app import create_app  # noqa: E402
 from agency.domains.clients.models import Assignment, Client  # noqa: E402
 from agency.domains.staff.models import Secretary  # noqa: E402
+from agency.domains.work.creation import create_item  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
-from agency.domains.work.services import create_item  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
 from agency.kernel.queue import QUEUE_NAMES, enqueue  # noqa: E402
 from tenants import Agency, use_agency  # noqa: E402
