@@ -18,7 +18,7 @@ from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency
 from tests.billing_seed import api_as, work
-from tests.conftest import rows, sign_in
+from tests.conftest import post_form, rows, sign_in
 
 
 @pytest.fixture
@@ -239,3 +239,22 @@ def test_fractions_of_a_minute_or_of_a_cent_are_refused_not_rounded(api, agency)
     made = api("POST", "/api/v1/time-entries/", {**entry, "minutes": 12}).json
     edit = api("PATCH", f"/api/v1/time-entries/{made['id']}", {"minutes": 7.5, "reason": "typo"})
     assert edit.status_code == 422
+
+
+def test_a_run_for_a_day_after_today_in_the_agencys_zone_is_refused(client, api, agency):
+    # 23:30 on the last day of November in Lisbon: 1 December is still tomorrow there.
+    clock.freeze(datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
+    try:
+        made = api("POST", "/api/v1/expenses/", _expense(agency.client.id))
+        assert made.status_code == 201  # something to invoice, had the run gone ahead
+        for day in ("2026-12-01", "4764-05-01"):
+            refused = api("POST", "/api/v1/invoices/run", {"on": day})
+            assert refused.status_code == 422 and "on" in refused.json["error"]["fields"]
+        sign_in(client, agency.manager)
+        page = post_form(client, "/console/invoices", {"on": "2026-12-01"})
+        assert page.status_code == 422
+        assert "Choose today or an earlier day" in page.get_data(as_text=True)
+        assert rows(Invoice, agency.agency.id) == []
+        assert api("POST", "/api/v1/invoices/run", {"on": "2026-11-30"}).status_code == 200
+    finally:
+        clock.freeze(None)

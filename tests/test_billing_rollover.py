@@ -156,13 +156,21 @@ def test_hours_include_the_carry_and_invoices_bill_overage_beyond_it(
     assert before_invoice["rollover"] == [
         {"earned_in": "2026-10-01", "minutes": 100, "expires_on": "2027-01-01"}
     ]
-    [october_id] = _run(agency, date(2026, 11, 1))
+    ran = api("POST", "/api/v1/invoices/run", {"on": "2026-11-01"})
+    assert ran.status_code == 200, ran.get_data(as_text=True)
+    [october_id] = [invoice["id"] for invoice in ran.json]
     assert api("GET", url).json == before_invoice  # the invoice changes no figure
     october = _invoice(agency, date(2026, 10, 1))
     assert (october.overage_minutes, october.rollover_minutes) == (0, 0)
     assert october.carry_out == [
         {"earned_in": "2026-10-01", "minutes": 300, "expires_on": "2027-01-01"}
     ]
+
+    # Through the API too: the carry it hands on, its days as dates.
+    carried = [{"earned_in": "2026-10-01", "minutes": 300, "expires_on": "2027-01-01"}]
+    assert api("GET", f"/api/v1/invoices/{october_id}").json["carry_out"] == carried
+    listed = api("GET", "/api/v1/invoices/")
+    assert listed.status_code == 200 and [i["carry_out"] for i in listed.json] == [carried]
 
     [november_id] = _run(agency, date(2026, 12, 1))
     november = _invoice(agency, date(2026, 11, 1))

@@ -13,6 +13,7 @@ stores what it used and what it hands on, so a closed period is never recomputed
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 
 from agency.domains.billing import periods, reviews, rollover
@@ -28,9 +29,21 @@ from agency.domains.billing.models import (
 from agency.domains.hours.models import TimeEntry
 from agency.kernel import bulk, clock
 from agency.kernel.database import db
+from agency.kernel.errors import ValidationError
 from tenants import Agency, current_agency_id
 
 BATCH = 1000
+
+
+def run_by_hand(on: date | None = None) -> list[int]:
+    """A manager's run, from the console or the API: the periods ended by ``on`` (a local
+    day, today by default), which may not lie after today in the agency's zone."""
+    agency = db.session.get(Agency, current_agency_id())
+    if on is not None and on > periods.local_today(clock.now(), agency.timezone):
+        raise ValidationError.on(
+            "on", _("Choose today or an earlier day: a period is invoiced once it has ended.")
+        )
+    return run(on=on)
 
 
 @bulk.collection_paused()

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from agency.domains.billing.rollover import Carry
 from agency.kernel import clock
 from agency.kernel.columns import EncryptedText, UTCDateTime
 from agency.kernel.database import db
@@ -156,6 +157,11 @@ class Invoice(TenantMixin, db.Model):
     lines = relationship(
         "InvoiceLine", order_by="InvoiceLine.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def carries(self) -> list[Carry]:
+        """The carry it hands on, its days read back as dates (JSON keeps them as ISO)."""
+        return [Carry.from_json(carried) for carried in self.carry_out or []]
 
 
 class InvoiceAction(enum.StrEnum):

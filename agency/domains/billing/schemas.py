@@ -125,7 +125,7 @@ class InvoiceSchema(Schema):
     used_minutes = fields.Integer()
     overage_minutes = fields.Integer()
     rollover_minutes = fields.Integer()
-    carry_out = fields.List(fields.Nested(CarrySchema))
+    carry_out = fields.List(fields.Nested(CarrySchema), attribute="carries")
     subtotal_minor = fields.Integer()
     tax_basis_points = fields.Integer()
     tax_minor = fields.Integer()

@@ -169,7 +169,7 @@ def list_invoices():
 def run_invoices():
     """Close every period ended by ``on`` into draft invoices; a re-run makes nothing new."""
     data = load(InvoiceRunSchema(), json_payload())
-    ids = invoicing.run(on=data["on"])
+    ids = invoicing.run_by_hand(on=data["on"])
     return [db.session.get(Invoice, invoice_id) for invoice_id in ids]
 
 

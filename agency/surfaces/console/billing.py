@@ -201,9 +201,14 @@ def invoices():
             show_errors(form, {"on": [_("Give a date as YYYY-MM-DD.")]})
             status = 422
         else:
-            made = invoicing.run(on=on)
-            flash(_("%(count)s draft invoices made.", count=len(made)), "success")
-            return redirect(url_for("console.invoices"))
+            try:
+                made = invoicing.run_by_hand(on=on)
+            except ValidationError as exc:
+                show_errors(form, exc.fields)
+                status = 422
+            else:
+                flash(_("%(count)s draft invoices made.", count=len(made)), "success")
+                return redirect(url_for("console.invoices"))
     elif form.is_submitted():
         status = 422
     return (
