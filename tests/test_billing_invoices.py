@@ -1,6 +1,7 @@
 """Invoices of closed periods: exact amounts, Stripe (localstripe), webhooks, the billed lock."""
 
 import gc
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -23,13 +24,17 @@ from agency.kernel.database import db
 from tenants import use_agency
 from tests.billing_seed import (
     ALPHA_STRIPE_KEY,
+    PLATFORM_HOOK_SECRET,
+    WEBHOOK_SECRET,
     api_as,
     client_on_contract,
     invoice_event,
     post_hook,
+    post_platform_hook,
     work,
 )
 from tests.conftest import sign_in
+from tests.stripe_server import sign
 
 pytestmark = pytest.mark.sqlite
 
@@ -314,6 +319,44 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, api, agency, iss
     assert response.status_code == 400
     unsigned = client.post("/hooks/stripe/alpha", data=payload)
     assert unsigned.status_code == 400
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "open"
+    assert count(agency.agency.id, StripeEvent) == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[1, 2, 3]",
+        b'{"type": "invoice.paid", "data": {"object": {"id": "in_1"}}}',
+        b'{"id": "evt_no_data", "type": "invoice.paid"}',
+        b'{"id": "evt_bad_data", "type": "invoice.paid", "data": "paid"}',
+        b"not json at all",
+    ],
+)
+def test_a_signed_payload_that_is_no_event_is_a_400_on_both_hooks(
+    client, api, agency, issued, platform, payload
+):
+    assert post_hook(client, payload).status_code == 400
+    assert post_platform_hook(client, payload).status_code == 400
+    assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "open"
+    assert count(agency.agency.id, StripeEvent) == 0
+
+
+@pytest.mark.parametrize("seconds", [-3600, 3600])
+def test_a_signature_from_an_hour_ago_or_an_hour_ahead_is_refused(
+    client, api, agency, issued, platform, seconds
+):
+    payload = invoice_event("evt_paid_t", "invoice.paid", issued["stripe_invoice_id"])
+    at = int(time.time()) + seconds
+    for url, secret in [
+        ("/hooks/stripe/alpha", WEBHOOK_SECRET),
+        ("/hooks/stripe", PLATFORM_HOOK_SECRET),
+    ]:
+        headers = {
+            "Stripe-Signature": sign(payload, secret, at),
+            "Content-Type": "application/json",
+        }
+        assert client.post(url, data=payload, headers=headers).status_code == 400
     assert api("GET", f"/api/v1/invoices/{issued['id']}").json["status"] == "open"
     assert count(agency.agency.id, StripeEvent) == 0
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from agency.domains.billing import webhooks
 from agency.domains.billing.models import SeatSubscription, StripeEvent
 from agency.domains.billing.signup import SETUP_INTENT
 from agency.domains.billing.stripe_account import client_for
@@ -129,10 +130,7 @@ def receive_platform_event(payload: bytes, signature: str) -> str:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise BadSignature(_("Stripe webhooks are not set up."))
-    try:
-        event = stripe.Webhook.construct_event(payload, signature or "", secret)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
-        raise BadSignature(_("The Stripe signature does not match.")) from exc
+    event = webhooks.construct(payload, signature, secret)
     if event.type not in SUBSCRIPTION_EVENTS:
         return "ignored"
     metadata = event.data.object.to_dict().get("metadata") or {}

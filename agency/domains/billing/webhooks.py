@@ -5,6 +5,9 @@ Stripe's states, as Stripe means them: a failed payment leaves the invoice open 
 retries it) and is noted as ``payment_failed_at``; only Stripe marking it uncollectible
 makes it uncollectible."""
 
+import json
+import time
+
 import stripe
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -37,8 +40,52 @@ PAYMENT_FAILED = "invoice.payment_failed"
 OWING = {InvoiceStatus.open.value, InvoiceStatus.uncollectible.value}
 
 
+# How far a signature's time may lie from ours, either way (Stripe's own default).
+TOLERANCE_SECONDS = 300
+
+
 class BadSignature(BadInput):
-    """The payload is not signed with the agency's endpoint secret."""
+    """The payload is not signed with the endpoint's secret, or not lately."""
+
+
+class NotAnEvent(BadInput):
+    """Signed, but not the shape of a Stripe event."""
+
+
+def _signed_at(signature: str) -> int | None:
+    for part in signature.split(","):
+        key, _sep, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    return None
+
+
+def construct(payload: bytes, signature: str | None, secret: str) -> stripe.Event:
+    """The event of a payload signed with ``secret`` within ``TOLERANCE_SECONDS`` of now,
+    before or after (Stripe's library checks only before); else ``BadSignature``. A signed
+    payload that is not an event object (with its id, type and data) is ``NotAnEvent``."""
+    signature = signature or ""
+    signed_at = _signed_at(signature)
+    if signed_at is None or abs(time.time() - signed_at) > TOLERANCE_SECONDS:
+        raise BadSignature(_("The Stripe signature is missing or not recent."))
+    try:
+        stripe.WebhookSignature.verify_header(payload, signature, secret, TOLERANCE_SECONDS)
+    except stripe.SignatureVerificationError as exc:
+        raise BadSignature(_("The Stripe signature does not match.")) from exc
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:
+        raise NotAnEvent(_("The Stripe event is not JSON.")) from exc
+    shaped = (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), str)
+        and isinstance(data.get("type"), str)
+        and isinstance(data.get("data"), dict)
+        and isinstance(data["data"].get("object"), dict)
+    )
+    if not shaped:
+        raise NotAnEvent(_("The Stripe event has no id, type or data object."))
+    return stripe.Event.construct_from(data, stripe.api_key)
 
 
 def verify(payload: bytes, signature: str) -> stripe.Event:
@@ -46,10 +93,7 @@ def verify(payload: bytes, signature: str) -> stripe.Event:
     secret = settings.stripe_webhook_secret if settings else None
     if not secret:
         raise BadSignature(_("Stripe webhooks are not set up for this agency."))
-    try:
-        return stripe.Webhook.construct_event(payload, signature or "", secret)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
-        raise BadSignature(_("The Stripe signature does not match.")) from exc
+    return construct(payload, signature, secret)
 
 
 def receive(payload: bytes, signature: str) -> str:
