@@ -17,7 +17,7 @@ from agency.domains.contracts.services import create_plan
 from agency.domains.mail.models import ClientMailRules
 from agency.kernel.database import db
 from tenants import use_agency
-from tests.conftest import csrf_from, rows
+from tests.conftest import csrf_from, rows, sign_in
 
 SECRET = "sk_test_alpha_signup"
 TERMS = "1. The agency answers your calls in your name.\n2. Hours are billed monthly."
@@ -312,6 +312,22 @@ def test_signup_is_closed_until_the_agency_writes_its_terms(client, agency, open
     assert client.get("/a/alpha/terms").status_code == 404
     card = client.post("/a/alpha/signup/card", headers={"X-CSRFToken": csrf_from(page)})
     assert card.status_code == 409
+
+
+def test_someone_signed_in_elsewhere_sees_an_agencys_public_pages_as_any_visitor(
+    app, agency, other_agency, open_signup
+):
+    elsewhere = app.test_client()
+    sign_in(elsewhere, other_agency.owner)
+    terms = elsewhere.get("/a/alpha/terms")
+    assert terms.status_code == 200 and "Hours are billed monthly." in terms.get_data(as_text=True)
+    assert "Bravo" not in elsewhere.get("/a/alpha/").get_data(as_text=True)
+    with use_agency(agency.agency.id):
+        db.session.scalar(select(BillingAccount)).terms_text = None
+        db.session.commit()
+    assert elsewhere.get("/a/alpha/terms").status_code == 404
+    assert app.test_client().get("/a/alpha/terms").status_code == 404
+    assert elsewhere.get("/console/").status_code == 200  # still signed in to Bravo
 
 
 def _steps(page: str) -> dict[str, tuple]:

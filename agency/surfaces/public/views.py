@@ -2,6 +2,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from agency.extensions import login_manager
 from agency.kernel.database import db
 from agency.surfaces.public.blueprint import bp
 from tenants import Agency, set_current_agency
@@ -16,12 +17,16 @@ def index():
 
 @bp.before_request
 def _agency_from_slug():
-    """Public agency pages take their tenant from the slug in the URL."""
+    """Public agency pages take their tenant from the slug in the URL. Someone signed in
+    to another agency (or the platform) sees them as any visitor does: their own records
+    are not this agency's to read."""
     slug = (request.view_args or {}).get("agency_slug")
     if slug is not None:
         agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
         if agency is None or agency.is_suspended:
             abort(404)
+        if getattr(current_user, "agency_id", None) != agency.id:
+            g._login_user = login_manager.anonymous_user()  # for this request only
         set_current_agency(agency.id)
         g.agency = agency
 
