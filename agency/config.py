@@ -78,7 +78,9 @@ def from_environment() -> dict:
         "SEAT_TRIAL_DAYS": int(env.get("SEAT_TRIAL_DAYS", 14)),
         # How many proxies (ingress, load balancer) set X-Forwarded-* in front of the app.
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", 0)),
+        # Failed sign-ins: per account, and (higher: many people may share one) per address.
         "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": env.get("LOGIN_ADDRESS_FAILURE_LIMIT", "50 per 15 minutes"),
         # Calendar feeds: fetches per feed address, and per caller's address over all feeds.
         "FEED_RATE_LIMIT": env.get("FEED_RATE_LIMIT", "60 per hour"),
         # How often one address may ask for a signup card form (a Stripe SetupIntent).

@@ -30,8 +30,9 @@ def test_a_wrong_password_gets_no_token(client, agency):
     response = client.post(
         "/api/v1/auth/token", json={"email": agency.owner.email, "password": "wrong-password"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 401
     assert response.json["error"]["code"] == "invalid_login"
+    assert response.json["error"]["message"] == "Wrong email or password."
 
 
 def test_missing_or_bad_tokens_are_401(client, agency):

@@ -10,6 +10,7 @@ from agency.domains.accounts.passwords import hash_password, verify_password
 from agency.kernel.database import db
 from tenants import Agency, lifecycle, use_agency
 from tests.conftest import PASSWORD, csrf_from, post_form, sign_in
+from tests.servers import unreachable_redis
 
 pytestmark = pytest.mark.sqlite
 
@@ -52,11 +53,71 @@ def test_ten_failures_for_an_account_answer_429(app, agency):
     assert blocked.status_code == 429
 
 
-def test_ten_failures_from_one_address_answer_429(client, agency):
+def test_ten_failures_from_an_office_lock_the_account_tried_not_its_colleagues(app, agency):
+    office = {"REMOTE_ADDR": "10.9.9.9"}
     for attempt in range(10):
+        post_form(
+            app.test_client(),
+            "/login",
+            {"email": agency.secretary.email, "password": f"wrong-{attempt}"},
+            environ_base=office,
+        )
+    tried = post_form(
+        app.test_client(),
+        "/login",
+        {"email": agency.secretary.email, "password": PASSWORD},
+        environ_base=office,
+    )
+    assert tried.status_code == 429
+    colleague = post_form(
+        app.test_client(),
+        "/login",
+        {"email": agency.owner.email, "password": PASSWORD},
+        environ_base=office,
+    )
+    assert colleague.status_code == 302
+
+
+def test_an_address_is_stopped_at_its_own_higher_limit(app, client, agency):
+    app.config["LOGIN_ADDRESS_FAILURE_LIMIT"] = "12 per 15 minutes"
+    for attempt in range(12):
         post_form(client, "/login", {"email": f"nobody{attempt}@x.example", "password": "x"})
     blocked = post_form(client, "/login", {"email": agency.owner.email, "password": PASSWORD})
     assert blocked.status_code == 429
+    elsewhere = post_form(
+        app.test_client(),
+        "/login",
+        {"email": agency.owner.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.2.2"},
+    )
+    assert elsewhere.status_code == 302
+
+
+def test_with_redis_away_signing_in_works_and_is_still_throttled(app, agency):
+    """The login throttle's counts live in Redis; while it is away, in this process."""
+    with unreachable_redis() as away:
+        app.config["REDIS_URL"] = (
+            f"redis://127.0.0.1:{away.connection_pool.connection_kwargs['port']}/0"
+        )
+        app.extensions.pop("login_throttle", None)
+        try:
+            assert sign_in(app.test_client(), agency.owner).status_code == 302
+            token = app.test_client().post(
+                "/api/v1/auth/token", json={"email": agency.manager.email, "password": PASSWORD}
+            )
+            assert token.status_code == 201 and token.json["token"]
+            for attempt in range(10):
+                wrong = app.test_client().post(
+                    "/api/v1/auth/token",
+                    json={"email": agency.manager.email, "password": f"wrong-{attempt}"},
+                )
+                assert wrong.status_code == 401
+            again = app.test_client().post(
+                "/api/v1/auth/token", json={"email": agency.manager.email, "password": PASSWORD}
+            )
+            assert again.status_code == 429
+        finally:
+            app.extensions.pop("login_throttle", None)
 
 
 def test_a_form_without_its_csrf_token_is_rejected(client, agency):

@@ -29,6 +29,15 @@ class Conflict(ValidationError):
         super().__init__(message, fields, code="conflict")
 
 
+class Unauthenticated(ValidationError):
+    """Credentials that do not match: 401, in the same body shape."""
+
+    status_code = 401
+
+    def __init__(self, message: str):
+        super().__init__(message, code="invalid_login")
+
+
 class NotAllowed(ValidationError):
     status_code = 403
 

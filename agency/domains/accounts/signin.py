@@ -14,7 +14,7 @@ from agency.domains.accounts.models import (
 )
 from agency.kernel import clock, validation
 from agency.kernel.database import db
-from agency.kernel.errors import Conflict, NotAllowed, ValidationError
+from agency.kernel.errors import Conflict, NotAllowed, Unauthenticated, ValidationError
 from tenants import Agency, directory, set_current_agency, use_agency
 
 
@@ -36,7 +36,7 @@ def authenticate(email: str, password: str, address: str | None, agency_slug: st
     matches = [u for u in users if passwords.verify_password(u.password_hash, password)]
     if not matches:
         throttle.record_failure(email, address)
-        raise ValidationError(_("Wrong email or password."), code="invalid_login")
+        raise Unauthenticated(_("Wrong email or password."))
     if len(matches) > 1:
         raise ValidationError(
             _("This email signs in to several agencies: enter the agency's address too."),
@@ -119,7 +119,7 @@ def authenticate_platform_admin(email: str, password: str, address: str | None) 
     admin = db.session.scalar(select(PlatformAdmin).where(func.lower(PlatformAdmin.email) == email))
     if not passwords.verify_password(admin.password_hash if admin else None, password):
         throttle.record_failure(email, address)
-        raise ValidationError(_("Wrong email or password."), code="invalid_login")
+        raise Unauthenticated(_("Wrong email or password."))
     return admin
 
 
