@@ -4,11 +4,11 @@ import re
 
 from sqlalchemy import select
 
-from agency.domains.accounts.models import Invitation, Role, User
+from agency.domains.accounts.models import ApiToken, Invitation, Role, User
 from agency.domains.staff.models import Secretary
 from agency.kernel.database import db
 from tenants import use_agency
-from tests.conftest import post_form, sign_in
+from tests.conftest import PASSWORD, post_form, sign_in
 from tests.mailbox import body
 
 
@@ -95,6 +95,34 @@ def test_password_reset_by_email(app, client, agency, mail, drain):
     sign_in(app.test_client(), agency.secretary, password="a-brand-new-password")
     reused = app.test_client().get(link)
     assert reused.status_code == 400
+
+
+def test_a_reset_password_ends_the_other_sessions_and_revokes_the_api_tokens(
+    app, client, agency, mail, drain
+):
+    desk = app.test_client()
+    sign_in(desk, agency.secretary)
+    assert desk.get("/desk/").status_code == 200
+    token = (
+        app.test_client()
+        .post("/api/v1/auth/token", json={"email": agency.secretary.email, "password": PASSWORD})
+        .json["token"]
+    )
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/v1/users/me", headers=bearer).status_code == 200
+
+    post_form(client, "/password/forgot", {"email": agency.secretary.email})
+    drain()
+    link = _link(mail.wait_for(agency.secretary.email), "/password/reset/")
+    post_form(client, link, {"password": "a-brand-new-password"})
+
+    assert desk.get("/desk/").status_code == 302  # signed out: back to the login page
+    assert app.test_client().get("/api/v1/users/me", headers=bearer).status_code == 401
+    with use_agency(agency.agency.id):
+        assert all(t.revoked_at for t in db.session.scalars(select(ApiToken)))
+    fresh = app.test_client()
+    sign_in(fresh, agency.secretary, password="a-brand-new-password")
+    assert fresh.get("/desk/").status_code == 200
 
 
 def test_password_reset_for_an_unknown_email_sends_nothing(client, agency, mail, drain):

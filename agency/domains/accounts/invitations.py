@@ -2,21 +2,16 @@
 forgotten password.
 """
 
-import hashlib
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from agency.domains.accounts import passwords
-from agency.domains.accounts.models import (
-    Invitation,
-    Role,
-    User,
-)
+from agency.domains.accounts.models import ApiToken, Invitation, Role, User
 from agency.domains.accounts.schemas import (
     AcceptInvitationSchema,
     InvitationSchema,
@@ -169,7 +164,7 @@ def request_password_reset(email: str) -> None:
             if user is None:
                 continue
             token = _serializer("reset").dumps(
-                {"a": agency_id, "u": user.id, "h": _password_stamp(user)}
+                {"a": agency_id, "u": user.id, "h": user.password_stamp}
             )
             link = external_url("auth.reset_password", token=token)
             queue_email(
@@ -188,11 +183,6 @@ def request_password_reset(email: str) -> None:
             db.session.commit()
 
 
-def _password_stamp(user: User) -> str:
-    """Changes with the password, so a reset link works once; reveals nothing of the hash."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 def user_for_reset(token: str) -> User:
     payload = _read_link(
         "reset",
@@ -202,14 +192,21 @@ def user_for_reset(token: str) -> User:
         _("This reset link is not valid."),
     )
     user = db.session.get(User, payload["u"])
-    if user is None or _password_stamp(user) != payload["h"]:
+    if user is None or user.password_stamp != payload["h"]:
         raise ValidationError(_("This reset link was already used."), code="used")
     return user
 
 
 def reset_password(token: str, data: dict) -> User:
+    """A new password: every session signed in with the old one ends, and every API
+    token of the user is revoked."""
     user = user_for_reset(token)
     values = validation.load(NewPasswordSchema(), data)
     user.password_hash = passwords.hash_password(values["password"])
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
     db.session.commit()
     return user

@@ -1,4 +1,5 @@
 import enum
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -46,7 +47,14 @@ class User(TenantMixin, UserMixin, db.Model):
     agency: Mapped[Agency] = relationship(lazy="joined")
 
     def get_id(self) -> str:
-        return f"{self.agency_id}:{self.id}"
+        """The session's id: the agency, the user, and the password it was signed in with
+        (a new password ends every other session)."""
+        return f"{self.agency_id}:{self.id}:{self.password_stamp}"
+
+    @property
+    def password_stamp(self) -> str:
+        """Changes with the password; reveals nothing of its hash."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     @property
     def is_active(self) -> bool:

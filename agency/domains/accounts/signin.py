@@ -84,18 +84,18 @@ def record_login(user: User) -> None:
 
 
 def load_session_user(session_id: str):
-    """Flask-Login's loader: '<agency>:<user>' or 'platform:<id>'."""
-    kind, _sep, raw_id = session_id.partition(":")
-    if not raw_id.isdigit():
-        return None
+    """Flask-Login's loader: '<agency>:<user>:<password stamp>' or 'platform:<id>'. A
+    session signed in with a password since changed is nobody's."""
+    kind, _sep, rest = session_id.partition(":")
     if kind == "platform":
         set_current_agency(None)
-        return db.session.get(PlatformAdmin, int(raw_id))
-    if not kind.isdigit():
+        return db.session.get(PlatformAdmin, int(rest)) if rest.isdigit() else None
+    raw_id, _sep, stamp = rest.partition(":")
+    if not (kind.isdigit() and raw_id.isdigit() and stamp):
         return None
     set_current_agency(int(kind))
     user = db.session.get(User, int(raw_id))
-    if user is None or not user.active:
+    if user is None or not user.active or user.password_stamp != stamp:
         set_current_agency(None)
         return None
     return user
