@@ -38,6 +38,7 @@ from agency.surfaces.portal.mail import bp as portal_mail_bp
 from agency.surfaces.portal.views import bp as portal_bp
 from agency.surfaces.public.feeds import bp as feeds_bp
 from agency.surfaces.public.views import bp as public_bp
+from agency.surfaces.web import security
 from agency.surfaces.web.errors import register as register_errors
 from agency.surfaces.web.suspension import register as register_suspension
 from tenants import rls, scoping, set_current_agency
@@ -170,14 +171,7 @@ def _register_surfaces(app: Flask) -> None:
     register_suspension(app)
     csrf.exempt(ops_bp)
 
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith(("/console", "/desk", "/portal", "/platform", "/account")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.after_request(security.add_headers)
 
 
 def _register_cli(app: Flask) -> None:

@@ -100,6 +100,8 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": LANGUAGES,
         "LOG_JSON": _bool("LOG_JSON", default=production),
+        # The bearer token a Prometheus scraper sends for /metrics (unset: operators only).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         "API_TITLE": "Secretariat API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -2,7 +2,10 @@
 
 import json
 import logging
+import re
+from pathlib import Path
 
+from tests.conftest import post_form, sign_in
 from tests.servers import unreachable_redis
 
 
@@ -24,9 +27,11 @@ def test_readyz_reports_a_missing_redis(app, client, monkeypatch):
 def test_metrics_count_requests_and_show_queue_depth(app, client, agency):
     from agency.kernel.queue import enqueue
 
+    app.config["METRICS_TOKEN"] = "scrape-secret-0123456789"
     enqueue("workers.jobs.noop", queue="bulk")
     client.get("/healthz")
-    text = client.get("/metrics").get_data(as_text=True)
+    scrape = {"Authorization": "Bearer scrape-secret-0123456789"}
+    text = client.get("/metrics", headers=scrape).get_data(as_text=True)
     assert (
         'secretariat_http_requests_total{endpoint="ops.healthz",method="GET",status="200"}' in text
     )
@@ -64,3 +69,49 @@ def test_json_logs_carry_request_and_agency_ids(app, client, agency, capsys):
     assert line["request_id"] == "req-42"
     assert line["agency_id"] == agency.agency.id
     assert line["message"] == "GET /console/ 200"
+
+
+def test_metrics_are_for_the_platforms_operators_only(app, client, agency):
+    from agency.domains.accounts.signin import create_platform_admin
+
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer guess"}).status_code == 404
+    sign_in(client, agency.owner)
+    assert client.get("/metrics").status_code == 404  # an agency's owner is not an operator
+    app.config["METRICS_TOKEN"] = "scrape-secret-0123456789"
+    assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 404
+
+    create_platform_admin("ops@platform.example", "Ops", "platform-password")
+    operator = app.test_client()
+    post_form(
+        operator,
+        "/platform/login",
+        {"email": "ops@platform.example", "password": "platform-password"},
+    )
+    assert operator.get("/metrics").status_code == 200
+
+
+def test_every_page_forbids_inline_scripts_and_styles_and_framing(app, client, agency):
+    sign_in(client, agency.owner)
+    for url in ("/login", "/console/", "/healthz"):
+        policy = client.get(url).headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert "frame-ancestors 'none'" in policy
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    app.config["SECRETARIAT_ENV"] = "production"
+    assert client.get("/login").headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_template_has_an_inline_script_style_or_handler():
+    """What the policy would block: every page's scripts and styles come from files (the
+    letter's template is rendered to a PDF, never served)."""
+    templates = Path(__file__).resolve().parent.parent / "agency" / "templates"
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.I)
+    found = [
+        f"{page.relative_to(templates)}: {match.group(0)}"
+        for page in templates.rglob("*.html")
+        if page.name != "letter_pdf.html"
+        for match in inline.finditer(page.read_text(encoding="utf-8"))
+    ]
+    assert found == []

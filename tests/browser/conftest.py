@@ -69,17 +69,25 @@ def browser():
 @pytest.fixture
 def new_page(browser):
     """Make a page in a context of its own (another person's browser); all are closed
-    when the test ends."""
-    contexts = []
+    when the test ends, which fails if a page broke its Content-Security-Policy."""
+    contexts, refused = [], []
 
     def make():
         context = browser.new_context(**CONTEXT_OPTIONS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "the pages broke their own Content-Security-Policy"
 
 
 @pytest.fixture
