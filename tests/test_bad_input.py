@@ -2,9 +2,13 @@
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agency.domains.accounts.models import Invitation, User
+from agency.domains.billing.models import Expense
+from agency.domains.contracts.models import Contract, Plan
+from agency.domains.mail.models import ClientMailbox, MailTemplate
+from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import PASSWORD, post_form, sign_in
@@ -139,3 +143,76 @@ def test_malformed_calendar_feed_addresses_are_404(client, agency, caplog):
     with caplog.at_level(logging.INFO):
         client.get(f"/feeds/{agency.agency.id}-{secret}.ics")
     assert secret not in caplog.text
+
+
+def _nothing_new(agency_id, models) -> dict:
+    with use_agency(agency_id):
+        return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
+
+
+def test_text_and_numbers_the_database_cannot_hold_are_refused_with_the_field(client, agency):
+    """A NUL in any text, an integer past the integer columns' range, a mail server that is
+    no server name: 422 naming the field, whichever schema reads it, and nothing saved."""
+    headers = {"Authorization": f"Bearer {_token(client, agency.owner)}"}
+    client_id = agency.client.id
+    terms = {"included_minutes": 600, "hourly_rate_minor": 3000, "currency": "EUR"}
+    cases = [
+        (
+            "/api/v1/work-items/",
+            {"client_id": client_id, "kind": "task", "title": "A\x00B"},
+            "title",
+        ),
+        (
+            "/api/v1/work-items/",
+            {"client_id": client_id, "kind": "task", "title": "Call", "body": "notes\x00"},
+            "body",
+        ),
+        (
+            "/api/v1/expenses/",
+            {
+                "client_id": client_id,
+                "description": "Courier\x00",
+                "amount_minor": 1250,
+                "currency": "EUR",
+                "incurred_on": "2026-10-12",
+            },
+            "description",
+        ),
+        (
+            "/api/v1/templates/",
+            {"kind": "email", "name": "Thanks", "body": "Dear {contact_name},\x00"},
+            "body",
+        ),
+        (
+            "/api/v1/plans/",
+            {**terms, "name": "Big", "overage_rate_minor": 2**40},
+            "overage_rate_minor",
+        ),
+        (
+            "/api/v1/contracts/",
+            {
+                **terms,
+                "client_id": client_id,
+                "plan_name": "Big",
+                "starts_on": "2026-12-01",
+                "overage_rate_minor": 2**31,
+            },
+            "overage_rate_minor",
+        ),
+    ]
+    models = [WorkItem, Expense, MailTemplate, Plan, Contract]
+    before = _nothing_new(agency.agency.id, models)
+    for url, body, field in cases:
+        response = client.post(url, json=body, headers=headers)
+        assert response.status_code == 422, (url, response.get_data(as_text=True))
+        assert field in response.json["error"]["fields"], (url, response.json)
+    for host in ("imap..example.com", "imap example.com", "-imap.example.com", "imap.exa\x00mple"):
+        response = client.put(
+            f"/api/v1/clients/{client_id}/mailbox",
+            json={"host": host, "username": "desk", "password": "secret-password"},
+            headers=headers,
+        )
+        assert response.status_code == 422 and "host" in response.json["error"]["fields"], host
+    assert _nothing_new(agency.agency.id, models) == before
+    with use_agency(agency.agency.id):
+        assert db.session.scalar(select(func.count()).select_from(ClientMailbox)) == 0

@@ -1,5 +1,6 @@
 """Field checks shared by every schema, and loading input through a schema."""
 
+import ipaddress
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -68,6 +69,28 @@ def phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def hostname(value: str) -> str:
+    """A server's name (a domain name, its labels of letters, digits and hyphens, or an
+    IP address), in its ASCII form, lower case."""
+    value = value.strip().rstrip(".").lower()
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    try:
+        ascii_name = value.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise SchemaError(_("Enter a server name, such as imap.example.com.")) from exc
+    labels = ascii_name.split(".")
+    if len(ascii_name) > 253 or not all(HOST_LABEL.match(label) for label in labels):
+        raise SchemaError(_("Enter a server name, such as imap.example.com."))
+    return ascii_name
+
+
 def password(value: str) -> str:
     if len(value) < PASSWORD_MIN_LENGTH:
         raise SchemaError(_("Use at least %(count)d characters.", count=PASSWORD_MIN_LENGTH))
@@ -97,15 +120,71 @@ class Checked(fields.String):
 
 
 def load(schema: Schema, data: dict) -> dict:
-    """Validate ``data`` with ``schema``, raising the product's ValidationError."""
+    """Validate ``data`` with ``schema``, raising the product's ValidationError. Beyond
+    each schema's own rules, every schema refuses what the database cannot hold: text
+    with a NUL character, and integers outside its integer columns' range."""
     try:
-        return schema.load(data)
+        loaded = schema.load(data)
     except SchemaError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         fields_ = {
             key: [_translated(str(m)) for m in _flatten(value)] for key, value in messages.items()
         }
         raise ValidationError(_("Some fields need attention."), fields_) from exc
+    unstorable = _unstorable(schema, loaded if isinstance(loaded, dict) else {})
+    if unstorable:
+        raise ValidationError(_("Some fields need attention."), unstorable)
+    return loaded
+
+
+# What the database's integer columns hold.
+INTEGER_RANGE = (-(2**31), 2**31 - 1)
+
+
+def _unstorable(schema: Schema, loaded: dict) -> dict[str, list[str]]:
+    by_attribute = {field.attribute or name: (name, field) for name, field in schema.fields.items()}
+    found = {}
+    for key, value in loaded.items():
+        name, field = by_attribute.get(key, (key, None))
+        message = _unstorable_value(field, value)
+        if message:
+            found[(field.data_key if field else None) or name] = [message]
+    return found
+
+
+def _unstorable_value(field, value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                inner = _unstorable(field.schema, item)
+                if inner:
+                    return next(iter(inner.values()))[0]
+        return None
+    if isinstance(field, fields.List):
+        for item in value:
+            message = _unstorable_value(field.inner, item)
+            if message:
+                return message
+        return None
+    if isinstance(field, fields.Integer) and isinstance(value, int):
+        low, high = INTEGER_RANGE
+        if not low <= value <= high:
+            return _("Enter a number between %(low)d and %(high)d.", low=low, high=high)
+    if _holds_nul(value):
+        return _("Remove the NUL character: the text cannot hold it.")
+    return None
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _flatten(value) -> list:

@@ -224,7 +224,9 @@ class RulesSchema(Schema):
 
 class MailboxSchema(Schema):
     id = fields.Integer(dump_only=True)
-    host = fields.String(required=True, validate=validate.Length(min=1, max=253))
+    host = validation.Checked(
+        validation.hostname, required=True, validate=validate.Length(min=1, max=253)
+    )
     port = fields.Integer(load_default=993, validate=validate.Range(min=1, max=65535))
     use_ssl = fields.Boolean(load_default=True)
     username = fields.String(required=True, validate=validate.Length(min=1, max=254))
