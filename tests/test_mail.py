@@ -14,12 +14,13 @@ from agency.domains.clients.models import Client
 from agency.domains.clients.services import create_contact
 from agency.domains.contracts.models import Contract
 from agency.domains.mail import settings as mail_settings
-from agency.domains.mail.models import Dictation, Draft, InboundEmail, Letter
+from agency.domains.mail.models import Dictation, Draft, EmailAttachment, InboundEmail, Letter
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form, rows, snapshot
 from tests.mailbox import body
+from tests.mime_corpus import REFUSE, corpus
 
 
 @pytest.fixture
@@ -521,3 +522,24 @@ def test_a_hard_bounce_marks_the_address_and_mail_to_it_is_refused(client, agenc
         assert "to_address" in refused.value.fields
         db.session.rollback()
     assert count(Draft, agency.agency.id) == 0
+
+
+@pytest.mark.parametrize("name", list(corpus("x@y.example")))
+def test_hostile_mime_gets_a_4xx_or_is_kept_cleaned_never_a_5xx(client, agency, inbox, name):
+    key, address = inbox
+    expected, raw = corpus(address)[name]
+    response = deliver(client, key, raw)
+    assert response.status_code < 500, (name, response.get_data(as_text=True)[:500])
+    kept = rows(InboundEmail, agency.agency.id)
+    if expected == REFUSE:
+        assert 400 <= response.status_code < 500 and response.get_json()["error"]["message"]
+        assert kept == [] and count(WorkItem, agency.agency.id) == 0
+        assert count(EmailAttachment, agency.agency.id) == 0
+        return
+    assert response.status_code in (200, 201, 202), response.get_data(as_text=True)[:500]
+    [email] = kept
+    stored = [email.subject, email.from_name or "", email.body_text, email.body_html or ""]
+    with use_agency(agency.agency.id):
+        stored += [a.filename for a in db.session.scalars(select(EmailAttachment))]
+    assert not any("\x00" in text for text in stored)
+    assert "<script" not in (email.body_html or "")

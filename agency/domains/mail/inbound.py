@@ -20,6 +20,14 @@ from agency.kernel.database import db
 from agency.kernel.errors import BadInput, ValidationError
 
 MAX_ATTACHMENTS = 20
+# How deep multiparts may nest: real mail nests a few levels; hostile mail thousands.
+MAX_DEPTH = 20
+# Defects found when a part is decoded: its content cannot be read back.
+DECODING_DEFECTS = {
+    "InvalidBase64PaddingDefect",
+    "InvalidBase64CharactersDefect",
+    "InvalidBase64LengthDefect",
+}
 # Defects that mean the message's structure cannot be trusted.
 FATAL_DEFECTS = {
     "NoBoundaryInMultipartDefect",
@@ -40,13 +48,17 @@ class TooLarge(ValidationError):
 
 
 def parse(raw: bytes) -> EmailMessage:
-    """The message, or a clear 400 for bytes that are not an email."""
+    """The message, or a clear 400 for bytes that are not an email (or nest too deep)."""
     if not raw or not raw.strip():
         raise BadInput(_("The message is empty."))
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw)
+        if _depth(message) > MAX_DEPTH:
+            raise BadInput(_("The message's parts nest too deep."))
         defects = _defects(message)
         sender = parseaddr(str(message.get("From", "")))[1]
+    except RecursionError as exc:  # the parser itself recurses once per level
+        raise BadInput(_("The message's parts nest too deep.")) from exc
     except (HeaderParseError, ValueError, TypeError, IndexError, LookupError) as exc:
         raise BadInput(_("The message is not valid MIME.")) from exc
     if defects & FATAL_DEFECTS:
@@ -58,6 +70,34 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
+def _depth(message: EmailMessage) -> int:
+    """How deep the message's multiparts nest, counted without recursion."""
+    deepest, stack = 0, [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH and part.is_multipart():
+            stack.extend((child, depth + 1) for child in part.get_payload())
+    return deepest
+
+
+def _clean(text: str | None, limit: int | None = None) -> str | None:
+    """Text as stored: without NUL characters (the database cannot hold them), cut to
+    ``limit``."""
+    if text is None:
+        return None
+    text = str(text).replace("\x00", "")
+    return text[:limit] if limit is not None else text
+
+
+def _refuse_undecodable(message: EmailMessage) -> None:
+    """After the parts were decoded: a part whose content could not be decoded (broken
+    base64) makes the message unreadable."""
+    for part in message.walk():
+        if any(type(d).__name__ in DECODING_DEFECTS for d in part.defects):
+            raise BadInput(_("A part of the message cannot be decoded."))
+
+
 def _defects(message: EmailMessage) -> set[str]:
     found = set()
     for part in message.walk():
@@ -66,12 +106,12 @@ def _defects(message: EmailMessage) -> set[str]:
 
 
 def _recipients(message: EmailMessage) -> list[str]:
-    values = [str(v) for name in RECIPIENT_HEADERS for v in message.get_all(name, [])]
+    values = [_clean(v) for name in RECIPIENT_HEADERS for v in message.get_all(name, [])]
     return [address.lower() for _name, address in getaddresses(values) if "@" in address]
 
 
 def _message_ids(value) -> list[str]:
-    return [part for part in str(value or "").split() if part.startswith("<")]
+    return [part for part in _clean(value or "").split() if part.startswith("<")]
 
 
 def _bodies(message: EmailMessage) -> tuple[str, str | None]:
@@ -100,8 +140,8 @@ def _attachments(message: EmailMessage) -> list[EmailAttachment]:
             raise BadInput(_("An attachment cannot be decoded.")) from exc
         found.append(
             EmailAttachment(
-                filename=(part.get_filename() or "attachment")[:255],
-                content_type=part.get_content_type()[:100],
+                filename=_clean(part.get_filename(), 255) or "attachment",
+                content_type=_clean(part.get_content_type(), 100),
                 size_bytes=len(data),
                 data=data,
             )
@@ -135,7 +175,7 @@ def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
     ``rules`` names the client when it is known (their own mailbox); otherwise the
     recipient alias does."""
     message = parse(raw)
-    message_id = (str(message.get("Message-ID") or "").strip())[:255]
+    message_id = _clean(str(message.get("Message-ID") or "").strip(), 255)
     if not message_id.startswith("<"):
         message_id = f"<{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
     existing = db.session.scalar(select(InboundEmail).where(InboundEmail.message_id == message_id))
@@ -154,23 +194,25 @@ def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
     if rules is None:
         raise ValidationError.on("to", _("No client of this agency has that address."))
     text, safe_html = _bodies(message)
-    name, sender = parseaddr(str(message["From"]))
+    attachments = _attachments(message)
+    _refuse_undecodable(message)
+    name, sender = parseaddr(_clean(message["From"]))
     in_reply_to = (_message_ids(message.get("In-Reply-To")) or [None])[0]
     references = _message_ids(message.get("References"))
     email = InboundEmail(
         client_id=rules.client_id,
         message_id=message_id,
         thread_key=_thread_key(message_id, [*([in_reply_to] if in_reply_to else []), *references]),
-        in_reply_to=in_reply_to[:255] if in_reply_to else None,
-        references=" ".join(references) or None,
-        from_address=sender.lower()[:254],
-        from_name=name[:200] or None,
+        in_reply_to=_clean(in_reply_to, 255),
+        references=_clean(" ".join(references)) or None,
+        from_address=_clean(sender.lower(), 254),
+        from_name=_clean(name, 200) or None,
         to_address=mail_settings.alias_address(rules),
-        subject=str(message.get("Subject") or "")[:300],
-        body_text=text,
-        body_html=safe_html,
+        subject=_clean(message.get("Subject") or "", 300),
+        body_text=_clean(text),
+        body_html=_clean(safe_html),
         size_bytes=len(raw),
-        attachments=_attachments(message),
+        attachments=attachments,
     )
     decision = triage.decide(message, email, rules)
     email.triage, email.triage_reason = decision.outcome.value, decision.reason
