@@ -34,6 +34,7 @@ from tests.billing_seed import (
     work,
 )
 from tests.conftest import sign_in
+from tests.servers import unreachable_redis
 from tests.stripe_server import sign
 
 pytestmark = pytest.mark.sqlite
@@ -613,3 +614,34 @@ def test_the_collector_pauses_only_inside_the_block():
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_an_invoice_issued_while_redis_was_away_reaches_stripe_after_a_grace(
+    app, api, agency, stripe_alpha, drain
+):
+    from agency.domains.schedules.tick import run_for_agency
+
+    october_with_overage(agency)
+    [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    issued_at = datetime(2026, 11, 6, 9, 0, tzinfo=UTC)
+    clock.freeze(issued_at)
+    redis = app.extensions["redis"]
+    try:
+        with unreachable_redis() as away:
+            app.extensions["redis"] = away
+            try:
+                issued = api("POST", f"/api/v1/invoices/{invoice['id']}/issue")
+            finally:
+                app.extensions["redis"] = redis
+        assert issued.status_code == 200 and issued.json["status"] == "open"
+        assert drain() == 0  # the push was never queued
+        clock.freeze(issued_at + timedelta(minutes=11))
+        run_for_agency(agency.agency.id)
+        run_for_agency(agency.agency.id)
+        drain()
+    finally:
+        clock.freeze(None)
+    pushed = api("GET", f"/api/v1/invoices/{invoice['id']}").json
+    assert pushed["stripe_invoice_id"]
+    remote = stripe_alpha.v1.invoices.retrieve(pushed["stripe_invoice_id"])
+    assert remote.status == "open" and _remote_lines(remote) == EXPECTED_LINES

@@ -5,16 +5,22 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from agency.domains.calls.messages import take_message
+from agency.domains.calls.models import Message
 from agency.domains.notify.models import EmailStatus, OutboundEmail
 from agency.domains.notify.services import deliver, queue_email
+from agency.domains.schedules.tick import run_for_agency
+from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.queue import QUEUE_NAMES, get_queue
 from tenants import use_agency
+from tests.servers import unreachable_redis
 from workers.worker import COMMAND_READ_SECONDS, AgencyWorker
 
 pytestmark = pytest.mark.sqlite
@@ -144,3 +150,43 @@ def test_a_stopping_worker_does_not_wait_out_its_command_channels_read(app):
     worker.unsubscribe()
     assert not reader.is_alive()
     assert time.monotonic() - began < COMMAND_READ_SECONDS + 4
+
+
+def test_jobs_lost_while_redis_was_away_are_queued_again_once_after_a_grace(
+    app, agency, drain, mail
+):
+    """An email and an urgent message made while Redis is away: their jobs are never
+    queued, so the minute tick queues them once their grace period is over, and once."""
+    made = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    clock.freeze(made)
+    redis = app.extensions["redis"]
+    with unreachable_redis() as away:
+        app.extensions["redis"] = away
+        try:
+            with use_agency(agency.agency.id):
+                queue_email("lost@alpha.example", "Lost", "Sent at last", purpose="test")
+                db.session.commit()
+                take_message(
+                    {"client_id": agency.client.id, "reason": "Flood!", "urgency": "urgent"}
+                )
+        finally:
+            app.extensions["redis"] = redis
+    assert _waiting(app) == 0
+
+    clock.freeze(made + timedelta(minutes=5))  # within the grace: a late job may still come
+    run_for_agency(agency.agency.id)
+    assert get_queue("mail").count == 0
+    clock.freeze(made + timedelta(minutes=11))
+    run_for_agency(agency.agency.id)
+    run_for_agency(agency.agency.id)  # the next tick queues nothing again
+    jobs = [job.func_name for name in QUEUE_NAMES for job in get_queue(name).jobs]
+    assert jobs.count("workers.jobs.deliver_email") == 1
+    assert jobs.count("workers.jobs.notify_message") == 1
+
+    drain()
+    assert mail.wait_for("lost@alpha.example")["Subject"] == "Lost"
+    db.session.expire_all()
+    with use_agency(agency.agency.id):
+        lost = db.session.scalar(select(OutboundEmail).where(OutboundEmail.subject == "Lost"))
+        assert lost.status == EmailStatus.sent
+        assert db.session.scalar(select(Message)).notified_at is not None

@@ -15,6 +15,7 @@ from agency.domains.billing.services import is_due
 from agency.domains.calls.history import inbox_waiting
 from agency.domains.calls.messages import send_due_digests
 from agency.domains.mail.imap import enqueue_due
+from agency.domains.schedules.recovery import requeue_stuck
 from agency.domains.schedules.services import materialise_due
 from agency.domains.work.routing import route_pool, sweep
 from agency.domains.work.watchdog import watch
@@ -79,8 +80,8 @@ MAILBOX_POLL_MINUTES = 5
 
 
 def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int]:
-    """Materialise the agency's due occurrences, watch its SLAs and send the message
-    digests that are due (as that tenant)."""
+    """Materialise the agency's due occurrences, watch its SLAs, send the message digests
+    that are due, and queue again the jobs lost while Redis was away (as that tenant)."""
 
     now = now or clock.now()
     agency = db.session.get(Agency, agency_id)
@@ -98,4 +99,5 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         send_due_digests(now)
         if now.minute % MAILBOX_POLL_MINUTES == 0:
             enqueue_due()
+        requeue_stuck(now)  # records whose job was lost while Redis was away
         return result
