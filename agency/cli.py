@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import select, text
+from sqlalchemy import text
 from werkzeug.serving import run_simple
 
 from agency.demo import DEMO_SLUG, load, logins
@@ -20,7 +20,7 @@ from agency.domains.schedules.tick import active_agency_ids, run_for_agency
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.queue import QUEUE_NAMES
-from tenants import Agency, lifecycle
+from tenants import Agency, directory, lifecycle
 from tenants.rls import grant_statements
 from workers.worker import AgencyWorker, start_embedded, stop_embedded
 
@@ -45,7 +45,7 @@ def create_admin(email, name, password):
 
 
 def _agency(slug: str) -> Agency:
-    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    agency = directory.agency_at(slug)
     if agency is None:
         raise click.ClickException(f"No agency with the slug {slug!r}.")
     return agency
@@ -107,7 +107,7 @@ def schedules_tick():
 
     for agency_id in active_agency_ids():
         counts = run_for_agency(agency_id)
-        slug = db.session.get(Agency, agency_id).slug
+        slug = directory.agency(agency_id).slug
         click.echo(
             f"{slug}: {counts['created']} recurring items, {counts['rerouted']} re-routed, "
             f"{counts['managers']} reported to managers"

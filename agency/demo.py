@@ -2,8 +2,6 @@
 
 from datetime import date
 
-from sqlalchemy import select
-
 from agency.domains.accounts.models import Role, User
 from agency.domains.accounts.passwords import hash_password
 from agency.domains.calls.models import CallRules, PhoneNumber
@@ -12,7 +10,7 @@ from agency.domains.contracts.models import Contract
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Secretary
 from agency.kernel.database import db
-from tenants import Agency, set_current_agency
+from tenants import directory, lifecycle, set_current_agency
 
 DEMO_SLUG = "aurora"
 DEMO_PASSWORD = "demo-password"
@@ -116,18 +114,15 @@ def demo_line(client: Client, index: int) -> list:
 
 def load() -> bool:
     """Create the demo agency; False when it is already there."""
-    if db.session.scalar(select(Agency).where(Agency.slug == DEMO_SLUG)) is not None:
+    if directory.agency_of_slug(DEMO_SLUG) is not None:
         return False
-    agency = Agency(
+    lifecycle.create(
         name="Aurora Secretarial",
         slug=DEMO_SLUG,
         timezone="Europe/Lisbon",
         locale="en",
         currency="EUR",
     )
-    db.session.add(agency)
-    db.session.flush()
-    set_current_agency(agency.id)
     password_hash = hash_password(DEMO_PASSWORD)
     db.session.add(
         User(

@@ -26,7 +26,7 @@ from agency.domains.work import claims  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
 from agency.kernel import clock  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
-from tenants import Agency, use_agency  # noqa: E402
+from tenants import lifecycle, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
 OWNER = os.environ.get(
@@ -53,8 +53,7 @@ RETURNING id
 def setup(app):
     with app.app_context():
         upgrade()
-        agency = Agency(name="Bench", slug="bench")
-        db.session.add(agency)
+        agency = lifecycle.create(name="Bench", slug="bench")
         db.session.commit()
         with use_agency(agency.id):
             client = Client(name="Bench client")

@@ -36,7 +36,7 @@ from agency.domains.work.creation import create_item  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
 from agency.kernel.queue import QUEUE_NAMES, enqueue  # noqa: E402
-from tenants import Agency, use_agency  # noqa: E402
+from tenants import lifecycle, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
 OWNER = os.environ.get(
@@ -65,8 +65,7 @@ def make_app():
 def setup(app):
     with app.app_context():
         upgrade()
-        agency = Agency(name="Bench", slug="bench")
-        db.session.add(agency)
+        agency = lifecycle.create(name="Bench", slug="bench")
         db.session.commit()
         with use_agency(agency.id):
             client = Client(name="Bench client", languages=["en"])

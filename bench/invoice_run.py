@@ -26,7 +26,7 @@ from sqlalchemy import text  # noqa: E402
 from agency.app import create_app  # noqa: E402
 from agency.domains.billing import amounts, invoicing  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
-from tenants import Agency, use_agency  # noqa: E402
+from tenants import lifecycle, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
 OWNER = os.environ.get(
@@ -62,8 +62,7 @@ def _pg(url: str) -> str:
 def seed(app, clients: int) -> int:
     """An agency with ``clients`` clients on active contracts and ENTRIES entries each."""
     with app.app_context():
-        agency = Agency(name=f"Bench {clients}", slug=f"bench-{clients}", timezone="UTC")
-        db.session.add(agency)
+        agency = lifecycle.create(name=f"Bench {clients}", slug=f"bench-{clients}", timezone="UTC")
         db.session.commit()
         agency_id = agency.id
     with psycopg.connect(_pg(OWNER)) as conn:

@@ -76,7 +76,7 @@ def setup() -> None:
     from agency.domains.staff.models import Secretary
     from agency.kernel.database import db
     from agency.kernel.validation import WEEKDAYS
-    from tenants import Agency, use_agency
+    from tenants import lifecycle, use_agency
     from tests.database import recreate_postgres
 
     recreate_postgres(APP, OWNER)
@@ -86,8 +86,7 @@ def setup() -> None:
     )
     with app.app_context():
         upgrade()
-        agency = Agency(name="Bench", slug="bench")
-        db.session.add(agency)
+        agency = lifecycle.create(name="Bench", slug="bench")
         db.session.commit()
         with use_agency(agency.id):
             client = Client(name="Bench client", timezone="Europe/Lisbon", greeting="Hello")

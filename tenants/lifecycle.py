@@ -1,34 +1,54 @@
-"""Suspending, resuming and exporting an agency."""
+"""Making, suspending, resuming and exporting an agency."""
 
 import json
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Response
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from agency.kernel import clock
 from agency.kernel.database import db
-from tenants.context import use_agency
+from tenants.context import set_current_agency, use_agency
 from tenants.models import Agency, AgencyStatus
 from tenants.scoping import all_tenant_models
+
+
+def create(**values) -> Agency:
+    """A new agency, made as itself and left the current tenant: on PostgreSQL its id is
+    drawn first and set as the tenant, so row-level security lets its row in (an agency
+    sees and changes only its own row)."""
+    if db.session.connection().dialect.name == "postgresql":
+        values["id"] = db.session.scalar(
+            text("SELECT nextval(pg_get_serial_sequence('agencies', 'id'))")
+        )
+        set_current_agency(values["id"])
+    agency = Agency(**values)
+    db.session.add(agency)
+    db.session.flush()
+    set_current_agency(agency.id)
+    return agency
 
 
 def suspend(agency: Agency, reason: str, for_billing: bool = False) -> Agency:
     """Read-only from now on, nothing deleted; ``for_billing``: its own subscription is
     unpaid, and the subscription's recovery resumes it."""
-    agency.status = AgencyStatus.suspended
-    agency.suspended_reason = (reason or "").strip()[:500] or None
-    agency.suspended_for_billing = for_billing
-    db.session.commit()
+    with use_agency(agency.id):
+        agency.status = AgencyStatus.suspended
+        agency.suspended_reason = (reason or "").strip()[:500] or None
+        agency.suspended_for_billing = for_billing
+        db.session.commit()
+        db.session.refresh(agency)  # read back as itself: its row is its own to read
     return agency
 
 
 def resume(agency: Agency) -> Agency:
-    agency.status = AgencyStatus.active
-    agency.suspended_reason = None
-    agency.suspended_for_billing = False
-    db.session.commit()
+    with use_agency(agency.id):
+        agency.status = AgencyStatus.active
+        agency.suspended_reason = None
+        agency.suspended_for_billing = False
+        db.session.commit()
+        db.session.refresh(agency)
     return agency
 
 
@@ -56,10 +76,10 @@ def export(agency: Agency) -> dict:
     archive = {
         "format": "secretariat-agency-export/1",
         "exported_at": clock.now().isoformat(),
-        "agency": _row(agency),
         "tables": {},
     }
     with use_agency(agency.id):
+        archive["agency"] = _row(agency)
         for model in all_tenant_models(db.Model.registry):
             rows = db.session.scalars(select(model).order_by(model.id)).all()
             archive["tables"][model.__tablename__] = [_row(row) for row in rows]

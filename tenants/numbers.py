@@ -1,10 +1,12 @@
 """Which agency an inbound number rings at, and what its line needs to answer: the voice
 webhook's only cross-tenant look-ups, made before any tenant is known.
 
-On PostgreSQL SECURITY DEFINER functions owned by the migration role answer, so the
-app's role never reads another agency's rows; ``voice_line`` returns, in one round trip,
-the one line that the number belongs to (and that agency's auth token, still encrypted,
-which the webhook checks the request's signature with before it uses anything else).
+On PostgreSQL one SECURITY DEFINER function, owned by the look-up role
+(``tenants.directory.LOOKUP_ROLE``), names the number's agency and nothing else;
+``voice_line`` then reads, in the same round trip and as that agency under row-level
+security, the one line that the number belongs to (and that agency's auth token, still
+encrypted, which the webhook checks the request's signature with before it uses
+anything else).
 """
 
 import json
@@ -116,6 +118,17 @@ SELECT json_build_object(
 LINE_FUNCTION_SQL_V2 = LINE_FUNCTION_SQL_V1.replace(
     "'name', s.name, 'phone', s.phone, 'role', asg.role)",
     "'id', s.id, 'name', s.name, 'phone', s.phone, 'role', asg.role)",
+)
+
+# Behind the second fence (migration 0025_second_fence): the function runs with the app
+# role's own rights. Only the number's agency is looked up across agencies (the narrow
+# ``agency_of_number``); the line itself is read as that agency, under row-level security.
+FENCED_LINE_FUNCTION_SQL = LINE_FUNCTION_SQL.replace(
+    "LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$\nBEGIN\n",
+    "LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = public AS $$\n"
+    "DECLARE\n    p_agency integer := agency_of_number(p_number);\n"
+    "BEGIN\nIF p_agency IS NULL THEN\n    RETURN NULL;\nEND IF;\n"
+    "PERFORM set_config('app.agency_id', p_agency::text, true);\n",
 )
 
 DROP_LINE_SQL = "DROP FUNCTION IF EXISTS voice_line(text, timestamptz)"

@@ -16,11 +16,13 @@ from tenants.context import current_agency_id, follow
 SETTING = "app.agency_id"
 
 
-def policy_sql(table: str) -> list[str]:
-    """Statements that put a tenant table behind row-level security."""
-    condition = f"agency_id = NULLIF(current_setting('{SETTING}', true), '')::integer"
+def policy_sql(table: str, column: str = "agency_id") -> list[str]:
+    """Statements that put a tenant table behind row-level security, forced, so that
+    the table's owner is fenced too (a role with BYPASSRLS, such as a superuser, is not)."""
+    condition = f"{column} = NULLIF(current_setting('{SETTING}', true), '')::integer"
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
         f"CREATE POLICY tenant_isolation ON {table} USING ({condition}) WITH CHECK ({condition})",
     ]

@@ -19,7 +19,7 @@ from agency.domains.contracts.models import Contract
 from agency.domains.staff.models import Secretary
 from agency.kernel import clock
 from agency.kernel.database import db
-from tenants import Agency, set_current_agency, use_agency
+from tenants import lifecycle, set_current_agency, use_agency
 from tests import database, mailbox, servers
 
 PASSWORD = "correct-horse-battery"
@@ -285,9 +285,8 @@ class Team(SimpleNamespace):
 def make_team(slug: str, name: str) -> Team:
     from datetime import date
 
-    agency = Agency(name=name, slug=slug, timezone="Europe/Lisbon", currency="EUR")
-    db.session.add(agency)
-    db.session.flush()
+    with use_agency(None):  # the tenant as it was, once the agency is made
+        agency = lifecycle.create(name=name, slug=slug, timezone="Europe/Lisbon", currency="EUR")
     with use_agency(agency.id):
         hashed = hash_password(PASSWORD)
 

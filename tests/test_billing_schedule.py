@@ -11,7 +11,7 @@ from agency.domains.billing.models import Invoice
 from agency.domains.contracts.models import Contract
 from agency.kernel import clock
 from agency.kernel.database import db
-from tenants import Agency, lifecycle, use_agency
+from tenants import directory, lifecycle, use_agency
 from tests.billing_seed import work
 
 
@@ -66,13 +66,13 @@ def test_a_suspended_agencys_periods_are_invoiced_once_it_is_resumed(agency):
 
     with use_agency(agency.agency.id):
         invoicing.run(on=date(2026, 9, 1))  # August
-    agency_row = db.session.get(Agency, agency.agency.id)
+    agency_row = directory.agency(agency.agency.id)
     lifecycle.suspend(agency_row, "unpaid")
     assert run_for_agency(agency.agency.id, datetime(2026, 11, 1, 0, 15, tzinfo=UTC)) == {
         "alerts": 0,
         "invoices": 0,
     }
-    lifecycle.resume(db.session.get(Agency, agency.agency.id))
+    lifecycle.resume(directory.agency(agency.agency.id))
     assert run_for_agency(agency.agency.id, datetime(2026, 11, 20, 9, tzinfo=UTC))["invoices"] == 2
     assert [start for start, _e, _u in _periods(agency)] == [
         date(2026, 8, 1),

@@ -8,7 +8,7 @@ from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract
 from agency.domains.staff.models import Secretary
 from agency.kernel.database import db
-from tenants import Agency, use_agency
+from tenants import directory, use_agency
 from tests.conftest import post_form
 
 pytestmark = pytest.mark.sqlite
@@ -24,7 +24,7 @@ def test_demo_load_is_idempotent_and_prints_logins(app):
     assert "manager@aurora.example" in first.output and DEMO_PASSWORD in first.output
     second = _load(app)
     assert "already loaded" in second.output
-    agency = db.session.scalar(select(Agency).where(Agency.slug == DEMO_SLUG))
+    agency = directory.agency_at(DEMO_SLUG)
     with use_agency(agency.id):
         assert db.session.scalar(select(func.count(Secretary.id))) == 3
         assert db.session.scalar(select(func.count(Client.id))) == 3

@@ -45,11 +45,11 @@ def test_the_export_leaves_out_calendar_feed_secrets(app, agency):
     from agency.domains.calendar.services import ensure_feed
     from agency.domains.clients.models import Client
     from agency.kernel.database import db
-    from tenants import Agency, use_agency
+    from tenants import directory, use_agency
     from tenants.lifecycle import export_json
 
     with use_agency(agency.agency.id):
         token = ensure_feed(db.session.get(Client, agency.client.id)).token
-    archive = export_json(db.session.get(Agency, agency.agency.id))
+    archive = export_json(directory.agency(agency.agency.id))
     assert '"calendar_feeds"' in archive
     assert token.split("-", 1)[1] not in archive and "token_hash" not in archive

@@ -3,12 +3,11 @@
 import pyotp
 import pytest
 from argon2 import extract_parameters, profiles
-from sqlalchemy import select
 
 from agency.domains.accounts.models import User
 from agency.domains.accounts.passwords import hash_password, verify_password
 from agency.kernel.database import db
-from tenants import Agency, lifecycle, use_agency
+from tenants import directory, lifecycle, use_agency
 from tests.conftest import PASSWORD, csrf_from, post_form, sign_in
 from tests.servers import unreachable_redis
 
@@ -172,7 +171,7 @@ def test_the_totp_secret_is_encrypted_at_rest(client, agency):
 
 def test_a_suspended_agencys_users_read_with_a_banner_and_cannot_change(app, client, agency):
     sign_in(client, agency.owner)
-    lifecycle.suspend(db.session.get(Agency, agency.agency.id), "Unpaid invoice")
+    lifecycle.suspend(directory.agency(agency.agency.id), "Unpaid invoice")
     page = client.get("/console/")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -201,11 +200,11 @@ def test_platform_admin_suspends_and_resumes_an_agency(app, client, agency):
         data={"csrf_token": token, "reason": "Chargeback"},
     )
     db.session.expire_all()
-    suspended = db.session.scalar(select(Agency).where(Agency.id == agency.agency.id))
+    suspended = directory.agency(agency.agency.id)
     assert suspended.is_suspended and suspended.suspended_reason == "Chargeback"
     client.post(f"/platform/agencies/{agency.agency.id}/resume", data={"csrf_token": token})
     db.session.expire_all()
-    assert not db.session.get(Agency, agency.agency.id).is_suspended
+    assert not directory.agency(agency.agency.id).is_suspended
 
 
 def test_cli_creates_a_platform_admin_who_can_sign_in(app, client):

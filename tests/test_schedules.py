@@ -247,9 +247,9 @@ def test_racing_materialisations_make_each_occurrence_exactly_once(app, agency):
 
 
 def _suspend(agency_id):
-    agency = db.session.get(Agency, agency_id)
-    agency.status = AgencyStatus.suspended
-    db.session.commit()
+    with use_agency(agency_id):
+        db.session.get(Agency, agency_id).status = AgencyStatus.suspended
+        db.session.commit()
 
 
 def test_rq_cron_enqueues_the_tick_and_a_real_worker_makes_the_items(

@@ -9,7 +9,7 @@ from agency.domains.billing.models import SeatSubscription, StripeEvent
 from agency.domains.staff.models import Secretary
 from agency.kernel import clock
 from agency.kernel.database import db
-from tenants import Agency, use_agency
+from tenants import directory, use_agency
 from tests.billing_seed import post_platform_hook, seat_event, sync_seats_of
 from tests.conftest import rows, sign_in
 
@@ -60,8 +60,8 @@ def test_a_failed_payment_shows_the_banner_and_unpaid_suspends_the_agency(
     unpaid = seat_event("evt_s2", "unpaid", subscription_id, agency.agency.id, created=1790000100)
     assert post_platform_hook(client, unpaid).json["outcome"] == "unpaid"
     db.session.expire_all()
-    assert db.session.get(Agency, agency.agency.id).is_suspended
-    assert db.session.get(Agency, other_agency.agency.id).is_suspended is False
+    assert directory.agency(agency.agency.id).is_suspended
+    assert directory.agency(other_agency.agency.id).is_suspended is False
     with use_agency(agency.agency.id):
         assert db.session.scalar(select(Secretary.id)) is not None  # suspended, not deleted
 
@@ -71,5 +71,5 @@ def test_a_bad_platform_signature_is_refused_and_changes_nothing(client, platfor
     payload = seat_event("evt_s3", "unpaid", subscription_id, agency.agency.id)
     assert post_platform_hook(client, payload, secret="whsec_wrong").status_code == 400
     assert client.post("/hooks/stripe", data=payload).status_code == 400
-    assert db.session.get(Agency, agency.agency.id).is_suspended is False
+    assert directory.agency(agency.agency.id).is_suspended is False
     assert rows(StripeEvent, agency.agency.id) == []

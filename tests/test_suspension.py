@@ -12,7 +12,7 @@ from agency.domains.billing.models import BillingAccount, Invoice
 from agency.domains.hours.models import TimeEntry
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
-from tenants import Agency, lifecycle, use_agency
+from tenants import directory, lifecycle, use_agency
 from tests.billing_seed import (
     api_as,
     invoice_event,
@@ -28,12 +28,12 @@ CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cv
 
 
 def _suspend(agency, for_billing=False):
-    lifecycle.suspend(db.session.get(Agency, agency.agency.id), "Unpaid invoice", for_billing)
+    lifecycle.suspend(directory.agency(agency.agency.id), "Unpaid invoice", for_billing)
 
 
 def _is_suspended(agency) -> bool:
     db.session.expire_all()
-    return db.session.get(Agency, agency.agency.id).is_suspended
+    return directory.agency(agency.agency.id).is_suspended
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def _unpaid(client, agency, status="unpaid", event_type="customer.subscription.u
 def test_a_cancelled_subscription_suspends_the_agency(client, platform, agency):
     _unpaid(client, agency, "canceled", "customer.subscription.deleted")
     assert _is_suspended(agency)
-    assert db.session.get(Agency, agency.agency.id).suspended_for_billing
+    assert directory.agency(agency.agency.id).suspended_for_billing
 
 
 def test_an_active_subscription_resumes_an_agency_suspended_for_it(client, platform, agency):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from agency.domains.accounts.models import Role, User
 from agency.kernel.database import db
-from tenants import Agency, use_agency
+from tenants import directory, use_agency
 from tests.browser.conftest import shoot
 from tests.mailbox import body
 
@@ -58,7 +58,7 @@ def test_agency_signs_up_invites_a_secretary_who_sees_the_desk(
     shoot(secretary, "desk")
 
     db.session.remove()
-    agency = db.session.scalar(select(Agency).where(Agency.slug == "lumen"))
+    agency = directory.agency_at("lumen")
     assert agency is not None
     with use_agency(agency.id):
         user = db.session.scalar(select(User).where(User.email == "sanne@lumen.example"))

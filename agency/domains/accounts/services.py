@@ -16,25 +16,21 @@ from agency.domains.accounts.schemas import (
 from agency.kernel import validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError
-from tenants import Agency, set_current_agency
+from tenants import Agency, directory, lifecycle
 
 
 def signup_agency(data: dict) -> tuple[Agency, User]:
     """Create an agency and its owner in one transaction; the owner becomes the tenant."""
     values = validation.load(AgencySignupSchema(), data)
-    taken = db.session.scalar(select(Agency.id).where(Agency.slug == values["slug"]))
-    if taken is not None:
+    if directory.agency_of_slug(values["slug"]) is not None:
         raise Conflict.on("slug", _("That address is taken."))
-    agency = Agency(
+    agency = lifecycle.create(
         name=values["name"].strip(),
         slug=values["slug"],
         timezone=values["timezone"],
         locale=values["locale"],
         currency=values["currency"],
     )
-    db.session.add(agency)
-    db.session.flush()
-    set_current_agency(agency.id)
     owner = User(
         agency_id=agency.id,
         email=values["owner_email"],

@@ -15,7 +15,7 @@ from agency.domains.accounts.models import (
 from agency.kernel import clock, validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotAllowed, Unauthenticated, ValidationError
-from tenants import Agency, directory, set_current_agency, use_agency
+from tenants import directory, set_current_agency, use_agency
 
 
 class LoginThrottled(Exception):
@@ -51,7 +51,7 @@ def authenticate(email: str, password: str, address: str | None, agency_slug: st
 def _users_with_login(email: str, agency_slug: str | None) -> list[User]:
     agency_ids = directory.agencies_with_login(email)
     if agency_slug:
-        wanted = db.session.scalar(select(Agency.id).where(Agency.slug == agency_slug.strip()))
+        wanted = directory.agency_of_slug(agency_slug.strip())
         agency_ids = [a for a in agency_ids if a == wanted]
     users = []
     for agency_id in agency_ids:

@@ -25,7 +25,7 @@ from agency.domains.staff.models import Secretary
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError
-from tenants import Agency, AgencyStatus, current_agency_id, use_agency
+from tenants import Agency, AgencyStatus, current_agency_id, directory, use_agency
 from tenants.lifecycle import resume, suspend
 
 PAST_DUE = "past_due"
@@ -137,7 +137,7 @@ def receive_platform_event(payload: bytes, signature: str) -> str:
     raw_agency = str(metadata.get("secretariat_agency_id", ""))
     if not raw_agency.isdigit():
         return "unknown agency"
-    agency = db.session.get(Agency, int(raw_agency))
+    agency = directory.agency(int(raw_agency))
     if agency is None:
         return "unknown agency"
     with use_agency(agency.id):

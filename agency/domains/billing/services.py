@@ -67,10 +67,10 @@ def is_due(now: datetime) -> bool:
 def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int]:
     """Hours alerts and the invoice run of every ended period, as that tenant."""
     now = now or clock.now()
-    agency = db.session.get(Agency, agency_id)
-    if agency is None or agency.status != AgencyStatus.active:
-        return {"alerts": 0, "invoices": 0}
     with use_agency(agency_id):
+        agency = db.session.get(Agency, agency_id)
+        if agency is None or agency.status != AgencyStatus.active:
+            return {"alerts": 0, "invoices": 0}
         sent = alerts.send_due(now)
         created = invoicing.run(now=now, scheduled=True)
         seats.sync_seats()

@@ -12,7 +12,7 @@ from agency.domains.clients.models import Client
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.links import external_url
-from tenants import Agency
+from tenants import directory
 
 # "<agency id>-<43 URL-safe characters>": 256 random bits, and the agency to look in.
 TOKEN_SHAPE = re.compile(r"([1-9][0-9]{0,8})-[A-Za-z0-9_-]{43}", re.ASCII)
@@ -78,7 +78,7 @@ def agency_of(token: str) -> int | None:
     shape = TOKEN_SHAPE.fullmatch(token or "")
     if shape is None:
         return None
-    agency = db.session.get(Agency, int(shape.group(1)))
+    agency = directory.agency(int(shape.group(1)))
     if agency is None:
         return None
     return agency.id

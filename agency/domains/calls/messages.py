@@ -24,7 +24,7 @@ from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.queue import enqueue_after_commit
 from agency.kernel.records import values_for
-from tenants import Agency
+from tenants import directory
 
 PRIORITY_OF = {"urgent": "urgent", "high": "high", "normal": "normal", "low": "low", "spam": "low"}
 
@@ -330,7 +330,7 @@ def read_block_link(token: str) -> tuple[int, int]:
         ) from exc
     except BadSignature as exc:
         raise ValidationError(invalid, code="bad_token") from exc
-    agency = db.session.get(Agency, payload["a"])
+    agency = directory.agency(payload["a"])
     if agency is None or agency.is_suspended:
         raise ValidationError(invalid, code="bad_token")
     return agency.id, payload["m"]

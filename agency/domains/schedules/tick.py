@@ -9,7 +9,6 @@ per minute lets one tick through.
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
 
 from agency.domains.billing.services import is_due
 from agency.domains.calls.history import inbox_waiting
@@ -22,7 +21,7 @@ from agency.domains.work.watchdog import watch
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.queue import enqueue
-from tenants import Agency, AgencyStatus, use_agency
+from tenants import Agency, AgencyStatus, directory, use_agency
 
 QUEUE = "default"
 LOCK_KEY = "secretariat:schedules:tick:{minute}"
@@ -33,9 +32,7 @@ def _minute(now: datetime) -> str:
 
 
 def active_agency_ids() -> list[int]:
-    return db.session.scalars(
-        select(Agency.id).where(Agency.status == AgencyStatus.active).order_by(Agency.id)
-    ).all()
+    return directory.agency_ids(active_only=True)
 
 
 def claim_minute(now: datetime) -> bool:
@@ -84,10 +81,10 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
     that are due, and queue again the jobs lost while Redis was away (as that tenant)."""
 
     now = now or clock.now()
-    agency = db.session.get(Agency, agency_id)
-    if agency is None or agency.status != AgencyStatus.active:
-        return {"created": 0, "rerouted": 0, "managers": 0}
     with use_agency(agency_id):
+        agency = db.session.get(Agency, agency_id)
+        if agency is None or agency.status != AgencyStatus.active:
+            return {"created": 0, "rerouted": 0, "managers": 0}
         created = materialise_due(now)
         result = {"created": created, **watch(now)}
 

@@ -18,7 +18,7 @@ from agency.surfaces.auth.forms import (
     TotpConfirmForm,
 )
 from agency.surfaces.web.forms import ConfirmForm, show_errors
-from tenants import Agency, set_current_agency
+from tenants import directory, set_current_agency
 
 bp = Blueprint("auth", __name__)
 
@@ -127,7 +127,7 @@ def accept_invitation(token):
         invitation = invitations.open_invitation(token)
     except ValidationError as exc:
         return render_template("error.html", code=400, message=exc.message), 400
-    agency = db.session.get(Agency, invitation.agency_id)
+    agency = directory.agency(invitation.agency_id)
     form = AcceptInvitationForm(name=invitation.name)
     if form.validate_on_submit():
         try:

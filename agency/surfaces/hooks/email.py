@@ -5,9 +5,8 @@ from flask_babel import gettext as _
 
 from agency.domains.mail import inbound
 from agency.domains.mail import settings as mail_settings
-from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from tenants import Agency, use_agency
+from tenants import directory, use_agency
 
 bp = Blueprint("hooks_email", __name__, url_prefix="/hooks/email")
 
@@ -56,7 +55,7 @@ def receive():
     """One inbound message; the key (X-Inbound-Key header or ?key=) names and proves the agency."""
     key = request.headers.get("X-Inbound-Key") or request.args.get("key", "")
     agency_id = mail_settings.agency_for_key(key)
-    agency = db.session.get(Agency, agency_id) if agency_id else None
+    agency = directory.agency(agency_id) if agency_id else None
     if agency is None:
         raise BadKey()
     with use_agency(agency.id):

@@ -1,12 +1,11 @@
 """POST /hooks/stripe/<agency-slug>: events from the agency's own Stripe account."""
 
 from flask import Blueprint, abort, jsonify, request
-from sqlalchemy import select
 
 from agency.domains.billing import seats, webhooks
 from agency.kernel.database import db
 from agency.kernel.errors import BadInput
-from tenants import Agency, use_agency
+from tenants import directory, use_agency
 
 bp = Blueprint("stripe_hooks", __name__, url_prefix="/hooks/stripe")
 
@@ -15,7 +14,7 @@ bp = Blueprint("stripe_hooks", __name__, url_prefix="/hooks/stripe")
 def agency_event(agency_slug):
     """A suspended agency's events are still applied: its clients' payments are facts in
     its Stripe account, not changes by its people."""
-    agency = db.session.scalar(select(Agency).where(Agency.slug == agency_slug))
+    agency = directory.agency_at(agency_slug)
     if agency is None:
         abort(404)
     with use_agency(agency.id):

@@ -1,11 +1,9 @@
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from agency.extensions import login_manager
-from agency.kernel.database import db
 from agency.surfaces.public.blueprint import bp
-from tenants import Agency, set_current_agency
+from tenants import directory, set_current_agency
 
 
 @bp.get("/")
@@ -22,7 +20,7 @@ def _agency_from_slug():
     are not this agency's to read."""
     slug = (request.view_args or {}).get("agency_slug")
     if slug is not None:
-        agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+        agency = directory.agency_at(slug)
         if agency is None or agency.is_suspended:
             abort(404)
         if getattr(current_user, "agency_id", None) != agency.id:
