@@ -19,6 +19,14 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None)
     return response
 
 
+def _flatten(value) -> list:
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _flatten(v)]
+    if isinstance(value, list | tuple):
+        return [m for v in value for m in _flatten(v)]
+    return [value]
+
+
 def register(app) -> None:
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
@@ -56,7 +64,8 @@ def register(app) -> None:
             data = getattr(exc, "data", None) or {}
             if isinstance(data.get("messages"), dict):
                 for location_messages in data["messages"].values():
-                    fields.update(location_messages)
+                    for name, messages in location_messages.items():
+                        fields[str(name)] = [str(m) for m in _flatten(messages)]
             code = exc.name.lower().replace(" ", "_")
             response = json_error(exc.code or 500, code, message, fields)
             return response
