@@ -132,7 +132,7 @@ def _schemathesis(base, token, args, report, scratch, env) -> int:
             *("--checks", CHECKS),
             *("--max-examples", str(args.max_examples)),
             *("--max-time", str(args.max_time)),
-            *("--request-timeout", "10", "--workers", "2"),
+            *("--request-timeout", "10", "--workers", "1"),
             *("--suppress-health-check", "all", "--seed", "1"),
             # Signing out the fuzzer's own token would end the run early.
             *("--exclude-path-regex", "/auth/tokens/"),

@@ -1,6 +1,7 @@
 """Invoices of closed periods: exact amounts, Stripe (localstripe), webhooks, the billed lock."""
 
 import gc
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import create_engine, delete, func, select, text
 from agency.domains.billing import invoicing
 from agency.domains.billing.models import (
     Invoice,
+    InvoiceEvent,
     InvoiceLine,
     InvoiceStatus,
     StripeCustomer,
@@ -645,3 +647,26 @@ def test_an_invoice_issued_while_redis_was_away_reaches_stripe_after_a_grace(
     assert pushed["stripe_invoice_id"]
     remote = stripe_alpha.v1.invoices.retrieve(pushed["stripe_invoice_id"])
     assert remote.status == "open" and _remote_lines(remote) == EXPECTED_LINES
+
+
+@pytest.mark.postgres
+def test_two_managers_issuing_one_draft_at_once_issue_it_once(app, api, agency, stripe_alpha):
+    october_with_overage(agency)
+    [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    managers = [api_as(app.test_client(), agency.manager) for _ in range(4)]
+    answers = []
+
+    def issue(call):
+        answers.append(call("POST", f"/api/v1/invoices/{invoice['id']}/issue").status_code)
+
+    racers = [threading.Thread(target=issue, args=(call,)) for call in managers]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert sorted(answers) == [200, 409, 409, 409]
+    with use_agency(agency.agency.id):
+        issued = db.session.scalars(
+            select(InvoiceEvent).where(InvoiceEvent.action == "issued")
+        ).all()
+    assert len(issued) == 1

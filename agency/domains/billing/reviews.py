@@ -157,8 +157,9 @@ def entries_of(invoice: Invoice) -> list[TimeEntry]:
 
 
 def issue(invoice: Invoice, user_id: int | None) -> Invoice:
-    """The manager has reviewed the draft: issue it, and push it to Stripe after commit."""
-
+    """The manager has reviewed the draft: issue it, and push it to Stripe after commit.
+    The row is locked first: of two managers issuing it at once, one does."""
+    db.session.refresh(invoice, with_for_update=True)
     if invoice.status != InvoiceStatus.draft.value:
         raise Conflict(_("Only a draft invoice can be issued."))
     invoice.status = InvoiceStatus.open.value
