@@ -1,0 +1,19 @@
+"""gunicorn's settings, read from the working folder: `gunicorn wsgi:app`.
+
+The app is built once, in the master, before the workers fork (``preload_app``): a new
+worker starts in milliseconds instead of importing and building the app, so a graceful
+reload (``kill -HUP``) or a worker's restart leaves no gap under load. A worker drops any
+database connection the master's pool might hold, so that no two processes share one.
+Other settings come from the command line or ``GUNICORN_CMD_ARGS`` as usual (``-w``,
+``--bind``); ``WEB_CONCURRENCY`` sets the number of workers.
+"""
+
+from agency.kernel.database import db
+
+preload_app = True
+
+
+def post_fork(server, worker):
+    app = server.app.wsgi()
+    with app.app_context():
+        db.engine.dispose(close=False)  # the master's connections stay the master's
