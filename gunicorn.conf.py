@@ -6,11 +6,21 @@ reload (``kill -HUP``) or a worker's restart leaves no gap under load. A worker 
 database connection the master's pool might hold, so that no two processes share one.
 Other settings come from the command line or ``GUNICORN_CMD_ARGS`` as usual (``-w``,
 ``--bind``); ``WEB_CONCURRENCY`` sets the number of workers.
+
+Each worker serves requests from a pool of threads (``gthread``): an open desk holds one
+connection, and one thread, for its live stream (`agency.kernel.live`), idle until
+something it shows changes. ``WEB_THREADS`` (default 100) is how many requests and open
+desks one worker holds at once: size it to the desks per worker, with room for their
+other requests.
 """
+
+import os
 
 from agency.kernel.database import db
 
 preload_app = True
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "100"))
 
 
 def post_fork(server, worker):

@@ -16,9 +16,18 @@ from agency.cli import register
 from agency.domains.accounts.signin import load_session_user
 from agency.domains.calls import line_cache
 from agency.extensions import babel, csrf, limiter, login_manager, migrate
+from agency.kernel import labels, live
 from agency.kernel import queue as queues
 from agency.kernel.database import db
-from agency.kernel.i18n import LANGUAGE_NAMES, format_in_zone, money, select_locale, select_timezone
+from agency.kernel.i18n import (
+    LANGUAGE_NAMES,
+    due,
+    duration,
+    format_in_zone,
+    money,
+    select_locale,
+    select_timezone,
+)
 from agency.surfaces.api import register as register_api
 from agency.surfaces.auth.views import bp as auth_bp
 from agency.surfaces.console.calls import bp as console_calls_bp
@@ -97,6 +106,7 @@ def _init_database(app: Flask) -> None:
     scoping.install(session_class)
     rls.install(session_class)
     queues.install(session_class)
+    live.install(session_class)
     line_cache.install(session_class)
 
 
@@ -131,6 +141,8 @@ def _init_web(app: Flask) -> None:
         g.agency = None
         if request.path.startswith(PROVIDER_HOOKS):
             return  # signed by the provider: nobody signs in, each hook finds its agency
+        if getattr(app.view_functions.get(request.endpoint), "signs_in_lazily", False):
+            return  # the view signs in when it needs to (and the tenant with it)
         user = current_user._get_current_object()
         set_current_agency(getattr(user, "agency_id", None))
 
@@ -147,6 +159,9 @@ def _init_web(app: Flask) -> None:
         format_datetime=format_datetime,
         format_decimal=format_decimal,
         get_locale=get_locale,
+        label=labels.label,
+        duration=duration,
+        due=due,
     )
 
     @app.context_processor

@@ -17,7 +17,7 @@ from agency.domains.accounts.passwords import hash_password
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.contracts.models import Contract
 from agency.domains.staff.models import Secretary
-from agency.kernel import clock
+from agency.kernel import clock, live
 from agency.kernel.database import db
 from tenants import lifecycle, set_current_agency, use_agency
 from tests import database, mailbox, servers
@@ -145,6 +145,7 @@ def app(application):
         lines = application.extensions.pop("voice_lines", None)
         if lines is not None:
             lines.stop()
+        live.stop(application)
     application.config.clear()
     application.config.update(settings)
     application.extensions["test_emptier"].empty()

@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_currency, get_currency_precision
+from babel.units import format_unit
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 # The languages the product speaks, the first its default.
@@ -65,3 +66,26 @@ def format_in_zone(moment, zone: str, format: str = "short") -> str:
     local = moment.astimezone(ZoneInfo(zone))
     shown = format_datetime(local, format, tzinfo=local.tzinfo, locale=str(get_locale()))
     return f"{shown} ({zone})"
+
+
+def duration(seconds: float) -> str:
+    """A span as a person reads it, in the page's locale: "2 days" from two days on,
+    "14 hr 4 min" from an hour, "4 min" below (the desk's script words it the same way,
+    as time passes)."""
+    locale = str(get_locale())
+    minutes = int(abs(seconds) // 60)
+    if minutes >= 2 * 24 * 60:
+        return format_unit(minutes // (24 * 60), "duration-day", length="long", locale=locale)
+    hours, minutes = divmod(minutes, 60)
+    said = format_unit(minutes, "duration-minute", length="short", locale=locale)
+    if hours:
+        return f"{format_unit(hours, 'duration-hour', length='short', locale=locale)} {said}"
+    return said
+
+
+def due(moment, now) -> str:
+    """ "due in 14 hr 4 min", or "2 days overdue"."""
+    seconds = (moment - now).total_seconds()
+    if seconds >= 0:
+        return gettext("due in %(duration)s", duration=duration(seconds))
+    return gettext("%(duration)s overdue", duration=duration(seconds))

@@ -102,20 +102,11 @@ def shoot(page, name: str) -> None:
         page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
 
 
-def count_refreshes(page, box: str) -> None:
-    """Count, in the page, each time htmx settles new content into ``box``."""
-    page.evaluate(
-        """box => {
-            window.refreshes = 0;
-            document.querySelector(box).addEventListener(
-                "htmx:afterSettle", () => { window.refreshes += 1; });
-        }""",
-        box,
-    )
+def stay_on_page(page) -> None:
+    """Mark the document, so that `not_reloaded` can tell it is still the same one."""
+    page.evaluate("() => { window.sameDocument = true; }")
+    page.wait_for_function("() => document.querySelector('[data-live]')?.dataset.state === 'open'")
 
 
-def after_next_refresh(page) -> None:
-    """Wait until the page has refreshed twice more by itself, so at least one refresh
-    was asked for after what the test just changed (counted by ``count_refreshes``)."""
-    seen = page.evaluate("window.refreshes")
-    page.wait_for_function("seen => window.refreshes >= seen + 2", arg=seen)
+def not_reloaded(page) -> bool:
+    return page.evaluate("() => window.sameDocument === true")

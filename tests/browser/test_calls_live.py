@@ -2,20 +2,24 @@
 rings the secretary; the secretary takes the message on the desk; the client reads it.
 A VIP's call is put through warm from the desk."""
 
+import time
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
+import pytest
 from twilio.request_validator import RequestValidator
 
 from agency.domains.calls import services
+from agency.domains.calls.models import Call
 from agency.domains.clients.models import Client
 from agency.domains.staff.models import Secretary
 from agency.kernel.database import db
 from agency.kernel.validation import WEEKDAYS
 from tenants import use_agency
-from tests.browser.conftest import shoot
+from tests.browser.conftest import not_reloaded, shoot, stay_on_page
 from tests.conftest import PASSWORD
+from workers.worker import start_embedded, stop_embedded
 
 TOKEN = "alpha-live-token"
 LINE = "+442079460100"
@@ -135,3 +139,65 @@ def test_a_vip_call_is_put_through_from_the_desk(
     desk.reload()
     desk.wait_for_selector(".transfer-status >> text=The client's phone is ringing")
     assert [r.form["To"] for r in twilio_api.of("create_call")] == ["+351912345678"]
+
+
+@pytest.fixture
+def worker(app):
+    """A real worker on the test's Redis, in a thread, for as long as the test runs."""
+    app.config["SCHEDULES_ENABLED"] = False
+    start_embedded(app)
+    yield
+    stop_embedded(app)
+
+
+def test_a_ringing_call_pops_on_the_open_desk_without_a_reload(
+    live_server, browser_page, agency, worker
+):
+    with use_agency(agency.agency.id):
+        services.save_voice_settings({"auth_token": TOKEN})
+        services.add_number({"number": LINE, "client_id": agency.client.id})
+        secretary = db.session.get(Secretary, agency.profile.id)
+        secretary.phone, secretary.shift_status = DESK_PHONE, "on_shift"
+        secretary.schedule = {day: [["00:00", "24:00"]] for day in WEEKDAYS}
+        client = db.session.get(Client, agency.client.id)
+        client.greeting = "Good morning, Alpha Dental"
+        db.session.add(
+            Call(
+                call_sid="CAearlier0001",
+                client_id=client.id,
+                from_number=CALLER,
+                to_number=LINE,
+                action="ring_secretaries",
+                rule="default",
+                status="completed",
+                duration_seconds=95,
+            )
+        )
+        db.session.commit()
+        services.save_rules(
+            client,
+            {
+                "vip_numbers": ["+442079460001"],
+                "call_types": [{"name": "New patient", "questions": ["Which insurer covers you?"]}],
+            },
+        )
+    db.session.remove()
+
+    desk = browser_page
+    _sign_in(desk, live_server, agency.secretary)
+    desk.wait_for_url("**/desk/")
+    stay_on_page(desk)
+    assert desk.locator(".screen-pop").count() == 0
+
+    rung = time.monotonic()
+    _ring(live_server)
+    pop = desk.wait_for_selector(".screen-pop", timeout=2000)
+    assert time.monotonic() - rung < 2.0
+    said = pop.inner_text()
+    assert "Good morning, Alpha Dental" in said
+    assert "Instructions of Alpha" in said
+    assert "+442079460001" in said
+    assert "Which insurer covers you?" in pop.inner_html()
+    assert "completed" in said  # the caller's earlier call
+    assert not_reloaded(desk)
+    shoot(desk, "desk-pop")

@@ -8,7 +8,7 @@ from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
 from tenants import use_agency
-from tests.browser.conftest import after_next_refresh, count_refreshes, shoot
+from tests.browser.conftest import not_reloaded, shoot, stay_on_page
 from tests.conftest import PASSWORD
 
 ALL_WEEK = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -30,7 +30,7 @@ def test_a_new_item_appears_on_the_open_desk_and_is_worked(
     page.click("button[type=submit]")
     page.wait_for_url("**/desk/")
     page.wait_for_selector("#queue-empty")
-    count_refreshes(page, "#queue-box")
+    stay_on_page(page)
 
     token = client.post(
         "/api/v1/auth/token", json={"email": agency.manager.email, "password": PASSWORD}
@@ -48,9 +48,9 @@ def test_a_new_item_appears_on_the_open_desk_and_is_worked(
     assert created.status_code == 201
     drain()
 
-    # Assigned by now: the open desk shows it at its next refresh, with no reload.
-    after_next_refresh(page)
-    assert page.locator("#queue >> text=Call Dr. Reis back").count() == 1
+    # Assigned by now: the open desk shows it within a second or two, with no reload.
+    page.wait_for_selector("#queue >> text=Call Dr. Reis back", timeout=2000)
+    assert not_reloaded(page)
     page.click("#next")
     page.wait_for_url("**/desk/items/*")
     page.click("#action-start")
@@ -100,7 +100,7 @@ def test_a_manager_reassigns_from_the_console_and_it_appears_on_the_new_desk(
     page.click("button[type=submit]")
     page.wait_for_url("**/desk/")
     page.wait_for_selector("#queue-empty")  # the client is not Pia's: nothing to see yet
-    count_refreshes(page, "#queue-box")
+    stay_on_page(page)
 
     manager = new_page()
     manager.goto(f"{live_server}/login")
@@ -114,8 +114,8 @@ def test_a_manager_reassigns_from_the_console_and_it_appears_on_the_new_desk(
     manager.select_option("#reassign-form select[name=secretary_id]", str(pia_id))
     manager.click("#action-reassign")
     manager.wait_for_selector("#item-assignee >> text=Assigned to Pia")
-    after_next_refresh(page)  # no reload
-    assert page.locator("#queue >> text=Book the venue").count() == 1
+    page.wait_for_selector("#queue >> text=Book the venue", timeout=2000)
+    assert not_reloaded(page)
     manager.goto(f"{live_server}/console/work")
     shoot(manager, "console-work")
     shoot(page, "desk-shift")

@@ -21,7 +21,7 @@ from agency.domains.accounts.services import role_label
 from agency.domains.clients.models import Client
 from agency.domains.notify.services import queue_email
 from agency.domains.staff.models import Secretary
-from agency.kernel import clock, validation
+from agency.kernel import clock, live, validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotAllowed, NotFound, ValidationError
 from agency.kernel.links import external_url
@@ -203,6 +203,7 @@ def reset_password(token: str, data: dict) -> User:
     user = user_for_reset(token)
     values = validation.load(NewPasswordSchema(), data)
     user.password_hash = passwords.hash_password(values["password"])
+    live.touch(live.SCOPE, agency_id=user.agency_id)  # open pages sign in anew
     db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

@@ -12,7 +12,8 @@ from agency.domains.calls.models import Call, CallStatus
 from agency.domains.hours.models import TimeEntry
 from agency.domains.hours.services import record_span
 from agency.domains.staff.models import Secretary
-from agency.kernel import clock
+from agency.domains.work.live import call_topic
+from agency.kernel import clock, live
 from agency.kernel.database import db
 from agency.kernel.queue import enqueue
 from agency.kernel.retries import NotYetWritten
@@ -95,6 +96,7 @@ def record_call(call: dict) -> Call:
         return found
     row = Call(**call, status=CallStatus.ringing.value, started_at=clock.now())
     db.session.add(row)
+    _tell_desks(row)
     try:
         db.session.commit()
     except IntegrityError:
@@ -142,6 +144,7 @@ def call_answered(call_sid: str, answered_by: str, seconds: int | None) -> Call:
         call.answered_by = answered_by
         call.answered_seconds = seconds
     _bill(call)
+    _tell_desks(call)
     db.session.commit()
     return call
 
@@ -159,6 +162,7 @@ def secretary_answered(call_sid: str, secretary_id: int, leg_sid: str) -> Call:
         entry = db.session.get(TimeEntry, call.time_entry_id)
         if entry is not None and entry.secretary_id is None:
             entry.secretary_id = secretary_id
+    _tell_desks(call)
     db.session.commit()
     return call
 
@@ -173,8 +177,14 @@ def call_ended(call_sid: str, status: str, duration_seconds: int | None) -> Call
         call.duration_seconds = duration_seconds
         call.ended_at = clock.now()
     _bill(call)
+    _tell_desks(call)
     db.session.commit()
     return call
+
+
+def _tell_desks(call: Call) -> None:
+    """The desks of the call's client show it (ringing, answered, gone) once this commits."""
+    live.touch(call_topic(call.client_id))
 
 
 def _bill(call: Call) -> None:
@@ -214,6 +224,16 @@ def live_calls(client_ids: list[int]) -> list[Call]:
             Call.started_at >= since,
         )
         .order_by(Call.started_at.desc())
+    ).all()
+
+
+def caller_history(client_id: int, number: str, before: int, limit: int = 5) -> list[Call]:
+    """The caller's earlier calls to this client, newest first (the screen pop's history)."""
+    return db.session.scalars(
+        select(Call)
+        .where(Call.client_id == client_id, Call.from_number == number, Call.id != before)
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(limit)
     ).all()
 
 

@@ -1,10 +1,11 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import EncryptedText, UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -98,6 +99,20 @@ class CallStatus(enum.StrEnum):
     no_answer = "no-answer"
     failed = "failed"
     canceled = "canceled"
+
+
+labels.define(
+    "call_status",
+    {
+        CallStatus.ringing: _l("ringing"),
+        CallStatus.in_progress: _l("in progress"),
+        CallStatus.completed: _l("completed"),
+        CallStatus.busy: _l("busy"),
+        CallStatus.no_answer: _l("not answered"),
+        CallStatus.failed: _l("failed"),
+        CallStatus.canceled: _l("hung up before an answer"),
+    },
+)
 
 
 class TransferStatus(enum.StrEnum):

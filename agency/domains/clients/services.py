@@ -6,7 +6,7 @@ from sqlalchemy import select
 from agency.domains.clients.models import Assignment, AssignmentRole, Client, Contact
 from agency.domains.clients.schemas import AssignmentSchema, ClientSchema, ContactSchema
 from agency.domains.staff.models import Secretary
-from agency.kernel import clock, records
+from agency.kernel import clock, live, records
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.records import apply, values_for
@@ -93,6 +93,7 @@ def assign(data: dict, assigned_by_id: int | None = None) -> Assignment:
         assigned_by_id=assigned_by_id,
     )
     db.session.add(assignment)
+    live.touch(live.SCOPE)
     db.session.commit()
     return assignment
 
@@ -100,6 +101,7 @@ def assign(data: dict, assigned_by_id: int | None = None) -> Assignment:
 def end_assignment(assignment: Assignment) -> Assignment:
     if assignment.ended_at is None:
         assignment.ended_at = clock.now()
+        live.touch(live.SCOPE)
     db.session.commit()
     return assignment
 

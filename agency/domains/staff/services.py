@@ -12,7 +12,7 @@ from agency.domains.sla.models import Holiday
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
 from agency.domains.staff.schedule import WorkingCalendar
 from agency.domains.staff.schemas import AbsenceSchema, SecretarySchema, ShiftOverrideSchema
-from agency.kernel import records
+from agency.kernel import live, records
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotFound, ValidationError
 from agency.kernel.records import apply, values_for
@@ -53,6 +53,8 @@ def create_secretary(data: dict) -> Secretary:
 def update_secretary(secretary: Secretary, data: dict) -> Secretary:
     values = values_for(SecretarySchema(), data, partial=True)
     _check(values, secretary)
+    if "team_lead_id" in values and values["team_lead_id"] != secretary.team_lead_id:
+        live.touch(live.SCOPE)
     apply(secretary, values)
     db.session.commit()
     return secretary

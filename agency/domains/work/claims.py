@@ -7,6 +7,7 @@ from sqlalchemy import case, func, inspect, or_, select, update
 
 from agency.domains.clients.models import Assignment
 from agency.domains.staff.models import Secretary
+from agency.domains.work import live
 from agency.domains.work.models import Status, WorkItem
 from agency.domains.work.timeline import record
 from agency.kernel import clock
@@ -34,7 +35,7 @@ def _take(candidates, secretary_id: int, actor_user_id: int | None) -> int | Non
     SKIP LOCKED): concurrent desks never get the same item. The portable path; PostgreSQL
     takes ``_take_on_postgres``."""
     now = clock.now()
-    item_id = db.session.scalar(
+    taken = db.session.execute(
         update(WorkItem)
         .where(
             WorkItem.id == candidates.limit(1).with_for_update(skip_locked=True).scalar_subquery()
@@ -52,15 +53,16 @@ def _take(candidates, secretary_id: int, actor_user_id: int | None) -> int | Non
                 else_=WorkItem.sla_secretary_id,
             ),
         )
-        .returning(WorkItem.id),
+        .returning(WorkItem.id, WorkItem.client_id),
         execution_options={"synchronize_session": False},
-    )
-    if item_id is None:
+    ).first()
+    if taken is None:
         db.session.rollback()
         return None
-    record(item_id, "claimed", actor_user_id, secretary_id=secretary_id)
+    record(taken.id, "claimed", actor_user_id, secretary_id=secretary_id)
+    live.touch(taken.client_id, secretary_id)
     db.session.commit()
-    return item_id
+    return taken.id
 
 
 CLAIM_SQL = "SELECT claim_work_item(%s, %s, %s, %s, %s)"
@@ -69,13 +71,19 @@ CLAIM_SQL = "SELECT claim_work_item(%s, %s, %s, %s, %s)"
 def _take_on_postgres(secretary_id: int, item_id: int | None, actor_user_id: int | None):
     """The same claim in one round trip: the ``claim_work_item`` function (migration
     0008_claim) sets the tenant for its own transaction, picks the head of the queue with
-    SKIP LOCKED, updates it and writes the timeline event, in autocommit. As on every
-    claim the session's own transaction ends first, so that a desk never holds two
-    connections."""
-    params = (require_agency_id(), secretary_id, item_id, actor_user_id, clock.now())
+    SKIP LOCKED, updates it and writes the timeline event, in autocommit, and says whose
+    item it took (0026), for the desks of that client. As on every claim the session's
+    own transaction ends first, so that a desk never holds two connections."""
+    agency_id = require_agency_id()
+    params = (agency_id, secretary_id, item_id, actor_user_id, clock.now())
     if db.session().in_transaction():  # (a commit with none would begin one to end it)
         db.session.commit()
-    return call_in_autocommit(CLAIM_SQL, params)
+    taken = call_in_autocommit(CLAIM_SQL, params)
+    if taken is None:
+        return None
+    taken_id, client_id = taken
+    live.publish_now(agency_id, client_id, secretary_id)
+    return taken_id
 
 
 def claim_next(secretary: Secretary, actor_user_id: int | None = None) -> int | None:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from agency.domains.sla import services as sla
+from agency.domains.work import live
 from agency.domains.work.events import checked_event
 from agency.domains.work.models import PRIORITY_ORDER, Status, WorkEvent, WorkItem
 from agency.domains.work.routing import request_routing
@@ -130,5 +131,6 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
         return _existing(values["source"], values["source_key"]), False
 
     request_routing(item)  # one job routes every new item of the agency that waits
+    live.touch(row["client_id"])
     db.session.commit()
     return item, True

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from agency.domains.accounts.services import active_managers
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.notify.services import queue_email
+from agency.domains.work import live
 from agency.domains.work.choice import (
     ROLE_RANK,
     STAFF,
@@ -70,6 +71,7 @@ def route(item_id: int, exclude: Collection[int] = ()) -> WorkItem:
         execution_options={"synchronize_session": False},
     )
     record(item.id, "assigned", secretary_id=secretary.id, tier=tier)
+    live.touch(item.client_id, secretary.id)
     db.session.commit()  # expires ``item``: read again, it shows the assignment
     return item
 
@@ -199,6 +201,7 @@ def route_queued(limit: int = BATCH, pool: bool = False) -> int:
     if assignments:
         db.session.execute(update(WorkItem), assignments)  # by primary key, in one go
         db.session.execute(insert(WorkEvent), events)
+        live.touch_many({row.client_id for row in todo}, {a["assignee_id"] for a in assignments})
     if unroutable and not pool:
         for item in db.session.scalars(
             select(WorkItem).options(joinedload(WorkItem.client)).where(WorkItem.id.in_(unroutable))

@@ -11,7 +11,7 @@ from agency.domains.staff.models import Secretary, ShiftStatus
 from agency.domains.work.models import Status, WorkItem
 from agency.domains.work.schemas import ShiftSchema
 from agency.domains.work.services import return_to_pool, stop_timers
-from agency.kernel import clock
+from agency.kernel import clock, live
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotAllowed
 from agency.kernel.queue import enqueue_after_commit
@@ -80,5 +80,6 @@ def archive_secretary(secretary: Secretary) -> Secretary:
             return_to_pool(item, "archived")
         secretary.shift_status, secretary.shift_status_at = ShiftStatus.off.value, clock.now()
         secretary.archived_at = clock.now()
+        live.touch(live.SCOPE)
     db.session.commit()
     return secretary

@@ -6,6 +6,7 @@ from sqlalchemy import insert, select
 
 from agency.domains.accounts.models import User
 from agency.domains.staff.models import Secretary
+from agency.domains.work import live
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.kernel.database import db
 
@@ -14,8 +15,14 @@ NEW_EVENT = insert(WorkEvent.__table__)
 
 
 def record(item: WorkItem | int, action: str, actor_user_id: int | None = None, **detail) -> None:
-    """Add an event to the item's timeline, in the current transaction."""
-    item_id = item if isinstance(item, int) else item.id
+    """Add an event to the item's timeline, in the current transaction. Given the item
+    itself, the desks that show it hear of the change once it commits; a caller that has
+    only the id tells them itself (`live.touch`)."""
+    if isinstance(item, int):
+        item_id = item
+    else:
+        item_id = item.id
+        live.touch_item(item)
     db.session.execute(
         NEW_EVENT,
         {"item_id": item_id, "action": action, "actor_user_id": actor_user_id, "detail": detail},

@@ -20,7 +20,7 @@ from agency.surfaces.web.forms import show_errors
 bp = Blueprint("desk_calls", __name__, url_prefix="/desk/calls")
 
 
-def _served() -> list[Client]:
+def served_clients() -> list[Client]:
     profile = secretary_of(current_user)
     if profile is None:
         return []
@@ -36,30 +36,51 @@ def _served() -> list[Client]:
     ).all()
 
 
+def screen_pops(served: list[Client]) -> list[dict]:
+    """A screen pop for each call ringing or in progress for these clients: the client's
+    greeting, status, instructions, VIPs, the caller's earlier calls and the intake
+    questions of each kind of call."""
+    by_id = {c.id: c for c in served}
+    me = secretary_of(current_user)
+    pops = []
+    for call in history.live_calls(list(by_id)):
+        client = by_id[call.client_id]
+        rules = services.rules_for(client)
+        pops.append(
+            {
+                "call": call,
+                "can_put_through": transfers.can_put_through(call, me),
+                "client": client,
+                "status": services.status_now(client),
+                "vips": [c for c in clients.contacts_of(client) if c.vip],
+                "rules": rules,
+                "history": history.caller_history(client.id, call.from_number, call.id),
+                "call_types": rules.call_types or [],
+            }
+        )
+    return pops
+
+
 @bp.get("/")
 @roles_required("secretary")
 def home():
-    served = _served()
-    by_id = {c.id: c for c in served}
-    me = secretary_of(current_user)
-    pops = [
-        {
-            "call": call,
-            "can_put_through": transfers.can_put_through(call, me),
-            "client": by_id[call.client_id],
-            "status": services.status_now(by_id[call.client_id]),
-            "vips": [c for c in clients.contacts_of(by_id[call.client_id]) if c.vip],
-            "rules": services.rules_for(by_id[call.client_id]),
-        }
-        for call in history.live_calls(list(by_id))
-    ]
-    taken = [m for m in messages.messages(limit=100) if m.client_id in by_id]
+    served = served_clients()
+    taken = [m for m in messages.messages(limit=100) if m.client_id in {c.id for c in served}]
     return render_template(
         "calls/desk.html",
-        pops=pops,
+        pops=screen_pops(served),
         clients=served,
         messages=taken,
         transfer_labels=transfers.labels(),
+    )
+
+
+@bp.get("/pops")
+@roles_required("secretary")
+def pops():
+    """The screen pops alone: the desk fetches them when its stream says a call rang."""
+    return render_template(
+        "calls/_pops.html", pops=screen_pops(served_clients()), transfer_labels=transfers.labels()
     )
 
 
@@ -80,7 +101,7 @@ def _answers(call_type: str | None, types: list[dict]) -> list[dict]:
 @bp.route("/clients/<int:client_id>/message", methods=["GET", "POST"])
 @roles_required("secretary")
 def take_message(client_id):
-    client = next((c for c in _served() if c.id == client_id), None)
+    client = next((c for c in served_clients() if c.id == client_id), None)
     if client is None:
         abort(404)
     call_id = request.args.get("call_id", "")
@@ -132,7 +153,7 @@ def take_message(client_id):
 def put_through(call_id):
     """The secretary who answered a warm put-through hands the caller to the client."""
     call = db.get_or_404(Call, call_id)
-    if call.client_id not in {c.id for c in _served()}:
+    if call.client_id not in {c.id for c in served_clients()}:
         abort(404)
     try:
         transfers.request_put_through(call, secretary_of(current_user))

@@ -1,12 +1,13 @@
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from agency.domains.billing import overage
 from agency.domains.calls import services as calls
+from agency.domains.calls import transfers
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.staff import services as staff
@@ -18,8 +19,10 @@ from agency.domains.work.timeline import timeline
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
+from agency.surfaces.desk import live as desk_live
+from agency.surfaces.desk.calls import screen_pops
 from agency.surfaces.desk.forms import EventForm, event_data, fill_event_form
-from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.access import roles_required, signs_in_lazily
 from agency.surfaces.web.forms import ConfirmForm, show_errors
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -75,16 +78,37 @@ def _home_page():
         now=clock.now(),
         confirm_form=ConfirmForm(),
         shift_labels=shifts.labels(),
+        pops=screen_pops(clients_served),
+        transfer_labels=transfers.labels(),
     )
 
 
 @bp.get("/queue")
-@roles_required("secretary")
+@signs_in_lazily
 def queue():
-    """The queue alone, polled by the desk every second."""
-    return render_template(
-        "desk/_queue.html", items=_queue(secretary_of(current_user)), now=clock.now()
-    )
+    """The queue alone, fetched by the desk when the live stream says it changed: 304,
+    from Redis alone, when the page has it already."""
+    desk = desk_live.desk()
+    if desk is None:
+        return render_template("desk/_queue.html", items=[], now=clock.now())
+    tag = desk_live.version(desk)
+    unchanged = desk_live.not_modified(desk, tag)
+    if unchanged is not None:
+        return unchanged
+    current_user._get_current_object()  # signs in, and sets the tenant, for the query
+    page = render_template("desk/_queue.html", items=_queue(desk), now=clock.now())
+    return desk_live.tagged(make_response(page), tag)
+
+
+@bp.get("/live")
+@signs_in_lazily
+def live():
+    """The desk's event stream: a `change` event names what changed (the page fetches
+    that part again); nothing is read from the database while it stays open."""
+    desk = desk_live.desk()
+    if desk is None:
+        return "", 204  # nothing to follow: the browser stops asking
+    return desk_live.stream(desk)
 
 
 @bp.post("/next")

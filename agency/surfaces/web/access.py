@@ -27,6 +27,14 @@ def roles_required(*roles):
 managers_only = roles_required(*MANAGING_ROLES)
 
 
+def signs_in_lazily(view):
+    """The request does not load the signed-in user up front: the view may answer from
+    the session cookie and Redis alone, and loads the user (and with it the tenant) only
+    when it must, by touching ``current_user``."""
+    view.signs_in_lazily = True
+    return view
+
+
 def platform_only(view):
     @wraps(view)
     @login_required
