@@ -131,6 +131,13 @@ FENCED_LINE_FUNCTION_SQL = LINE_FUNCTION_SQL.replace(
     "PERFORM set_config('app.agency_id', p_agency::text, true);\n",
 )
 
+# Every desk, with a phone or without (migration 0027_browser_desks): a secretary with
+# no phone answers in her browser.
+BROWSER_LINE_FUNCTION_SQL = FENCED_LINE_FUNCTION_SQL.replace(
+    "\n                AND s.phone IS NOT NULL))", "))"
+)
+assert BROWSER_LINE_FUNCTION_SQL != FENCED_LINE_FUNCTION_SQL
+
 DROP_LINE_SQL = "DROP FUNCTION IF EXISTS voice_line(text, timestamptz)"
 
 DROP_SQL = [

@@ -30,17 +30,32 @@ class Action(enum.StrEnum):
     voicemail = "voicemail"
 
 
+BROWSER = "client:"
+
+
+def browser_identity(secretary_id: int) -> str:
+    """Who a secretary's browser is to the provider (the identity of her access token)."""
+    return f"desk-{secretary_id}"
+
+
 @dataclass(frozen=True)
 class Desk:
-    """A secretary of the client's with a phone to ring, and what says when they work
-    (no calendar: at any time)."""
+    """A secretary of the client's, what rings for her (her phone, or else her desk in
+    the browser), and what says when she works (no calendar: at any time)."""
 
     name: str
-    phone: str
+    phone: str | None
     role: str  # "primary" or "backup"
     calendar: WorkingCalendar | None = None
     shift_status: str = "on_shift"
     id: int | None = None
+
+    @property
+    def endpoint(self) -> str | None:
+        """Her phone number, or ``client:<identity>`` for her browser; None: nothing."""
+        if self.phone:
+            return self.phone
+        return BROWSER + browser_identity(self.id) if self.id is not None else None
 
 
 @dataclass(frozen=True)
@@ -178,9 +193,9 @@ def answers(line: Line, desk: Desk, at: datetime) -> bool:
 
 
 def _secretary_rounds(line: Line, at: datetime) -> tuple:
-    desks = [d for d in line.desks if answers(line, d, at)]
-    primary = tuple(d.phone for d in desks if d.role == "primary")
-    backups = tuple(d.phone for d in desks if d.role != "primary")
+    desks = [d for d in line.desks if d.endpoint and answers(line, d, at)]
+    primary = tuple(d.endpoint for d in desks if d.role == "primary")
+    backups = tuple(d.endpoint for d in desks if d.role != "primary")
     groups = (primary + backups,) if line.ring_mode == "simultaneous" else (primary, backups)
     return tuple((numbers, line.client_name) for numbers in groups if numbers)
 

@@ -20,6 +20,10 @@ class VoiceSettings(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_sid: Mapped[str | None] = mapped_column(String(64))
     auth_token: Mapped[str | None] = mapped_column(EncryptedText)
+    # An API key of the account, which signs the desks' access tokens for answering in
+    # the browser; without it, only desks with a phone are rung.
+    api_key_sid: Mapped[str | None] = mapped_column(String(64))
+    api_key_secret: Mapped[str | None] = mapped_column(EncryptedText)
     # The number text messages are sent from; SMS is off while it is empty.
     sms_from: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

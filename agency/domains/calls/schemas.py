@@ -219,4 +219,16 @@ class VoiceSettingsSchema(Schema):
     auth_token = fields.String(
         load_only=True, allow_none=True, load_default=None, validate=validate.Length(max=128)
     )
+    api_key_sid = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=64)
+    )
+    api_key_secret = fields.String(
+        load_only=True, allow_none=True, load_default=None, validate=validate.Length(max=128)
+    )
     sms_from = validation.Checked(validation.phone, allow_none=True, load_default=None)
+
+
+class DeskTokenSchema(Schema):
+    token = fields.String(dump_only=True, metadata={"description": "A JWT for the voice SDK"})
+    identity = fields.String(dump_only=True)
+    expires_in = fields.Integer(dump_only=True, metadata={"description": "Seconds"})

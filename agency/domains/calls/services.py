@@ -39,11 +39,12 @@ def voice_settings() -> VoiceSettings | None:
 
 
 def save_voice_settings(data: dict) -> VoiceSettings:
-    """Save the account; an empty auth token keeps the one stored."""
+    """Save the account; an empty auth token or API key secret keeps the one stored."""
     values = values_for(VoiceSettingsSchema(), data)
     settings = voice_settings() or VoiceSettings()
-    if not values.get("auth_token"):
-        values.pop("auth_token", None)
+    for secret in ("auth_token", "api_key_secret"):
+        if not values.get(secret):
+            values.pop(secret, None)
     apply(settings, values)
     settings.updated_at = clock.now()
     db.session.add(settings)
@@ -191,8 +192,9 @@ def set_status(client: Client, data: dict) -> Client:
 
 
 def _desks(client_id: int, at: datetime) -> tuple:
-    """The client's secretaries with a phone to ring, primary first, each with their
-    shift status and their working calendar for the days around ``at``."""
+    """The client's secretaries, primary first, each with their phone (or none: her
+    desk in the browser rings), shift status and working calendar for the days around
+    ``at``."""
     rows = db.session.execute(
         select(
             Secretary.id,
@@ -208,7 +210,6 @@ def _desks(client_id: int, at: datetime) -> tuple:
             Assignment.client_id == client_id,
             Assignment.ended_at.is_(None),
             Secretary.archived_at.is_(None),
-            Secretary.phone.is_not(None),
         )
         .order_by(Assignment.role.desc(), Secretary.id)
     ).all()

@@ -3,9 +3,9 @@
 from collections.abc import Callable
 
 from flask_babel import gettext as _
-from twilio.twiml.voice_response import Dial, VoiceResponse
+from twilio.twiml.voice_response import Client, Dial, VoiceResponse
 
-from agency.domains.calls.decision import Action, Decision, rings_client
+from agency.domains.calls.decision import BROWSER, Action, Decision, rings_client
 
 # url_for(endpoint_suffix, **params) -> absolute URL of one of the voice hooks.
 UrlMaker = Callable[..., str]
@@ -26,7 +26,7 @@ def respond(decision: Decision, step: int, url: UrlMaker) -> str:
             method="POST",
             answer_on_bridge=True,
         )
-        desk_ids = {desk.phone: desk.id for desk in decision.desks}
+        desk_ids = {desk.endpoint: desk.id for desk in decision.desks}
         for number in numbers:
             if rings_client(decision, step):
                 params = {"kind": "from", "text": whisper}
@@ -34,7 +34,14 @@ def respond(decision: Decision, step: int, url: UrlMaker) -> str:
                 params = {"kind": "put" if decision.warm else "for", "text": whisper}
                 if desk_ids.get(number) is not None:
                     params["desk"] = desk_ids[number]
-            dial.number(number, url=url("whisper", **params), method="POST")
+            whisper_url = url("whisper", **params)
+            if number.startswith(BROWSER):  # her desk in the browser, told whose call it is
+                desk = Client(url=whisper_url, method="POST")
+                desk.identity(number.removeprefix(BROWSER))
+                desk.parameter(name="client", value=whisper)
+                dial.append(desk)
+            else:
+                dial.number(number, url=whisper_url, method="POST")
         response.append(dial)
         return str(response)
     return voicemail(decision.greeting, url)

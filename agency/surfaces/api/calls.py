@@ -3,15 +3,17 @@
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from agency.domains.calls import history, messages, services, transfers
+from agency.domains.calls import browser, history, messages, services, transfers
 from agency.domains.calls.models import Call, Message, PhoneNumber
 from agency.domains.calls.schemas import (
     CallRulesSchema,
     CallSchema,
     DecisionSchema,
+    DeskTokenSchema,
     MessageSchema,
     PhoneNumberSchema,
     SimulationSchema,
+    VoiceSettingsSchema,
 )
 from agency.domains.clients.models import Client
 from agency.domains.work.access import secretary_of
@@ -34,7 +36,13 @@ calls_bp = Blueprint("api_calls", __name__, url_prefix="/api/v1/calls", descript
 messages_bp = Blueprint(
     "api_messages", __name__, url_prefix="/api/v1/messages", description="Messages taken"
 )
-blueprints = (numbers_bp, rules_bp, calls_bp, messages_bp)
+voice_bp = Blueprint(
+    "api_voice",
+    __name__,
+    url_prefix="/api/v1/voice",
+    description="The telephony account, and desks that answer in the browser",
+)
+blueprints = (numbers_bp, rules_bp, calls_bp, messages_bp, voice_bp)
 
 
 @numbers_bp.get("/")
@@ -152,3 +160,31 @@ def take_message():
 @token_required(managers=True)
 def mark_handled(message_id):
     return messages.mark_handled(db.get_or_404(Message, message_id))
+
+
+@voice_bp.get("/settings")
+@voice_bp.response(200, VoiceSettingsSchema)
+@token_required(managers=True)
+def get_voice_settings():
+    """The telephony account (its secrets are never read back)."""
+    return services.voice_settings() or {}
+
+
+@voice_bp.put("/settings")
+@json_body(voice_bp, VoiceSettingsSchema)
+@voice_bp.response(200, VoiceSettingsSchema)
+@token_required(managers=True)
+def save_voice_settings():
+    """Save the account: its SID and auth token, the API key that signs desks' tokens for
+    answering in the browser, and the number text messages come from. An empty secret
+    keeps the one saved."""
+    return services.save_voice_settings(json_payload())
+
+
+@voice_bp.post("/token")
+@voice_bp.response(201, DeskTokenSchema)
+@token_required()
+def desk_token():
+    """An access token for the secretary's desk to answer calls in the browser as her,
+    for an hour: only for a secretary on shift, once the account has an API key."""
+    return browser.token_for(secretary_of(api_user()))

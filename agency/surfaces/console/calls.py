@@ -30,6 +30,8 @@ bp = Blueprint("console_calls", __name__, url_prefix="/console/calls")
 class VoiceSettingsForm(FlaskForm):
     account_sid = StringField(_l("Account SID"))
     auth_token = PasswordField(_l("Auth token (empty: keep the saved one)"))
+    api_key_sid = StringField(_l("API key SID (for answering in the browser)"))
+    api_key_secret = PasswordField(_l("API key secret (empty: keep the saved one)"))
     sms_from = StringField(_l("Send text messages from (empty: no SMS)"))
 
 
@@ -63,6 +65,7 @@ def home():
         settings = services.voice_settings()
         if settings:
             settings_form.account_sid.data = settings.account_sid
+            settings_form.api_key_sid.data = settings.api_key_sid
             settings_form.sms_from.data = settings.sms_from
     elif "number" not in request.form and settings_form.validate_on_submit():
         try:
@@ -70,6 +73,8 @@ def home():
                 {
                     "account_sid": settings_form.account_sid.data or None,
                     "auth_token": settings_form.auth_token.data or None,
+                    "api_key_sid": (settings_form.api_key_sid.data or "").strip() or None,
+                    "api_key_secret": settings_form.api_key_secret.data or None,
                     "sms_from": (settings_form.sms_from.data or "").strip() or None,
                 }
             )

@@ -6,8 +6,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from agency.domains.billing import overage
+from agency.domains.calls import browser, transfers
 from agency.domains.calls import services as calls
-from agency.domains.calls import transfers
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.staff import services as staff
@@ -18,11 +18,12 @@ from agency.domains.work.models import EVENT_KINDS, OPEN_STATUSES, WorkItem
 from agency.domains.work.timeline import timeline
 from agency.kernel import clock
 from agency.kernel.database import db
-from agency.kernel.errors import ValidationError
+from agency.kernel.errors import Conflict, NotAllowed, ValidationError
 from agency.surfaces.desk import live as desk_live
 from agency.surfaces.desk.calls import screen_pops
 from agency.surfaces.desk.forms import EventForm, event_data, fill_event_form
 from agency.surfaces.web.access import roles_required, signs_in_lazily
+from agency.surfaces.web.errors import json_error
 from agency.surfaces.web.forms import ConfirmForm, show_errors
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -79,6 +80,7 @@ def _home_page():
         confirm_form=ConfirmForm(),
         shift_labels=shifts.labels(),
         pops=screen_pops(clients_served),
+        answers_in_browser=bool(profile and not profile.phone and browser.ready()),
         transfer_labels=transfers.labels(),
     )
 
@@ -109,6 +111,18 @@ def live():
     if desk is None:
         return "", 204  # nothing to follow: the browser stops asking
     return desk_live.stream(desk)
+
+
+@bp.post("/voice/token")
+@roles_required("secretary")
+def voice_token():
+    """The access token her desk answers calls in the browser with (JSON; the page's
+    CSRF token in ``X-CSRFToken``, as for every POST)."""
+    try:
+        found = browser.token_for(secretary_of(current_user))
+    except (NotAllowed, Conflict) as exc:
+        return json_error(exc.status_code, exc.code, exc.message)
+    return {"token": found.token, "identity": found.identity, "expires_in": found.expires_in}
 
 
 @bp.post("/next")

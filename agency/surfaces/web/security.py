@@ -1,6 +1,7 @@
 """The headers every response carries: a Content-Security-Policy that allows only the
-app's own scripts and styles (and Stripe.js where a card is entered), no framing, no
-sniffing, and in production Strict-Transport-Security."""
+app's own scripts and styles (and Stripe.js where a card is entered, and the voice SDK's
+connections where a desk answers in the browser), no framing, no sniffing, and in
+production Strict-Transport-Security."""
 
 from urllib.parse import urlsplit
 
@@ -12,6 +13,10 @@ STRIPE_API = "https://api.stripe.com"
 STRIPE_FRAMES = "https://js.stripe.com https://hooks.stripe.com"
 PRIVATE_PAGES = ("/console", "/desk", "/portal", "/platform", "/account")
 HSTS = "max-age=31536000; includeSubDomains"
+# The voice SDK of a desk that answers in the browser: its signalling and event
+# gateways, and the ringtones it plays.
+TWILIO_CONNECT = "wss://*.twilio.com https://*.twilio.com"
+TWILIO_MEDIA = "https://sdk.twilio.com"
 
 
 def _origin(url: str) -> str:
@@ -32,7 +37,8 @@ def content_security_policy() -> str:
             f"script-src 'self' {stripe_js}",
             "style-src 'self'",
             "img-src 'self' data:",
-            f"connect-src 'self' {stripe_api}",
+            f"connect-src 'self' {stripe_api} {TWILIO_CONNECT}",
+            f"media-src 'self' {TWILIO_MEDIA}",
             f"frame-src {frames}",
             "object-src 'none'",
             "base-uri 'self'",
