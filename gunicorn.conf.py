@@ -25,5 +25,7 @@ threads = int(os.environ.get("WEB_THREADS", "100"))
 
 def post_fork(server, worker):
     app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # another app served with these settings (a bench's bare endpoint)
     with app.app_context():
         db.engine.dispose(close=False)  # the master's connections stay the master's

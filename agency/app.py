@@ -160,6 +160,7 @@ def _init_web(app: Flask) -> None:
         format_decimal=format_decimal,
         get_locale=get_locale,
         label=labels.label,
+        labels_of=labels.labels,
         duration=duration,
         due=due,
     )

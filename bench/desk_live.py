@@ -30,15 +30,23 @@ import selectors
 import signal
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    claim_redis,
+    cpu_seconds,
+    load_line,
+    percentile,
+    serve,
+    session_cookie,
+    vacuum,
+)
 
 OWNER = os.environ.get(
     "BENCH_OWNER_URL",
@@ -60,18 +68,6 @@ POLL_CHANGES = 20
 PORT = 8781
 SECRET = "bench-secret"
 MARK = "bench:desk_live"
-
-
-def claim_redis():
-    """This bench's Redis database, empty: refused if something else has used it."""
-    from redis import Redis
-
-    redis = Redis.from_url(REDIS)
-    if redis.dbsize() and not redis.exists(MARK):
-        raise SystemExit(f"{REDIS} holds keys this bench did not write: choose another")
-    redis.flushdb()
-    redis.set(MARK, "1")
-    return redis
 
 
 def product_app():
@@ -152,69 +148,12 @@ def setup():
         db.session.commit()
         for n in range(1000):
             create_item({"client_id": clients[n % CLIENTS], "kind": "task", "title": f"Open {n}"})
-        cookies = [_cookie(app, agency_id, user) for user in users]
+        cookies = [session_cookie(app, user) for user in users]
     db.session.remove()
-    _vacuum()  # so that autovacuum does not count as the desks' transactions while idle
+    vacuum(OWNER)  # so that autovacuum does not count as the desks' transactions while idle
     app.extensions["redis"].flushdb()  # what the seeding published: nobody listened
     app.extensions["redis"].set(MARK, "1")
     return app, agency_id, clients, cookies
-
-
-def _vacuum() -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(OWNER, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-    engine.dispose()
-
-
-def _cookie(app, agency_id, user) -> str:
-    """The session cookie a desk has after signing in (signing in 500 times would measure
-    the password hash, not the desk)."""
-    serializer = app.session_interface.get_signing_serializer(app)
-    signed = serializer.dumps(
-        {"_user_id": f"{agency_id}:{user.id}:{user.password_stamp}", "_fresh": True}
-    )
-    return f"{app.config['SESSION_COOKIE_NAME']}={signed}"
-
-
-def serve() -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "1",
-        "--threads", str(DESKS + 100), "--log-level", "warning", "bench.desk_live:product_app()",
-    ]  # fmt: skip
-    with tempfile.NamedTemporaryFile(prefix="desk_live-", suffix=".log", delete=False) as log:
-        print(f"gunicorn's log: {log.name}")
-        process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).connect()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def cpu_seconds(master: int) -> float:
-    """User and system CPU of the gunicorn master and its workers so far."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(entry), int(fields[1])
-        if pid == master or ppid == master:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def transactions() -> int:
@@ -285,11 +224,6 @@ class Streams:
         self.thread.join(5)
         for key in list(self.selector.get_map().values()):
             key.fileobj.close()
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def live_phase(app, agency_id, clients, cookies, master):
@@ -412,9 +346,9 @@ def poll_phase(agency_id, clients, cookies, master):
 def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * DESKS + 256)), hard))
-    claim_redis()
+    claim_redis(REDIS, MARK)
     app, agency_id, clients, cookies = setup()
-    process = serve()
+    process = serve("bench.desk_live:product_app()", PORT, workers=1, threads=DESKS + 100)
     try:
         idle, latencies, lost, stray = live_phase(app, agency_id, clients, cookies, process.pid)
         poll = poll_phase(agency_id, clients, cookies, process.pid)
@@ -422,14 +356,13 @@ def main() -> None:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
         app.extensions["redis"].flushdb()
-    load = os.getloadavg()
     minutes = IDLE_SECONDS / 60
     live_cpu = idle["cpu"] / DESKS / minutes
     poll_minutes = poll["seconds"] / 60
     poll_cpu = poll["cpu"] / poll["desks"] / poll_minutes
     median = statistics.median(latencies) * 1000
     p99 = percentile(latencies, 0.99) * 1000
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print(load_line())
     print(
         f"live {DESKS} desks idle {IDLE_SECONDS} s: web CPU {idle['cpu']:.2f} s "
         f"({100 * idle['cpu'] / IDLE_SECONDS:.1f} % of a core), "

@@ -209,5 +209,5 @@ def test_the_desk_kept_in_redis_names_no_secret(app, client, agency):
     redis = app.extensions["redis"]
     (key,) = redis.keys("live:desk:*")
     kept = json.loads(redis.get(key))
-    assert set(kept) == {"stamp", "scope", "secretary", "topics"}
-    assert f"c:{agency.client.id}" in kept["topics"]
+    assert set(kept) == {"stamp", "scope", "secretary", "team", "clients", "calls"}
+    assert kept["clients"] == [agency.client.id] and kept["team"] == [agency.profile.id]

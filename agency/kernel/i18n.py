@@ -1,6 +1,7 @@
 """Which language and time zone a page is shown in, and money in the agency's locale."""
 
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -68,24 +69,35 @@ def format_in_zone(moment, zone: str, format: str = "short") -> str:
     return f"{shown} ({zone})"
 
 
-def duration(seconds: float) -> str:
+def duration(seconds: float, locale: str | None = None) -> str:
     """A span as a person reads it, in the page's locale: "2 days" from two days on,
     "14 hr 4 min" from an hour, "4 min" below (the desk's script words it the same way,
     as time passes)."""
-    locale = str(get_locale())
+    locale = locale or str(get_locale())
     minutes = int(abs(seconds) // 60)
     if minutes >= 2 * 24 * 60:
-        return format_unit(minutes // (24 * 60), "duration-day", length="long", locale=locale)
+        return _unit(minutes // (24 * 60), "duration-day", "long", locale)
     hours, minutes = divmod(minutes, 60)
-    said = format_unit(minutes, "duration-minute", length="short", locale=locale)
-    if hours:
-        return f"{format_unit(hours, 'duration-hour', length='short', locale=locale)} {said}"
-    return said
+    said = _unit(minutes, "duration-minute", "short", locale)
+    return f"{_unit(hours, 'duration-hour', 'short', locale)} {said}" if hours else said
+
+
+@lru_cache(maxsize=4096)
+def _unit(value: int, unit: str, length: str, locale: str) -> str:
+    """A number of a unit in a locale's words (kept: a queue says the same few often)."""
+    return format_unit(value, unit, length=length, locale=locale)
 
 
 def due(moment, now) -> str:
-    """ "due in 14 hr 4 min", or "2 days overdue"."""
+    """How long until ``moment``: "due in 14 hr 4 min", or "2 days overdue"."""
     seconds = (moment - now).total_seconds()
-    if seconds >= 0:
-        return gettext("due in %(duration)s", duration=duration(seconds))
-    return gettext("%(duration)s overdue", duration=duration(seconds))
+    words = g.get("due_words") if has_request_context() else None
+    if words is None:  # translated once a request: a queue says it two hundred times
+        words = (
+            gettext("due in %(duration)s"),
+            gettext("%(duration)s overdue"),
+            str(get_locale()),
+        )
+        if has_request_context():
+            g.due_words = words
+    return words[seconds < 0] % {"duration": duration(seconds, words[2])}

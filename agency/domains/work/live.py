@@ -2,6 +2,8 @@
 item are its client's and its assignees', before and after; a desk listens to the
 clients its team serves and to its team's secretaries, which is what it shows."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import inspect, or_, select
 
 from agency.domains.clients.models import Assignment
@@ -56,11 +58,25 @@ def scope_changed() -> None:
     live.touch(live.SCOPE)
 
 
-def desk_topics(secretary: Secretary) -> list[str]:
+@dataclass(frozen=True)
+class DeskScope:
     """What a secretary's desk shows: her team's work (her own, and her assistants' if
     she leads a team), all work of the clients the team serves, and the calls of the
     clients she serves herself."""
-    team = list(
+
+    team: tuple[int, ...]
+    clients: tuple[int, ...]
+    calls: tuple[int, ...]
+
+    def topics(self) -> list[str]:
+        topics = {secretary_topic(s) for s in self.team}
+        topics.update(client_topic(c) for c in self.clients)
+        topics.update(call_topic(c) for c in self.calls)
+        return sorted(topics)
+
+
+def desk_scope(secretary: Secretary) -> DeskScope:
+    team = sorted(
         db.session.scalars(
             select(Secretary.id).where(
                 or_(Secretary.id == secretary.id, Secretary.team_lead_id == secretary.id)
@@ -72,8 +88,9 @@ def desk_topics(secretary: Secretary) -> list[str]:
             Assignment.secretary_id.in_(team), Assignment.ended_at.is_(None)
         )
     ).all()
-    topics = {secretary_topic(s) for s in team}
-    topics.update(client_topic(client_id) for client_id, _ in served)
-    # Calls ring the secretaries who serve the client themselves.
-    topics.update(call_topic(c) for c, s in served if s == secretary.id)
-    return sorted(topics)
+    return DeskScope(
+        team=tuple(team),
+        clients=tuple(sorted({c for c, _ in served})),
+        # Calls ring the secretaries who serve the client themselves.
+        calls=tuple(sorted({c for c, s in served if s == secretary.id})),
+    )

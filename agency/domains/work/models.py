@@ -1,10 +1,11 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -50,7 +51,48 @@ class Status(enum.StrEnum):
     cancelled = "cancelled"
 
 
+labels.define(
+    "work_kind",
+    {
+        Kind.call: _l("Call"),
+        Kind.message: _l("Message"),
+        Kind.email: _l("Email"),
+        Kind.dictation: _l("Dictation"),
+        Kind.letter: _l("Letter"),
+        Kind.website_update: _l("Website update"),
+        Kind.promotion: _l("Promotion"),
+        Kind.meeting: _l("Meeting"),
+        Kind.travel: _l("Travel"),
+        Kind.paperwork: _l("Paperwork"),
+        Kind.supplier: _l("Supplier"),
+        Kind.press: _l("Press"),
+        Kind.task: _l("Task"),
+    },
+)
+labels.define(
+    "work_priority",
+    {
+        Priority.urgent: _l("urgent"),
+        Priority.high: _l("high"),
+        Priority.normal: _l("normal"),
+        Priority.low: _l("low"),
+    },
+)
+labels.define(
+    "work_status",
+    {
+        Status.new: _l("new"),
+        Status.queued: _l("in the pool"),
+        Status.assigned: _l("assigned"),
+        Status.in_progress: _l("in progress"),
+        Status.waiting: _l("waiting on the client"),
+        Status.done: _l("done"),
+        Status.cancelled: _l("cancelled"),
+    },
+)
+
 OPEN_STATUSES = (Status.queued, Status.assigned, Status.in_progress, Status.waiting)
+OPEN_WHERE = "status IN ('queued', 'assigned', 'in_progress', 'waiting')"
 
 
 class Source(enum.StrEnum):
@@ -90,6 +132,23 @@ class WorkItem(TenantMixin, db.Model):
             "id",
             postgresql_where=text("status = 'queued' AND assignee_id IS NULL"),
             sqlite_where=text("status = 'queued' AND assignee_id IS NULL"),
+        ),
+        # What a desk shows: the open items of its clients and of its team.
+        Index(
+            "ix_work_items_open_client",
+            "client_id",
+            "priority_rank",
+            "sla_due_at",
+            postgresql_where=text(OPEN_WHERE),
+            sqlite_where=text(OPEN_WHERE),
+        ),
+        Index(
+            "ix_work_items_open_assignee",
+            "assignee_id",
+            "priority_rank",
+            "sla_due_at",
+            postgresql_where=text(OPEN_WHERE),
+            sqlite_where=text(OPEN_WHERE),
         ),
     )
 

@@ -11,6 +11,7 @@ from agency.domains.calls.forms import MessageForm
 from agency.domains.calls.models import Call
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Assignment, Client
+from agency.domains.staff.models import Secretary
 from agency.domains.work.access import secretary_of
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
@@ -36,12 +37,12 @@ def served_clients() -> list[Client]:
     ).all()
 
 
-def screen_pops(served: list[Client]) -> list[dict]:
+def screen_pops(served: list[Client], me: Secretary | None = None) -> list[dict]:
     """A screen pop for each call ringing or in progress for these clients: the client's
     greeting, status, instructions, VIPs, the caller's earlier calls and the intake
     questions of each kind of call."""
     by_id = {c.id: c for c in served}
-    me = secretary_of(current_user)
+    me = me if me is not None else secretary_of(current_user)
     pops = []
     for call in history.live_calls(list(by_id)):
         client = by_id[call.client_id]

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from agency.domains.accounts.models import Role
 from agency.domains.work import live as work_live
 from agency.domains.work.access import secretary_of
+from agency.domains.work.live import DeskScope
 from agency.extensions import login_manager
 from agency.kernel import live
 
@@ -36,7 +37,11 @@ class Desk:
     agency_id: int
     user_id: int
     secretary_id: int
-    topics: tuple[str, ...]
+    scope: DeskScope
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(self.scope.topics())
 
 
 def _signed_in() -> tuple[int, int, str] | None:
@@ -73,7 +78,8 @@ def cached() -> Desk | None:
     kept = json.loads(kept)
     if kept["stamp"] != stamp or kept["scope"] != _text(scope):
         return None
-    return Desk(agency_id, user_id, kept["secretary"], tuple(kept["topics"]))
+    scope = DeskScope(*(tuple(kept[part]) for part in ("team", "clients", "calls")))
+    return Desk(agency_id, user_id, kept["secretary"], scope)
 
 
 def _read(user) -> Desk | None:
@@ -86,12 +92,14 @@ def _read(user) -> Desk | None:
         scope = _text(live.versions(user.agency_id, [live.SCOPE], redis)[0])
     except RedisError:
         scope = None
-    desk = Desk(user.agency_id, user.id, secretary.id, tuple(work_live.desk_topics(secretary)))
+    desk = Desk(user.agency_id, user.id, secretary.id, work_live.desk_scope(secretary))
     kept = {
         "stamp": user.password_stamp,
         "scope": scope,
         "secretary": desk.secretary_id,
-        "topics": desk.topics,
+        "team": desk.scope.team,
+        "clients": desk.scope.clients,
+        "calls": desk.scope.calls,
     }
     with contextlib.suppress(RedisError):  # kept or not, the desk is right
         redis.set(

@@ -13,8 +13,9 @@ from agency.domains.clients.models import Assignment, Client
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import ShiftStatus
 from agency.domains.work import access, claims, services, shifts
-from agency.domains.work.access import item_for, secretary_of, visible
-from agency.domains.work.models import EVENT_KINDS, OPEN_STATUSES, WorkItem
+from agency.domains.work.access import item_for, secretary_of
+from agency.domains.work.desk import desk_rows
+from agency.domains.work.models import EVENT_KINDS, WorkItem
 from agency.domains.work.timeline import timeline
 from agency.kernel import clock
 from agency.kernel.database import db
@@ -37,17 +38,6 @@ SHIFT_SAID = {
 }
 
 
-def _queue(profile):
-    if profile is None:
-        return []
-    return db.session.scalars(
-        select(WorkItem)
-        .where(visible(current_user), WorkItem.status.in_([s.value for s in OPEN_STATUSES]))
-        .order_by(*claims.queue_order())
-        .limit(200)
-    ).all()
-
-
 @bp.get("/")
 @roles_required("secretary")
 def home():
@@ -55,6 +45,7 @@ def home():
 
 
 def _home_page():
+    desk = desk_live.desk()
     profile = secretary_of(current_user)
     clients_served, overrides = [], []
     if profile is not None:
@@ -75,11 +66,11 @@ def _home_page():
         profile=profile,
         clients=clients_served,
         shift_overrides=overrides,
-        items=_queue(profile),
+        items=desk_rows(desk.scope) if desk is not None else [],
         now=clock.now(),
         confirm_form=ConfirmForm(),
         shift_labels=shifts.labels(),
-        pops=screen_pops(clients_served),
+        pops=screen_pops(clients_served, profile),
         answers_in_browser=bool(profile and not profile.phone and browser.ready()),
         transfer_labels=transfers.labels(),
     )
@@ -98,7 +89,7 @@ def queue():
     if unchanged is not None:
         return unchanged
     current_user._get_current_object()  # signs in, and sets the tenant, for the query
-    page = render_template("desk/_queue.html", items=_queue(desk), now=clock.now())
+    page = render_template("desk/_queue.html", items=desk_rows(desk.scope), now=clock.now())
     return desk_live.tagged(make_response(page), tag)
 
 
