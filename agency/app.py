@@ -23,6 +23,7 @@ from agency.kernel.i18n import (
     LANGUAGE_NAMES,
     due,
     duration,
+    elapsed,
     format_in_zone,
     money,
     select_locale,
@@ -163,6 +164,7 @@ def _init_web(app: Flask) -> None:
         labels_of=labels.labels,
         duration=duration,
         due=due,
+        elapsed=elapsed,
     )
 
     @app.context_processor

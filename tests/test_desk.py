@@ -68,7 +68,7 @@ def test_next_claims_the_top_item_and_the_timer_makes_a_time_entry(desk, agency)
     response = _post(desk, "/desk/next")
     assert response.headers["Location"].endswith(f"/desk/items/{urgent}")
     page = desk.get(f"/desk/items/{urgent}").get_data(as_text=True)
-    assert "Instructions of Alpha" in page and "in_progress" in page
+    assert "Instructions of Alpha" in page and 'id="item-status">in progress<' in page
     _post(desk, f"/desk/items/{urgent}/start")
     clock.freeze(T0 + timedelta(minutes=7, seconds=5))
     _post(desk, f"/desk/items/{urgent}/note", {"note": "Left a voicemail"})
@@ -98,3 +98,29 @@ def test_another_agencys_item_is_a_404_on_the_desk(desk, agency, other_agency):
         theirs_id = theirs.id
     assert desk.get(f"/desk/items/{theirs_id}").status_code == 404
     assert "Bravo task" not in desk.get("/desk/queue").get_data(as_text=True)
+
+
+ACTION_IDS = ("claim", "start", "pause", "wait", "handback", "escalate", "complete")
+
+
+def _shown(client, item_id) -> list[str]:
+    page = client.get(f"/desk/items/{item_id}").get_data(as_text=True)
+    return [a for a in ACTION_IDS if f'id="action-{a}"' in page]
+
+
+def test_the_item_page_offers_only_what_the_items_state_allows(desk, agency):
+    with use_agency(agency.agency.id):
+        item, _new = create_item(
+            {"client_id": agency.client.id, "kind": "task", "title": "Book a room"}
+        )
+        item_id = item.id
+    db.session.remove()
+    assert _shown(desk, item_id) == ["claim"]  # waits in the pool
+    _post(desk, f"/desk/items/{item_id}/claim")
+    assert _shown(desk, item_id) == ["start", "wait", "handback", "complete"]
+    _post(desk, f"/desk/items/{item_id}/start")
+    assert _shown(desk, item_id) == ["pause", "wait", "handback", "complete"]
+    _post(desk, f"/desk/items/{item_id}/wait")
+    assert _shown(desk, item_id) == ["start", "handback", "complete"]
+    _post(desk, f"/desk/items/{item_id}/complete", {"outcome": "Booked."})
+    assert _shown(desk, item_id) == []

@@ -101,3 +101,9 @@ def due(moment, now) -> str:
         if has_request_context():
             g.due_words = words
     return words[seconds < 0] % {"duration": duration(seconds, words[2])}
+
+
+def elapsed(since, now) -> str:
+    """A running timer, h:mm:ss (the page counts on from there)."""
+    seconds = max(0, int((now - since).total_seconds()))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

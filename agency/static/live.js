@@ -127,9 +127,19 @@
     });
   }
 
+  // A running timer counts up: h:mm:ss since its data-since.
+  function countUp() {
+    document.querySelectorAll("time[data-since]").forEach((element) => {
+      const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(element.dataset.since)) / 1000));
+      const pad = (n) => String(n).padStart(2, "0");
+      element.textContent = `${Math.floor(seconds / 3600)}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const source = document.querySelector("[data-live]");
     if (source) listen(source);
     setInterval(() => sayDue(document), 30000);
+    if (document.querySelector("time[data-since]")) setInterval(countUp, 1000);
   });
 })();

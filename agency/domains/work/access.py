@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from agency.domains.accounts.models import Role, User
 from agency.domains.clients.models import Assignment
 from agency.domains.staff.models import Secretary
-from agency.domains.work.models import WorkItem
+from agency.domains.work.models import OPEN_STATUSES, Status, WorkItem
 from agency.kernel.database import db
 from agency.kernel.errors import NotAllowed, NotFound
 
@@ -92,3 +92,24 @@ def reassign_targets(user: User, item: WorkItem) -> list[Secretary]:
     if not leads(user, item):
         return []
     return db.session.scalars(active.where(Secretary.id.in_(_team_ids(secretary_of(user))))).all()
+
+
+def desk_actions(user: User, item: WorkItem) -> list[str]:
+    """The actions the item's state allows ``user`` now, in the order a desk shows them:
+    no Claim on an item already being worked, no Pause when no timer runs."""
+    if item.status not in {s.value for s in OPEN_STATUSES}:
+        return []
+    working = may_work(user, item)
+    timed = item.timer_started_at is not None
+    actions = []
+    if item.assignee_id is None and item.status == Status.queued:
+        actions.append("claim")
+    if working and item.assignee_id is not None:
+        actions.append("pause" if timed else "start")
+        if item.status == Status.in_progress:
+            actions.append("wait")
+        actions.append("handback")
+        if item.assignee is not None and item.assignee.team_lead_id is not None:
+            actions.append("escalate")
+        actions.append("complete")
+    return actions

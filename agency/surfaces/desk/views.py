@@ -137,8 +137,11 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
     if event_form is None:
         event_form = EventForm(formdata=None)
         fill_event_form(event_form, work, work.client.timezone)
+    desk = desk_live.desk()
     return render_template(
         "desk/item.html",
+        items=desk_rows(desk.scope) if desk is not None else [],
+        actions=access.desk_actions(current_user, work),
         item=work,
         client=work.client,
         contacts=clients.contacts_of(work.client),
