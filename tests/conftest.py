@@ -353,6 +353,28 @@ def other_agency(app):
     return make_team("bravo", "Bravo")
 
 
+@pytest.fixture
+def inbox(agency):
+    """Agency A's inbound key and its client's alias address."""
+    from agency.domains.mail import settings as mail_settings
+
+    with use_agency(agency.agency.id):
+        key = mail_settings.agency_settings().inbound_secret
+        client = db.session.get(Client, agency.client.id)
+        address = mail_settings.alias_address(mail_settings.rules_for(client))
+        db.session.commit()
+    return key, address
+
+
+def body_of(response) -> str:
+    """A response's body; of an event stream (which stays open), its first event only."""
+    if response.mimetype == "text/event-stream":
+        first = next(iter(response.response), b"")
+        response.close()
+        return first.decode() if isinstance(first, bytes) else first
+    return response.get_data(as_text=True)
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'<meta name="csrf-token" content="([^"]+)"', html

@@ -54,7 +54,7 @@ def seed_mail(alpha) -> SimpleNamespace:
     dictation = dictations.create_dictation(
         {"client_id": client.id, "text": "Alpha dictation"}, secretary
     )
-    mail_settings.set_send_rate({"send_per_minute": 7})
+    mail_settings.save_settings({"send_per_minute": 7})
     db.session.add(
         ClientMailbox(
             client_id=client.id,

@@ -11,7 +11,7 @@ from agency.domains.accounts import api_tokens
 from agency.domains.accounts.models import User
 from agency.kernel.database import db
 from tenants import use_agency
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import body_of, csrf_from, sign_in
 from tests.cross_tenant_seed import A_MARKERS, FILLERS, a_is_untouched, seed_alpha
 
 pytestmark = pytest.mark.sqlite
@@ -91,7 +91,7 @@ def test_agency_b_never_sees_or_changes_agency_a(app, alpha, other_agency):
         http = app.test_client()
         sign_in(http, _user_for(rule.rule, other_agency))
         response = _request(app, http, rule, method, values, bravo_token)
-        body = response.get_data(as_text=True)
+        body = body_of(response)
         where = f"{method} {rule.rule} -> {response.status_code}"
         assert not any(marker in body for marker in A_MARKERS), where
         assert response.status_code < 500, where

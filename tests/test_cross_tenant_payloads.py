@@ -19,7 +19,7 @@ from agency.domains.staff.models import Secretary
 from agency.domains.work.creation import create_item
 from agency.kernel.database import db
 from tenants import all_tenant_models, use_agency
-from tests.conftest import PASSWORD, csrf_from, sign_in, snapshot
+from tests.conftest import PASSWORD, body_of, csrf_from, sign_in, snapshot
 from tests.cross_tenant_seed import A_MARKERS, FILLERS, a_is_untouched, seed_alpha
 
 pytestmark = pytest.mark.sqlite
@@ -198,7 +198,7 @@ def _cross_agency_links(app) -> list[str]:
 
 
 def _check(response, where: str) -> None:
-    body = response.get_data(as_text=True)
+    body = body_of(response)
     assert response.status_code < 500, where
     assert not any(marker in body for marker in A_MARKERS), where
 

@@ -23,17 +23,6 @@ from tests.mailbox import body
 from tests.mime_corpus import REFUSE, corpus
 
 
-@pytest.fixture
-def inbox(agency):
-    """Agency A's inbound key and its client's alias address."""
-    with use_agency(agency.agency.id):
-        key = mail_settings.agency_settings().inbound_secret
-        client = db.session.get(Client, agency.client.id)
-        address = mail_settings.alias_address(mail_settings.rules_for(client))
-        db.session.commit()
-    return key, address
-
-
 def message(to, subject="Quote request", body="Could you send a quote?", **headers):
     msg = EmailMessage()
     msg["From"] = headers.pop("sender", "Pat Buyer <pat@buyer.example>")

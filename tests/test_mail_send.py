@@ -25,11 +25,8 @@ from agency.domains.work.models import WorkEvent
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency
-from tests import test_mail
 from tests.conftest import post_form, rows, sign_in, snapshot
 from tests.test_mail import approval_on, deliver
-
-inbox = test_mail.inbox  # the same fixture: the inbound key and the alias address
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
 
@@ -294,13 +291,16 @@ def test_sends_over_the_agency_rate_wait_for_later_minutes(
     app, client, agency, other_agency, drain, mail, frozen_minute
 ):
     auth = _token(agency.owner.id, agency.agency.id)
-    assert client.get("/api/v1/mail-settings/", headers=auth).get_json() == {"send_per_minute": 30}
+    assert client.get("/api/v1/mail-settings/", headers=auth).get_json() == {
+        "send_per_minute": 30,
+        "reopen_days": 14,
+    }
     assert (
         client.put("/api/v1/mail-settings/", json={"send_per_minute": 0}, headers=auth).status_code
         == 422
     )
     saved = client.put("/api/v1/mail-settings/", json={"send_per_minute": 2}, headers=auth)
-    assert saved.get_json() == {"send_per_minute": 2}
+    assert saved.get_json() == {"send_per_minute": 2, "reopen_days": 14}
 
     email_ids = _send_many(agency, 5)
     [other_id] = _send_many(other_agency, 1, prefix="bravo")

@@ -3,7 +3,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.kernel import clock
@@ -41,6 +41,9 @@ class User(TenantMixin, UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An owner or manager who also works the desk (a freelancer's agency of one): her
+    # roles are her role and secretary, with one login.
+    works_desk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -63,6 +66,16 @@ class User(TenantMixin, UserMixin, db.Model):
     @property
     def is_manager(self) -> bool:
         return self.role in MANAGING_ROLES
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Every role the login holds: its own, and secretary when it works the desk."""
+        return frozenset({self.role, Role.secretary} if self.works_desk else {self.role})
+
+    @property
+    def at_desk(self) -> bool:
+        """Whether the login works a secretary's desk."""
+        return Role.secretary in self.roles
 
     @property
     def home_endpoint(self) -> str:

@@ -55,7 +55,9 @@ def compose(client: Client, reply_to: InboundEmail | None, template: MailTemplat
             subject = f"Re: {subject}"
     body = ""
     if template is not None:
-        subject = fill(template.subject, client, contact) or subject
+        # A reply keeps the conversation's "Re:" subject, whatever the template says.
+        if reply_to is None:
+            subject = fill(template.subject, client, contact) or subject
         body = fill(template.body, client, contact)
     return {
         "to_address": to_address,

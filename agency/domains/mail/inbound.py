@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from agency.domains.mail import conversations, triage
 from agency.domains.mail import settings as mail_settings
-from agency.domains.mail import triage
 from agency.domains.mail.models import Draft, EmailAttachment, InboundEmail
 from agency.domains.notify.models import OutboundEmail
 from agency.kernel.database import db
@@ -149,9 +149,20 @@ def _attachments(message: EmailMessage) -> list[EmailAttachment]:
     return found
 
 
-def _thread_key(message_id: str, parents: list[str]) -> str:
+def _thread_key(message_id: str, parents: list[str], client_id: int, sender: str, subject: str):
+    """The conversation's key: the thread of the messages it answers (received, or sent by
+    us), else of the latest one from the same correspondent under the same subject, else
+    its own Message-ID."""
+    return (
+        _answered(parents)
+        or conversations.by_subject(client_id, sender, subject)
+        or (parents[0][:255] if parents else message_id)
+    )
+
+
+def _answered(parents: list[str]) -> str | None:
     if not parents:
-        return message_id
+        return None
     known = db.session.scalar(
         select(InboundEmail.thread_key).where(InboundEmail.message_id.in_(parents)).limit(1)
     )
@@ -165,7 +176,7 @@ def _thread_key(message_id: str, parents: list[str]) -> str:
         .where(OutboundEmail.message_id.in_(parents))
         .limit(1)
     )
-    return replied or parents[0][:255]
+    return replied
 
 
 def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
@@ -197,18 +208,21 @@ def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
     attachments = _attachments(message)
     _refuse_undecodable(message)
     name, sender = parseaddr(_clean(message["From"]))
+    sender = _clean(sender.lower(), 254)
+    subject = _clean(message.get("Subject") or "", 300)
     in_reply_to = (_message_ids(message.get("In-Reply-To")) or [None])[0]
     references = _message_ids(message.get("References"))
+    parents = [*([in_reply_to] if in_reply_to else []), *reversed(references)]
     email = InboundEmail(
         client_id=rules.client_id,
         message_id=message_id,
-        thread_key=_thread_key(message_id, [*([in_reply_to] if in_reply_to else []), *references]),
+        thread_key=_thread_key(message_id, parents, rules.client_id, sender, subject),
         in_reply_to=_clean(in_reply_to, 255),
         references=_clean(" ".join(references)) or None,
-        from_address=_clean(sender.lower(), 254),
+        from_address=sender,
         from_name=_clean(name, 200) or None,
         to_address=mail_settings.alias_address(rules),
-        subject=_clean(message.get("Subject") or "", 300),
+        subject=subject,
         body_text=_clean(text),
         body_html=_clean(safe_html),
         size_bytes=len(raw),

@@ -20,6 +20,7 @@ from agency.kernel.database import db
 from tenants import TenantMixin
 
 DEFAULT_SEND_PER_MINUTE = 30
+DEFAULT_REOPEN_DAYS = 14
 
 
 class MailSettings(TenantMixin, db.Model):
@@ -34,6 +35,11 @@ class MailSettings(TenantMixin, db.Model):
     # At most this many emails in clients' names leave per minute; the rest wait.
     send_per_minute: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_SEND_PER_MINUTE, server_default=str(DEFAULT_SEND_PER_MINUTE)
+    )
+    # A message to a conversation whose item is done reopens the item for this many days
+    # after it was done; later (or with 0) the message starts a new item.
+    reopen_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_REOPEN_DAYS, server_default=str(DEFAULT_REOPEN_DAYS)
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

@@ -155,11 +155,18 @@ class TranscriptionSchema(Schema):
     )
 
 
-class SendRateSchema(Schema):
+class MailSettingsSchema(Schema):
     send_per_minute = fields.Integer(
         required=True,
         validate=validate.Range(min=1, max=10_000),
         metadata={"description": "Emails in clients' names that may leave per minute"},
+    )
+    reopen_days = fields.Integer(
+        validate=validate.Range(min=0, max=365),
+        metadata={
+            "description": "A message to a finished conversation reopens its item for this "
+            "many days after it was done; later (or 0) it starts a new item"
+        },
     )
 
 

@@ -3,6 +3,7 @@
 """
 
 from agency.domains.clients.models import Client
+from agency.domains.mail import conversations
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.models import (
     Dictation,
@@ -27,13 +28,13 @@ def update_rules(client: Client, data: dict):
 
 
 def for_item(item: WorkItem) -> tuple[InboundEmail | None, Dictation | None]:
-    """The inbound email or dictation an item was made from."""
+    """The inbound email an item answers (the latest of its conversation) or the
+    dictation it was made from."""
     links = item.links or {}
-    email = (
-        db.session.get(InboundEmail, links["inbound_email_id"])
-        if links.get("inbound_email_id")
-        else None
-    )
+    received = conversations.messages(item)
+    email = received[-1] if received else None
+    if email is None and links.get("inbound_email_id"):
+        email = db.session.get(InboundEmail, links["inbound_email_id"])
     dictation = (
         db.session.get(Dictation, links["dictation_id"]) if links.get("dictation_id") else None
     )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from agency.domains.clients.models import Client
 from agency.domains.mail.models import ClientMailRules, MailSettings
-from agency.domains.mail.schemas import SendRateSchema
+from agency.domains.mail.schemas import MailSettingsSchema
 from agency.kernel.database import db
 from agency.kernel.records import values_for
 from tenants import require_agency_id
@@ -27,12 +27,15 @@ def agency_settings() -> MailSettings:
     return found
 
 
-def set_send_rate(data: dict) -> MailSettings:
-    """How many emails in clients' names the agency sends per minute; the rest wait."""
+def save_settings(data: dict) -> MailSettings:
+    """How many emails in clients' names the agency sends per minute (the rest wait), and
+    for how many days a message to a finished conversation reopens its item."""
 
-    values = values_for(SendRateSchema(), data)
+    values = values_for(MailSettingsSchema(), data)
     settings = agency_settings()
     settings.send_per_minute = values["send_per_minute"]
+    if "reopen_days" in values:
+        settings.reopen_days = values["reopen_days"]
     db.session.commit()
     return settings
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from agency.domains.clients.models import Contact
+from agency.domains.mail import conversations
 from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
 from agency.domains.mail.settings import agency_settings
 from agency.domains.notify.services import queue_email
@@ -117,6 +118,8 @@ def act(email: InboundEmail, decision: Decision, message: EmailMessage | None = 
     urgent = decision.outcome == Triage.urgent
     if urgent:
         _forward_to_client(email)
+    if conversations.join(email, urgent) is not None:
+        return  # one item per conversation: the message joined its item
     sender = email.from_name or email.from_address
     title = (
         _("Urgent email from %(sender)s: %(subject)s", sender=sender, subject=email.subject)

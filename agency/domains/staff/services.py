@@ -14,7 +14,7 @@ from agency.domains.staff.schedule import WorkingCalendar
 from agency.domains.staff.schemas import AbsenceSchema, SecretarySchema, ShiftOverrideSchema
 from agency.kernel import live, records
 from agency.kernel.database import db
-from agency.kernel.errors import Conflict, NotFound, ValidationError
+from agency.kernel.errors import Conflict, NotAllowed, NotFound, ValidationError
 from agency.kernel.records import apply, values_for
 from tenants import require_agency_id
 
@@ -248,3 +248,20 @@ def _exception_rows(absence_ids, override_ids, holidays: bool, earliest: date, l
             )
         )
     return parts
+
+
+def work_the_desk(user) -> Secretary:
+    """An owner or manager who also answers calls and works items, with the same login:
+    her secretary's profile (made once, from her name and address), and the desk among
+    her roles. Routing and matching count her like any secretary."""
+    if not user.is_manager:
+        raise NotAllowed(_("Only owners and managers add the desk to their own login."))
+    profile = db.session.scalar(select(Secretary).where(Secretary.user_id == user.id))
+    if profile is None:
+        profile = Secretary(user_id=user.id, name=user.name, email=user.email)
+        db.session.add(profile)
+    profile.archived_at = None
+    user.works_desk = True
+    live.touch(live.SCOPE)
+    db.session.commit()
+    return profile

@@ -9,7 +9,7 @@ team; managers act on every item and hand it to any active secretary.
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from agency.domains.accounts.models import Role, User
+from agency.domains.accounts.models import User
 from agency.domains.clients.models import Assignment
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import OPEN_STATUSES, Status, WorkItem
@@ -39,7 +39,7 @@ def visible(user: User):
     their clients' pool; team leads also their assistants' items; others nothing."""
     if user.is_manager:
         return WorkItem.id.is_not(None)
-    secretary = secretary_of(user) if user.role == Role.secretary else None
+    secretary = secretary_of(user) if user.at_desk else None
     if secretary is None:
         return WorkItem.id.is_(None)
     team = _team_ids(secretary)
@@ -58,7 +58,7 @@ def item_for(user: User, item_id: int) -> WorkItem:
 
 def leads(user: User, item: WorkItem) -> bool:
     """Whether ``user`` is the team lead of the item's assignee."""
-    secretary = secretary_of(user) if user.role == Role.secretary else None
+    secretary = secretary_of(user) if user.at_desk else None
     if secretary is None or item.assignee is None:
         return False
     return item.assignee.team_lead_id == secretary.id
@@ -68,7 +68,7 @@ def may_work(user: User, item: WorkItem) -> bool:
     """Managers, the item's assignee, and the assignee's team lead."""
     if user.is_manager:
         return True
-    secretary = secretary_of(user) if user.role == Role.secretary else None
+    secretary = secretary_of(user) if user.at_desk else None
     return secretary is not None and (item.assignee_id == secretary.id or leads(user, item))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from agency.domains.sla import services as sla
 from agency.domains.work import live
-from agency.domains.work.events import checked_event
+from agency.domains.work.events import aware, checked_event
 from agency.domains.work.models import PRIORITY_ORDER, Status, WorkEvent, WorkItem
 from agency.domains.work.routing import request_routing
 from agency.domains.work.schemas import (
@@ -98,6 +98,16 @@ def _insert_created(row: dict, actor_user_id: int | None) -> WorkItem:
     return db.session.scalars(statement, {**values, "actor_user_id": actor_user_id}).one()
 
 
+def _due(moment, zone: str, now):
+    """A due time given by hand, in UTC; it must lie ahead."""
+    if moment is None:
+        return None
+    due = aware(moment, zone, "due_at")
+    if due <= now:
+        raise ValidationError.on("due_at", _("The due time has passed: choose a later one."))
+    return due
+
+
 # Read-only once built: every creation loads its input with this one (building a schema
 # costs several times what loading with it does).
 _NEW_ITEM = WorkItemSchema()
@@ -113,6 +123,7 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
     if client is None:
         raise ValidationError.on("client_id", _("Choose a client of this agency."))
     now = clock.now()
+    due = _due(values.pop("due_at", None), client.timezone, now)
     event = checked_event(values["kind"], client.timezone, {}, values)
     values.update(event)
     if event.get("starts_at") is not None:
@@ -121,7 +132,7 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
         **values,
         "priority_rank": PRIORITY_ORDER[values["priority"]],
         "status": Status.queued.value,
-        "sla_due_at": sla.due_at(client, values["kind"], values["priority"], now, target),
+        "sla_due_at": due or sla.due_at(client, values["kind"], values["priority"], now, target),
         "created_at": now,
     }
     try:

@@ -14,7 +14,7 @@ LONGEST = timedelta(days=366)
 YEARS = range(1970, 2201)
 
 
-def _aware(moment: datetime | None, zone: str, field: str) -> datetime | None:
+def aware(moment: datetime | None, zone: str, field: str) -> datetime | None:
     """A moment with an offset as given; one without it on the client's wall clock (a time
     skipped by a spring gap is read with the offset before it)."""
     if moment is None:
@@ -43,8 +43,8 @@ def checked_event(kind: str, zone: str, current: dict, changes: dict) -> dict:
         if sent is not None:
             raise ValidationError.on(sent, _("Only meetings and travel have a time and place."))
         return {}
-    starts = _aware(merged["starts_at"], zone, "starts_at")
-    ends = _aware(merged["ends_at"], zone, "ends_at")
+    starts = aware(merged["starts_at"], zone, "starts_at")
+    ends = aware(merged["ends_at"], zone, "ends_at")
     if (starts is None) != (ends is None):
         missing = "starts_at" if starts is None else "ends_at"
         raise ValidationError.on(missing, _("Give both the start and the end."))

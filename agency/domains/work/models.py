@@ -101,6 +101,7 @@ class Source(enum.StrEnum):
     portal = "portal"
     schedule = "schedule"
     console = "console"
+    desk = "desk"
     api = "api"
 
 

@@ -37,6 +37,15 @@ class WorkItemSchema(Schema):
         allow_none=True, load_default=None, validate=validate.Length(max=255)
     )
     links = fields.Dict(load_default=dict)
+    due_at = fields.DateTime(
+        load_only=True,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "When it is due, instead of the time its SLA gives; without an "
+            "offset, on the client's wall clock"
+        },
+    )
     status = fields.String(dump_only=True)
     assignee_id = fields.Integer(dump_only=True, allow_none=True)
     sla_due_at = fields.DateTime(dump_only=True, allow_none=True)

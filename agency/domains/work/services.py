@@ -284,3 +284,21 @@ def cancel(item: WorkItem, data: dict, user: User) -> WorkItem:
     _backfill_after_commit(item)
     db.session.commit()
     return item
+
+
+def resume(item: WorkItem, action: str, actor_user_id: int | None = None, **detail) -> None:
+    """New work on an existing item (a message in its conversation): one waiting on the
+    client, or done, goes back to its secretary's queue, or to the pool to be routed again
+    when she is gone; its SLA runs afresh from now. In the caller's transaction."""
+    now = clock.now()
+    if item.status in (Status.waiting, Status.done):
+        assignee = db.session.get(Secretary, item.assignee_id) if item.assignee_id else None
+        if assignee is not None and assignee.archived_at is None:
+            item.status, item.assigned_at = Status.assigned.value, now
+        else:
+            item.status, item.assignee_id, item.assigned_at = Status.queued.value, None, None
+            _route_after_commit(item)
+        item.closed_at = None
+    item.sla_due_at = sla.due_at(item.client, item.kind, item.priority, now)
+    item.escalation_level, item.escalated_at = 0, None
+    record(item, action, actor_user_id, **detail)

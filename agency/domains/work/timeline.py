@@ -43,6 +43,7 @@ ACTIONS = {
     "sla_escalated": _l("past its SLA: escalated"),
     "reassigned": _l("reassigned"),
     "note": _l("note"),
+    "message_received": _l("a new message in the conversation"),
     "updated": _l("updated"),
     "complete": _l("completed"),
     "cancel": _l("cancelled"),

@@ -19,8 +19,8 @@ from agency.domains.mail.schemas import (
     LetterSchema,
     MailboxSchema,
     MailedSchema,
+    MailSettingsSchema,
     RejectSchema,
-    SendRateSchema,
     TemplateSchema,
     TranscriptionSchema,
 )
@@ -365,19 +365,21 @@ def check_mailbox(client_id):
 
 
 @mail_settings_bp.get("/")
-@mail_settings_bp.response(200, SendRateSchema)
+@mail_settings_bp.response(200, MailSettingsSchema)
 @token_required(managers=True)
 def get_mail_settings():
-    """The agency's send rate: emails in clients' names per minute."""
+    """The agency's send rate (emails in clients' names per minute) and how long a
+    finished conversation reopens."""
     settings = agency_mail_settings.agency_settings()
     db.session.commit()
     return settings
 
 
 @mail_settings_bp.put("/")
-@json_body(mail_settings_bp, SendRateSchema)
-@mail_settings_bp.response(200, SendRateSchema)
+@json_body(mail_settings_bp, MailSettingsSchema)
+@mail_settings_bp.response(200, MailSettingsSchema)
 @token_required(managers=True)
 def put_mail_settings():
-    """Set the send rate; mail over it waits for a later minute, none is dropped."""
-    return agency_mail_settings.set_send_rate(json_payload())
+    """Set the send rate (mail over it waits for a later minute, none is dropped) and,
+    when given, the days a finished conversation reopens."""
+    return agency_mail_settings.save_settings(json_payload())

@@ -79,7 +79,8 @@ def send_rate():
     if not ConfirmForm().validate_on_submit():
         return _page(400, {"send_per_minute": [_("The form expired.")]})
     try:
-        mail_settings.set_send_rate({"send_per_minute": request.form.get("send_per_minute")})
+        fields = ("send_per_minute", "reopen_days")
+        mail_settings.save_settings({f: request.form[f] for f in fields if f in request.form})
     except ValidationError as exc:
         db.session.rollback()
         return _page(exc.status_code, exc.fields or {"send_per_minute": [exc.message]})

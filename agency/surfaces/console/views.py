@@ -14,6 +14,7 @@ from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract
 from agency.domains.reports import services as reports
 from agency.domains.reports.export import section_csv
+from agency.domains.staff import services as staff
 from agency.domains.staff.models import Secretary
 from agency.kernel import clock
 from agency.kernel.database import db
@@ -113,6 +114,17 @@ def invite():
             form.form_errors.append(exc.message)
         return _team_page(form, exc.status_code)
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("console.team"))
+
+
+@bp.post("/team/desk")
+@managers_only
+def work_the_desk():
+    """The signed-in owner or manager works the desk too, with this login."""
+    if ConfirmForm().validate_on_submit():
+        staff.work_the_desk(current_user)
+        flash(_("Your desk is ready: calls and work come to you as to any secretary."), "success")
+        return redirect(url_for("desk.home"))
     return redirect(url_for("console.team"))
 
 

@@ -19,7 +19,6 @@ from flask import Response, abort, current_app, request, session
 from flask_login import current_user
 from redis.exceptions import RedisError
 
-from agency.domains.accounts.models import Role
 from agency.domains.work import live as work_live
 from agency.domains.work.access import secretary_of
 from agency.domains.work.live import DeskScope
@@ -117,7 +116,7 @@ def desk() -> Desk | None:
         return found
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    if current_user.role != Role.secretary:
+    if not current_user.at_desk:
         abort(403)
     return _read(current_user)
 

@@ -10,10 +10,12 @@ from agency.domains.calls import browser, transfers
 from agency.domains.calls import services as calls
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Assignment, Client
+from agency.domains.mail import conversations
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import ShiftStatus
 from agency.domains.work import access, claims, services, shifts
 from agency.domains.work.access import item_for, secretary_of
+from agency.domains.work.creation import create_item
 from agency.domains.work.desk import desk_rows
 from agency.domains.work.models import EVENT_KINDS, WorkItem
 from agency.domains.work.timeline import timeline
@@ -21,11 +23,12 @@ from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotAllowed, ValidationError
 from agency.surfaces.desk import live as desk_live
-from agency.surfaces.desk.calls import screen_pops
+from agency.surfaces.desk.calls import screen_pops, served_clients
 from agency.surfaces.desk.forms import EventForm, event_data, fill_event_form
 from agency.surfaces.web.access import roles_required, signs_in_lazily
 from agency.surfaces.web.errors import json_error
 from agency.surfaces.web.forms import ConfirmForm, show_errors
+from agency.surfaces.web.work import new_work_data, new_work_form
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -142,6 +145,7 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
         "desk/item.html",
         items=desk_rows(desk.scope) if desk is not None else [],
         actions=access.desk_actions(current_user, work),
+        conversation=conversations.conversation(work) if work.kind == "email" else [],
         item=work,
         client=work.client,
         contacts=clients.contacts_of(work.client),
@@ -162,6 +166,33 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
 @roles_required("secretary")
 def item(item_id):
     return _item_page(item_for(current_user, item_id))
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@roles_required("secretary")
+def new_item():
+    """Work made by hand for a client the secretary serves, routed like any other."""
+    form = new_work_form(served_clients())
+    status = 200
+    if request.method == "POST":
+        served = {str(c.id) for c in served_clients()}
+        if not form.validate_on_submit():
+            form.form_errors.append(_("The form expired: send it again."))
+            status = 400
+        elif form.client_id.data not in served:
+            show_errors(form, {"client_id": [_("Choose one of the clients you serve.")]})
+            status = 422
+        else:
+            try:
+                item, _new = create_item(new_work_data(form, "desk"), current_user.id)
+            except ValidationError as exc:
+                db.session.rollback()
+                show_errors(form, exc.fields or {"title": [exc.message]})
+                status = exc.status_code
+            else:
+                flash(_("The work is created; it is routed like any other."), "success")
+                return redirect(url_for("desk.item", item_id=item.id))
+    return render_template("desk/item_new.html", form=form), status
 
 
 @bp.post("/items/<int:item_id>/event")

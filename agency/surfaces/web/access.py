@@ -15,7 +15,7 @@ def roles_required(*roles):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if getattr(current_user, "role", None) not in allowed:
+            if not allowed & getattr(current_user, "roles", frozenset()):
                 abort(403)
             return view(*args, **kwargs)
 

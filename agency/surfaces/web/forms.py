@@ -1,7 +1,15 @@
 """What every surface's forms share: the button-only confirm form, and a service's field
 errors shown beside the form's fields."""
 
+from datetime import datetime
+
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+
+from agency.kernel.errors import ValidationError
+
+# How a person types a moment on a wall clock.
+LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 
 
 class ConfirmForm(FlaskForm):
@@ -16,3 +24,15 @@ def show_errors(form: FlaskForm, fields: dict[str, list[str]]) -> None:
             field.errors = list(field.errors) + list(messages)
         else:
             form.form_errors.extend(messages)
+
+
+def wall_clock(text: str | None, field: str) -> str | None:
+    """A time typed on the client's wall clock, as ISO 8601 without an offset: the
+    service reads it in the client's zone."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, LOCAL_FORMAT).isoformat()
+    except ValueError as exc:
+        raise ValidationError.on(field, _("Write the time as YYYY-MM-DD HH:MM.")) from exc
