@@ -98,7 +98,12 @@ def load_demo():
 
     created = load()
     click.echo("Demo agency loaded." if created else "Demo agency already loaded.")
-    click.echo(json.dumps({"agency": DEMO_SLUG, "logins": logins()}, indent=2))
+    click.echo(
+        json.dumps(
+            {"agency": DEMO_SLUG, "logins": logins(), "client_signup": f"/a/{DEMO_SLUG}/signup"},
+            indent=2,
+        )
+    )
 
 
 @schedules_cli.command("tick")

@@ -4,11 +4,13 @@ from datetime import date
 
 from agency.domains.accounts.models import Role, User
 from agency.domains.accounts.passwords import hash_password
+from agency.domains.billing.models import BillingAccount
 from agency.domains.calls.models import CallRules, PhoneNumber
 from agency.domains.clients.models import Assignment, AssignmentRole, Client
-from agency.domains.contracts.models import Contract
+from agency.domains.contracts.models import Contract, Plan
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Secretary
+from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import directory, lifecycle, set_current_agency
 
@@ -100,6 +102,19 @@ DEMO_SLA_TARGETS = [
     (None, "high", 30, False),
     ("email", "normal", 240, True),
 ]
+# The plans a new client chooses from on the demo agency's signup page, and the terms
+# they accept there (no card is asked for until the agency sets up its Stripe account).
+DEMO_PLANS = [
+    ("Starter", 10 * 60, 3900, 4900, 15, "Calls, email and diary for a small practice."),
+    ("Professional", 20 * 60, 3500, 4200, 6, "Everything, with more hours and finer rounding."),
+]
+DEMO_TERMS = (
+    "Aurora Secretarial answers your calls and mail in your name during your business "
+    "hours, within the hours of your plan.\n\n"
+    "Hours beyond the plan are charged at the plan's hourly rate for extra hours.\n\n"
+    "Invoices are sent monthly and are due within 14 days. Either side may end the "
+    "contract with 30 days' notice."
+)
 DEMO_HOLIDAYS = [(date(2026, 6, 10), "Portugal Day"), (date(2026, 12, 25), "Christmas Day")]
 
 
@@ -200,6 +215,27 @@ def load() -> bool:
         )
     for day, name in DEMO_HOLIDAYS:
         db.session.add(Holiday(day=day, name=name))
+    for name, minutes, rate, overage, rounding, description in DEMO_PLANS:
+        db.session.add(
+            Plan(
+                name=name,
+                description=description,
+                included_minutes=minutes,
+                hourly_rate_minor=rate,
+                overage_rate_minor=overage,
+                currency="EUR",
+                rounding_minutes=rounding,
+                minimum_minutes=rounding,
+            )
+        )
+    db.session.add(
+        BillingAccount(
+            tax_basis_points=2300,
+            terms_text=DEMO_TERMS,
+            terms_version=1,
+            terms_updated_at=clock.now(),
+        )
+    )
     db.session.commit()
     set_current_agency(None)
     return True

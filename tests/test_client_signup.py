@@ -373,3 +373,14 @@ def test_the_hours_step_needs_hours_on_at_least_one_day(client, agency, login_as
         db.session.get(Client, agency.client.id).business_hours = {"mon": [["09:00", "17:00"]]}
         db.session.commit()
     assert _steps(client.get("/portal/onboarding").get_data(as_text=True))["hours"][0] == "done"
+
+
+def test_a_closed_signup_says_why_to_the_manager_and_politely_to_the_visitor(client, agency):
+    """No plan and no terms: the visitor reads that signup is not open; the agency's own
+    manager reads why, with where to fix it."""
+    visitor = client.get("/a/alpha/signup").get_data(as_text=True)
+    assert 'id="signup-closed"' in visitor and 'id="signup-closed-why"' not in visitor
+    sign_in(client, agency.manager)
+    manager = client.get("/a/alpha/signup").get_data(as_text=True)
+    assert "There is no plan to choose." in manager
+    assert "There are no terms for new clients to accept." in manager

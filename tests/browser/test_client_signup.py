@@ -64,3 +64,42 @@ def test_a_client_signs_up_with_a_card_and_sees_the_onboarding_checklist(
     shoot(page, "client-onboarding")
     with use_agency(agency.agency.id):
         assert db.session.scalar(select(StripeCustomer.stripe_customer_id)).startswith("cus_")
+
+
+def test_a_client_signs_up_with_the_demo_agency_without_a_card(app, live_server, browser_page):
+    from agency.demo import DEMO_SLUG, load
+    from agency.domains.accounts.models import User
+    from agency.domains.clients.models import Client
+    from agency.domains.contracts.models import Contract
+    from tenants import directory
+
+    assert load()
+    agency_id = directory.agency_of_slug(DEMO_SLUG)
+    db.session.remove()
+
+    page = browser_page
+    page.goto(f"{live_server}/a/{DEMO_SLUG}/signup")
+    assert page.locator("#card-element").count() == 0
+    assert "No card is needed" in page.inner_text("#no-card")
+    page.get_by_label(re.compile("Professional")).check()
+    page.fill("[name=business_name]", "Costa Architects")
+    page.fill("[name=name]", "Rui Costa")
+    page.fill("[name=email]", "rui@costa-architects.example")
+    page.fill("[name=password]", "a-long-enough-password")
+    page.check("[name=accept_terms]")
+    page.get_by_role("button", name="Start my plan").click()
+    page.wait_for_url(re.compile(r"/portal/onboarding$"))
+    assert "No card was needed" in page.inner_text("main")
+
+    db.session.remove()
+    with use_agency(agency_id):
+        client = db.session.scalar(select(Client).where(Client.name == "Costa Architects"))
+        contract = db.session.scalar(select(Contract).where(Contract.client_id == client.id))
+        user = db.session.scalar(select(User).where(User.client_id == client.id))
+        assert contract.plan_name == "Professional" and contract.status == "active"
+        assert contract.terms_version == 1
+        assert user.email == "rui@costa-architects.example"
+        assert (
+            db.session.scalar(select(StripeCustomer).where(StripeCustomer.client_id == client.id))
+            is None
+        )

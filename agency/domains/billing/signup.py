@@ -69,16 +69,30 @@ SESSION_KEY = "signup_card"
 STILL_OPEN = {"requires_payment_method", "requires_confirmation", "requires_action"}
 
 
-def is_open() -> bool:
-    """Signup needs the agency's Stripe keys (the card is saved with its account) and its
-    terms (every new client accepts them)."""
+def closed_because() -> list[str]:
+    """Why the agency's signup cannot sign anyone up yet, for its managers (empty: it
+    is open): no plan to choose, no terms to accept, or a payment account half set up
+    (a Stripe secret key without its publishable key, so no card could be entered)."""
+    reasons = []
+    if not open_plans():
+        reasons.append("no_plan")
+    if terms() is None:
+        reasons.append("no_terms")
     settings = account()
-    return bool(
-        settings
-        and settings.stripe_enabled
-        and settings.stripe_publishable_key
-        and (settings.terms_text or "").strip()
-    )
+    if settings and settings.stripe_enabled and not settings.stripe_publishable_key:
+        reasons.append("payment_account_incomplete")
+    return reasons
+
+
+def is_open() -> bool:
+    return not closed_because()
+
+
+def needs_card() -> bool:
+    """With the agency's Stripe account set up, a new client saves a card for the monthly
+    invoices; without it, signup completes with no card (the agency invoices by email)."""
+    settings = account()
+    return bool(settings and settings.stripe_enabled and settings.stripe_publishable_key)
 
 
 def terms():
@@ -93,8 +107,8 @@ def start_card_setup() -> dict:
     """The SetupIntent to save the visitor's card with: the session's own while it can
     still be confirmed, else a new one (idempotency key from the session); its client
     secret."""
-    if not is_open():
-        raise Conflict(_("Online signup is not open at this agency yet."))
+    if not is_open() or not needs_card():
+        raise Conflict(_("Online signup takes no card at this agency."))
     settings = account()
     api = client_for(settings.stripe_secret_key)
     agency_id = current_agency_id()
@@ -153,9 +167,10 @@ def signup_client(data: dict) -> User:
     values = validation.load(ClientSignupSchema(), data)
     if not values["accept_terms"]:
         raise ValidationError.on("accept_terms", _("Accept the terms to sign up."))
-    if not SETUP_INTENT.fullmatch(values["setup_intent"]):
+    card = needs_card()
+    if card and not SETUP_INTENT.fullmatch(values["setup_intent"]):
         raise ValidationError.on("setup_intent", _("Save your card first."))
-    if db.session.scalar(
+    if card and db.session.scalar(
         select(StripeCustomer.id).where(StripeCustomer.setup_intent_id == values["setup_intent"])
     ):
         raise Conflict.on(
@@ -175,13 +190,14 @@ def signup_client(data: dict) -> User:
             "accept_terms",
             _("The terms changed while you were signing up: read them again and accept them."),
         )
-    api = client_for(account().stripe_secret_key)
-    try:
-        payment_method = _confirmed_payment_method(api, values["setup_intent"])
-    except stripe.InvalidRequestError as exc:
-        raise ValidationError.on("setup_intent", _("Your card is not saved yet.")) from exc
-    except stripe.StripeError as exc:
-        raise StripeUnavailable() from exc
+    if card:
+        api = client_for(account().stripe_secret_key)
+        try:
+            payment_method = _confirmed_payment_method(api, values["setup_intent"])
+        except stripe.InvalidRequestError as exc:
+            raise ValidationError.on("setup_intent", _("Your card is not saved yet.")) from exc
+        except stripe.StripeError as exc:
+            raise StripeUnavailable() from exc
 
     agency = db.session.get(Agency, current_agency_id())
     client = Client(
@@ -216,14 +232,15 @@ def signup_client(data: dict) -> User:
         locale=agency.locale,
     )
     db.session.add(user)
-    customer = _customer_with_card(api, client, email, payment_method, values["setup_intent"])
-    db.session.add(
-        StripeCustomer(
-            client_id=client.id,
-            stripe_customer_id=customer.id,
-            setup_intent_id=values["setup_intent"],
+    if card:
+        customer = _customer_with_card(api, client, email, payment_method, values["setup_intent"])
+        db.session.add(
+            StripeCustomer(
+                client_id=client.id,
+                stripe_customer_id=customer.id,
+                setup_intent_id=values["setup_intent"],
+            )
         )
-    )
     _tell_managers(client, plan)
     try:
         db.session.commit()

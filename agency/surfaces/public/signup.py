@@ -4,7 +4,7 @@ step that makes the card's SetupIntent when the form is sent, and the agency's t
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -61,18 +61,30 @@ def _page(form, status: int = 200):
     if terms is not None and not form.terms_version.data:
         form.terms_version.data = str(terms.terms_version)
     settings = stripe_account.account()
+    reasons = signup.closed_because()
     return (
         render_template(
             "public/signup.html",
             agency=g.agency,
             form=form,
             plans=plans,
-            opened=signup.is_open(),
+            opened=not reasons,
+            # Why it is closed, said to the agency's own managers only.
+            reasons=reasons if _manages(g.agency) else [],
+            card=signup.needs_card(),
             terms=terms,
             publishable_key=settings.stripe_publishable_key if settings else None,
             stripe_js=stripe_account.stripe_js_url(),
         ),
         status,
+    )
+
+
+def _manages(agency) -> bool:
+    return bool(
+        current_user.is_authenticated
+        and getattr(current_user, "agency_id", None) == agency.id
+        and getattr(current_user, "is_manager", False)
     )
 
 
@@ -110,5 +122,15 @@ def client_signup(agency_slug):
             form.form_errors.append(exc.message)
         return _page(form, exc.status_code)
     login_user(user)
-    flash(_("Welcome! Your plan has started."), "success")
+    if signup.needs_card():
+        flash(_("Welcome! Your plan has started."), "success")
+    else:
+        flash(
+            _(
+                "Welcome! Your plan has started. No card was needed: %(agency)s sends your "
+                "invoices by email.",
+                agency=g.agency.name,
+            ),
+            "success",
+        )
     return redirect(url_for("portal.onboarding"))
