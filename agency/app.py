@@ -25,6 +25,7 @@ from agency.kernel.i18n import (
     duration,
     elapsed,
     format_in_zone,
+    last_day,
     money,
     select_locale,
     select_timezone,
@@ -165,6 +166,7 @@ def _init_web(app: Flask) -> None:
         duration=duration,
         due=due,
         elapsed=elapsed,
+        last_day=last_day,
     )
 
     @app.context_processor

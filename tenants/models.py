@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, String, false
+from sqlalchemy import Boolean, Enum, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency.kernel import clock
@@ -27,6 +27,8 @@ class Agency(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(8), default="en")
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # Its postal address, as its invoices and letters show it (lines as typed).
+    address: Mapped[str | None] = mapped_column(Text)
     status: Mapped[AgencyStatus] = mapped_column(
         Enum(AgencyStatus, native_enum=False, length=16), default=AgencyStatus.active
     )

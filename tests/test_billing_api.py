@@ -129,7 +129,7 @@ def test_the_invoice_pdf_holds_the_client_the_lines_and_the_entries_behind_them(
     assert "Overage: 1.67 hours" in text and "€66.67" in text
     assert "€366.67" in text  # the total
     # The entries behind the lines, on the agency's clock (Lisbon, UTC+1 until 25 October).
-    assert "2026-10-05 10:00" in text and "2026-10-20 15:00" in text
+    assert "10/5/26, 10:00 AM" in text and "10/20/26, 3:00 PM" in text
     assert "400" in text and "300" in text
 
 

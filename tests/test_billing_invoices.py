@@ -1,12 +1,17 @@
 """Invoices of closed periods: exact amounts, Stripe (localstripe), webhooks, the billed lock."""
 
 import gc
+import io
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency
+from pypdf import PdfReader
 from sqlalchemy import create_engine, delete, func, select, text
 
 from agency.domains.billing import invoicing
@@ -18,6 +23,7 @@ from agency.domains.billing.models import (
     StripeCustomer,
     StripeEvent,
 )
+from agency.domains.billing.services import save_account
 from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract
 from agency.domains.sla.models import Holiday
@@ -35,9 +41,11 @@ from tests.billing_seed import (
     post_platform_hook,
     work,
 )
-from tests.conftest import sign_in
+from tests.conftest import post_form, sign_in
 from tests.servers import unreachable_redis
 from tests.stripe_server import sign
+
+LISBON = ZoneInfo("Europe/Lisbon")
 
 pytestmark = pytest.mark.sqlite
 
@@ -285,13 +293,58 @@ def test_edits_after_invoicing_are_refused(api, agency, stripe_alpha):
         assert db.session.get(TimeEntry, entry_id).raw_minutes == 30
 
 
-def test_invoice_pdf_has_the_time_entry_detail(api, agency, stripe_alpha):
+def _pdf_text(api, invoice_id) -> str:
+    response = api("GET", f"/api/v1/invoices/{invoice_id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    return " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages
+    )
+
+
+def test_the_invoice_pdf_carries_what_a_client_expects(api, agency, stripe_alpha, drain):
+    with use_agency(agency.agency.id):
+        save_account(
+            {"tax_basis_points": 2300, "payment_terms_days": 21,
+             "agency_address": "Rua Augusta 10\n1100-053 Lisboa"}
+        )  # fmt: skip
+        db.session.get(Client, agency.client.id).address = "Avenida da Liberdade 200\nLisboa"
+        db.session.commit()
     october_with_overage(agency)
-    [invoice] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
-    response = api("GET", f"/api/v1/invoices/{invoice['id']}/pdf")
-    assert response.status_code == 200
-    assert response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF")
+    [draft] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    assert "not issued yet" in _pdf_text(api, draft["id"])
+    api("POST", f"/api/v1/invoices/{draft['id']}/issue")
+    drain()
+    invoice = api("GET", f"/api/v1/invoices/{draft['id']}").json
+    text = _pdf_text(api, invoice["id"])
+
+    issued_on = datetime.fromisoformat(invoice["issued_at"]).astimezone(LISBON).date()
+    for expected in (
+        "Alpha", "Rua Augusta 10", "1100-053 Lisboa",  # the agency, and its address
+        "Bill to Alpha Client", "Avenida da Liberdade 200",
+        f"Invoice number {invoice['number']}",
+        f"Issue date {format_date(issued_on, locale='en')}",
+        f"Due date {format_date(issued_on + timedelta(days=21), locale='en')}",
+        # the period by its last day, not the exclusive end
+        f"Period {format_date(date(2026, 10, 1), locale='en')} to "
+        f"{format_date(date(2026, 10, 31), locale='en')}",
+        "Postage",
+        f"Subtotal {money_en(invoice['subtotal_minor'])}",
+        f"Tax (23 %) {money_en(invoice['tax_minor'])}",
+        f"Total {money_en(invoice['total_minor'])}",
+        "Payment terms: 21 days.",
+        "Time entries",
+    ):  # fmt: skip
+        assert expected in text, (expected, text)
+    assert "Nov 1, 2026" not in text  # the exclusive end is not shown
+
+    with use_agency(agency.agency.id):
+        db.session.get(Contract, agency.contract.id).itemise_time = False
+        db.session.commit()
+    assert "Time entries" not in _pdf_text(api, invoice["id"])
+
+
+def money_en(minor: int) -> str:
+    return format_currency(minor / 100, "EUR", locale="en")
 
 
 # --- webhooks --------------------------------------------------------------------------------
@@ -670,3 +723,31 @@ def test_two_managers_issuing_one_draft_at_once_issue_it_once(app, api, agency, 
             select(InvoiceEvent).where(InvoiceEvent.action == "issued")
         ).all()
     assert len(issued) == 1
+
+
+def test_a_failed_push_to_stripe_says_so_on_the_invoice_page_with_a_retry(
+    app, api, client, agency, stripe_alpha, drain
+):
+    reachable = app.config["STRIPE_API_BASE"]
+    october_with_overage(agency)
+    [draft] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+    assert api("POST", f"/api/v1/invoices/{draft['id']}/issue").status_code == 200
+    drain()
+    assert api("GET", f"/api/v1/invoices/{draft['id']}").json["stripe_invoice_id"] is None
+    with use_agency(agency.agency.id):
+        assert db.session.get(Invoice, draft["id"]).stripe_error
+    db.session.remove()
+
+    sign_in(client, agency.manager)
+    page = client.get(f"/console/invoices/{draft['id']}").get_data(as_text=True)
+    assert 'id="stripe-failed"' in page and "could not be sent to Stripe" in page
+
+    app.config["STRIPE_API_BASE"] = reachable
+    again = post_form(client, f"/console/invoices/{draft['id']}/push", {},
+                      page=f"/console/invoices/{draft['id']}")  # fmt: skip
+    assert again.status_code == 302
+    drain()
+    assert api("GET", f"/api/v1/invoices/{draft['id']}").json["stripe_invoice_id"]
+    page = client.get(f"/console/invoices/{draft['id']}").get_data(as_text=True)
+    assert 'id="stripe-failed"' not in page

@@ -140,3 +140,26 @@ def test_hours_alerts_go_once_per_period_at_80_and_100_percent(
         thresholds = db.session.scalars(select(HoursAlert.threshold)).all()
     assert sorted(thresholds) == [80, 100]
     assert rows(HoursAlert, other_agency.agency.id) == []
+
+
+def test_the_time_that_crosses_a_threshold_tells_at_once_and_a_jump_tells_once(
+    app, agency, mail, drain
+):
+    """No billing run: the entry's own job tells them. From 70 % to 110 % in one entry,
+    one email, of 100 %; the 80 % is never told later."""
+    clock.freeze(datetime(2026, 11, 20, 12, tzinfo=UTC))
+    try:
+        work(agency, datetime(2026, 11, 2, 9, tzinfo=UTC), 420)  # 70 % of 600
+        drain()
+        assert mail.messages == []
+        work(agency, datetime(2026, 11, 3, 9, tzinfo=UTC), 240)  # 110 %
+        drain()
+        subjects = {m["Subject"] for m in mail.messages}
+        assert subjects == {"Alpha Client has used 100% of the included hours"}
+        assert len(mail.messages) == 3  # the client and the two managers
+        with use_agency(agency.agency.id):
+            assert send_due() == 0  # the billing run finds nothing left to tell
+            thresholds = db.session.scalars(select(HoursAlert.threshold)).all()
+        assert sorted(thresholds) == [80, 100]
+    finally:
+        clock.freeze(None)

@@ -1,8 +1,9 @@
 """Job entry points: take ids, set the tenant, call one service."""
 
+from agency.domains.billing import alerts, stripe_account
 from agency.domains.billing import services as billing
-from agency.domains.billing import stripe_account
 from agency.domains.calls import history, messages, transfers
+from agency.domains.hours.services import HOURS_CHECK_KEY
 from agency.domains.mail import imap
 from agency.domains.notify.services import deliver
 from agency.domains.schedules import tick as schedules
@@ -10,6 +11,7 @@ from agency.domains.staff.models import Secretary
 from agency.domains.work import pool, routing
 from agency.kernel import clock
 from agency.kernel.database import db
+from agency.kernel.queue import redis_connection
 from agency.kernel.retries import Gone
 from tenants import use_agency
 
@@ -118,6 +120,15 @@ def poll_mailbox(agency_id: int, mailbox_id: int) -> int:
 def run_billing(agency_id: int) -> dict:
     """One agency's hours alerts and invoice run (the billing queue)."""
     return billing.run_for_agency(agency_id)
+
+
+def hours_alerts(agency_id: int, client_id: int) -> int:
+    """Tell the client and the managers of a threshold of hours the client's new time
+    crossed (the key that held this job back is let go first: time written from now on
+    asks for a check of its own)."""
+    redis_connection().delete(HOURS_CHECK_KEY.format(agency_id=agency_id, client_id=client_id))
+    with use_agency(agency_id):
+        return alerts.send_due(client_ids=[client_id])
 
 
 def push_invoice(agency_id: int, invoice_id: int) -> str | None:

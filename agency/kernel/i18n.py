@@ -1,5 +1,6 @@
 """Which language and time zone a page is shown in, and money in the agency's locale."""
 
+from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -107,3 +108,8 @@ def elapsed(since, now) -> str:
     """A running timer, h:mm:ss (the page counts on from there)."""
     seconds = max(0, int((now - since).total_seconds()))
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def last_day(exclusive_end):
+    """A period's last day, from its end as stored (the day after)."""
+    return exclusive_end - timedelta(days=1)

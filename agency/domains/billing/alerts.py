@@ -1,8 +1,11 @@
 """At 80 % and 100 % of the available hours (included plus carried over) the client and the
-managers are told, once a period."""
+managers are told, once a period: as soon as the time entry that crosses it is written (a
+job per client: `hours.services.check_hours_after_commit`), and by the billing run as a
+safety net. A jump over both at once tells them once, of the higher."""
 
 from datetime import datetime
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -16,26 +19,37 @@ from agency.kernel.database import db
 THRESHOLDS = (80, 100)
 
 
-def send_due(now: datetime | None = None) -> int:
-    """Email every threshold newly crossed this period; returns how many alerts went out."""
+def _newly_crossed(client_id: int, used: dict) -> list[int]:
+    """The thresholds crossed and not yet told this period, each now marked told."""
+    crossed = []
+    for threshold in THRESHOLDS:
+        if used["percent_used"] < threshold:
+            continue
+        alert = HoursAlert(
+            client_id=client_id, period_start=used["period_start"], threshold=threshold
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(alert)
+        except IntegrityError:
+            continue
+        crossed.append(threshold)
+    return crossed
+
+
+def send_due(now: datetime | None = None, client_ids: list[int] | None = None) -> int:
+    """Email every threshold newly crossed this period (of ``client_ids``, when given):
+    one email per client, of the highest; returns how many alerts went out."""
 
     now = now or clock.now()
     sent = 0
     managers = None
-    for client, used in hours_by_client(now):
+    for client, used in hours_by_client(now, client_ids):
         if not used["available_minutes"]:
             continue
-        for threshold in THRESHOLDS:
-            if used["percent_used"] < threshold:
-                continue
-            alert = HoursAlert(
-                client_id=client.id, period_start=used["period_start"], threshold=threshold
-            )
-            try:
-                with db.session.begin_nested():
-                    db.session.add(alert)
-            except IntegrityError:
-                continue
+        crossed = _newly_crossed(client.id, used)
+        if crossed:
+            threshold = max(crossed)
             if managers is None:
                 managers = [manager.email for manager in active_managers()]
             subject = _(
@@ -49,7 +63,7 @@ def send_due(now: datetime | None = None) -> int:
                 client=client.name,
                 used=used["used_minutes"],
                 available=used["available_minutes"],
-                start=used["period_start"].isoformat(),
+                start=format_date(used["period_start"]),
             )
             if threshold == 100 and used["overage_needs_approval"]:
                 body += "\n\n" + _(

@@ -3,6 +3,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.domains.billing.rollover import Carry
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import EncryptedText, UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -41,6 +42,8 @@ class BillingAccount(TenantMixin, db.Model):
     terms_text: Mapped[str | None] = mapped_column(Text)
     terms_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     terms_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Days a client has to pay an issued invoice.
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     @property
@@ -89,6 +92,18 @@ class InvoiceStatus(enum.StrEnum):
     paid = "paid"
     uncollectible = "uncollectible"
     void = "void"
+
+
+labels.define(
+    "invoice_status",
+    {
+        InvoiceStatus.draft: _l("draft, to review"),
+        InvoiceStatus.open: _l("issued, awaiting payment"),
+        InvoiceStatus.paid: _l("paid"),
+        InvoiceStatus.uncollectible: _l("uncollectible"),
+        InvoiceStatus.void: _l("void"),
+    },
+)
 
 
 # How far along an invoice is: a webhook never moves it to a lower rank.
@@ -151,6 +166,10 @@ class Invoice(TenantMixin, db.Model):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The day it must be paid by: its issue day and the agency's payment terms.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    # Why its last push to Stripe failed, in words; cleared when one succeeds.
+    stripe_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client = relationship("Client")

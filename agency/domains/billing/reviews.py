@@ -8,18 +8,26 @@ Every step is kept in ``invoice_events`` (who, when, why), and logged.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from agency.domains.billing.models import Invoice, InvoiceAction, InvoiceEvent, InvoiceStatus
+from agency.domains.billing.models import (
+    BillingAccount,
+    Invoice,
+    InvoiceAction,
+    InvoiceEvent,
+    InvoiceStatus,
+)
 from agency.domains.hours.models import TimeEntry
 from agency.kernel import clock, validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict
 from agency.kernel.queue import enqueue_after_commit
+from tenants import Agency, require_agency_id
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +164,15 @@ def entries_of(invoice: Invoice) -> list[TimeEntry]:
     ).all()
 
 
+def due_on(issued_at) -> date:
+    """The day an invoice issued at ``issued_at`` must be paid by: the agency's payment
+    terms from its issue day, in the agency's zone."""
+    agency = db.session.get(Agency, require_agency_id())
+    days = db.session.scalar(select(BillingAccount.payment_terms_days))
+    day = issued_at.astimezone(ZoneInfo(agency.timezone)).date()
+    return day + timedelta(days=14 if days is None else days)
+
+
 def issue(invoice: Invoice, user_id: int | None) -> Invoice:
     """The manager has reviewed the draft: issue it, and push it to Stripe after commit.
     The row is locked first: of two managers issuing it at once, one does."""
@@ -165,7 +182,19 @@ def issue(invoice: Invoice, user_id: int | None) -> Invoice:
     invoice.status = InvoiceStatus.open.value
     invoice.issued_at = clock.now()
     invoice.issued_by_id = user_id
+    invoice.due_on = due_on(invoice.issued_at)
     record(invoice, InvoiceAction.issued, user_id)
+    enqueue_after_commit(
+        "workers.jobs.push_invoice", invoice.agency_id, invoice.id, queue="billing"
+    )
+    db.session.commit()
+    return invoice
+
+
+def push_again(invoice: Invoice) -> Invoice:
+    """Ask for an issued invoice's push to Stripe once more (its last one failed)."""
+    if invoice.status not in (InvoiceStatus.open.value, InvoiceStatus.uncollectible.value):
+        raise Conflict(_("Only an issued invoice is sent to Stripe."))
     enqueue_after_commit(
         "workers.jobs.push_invoice", invoice.agency_id, invoice.id, queue="billing"
     )

@@ -184,3 +184,7 @@ class BillingAccountSchema(Schema):
     terms_text = fields.String(
         allow_none=True, load_default=None, validate=validate.Length(max=50_000)
     )
+    payment_terms_days = fields.Integer(load_default=14, validate=validate.Range(0, 120))
+    agency_address = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=1000)
+    )

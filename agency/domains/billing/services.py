@@ -11,7 +11,7 @@ from agency.domains.billing.schemas import BillingAccountSchema
 from agency.kernel import clock, validation
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from tenants import Agency, AgencyStatus, use_agency
+from tenants import Agency, AgencyStatus, require_agency_id, use_agency
 
 # The tick runs each agency's billing work every this many minutes.
 EVERY_MINUTES = 15
@@ -49,6 +49,9 @@ def save_account(data: dict) -> BillingAccount:
         account.stripe_secret_key = secret
     if hook_secret:
         account.stripe_webhook_secret = hook_secret
+    account.payment_terms_days = data["payment_terms_days"]
+    agency = db.session.get(Agency, require_agency_id())
+    agency.address = (data["agency_address"] or "").strip() or None
     terms = (data["terms_text"] or "").strip() or None
     if terms != account.terms_text:
         account.terms_text = terms

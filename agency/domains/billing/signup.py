@@ -42,6 +42,7 @@ TERMS = (
     "approval_required",
     "rollover_periods",
     "overage_needs_approval",
+    "itemise_time",
 )
 
 

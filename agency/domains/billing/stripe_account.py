@@ -100,7 +100,9 @@ def _collection(api, customer: StripeCustomer) -> dict:
     settings = getattr(remote, "invoice_settings", None)
     if getattr(settings, "default_payment_method", None) or getattr(remote, "default_source", None):
         return {"collection_method": "charge_automatically"}
-    return {"collection_method": "send_invoice", "days_until_due": DAYS_UNTIL_DUE}
+    settings = account()
+    days = settings.payment_terms_days if settings is not None else DAYS_UNTIL_DUE
+    return {"collection_method": "send_invoice", "days_until_due": max(days, 1)}
 
 
 def _remote_invoice(api, customer: StripeCustomer, invoice: Invoice):
@@ -205,7 +207,24 @@ def sync(invoice_id: int) -> str | None:
         db.session.refresh(invoice)
         if invoice.status == InvoiceStatus.void.value:
             return void_remote(invoice)
-        return push_invoice(invoice)
+        try:
+            pushed = push_invoice(invoice)
+        except stripe.StripeError as exc:
+            _failed(invoice, exc)
+            raise  # retried with back-off; the invoice's page says why meanwhile
+        if invoice.stripe_error:
+            invoice.stripe_error = None
+            db.session.commit()
+        return pushed
+
+
+def _failed(invoice: Invoice, exc: stripe.StripeError) -> None:
+    """Keep, on the invoice, why Stripe refused it or could not be reached."""
+    db.session.rollback()
+    said = getattr(exc, "user_message", None) or str(exc) or type(exc).__name__
+    invoice = db.session.get(Invoice, invoice.id)
+    invoice.stripe_error = said[:500]
+    db.session.commit()
 
 
 def push(invoice_id: int) -> str | None:

@@ -20,6 +20,8 @@ class Client(TenantMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Its postal address, as invoices and letters show it (lines as typed).
+    address: Mapped[str | None] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # ISO 639-1 codes of the languages the client's callers speak.
     languages: Mapped[list] = mapped_column(JSON, default=list)

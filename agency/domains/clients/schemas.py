@@ -35,6 +35,7 @@ class ClientSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     email = validation.Checked(validation.email, allow_none=True, load_default=None)
     phone = validation.Checked(validation.phone, allow_none=True, load_default=None)
+    address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
     timezone = validation.Checked(validation.timezone, load_default="UTC")
     languages = fields.List(validation.Checked(validation.language_code), load_default=list)
     industry = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64))

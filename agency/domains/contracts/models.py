@@ -2,7 +2,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.kernel import clock
@@ -33,6 +33,8 @@ class Terms:
     rollover_periods: Mapped[int] = mapped_column(Integer, default=0)
     # Once the available hours are used up, more work waits for the client's approval.
     overage_needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether its invoices list the time entries behind the hours.
+    itemise_time: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def included_hours(self) -> Decimal:

@@ -16,6 +16,10 @@ class TermsSchema(Schema):
     approval_required = fields.Boolean(load_default=False)
     rollover_periods = fields.Integer(load_default=0, validate=validate.Range(0, 12))
     overage_needs_approval = fields.Boolean(load_default=False)
+    itemise_time = fields.Boolean(
+        load_default=True,
+        metadata={"description": "Whether its invoices list the time entries behind the hours"},
+    )
 
 
 class PlanSchema(TermsSchema):

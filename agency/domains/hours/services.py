@@ -23,6 +23,7 @@ from agency.domains.billing.models import TimeEntryEdit
 from agency.domains.contracts.models import Contract, ContractStatus
 from agency.domains.hours.models import TimeEntry
 from agency.kernel.database import db
+from agency.kernel.queue import enqueue_after_commit
 from tenants import Agency, current_agency_id
 
 
@@ -107,7 +108,23 @@ def record_span(
         db.session.add(entry)
         entries.append(entry)
     _note_moves([entry for entry in entries if entry.original_started_at is not None])
+    if contract is not None:
+        check_hours_after_commit(client_id)
     return entries
+
+
+# Set while a client's hours check waits to run: entries written meanwhile need no other.
+HOURS_CHECK_KEY = "secretariat:hours-check:{agency_id}:{client_id}"
+
+
+def check_hours_after_commit(client_id: int) -> None:
+    """Once this commits, a job tells the client and the managers if the new time crossed
+    80 % or 100 % of the hours (at once, not at the next billing run)."""
+    key = HOURS_CHECK_KEY.format(agency_id=current_agency_id(), client_id=client_id)
+    enqueue_after_commit(
+        "workers.jobs.hours_alerts", current_agency_id(), client_id, queue="billing",
+        unless_pending=(key, 300),
+    )  # fmt: skip
 
 
 def record_time(

@@ -1,4 +1,5 @@
-"""The versioned JSON API under /api/v1, documented at /api/v1/openapi.json."""
+"""The versioned JSON API under /api/v1, documented at /api/v1/openapi.json and, to
+browse, /api/v1/docs."""
 
 from agency.extensions import api, csrf
 from agency.surfaces.api import (
@@ -7,6 +8,7 @@ from agency.surfaces.api import (
     calendar,
     calls,
     dashboard,
+    docs,
     imports,
     jobs,
     mail,
@@ -46,3 +48,4 @@ def register(app) -> None:
     for blueprint in blueprints:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    app.register_blueprint(docs.bp)

@@ -52,6 +52,8 @@ class BillingSettingsForm(FlaskForm):
     stripe_secret_key = PasswordField(_l("Stripe secret key (blank keeps the saved one)"))
     stripe_webhook_secret = PasswordField(_l("Stripe webhook secret (blank keeps the saved one)"))
     terms_text = TextAreaField(_l("Terms new clients accept at signup"))
+    payment_terms_days = StringField(_l("Days a client has to pay an invoice"), default="14")
+    agency_address = TextAreaField(_l("The agency's postal address, as invoices show it"))
 
 
 class ManualEntryForm(FlaskForm):
@@ -98,6 +100,8 @@ def billing_settings():
         form.tax_percent.data = str(Decimal(account.tax_basis_points) / 100)
         form.stripe_publishable_key.data = account.stripe_publishable_key
         form.terms_text.data = account.terms_text
+        form.payment_terms_days.data = str(account.payment_terms_days or 0)
+        form.agency_address.data = current_user.agency.address
     return form_page(
         form,
         "console/billing_settings.html",
@@ -107,6 +111,8 @@ def billing_settings():
             "stripe_secret_key": f.stripe_secret_key.data or None,
             "stripe_webhook_secret": f.stripe_webhook_secret.data or None,
             "terms_text": f.terms_text.data or None,
+            "payment_terms_days": _whole(f.payment_terms_days.data),
+            "agency_address": f.agency_address.data or None,
         },
         services.save_account,
         lambda _a: saved(_("Billing settings saved."), url_for("console.billing_settings")),
@@ -243,6 +249,21 @@ def issue_invoice(invoice_id):
         try:
             reviews.issue(found, current_user.id)
             flash(_("Invoice issued."), "success")
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for("console.invoice", invoice_id=invoice_id))
+
+
+@bp.post("/invoices/<int:invoice_id>/push")
+@managers_only
+def push_invoice(invoice_id):
+    """Send an issued invoice to Stripe again, after its push failed."""
+    found = db.get_or_404(Invoice, invoice_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            reviews.push_again(found)
+            flash(_("The invoice is being sent to Stripe again."), "success")
         except ValidationError as exc:
             db.session.rollback()
             flash(exc.message, "error")

@@ -31,6 +31,7 @@ def _client_data(form: ClientForm) -> dict:
         "name": form.name.data,
         "email": form.email.data or None,
         "phone": form.phone.data or None,
+        "address": (form.address.data or "").strip() or None,
         "timezone": form.timezone.data,
         "languages": text.codes(form.languages.data),
         "industry": form.industry.data or None,
@@ -46,7 +47,16 @@ def _client_form(client: Client | None = None, stored: bool = False) -> ClientFo
     ``stored`` when another form of the page was posted)."""
     form = ClientForm(formdata=None) if stored else ClientForm()
     if client is not None and (stored or request.method == "GET"):
-        for name in ("name", "email", "phone", "timezone", "industry", "greeting", "instructions"):
+        for name in (
+            "name",
+            "email",
+            "phone",
+            "address",
+            "timezone",
+            "industry",
+            "greeting",
+            "instructions",
+        ):
             getattr(form, name).data = getattr(client, name)
         form.languages.data = ", ".join(client.languages)
         form.required_specialities.data = ", ".join(client.required_specialities)

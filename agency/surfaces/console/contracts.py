@@ -31,6 +31,7 @@ def _terms_data(form) -> dict:
         "approval_required": form.approval_required.data,
         "rollover_periods": (form.rollover_periods.data or "").strip() or 0,
         "overage_needs_approval": form.overage_needs_approval.data,
+        "itemise_time": form.itemise_time.data,
     }
 
 
@@ -44,6 +45,7 @@ def _fill_terms(form, terms) -> None:
     form.approval_required.data = terms.approval_required
     form.rollover_periods.data = str(terms.rollover_periods)
     form.overage_needs_approval.data = terms.overage_needs_approval
+    form.itemise_time.data = terms.itemise_time
 
 
 # --- plan templates -------------------------------------------------------------------

@@ -66,6 +66,7 @@ class ClientForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired()])
     email = EmailField(_l("Email"))
     phone = StringField(_l("Phone (international form)"))
+    address = TextAreaField(_l("Postal address, as invoices show it"))
     timezone = StringField(_l("Time zone"), default="Europe/Lisbon")
     languages = StringField(_l("Languages the callers speak (pt, en)"))
     industry = StringField(_l("Industry"))
@@ -121,6 +122,7 @@ class TermsForm(FlaskForm):
     overage_needs_approval = BooleanField(
         _l("Extra hours need the client's approval once the available hours are used")
     )
+    itemise_time = BooleanField(_l("Invoices list the time entries"), default=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
