@@ -25,10 +25,13 @@ from agency.kernel.i18n import (
     duration,
     elapsed,
     format_in_zone,
+    language_name,
     last_day,
     money,
     select_locale,
     select_timezone,
+    spoken,
+    weekday_name,
 )
 from agency.surfaces.api import register as register_api
 from agency.surfaces.auth.views import bp as auth_bp
@@ -167,6 +170,9 @@ def _init_web(app: Flask) -> None:
         due=due,
         elapsed=elapsed,
         last_day=last_day,
+        language_name=language_name,
+        weekday_name=weekday_name,
+        spoken=spoken,
     )
 
     @app.context_processor

@@ -1,15 +1,21 @@
 """The demo agency that `make run` loads: a manager, three secretaries, three clients."""
 
-from datetime import date
+from datetime import date, timedelta
+
+from sqlalchemy import select
 
 from agency.domains.accounts.models import Role, User
 from agency.domains.accounts.passwords import hash_password
+from agency.domains.billing import invoicing
 from agency.domains.billing.models import BillingAccount
-from agency.domains.calls.models import CallRules, PhoneNumber
+from agency.domains.calls.models import Call, CallRules, Message, PhoneNumber
 from agency.domains.clients.models import Assignment, AssignmentRole, Client
 from agency.domains.contracts.models import Contract, Plan
+from agency.domains.hours.services import record_time
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Secretary
+from agency.domains.work.creation import create_item
+from agency.domains.work.models import WorkItem
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import directory, lifecycle, set_current_agency
@@ -237,8 +243,78 @@ def load() -> bool:
         )
     )
     db.session.commit()
+    _activity(secretaries)
     set_current_agency(None)
     return True
+
+
+# A working week's traces, so that every page has something to show: work in each state,
+# calls and messages, an email conversation, time on the clock and last month's invoices.
+DEMO_WORK = [
+    (0, "call", "urgent", "Call back the hospital about Monday's schedule", "assigned"),
+    (0, "email", "normal", "Email from Pat Moreira: appointment request", "queued"),
+    (0, "letter", "normal", "Letter to the insurer about claim 2231", "in_progress"),
+    (1, "meeting", "high", "Book the client meeting in Munich", "waiting"),
+    (1, "paperwork", "normal", "File the court fee receipts", "done"),
+    (2, "website_update", "normal", "Update the listings page", "assigned"),
+    (2, "promotion", "low", "Send the villa newsletter", "queued"),
+]
+DEMO_CALLS = [
+    (0, "+351912000001", "completed", 125),
+    (1, "+491701234567", "no-answer", None),
+    (2, "+6281234567890", "completed", 64),
+]
+
+
+def _activity(secretaries) -> None:
+    clients = db.session.scalars(select(Client).order_by(Client.id)).all()
+    now = clock.now()
+    for client_index, kind, priority, title, status in DEMO_WORK:
+        item, _new = create_item(
+            {"client_id": clients[client_index].id, "kind": kind, "priority": priority,
+             "title": title, "source": "console"}
+        )  # fmt: skip
+        row = db.session.get(WorkItem, item.id)
+        if status != "queued":
+            row.assignee_id = secretaries[client_index].id
+            row.assigned_at = now
+        row.status = status
+        if status == "done":
+            row.closed_at, row.outcome = now, "Filed with the court registry."
+    for client_index, number, status, seconds in DEMO_CALLS:
+        db.session.add(
+            Call(
+                call_sid=f"CAdemo{client_index:04d}",
+                client_id=clients[client_index].id,
+                from_number=number,
+                to_number=f"+4420794601{client_index:02d}",
+                action="ring_secretaries",
+                rule="secretaries",
+                status=status,
+                duration_seconds=seconds,
+                started_at=now - timedelta(hours=client_index + 1),
+            )
+        )
+    db.session.add(
+        Message(
+            client_id=clients[0].id,
+            caller_name="Dr. Mendes",
+            company="Hospital de Santa Maria",
+            number="+351217805000",
+            reason="Please confirm the Monday schedule before noon.",
+            urgency="high",
+            callback_wanted=True,
+        )
+    )
+    # Last month's hours, invoiced in a draft to review, and some of this month's.
+    last_month = (now.replace(day=1) - timedelta(days=1)).replace(hour=10, minute=0)
+    for client_index, client in enumerate(clients):
+        start = last_month.replace(day=10 + client_index)
+        record_time(client.id, start, start + timedelta(minutes=95), secretaries[client_index].id)
+        record_time(client.id, now - timedelta(hours=3), now - timedelta(hours=2, minutes=15),
+                    secretaries[client_index].id)  # fmt: skip
+    db.session.commit()
+    invoicing.run_by_hand()
 
 
 def logins() -> list[dict]:

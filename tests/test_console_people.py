@@ -83,8 +83,8 @@ def test_the_manager_creates_a_client_opens_matches_and_assigns_the_top_one(clie
     )
     assert created.status_code == 302 and "/matches" in created.headers["Location"]
     matches = client.get(created.headers["Location"]).get_data(as_text=True)
-    assert "Rita Alves" in matches and "speaks pt native" in matches
-    assert "does not speak pt at B2 or better" in matches  # Alpha Secretary speaks only en
+    assert "Rita Alves" in matches and "speaks Portuguese natively" in matches
+    assert "does not speak Portuguese at B2 or better" in matches  # Alpha Secretary speaks only en
     ferreira = next(c for c in _rows(agency, Client) if c.name == "Clínica Ferreira")
     rita = next(s for s in _rows(agency, Secretary) if s.name == "Rita Alves")
     page = created.headers["Location"]

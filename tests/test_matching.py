@@ -62,7 +62,7 @@ def test_hard_constraints_exclude_and_say_why(tenant):
     matches = _by_name(rank(_client(), date(2026, 6, 1)))
     assert matches["Ana"].eligible
     assert not matches["Bruno"].eligible
-    assert "does not speak pt at B2 or better" in matches["Bruno"].reasons
+    assert "does not speak Portuguese at B2 or better" in matches["Bruno"].reasons
     assert "no medical speciality" in matches["Carla"].reasons
     assert "no free capacity (0 clients)" in matches["Dora"].reasons
     assert "working hours do not overlap the client's" in matches["Eva"].reasons
@@ -88,7 +88,7 @@ def test_ranking_prefers_level_overlap_free_capacity_and_continuity(tenant):
 def test_each_match_explains_itself(tenant):
     _secretary("Ana", [("pt", "C2")], ["medical"])
     match = rank(_client(), date(2026, 6, 1))[0]
-    assert match.summary == "speaks pt C2 · medical terminology · 40 h/week overlap"
+    assert match.summary == "speaks Portuguese C2 · knows medical terminology · 40 h/week overlap"
 
 
 def test_overlap_applies_both_zones_across_a_dst_change(tenant):
@@ -134,3 +134,32 @@ def test_the_matches_endpoint_ranks_with_reasons(client, agency):
     assert response.status_code == 200
     assert response.json[0]["name"] == "Alpha Secretary"
     assert "summary" in response.json[0] and response.json[0]["eligible"] is True
+
+
+def test_skills_count_and_a_required_skill_excludes_with_its_reason(app, agency):
+    """Typing speed, customer service and training raise the score and are said; a skill
+    the client requires, below its level, excludes, in matching as in routing."""
+    from agency.domains.work.choice import can_serve
+
+    with use_agency(agency.agency.id):
+        client = db.session.get(Client, agency.client.id)
+        fast = Secretary(name="Fast", email="fast@alpha.example",
+                         skills={"typing_wpm": 110, "customer_service": 5},
+                         training=[{"name": "Front desk course"}])  # fmt: skip
+        slow = Secretary(name="Slow", email="slow@alpha.example",
+                         skills={"typing_wpm": 30, "customer_service": 2})  # fmt: skip
+        db.session.add_all([fast, slow])
+        db.session.commit()
+        by_name = {m.secretary.name: m for m in rank(client)}
+        assert by_name["Fast"].score > by_name["Slow"].score
+        assert "types 110 words a minute" in by_name["Fast"].reasons
+        assert "customer service 5 of 5" in by_name["Fast"].reasons
+        assert "trained: Front desk course" in by_name["Fast"].reasons
+
+        client.required_skills = {"customer_service": 4}
+        db.session.commit()
+        by_name = {m.secretary.name: m for m in rank(client)}
+        assert not by_name["Slow"].eligible
+        assert "customer service below 4" in by_name["Slow"].reasons
+        assert "customer service 5 (needs 4)" in by_name["Fast"].reasons
+        assert can_serve(fast, client) and not can_serve(slow, client)

@@ -260,7 +260,7 @@ def test_contract_overrides_are_edited_from_the_contract_page(client, agency):
         (agency.contract.id, None, 2),
         (agency.contract.id, "email", 60),
     }
-    assert "email" in client.get(f"/console/contracts/{agency.contract.id}").get_data(as_text=True)
+    assert "Email" in client.get(f"/console/contracts/{agency.contract.id}").get_data(as_text=True)
     bad = post_form(client, url, {"any_urgent": "x"})
     assert bad.status_code == 422
     assert len(_rows(agency, SlaTarget)) == 2

@@ -123,16 +123,16 @@ def test_per_secretary_unassigned_items_have_their_own_row(client, token, agency
 def test_per_kind(client, token, agency, items):
     rows = _api(client, token, f"{PERIOD}&by=kind").json["rows"]
     assert _table(rows) == {
-        "call": (2, 1, 0, 66.7),
-        "email": (2, 1, 0, 66.7),
-        "task": (0, 0, 1, None),
+        "Call": (2, 1, 0, 66.7),
+        "Email": (2, 1, 0, 66.7),
+        "Task": (0, 0, 1, None),
     }
 
 
 def test_a_pending_item_turns_missed_once_its_due_time_passes(client, token, agency, items):
     clock.freeze(at(16, 11, 1))
     rows = _api(client, token, f"{PERIOD}&by=kind").json["rows"]
-    assert _table(rows)["task"] == (0, 1, 0, 0.0)
+    assert _table(rows)["Task"] == (0, 1, 0, 0.0)
 
 
 def test_the_default_period_is_the_last_30_days(client, token, agency, items):
@@ -225,9 +225,9 @@ def test_the_report_downloads_as_csv(client, agency, items):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["kind", "name", "met", "missed", "pending", "total", "percent"]
     assert rows[1:] == [
-        ["call", "call", "2", "1", "0", "3", "66.7"],
-        ["email", "email", "2", "1", "0", "3", "66.7"],
-        ["task", "task", "0", "0", "1", "1", ""],
+        ["call", "Call", "2", "1", "0", "3", "66.7"],
+        ["email", "Email", "2", "1", "0", "3", "66.7"],
+        ["task", "Task", "0", "0", "1", "1", ""],
         ["", "All", "4", "2", "1", "7", "66.7"],
     ]
 

@@ -113,3 +113,29 @@ def elapsed(since, now) -> str:
 def last_day(exclusive_end):
     """A period's last day, from its end as stored (the day after)."""
     return exclusive_end - timedelta(days=1)
+
+
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def language_name(code: str) -> str:
+    """A language by its name in the page's language ("pt" -> "Portuguese")."""
+    return get_locale().languages.get(code, code) if code else ""
+
+
+def weekday_name(code: str, width: str = "wide") -> str:
+    """A weekday by its name in the page's language ("mon" -> "Monday")."""
+    if code not in WEEKDAY_CODES:
+        return code
+    return get_locale().days["format"][width][WEEKDAY_CODES.index(code)]
+
+
+def spoken(languages) -> str:
+    """Languages with their levels, as a person reads them: "Portuguese (native),
+    English C1"."""
+    said = []
+    for entry in languages or ():
+        name = language_name(entry.get("code", ""))
+        level = entry.get("level") or ""
+        said.append(f"{name} ({gettext('native')})" if level == "native" else f"{name} {level}")
+    return ", ".join(said)

@@ -29,3 +29,8 @@ def label(kind: str, code) -> str:
 def labels(kind: str) -> dict[str, str]:
     """Every code of ``kind`` and its label, in their order (choices in a form)."""
     return {code: str(text) for code, text in _KINDS[kind].items()}
+
+
+def lazy(kind: str, code):
+    """The label of ``code`` as a lazy string, for a form built before any request."""
+    return _KINDS[kind].get(str(getattr(code, "value", code)), str(code))

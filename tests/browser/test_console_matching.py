@@ -55,7 +55,7 @@ def test_manager_matches_a_new_client_and_sees_it_on_the_dashboard(
 
     top = page.locator("#matches tbody tr").first
     assert "Rita Alves" in top.inner_text()
-    assert "speaks pt native" in top.inner_text()
+    assert "speaks Portuguese natively" in top.inner_text()
     shoot(page, "matches")
     top.locator("text=Assign as primary").click()
     page.wait_for_selector("text=Rita Alves now serves Clínica Ferreira")

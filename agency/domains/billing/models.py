@@ -323,3 +323,22 @@ class OverageApproval(TenantMixin, db.Model):
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     approved_by = relationship("User")
+
+
+labels.define(
+    "invoice_action",
+    {
+        InvoiceAction.issued: _l("issued"),
+        InvoiceAction.discarded: _l("draft discarded"),
+        InvoiceAction.voided: _l("voided"),
+        InvoiceAction.paid_before_void: _l("paid before the void"),
+    },
+)
+labels.define(
+    "entry_source",
+    {
+        "timer": _l("timer"),
+        "manual": _l("by hand"),
+        "call": _l("call"),
+    },
+)

@@ -206,3 +206,52 @@ class Message(TenantMixin, db.Model):
 
     client = relationship("Client")
     call = relationship("Call")
+
+
+labels.define(
+    "call_action",
+    {
+        "reject": _l("refused"),
+        "put_through": _l("put through"),
+        "ring_secretaries": _l("rang the secretaries"),
+        "voicemail": _l("voicemail"),
+    },
+)
+labels.define(
+    "call_rule",
+    {
+        "blocked": _l("a blocked number"),
+        "secretaries": _l("the usual way"),
+        "vip": _l("a VIP"),
+        "forward_list": _l("a number to put through"),
+        "vip_client_unreachable": _l("a VIP, the client unreachable"),
+        "forward_list_client_unreachable": _l("a number to put through, the client unreachable"),
+        "no_secretary_on_shift": _l("nobody on shift"),
+    },
+)
+labels.define("call_answered_by", {"client": _l("the client"), "secretary": _l("a secretary")})
+labels.define(
+    "urgency",
+    {
+        Urgency.urgent: _l("urgent"),
+        Urgency.high: _l("high"),
+        Urgency.normal: _l("normal"),
+        Urgency.low: _l("low"),
+        Urgency.spam: _l("spam"),
+    },
+)
+labels.define(
+    "transfer_mode",
+    {
+        TransferMode.warm: _l("warm: a secretary announces the caller"),
+        TransferMode.cold: _l("cold: the client's phone rings at once"),
+    },
+)
+labels.define(
+    "ring_mode",
+    {RingMode.sequential: _l("one after another"), RingMode.simultaneous: _l("all at once")},
+)
+labels.define(
+    "channel",
+    {Channel.email: _l("email"), Channel.sms: _l("text message"), Channel.portal: _l("portal")},
+)

@@ -1,11 +1,12 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.domains.staff.models import Secretary
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -22,6 +23,9 @@ class Client(TenantMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     # Its postal address, as invoices and letters show it (lines as typed).
     address: Mapped[str | None] = mapped_column(Text)
+    # Skills a secretary must have to serve it, at least at these levels
+    # ({"customer_service": 4}); matching and routing both keep to them.
+    required_skills: Mapped[dict] = mapped_column(JSON, default=dict)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # ISO 639-1 codes of the languages the client's callers speak.
     languages: Mapped[list] = mapped_column(JSON, default=list)
@@ -113,3 +117,38 @@ class Assignment(TenantMixin, db.Model):
 
     client = relationship("Client")
     secretary = relationship("Secretary")
+
+
+labels.define(
+    "contact_kind",
+    {
+        ContactKind.partner: _l("partner"),
+        ContactKind.prospect: _l("prospect"),
+        ContactKind.customer: _l("customer"),
+        ContactKind.supplier: _l("supplier"),
+        ContactKind.press: _l("press"),
+        ContactKind.family: _l("family"),
+        ContactKind.other: _l("other"),
+    },
+)
+labels.define(
+    "assignment_role", {AssignmentRole.primary: _l("primary"), AssignmentRole.backup: _l("backup")}
+)
+# Industries and specialities are typed as codes; these are the usual ones.
+labels.define(
+    "speciality",
+    {
+        "medical": _l("medical"),
+        "dental": _l("dental"),
+        "legal": _l("legal"),
+        "real_estate": _l("real estate"),
+        "finance": _l("finance"),
+        "accounting": _l("accounting"),
+        "insurance": _l("insurance"),
+        "hospitality": _l("hospitality"),
+        "construction": _l("construction"),
+        "technology": _l("technology"),
+        "retail": _l("retail"),
+        "education": _l("education"),
+    },
+)

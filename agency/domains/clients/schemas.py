@@ -42,6 +42,12 @@ class ClientSchema(Schema):
     required_specialities = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)), load_default=list
     )
+    required_skills = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Integer(validate=validate.Range(0, 300)),
+        load_default=dict,
+        metadata={"description": "Skills a secretary needs to serve it, with their lowest level"},
+    )
     greeting = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
     instructions = fields.String(allow_none=True, load_default=None)
     business_hours = validation.WeeklyHours(load_default=dict)

@@ -2,10 +2,11 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -97,3 +98,14 @@ class ContractRevision(TenantMixin, db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     before: Mapped[dict] = mapped_column(JSON, default=dict)
     after: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+labels.define(
+    "contract_status",
+    {
+        ContractStatus.draft: _l("draft"),
+        ContractStatus.active: _l("active"),
+        ContractStatus.paused: _l("paused"),
+        ContractStatus.ended: _l("ended"),
+    },
+)

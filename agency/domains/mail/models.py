@@ -1,6 +1,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -14,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import EncryptedText, UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -300,3 +301,34 @@ class BouncedAddress(TenantMixin, db.Model):
     address: Mapped[str] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(16))
     bounced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+labels.define(
+    "triage",
+    {
+        Triage.ignored: _l("no work (an automatic or bulk message)"),
+        Triage.urgent: _l("urgent"),
+        Triage.reply: _l("to answer"),
+    },
+)
+labels.define("template_kind", {TemplateKind.email: _l("email"), TemplateKind.letter: _l("letter")})
+labels.define(
+    "draft_status",
+    {
+        DraftStatus.draft: _l("draft"),
+        DraftStatus.pending_approval: _l("waiting for the client's approval"),
+        DraftStatus.approved: _l("approved"),
+        DraftStatus.rejected: _l("sent back by the client"),
+        DraftStatus.sent: _l("sent"),
+    },
+)
+labels.define(
+    "letter_status",
+    {
+        LetterStatus.pending_approval: _l("waiting for the client's approval"),
+        LetterStatus.approved: _l("approved"),
+        LetterStatus.rejected: _l("sent back by the client"),
+        LetterStatus.printed: _l("printed"),
+        LetterStatus.mailed: _l("posted"),
+    },
+)

@@ -1,9 +1,10 @@
 """Which secretaries can serve a client, best first, and why.
 
 Hard constraints exclude: the client's languages at B2 or better, its required
-specialities, free client capacity, and working hours that overlap the client's
-business hours in a real week (both zones applied, so DST changes count). Among
-the rest a score orders them: overlap, free capacity, skills, continuity.
+specialities and skills, free client capacity, and working hours that overlap the
+client's business hours in a real week (both zones applied, so DST changes count).
+Among the rest a score orders them: overlap, free capacity, skills (typing speed,
+customer service, training), continuity.
 """
 
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from sqlalchemy import func, select
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.staff.models import Secretary
 from agency.domains.staff.schedule import days_away, spans_utc
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.database import db
+from agency.kernel.i18n import language_name
 from agency.kernel.validation import CEFR_LEVELS
 
 GOOD_ENOUGH = CEFR_LEVELS.index("B2")
@@ -67,22 +69,74 @@ def _served_before(client: Client) -> set[int]:
     )
 
 
+def _skills(match: Match, secretary: Secretary, client: Client) -> None:
+    """Typing speed, customer service and training count in the score and are said; a
+    skill the client requires, below its level, makes the secretary ineligible."""
+    skills = secretary.skills or {}
+    for code, minimum in sorted((client.required_skills or {}).items()):
+        have = skills.get(code)
+        name = labels.label("skill", code).split(",")[0]
+        if have is None or have < minimum:
+            match.eligible = False
+            match.reasons.append(
+                _("%(skill)s below %(minimum)d", skill=name, minimum=minimum)
+                if have is not None
+                else _("no %(skill)s", skill=name)
+            )
+        else:
+            match.reasons.append(
+                _(
+                    "%(skill)s %(level)d (needs %(minimum)d)",
+                    skill=name,
+                    level=have,
+                    minimum=minimum,
+                )
+            )
+    wpm = skills.get("typing_wpm")
+    if wpm:
+        match.score += min(wpm, 120) / 120
+        match.reasons.append(_("types %(wpm)d words a minute", wpm=wpm))
+    service = skills.get("customer_service")
+    if service:
+        match.score += service / 5
+        match.reasons.append(_("customer service %(level)d of 5", level=service))
+    others = [v for k, v in skills.items() if k not in ("typing_wpm", "customer_service")]
+    if others:
+        match.score += sum(others) / len(others) / 10
+    courses = [t["name"] for t in secretary.training or () if t.get("name")]
+    courses += [
+        e["training"]
+        for e in secretary.specialities or ()
+        if e.get("training") and e.get("code") in client.required_specialities
+    ]
+    if courses:
+        match.score += min(len(courses), 4) / 4
+        match.reasons.append(_("trained: %(courses)s", courses=", ".join(courses)))
+
+
 def evaluate(secretary: Secretary, client: Client, week_start: date, load: int, continuity: bool):
     match = Match(secretary=secretary, eligible=True)
     for code in client.languages:
         level = _level(secretary, code)
+        name = language_name(code)
         if level is None or CEFR_LEVELS.index(level) < GOOD_ENOUGH:
             match.eligible = False
-            match.reasons.append(_("does not speak %(code)s at B2 or better", code=code))
+            match.reasons.append(_("does not speak %(language)s at B2 or better", language=name))
         else:
-            match.reasons.append(_("speaks %(code)s %(level)s", code=code, level=level))
+            match.reasons.append(
+                _("speaks %(language)s natively", language=name)
+                if level == "native"
+                else _("speaks %(language)s %(level)s", language=name, level=level)
+            )
             match.score += CEFR_LEVELS.index(level) - GOOD_ENOUGH
     for code in client.required_specialities:
+        speciality = labels.label("speciality", code)
         if code in secretary.speciality_codes:
-            match.reasons.append(_("%(speciality)s terminology", speciality=code))
+            match.reasons.append(_("knows %(speciality)s terminology", speciality=speciality))
         else:
             match.eligible = False
-            match.reasons.append(_("no %(speciality)s speciality", speciality=code))
+            match.reasons.append(_("no %(speciality)s speciality", speciality=speciality))
+    _skills(match, secretary, client)
     free = secretary.capacity_clients - load
     if free <= 0:
         match.eligible = False
@@ -98,9 +152,6 @@ def evaluate(secretary: Secretary, client: Client, week_start: date, load: int, 
         else:
             match.reasons.append(_("%(hours)s h/week overlap", hours=f"{hours:g}"))
             match.score += hours / 10
-    levels = [v for k, v in secretary.skills.items() if k != "typing_wpm"]
-    if levels:
-        match.score += sum(levels) / len(levels) / 5
     if continuity:
         match.score += 1
         match.reasons.append(_("has served this client before"))

@@ -1,10 +1,11 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Enum, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -42,3 +43,14 @@ class OutboundEmail(TenantMixin, db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+labels.define(
+    "email_status",
+    {
+        EmailStatus.queued: _l("waiting to be sent"),
+        EmailStatus.sending: _l("sending"),
+        EmailStatus.sent: _l("sent"),
+        EmailStatus.failed: _l("failed"),
+    },
+)

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, func, select
 from agency.domains.clients.models import Client
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.database import db
 from agency.kernel.errors import BadInput
 from tenants import Agency, current_agency_id
@@ -132,7 +132,7 @@ def _counts(column, span: Period) -> list:
 def _names(by: str, keys: list) -> dict:
     ids = [k for k in keys if k is not None]
     if by == "kind":
-        return {k: k for k in ids}
+        return {k: labels.label("work_kind", k) for k in ids}
     model = Client if by == "client" else Secretary
     if not ids:
         return {}

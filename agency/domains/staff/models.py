@@ -1,10 +1,11 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -112,3 +113,16 @@ class ShiftOverride(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     secretary = relationship("Secretary", back_populates="shift_overrides")
+
+
+labels.define(
+    "skill",
+    {
+        "typing_wpm": _l("typing speed, words a minute"),
+        "customer_service": _l("customer service, 1 to 5"),
+        "bookkeeping": _l("bookkeeping, 1 to 5"),
+        "event_planning": _l("event planning, 1 to 5"),
+        "travel_planning": _l("travel planning, 1 to 5"),
+        "website_editing": _l("website editing, 1 to 5"),
+    },
+)

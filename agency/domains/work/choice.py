@@ -86,7 +86,13 @@ def can_serve(secretary: Secretary, client: Client) -> bool:
         code in levels and CEFR_LEVELS.index(levels[code]) >= CEFR_LEVELS.index("B2")
         for code in client.languages
     )
-    return speaks and set(client.required_specialities) <= set(secretary.speciality_codes)
+    skilled = all(
+        (secretary.skills or {}).get(code, -1) >= minimum
+        for code, minimum in (client.required_skills or {}).items()
+    )
+    return (
+        speaks and skilled and set(client.required_specialities) <= set(secretary.speciality_codes)
+    )
 
 
 # Whether a secretary's day may differ from their weekly hours near today: an absence, a
@@ -146,6 +152,7 @@ _ROSTER = (
         Secretary.archived_at,
         Secretary.languages,
         Secretary.specialities,
+        Secretary.skills,
         Assignment.role,
         func.coalesce(_OPEN_ITEMS.c.open_items, 0),
         *_EXCEPTIONS,
@@ -180,6 +187,7 @@ class Rostered(NamedTuple):
     archived_at: datetime | None
     languages: list
     specialities: list
+    skills: dict
 
     @property
     def speciality_codes(self) -> list[str]:
@@ -273,6 +281,7 @@ STAFF = (
         Secretary.archived_at,
         Secretary.languages,
         Secretary.specialities,
+        Secretary.skills,
         func.coalesce(_OPEN_ITEMS.c.open_items, 0),
         *_EXCEPTIONS,
     )

@@ -11,8 +11,8 @@ from agency.domains.calendar import services as feeds
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Client, Contact, ContactKind
 from agency.domains.matching import services as matching
+from agency.kernel import labels, records
 from agency.kernel import plaintext as text
-from agency.kernel import records
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.console.blueprint import bp
@@ -36,6 +36,7 @@ def _client_data(form: ClientForm) -> dict:
         "languages": text.codes(form.languages.data),
         "industry": form.industry.data or None,
         "required_specialities": text.codes(form.required_specialities.data),
+        "required_skills": text.skills(form.required_skills.data, "required_skills"),
         "greeting": form.greeting.data or None,
         "instructions": form.instructions.data or None,
         "business_hours": text.weekly_hours(form.business_hours.data, "business_hours"),
@@ -60,13 +61,16 @@ def _client_form(client: Client | None = None, stored: bool = False) -> ClientFo
             getattr(form, name).data = getattr(client, name)
         form.languages.data = ", ".join(client.languages)
         form.required_specialities.data = ", ".join(client.required_specialities)
+        form.required_skills.data = text.show_skills(client.required_skills or {})
         form.business_hours.data = text.show_weekly_hours(client.business_hours)
     return form
 
 
 def _contact_form() -> ContactForm:
     form = ContactForm(prefix="contact")
-    form.kind.choices = [SelectChoice(k.value, k.value) for k in ContactKind]
+    form.kind.choices = [
+        SelectChoice(k.value, labels.label("contact_kind", k)) for k in ContactKind
+    ]
     return form
 
 

@@ -9,8 +9,8 @@ from agency.domains.clients.models import Client
 from agency.domains.contracts import services as contracts
 from agency.domains.contracts.models import Contract, ContractStatus, Plan
 from agency.domains.sla import services as sla
+from agency.kernel import labels, records
 from agency.kernel import plaintext as text
-from agency.kernel import records
 from agency.kernel.database import db
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import ContractForm, PlanForm
@@ -110,7 +110,9 @@ def _contract_form() -> ContractForm:
     form.plan_id.choices = [SelectChoice("", "—")] + [
         SelectChoice(str(p.id), p.name) for p in contracts.plans()
     ]
-    form.status.choices = [SelectChoice(s.value, s.value) for s in ContractStatus]
+    form.status.choices = [
+        SelectChoice(s.value, labels.label("contract_status", s)) for s in ContractStatus
+    ]
     return form
 
 

@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired
 
 from agency.domains.sla.services import cell_key
 from agency.domains.work.models import Kind, Priority
+from agency.kernel import labels
 
 
 class InviteForm(FlaskForm):
@@ -23,7 +24,7 @@ class SecretaryForm(FlaskForm):
     timezone = StringField(_l("Time zone"), default="Europe/Lisbon")
     languages = StringField(_l("Languages with CEFR level (pt C2, en B2)"))
     specialities = StringField(_l("Specialities and training (medical: terminology course)"))
-    skills = StringField(_l("Skills (typing_wpm=80, customer_service=4)"))
+    skills = StringField(_l("Skills, each a name and a level"))
     schedule = TextAreaField(_l("Working hours, a line per day or range (mon-fri 09:00-17:00)"))
     capacity_clients = StringField(_l("Clients at most"), default="5")
     capacity_items = StringField(_l("Open items at most"), default="10")
@@ -69,6 +70,7 @@ class ClientForm(FlaskForm):
     address = TextAreaField(_l("Postal address, as invoices show it"))
     timezone = StringField(_l("Time zone"), default="Europe/Lisbon")
     languages = StringField(_l("Languages the callers speak (pt, en)"))
+    required_skills = StringField(_l("Skills its secretaries need, each a name and a lowest level"))
     industry = StringField(_l("Industry"))
     required_specialities = StringField(_l("Required specialities (medical, legal)"))
     greeting = StringField(_l("Greeting script"))
@@ -166,7 +168,10 @@ def _sla_grid_form() -> type[FlaskForm]:
     for kind in (None, *Kind):
         for priority in Priority:
             key = cell_key(kind, priority)
-            what = {"kind": kind or _l("any kind"), "priority": priority}
+            what = {
+                "kind": labels.lazy("work_kind", kind) if kind else _l("any kind"),
+                "priority": labels.lazy("work_priority", priority),
+            }
             fields[key] = StringField(_l("Minutes for %(kind)s, %(priority)s", **what))
             fields[f"{key}_business"] = BooleanField(
                 _l("Business hours only for %(kind)s, %(priority)s", **what)

@@ -13,6 +13,7 @@ from agency.domains.clients.models import Client
 from agency.domains.schedules import services as schedules
 from agency.domains.schedules.models import Frequency, RecurringRule
 from agency.domains.work.models import Kind, Priority
+from agency.kernel import labels
 from agency.kernel import plaintext as text
 from agency.kernel.database import db
 from agency.surfaces.console.blueprint import bp
@@ -33,8 +34,10 @@ def frequency_label(value: str) -> str:
 
 def _form(rule: RecurringRule | None = None) -> RecurringRuleForm:
     form = RecurringRuleForm()
-    form.kind.choices = [SelectChoice(k.value, k.value.replace("_", " ")) for k in Kind]
-    form.priority.choices = [SelectChoice(p.value, p.value) for p in Priority]
+    form.kind.choices = [SelectChoice(k.value, labels.label("work_kind", k)) for k in Kind]
+    form.priority.choices = [
+        SelectChoice(p.value, labels.label("work_priority", p)) for p in Priority
+    ]
     form.frequency.choices = [SelectChoice(f.value, frequency_label(f.value)) for f in Frequency]
     if request.method == "GET":
         form.kind.data = form.kind.data or Kind.task.value
