@@ -11,6 +11,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from agency import demo as demo_data
 from agency.app import create_app
 from agency.domains.accounts.models import Role, User
 from agency.domains.accounts.passwords import hash_password
@@ -19,7 +20,7 @@ from agency.domains.contracts.models import Contract
 from agency.domains.staff.models import Secretary
 from agency.kernel import clock, live
 from agency.kernel.database import db
-from tenants import lifecycle, set_current_agency, use_agency
+from tenants import directory, lifecycle, set_current_agency, use_agency
 from tests import database, mailbox, servers
 
 PASSWORD = "correct-horse-battery"
@@ -407,3 +408,12 @@ def login_as(client):
 def rows(model, agency_id: int):
     with use_agency(agency_id):
         return db.session.scalars(select(model)).all()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo agency of `make run`, loaded with its activity; its id."""
+    assert demo_data.load()
+    agency_id = directory.agency_of_slug(demo_data.DEMO_SLUG)
+    db.session.remove()
+    return agency_id

@@ -9,13 +9,12 @@ from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 from sqlalchemy import String, Text, inspect, select
 
-from agency.demo import DEMO_PASSWORD, DEMO_SLUG, load
+from agency.demo import DEMO_PASSWORD, DEMO_SLUG
 from agency.kernel.database import db
 from agency.kernel.i18n import LANGUAGES
-from tenants import directory, use_agency
+from tenants import use_agency
 from tests.conftest import post_form
 
 SURFACES = {
@@ -162,14 +161,6 @@ def _allowed(text: str, data_words: set[str]) -> bool:
     if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", text):  # an example of an address's name
         return True
     return all(word in data_words or word in SAME_EVERYWHERE or word[0].isupper() for word in words)
-
-
-@pytest.fixture
-def demo(app):
-    assert load()
-    agency_id = directory.agency_of_slug(DEMO_SLUG)
-    db.session.remove()
-    return agency_id
 
 
 def test_every_page_in_every_language_shows_words_not_codes(app, demo):

@@ -4,12 +4,7 @@ horizontal scroll, and the navigation folds into a menu that opens."""
 
 from agency.demo import DEMO_PASSWORD
 from tests.browser.conftest import CONTEXT_OPTIONS, shoot
-from tests.test_every_page import (
-    SURFACES,
-    _sign_in,
-    crawl,
-    demo,  # noqa: F401  (the demo agency, loaded)
-)
+from tests.test_every_page import SURFACES, _sign_in, crawl
 
 PHONE = {**CONTEXT_OPTIONS, "viewport": {"width": 390, "height": 844}, "is_mobile": True}
 # The widest element that sticks out, to name it in a failure.
@@ -26,7 +21,8 @@ OVERFLOW = """() => {
         if (["auto", "scroll", "hidden"].includes(style.overflowX)) { clipped = true; break; }
         inside = inside.parentElement;
       }
-      if (!clipped) worst = {right, tag: el.tagName, cls: el.className, text: (el.textContent || "").slice(0, 60)};
+      const text = (el.textContent || "").slice(0, 60);
+      if (!clipped) worst = {right, tag: el.tagName, cls: el.className, text};
     }
   }
   return {scroll: document.documentElement.scrollWidth, width, worst};
