@@ -3,12 +3,13 @@
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
-from agency.domains.accounts.models import User
+from agency.domains.accounts.models import ApiToken, User
 from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import post_form, sign_in
@@ -72,7 +73,7 @@ def test_the_browser_language_is_used(client):
     page = client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9"})
     german = _catalog("de").get("Sign in").string
     assert german and german != "Sign in"
-    assert 'lang="de"' in page.get_data(as_text=True)
+    assert 'lang="de-DE"' in page.get_data(as_text=True)
     assert german in page.get_data(as_text=True)
 
 
@@ -94,3 +95,32 @@ def test_money_is_shown_in_the_pages_locale(client, agency):
     german = client.get("/console/", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "€30.00" in english
     assert "30,00\xa0€" in german
+
+
+def test_dates_follow_the_browsers_own_variant_of_the_language(client, agency):
+    """An en-GB browser reads day/month and a 24-hour clock, an en-US one month/day; a
+    de-AT browser reads German words; the user's own language keeps the browser's region."""
+    sign_in(client, agency.manager)
+    client.post(
+        "/api/v1/auth/token",
+        json={"email": agency.manager.email, "password": "correct-horse-battery"},
+    )
+    with use_agency(agency.agency.id):
+        for token in db.session.query(ApiToken).all():
+            token.created_at = datetime(2026, 12, 6, 21, 42, tzinfo=UTC)  # Lisbon: UTC+0
+        db.session.commit()
+
+    def account(languages):
+        page = client.get("/account", headers={"Accept-Language": languages})
+        assert page.status_code == 200
+        return page.get_data(as_text=True)
+
+    british = account("en-GB,en;q=0.9")
+    assert "06/12/2026, 21:42" in british and 'lang="en-GB"' in british
+    assert "12/6/26, 9:42" in account("en-US,en;q=0.9")
+    austrian = account("de-AT,de;q=0.9")
+    assert "06.12.26, 21:42" in austrian and 'lang="de-AT"' in austrian
+    assert _catalog("de").get("Create a token").string in austrian
+    post_form(client, "/account/language", {"locale": "pt"}, page="/account")
+    chosen = account("en-GB,pt-BR;q=0.5")  # Portuguese, the user's choice, as in Brazil
+    assert "06/12/2026 21:42" in chosen and 'lang="pt-BR"' in chosen

@@ -5,6 +5,7 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.numbers import format_currency, get_currency_precision
 from babel.units import format_unit
@@ -33,7 +34,13 @@ def _reader():
 
 
 def select_locale() -> str:
-    """The user's own choice, then the browser's, then the agency's, then English."""
+    """The language: the user's own choice, then the browser's, then the agency's, then
+    English; in the browser's own variant of it (en-GB, pt-BR, de-AT) for dates, times,
+    numbers and money, when the browser names one."""
+    return _in_browsers_region(_language())
+
+
+def _language() -> str:
     reader = _reader()
     user_locale = getattr(reader, "locale", None)
     if user_locale:
@@ -45,6 +52,24 @@ def select_locale() -> str:
             return best
     agency = getattr(reader, "agency", None)
     return agency.locale if agency else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _in_browsers_region(language: str) -> str:
+    if not has_request_context():
+        return language
+    for tag, _quality in request.accept_languages:
+        wanted, _, region = tag.replace("_", "-").partition("-")
+        if wanted.lower() == language and region:
+            try:
+                return str(Locale.parse(f"{language}_{region}"))
+            except (ValueError, UnknownLocaleError):
+                continue
+    return language
+
+
+def page_language() -> str:
+    """The page's language as HTML names it (``en-GB``)."""
+    return str(get_locale()).replace("_", "-")
 
 
 def select_timezone() -> str:
