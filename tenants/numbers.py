@@ -138,6 +138,15 @@ BROWSER_LINE_FUNCTION_SQL = FENCED_LINE_FUNCTION_SQL.replace(
 )
 assert BROWSER_LINE_FUNCTION_SQL != FENCED_LINE_FUNCTION_SQL
 
+# The language the line speaks (migration 0033_spoken_language): the first of the client's
+# callers' languages, else the agency's.
+SPOKEN_LINE_FUNCTION_SQL = BROWSER_LINE_FUNCTION_SQL.replace(
+    "'status_until', c.status_until) END,",
+    "'status_until', c.status_until,\n"
+    "            'language', coalesce(c.languages->>0, a.locale)) END,",
+)
+assert SPOKEN_LINE_FUNCTION_SQL != BROWSER_LINE_FUNCTION_SQL
+
 DROP_LINE_SQL = "DROP FUNCTION IF EXISTS voice_line(text, timestamptz)"
 
 DROP_SQL = [

@@ -829,3 +829,32 @@ def test_the_line_function_and_the_orm_give_the_same_line_and_decisions(backup, 
         assert from_function.line == from_orm, at
         for caller in callers:
             assert decide(from_function.line, caller, at) == decide(from_orm, caller, at)
+
+
+def test_every_prompt_speaks_the_clients_language(client, line, agency):
+    """A German client's line: the greeting and every prompt after it in German, in the
+    provider's German voice; with no language of its own, the agency's."""
+    with use_agency(agency.agency.id):
+        german_client = db.session.get(Client, agency.client.id)
+        german_client.languages = ["de", "en"]
+        german_client.greeting = "Kanzlei Alpha, guten Tag"
+        db.session.commit()
+    root = twiml(call(client, "/hooks/voice/next?step=1", DialCallStatus="no-answer"))
+    says = list(root.iter("Say"))
+    assert [s.text for s in says] == [
+        "Kanzlei Alpha, guten Tag",
+        "Bitte hinterlassen Sie Ihre Nachricht nach dem Signalton.",
+    ]
+    assert {s.get("language") for s in says} == {"de-DE"}
+    recorded = signed_post(client, root.find("Record").get("action"), recorded_form())
+    [goodbye] = twiml(recorded).iter("Say")
+    assert goodbye.get("language") == "de-DE" and "Nachricht" in goodbye.text
+
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).languages = []
+        db.session.commit()
+    says = list(
+        twiml(call(client, "/hooks/voice/next?step=1", DialCallStatus="no-answer")).iter("Say")
+    )
+    assert says[1].text == "Please leave your message after the tone."
+    assert {s.get("language") for s in says} == {"en-GB"}

@@ -80,6 +80,8 @@ class Line:
     desks: tuple = ()
     # When the line was read: the desks' shift statuses hold around this moment only.
     read_at: datetime | None = None
+    # The language the line speaks to callers (and the client): an ISO 639-1 code.
+    language: str = "en"
 
 
 @dataclass(frozen=True)

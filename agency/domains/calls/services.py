@@ -5,11 +5,11 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from agency.domains.calls import decision as rules_engine
-from agency.domains.calls.models import CallRules, PhoneNumber, VoiceSettings
+from agency.domains.calls.models import CallRules, Message, PhoneNumber, VoiceSettings
 from agency.domains.calls.schemas import (
     CallRulesSchema,
     PhoneNumberSchema,
@@ -22,10 +22,13 @@ from agency.domains.calls.snapshot import line_from, planned_statuses
 from agency.domains.clients.models import Assignment, Client, Contact
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import Secretary
+from agency.domains.work import services as work
+from agency.domains.work.models import Status, WorkItem
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, ValidationError
 from agency.kernel.records import apply, values_for
+from tenants import Agency
 
 CLIENT_FIELDS = ("business_hours", "unavailable_windows")
 MAX_CSV_BYTES = 512 * 1024
@@ -141,14 +144,37 @@ def save_rules(client: Client, data: dict, partial: bool = False) -> CallRules:
     only what ``data`` holds. All checked before anything is written."""
     values = values_for(CallRulesSchema(), data, partial=partial)
     rules = rules_for(client)
+    blocked_before = set(rules.block_numbers or ())
     for name in CLIENT_FIELDS:
         if name in values:
             setattr(client, name, values.pop(name))
     apply(rules, values)
     rules.updated_at = clock.now()
     db.session.add(rules)
+    _close_blocked_callbacks(
+        client, [p for p in rules.block_numbers or () if p not in blocked_before]
+    )
     db.session.commit()
     return rules
+
+
+def _close_blocked_callbacks(client: Client, blocked: list[str]) -> None:
+    """A caller just blocked is not called back: their open callback items are called off."""
+    if not blocked:
+        return
+    open_callbacks = db.session.execute(
+        select(WorkItem, Message.number)
+        .join(Message, WorkItem.source_key == literal("callback:").concat(cast(Message.id, String)))
+        .where(
+            WorkItem.client_id == client.id,
+            WorkItem.source_key.like("callback:%"),
+            WorkItem.status.not_in((Status.done.value, Status.cancelled.value)),
+            Message.client_id == client.id,
+        )
+    ).all()
+    for item, number in open_callbacks:
+        if number and any(rules_engine.matches(number, pattern) for pattern in blocked):
+            work.call_off(item, _("The caller's number was blocked."))
 
 
 def numbers_from_csv(raw: bytes, field: str) -> list[str]:
@@ -221,6 +247,28 @@ def _desks(client_id: int, at: datetime) -> tuple:
     )
 
 
+def vip_contacts(client_id: int) -> list[Contact]:
+    """The client's one VIP list: the contacts marked VIP and those whose phone is on the
+    call rules' VIP numbers; each is a VIP on the phone and by email alike."""
+    patterns = db.session.scalar(
+        select(CallRules.vip_numbers).where(CallRules.client_id == client_id)
+    )
+    contacts = db.session.scalars(
+        select(Contact)
+        .where(
+            Contact.client_id == client_id,
+            Contact.archived_at.is_(None),
+            Contact.vip.is_(True) | Contact.phone.is_not(None),
+        )
+        .order_by(Contact.name)
+    ).all()
+    return [
+        c
+        for c in contacts
+        if c.vip or any(rules_engine.matches(c.phone, p) for p in patterns or ())
+    ]
+
+
 def _vip_contacts(client_id: int) -> list[str]:
     return db.session.scalars(
         select(Contact.phone).where(
@@ -248,12 +296,21 @@ def line_for(client: Client, at: datetime) -> rules_engine.Line:
 
     rules = rules_for(client)
     return line_from(
-        {name: getattr(client, name) for name in CLIENT_LINE_FIELDS},
+        {
+            **{name: getattr(client, name) for name in CLIENT_LINE_FIELDS},
+            "language": spoken_language(client),
+        },
         {name: getattr(rules, name) for name in RULE_LINE_FIELDS},
         _vip_contacts(client.id),
         _desks(client.id, at),
         clock.now(),
     )
+
+
+def spoken_language(client: Client) -> str:
+    """The language the client's line speaks: the first of its callers' languages, else
+    the agency's."""
+    return (client.languages or [None])[0] or db.session.get(Agency, client.agency_id).locale
 
 
 def client_of_line(number: str) -> Client | None:

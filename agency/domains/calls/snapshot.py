@@ -98,4 +98,5 @@ def line_from(
         ring_seconds=rules["ring_seconds"],
         desks=desks,
         read_at=read_at,
+        language=client.get("language") or "en",
     )

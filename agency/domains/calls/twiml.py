@@ -1,7 +1,10 @@
 """The decision as TwiML, one step at a time: a round nobody answers asks for the next."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from twilio.twiml.voice_response import Client, Dial, VoiceResponse
 
@@ -9,6 +12,35 @@ from agency.domains.calls.decision import BROWSER, Action, Decision, rings_clien
 
 # url_for(endpoint_suffix, **params) -> absolute URL of one of the voice hooks.
 UrlMaker = Callable[..., str]
+
+# The provider's voice for each language the product speaks.
+VOICE_LANGUAGES = {
+    "en": "en-GB", "de": "de-DE", "nl": "nl-NL", "pt": "pt-PT", "et": "et-EE", "id": "id-ID",
+}  # fmt: skip
+_speaking: ContextVar[str | None] = ContextVar("speaking", default=None)
+
+
+@contextmanager
+def spoken_in(language: str | None) -> Iterator[None]:
+    """Every prompt made inside speaks ``language`` (the client's line's): its words in
+    that language and the provider's voice for it. Unknown or none: the page default."""
+    if language not in VOICE_LANGUAGES:
+        yield
+        return
+    token = _speaking.set(language)
+    try:
+        with force_locale(language):
+            yield
+    finally:
+        _speaking.reset(token)
+
+
+def _say(response: VoiceResponse, text: str) -> None:
+    language = _speaking.get()
+    if language:
+        response.say(text, language=VOICE_LANGUAGES[language])
+    else:
+        response.say(text)
 
 
 def respond(decision: Decision, step: int, url: UrlMaker) -> str:
@@ -56,7 +88,7 @@ def caller_on_hold(call_sid: str) -> str:
     """The caller waits in the call's conference (hold music) until the client joins; when
     the caller hangs up, the conference ends for everyone."""
     response = VoiceResponse()
-    response.say(_("Please hold while we put you through."))
+    _say(response, _("Please hold while we put you through."))
     dial = Dial()
     dial.conference(
         conference_name(call_sid),
@@ -77,7 +109,7 @@ def secretary_waits(call_sid: str) -> str:
 def client_joins(call_sid: str, caller: str) -> str:
     """The client picked up: who is calling, then into the conference, which starts."""
     response = VoiceResponse()
-    response.say(_("Call from %(caller)s. Connecting.", caller=caller))
+    _say(response, _("Call from %(caller)s. Connecting.", caller=caller))
     return _into_conference(response, call_sid, client=True)
 
 
@@ -96,8 +128,8 @@ def _into_conference(response: VoiceResponse, call_sid: str, client: bool) -> st
 
 def voicemail(greeting: str, url: UrlMaker) -> str:
     response = VoiceResponse()
-    response.say(greeting or _("Nobody can take your call just now. Please leave a message."))
-    response.say(_("Please leave your message after the tone."))
+    _say(response, greeting or _("Nobody can take your call just now. Please leave a message."))
+    _say(response, _("Please leave your message after the tone."))
     response.record(
         action=url("recorded"),
         method="POST",
@@ -115,11 +147,11 @@ def whisper(kind: str, text: str) -> str:
     """What the person who picks up hears first: who calls (client), or for whom (desk)."""
     response = VoiceResponse()
     if kind == "from":
-        response.say(_("Call from %(caller)s. Connecting.", caller=text))
+        _say(response, _("Call from %(caller)s. Connecting.", caller=text))
     elif kind == "put":
-        response.say(_("Call for %(name)s, to put through to them from your desk.", name=text))
+        _say(response, _("Call for %(name)s, to put through to them from your desk.", name=text))
     else:
-        response.say(_("Call for %(name)s.", name=text))
+        _say(response, _("Call for %(name)s.", name=text))
     return str(response)
 
 
@@ -131,7 +163,7 @@ def hang_up() -> str:
 
 def goodbye() -> str:
     response = VoiceResponse()
-    response.say(_("Thank you. Your message has been taken. Goodbye."))
+    _say(response, _("Thank you. Your message has been taken. Goodbye."))
     response.hangup()
     return str(response)
 
@@ -139,13 +171,15 @@ def goodbye() -> str:
 def cannot_answer_now() -> str:
     """The line's agency is suspended: a kind word instead of a dead line."""
     response = VoiceResponse()
-    response.say(_("Sorry, we cannot take your call right now. Please call again later. Goodbye."))
+    _say(
+        response, _("Sorry, we cannot take your call right now. Please call again later. Goodbye.")
+    )
     response.hangup()
     return str(response)
 
 
 def not_in_service() -> str:
     response = VoiceResponse()
-    response.say(_("Sorry, this number is not in service. Goodbye."))
+    _say(response, _("Sorry, this number is not in service. Goodbye."))
     response.hangup()
     return str(response)

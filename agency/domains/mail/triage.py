@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from agency.domains.clients.models import Contact
+from agency.domains.calls.models import CallRules
+from agency.domains.calls.services import vip_contacts
 from agency.domains.mail import conversations
 from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
 from agency.domains.mail.settings import agency_settings
@@ -50,21 +51,22 @@ BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
 
 
 def _keywords(rules: ClientMailRules) -> list[str]:
-    words = [*(rules.urgent_keywords or []), *(agency_settings().urgent_keywords or [])]
+    """The client's urgent words (one sheet: those of its mail and of its calls) and the
+    agency's."""
+    call_words = db.session.scalar(
+        select(CallRules.urgent_keywords).where(CallRules.client_id == rules.client_id)
+    )
+    words = [
+        *(rules.urgent_keywords or []),
+        *(call_words or []),
+        *(agency_settings().urgent_keywords or []),
+    ]
     return [w.strip().lower() for w in words if w and w.strip()]
 
 
 def _is_vip(client_id: int, address: str) -> bool:
-    return bool(
-        db.session.scalar(
-            select(Contact.id).where(
-                Contact.client_id == client_id,
-                Contact.vip.is_(True),
-                Contact.archived_at.is_(None),
-                func.lower(Contact.email) == address.lower(),
-            )
-        )
-    )
+    address = address.lower()
+    return any((c.email or "").lower() == address for c in vip_contacts(client_id))
 
 
 def decide(message: EmailMessage, email: InboundEmail, rules: ClientMailRules) -> Decision:

@@ -279,11 +279,17 @@ def cancel(item: WorkItem, data: dict, user: User) -> WorkItem:
     if not user.is_manager:
         raise NotAllowed(_("Only a manager can cancel work."))
     values = values_for(CancelSchema(), data)
-    _stop_timer(item, user.id)
-    move(item, "cancel", user.id, reason=values["reason"])
-    _backfill_after_commit(item)
+    call_off(item, values["reason"], user.id)
     db.session.commit()
     return item
+
+
+def call_off(item: WorkItem, reason: str, actor_user_id: int | None = None) -> None:
+    """Cancel work no longer needed (in the caller's transaction): its timer stops, the
+    reason goes on the timeline, and the secretary who had it frees up."""
+    _stop_timer(item, actor_user_id)
+    move(item, "cancel", actor_user_id, reason=reason)
+    _backfill_after_commit(item)
 
 
 def resume(item: WorkItem, action: str, actor_user_id: int | None = None, **detail) -> None:

@@ -9,7 +9,6 @@ from wtforms.fields.choices import SelectChoice
 from agency.domains.calls import history, messages, services, transfers
 from agency.domains.calls.forms import MessageForm
 from agency.domains.calls.models import Call
-from agency.domains.clients import services as clients
 from agency.domains.clients.models import Assignment, Client
 from agency.domains.staff.models import Secretary
 from agency.domains.work.access import secretary_of
@@ -53,7 +52,7 @@ def screen_pops(served: list[Client], me: Secretary | None = None) -> list[dict]
                 "can_put_through": transfers.can_put_through(call, me),
                 "client": client,
                 "status": services.status_now(client),
-                "vips": [c for c in clients.contacts_of(client) if c.vip],
+                "vips": services.vip_contacts(client.id),
                 "rules": rules,
                 "history": history.caller_history(client.id, call.from_number, call.id),
                 "call_types": rules.call_types or [],

@@ -149,6 +149,7 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
         item=work,
         client=work.client,
         contacts=clients.contacts_of(work.client),
+        vip_ids={c.id for c in calls.vip_contacts(work.client_id)},
         status=calls.status_now(work.client),
         recent=recent,
         now=clock.now(),

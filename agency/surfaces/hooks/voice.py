@@ -30,6 +30,12 @@ def _xml(body: str) -> Response:
     return Response(body, mimetype="application/xml")
 
 
+def _spoken(context: LineContext, make) -> Response:
+    """TwiML whose every prompt speaks the language of the client's line."""
+    with twiml.spoken_in(context.line.language if context.line else None):
+        return _xml(make())
+
+
 def _field(name: str, required: bool = True) -> str:
     value = request.form.get(name, "").strip()
     if required and (not value or len(value) > 64):
@@ -127,7 +133,7 @@ def incoming():
         "transfer_mode": TransferMode.warm.value if decision.warm else None,
     }
     history.log_ringing(context.agency_id, call)
-    return _xml(twiml.respond(decision, 0, _url_maker(called, caller)))
+    return _spoken(context, lambda: twiml.respond(decision, 0, _url_maker(called, caller)))
 
 
 @bp.post("/next")
@@ -155,8 +161,10 @@ def next_round():
         )
         # A put-through moved the secretary's leg out of this Dial: the caller follows.
         on_hold = _being_put_through(context, call_sid)
-        return _xml(twiml.caller_on_hold(call_sid) if on_hold else twiml.hang_up())
-    return _xml(twiml.respond(decision, step, _url_maker(called, caller)))
+        if not on_hold:
+            return _xml(twiml.hang_up())
+        return _spoken(context, lambda: twiml.caller_on_hold(call_sid))
+    return _spoken(context, lambda: twiml.respond(decision, step, _url_maker(called, caller)))
 
 
 def _being_put_through(context: LineContext, call_sid: str) -> bool:
@@ -181,7 +189,7 @@ def whisper():
             context.agency_id, parent_sid, int(desk), leg_sid,
             queue=QUEUE,
         )  # fmt: skip
-    return _xml(twiml.whisper(kind, request.args.get("text", "")[:200]))
+    return _spoken(context, lambda: twiml.whisper(kind, request.args.get("text", "")[:200]))
 
 
 @bp.post("/client-joins")
@@ -196,7 +204,8 @@ def client_joins():
         context.agency_id, parent_sid, leg_sid, CallStatus.in_progress.value,
         queue=QUEUE,
     )  # fmt: skip
-    return _xml(twiml.client_joins(parent_sid, request.args.get("caller", "")[:32]))
+    caller = request.args.get("caller", "")[:32]
+    return _spoken(context, lambda: twiml.client_joins(parent_sid, caller))
 
 
 @bp.post("/client-leg-status")
@@ -239,7 +248,7 @@ def recorded():
     if context is None:
         return _xml(twiml.hang_up())
     _voicemail(context, call_sid, caller)
-    return _xml(twiml.goodbye())
+    return _spoken(context, twiml.goodbye)
 
 
 @bp.post("/recording")

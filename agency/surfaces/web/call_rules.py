@@ -72,6 +72,7 @@ def rules_template(client: Client, form: CallRulesForm, template_context: dict) 
         words=decision_words(),
         status=services.status_now(client),
         templates=services.rules_for(client).status_templates or [],
+        vips=services.vip_contacts(client.id),
         **template_context,
     )
 
