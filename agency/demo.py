@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from agency.domains.accounts.models import Role, User
+from agency.domains.accounts.models import ClientAccess, Role, User
 from agency.domains.accounts.passwords import hash_password
 from agency.domains.billing import invoicing
 from agency.domains.billing.models import BillingAccount
@@ -71,6 +71,7 @@ CLIENTS = [
         "plan": ("Professional", 20 * 60, 3500, 4200, 6),
         "secretary": 0,
         "login": "silva@clinic.example",
+        "limited_login": "reception@clinic.example",
     },
     {
         "name": "Keller & Partner Rechtsanwälte",
@@ -215,6 +216,17 @@ def load() -> bool:
                     password_hash=password_hash,
                 )
             )
+        if values.get("limited_login"):  # a colleague who sees the day's work, not billing
+            db.session.add(
+                User(
+                    email=values["limited_login"],
+                    name="Rita Costa",
+                    role=Role.client,
+                    client_id=client.id,
+                    client_access=ClientAccess.limited,
+                    password_hash=password_hash,
+                )
+            )
     for kind, priority, minutes, business in DEMO_SLA_TARGETS:
         db.session.add(
             SlaTarget(kind=kind, priority=priority, minutes=minutes, business_hours_only=business)
@@ -321,4 +333,9 @@ def logins() -> list[dict]:
     rows = [{"surface": "console", "email": "manager@aurora.example"}]
     rows += [{"surface": "desk", "email": s["email"]} for s in SECRETARIES]
     rows += [{"surface": "portal", "email": c["login"]} for c in CLIENTS if c["login"]]
+    rows += [
+        {"surface": "portal (limited access)", "email": c["limited_login"]}
+        for c in CLIENTS
+        if c.get("limited_login")
+    ]
     return [{**row, "password": DEMO_PASSWORD} for row in rows]

@@ -22,6 +22,7 @@ def test_demo_load_is_idempotent_and_prints_logins(app):
     first = _load(app)
     assert first.exit_code == 0, first.output
     assert "manager@aurora.example" in first.output and DEMO_PASSWORD in first.output
+    assert "reception@clinic.example" in first.output
     second = _load(app)
     assert "already loaded" in second.output
     agency = directory.agency_at(DEMO_SLUG)
@@ -56,3 +57,8 @@ def test_the_three_surfaces_show_the_demo_agencys_data(app):
     portal, home = _sign_in(app, "silva@clinic.example")
     page = portal.get(home).get_data(as_text=True)
     assert home.endswith("/portal/") and "Professional" in page and "Ana Costa" in page
+
+    reception, home = _sign_in(app, "reception@clinic.example")
+    page = reception.get(home).get_data(as_text=True)
+    assert home.endswith("/portal/") and "Ana Costa" in page and "Professional" not in page
+    assert reception.get("/portal/invoices").status_code == 403

@@ -21,6 +21,7 @@ SURFACES = {
     "console": ("manager@aurora.example", "/console/", ("/console", "/account")),
     "desk": ("ana@aurora.example", "/desk/", ("/desk", "/account")),
     "portal": ("silva@clinic.example", "/portal/", ("/portal", "/account")),
+    "portal, limited": ("reception@clinic.example", "/portal/", ("/portal", "/account")),
     "public": (None, "/", ("/", f"/a/{DEMO_SLUG}")),
 }
 # Downloads, streams and what signs out: not pages to read.

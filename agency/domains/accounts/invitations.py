@@ -11,9 +11,10 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy import func, select, update
 
 from agency.domains.accounts import passwords
-from agency.domains.accounts.models import ApiToken, Invitation, Role, User
+from agency.domains.accounts.models import ApiToken, ClientAccess, Invitation, Role, User
 from agency.domains.accounts.schemas import (
     AcceptInvitationSchema,
+    ClientAccessSchema,
     InvitationSchema,
     NewPasswordSchema,
 )
@@ -33,9 +34,12 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def invite(inviter: User, data: dict) -> Invitation:
-    """Invite someone by email to join the inviter's agency in a role."""
-    if not inviter.is_manager:
-        raise NotAllowed(_("Only owners and managers can invite people."))
+    """Invite someone by email to join the inviter's agency in a role. A client's person
+    with full access invites colleagues of the same client (full or limited)."""
+    if not (inviter.is_manager or inviter.full_client):
+        raise NotAllowed(_("Only owners, managers and a client's full users can invite people."))
+    if inviter.role == Role.client:
+        data = {**data, "role": Role.client.value, "client_id": inviter.client_id}
     values = validation.load(InvitationSchema(), data)
     role = Role(values["role"])
     client_id = values.get("client_id")
@@ -56,6 +60,7 @@ def invite(inviter: User, data: dict) -> Invitation:
         name=values["name"].strip(),
         role=role,
         client_id=client_id,
+        client_access=values["client_access"] if role == Role.client else ClientAccess.full,
         invited_by_id=inviter.id,
         expires_at=clock.now() + timedelta(seconds=max_age),
     )
@@ -122,6 +127,7 @@ def accept_invitation(token: str, data: dict) -> User:
         password_hash=passwords.hash_password(values["password"]),
         role=invitation.role,
         client_id=invitation.client_id,
+        client_access=invitation.client_access,
     )
     db.session.add(user)
     db.session.flush()
@@ -141,10 +147,10 @@ def _link_secretary_profile(user: User) -> None:
 
 
 def withdraw_invitation(manager: User, invitation_id: int) -> Invitation:
-    if not manager.is_manager:
+    if not (manager.is_manager or manager.full_client):
         raise NotAllowed(_("Only owners and managers can withdraw invitations."))
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
+    if invitation is None or not _may_manage(manager, invitation.client_id):
         raise NotFound()
     if invitation.accepted_at is None:
         invitation.revoked_at = clock.now()
@@ -211,3 +217,46 @@ def reset_password(token: str, data: dict) -> User:
     )
     db.session.commit()
     return user
+
+
+def _may_manage(actor: User, client_id: int | None) -> bool:
+    """Managers manage everyone; a client's full user, the people of her own client."""
+    return actor.is_manager or (actor.full_client and client_id == actor.client_id)
+
+
+def client_people(client_id: int) -> tuple[list[User], list[Invitation]]:
+    """A client's people who sign in to the portal, and the open invitations to it."""
+    people = db.session.scalars(
+        select(User)
+        .where(User.client_id == client_id, User.role == Role.client)
+        .order_by(User.name)
+    ).all()
+    invited = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.client_id == client_id, Invitation.role == Role.client)
+        .order_by(Invitation.id)
+    ).all()
+    return list(people), [i for i in invited if i.is_open]
+
+
+def client_person(actor: User, user_id: int) -> User:
+    """A client's person whom ``actor`` may manage, or NotFound."""
+    person = db.session.get(User, user_id)
+    if person is None or person.role != Role.client or not _may_manage(actor, person.client_id):
+        raise NotFound()
+    return person
+
+
+def set_client_access(actor: User, user_id: int, data: dict) -> User:
+    """Give a client's person full or limited access: a manager, or a full user of the
+    same client. Nobody limits herself (a client keeps a full user)."""
+    person = client_person(actor, user_id)
+    values = validation.load(ClientAccessSchema(), data)
+    if person.id == actor.id and values["client_access"] != person.client_access:
+        raise Conflict(
+            _("You cannot change your own access; another full user of the portal can."),
+            {"client_access": [_("Not your own.")]},
+        )
+    person.client_access = values["client_access"]
+    db.session.commit()
+    return person

@@ -2,11 +2,12 @@ import enum
 import hashlib
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import EncryptedText, UTCDateTime
 from agency.kernel.database import db
 from tenants import Agency, TenantMixin
@@ -18,6 +19,23 @@ class Role(enum.StrEnum):
     secretary = "secretary"
     client = "client"
 
+
+class ClientAccess(enum.StrEnum):
+    """What a client's person may see in the portal: everything (billing, the contract
+    and the instructions included), or the day's work only (messages, calls, mail and
+    the calendar)."""
+
+    full = "full"
+    limited = "limited"
+
+
+labels.define(
+    "client_access",
+    {
+        "full": _l("Full: everything, billing included"),
+        "limited": _l("Limited: messages, calls, mail and calendar"),
+    },
+)
 
 MANAGING_ROLES = frozenset({Role.owner, Role.manager})
 INVITABLE_ROLES = (Role.manager, Role.secretary, Role.client)
@@ -44,6 +62,10 @@ class User(TenantMixin, UserMixin, db.Model):
     # An owner or manager who also works the desk (a freelancer's agency of one): her
     # roles are her role and secretary, with one login.
     works_desk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A client's person: full or limited access to the portal (see ``ClientAccess``).
+    client_access: Mapped[str] = mapped_column(
+        String(8), default=ClientAccess.full.value, server_default=ClientAccess.full.value
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -73,6 +95,11 @@ class User(TenantMixin, UserMixin, db.Model):
         return frozenset({self.role, Role.secretary} if self.works_desk else {self.role})
 
     @property
+    def full_client(self) -> bool:
+        """A client's person with full access to the portal."""
+        return self.role == Role.client and self.client_access != ClientAccess.limited
+
+    @property
     def at_desk(self) -> bool:
         """Whether the login works a secretary's desk."""
         return Role.secretary in self.roles
@@ -97,6 +124,9 @@ class Invitation(TenantMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    client_access: Mapped[str] = mapped_column(
+        String(8), default=ClientAccess.full.value, server_default=ClientAccess.full.value
+    )
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

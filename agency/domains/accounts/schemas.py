@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from agency.domains.accounts.models import INVITABLE_ROLES
+from agency.domains.accounts.models import INVITABLE_ROLES, ClientAccess
 from agency.kernel import validation
 
 
@@ -22,6 +22,16 @@ class InvitationSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in INVITABLE_ROLES]))
     client_id = validation.Id(load_default=None, allow_none=True)
+    client_access = fields.String(
+        load_default=ClientAccess.full.value,
+        validate=validate.OneOf([a.value for a in ClientAccess]),
+    )
+
+
+class ClientAccessSchema(Schema):
+    client_access = fields.String(
+        required=True, validate=validate.OneOf([a.value for a in ClientAccess])
+    )
 
 
 class AcceptInvitationSchema(Schema):
@@ -54,6 +64,8 @@ class UserSchema(Schema):
     email = fields.String()
     name = fields.String()
     role = fields.String()
+    client_id = fields.Integer(allow_none=True)
+    client_access = fields.String()
     locale = fields.String(allow_none=True)
     totp_enabled = fields.Boolean()
     created_at = fields.DateTime()
@@ -83,6 +95,7 @@ class InvitationOutSchema(Schema):
     name = fields.String()
     role = fields.String()
     client_id = fields.Integer(allow_none=True)
+    client_access = fields.String()
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     accepted_at = fields.DateTime(allow_none=True)

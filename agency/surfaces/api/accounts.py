@@ -1,6 +1,7 @@
 """Agencies, tokens, users and invitations over the API."""
 
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from agency.domains.accounts.schemas import (
     AgencySignupResultSchema,
     AgencySignupSchema,
     ApiTokenSchema,
+    ClientAccessSchema,
     InvitationOutSchema,
     InvitationSchema,
     IssuedTokenSchema,
@@ -19,6 +21,7 @@ from agency.domains.accounts.schemas import (
     UserSchema,
 )
 from agency.kernel.database import db
+from agency.kernel.errors import NotAllowed
 from agency.kernel.validation import load
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 
@@ -85,10 +88,25 @@ def current_agency():
 
 @users.get("/")
 @users.response(200, UserSchema(many=True))
-@token_required(managers=True)
+@token_required()
 def list_users():
-    """The agency's users."""
-    return db.session.scalars(select(User).order_by(User.id)).all()
+    """The agency's users; for a client's full user, the people of her own client."""
+    user = api_user()
+    if user.is_manager:
+        return db.session.scalars(select(User).order_by(User.id)).all()
+    if user.full_client:
+        return inviting.client_people(user.client_id)[0]
+    raise NotAllowed(_("Only managers and a client's full users see the people."))
+
+
+@users.patch("/<int:user_id>/access")
+@json_body(users, ClientAccessSchema)
+@users.response(200, UserSchema)
+@token_required()
+def set_client_access(user_id):
+    """A client's person gets full or limited access to the portal (by a manager, or a
+    full user of the same client)."""
+    return inviting.set_client_access(api_user(), user_id, json_payload())
 
 
 @users.get("/me")
@@ -108,17 +126,24 @@ def get_user(user_id):
 
 @invitations.get("/")
 @invitations.response(200, InvitationOutSchema(many=True))
-@token_required(managers=True)
+@token_required()
 def list_invitations():
-    return db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
+    """The agency's invitations; for a client's full user, the open ones to her portal."""
+    user = api_user()
+    if user.is_manager:
+        return db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
+    if user.full_client:
+        return inviting.client_people(user.client_id)[1]
+    raise NotAllowed(_("Only managers and a client's full users see the invitations."))
 
 
 @invitations.post("/")
 @json_body(invitations, InvitationSchema)
 @invitations.response(201, InvitationOutSchema)
-@token_required(managers=True)
+@token_required()
 def create_invitation():
-    """Invite someone by email; the invitation email is sent from the queue."""
+    """Invite someone by email; the invitation email is sent from the queue. A client's
+    full user invites colleagues to her own portal (role and client are hers)."""
     return inviting.invite(api_user(), json_payload())
 
 
@@ -131,6 +156,6 @@ def get_invitation(invitation_id):
 
 @invitations.delete("/<int:invitation_id>")
 @invitations.response(200, InvitationOutSchema)
-@token_required(managers=True)
+@token_required()
 def withdraw_invitation(invitation_id):
     return inviting.withdraw_invitation(api_user(), invitation_id)

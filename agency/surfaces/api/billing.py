@@ -117,6 +117,8 @@ def _own_client(client_id: int) -> Client:
         raise NotAllowed(_("Only the client or a manager can do that."))
     if user.client_id != client.id:
         abort(404)
+    if not user.full_client:
+        raise NotAllowed(_("Billing is for the client's people with full access."))
     return client
 
 

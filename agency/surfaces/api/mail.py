@@ -316,7 +316,7 @@ def _mailbox_client(client_id):
 
     user = api_user()
     client = client_for(user, client_id)
-    if not (user.is_manager or user.client_id == client.id):
+    if not (user.is_manager or (user.full_client and user.client_id == client.id)):
         raise NotAllowed(_("Only the client or a manager connects the client's mailbox."))
     return client
 

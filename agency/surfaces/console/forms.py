@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
+from agency.domains.accounts.models import ClientAccess
 from agency.domains.sla.services import cell_key
 from agency.domains.work.models import Kind, Priority
 from agency.kernel import labels
@@ -15,6 +16,13 @@ class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired()])
     role = SelectField(_l("Role"))
     client_id = SelectField(_l("Client (for client logins)"), validate_choice=False)
+    client_access = SelectField(
+        _l("Access to the portal (for client logins)"),
+        choices=lambda: [
+            SelectChoice(a.value, labels.label("client_access", a)) for a in ClientAccess
+        ],
+        default=ClientAccess.full.value,
+    )
 
 
 class SecretaryForm(FlaskForm):

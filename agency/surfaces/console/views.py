@@ -104,6 +104,7 @@ def invite():
         "name": form.name.data,
         "role": form.role.data,
         "client_id": form.client_id.data or None,
+        "client_access": form.client_access.data,
     }
     try:
         invitation = invitations.invite(current_user, data)

@@ -14,7 +14,7 @@ from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.portal.forms import ExtraHoursForm
-from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.access import full_client_access, roles_required
 
 
 def _own_invoice(invoice_id: int) -> Invoice:
@@ -31,6 +31,7 @@ def _own_invoice(invoice_id: int) -> Invoice:
 
 @bp.get("/invoices")
 @roles_required("client")
+@full_client_access
 def invoices():
     if not current_user.client_id:
         abort(404)
@@ -42,6 +43,7 @@ def invoices():
 
 @bp.get("/invoices/<int:invoice_id>")
 @roles_required("client")
+@full_client_access
 def invoice(invoice_id):
     found = _own_invoice(invoice_id)
     return render_template("portal/invoice.html", invoice=found, entries=reviews.entries_of(found))
@@ -49,6 +51,7 @@ def invoice(invoice_id):
 
 @bp.get("/invoices/<int:invoice_id>/pdf")
 @roles_required("client")
+@full_client_access
 def invoice_pdf(invoice_id):
     found = _own_invoice(invoice_id)
     return Response(
@@ -76,6 +79,7 @@ def _cap_minutes(text: str | None) -> int | None:
 
 @bp.post("/hours/extra")
 @roles_required("client")
+@full_client_access
 def approve_extra_hours():
     client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
     if client is None:

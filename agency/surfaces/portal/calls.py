@@ -10,7 +10,7 @@ from agency.domains.calls.models import Message
 from agency.domains.clients.models import Client
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.access import full_client_access, roles_required
 from agency.surfaces.web.call_rules import rules_page
 from agency.surfaces.web.forms import ConfirmForm, show_errors
 
@@ -70,6 +70,7 @@ def home():
 
 @bp.route("/rules", methods=["GET", "POST"])
 @roles_required("client")
+@full_client_access
 def rules():
     return rules_page(_client(), {"back_url": url_for(".home")})
 

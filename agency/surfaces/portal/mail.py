@@ -13,7 +13,7 @@ from agency.domains.mail.access import draft_file_for, record_for
 from agency.domains.mail.models import Draft, DraftStatus, InboundEmail, Letter, LetterStatus
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.access import full_client_access, roles_required
 from agency.surfaces.web.files import attachment_response, pdf_response
 from agency.surfaces.web.forms import ConfirmForm
 
@@ -139,6 +139,7 @@ def letter_pdf(letter_id):
 
 @bp.post("/rules")
 @roles_required("client")
+@full_client_access
 def rules():
     client = _client()
     if ConfirmForm().validate_on_submit():
@@ -163,6 +164,7 @@ def rules():
 
 @bp.post("/mailbox")
 @roles_required("client")
+@full_client_access
 def connect_mailbox():
     """Connect the client's own mailbox (IMAP); the login is tried before it is saved."""
     client = _client()
@@ -184,6 +186,7 @@ def connect_mailbox():
 
 @bp.post("/mailbox/remove")
 @roles_required("client")
+@full_client_access
 def remove_mailbox():
     if ConfirmForm().validate_on_submit():
         imap.disconnect(_client())

@@ -14,7 +14,7 @@ from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.models import InboundEmail
 from agency.kernel.database import db
 from agency.surfaces.portal.blueprint import bp
-from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.access import full_client_access, roles_required
 
 
 def checklist(client: Client) -> list[dict]:
@@ -123,6 +123,7 @@ def _account_steps(client: Client, contract, card, vips: bool, rules) -> list[di
 
 @bp.get("/onboarding")
 @roles_required("client")
+@full_client_access
 def onboarding():
     client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
     if client is None:

@@ -3,9 +3,11 @@
 from functools import wraps
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from agency.domains.accounts.models import MANAGING_ROLES, Role
+from agency.kernel.errors import NotAllowed
 
 
 def roles_required(*roles):
@@ -41,6 +43,25 @@ def platform_only(view):
     def wrapped(*args, **kwargs):
         if getattr(current_user, "role", None) != "platform":
             abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def full_client_access(view):
+    """A portal page a client's person with limited access does not open: billing, the
+    contract, the instructions and the portal's people. Managers reach it too (the
+    console's own checks apply)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.role == Role.client and not current_user.full_client:
+            raise NotAllowed(
+                _(
+                    "Your access to the portal is limited to messages, calls, mail and the "
+                    "calendar. A colleague with full access can change that."
+                )
+            )
         return view(*args, **kwargs)
 
     return wrapped
