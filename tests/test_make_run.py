@@ -3,6 +3,7 @@ the queue is in the web process, and email goes to the outbox folder."""
 
 import http.cookiejar
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -106,12 +107,36 @@ def test_make_run_serves_the_demo_on_embedded_defaults(tmp_path):
             assert page.url == f"{base}/console/"
             assert "Aurora Secretarial" in page.read().decode()
 
+        # The desk is live without Redis: a secretary's open stream hears the work a
+        # manager creates for her client, through the in-process Redis of the queue.
+        ana = _browser()
+        with _post(ana, base, "/login", {"email": "ana@aurora.example", "password": DEMO_PASSWORD}):
+            pass
+        with ana.open(f"{base}/desk/live", timeout=15) as stream:
+            assert stream.readline().startswith(b"retry:")
+            time.sleep(0.5)  # the process's hub subscribes
+            with manager.open(f"{base}/console/work/new", timeout=10) as page:
+                form = page.read().decode()
+            silva = re.search(r'<option value="(\d+)"[^>]*>Dr. Silva Clinic', form).group(1)
+            fields = {"client_id": silva, "kind": "task", "priority": "high", "title": "Live"}
+            with _post(manager, base, "/console/work/new", fields) as created:
+                assert created.status == 200
+            said = b""
+            while not said.startswith(b"event: change"):
+                said = stream.readline()
+            assert f"c:{silva}".encode() in stream.readline()
+
         # A job for the in-process queue: the embedded worker writes the email to the outbox.
         with _post(_browser(), base, "/password/forgot", {"email": "ana@aurora.example"}):
             pass
         outbox = tmp_path / "outbox"
-        [written] = _until(lambda: list(outbox.glob("*")), "the reset email in the outbox")
-        assert "ana@aurora.example" in written.read_text(encoding="utf-8", errors="replace")
+
+        def reset_email():
+            texts = [p.read_text(encoding="utf-8", errors="replace") for p in outbox.glob("*")]
+            return [t for t in texts if "Reset your Secretariat password" in t]
+
+        [written] = _until(reset_email, "the reset email in the outbox")
+        assert "ana@aurora.example" in written
     finally:
         server.send_signal(signal.SIGINT)
         try:
