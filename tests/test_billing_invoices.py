@@ -14,6 +14,7 @@ from babel.numbers import format_currency
 from pypdf import PdfReader
 from sqlalchemy import create_engine, delete, func, select, text
 
+from agency.domains.accounts.models import User
 from agency.domains.billing import invoicing
 from agency.domains.billing.models import (
     Invoice,
@@ -29,6 +30,7 @@ from agency.domains.contracts.models import Contract
 from agency.domains.sla.models import Holiday
 from agency.kernel import bulk, clock
 from agency.kernel.database import db
+from agency.kernel.i18n import LANGUAGES
 from tenants import use_agency
 from tests.billing_seed import (
     ALPHA_STRIPE_KEY,
@@ -42,6 +44,7 @@ from tests.billing_seed import (
     work,
 )
 from tests.conftest import post_form, sign_in
+from tests.i18n_check import problems
 from tests.servers import unreachable_redis
 from tests.stripe_server import sign
 
@@ -341,6 +344,19 @@ def test_the_invoice_pdf_carries_what_a_client_expects(api, agency, stripe_alpha
         db.session.get(Contract, agency.contract.id).itemise_time = False
         db.session.commit()
     assert "Time entries" not in _pdf_text(api, invoice["id"])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_invoice_pdf_is_in_its_readers_language(api, agency, drain, language):
+    """The PDF speaks the language of whoever reads it: no English sentence of the
+    catalogue left in another language, no code in any."""
+    with use_agency(agency.agency.id):
+        db.session.get(User, agency.owner.id).locale = language
+        db.session.commit()
+    october_with_overage(agency)
+    [draft] = api("POST", "/api/v1/invoices/run", {"on": "2026-11-05"}).json
+    found = problems(_pdf_text(api, draft["id"]), language, "invoice PDF")
+    assert not found, "\n".join(found)
 
 
 def money_en(minor: int) -> str:

@@ -468,3 +468,16 @@ def test_another_agency_sees_none_of_it(client, api, agency, other_agency, froze
     assert body["open_items_total"] == 0 and body["past_sla"] == []
     assert [u["secretary_name"] for u in body["utilisation"]] == ["Bravo Secretary"]
     assert [c["used_minutes"] for c in body["client_hours"]] == [0]
+
+
+def test_a_label_cut_short_on_a_chart_keeps_its_whole_text(client, agency, frozen):
+    long_name = "Keller, Hoffmann & Partner Rechtsanwälte und Notare mbB"
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).name = long_name
+        db.session.commit()
+    _add(agency, _item(agency.client.id, "Open"))
+    sign_in(client, agency.manager)
+    page = client.get("/console/").get_data(as_text=True)
+    label = page.split('id="chart-open-by-client"')[1].split("</text>")[0]
+    assert f"<title>{long_name.replace('&', '&amp;')}</title>" in label
+    assert "…" in label  # the bar's label itself is cut short

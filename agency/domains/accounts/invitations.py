@@ -20,7 +20,7 @@ from agency.domains.accounts.schemas import (
 )
 from agency.domains.accounts.services import role_label
 from agency.domains.clients.models import Client
-from agency.domains.notify.services import queue_email
+from agency.domains.notify.language import queue_email_to
 from agency.domains.staff.models import Secretary
 from agency.kernel import clock, live, validation
 from agency.kernel.database import db
@@ -68,19 +68,21 @@ def invite(inviter: User, data: dict) -> Invitation:
     db.session.flush()
     token = _serializer("invitation").dumps({"a": invitation.agency_id, "i": invitation.id})
     link = external_url("auth.accept_invitation", token=token)
-    queue_email(
+    queue_email_to(
         invitation.email,
-        _("%(agency)s invites you to Secretariat", agency=inviter.agency.name),
-        _(
-            "Hello %(name)s,\n\n%(inviter)s invites you to join %(agency)s as %(role)s.\n"
-            "Accept the invitation and choose a password here:\n\n%(link)s\n\n"
-            "The link works for %(days)d days.",
-            name=invitation.name,
-            inviter=inviter.name,
-            agency=inviter.agency.name,
-            role=role_label(role),
-            link=link,
-            days=max_age // 86400,
+        lambda: (
+            _("%(agency)s invites you to Secretariat", agency=inviter.agency.name),
+            _(
+                "Hello %(name)s,\n\n%(inviter)s invites you to join %(agency)s as %(role)s.\n"
+                "Accept the invitation and choose a password here:\n\n%(link)s\n\n"
+                "The link works for %(days)d days.",
+                name=invitation.name,
+                inviter=inviter.name,
+                agency=inviter.agency.name,
+                role=role_label(role),
+                link=link,
+                days=max_age // 86400,
+            ),
         ),
         purpose="invitation",
     )
@@ -173,16 +175,18 @@ def request_password_reset(email: str) -> None:
                 {"a": agency_id, "u": user.id, "h": user.password_stamp}
             )
             link = external_url("auth.reset_password", token=token)
-            queue_email(
+            queue_email_to(
                 user.email,
-                _("Reset your Secretariat password"),
-                _(
-                    "Hello %(name)s,\n\nSomeone asked to reset your password for %(agency)s.\n"
-                    "Choose a new one here (the link works for one hour, once):\n\n%(link)s\n\n"
-                    "If it was not you, ignore this email.",
-                    name=user.name,
-                    agency=user.agency.name,
-                    link=link,
+                lambda user=user, link=link: (
+                    _("Reset your Secretariat password"),
+                    _(
+                        "Hello %(name)s,\n\nSomeone asked to reset your password for "
+                        "%(agency)s.\nChoose a new one here (the link works for one hour, "
+                        "once):\n\n%(link)s\n\nIf it was not you, ignore this email.",
+                        name=user.name,
+                        agency=user.agency.name,
+                        link=link,
+                    ),
                 ),
                 purpose="password_reset",
             )

@@ -4,6 +4,7 @@ job per client: `hours.services.check_hours_after_commit`), and by the billing r
 safety net. A jump over both at once tells them once, of the higher."""
 
 from datetime import datetime
+from functools import partial
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from agency.domains.accounts.services import active_managers
 from agency.domains.billing.ledger import hours_by_client
 from agency.domains.billing.models import HoursAlert
-from agency.domains.notify.services import queue_email
+from agency.domains.notify.language import queue_email_to
 from agency.kernel import clock
 from agency.kernel.database import db
 
@@ -37,6 +38,27 @@ def _newly_crossed(client_id: int, used: dict) -> list[int]:
     return crossed
 
 
+def _alert(client, used: dict, threshold: int) -> tuple[str, str]:
+    subject = _(
+        "%(client)s has used %(percent)s%% of the included hours",
+        client=client.name,
+        percent=threshold,
+    )
+    body = _(
+        "%(client)s has used %(used)s of %(available)s available minutes (included "
+        "and carried over) in the period that started on %(start)s.",
+        client=client.name,
+        used=used["used_minutes"],
+        available=used["available_minutes"],
+        start=format_date(used["period_start"]),
+    )
+    if threshold == 100 and used["overage_needs_approval"]:
+        body += "\n\n" + _(
+            "More work this period needs the client's approval of extra hours, given in the portal."
+        )
+    return subject, body
+
+
 def send_due(now: datetime | None = None, client_ids: list[int] | None = None) -> int:
     """Email every threshold newly crossed this period (of ``client_ids``, when given):
     one email per client, of the highest; returns how many alerts went out."""
@@ -52,27 +74,11 @@ def send_due(now: datetime | None = None, client_ids: list[int] | None = None) -
             threshold = max(crossed)
             if managers is None:
                 managers = [manager.email for manager in active_managers()]
-            subject = _(
-                "%(client)s has used %(percent)s%% of the included hours",
-                client=client.name,
-                percent=threshold,
-            )
-            body = _(
-                "%(client)s has used %(used)s of %(available)s available minutes (included "
-                "and carried over) in the period that started on %(start)s.",
-                client=client.name,
-                used=used["used_minutes"],
-                available=used["available_minutes"],
-                start=format_date(used["period_start"]),
-            )
-            if threshold == 100 and used["overage_needs_approval"]:
-                body += "\n\n" + _(
-                    "More work this period needs the client's approval of extra hours, "
-                    "given in the portal."
-                )
             for address in [client.email, *managers]:
                 if address:
-                    queue_email(address, subject, body, purpose="hours_alert")
+                    queue_email_to(
+                        address, partial(_alert, client, used, threshold), purpose="hours_alert"
+                    )
             sent += 1
     db.session.commit()
     return sent

@@ -10,6 +10,7 @@ refused (the phone must be answered), its time entry is recorded and flagged
 
 from datetime import datetime
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from agency.domains.billing import ledger
 from agency.domains.billing.models import OverageApproval
 from agency.domains.billing.schemas import OverageApprovalSchema
 from agency.domains.clients.models import Client
-from agency.domains.notify.services import queue_email
+from agency.domains.notify.language import queue_email_to
 from agency.kernel import clock, validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotFound
@@ -69,25 +70,28 @@ def approve(client: Client, data: dict, user) -> OverageApproval:
         approved_at=clock.now(),
     )
     db.session.add(approval)
-    if cap_minutes is None:
-        body = _(
-            "%(client)s approved extra hours without a cap for the period that started on "
-            "%(start)s.",
-            client=client.name,
-            start=summary["period_start"].isoformat(),
-        )
-    else:
-        body = _(
-            "%(client)s approved up to %(minutes)s extra minutes for the period that started "
-            "on %(start)s.",
-            client=client.name,
-            minutes=cap_minutes,
-            start=summary["period_start"].isoformat(),
-        )
-    subject = _("%(client)s approved extra hours", client=client.name)
+
+    def compose():
+        if cap_minutes is None:
+            body = _(
+                "%(client)s approved extra hours without a cap for the period that started "
+                "on %(start)s.",
+                client=client.name,
+                start=format_date(summary["period_start"]),
+            )
+        else:
+            body = _(
+                "%(client)s approved up to %(minutes)s extra minutes for the period that "
+                "started on %(start)s.",
+                client=client.name,
+                minutes=cap_minutes,
+                start=format_date(summary["period_start"]),
+            )
+        return _("%(client)s approved extra hours", client=client.name), body
+
     for manager in active_managers():
         if manager.email:
-            queue_email(manager.email, subject, body, purpose="overage_approval")
+            queue_email_to(manager.email, compose, purpose="overage_approval")
     db.session.commit()
     return approval
 

@@ -25,7 +25,7 @@ from agency.domains.billing.models import StripeCustomer
 from agency.domains.billing.stripe_account import account, client_for
 from agency.domains.clients.models import Client
 from agency.domains.contracts.models import Contract, ContractStatus, Plan
-from agency.domains.notify.services import queue_email
+from agency.domains.notify.language import queue_email_to
 from agency.kernel import clock, validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, StripeUnavailable, ValidationError
@@ -242,7 +242,7 @@ def signup_client(data: dict) -> User:
                 setup_intent_id=values["setup_intent"],
             )
         )
-    _tell_managers(client, plan)
+    _tell_managers(client, plan, card)
     try:
         db.session.commit()
     except IntegrityError as exc:  # the same card, signing up twice at once
@@ -276,19 +276,33 @@ def _customer_with_card(api, client: Client, email: str, payment_method: str, se
         raise StripeUnavailable() from exc
 
 
-def _tell_managers(client: Client, plan: Plan) -> None:
+def _tell_managers(client: Client, plan: Plan, card: bool) -> None:
     managers = [manager.email for manager in active_managers()]
     matches = url_for("console.client_matches", client_id=client.id, _external=True)
     for address in managers:
-        queue_email(
+        queue_email_to(
             address,
-            _("New client: %(client)s signed up for %(plan)s", client=client.name, plan=plan.name),
-            _(
-                "%(client)s signed up online for %(plan)s and saved a card. Their secretary "
-                "suggestions are ready: %(url)s",
-                client=client.name,
-                plan=plan.name,
-                url=matches,
+            lambda: (
+                _(
+                    "New client: %(client)s signed up for %(plan)s",
+                    client=client.name,
+                    plan=plan.name,
+                ),
+                _(
+                    "%(client)s signed up online for %(plan)s and saved a card. Their "
+                    "secretary suggestions are ready: %(url)s",
+                    client=client.name,
+                    plan=plan.name,
+                    url=matches,
+                )
+                if card
+                else _(
+                    "%(client)s signed up online for %(plan)s, without a card (no payment "
+                    "account is set up). Their secretary suggestions are ready: %(url)s",
+                    client=client.name,
+                    plan=plan.name,
+                    url=matches,
+                ),
             ),
             purpose="client_signup",
         )

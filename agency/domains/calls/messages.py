@@ -15,11 +15,11 @@ from agency.domains.calls.models import URGENCY_ORDER, Call, CallRules, Channel,
 from agency.domains.calls.provider import can_call_out, rest_client
 from agency.domains.calls.schemas import MessageSchema
 from agency.domains.clients.models import Client
-from agency.domains.notify.services import queue_email
+from agency.domains.notify.language import queue_email_to, speaking_to
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import Kind, Source
 from agency.domains.work.services import follow_priority
-from agency.kernel import clock, links
+from agency.kernel import clock, labels, links
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.queue import enqueue_after_commit
@@ -150,7 +150,7 @@ def _body(messages: list[Message], block_links: bool = False) -> str:
     lines = []
     for m in messages:
         who = " · ".join(x for x in (m.caller_name, m.company, m.number) if x) or _("Unknown")
-        lines.append(f"[{m.urgency}] {who}")
+        lines.append(f"[{labels.label('urgency', m.urgency)}] {who}")
         if m.call_type:
             lines.append(f"  {m.call_type}")
         lines.append(f"  {m.reason}")
@@ -175,10 +175,12 @@ def notify(message_id: int) -> bool:
     client = message.client
     channels = services.rules_for(client).channels or []
     if Channel.email in channels and client.email:
-        queue_email(
+        queue_email_to(
             client.email,
-            _("Urgent message: %(who)s", who=message.caller_name or message.number or "?"),
-            _body([message]),
+            lambda: (
+                _("Urgent message: %(who)s", who=message.caller_name or message.number or "?"),
+                _body([message]),
+            ),
             "urgent_message",
         )
     message.notified_at = clock.now()
@@ -195,7 +197,8 @@ def _send_sms(client: Client, message: Message) -> None:
     to = services.rules_for(client).client_phone or client.phone
     if not (can_call_out(settings) and settings.sms_from and to):
         return
-    body = _body([message])[:1500]
+    with speaking_to(client.email or ""):
+        body = _body([message])[:1500]
     rest_client(settings).messages.create(to=to, from_=settings.sms_from, body=body)
     current_app.logger.info("urgent message %s sent by SMS", message.id)
 
@@ -234,10 +237,12 @@ def send_digest(rules: CallRules, now: datetime) -> int:
     pending.sort(key=lambda m: (URGENCY_ORDER[m.urgency], m.created_at))
     rules.last_digest_at = now
     if pending and Channel.email in (rules.channels or []) and client.email:
-        queue_email(
+        queue_email_to(
             client.email,
-            _("Your messages: %(count)d", count=len(pending)),
-            _body(pending, block_links=True),
+            lambda: (
+                _("Your messages: %(count)d", count=len(pending)),
+                _body(pending, block_links=True),
+            ),
             "message_digest",
         )
     for message in pending:

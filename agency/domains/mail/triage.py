@@ -11,7 +11,7 @@ from agency.domains.calls.services import vip_contacts
 from agency.domains.mail import conversations
 from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
 from agency.domains.mail.settings import agency_settings
-from agency.domains.notify.services import queue_email
+from agency.domains.notify.language import queue_email_to
 from agency.domains.work.creation import create_item
 from agency.kernel.database import db
 
@@ -147,16 +147,14 @@ def _forward_to_client(email: InboundEmail) -> None:
     client = email.client
     if not client.email:
         return
-    intro = _(
-        "Urgent mail for you, forwarded by your office.\n\nFrom: %(sender)s\nSubject: "
-        "%(subject)s\n\n",
-        sender=f"{email.from_name or ''} <{email.from_address}>".strip(),
-        subject=email.subject,
-    )
-    queue_email(
-        client.email,
-        _("Urgent: %(subject)s", subject=email.subject)[:300],
-        intro + email.body_text,
-        "mail_forward",
-        headers={"Reply-To": email.from_address},
-    )
+
+    def compose():
+        intro = _(
+            "Urgent mail for you, forwarded by your office.\n\nFrom: %(sender)s\nSubject: "
+            "%(subject)s\n\n",
+            sender=f"{email.from_name or ''} <{email.from_address}>".strip(),
+            subject=email.subject,
+        )
+        return _("Urgent: %(subject)s", subject=email.subject)[:300], intro + email.body_text
+
+    queue_email_to(client.email, compose, "mail_forward", headers={"Reply-To": email.from_address})

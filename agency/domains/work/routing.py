@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from agency.domains.accounts.services import active_managers
 from agency.domains.clients.models import Assignment, Client
-from agency.domains.notify.services import queue_email
+from agency.domains.notify.language import queue_email_to
 from agency.domains.work import live
 from agency.domains.work.choice import (
     ROLE_RANK,
@@ -34,7 +34,7 @@ from agency.domains.work.claims import queue_order
 from agency.domains.work.models import Status, WorkEvent, WorkItem
 from agency.domains.work.pool import BATCH, in_pool
 from agency.domains.work.timeline import record
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.database import db
 from agency.kernel.queue import enqueue, enqueue_after_commit
 from agency.kernel.retries import Gone
@@ -329,15 +329,17 @@ def sweep(now: datetime) -> bool:
 
 def _tell_managers(item: WorkItem) -> None:
     for manager in active_managers():
-        queue_email(
+        queue_email_to(
             manager.email,
-            _("Nobody can take: %(title)s", title=item.title),
-            _(
-                "No secretary is available for %(client)s, so this item waits in the pool:\n\n"
-                "%(title)s (%(priority)s)",
-                client=item.client.name,
-                title=item.title,
-                priority=item.priority,
+            lambda: (
+                _("Nobody can take: %(title)s", title=item.title),
+                _(
+                    "No secretary is available for %(client)s, so this item waits in the "
+                    "pool:\n\n%(title)s (%(priority)s)",
+                    client=item.client.name,
+                    title=item.title,
+                    priority=labels.label("work_priority", item.priority),
+                ),
             ),
             purpose="unroutable",
         )

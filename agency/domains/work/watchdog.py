@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency.domains.accounts.services import active_managers
-from agency.domains.notify.services import queue_email
+from agency.domains.notify.language import queue_email_to
 from agency.domains.staff.models import Secretary
 from agency.domains.work.choice import choose
 from agency.domains.work.models import OPEN_STATUSES, Status, WorkItem
@@ -104,15 +104,17 @@ def _first_escalation(item: WorkItem, now: datetime) -> None:
     if lead is not None:
         _email(
             lead.email,
-            _("Not started in time: %(title)s", title=item.title),
-            _(
-                "%(title)s for %(client)s was due by %(due)s UTC and nobody has started it.",
-                title=item.title,
-                client=item.client.name,
-                due=item.sla_due_at.strftime("%Y-%m-%d %H:%M"),
-            )
-            + "\n"
-            + _where_it_goes(secretary, previous),
+            lambda: (
+                _("Not started in time: %(title)s", title=item.title),
+                _(
+                    "%(title)s for %(client)s was due by %(due)s UTC and nobody has started it.",
+                    title=item.title,
+                    client=item.client.name,
+                    due=item.sla_due_at.strftime("%Y-%m-%d %H:%M"),
+                )
+                + "\n"
+                + _where_it_goes(secretary, previous),
+            ),
         )
 
 
@@ -138,16 +140,18 @@ def _tell_managers(item: WorkItem, now: datetime) -> None:
     for manager in managers:
         _email(
             manager.email,
-            _("Still not started: %(title)s", title=item.title),
-            _(
-                "%(title)s for %(client)s was due by %(due)s UTC. It was re-routed and the "
-                "team lead told, and it is still not started.",
-                title=item.title,
-                client=item.client.name,
-                due=item.sla_due_at.strftime("%Y-%m-%d %H:%M"),
+            lambda: (
+                _("Still not started: %(title)s", title=item.title),
+                _(
+                    "%(title)s for %(client)s was due by %(due)s UTC. It was re-routed and "
+                    "the team lead told, and it is still not started.",
+                    title=item.title,
+                    client=item.client.name,
+                    due=item.sla_due_at.strftime("%Y-%m-%d %H:%M"),
+                ),
             ),
         )
 
 
-def _email(to_address: str, subject: str, body: str) -> None:
-    queue_email(to_address, subject, body, purpose="sla_escalation")
+def _email(to_address: str, compose) -> None:
+    queue_email_to(to_address, compose, purpose="sla_escalation")
