@@ -45,7 +45,9 @@ def from_environment() -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         # The owner role that runs migrations; the app's own role comes from DATABASE_URL.
         "DATABASE_MIGRATE_URL": env.get("DATABASE_MIGRATE_URL", ""),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before each checkout: a dropped connection fails a request's first
+        # statement and the request runs again (`agency.app.App`).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "REDIS_URL": env.get("REDIS_URL", ""),
         # The minute tick (recurring work, SLA watchdog) from `python -m workers` and
         # the embedded worker; turn it off to tick from elsewhere (`flask schedules tick`).

@@ -26,6 +26,7 @@ from agency.domains.work import claims  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
 from agency.kernel import clock  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
+from bench.common import load_line  # noqa: E402
 from tenants import lifecycle, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
@@ -172,6 +173,7 @@ def main():
                 f"(median of {ROUNDS}: {', '.join(f'{r:.0f}' for r in measured)}), "
                 f"{ITEMS} claimed each time, 0 double"
             )
+    print(load_line())
     ratio = figures[("product", 16)] / figures[("bare", 16)]
     print(
         f"claim: ratio={ratio:.2f} (product claim_next vs bare SQL SKIP LOCKED loop, "

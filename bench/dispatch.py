@@ -5,9 +5,10 @@ by the same worker processes on the same Redis in the same run.
     python bench/dispatch.py     (PostgreSQL and Redis on 127.0.0.1; trust auth)
 
 It uses its own database (``secretariat_bench_dispatch``, recreated, dropped at the end)
-and Redis db 9 (flushed before and after). Each figure is the median of 3 interleaved rounds of
-1,000 items or jobs. The last line is the figure: the lower of the two ratios (items
-assigned per second over no-op jobs per second), with 1 and with 2 workers.
+and its own Redis db 14 (flushed before and after). Each figure is the median of 3
+interleaved rounds of 1,000 items or jobs. The last line is the figure: the lower of
+the two ratios (items assigned per second over no-op jobs per second), with 1 and with
+2 workers.
 """
 
 import multiprocessing
@@ -23,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from redis import Redis  # noqa: E402
 from rq import Worker  # noqa: E402
 from rq.registry import FailedJobRegistry, FinishedJobRegistry  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
@@ -36,6 +36,7 @@ from agency.domains.work.creation import create_item  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
 from agency.kernel.queue import QUEUE_NAMES, enqueue  # noqa: E402
+from bench.common import claim_redis, load_line  # noqa: E402
 from tenants import lifecycle, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
@@ -46,7 +47,7 @@ APP = os.environ.get(
     "BENCH_APP_URL",
     "postgresql+psycopg://secretariat_app@127.0.0.1:5432/secretariat_bench_dispatch",
 )
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # its own
 ITEMS = int(os.environ.get("BENCH_ITEMS", 1000))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))  # the figures are medians of these
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", 120))  # seconds per run, at most
@@ -245,7 +246,7 @@ def drop_database():
 
 def main():
     recreate_postgres(APP, OWNER)
-    connection = Redis.from_url(REDIS)
+    connection = claim_redis(REDIS, "bench:dispatch")
     app = make_app()
     try:
         agency_id, client_id = setup(app)
@@ -261,6 +262,7 @@ def main():
         with app.app_context():
             db.engine.dispose()
         drop_database()
+    print(load_line())
     ratios = {c: figures[("dispatch", c)] / figures[("noop", c)] for c in WORKERS}
     worst = min(ratios, key=ratios.get)
     details = "; ".join(

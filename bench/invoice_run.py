@@ -26,6 +26,7 @@ from sqlalchemy import text  # noqa: E402
 from agency.app import create_app  # noqa: E402
 from agency.domains.billing import amounts, invoicing  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
+from bench.common import load_line  # noqa: E402
 from tenants import lifecycle, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
@@ -199,6 +200,7 @@ def main():
             f"peak Python memory {peak / 2**20:5.1f} MiB"
         )
     seconds, bare_seconds = figures[SIZES[-1]]
+    print(load_line())
     print(
         f"invoice_run: ratio={seconds / bare_seconds:.2f} (product invoice run vs bare SQL "
         f"aggregation, seconds at {SIZES[-1]} clients x {ENTRIES} entries: "

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import claim_redis, load_line  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
 OWNER = os.environ.get(
@@ -35,7 +36,7 @@ APP = os.environ.get(
     "BENCH_APP_URL",
     "postgresql+psycopg://secretariat_app@127.0.0.1:5432/secretariat_bench_reload",
 )
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")  # its own
 SECONDS = float(os.environ.get("BENCH_SECONDS", 18))
 THREADS = int(os.environ.get("BENCH_THREADS", 4))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
@@ -150,6 +151,7 @@ def run(preload: bool) -> dict:
 
 
 def main() -> None:
+    claim_redis(REDIS, "bench:reload")
     recreate_postgres(APP, OWNER)
     for command in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run(
@@ -161,6 +163,7 @@ def main() -> None:
         )
     baseline = run(preload=False)
     product = run(preload=True)
+    print(load_line())
     print(
         f"reload: ratio={product['slowest'] / baseline['slowest']:.2f} (slowest answer during "
         f"two graceful reloads, preloaded vs not: {product['slowest'] * 1000:.0f} ms vs "

@@ -24,13 +24,15 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import claim_redis, load_line  # noqa: E402
+
 OWNER = os.environ.get(
     "BENCH_OWNER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/secretariat_bench_voice"
 )
 APP = os.environ.get(
     "BENCH_APP_URL", "postgresql+psycopg://secretariat_app@127.0.0.1:5432/secretariat_bench_voice"
 )
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")  # its own
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 2000))
 THREADS = int(os.environ.get("BENCH_THREADS", 4))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
@@ -241,10 +243,12 @@ def run_both() -> tuple[float, float, float, float]:
 def main() -> None:
     from redis import Redis
 
+    claim_redis(REDIS, "bench:voice")
     setup()
     bare_rate, bare_p99, rate, product_p99 = run_both()
     Redis.from_url(REDIS).flushdb()  # the calls the product side left in its inbox, and the job
     print(f"p99: product {product_p99:.1f} ms, bare {bare_p99:.1f} ms (webhook timeout 15000 ms)")
+    print(load_line())
     print(
         f"voice: ratio={rate / bare_rate:.2f} (signed /hooks/voice decisions/s vs bare Flask "
         f"primary-key read requests/s under gunicorn, {WORKERS} workers, {THREADS} client "

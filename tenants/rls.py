@@ -54,8 +54,14 @@ def grant_statements(role: str) -> list[str]:
     ]
 
 
+# The agency the setting holds in a session's open transaction, in ``session.info``: a
+# request moves the tenant to the same agency more than once, and that costs nothing.
+_HELD = "tenant_setting"
+_UNSET = object()
+
+
 def _set_setting(connection, agency_id: int | None) -> None:
-    # Every transaction runs it: as the driver's own SQL, with nothing to compile.
+    # As the driver's own SQL, with nothing to compile.
     connection.exec_driver_sql(
         "SELECT set_config(%(name)s, %(value)s, true)",
         {"name": SETTING, "value": "" if agency_id is None else str(agency_id)},
@@ -65,8 +71,14 @@ def _set_setting(connection, agency_id: int | None) -> None:
 def _after_begin(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-
-    _set_setting(connection, current_agency_id())
+    agency_id = current_agency_id()
+    if session.info.get(_HELD, _UNSET) == (id(connection), agency_id) and transaction.nested:
+        return  # a savepoint: the transaction's setting holds
+    # A transaction starts with no agency (the setting is local to each transaction), so
+    # no agency costs no statement.
+    if agency_id is not None:
+        _set_setting(connection, agency_id)
+    session.info[_HELD] = (id(connection), agency_id)
 
 
 def apply_to_open_transaction(agency_id: int | None) -> None:
@@ -81,11 +93,15 @@ def apply_to_open_transaction(agency_id: int | None) -> None:
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return
+    if session.info.get(_HELD, _UNSET) == (id(connection), agency_id):
+        return
     try:
         _set_setting(connection, agency_id)
     except DBAPIError:
         # The transaction had already failed: nothing more runs in it, so end it.
         session.rollback()
+        return
+    session.info[_HELD] = (id(connection), agency_id)
 
 
 def install(session_class) -> None:

@@ -91,7 +91,10 @@ def test_a_contract_from_a_plan_and_its_history(client, agency):
         ("Professional", "active"),
     ]
     history = client.get(edit).get_data(as_text=True)
-    assert "status: active → ended" in history
+    assert "Status: active → ended" in history  # words, not the field's code
+    assert "status:" not in history
+    german = client.get(edit, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Status: aktiv → beendet" in german, german.split("<table")[-1][:600]
     assert len(_rows(agency, ContractRevision)) == 2
 
 

@@ -332,3 +332,20 @@ def test_a_queue_that_is_away_gets_a_clear_503(app, agency, client, login_as):
     assert page.status_code == 503
     assert "The queue cannot be reached" in page.get_data(as_text=True)
     assert listed.status_code == 503 and listed.json["error"]["code"] == "unavailable"
+
+
+def test_every_agencys_job_says_what_it_was_for_in_words():
+    """The failed-jobs page names a job by what it was for, never by its function."""
+    import inspect
+
+    from agency.domains.jobs.services import PURPOSES
+    from workers import jobs
+
+    agencys = [
+        f"workers.jobs.{name}"
+        for name, function in inspect.getmembers(jobs, inspect.isfunction)
+        if function.__module__ == jobs.__name__
+        and next(iter(inspect.signature(function).parameters), None) == "agency_id"
+    ]
+    assert len(agencys) >= 15
+    assert [name for name in agencys if name not in PURPOSES] == []

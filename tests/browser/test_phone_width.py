@@ -60,7 +60,7 @@ def test_every_surface_fits_a_phone_without_a_horizontal_scroll(
             page.click(".nav-toggle", timeout=5000)
             if not links.is_visible():
                 problems.append(f"{surface}: the menu does not open")
-            shoot(page, f"phone-{surface}")
+            shoot(page, "phone-" + surface.replace(", ", "-"))
         finally:
             context.close()
     assert not problems, f"{len(problems)} problems on a phone:\n" + "\n".join(problems)

@@ -109,3 +109,29 @@ labels.define(
         ContractStatus.ended: _l("ended"),
     },
 )
+
+# The contract's fields as a change history names them.
+labels.define(
+    "contract_field",
+    {
+        "included_minutes": _l("Included minutes"),
+        "hourly_rate_minor": _l("Hourly rate (cents)"),
+        "overage_rate_minor": _l("Overage rate (cents)"),
+        "currency": _l("Currency"),
+        "rounding_minutes": _l("Rounded up to (minutes)"),
+        "minimum_minutes": _l("Minimum per entry (minutes)"),
+        "approval_required": _l("Client approves drafts"),
+        "rollover_periods": _l("Unused hours roll over for (periods)"),
+        "overage_needs_approval": _l("Extra hours need the client's approval"),
+        "itemise_time": _l("Invoices list the time entries"),
+        "client_id": _l("Client"),
+        "plan_id": _l("Plan template"),
+        "plan_name": _l("Plan name"),
+        "starts_on": _l("Starts on"),
+        "ends_on": _l("Ends on"),
+        "billing_day": _l("Billing day"),
+        "status": _l("Status"),
+        "terms_version": _l("Terms version"),
+        "terms_accepted_at": _l("Terms accepted"),
+    },
+)

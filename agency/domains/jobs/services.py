@@ -72,13 +72,28 @@ PURPOSES = {
     "workers.jobs.backfill": _backfill_purpose,
     "workers.jobs.push_invoice": _invoice_purpose,
     "workers.jobs.void_invoice": _void_purpose,
+    "workers.jobs.run_schedules": lambda *a: _("Create recurring work and watch the SLAs"),
+    "workers.jobs.record_call": lambda *a: _("Record a call"),
+    "workers.jobs.record_calls": lambda *a: _("Record the calls that came in"),
+    "workers.jobs.call_answered": lambda *a: _("Record who answered a call"),
+    "workers.jobs.secretary_answered": lambda *a: _("Record the secretary who answered a call"),
+    "workers.jobs.put_through": lambda *a: _("Put a call through to the client"),
+    "workers.jobs.client_leg_status": lambda *a: _("Follow a call put through to the client"),
+    "workers.jobs.call_ended": lambda *a: _("Record the end of a call"),
+    "workers.jobs.voicemail_received": lambda *a: _("Take a voicemail as a message"),
+    "workers.jobs.notify_message": lambda agency_id, message_id: _(
+        "Send urgent message #%(id)s to the client", id=message_id
+    ),
+    "workers.jobs.poll_mailbox": lambda *a: _("Read a client's mailbox"),
+    "workers.jobs.run_billing": lambda *a: _("Run the billing: invoices and hours alerts"),
+    "workers.jobs.hours_alerts": lambda *a: _("Tell a client and the managers of hours used"),
 }
 
 
 def _purpose(job: Job) -> str:
     try:
         describe = PURPOSES.get(job.func_name)
-        return describe(*job.args) if describe else job.func_name
+        return describe(*job.args) if describe else _("Background work")
     except Exception:  # an unreadable payload still gets listed, to be discarded
         return _("A job that can no longer be read")
 
