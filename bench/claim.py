@@ -26,7 +26,7 @@ from agency.domains.work import claims  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
 from agency.kernel import clock  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
-from bench.common import load_line  # noqa: E402
+from bench.common import claim_redis, load_line  # noqa: E402
 from tenants import lifecycle, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
@@ -36,6 +36,8 @@ OWNER = os.environ.get(
 APP = os.environ.get(
     "BENCH_APP_URL", "postgresql+psycopg://secretariat_app@127.0.0.1:5432/secretariat_bench"
 )
+# Its own Redis database: each claim tells the live desks, as in production.
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 ITEMS = int(os.environ.get("BENCH_ITEMS", 2000))
 DESKS = (1, 4, 16)
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
@@ -143,12 +145,13 @@ def bare(agency_id, desk_ids, count):
 
 
 def main():
+    claim_redis(REDIS, "bench:claim")
     recreate_postgres(APP, OWNER)
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": APP,
             "DATABASE_MIGRATE_URL": OWNER,
-            "REDIS_URL": "",
+            "REDIS_URL": REDIS,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20},
         }
     )

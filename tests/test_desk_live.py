@@ -4,6 +4,7 @@ again with nothing changed is answered 304 without touching the database."""
 
 import json
 import threading
+import time
 
 import pytest
 from sqlalchemy import event
@@ -42,6 +43,7 @@ def _item(agency_id: int, client_id: int, title: str) -> int:
         item, _new = create_item({"client_id": client_id, "kind": "task", "title": title})
         item_id = item.id
     db.session.remove()  # the test's own session, so that a request's statements are its own
+    assert live.flush()  # the publisher has told the live pages
     return item_id
 
 
@@ -143,6 +145,7 @@ def test_a_new_assignment_reads_the_desk_anew(app, client, agency):
 
     with use_agency(agency.agency.id):
         clients.assign({"client_id": other, "secretary_id": agency.profile.id, "role": "backup"})
+    assert live.flush()  # told within milliseconds, after the commit
     fresh = client.get("/desk/queue", headers={"If-None-Match": tag})
     assert fresh.status_code == 200
     assert "Now hers too" in fresh.get_data(as_text=True)
@@ -211,3 +214,25 @@ def test_the_desk_kept_in_redis_names_no_secret(app, client, agency):
     kept = json.loads(redis.get(key))
     assert set(kept) == {"stamp", "scope", "secretary", "team", "clients", "calls"}
     assert kept["clients"] == [agency.client.id] and kept["team"] == [agency.profile.id]
+
+
+def test_a_commit_hands_its_changes_over_and_does_not_wait_for_redis(app, agency):
+    """The publisher sends in its own thread: with Redis away the commit still returns at
+    once, the change stands, and the publisher goes on with the next changes."""
+    from tests.servers import unreachable_redis
+
+    with unreachable_redis() as away:
+        publisher = live.Publisher(away)
+        started = time.monotonic()
+        for n in range(50):
+            publisher.put(agency.agency.id, [f"c:{n}"])
+        assert time.monotonic() - started < 0.5
+        assert publisher.flush(10)
+        publisher.stop()
+    publisher = live.Publisher(app.extensions["redis"])
+    for _ in range(20):
+        publisher.put(agency.agency.id, ["c:99", "s:1"])
+    assert publisher.flush()
+    raised = live.versions(agency.agency.id, ["c:99", "s:1"])
+    assert all(1 <= int(v) <= 20 for v in raised)  # gathered into fewer round trips
+    publisher.stop()

@@ -14,6 +14,7 @@ connection and no database at all while nothing happens. Without ``REDIS_URL`` t
 code runs on the in-process Redis the embedded worker uses.
 """
 
+import atexit
 import contextlib
 import logging
 import os
@@ -57,21 +58,108 @@ def touch(*topics: str, agency_id: int | None = None) -> None:
 def publish(agency_id: int, topics: Iterable[str], connection: Redis | None = None) -> bool:
     """Raise the versions of ``topics`` and tell the agency's listeners, now, in one round
     trip. Returns False when Redis could not be reached (the change itself stands)."""
-    topics = sorted(set(topics))
-    if not topics:
-        return True
     connection = connection if connection is not None else _redis()
+    return _send(connection, {agency_id: set(topics)})
+
+
+def _send(connection: Redis, changes: dict[int, set[str]]) -> bool:
+    changes = {agency: sorted(topics) for agency, topics in changes.items() if topics}
+    if not changes:
+        return True
     try:
         with connection.pipeline(transaction=False) as pipe:
-            key = VERSIONS.format(agency=agency_id)
-            for topic in topics:
-                pipe.hincrby(key, topic, 1)
-            pipe.publish(CHANNEL.format(agency=agency_id), " ".join(topics))
+            for agency_id, topics in changes.items():
+                key = VERSIONS.format(agency=agency_id)
+                for topic in topics:
+                    pipe.hincrby(key, topic, 1)
+                pipe.publish(CHANNEL.format(agency=agency_id), " ".join(topics))
             pipe.execute()
     except RedisError:
-        log.warning("live: could not publish %d topics of agency %s", len(topics), agency_id)
+        log.warning("live: could not publish the changes of agencies %s", sorted(changes))
         return False
     return True
+
+
+def publish_later(agency_id: int, topics: Iterable[str]) -> None:
+    """Hand ``topics`` to this process's publisher and go on: a commit does not wait for
+    Redis (see `Publisher`)."""
+    publisher().put(agency_id, topics)
+
+
+class Publisher:
+    """This process's publishing thread. A commit hands its changed topics over and goes
+    on; the thread sends all that has gathered in one round trip (versions raised, then
+    published), so a burst of commits costs Redis a few pipelines rather than one each,
+    and a claim does not wait for Redis. `flush` waits until all handed over is sent (a
+    job's end, a process's exit, a test)."""
+
+    def __init__(self, connection: Redis):
+        self.connection = connection
+        self.pid = os.getpid()
+        self._pending: dict[int, set[str]] = {}
+        self._sending = False
+        self._stopped = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
+        self._thread.start()
+
+    def put(self, agency_id: int, topics: Iterable[str]) -> None:
+        with self._changed:
+            self._pending.setdefault(agency_id, set()).update(t for t in topics if t)
+            self._changed.notify_all()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._pending or self._sending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
+    def stop(self) -> None:
+        self.flush(2.0)
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+        self._thread.join(2.0)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._pending and not self._stopped:
+                    self._changed.wait()
+                if not self._pending:
+                    return
+                batch, self._pending, self._sending = self._pending, {}, True
+            try:
+                _send(self.connection, batch)
+            finally:
+                with self._changed:
+                    self._sending = False
+                    self._changed.notify_all()
+
+
+_publisher_lock = threading.Lock()
+
+
+def publisher(app=None) -> Publisher:
+    """This process's publisher (a forked process starts its own)."""
+    app = app or current_app._get_current_object()
+    with _publisher_lock:
+        found = app.extensions.get("live_publisher")
+        if found is None or found.pid != os.getpid():
+            found = app.extensions["live_publisher"] = Publisher(app.extensions["redis"])
+            atexit.register(found.flush, 1.0)
+        return found
+
+
+def flush(app=None, timeout: float = 5.0) -> bool:
+    """Wait until this process's publisher has sent what it was handed (none: at once)."""
+    app = app or current_app._get_current_object()
+    found = app.extensions.get("live_publisher")
+    return found is None or found.pid != os.getpid() or found.flush(timeout)
 
 
 def versions(agency_id: int, topics: list[str], connection: Redis | None = None) -> list:
@@ -84,7 +172,7 @@ def _after_commit(session) -> None:
     pending = session.info.pop("live_topics", None)
     if pending:
         for agency_id, topics in pending.items():
-            publish(agency_id, topics)
+            publish_later(agency_id, topics)
 
 
 def _after_rollback(session) -> None:
@@ -251,10 +339,12 @@ def hub(app=None) -> Hub:
 
 
 def stop(app) -> None:
-    """Stop the process's hub thread, if it runs (tests, and a worker shutting down)."""
-    found = app.extensions.pop("live_hub", None)
-    if found is not None and found.pid == os.getpid():
-        found.stop()
+    """Stop the process's hub and publisher threads, if they run (tests, and a worker
+    shutting down); what the publisher was handed is sent first."""
+    for name in ("live_publisher", "live_hub"):
+        found = app.extensions.pop(name, None)
+        if found is not None and found.pid == os.getpid():
+            found.stop()
 
 
 def stream(

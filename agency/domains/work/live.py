@@ -36,7 +36,7 @@ def touch(client_id: int | None, *secretary_ids: int | None) -> None:
 
 def publish_now(agency_id: int, client_id: int, *secretary_ids: int) -> None:
     """The same, for a change already committed outside the session (the claim)."""
-    live.publish(agency_id, [client_topic(client_id), *map(secretary_topic, secretary_ids)])
+    live.publish_later(agency_id, [client_topic(client_id), *map(secretary_topic, secretary_ids)])
 
 
 def touch_many(client_ids, secretary_ids) -> None:
