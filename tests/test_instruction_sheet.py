@@ -10,7 +10,8 @@ from agency.domains.clients.services import create_contact
 from agency.domains.work.models import WorkEvent, WorkItem
 from agency.kernel.database import db
 from tenants import use_agency
-from tests.conftest import PASSWORD, rows
+from tests.billing_seed import api_as
+from tests.conftest import rows
 from tests.test_mail import deliver, message
 
 pytestmark = pytest.mark.sqlite
@@ -18,16 +19,7 @@ pytestmark = pytest.mark.sqlite
 
 @pytest.fixture
 def api(client, agency):
-    token = client.post(
-        "/api/v1/auth/token", json={"email": agency.manager.email, "password": PASSWORD}
-    ).json["token"]
-
-    def call(method, url, json=None):
-        return client.open(
-            url, method=method, json=json, headers={"Authorization": f"Bearer {token}"}
-        )
-
-    return call
+    return api_as(client, agency.manager)
 
 
 def test_an_urgent_word_of_the_call_rules_makes_an_email_urgent(client, agency, inbox, api):

@@ -34,6 +34,20 @@ invitations = Blueprint(
 blueprints = (auth, agencies, users, invitations)
 
 
+# What `invitations.client_people` answers: a client's people, and its open invitations.
+PEOPLE, INVITED = 0, 1
+
+
+def _visible(everything, part: int, refusal: str) -> list:
+    """A manager sees all of the agency's; a client's full user, her own client's."""
+    user = api_user()
+    if user.is_manager:
+        return db.session.scalars(everything).all()
+    if user.full_client:
+        return inviting.client_people(user.client_id)[part]
+    raise NotAllowed(refusal)
+
+
 @auth.post("/token")
 @json_body(auth, LoginSchema)
 @auth.response(201, IssuedTokenSchema)
@@ -91,12 +105,11 @@ def current_agency():
 @token_required()
 def list_users():
     """The agency's users; for a client's full user, the people of her own client."""
-    user = api_user()
-    if user.is_manager:
-        return db.session.scalars(select(User).order_by(User.id)).all()
-    if user.full_client:
-        return inviting.client_people(user.client_id)[0]
-    raise NotAllowed(_("Only managers and a client's full users see the people."))
+    return _visible(
+        select(User).order_by(User.id),
+        PEOPLE,
+        _("Only managers and a client's full users see the people."),
+    )
 
 
 @users.patch("/<int:user_id>/access")
@@ -129,12 +142,11 @@ def get_user(user_id):
 @token_required()
 def list_invitations():
     """The agency's invitations; for a client's full user, the open ones to her portal."""
-    user = api_user()
-    if user.is_manager:
-        return db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
-    if user.full_client:
-        return inviting.client_people(user.client_id)[1]
-    raise NotAllowed(_("Only managers and a client's full users see the invitations."))
+    return _visible(
+        select(Invitation).order_by(Invitation.id),
+        INVITED,
+        _("Only managers and a client's full users see the invitations."),
+    )
 
 
 @invitations.post("/")

@@ -17,7 +17,7 @@ from agency.surfaces.auth.forms import (
     TokenForm,
     TotpConfirmForm,
 )
-from agency.surfaces.web.forms import ConfirmForm, show_errors
+from agency.surfaces.web.forms import ConfirmForm, refused, show_errors
 from tenants import directory, set_current_agency
 
 bp = Blueprint("auth", __name__)
@@ -135,10 +135,7 @@ def accept_invitation(token):
                 token, {"name": form.name.data, "password": form.password.data}
             )
         except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc.fields)
-            if not exc.fields:
-                form.form_errors.append(exc.message)
+            refused(form, exc)
             return render_template(
                 "auth/accept.html", form=form, invitation=invitation, agency=agency
             ), exc.status_code

@@ -22,7 +22,7 @@ from agency.surfaces.console.forms import (
 )
 from agency.surfaces.console.pages import form_page, render_form, saved
 from agency.surfaces.web.access import managers_only
-from agency.surfaces.web.forms import ConfirmForm, show_errors
+from agency.surfaces.web.forms import ConfirmForm, refused
 
 
 def _secretary_data(form: SecretaryForm) -> dict:
@@ -170,10 +170,7 @@ def _secretary_page_url(secretary: Secretary, anchor: str = "absences") -> str:
 
 def _refused(secretary: Secretary, form, exc: ValidationError, **forms):
     """The secretary's page again, with ``exc`` beside the fields of ``form``."""
-    db.session.rollback()
-    show_errors(form, exc.fields)
-    if not exc.fields:
-        form.form_errors.append(exc.message)
+    refused(form, exc)
     return render_form(
         "console/secretary_form.html",
         _secretary_form(secretary, fill=True),

@@ -22,7 +22,7 @@ from agency.kernel.errors import ValidationError
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.console.forms import InviteForm
 from agency.surfaces.web.access import managers_only
-from agency.surfaces.web.forms import ConfirmForm, show_errors
+from agency.surfaces.web.forms import ConfirmForm, refused
 from tenants.lifecycle import export_download
 
 
@@ -109,10 +109,7 @@ def invite():
     try:
         invitation = invitations.invite(current_user, data)
     except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc.fields)
-        if not exc.fields:
-            form.form_errors.append(exc.message)
+        refused(form, exc)
         return _team_page(form, exc.status_code)
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("console.team"))

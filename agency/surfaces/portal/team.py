@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.accounts import invitations
-from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.portal.forms import AccessForm, ColleagueForm
 from agency.surfaces.web.access import full_client_access, roles_required
-from agency.surfaces.web.forms import ConfirmForm, show_errors
+from agency.surfaces.web.forms import ConfirmForm, refused
 
 
 def _page(form: ColleagueForm | None = None, status: int = 200):
@@ -46,10 +45,7 @@ def invite_colleague():
     try:
         invitation = invitations.invite(current_user, data)
     except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc.fields)
-        if not exc.fields:
-            form.form_errors.append(exc.message)
+        refused(form, exc)
         return _page(form, exc.status_code)
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("portal.team"))

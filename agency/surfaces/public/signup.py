@@ -12,11 +12,10 @@ from wtforms.validators import InputRequired
 
 from agency.domains.billing import signup, stripe_account
 from agency.extensions import limiter
-from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.public.blueprint import bp
 from agency.surfaces.web.errors import json_error
-from agency.surfaces.web.forms import show_errors
+from agency.surfaces.web.forms import refused
 
 
 class ClientSignupForm(FlaskForm):
@@ -116,10 +115,7 @@ def client_signup(agency_slug):
     try:
         user = signup.signup_client(_data(form))
     except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc.fields)
-        if not exc.fields:
-            form.form_errors.append(exc.message)
+        refused(form, exc)
         return _page(form, exc.status_code)
     login_user(user)
     if signup.needs_card():

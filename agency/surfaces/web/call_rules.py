@@ -15,7 +15,7 @@ from agency.domains.calls.forms import (
 from agency.domains.clients.models import Client
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.web.forms import show_errors
+from agency.surfaces.web.forms import refused
 
 
 def decision_words() -> dict:
@@ -49,10 +49,7 @@ def rules_page(client: Client, template_context: dict):
             flash(_("Call rules saved."), "success")
             return redirect(request.path)
         except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc.fields)
-            if not exc.fields:
-                form.form_errors.append(exc.message)
+            refused(form, exc)
             status = exc.status_code
     else:
         status = 422

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 
 # How a person types a moment on a wall clock.
@@ -24,6 +25,15 @@ def show_errors(form: FlaskForm, fields: dict[str, list[str]]) -> None:
             field.errors = list(field.errors) + list(messages)
         else:
             form.form_errors.extend(messages)
+
+
+def refused(form: FlaskForm, exc) -> None:
+    """A service refused what the form sent: nothing it wrote is kept, and its reasons
+    go beside the fields they name, or above the form when they name none."""
+    db.session.rollback()
+    show_errors(form, exc.fields)
+    if not exc.fields:
+        form.form_errors.append(exc.message)
 
 
 def wall_clock(text: str | None, field: str) -> str | None:
