@@ -3,7 +3,8 @@
 Every SELECT, UPDATE and DELETE issued through the ORM on a model that inherits
 ``TenantMixin`` gets ``agency_id = <current tenant>`` added; with no tenant set it
 raises instead of returning every agency's rows. New rows take the current tenant.
-An explicit ``execution_options(all_tenants=True)`` opts out; only ``tenants/`` uses it.
+An explicit ``execution_options(all_tenants=True)`` opts out: ``tenants/``, and the work
+item's insert that reads back only the row it wrote (``work.creation``).
 """
 
 from typing import ClassVar

@@ -23,6 +23,7 @@ from agency.kernel import clock
 from agency.kernel.database import db, on_postgres
 from agency.kernel.errors import ValidationError
 from agency.kernel.records import values_for
+from tenants import scoping
 
 _BY_SOURCE_KEY = select(WorkItem).where(
     WorkItem.source == bindparam("source"), WorkItem.source_key == bindparam("source_key")
@@ -74,7 +75,15 @@ def _insert_created_statement(names: tuple[str, ...]):
         )
         .cte("new_event")
     )
-    return select(aliased(WorkItem, new)).add_cte(event)
+    # It reads back only the row it has just written, in the current agency (row-level
+    # security fences it too), so the ORM's tenant criteria are not added: compiled for
+    # the first time by several threads at once, they were seen to land on the table
+    # instead of the statement's own row, and the read found every item of the agency.
+    return (
+        select(aliased(WorkItem, new))
+        .add_cte(event)
+        .execution_options(**{scoping.ALL_TENANTS: True})
+    )
 
 
 def _insert_created(row: dict, actor_user_id: int | None) -> WorkItem:
