@@ -5,7 +5,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from agency.domains.calls import decision as rules_engine
@@ -267,6 +267,27 @@ def vip_contacts(client_id: int) -> list[Contact]:
         for c in contacts
         if c.vip or any(rules_engine.matches(c.phone, p) for p in patterns or ())
     ]
+
+
+def is_vip_address(client_id: int, address: str) -> bool:
+    """Whether ``address`` is a VIP of the client's one list, reading only the contacts
+    with that address (the inbound mail asks for every message)."""
+    contacts = db.session.scalars(
+        select(Contact).where(
+            Contact.client_id == client_id,
+            Contact.archived_at.is_(None),
+            func.lower(Contact.email) == address.lower(),
+        )
+    ).all()
+    if any(c.vip for c in contacts):
+        return True
+    phones = [c.phone for c in contacts if c.phone]
+    if not phones:
+        return False
+    patterns = db.session.scalar(
+        select(CallRules.vip_numbers).where(CallRules.client_id == client_id)
+    )
+    return any(rules_engine.matches(phone, p) for phone in phones for p in patterns or ())
 
 
 def _vip_contacts(client_id: int) -> list[str]:

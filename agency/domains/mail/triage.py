@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency.domains.calls.models import CallRules
-from agency.domains.calls.services import vip_contacts
+from agency.domains.calls.services import is_vip_address
 from agency.domains.mail import conversations
 from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
 from agency.domains.mail.settings import agency_settings
@@ -64,18 +64,13 @@ def _keywords(rules: ClientMailRules) -> list[str]:
     return [w.strip().lower() for w in words if w and w.strip()]
 
 
-def _is_vip(client_id: int, address: str) -> bool:
-    address = address.lower()
-    return any((c.email or "").lower() == address for c in vip_contacts(client_id))
-
-
 def decide(message: EmailMessage, email: InboundEmail, rules: ClientMailRules) -> Decision:
     for header, test, reason in NO_WORK_HEADERS:
         if test(str(message.get(header) or "")):
             return Decision(Triage.ignored, reason)
     if email.from_address.startswith(BOUNCE_SENDERS):
         return Decision(Triage.ignored, "delivery report (bounce)")
-    if rules.forward_vip and _is_vip(email.client_id, email.from_address):
+    if rules.forward_vip and is_vip_address(email.client_id, email.from_address):
         return Decision(Triage.urgent, "VIP contact")
     haystack = f"{email.subject}\n{email.body_text}".lower()
     for word in _keywords(rules):
