@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 from agency.domains.clients.models import Client
 from agency.domains.staff.models import Secretary
 from agency.domains.work import access, claims, services
-from agency.domains.work.creation import create_item
 from agency.domains.work.filters import narrowed
 from agency.domains.work.models import Kind, Priority, Status, WorkItem
 from agency.domains.work.timeline import timeline
@@ -19,8 +18,8 @@ from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.console.blueprint import bp
 from agency.surfaces.web.access import managers_only
-from agency.surfaces.web.forms import ConfirmForm, show_errors
-from agency.surfaces.web.work import new_work_data, new_work_form
+from agency.surfaces.web.forms import ConfirmForm
+from agency.surfaces.web.work import create_from, new_work_form
 
 PAGE = 200
 
@@ -69,19 +68,9 @@ def new_work():
     form = new_work_form(clients)
     status = 200
     if request.method == "POST":
-        if not form.validate_on_submit():
-            form.form_errors.append(_("The form expired: send it again."))
-            status = 400
-        else:
-            try:
-                item, _new = create_item(new_work_data(form, "console"), current_user.id)
-            except ValidationError as exc:
-                db.session.rollback()
-                show_errors(form, exc.fields or {"title": [exc.message]})
-                status = exc.status_code
-            else:
-                flash(_("The work is created; it is routed like any other."), "success")
-                return redirect(url_for("console.work_item", item_id=item.id))
+        item, status = create_from(form, "console")
+        if item is not None:
+            return redirect(url_for("console.work_item", item_id=item.id))
     return render_template("console/work_new.html", form=form), status
 
 

@@ -15,7 +15,6 @@ from agency.domains.staff import services as staff
 from agency.domains.staff.models import ShiftStatus
 from agency.domains.work import access, claims, services, shifts
 from agency.domains.work.access import item_for, secretary_of
-from agency.domains.work.creation import create_item
 from agency.domains.work.desk import desk_rows
 from agency.domains.work.models import EVENT_KINDS, WorkItem
 from agency.domains.work.timeline import timeline
@@ -28,7 +27,7 @@ from agency.surfaces.desk.forms import EventForm, event_data, fill_event_form
 from agency.surfaces.web.access import roles_required, signs_in_lazily
 from agency.surfaces.web.errors import json_error
 from agency.surfaces.web.forms import ConfirmForm, show_errors
-from agency.surfaces.web.work import new_work_data, new_work_form
+from agency.surfaces.web.work import create_from, new_work_form
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -176,23 +175,9 @@ def new_item():
     form = new_work_form(served_clients())
     status = 200
     if request.method == "POST":
-        served = {str(c.id) for c in served_clients()}
-        if not form.validate_on_submit():
-            form.form_errors.append(_("The form expired: send it again."))
-            status = 400
-        elif form.client_id.data not in served:
-            show_errors(form, {"client_id": [_("Choose one of the clients you serve.")]})
-            status = 422
-        else:
-            try:
-                item, _new = create_item(new_work_data(form, "desk"), current_user.id)
-            except ValidationError as exc:
-                db.session.rollback()
-                show_errors(form, exc.fields or {"title": [exc.message]})
-                status = exc.status_code
-            else:
-                flash(_("The work is created; it is routed like any other."), "success")
-                return redirect(url_for("desk.item", item_id=item.id))
+        item, status = create_from(form, "desk", served_only=True)
+        if item is not None:
+            return redirect(url_for("desk.item", item_id=item.id))
     return render_template("desk/item_new.html", form=form), status
 
 
