@@ -14,7 +14,6 @@ the product's decisions per second over the bare endpoint's requests per second.
 import http.client
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -24,7 +23,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import claim_redis, load_line  # noqa: E402
+from bench.common import claim_redis, load_line, serve  # noqa: E402
 
 OWNER = os.environ.get(
     "BENCH_OWNER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/secretariat_bench_voice"
@@ -123,23 +122,6 @@ def setup() -> None:
         db.engine.dispose()
 
 
-def serve(target: str, port: int) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(WORKERS), "--log-level", "warning", target,
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"gunicorn did not start on port {port}")
-
-
 def requests_for(port: int, product: bool, prefix: str) -> list[tuple[str, bytes, dict]]:
     from twilio.request_validator import RequestValidator
 
@@ -217,7 +199,11 @@ def run_both() -> tuple[float, float, float, float]:
     machine falls on both sides alike."""
     sides = {"bare": ("bench.voice:bare_app()", 8771, False),
              "product": ("bench.voice:product_app()", 8772, True)}  # fmt: skip
-    processes = [serve(target, port) for target, port, _product in sides.values()]
+    # gunicorn.conf.py's threads, as production runs (the command line would override them)
+    processes = [
+        serve(target, port, workers=WORKERS, threads=int(os.environ.get("WEB_THREADS", "100")))
+        for target, port, _product in sides.values()
+    ]
     totals = {name: [0.0, [], 0] for name in sides}
     try:
         prepared = {}
