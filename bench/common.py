@@ -36,6 +36,17 @@ def vacuum(owner_url: str) -> None:
     engine.dispose()
 
 
+def app_from(env: dict):
+    """The product's app as gunicorn serves it, configured by ``env`` (as production is,
+    by its environment), logging warnings only."""
+    os.environ.update({**env, "LOG_LEVEL": "WARNING"})
+    from agency.app import create_app
+
+    app = create_app()
+    app.logger.setLevel("WARNING")
+    return app
+
+
 def session_cookie(app, user) -> str:
     """The session cookie ``user`` has after signing in (signing in many times would
     measure the password hash instead)."""

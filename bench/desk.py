@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
+    app_from,
     claim_redis,
     load_line,
     percentile,
@@ -60,13 +61,10 @@ WARM = 20
 
 
 def product_app():
-    os.environ.update(DATABASE_URL=APP, REDIS_URL=REDIS, SECRET_KEY=SECRET, LOG_JSON="0")
-    os.environ.update(SCHEDULES_ENABLED="0")
-    from agency.app import create_app
-
-    app = create_app()
-    app.logger.setLevel("WARNING")
-    return app
+    return app_from(
+        {"DATABASE_URL": APP, "REDIS_URL": REDIS, "SECRET_KEY": SECRET, "LOG_JSON": "0",
+         "SCHEDULES_ENABLED": "0"}
+    )  # fmt: skip
 
 
 def bare_app():

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
+    app_from,
     claim_redis,
     cpu_seconds,
     load_line,
@@ -71,11 +72,10 @@ MARK = "bench:desk_live"
 
 
 def product_app():
-    os.environ.update(DATABASE_URL=APP, REDIS_URL=REDIS, SECRET_KEY=SECRET, LOG_JSON="0")
-    os.environ.update(SCHEDULES_ENABLED="0", LOG_LEVEL="WARNING")
-    from agency.app import create_app
-
-    return create_app()
+    return app_from(
+        {"DATABASE_URL": APP, "REDIS_URL": REDIS, "SECRET_KEY": SECRET, "LOG_JSON": "0",
+         "SCHEDULES_ENABLED": "0"}
+    )  # fmt: skip
 
 
 def setup():

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import claim_redis, load_line, percentile, serve, vacuum  # noqa: E402
+from bench.common import app_from, claim_redis, load_line, percentile, serve, vacuum  # noqa: E402
 
 OWNER = os.environ.get(
     "BENCH_OWNER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/secretariat_bench_ingest"
@@ -55,12 +55,7 @@ ENV = {
 
 
 def product_app():
-    os.environ.update(ENV)
-    from agency.app import create_app
-
-    app = create_app()
-    app.logger.setLevel("WARNING")
-    return app
+    return app_from(ENV)
 
 
 def bare_app():
