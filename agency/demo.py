@@ -70,8 +70,12 @@ CLIENTS = [
         "instructions": "Never book patients on Fridays. Urgent: any call from the hospital.",
         "plan": ("Professional", 20 * 60, 3500, 4200, 6),
         "secretary": 0,
-        "login": "silva@clinic.example",
-        "limited_login": "reception@clinic.example",
+        # Who signs in to the portal: the doctor, and a receptionist who sees the day's
+        # work but not billing.
+        "people": [
+            ("silva@clinic.example", "Dr. Helena Silva", ClientAccess.full),
+            ("reception@clinic.example", "Rita Costa", ClientAccess.limited),
+        ],
     },
     {
         "name": "Keller & Partner Rechtsanwälte",
@@ -84,7 +88,7 @@ CLIENTS = [
         "instructions": "Court dates go straight to Mr Keller's mobile. Press: take a message.",
         "plan": ("Starter", 10 * 60, 3900, 4900, 15),
         "secretary": 1,
-        "login": None,
+        "people": [],
     },
     {
         "name": "Bali Villas Realty",
@@ -97,7 +101,7 @@ CLIENTS = [
         "instructions": "Update the listings page every Monday. Viewings need 24 h notice.",
         "plan": ("Starter", 10 * 60, 2500, 3000, 15),
         "secretary": 2,
-        "login": None,
+        "people": [],
     },
 ]
 
@@ -206,24 +210,14 @@ def load() -> bool:
             )
         )
         db.session.add_all(demo_line(client, CLIENTS.index(values)))
-        if values["login"]:
+        for email, name, access in values["people"]:
             db.session.add(
                 User(
-                    email=values["login"],
-                    name="Dr. Helena Silva",
+                    email=email,
+                    name=name,
                     role=Role.client,
                     client_id=client.id,
-                    password_hash=password_hash,
-                )
-            )
-        if values.get("limited_login"):  # a colleague who sees the day's work, not billing
-            db.session.add(
-                User(
-                    email=values["limited_login"],
-                    name="Rita Costa",
-                    role=Role.client,
-                    client_id=client.id,
-                    client_access=ClientAccess.limited,
+                    client_access=access,
                     password_hash=password_hash,
                 )
             )
@@ -332,10 +326,10 @@ def _activity(secretaries) -> None:
 def logins() -> list[dict]:
     rows = [{"surface": "console", "email": "manager@aurora.example"}]
     rows += [{"surface": "desk", "email": s["email"]} for s in SECRETARIES]
-    rows += [{"surface": "portal", "email": c["login"]} for c in CLIENTS if c["login"]]
     rows += [
-        {"surface": "portal (limited access)", "email": c["limited_login"]}
+        {"surface": "portal" if access == ClientAccess.full else "portal (limited access)",
+         "email": email}
         for c in CLIENTS
-        if c.get("limited_login")
-    ]
+        for email, _name, access in c["people"]
+    ]  # fmt: skip
     return [{**row, "password": DEMO_PASSWORD} for row in rows]
