@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from redis import Redis
 from sqlalchemy import event
 
 from agency.domains.clients import services as clients
@@ -67,14 +68,14 @@ def _next_message(pubsub, timeout: float = 3.0):
 def test_a_committed_change_raises_its_versions_and_is_published(app, agency):
     redis = app.extensions["redis"]
     pubsub = redis.pubsub()
-    pubsub.psubscribe(live.PATTERN)
+    pubsub.psubscribe(live.pattern(redis))
     assert pubsub.get_message(timeout=2)["type"] == "psubscribe"
     client_topic = f"c:{agency.client.id}"
 
     _item(agency.agency.id, agency.client.id, "Order the toner")
 
     message = _next_message(pubsub)
-    assert message["channel"] == f"live:{agency.agency.id}".encode()
+    assert message["channel"] == live.channel(redis, agency.agency.id).encode()
     assert client_topic in message["data"].decode().split()
     assert live.versions(agency.agency.id, [client_topic]) == [b"1"]
     pubsub.close()
@@ -99,7 +100,8 @@ def test_the_hub_hands_each_agency_only_its_own_topics(app, agency, other_agency
     elsewhere = hub.subscribe(agency.agency.id, ["c:8"])
     try:
         assert hub.listening.wait(3)
-        assert live.publish(agency.agency.id, ["c:7", "s:2"])
+        live.publish_later(agency.agency.id, ["c:7", "s:2"])
+        assert live.flush()
         assert ours.wait(3) == {"c:7"}
         assert theirs.wait(0.3) == set()
         assert elsewhere.wait(0.3) == set()
@@ -107,6 +109,24 @@ def test_the_hub_hands_each_agency_only_its_own_topics(app, agency, other_agency
         assert hub.count() == 2
     finally:
         hub.stop()
+
+
+def test_a_hub_on_another_database_of_the_same_server_hears_nothing(app, agency):
+    """Pub/sub channels belong to the server: another app on another database of it
+    (another deployment, another test process) never hears this one's agencies."""
+    ours = app.extensions["redis"]
+    kwargs = ours.connection_pool.connection_kwargs
+    other = Redis(host=kwargs.get("host"), port=kwargs.get("port"), db=63)
+    hub = live.Hub(other)
+    listener = hub.subscribe(agency.agency.id, ["c:7"])
+    try:
+        assert hub.listening.wait(3)
+        live.publish_later(agency.agency.id, ["c:7"])
+        assert live.flush()
+        assert listener.wait(0.5) == set()
+    finally:
+        hub.stop()
+        other.close()
 
 
 def test_an_unchanged_queue_is_a_304_from_redis_alone(app, client, agency):

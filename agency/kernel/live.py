@@ -33,9 +33,25 @@ from tenants import current_agency_id
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "live:{agency}"
-PATTERN = "live:*"
+# Pub/sub channels are the Redis server's, not a database's: the channel names the
+# database too, so apps on other databases of the same server never hear these.
+CHANNEL = "live:{db}:{agency}"
+PATTERN = "live:{db}:*"
 VERSIONS = "live:v:{agency}"
+
+
+def _db(connection: Redis) -> int:
+    return int(connection.connection_pool.connection_kwargs.get("db") or 0)
+
+
+def channel(connection: Redis, agency_id: int) -> str:
+    return CHANNEL.format(db=_db(connection), agency=agency_id)
+
+
+def pattern(connection: Redis) -> str:
+    return PATTERN.format(db=_db(connection))
+
+
 # A topic every page of an agency listens to: who serves whom (or who may see what)
 # changed, so a page's own list of topics may be out of date.
 SCOPE = "scope"
@@ -55,14 +71,9 @@ def touch(*topics: str, agency_id: int | None = None) -> None:
     pending.setdefault(agency_id, set()).update(t for t in topics if t)
 
 
-def publish(agency_id: int, topics: Iterable[str], connection: Redis | None = None) -> bool:
-    """Raise the versions of ``topics`` and tell the agency's listeners, now, in one round
-    trip. Returns False when Redis could not be reached (the change itself stands)."""
-    connection = connection if connection is not None else _redis()
-    return _send(connection, {agency_id: set(topics)})
-
-
 def _send(connection: Redis, changes: dict[int, set[str]]) -> bool:
+    """Raise the versions of the changed topics and tell each agency's listeners, in one
+    round trip. False when Redis could not be reached (the changes themselves stand)."""
     changes = {agency: sorted(topics) for agency, topics in changes.items() if topics}
     if not changes:
         return True
@@ -72,7 +83,7 @@ def _send(connection: Redis, changes: dict[int, set[str]]) -> bool:
                 key = VERSIONS.format(agency=agency_id)
                 for topic in topics:
                     pipe.hincrby(key, topic, 1)
-                pipe.publish(CHANNEL.format(agency=agency_id), " ".join(topics))
+                pipe.publish(channel(connection, agency_id), " ".join(topics))
             pipe.execute()
     except RedisError:
         log.warning("live: could not publish the changes of agencies %s", sorted(changes))
@@ -293,7 +304,7 @@ class Hub:
         while not self._stopping.is_set():
             pubsub = self.connection.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub.psubscribe(PATTERN)
+                pubsub.psubscribe(pattern(self.connection))
                 self.listening.set()
                 if recovering:  # what was published while away is lost: reload
                     self._lost()
