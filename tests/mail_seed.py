@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from agency.domains.accounts.models import User
 from agency.domains.contracts.models import Contract
-from agency.domains.mail import dictations, drafting, inbound, letters, writing
+from agency.domains.mail import dictations, drafting, inbound, letters, settle, writing
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.models import (
     ClientMailbox,
@@ -36,7 +36,9 @@ def seed_mail(alpha) -> SimpleNamespace:
 
     client = db.session.get(Client, alpha.client.id)
     address = mail_settings.alias_address(mail_settings.rules_for(client))
-    email, _new = inbound.receive(RAW.format(to=address).encode())
+    email_id, _triage, _new = inbound.accept(RAW.format(to=address).encode())
+    settle.read_all()  # what the reading job does
+    email = db.session.get(InboundEmail, email_id)
     db.session.get(Contract, alpha.contract.id).approval_required = True
     secretary = db.session.get(User, alpha.secretary.id)
     draft = drafting.create_draft(

@@ -29,11 +29,11 @@ def test_an_urgent_word_of_the_call_rules_makes_an_email_urgent(client, agency, 
     )
     assert saved.status_code == 200, saved.json
     calm = deliver(client, key, message(address, subject="A quote", message_id="<a@x.example>"))
-    assert calm.get_json()["triage"] == "reply"
+    assert calm.triage == "reply"
     urgent = deliver(
         client, key, message(address, subject="FLOOD in the cellar", message_id="<b@x.example>")
     )
-    assert urgent.get_json()["triage"] == "urgent"
+    assert urgent.triage == "urgent"
     priorities = sorted(item.priority for item in rows(WorkItem, agency.agency.id))
     assert priorities == ["normal", "urgent"]
 
@@ -50,14 +50,14 @@ def test_a_vip_number_makes_its_contact_a_vip_by_email_and_on_the_rules_page(
         create_contact(
             owner, {"name": "Quinn Other", "email": "quinn@other.example", "phone": "+442079460002"}
         )
-    assert deliver(client, key, message(address)).get_json()["triage"] == "reply"
+    assert deliver(client, key, message(address)).triage == "reply"
     api(
         "PATCH",
         f"/api/v1/clients/{agency.client.id}/call-rules",
         {"vip_numbers": ["+442079460001"]},
     )
     second = message(address, subject="Another", message_id="<m2@buyer.example>")
-    assert deliver(client, key, second).get_json()["triage"] == "urgent"
+    assert deliver(client, key, second).triage == "urgent"
     with use_agency(agency.agency.id):
         assert [c.name for c in services.vip_contacts(agency.client.id)] == ["Pat Buyer"]
     page = login_as(agency.manager).get(f"/console/calls/clients/{agency.client.id}")

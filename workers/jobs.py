@@ -4,7 +4,7 @@ from agency.domains.billing import alerts, stripe_account
 from agency.domains.billing import services as billing
 from agency.domains.calls import history, messages, transfers
 from agency.domains.hours.services import HOURS_CHECK_KEY
-from agency.domains.mail import imap
+from agency.domains.mail import imap, settle
 from agency.domains.notify.services import deliver
 from agency.domains.schedules import tick as schedules
 from agency.domains.staff.models import Secretary
@@ -38,6 +38,14 @@ def route_queued(agency_id: int, queue: str = "default") -> int:
 
     with use_agency(agency_id):
         return routing.drain_queued(agency_id, queue)
+
+
+def read_inbound(agency_id: int) -> int:
+    """Read the agency's kept inbound messages in batches while they come in, one such
+    job at a time (see ``agency.domains.mail.inbound.PENDING_KEY``)."""
+
+    with use_agency(agency_id):
+        return settle.drain(agency_id)
 
 
 def backfill(agency_id: int, secretary_id: int) -> None:

@@ -2,6 +2,8 @@
 enqueueing at once or after the transaction commits, each job naming its agency. The jobs
 themselves are `workers.jobs`, named by their dotted path."""
 
+import time
+
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
@@ -83,6 +85,52 @@ def _after_commit(session) -> None:
             enqueue(func, *args, queue=queue, job_id=job_id, agency_id=agency_id)
         except RedisError:
             current_app.logger.exception("could not enqueue %s%r on %s", func, args, queue)
+
+
+# One job for many rows, one at a time per key. The rows' writers enqueue the job after
+# their commit only when they can set the key (``enqueue_after_commit`` with
+# ``unless_pending``); the job holds the key while it works (``drain_holding``): it works
+# off what waits, waits a moment (LINGER_SECONDS) for what comes in meanwhile and works
+# that off, for at most DRAIN_SECONDS; then it deletes the key (D) and looks once more
+# (F; every read a fresh snapshot). If something waits, it sets the key again and
+# enqueues its successor, or finds the key set by a writer who enqueued one. For a row
+# written (commit C, then SET S), some job reads it after C, whatever the interleaving:
+# - S sets the key: S enqueues a job, whose reads all come after S, after C.
+# - S fails: the key was held by a job (or the successor a job enqueued) that has not
+#   passed D yet; its D comes after S, and its F after D: F sees the row, and either
+#   that job enqueues a successor (whose reads come later still) or a writer set the
+#   key after D and enqueued one.
+# - A job that runs again after a crash (the SIGKILL case) works off what is left: it
+#   waits on any row still locked, and its own D and F follow.
+# - The key is given its lifetime again while a job holds it, so it expires only when
+#   its holder is gone (a job lost, or failed for good, or Redis failing between S and
+#   the enqueue): it lasts PENDING_SECONDS at most, and each user of the mechanism has
+#   the minute tick enqueue a job for rows left waiting longer than that.
+PENDING_SECONDS = 60
+LINGER_SECONDS = 0.02
+DRAIN_SECONDS = 1.0
+
+
+def drain_holding(key: str, step, waiting, successor: tuple) -> int:
+    """The body of such a job: ``step()`` (how many rows it took) until nothing more
+    comes in for a moment or DRAIN_SECONDS pass; then release ``key`` and, if
+    ``waiting()``, enqueue ``successor`` (func, args, queue, agency id) unless a writer
+    did. How many rows were taken in all."""
+    redis = redis_connection()
+    started = time.monotonic()
+    taken = step()
+    while time.monotonic() - started < DRAIN_SECONDS:
+        time.sleep(LINGER_SECONDS)  # writers meanwhile find the key held: no job each
+        more = step()
+        if not more:
+            break
+        taken += more
+        redis.expire(key, PENDING_SECONDS)
+    redis.delete(key)
+    func, args, queue, agency_id = successor
+    if waiting() and redis.set(key, "1", nx=True, ex=PENDING_SECONDS):
+        enqueue(func, *args, queue=queue, agency_id=agency_id)
+    return taken
 
 
 def _after_rollback(session) -> None:

@@ -5,7 +5,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from agency.domains.calls import decision as rules_engine
@@ -247,6 +247,11 @@ def _desks(client_id: int, at: datetime) -> tuple:
     )
 
 
+def _is_vip(vip: bool, phone: str | None, patterns) -> bool:
+    """A contact marked VIP, or whose phone is on the call rules' VIP numbers."""
+    return vip or bool(phone) and any(rules_engine.matches(phone, p) for p in patterns or ())
+
+
 def vip_contacts(client_id: int) -> list[Contact]:
     """The client's one VIP list: the contacts marked VIP and those whose phone is on the
     call rules' VIP numbers; each is a VIP on the phone and by email alike."""
@@ -262,32 +267,31 @@ def vip_contacts(client_id: int) -> list[Contact]:
         )
         .order_by(Contact.name)
     ).all()
-    return [
-        c
-        for c in contacts
-        if c.vip or any(rules_engine.matches(c.phone, p) for p in patterns or ())
-    ]
+    return [c for c in contacts if _is_vip(c.vip, c.phone, patterns)]
 
 
-def is_vip_address(client_id: int, address: str) -> bool:
-    """Whether ``address`` is a VIP of the client's one list, reading only the contacts
-    with that address (the inbound mail asks for every message)."""
-    contacts = db.session.scalars(
-        select(Contact).where(
-            Contact.client_id == client_id,
+def vip_addresses(client_ids: set[int]) -> dict[int, frozenset[str]]:
+    """The email addresses (in lower case) of each client's one VIP list."""
+    patterns = dict(
+        db.session.execute(
+            select(CallRules.client_id, CallRules.vip_numbers).where(
+                CallRules.client_id.in_(client_ids)
+            )
+        ).all()
+    )
+    rows = db.session.execute(
+        select(Contact.client_id, Contact.email, Contact.vip, Contact.phone).where(
+            Contact.client_id.in_(client_ids),
             Contact.archived_at.is_(None),
-            func.lower(Contact.email) == address.lower(),
+            Contact.email.is_not(None),
+            Contact.vip.is_(True) | Contact.phone.is_not(None),
         )
     ).all()
-    if any(c.vip for c in contacts):
-        return True
-    phones = [c.phone for c in contacts if c.phone]
-    if not phones:
-        return False
-    patterns = db.session.scalar(
-        select(CallRules.vip_numbers).where(CallRules.client_id == client_id)
-    )
-    return any(rules_engine.matches(phone, p) for phone in phones for p in patterns or ())
+    found: dict[int, set[str]] = {client_id: set() for client_id in client_ids}
+    for client_id, email, vip, phone in rows:
+        if _is_vip(vip, phone, patterns.get(client_id)):
+            found[client_id].add(email.lower())
+    return {client_id: frozenset(emails) for client_id, emails in found.items()}
 
 
 def _vip_contacts(client_id: int) -> list[str]:

@@ -68,6 +68,7 @@ def _void_purpose(agency_id, invoice_id) -> str:
 PURPOSES = {
     "workers.jobs.route_item": lambda agency_id, item_id: _("Route work item #%(id)s", id=item_id),
     "workers.jobs.route_queued": lambda agency_id, queue="default": _("Route new work items"),
+    "workers.jobs.read_inbound": lambda agency_id: _("Read inbound mail"),
     "workers.jobs.deliver_email": _email_purpose,
     "workers.jobs.backfill": _backfill_purpose,
     "workers.jobs.push_invoice": _invoice_purpose,

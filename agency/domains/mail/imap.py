@@ -136,7 +136,7 @@ def _keep(mailbox: ClientMailbox, raws: list[tuple[int, bytes]], validity) -> in
         rules = mail_settings.rules_for(db.session.get(Client, client_id))
         if len(raw) <= limit:
             try:
-                _email, created = inbound.receive(raw, rules)
+                _id, _triage, created = inbound.accept(raw, rules)
                 kept += int(created)
             except ValidationError as exc:  # a message we cannot read is skipped, once
                 db.session.rollback()

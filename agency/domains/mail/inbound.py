@@ -1,4 +1,5 @@
-"""Inbound mail: parse raw MIME, keep it once per Message-ID, thread it, triage it."""
+"""Inbound mail: parse raw MIME, refuse what cannot be read, keep the rest once per
+Message-ID for the reading job (``settle``), which threads and triages it."""
 
 import hashlib
 from email import policy
@@ -9,15 +10,14 @@ from email.utils import getaddresses, parseaddr
 
 import nh3
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from agency.domains.mail import conversations, triage
 from agency.domains.mail import settings as mail_settings
-from agency.domains.mail.models import Draft, EmailAttachment, InboundEmail
-from agency.domains.notify.models import OutboundEmail
+from agency.domains.mail.models import EmailAttachment, InboundEmail, Triage
 from agency.kernel.database import db
 from agency.kernel.errors import BadInput, ValidationError
+from agency.kernel.queue import PENDING_SECONDS, enqueue_after_commit
 
 MAX_ATTACHMENTS = 20
 # How deep multiparts may nest: real mail nests a few levels; hostile mail thousands.
@@ -38,6 +38,21 @@ FATAL_DEFECTS = {
     "InvalidMultipartContentTransferEncodingDefect",
 }
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc")
+# Messages kept and not yet read are read by one job at a time per agency, which holds
+# this key while it works (``queue.drain_holding``).
+PENDING_KEY = "secretariat:inbound:pending:{agency_id}"
+READ_JOB = "workers.jobs.read_inbound"
+
+
+def pending_key(agency_id: int) -> str:
+    return PENDING_KEY.format(agency_id=agency_id)
+
+
+def request_reading(agency_id: int) -> None:
+    """After the commit, make sure a job that reads the agency's kept messages waits."""
+    enqueue_after_commit(
+        READ_JOB, agency_id, queue="mail", unless_pending=(pending_key(agency_id), PENDING_SECONDS)
+    )
 
 
 class TooLarge(ValidationError):
@@ -114,8 +129,9 @@ def _message_ids(value) -> list[str]:
     return [part for part in _clean(value or "").split() if part.startswith("<")]
 
 
-def _bodies(message: EmailMessage) -> tuple[str, str | None]:
-    """The plain text and the sanitised HTML of the message."""
+def _read_bodies(message: EmailMessage) -> tuple[str, str | None]:
+    """The plain text and the HTML of the message, as sent: a 400 when they cannot be
+    decoded."""
     try:
         plain = message.get_body(preferencelist=("plain",))
         html = message.get_body(preferencelist=("html",))
@@ -123,13 +139,19 @@ def _bodies(message: EmailMessage) -> tuple[str, str | None]:
         html_text = html.get_content() if html is not None else None
     except (LookupError, ValueError, KeyError, AttributeError) as exc:
         raise BadInput(_("The message's body cannot be decoded.")) from exc
+    return text, html_text
+
+
+def bodies(message: EmailMessage) -> tuple[str, str | None]:
+    """The plain text and the sanitised HTML of the message."""
+    text, html_text = _read_bodies(message)
     safe_html = nh3.clean(html_text) if html_text else None
     if not text and html_text:
         text = nh3.clean(html_text, tags=set()).strip()
-    return text, safe_html
+    return _clean(text), _clean(safe_html)
 
 
-def _attachments(message: EmailMessage) -> list[EmailAttachment]:
+def attachments(message: EmailMessage) -> list[EmailAttachment]:
     found = []
     for part in message.iter_attachments():
         if len(found) >= MAX_ATTACHMENTS:
@@ -149,39 +171,20 @@ def _attachments(message: EmailMessage) -> list[EmailAttachment]:
     return found
 
 
-def _thread_key(message_id: str, parents: list[str], client_id: int, sender: str, subject: str):
-    """The conversation's key: the thread of the messages it answers (received, or sent by
-    us), else of the latest one from the same correspondent under the same subject, else
-    its own Message-ID."""
-    return (
-        _answered(parents)
-        or conversations.by_subject(client_id, sender, subject)
-        or (parents[0][:255] if parents else message_id)
-    )
+def _client_rules(message: EmailMessage):
+    """The rules of the client a recipient alias names."""
+    aliases = (a.split("@")[0].split("+")[0] for a in _recipients(message))
+    rules = next(filter(None, map(mail_settings.client_for_alias, aliases)), None)
+    if rules is None:
+        raise ValidationError.on("to", _("No client of this agency has that address."))
+    return rules
 
 
-def _answered(parents: list[str]) -> str | None:
-    if not parents:
-        return None
-    known = db.session.scalar(
-        select(InboundEmail.thread_key).where(InboundEmail.message_id.in_(parents)).limit(1)
-    )
-    if known:
-        return known
-
-    replied = db.session.scalar(
-        select(InboundEmail.thread_key)
-        .join(Draft, Draft.reply_to_email_id == InboundEmail.id)
-        .join(OutboundEmail, OutboundEmail.id == Draft.outbound_email_id)
-        .where(OutboundEmail.message_id.in_(parents))
-        .limit(1)
-    )
-    return replied
-
-
-def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
-    """Keep one inbound message for the current agency and triage it; the same
-    Message-ID twice returns the first with False. Bad input writes nothing.
+def accept(raw: bytes, rules=None) -> tuple[int, str, bool]:
+    """Keep one inbound message for the current agency, to be read by the mail job
+    (``agency.domains.mail.settle``): its id, its triage and whether it is new. The same
+    Message-ID twice returns the first with False. Everything that can refuse a message
+    is checked here, so bad input is refused at once and writes nothing.
 
     ``rules`` names the client when it is known (their own mailbox); otherwise the
     recipient alias does."""
@@ -189,55 +192,42 @@ def receive(raw: bytes, rules=None) -> tuple[InboundEmail, bool]:
     message_id = _clean(str(message.get("Message-ID") or "").strip(), 255)
     if not message_id.startswith("<"):
         message_id = f"<{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
-    existing = db.session.scalar(select(InboundEmail).where(InboundEmail.message_id == message_id))
-    if existing is not None:
-        return existing, False
-    rules = rules or next(
-        filter(
-            None,
-            (
-                mail_settings.client_for_alias(a.split("@")[0].split("+")[0])
-                for a in _recipients(message)
-            ),
-        ),
-        None,
-    )
-    if rules is None:
-        raise ValidationError.on("to", _("No client of this agency has that address."))
-    text, safe_html = _bodies(message)
-    attachments = _attachments(message)
+    rules = rules or _client_rules(message)
+    _read_bodies(message)
+    attachments(message)
     _refuse_undecodable(message)
     name, sender = parseaddr(_clean(message["From"]))
-    sender = _clean(sender.lower(), 254)
-    subject = _clean(message.get("Subject") or "", 300)
     in_reply_to = (_message_ids(message.get("In-Reply-To")) or [None])[0]
-    references = _message_ids(message.get("References"))
-    parents = [*([in_reply_to] if in_reply_to else []), *reversed(references)]
     email = InboundEmail(
         client_id=rules.client_id,
         message_id=message_id,
-        thread_key=_thread_key(message_id, parents, rules.client_id, sender, subject),
+        thread_key=message_id,  # until the mail job has found its conversation
         in_reply_to=_clean(in_reply_to, 255),
-        references=_clean(" ".join(references)) or None,
-        from_address=sender,
+        references=_clean(" ".join(_message_ids(message.get("References")))) or None,
+        from_address=_clean(sender.lower(), 254),
         from_name=_clean(name, 200) or None,
         to_address=mail_settings.alias_address(rules),
-        subject=subject,
-        body_text=_clean(text),
-        body_html=_clean(safe_html),
+        subject=_clean(message.get("Subject") or "", 300),
         size_bytes=len(raw),
-        attachments=attachments,
+        triage=Triage.pending.value,
+        triage_reason="",
+        raw=raw,
     )
-    decision = triage.decide(message, email, rules)
-    email.triage, email.triage_reason = decision.outcome.value, decision.reason
     db.session.add(email)
     try:
         db.session.flush()
-    except IntegrityError:  # the same message, received a moment ago elsewhere
+    except IntegrityError:  # the same message, kept before
         db.session.rollback()
-        return db.session.scalar(
-            select(InboundEmail).where(InboundEmail.message_id == message_id)
-        ), False
-    triage.act(email, decision, message)
+        existing = db.session.execute(_KEPT, {"message_id": message_id}).first()
+        if existing is None:
+            raise
+        return existing.id, existing.triage, False
+    email_id = email.id
+    request_reading(email.agency_id)
     db.session.commit()
-    return email, True
+    return email_id, Triage.pending.value, True
+
+
+_KEPT = select(InboundEmail.id, InboundEmail.triage).where(
+    InboundEmail.message_id == bindparam("message_id")
+)

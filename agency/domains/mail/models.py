@@ -7,11 +7,13 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -62,6 +64,8 @@ class ClientMailRules(TenantMixin, db.Model):
 
 
 class Triage(enum.StrEnum):
+    # Kept, not yet read: the mail job reads it (``agency.domains.mail.settle``).
+    pending = "pending"
     ignored = "ignored"
     urgent = "urgent"
     reply = "reply"
@@ -71,7 +75,17 @@ class InboundEmail(TenantMixin, db.Model):
     """One message received for a client; the same Message-ID twice is one message."""
 
     __tablename__ = "inbound_emails"
-    __table_args__ = (UniqueConstraint("agency_id", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "message_id"),
+        # What the mail job has still to read, in the order it came.
+        Index(
+            "ix_inbound_emails_pending",
+            "agency_id",
+            "id",
+            postgresql_where=text("triage = 'pending'"),
+            sqlite_where=text("triage = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
@@ -94,6 +108,8 @@ class InboundEmail(TenantMixin, db.Model):
         ForeignKey("work_items.id", ondelete="SET NULL")
     )
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The message as it came, until the mail job has read it.
+    raw: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, info={"export": False}))
 
     client = relationship("Client")
     attachments = relationship("EmailAttachment", order_by="EmailAttachment.id")
@@ -306,6 +322,7 @@ class BouncedAddress(TenantMixin, db.Model):
 labels.define(
     "triage",
     {
+        Triage.pending: _l("being read"),
         Triage.ignored: _l("no work (an automatic or bulk message)"),
         Triage.urgent: _l("urgent"),
         Triage.reply: _l("to answer"),

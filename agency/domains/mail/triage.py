@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency.domains.calls.models import CallRules
-from agency.domains.calls.services import is_vip_address
+from agency.domains.calls.services import vip_addresses
 from agency.domains.mail import conversations
 from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
 from agency.domains.mail.settings import agency_settings
 from agency.domains.notify.language import queue_email_to
 from agency.domains.work.creation import create_item
+from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
 
 
@@ -50,30 +51,47 @@ NO_WORK_HEADERS = (
 BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
 
 
-def _keywords(rules: ClientMailRules) -> list[str]:
-    """The client's urgent words (one sheet: those of its mail and of its calls) and the
-    agency's."""
-    call_words = db.session.scalar(
-        select(CallRules.urgent_keywords).where(CallRules.client_id == rules.client_id)
+@dataclass(frozen=True)
+class Sheet:
+    """What triage reads of a client's instruction sheet: read once for many messages."""
+
+    keywords: tuple[str, ...]
+    vip_addresses: frozenset[str]
+
+
+def sheets_for(all_rules: list[ClientMailRules]) -> dict[int, Sheet]:
+    """The sheet of each client of ``all_rules``, in four statements however many: the
+    urgent words (those of the client's mail, of its calls, and the agency's) and the
+    addresses of its VIP list when VIP mail is urgent."""
+    call_words = dict(
+        db.session.execute(
+            select(CallRules.client_id, CallRules.urgent_keywords).where(
+                CallRules.client_id.in_({r.client_id for r in all_rules})
+            )
+        ).all()
     )
-    words = [
-        *(rules.urgent_keywords or []),
-        *(call_words or []),
-        *(agency_settings().urgent_keywords or []),
-    ]
-    return [w.strip().lower() for w in words if w and w.strip()]
+    agency_words = agency_settings().urgent_keywords or []
+    vips = vip_addresses({r.client_id for r in all_rules if r.forward_vip})
+    sheets = {}
+    for rules in all_rules:
+        words = [*(rules.urgent_keywords or []), *(call_words.get(rules.client_id) or [])]
+        sheets[rules.client_id] = Sheet(
+            tuple(w.strip().lower() for w in [*words, *agency_words] if w and w.strip()),
+            vips.get(rules.client_id, frozenset()),
+        )
+    return sheets
 
 
-def decide(message: EmailMessage, email: InboundEmail, rules: ClientMailRules) -> Decision:
+def decide(message: EmailMessage, email: InboundEmail, sheet: Sheet) -> Decision:
     for header, test, reason in NO_WORK_HEADERS:
         if test(str(message.get(header) or "")):
             return Decision(Triage.ignored, reason)
     if email.from_address.startswith(BOUNCE_SENDERS):
         return Decision(Triage.ignored, "delivery report (bounce)")
-    if rules.forward_vip and is_vip_address(email.client_id, email.from_address):
+    if email.from_address.lower() in sheet.vip_addresses:
         return Decision(Triage.urgent, "VIP contact")
     haystack = f"{email.subject}\n{email.body_text}".lower()
-    for word in _keywords(rules):
+    for word in sheet.keywords:
         if word in haystack:
             return Decision(Triage.urgent, f"keyword: {word}"[:200])
     return Decision(Triage.reply, "to answer")
@@ -102,21 +120,26 @@ def mark_bounces(message: EmailMessage) -> None:
         known = db.session.scalar(select(BouncedAddress).where(BouncedAddress.address == address))
         if known is None:
             db.session.add(BouncedAddress(address=address, status=status))
+            db.session.flush()  # seen by the next report, even where nothing flushes
 
 
-def act(email: InboundEmail, decision: Decision, message: EmailMessage | None = None) -> None:
+def act(
+    email: InboundEmail, decision: Decision, message: EmailMessage, latest: WorkItem | None
+) -> WorkItem | None:
     """Urgent mail goes to the client now and an item records it; the rest waits for a
-    reply in the queue; auto-replies, bounces and lists make no work."""
+    reply in the queue; auto-replies, bounces and lists make no work. ``latest`` is the
+    latest item of the message's conversation, which it joins if it can. The item made
+    or joined; in the caller's transaction."""
     if decision.outcome == Triage.ignored:
-        if message is not None:
-            mark_bounces(message)
-        return
+        mark_bounces(message)
+        return None
 
     urgent = decision.outcome == Triage.urgent
     if urgent:
         _forward_to_client(email)
-    if conversations.join(email, urgent) is not None:
-        return  # one item per conversation: the message joined its item
+    joined = conversations.join(email, urgent, latest)
+    if joined is not None:
+        return joined  # one item per conversation: the message joined its item
     sender = email.from_name or email.from_address
     title = (
         _("Urgent email from %(sender)s: %(subject)s", sender=sender, subject=email.subject)
@@ -133,9 +156,11 @@ def act(email: InboundEmail, decision: Decision, message: EmailMessage | None = 
             "source": "email",
             "source_key": email.message_id,
             "links": {"inbound_email_id": email.id, "forwarded": urgent},
-        }
+        },
+        commit=False,
     )
     email.work_item_id = item.id
+    return item
 
 
 def _forward_to_client(email: InboundEmail) -> None:

@@ -13,6 +13,7 @@ from flask import current_app
 from agency.domains.billing.services import is_due
 from agency.domains.calls.history import inbox_waiting
 from agency.domains.calls.messages import send_due_digests
+from agency.domains.mail import settle
 from agency.domains.mail.imap import enqueue_due
 from agency.domains.schedules.recovery import requeue_stuck
 from agency.domains.schedules.services import materialise_due
@@ -89,6 +90,7 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         result = {"created": created, **watch(now)}
 
         sweep(now)  # items a lost routing job left behind
+        settle.sweep(now)  # inbound mail a lost reading job left behind
         route_pool()  # items nobody could take, for whoever is free now
 
         if inbox_waiting(agency_id):  # calls a lost job left in the inbox

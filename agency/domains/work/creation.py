@@ -122,8 +122,11 @@ def _due(moment, zone: str, now):
 _NEW_ITEM = WorkItemSchema()
 
 
-def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem, bool]:
-    """The item, and whether it is new: the same source key twice makes one item."""
+def create_item(
+    data: dict, actor_user_id: int | None = None, commit: bool = True
+) -> tuple[WorkItem, bool]:
+    """The item, and whether it is new: the same source key twice makes one item. With
+    ``commit`` False it is left to the caller's transaction."""
     values = values_for(_NEW_ITEM, data)
     found = _existing(values["source"], values["source_key"])
     if found is not None:
@@ -147,10 +150,13 @@ def create_item(data: dict, actor_user_id: int | None = None) -> tuple[WorkItem,
     try:
         item = _insert_created(row, actor_user_id)
     except IntegrityError:  # the same source key, created a moment ago elsewhere
+        if not commit:
+            raise  # the caller's transaction is not ours to roll back
         db.session.rollback()
         return _existing(values["source"], values["source_key"]), False
 
     request_routing(item)  # one job routes every new item of the agency that waits
     live.touch(row["client_id"])
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return item, True

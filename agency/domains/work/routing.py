@@ -4,11 +4,9 @@ the pool again every minute. An item nobody can take stays in the agency pool, a
 managers are told once.
 """
 
-import time
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload
@@ -36,7 +34,7 @@ from agency.domains.work.pool import BATCH, in_pool
 from agency.domains.work.timeline import record
 from agency.kernel import clock, labels
 from agency.kernel.database import db
-from agency.kernel.queue import enqueue, enqueue_after_commit
+from agency.kernel.queue import PENDING_SECONDS, drain_holding, enqueue_after_commit
 from agency.kernel.retries import Gone
 from tenants import require_agency_id
 
@@ -212,39 +210,14 @@ def route_queued(limit: int = BATCH, pool: bool = False) -> int:
     return len(rows)
 
 
-# Routing of new items, one job for many, one at a time per agency and queue.
+# Routing of new items, one job for many, one at a time per agency and queue:
 # ``create_item`` enqueues ``workers.jobs.route_queued`` after its commit only when it
-# can set this key (SET NX, with a lifetime). The job holds the key while it routes
-# (``drain_queued``): it routes what waits, waits a moment (LINGER_SECONDS) for what
-# comes in meanwhile and routes that, for at most DRAIN_SECONDS; then it deletes the
-# key (D) and reads the queue once more (F; every read a fresh snapshot). If something
-# waits, it sets the key again and enqueues its successor, or finds the key set by a
-# creator who enqueued one. For an item created (commit C, then SET S), some job reads
-# the queue after C, whatever the interleaving:
-# - S sets the key: S enqueues a job, whose reads all come after S, after C.
-# - S fails: the key was held by a job (or the successor a job enqueued) that has not
-#   passed D yet; its D comes after S, and its F after D: F sees the item, and either
-#   that job enqueues a successor (whose reads come later still) or a creator set the
-#   key after D and enqueued one.
-# - A job that runs again after a crash (the SIGKILL case) routes what is left: it waits
-#   on any row still locked, and its own D and F follow.
-# - The key is given its lifetime again while a job holds it, so it expires only when
-#   its holder is gone (a job lost, or failed for good, or Redis failing between S and
-#   the enqueue): it lasts PENDING_SECONDS at most, and the minute tick (``sweep``)
-#   enqueues a job for anything still never routed a minute after its creation, so
-#   nothing waits for ever.
-# While items come in quickly, one job routes them in batches instead of a job each, and
-# two workers never route the same agency's new items at once.
+# can set this key, and the job holds it while it routes (see ``queue.drain_holding``
+# for why no item waits for ever). The minute tick (``sweep``) enqueues a job for
+# anything still never routed a minute after its creation, in case the key's holder was
+# lost. While items come in quickly, one job routes them in batches instead of a job
+# each, and two workers never route the same agency's new items at once.
 PENDING_KEY = "secretariat:routing:pending:{agency_id}:{queue}"
-
-
-PENDING_SECONDS = 60
-
-
-LINGER_SECONDS = 0.02
-
-
-DRAIN_SECONDS = 1.0
 
 
 def pending_key(agency_id: int, queue: str) -> str:
@@ -282,25 +255,14 @@ def _waiting() -> bool:
 
 
 def drain_queued(agency_id: int, queue: str) -> int:
-    """The routing job: route the agency's new items while holding its pending key (see
-    PENDING_KEY), in batches, until nothing more comes in for a moment or DRAIN_SECONDS
-    pass; then hand over to a successor if items still wait. How many were locked."""
-
-    redis = current_app.extensions["redis"]
-    key = pending_key(agency_id, queue)
-    started = time.monotonic()
-    locked = route_all_queued()
-    while time.monotonic() - started < DRAIN_SECONDS:
-        time.sleep(LINGER_SECONDS)  # creators meanwhile find the key held: no job each
-        more = route_all_queued()
-        if not more:
-            break
-        locked += more
-        redis.expire(key, PENDING_SECONDS)
-    redis.delete(key)
-    if _waiting() and redis.set(key, "1", nx=True, ex=PENDING_SECONDS):
-        enqueue("workers.jobs.route_queued", agency_id, queue, queue=queue, agency_id=agency_id)
-    return locked
+    """The routing job: route the agency's new items in batches while holding its
+    pending key; how many were locked."""
+    return drain_holding(
+        pending_key(agency_id, queue),
+        route_all_queued,
+        _waiting,
+        ("workers.jobs.route_queued", (agency_id, queue), queue, agency_id),
+    )
 
 
 def route_pool() -> int:

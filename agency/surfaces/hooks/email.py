@@ -52,18 +52,19 @@ def _try_later():
 
 @bp.post("/inbound")
 def receive():
-    """One inbound message; the key (X-Inbound-Key header or ?key=) names and proves the agency."""
+    """One inbound message; the key (X-Inbound-Key header or ?key=) names and proves the
+    agency. It is kept and answered at once (201, triage "pending"); a job reads it."""
     key = request.headers.get("X-Inbound-Key") or request.args.get("key", "")
     agency_id = mail_settings.agency_for_key(key)
-    agency = directory.agency(agency_id) if agency_id else None
-    if agency is None:
+    if agency_id is None:
         raise BadKey()
-    with use_agency(agency.id):
-        if not mail_settings.key_matches(key):
+    with use_agency(agency_id):  # set once: every read below is the agency's
+        agency = directory.agency(agency_id)
+        if agency is None or not mail_settings.key_matches(key):
             raise BadKey()
         if agency.is_suspended:
             return _try_later()
         raw = _raw_message(current_app.config["MAIL_INBOUND_MAX_BYTES"])
-        email, created = inbound.receive(raw)
-        body = {"id": email.id, "triage": email.triage, "duplicate": not created}
+        email_id, triage, created = inbound.accept(raw)
+        body = {"id": email_id, "triage": triage, "duplicate": not created}
     return jsonify(body), 201 if created else 200
