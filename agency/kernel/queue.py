@@ -111,16 +111,16 @@ LINGER_SECONDS = 0.02
 DRAIN_SECONDS = 1.0
 
 
-def drain_holding(key: str, step, waiting, successor: tuple) -> int:
+def drain_holding(key: str, step, waiting, successor: tuple, linger: float = LINGER_SECONDS) -> int:
     """The body of such a job: ``step()`` (how many rows it took) until nothing more
-    comes in for a moment or DRAIN_SECONDS pass; then release ``key`` and, if
-    ``waiting()``, enqueue ``successor`` (func, args, queue, agency id) unless a writer
-    did. How many rows were taken in all."""
+    comes in for a moment (``linger`` seconds) or DRAIN_SECONDS pass; then release
+    ``key`` and, if ``waiting()``, enqueue ``successor`` (func, args, queue, agency id)
+    unless a writer did. How many rows were taken in all."""
     redis = redis_connection()
     started = time.monotonic()
     taken = step()
     while time.monotonic() - started < DRAIN_SECONDS:
-        time.sleep(LINGER_SECONDS)  # writers meanwhile find the key held: no job each
+        time.sleep(linger)  # writers meanwhile find the key held: no job each
         more = step()
         if not more:
             break

@@ -2,11 +2,12 @@
 Message-ID for the reading job (``settle``), which threads and triages it."""
 
 import hashlib
-from email import policy
 from email.errors import HeaderParseError, MessageDefect
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
+from functools import lru_cache
 
 import nh3
 from flask_babel import gettext as _
@@ -55,6 +56,29 @@ def request_reading(agency_id: int) -> None:
     )
 
 
+class _KeptHeaders(EmailPolicy):
+    """The standard library's default policy, whose parsed header values are kept: a
+    structured header costs a parse each time it is read, and reading one message reads
+    its parts' Content-Type a dozen times. Parsed headers are immutable strings, so one
+    may serve every message with the same value; long values are parsed each time."""
+
+    def header_fetch_parse(self, name, value):
+        if isinstance(value, str) and len(value) <= KEPT_HEADER_LENGTH:
+            return _parsed_header(self, name, value)
+        return super().header_fetch_parse(name, value)
+
+
+KEPT_HEADER_LENGTH = 200
+
+
+@lru_cache(maxsize=2048)
+def _parsed_header(policy: EmailPolicy, name: str, value: str):
+    return EmailPolicy.header_fetch_parse(policy, name, value)
+
+
+POLICY = _KeptHeaders()
+
+
 class TooLarge(ValidationError):
     status_code = 413
 
@@ -67,7 +91,7 @@ def parse(raw: bytes) -> EmailMessage:
     if not raw or not raw.strip():
         raise BadInput(_("The message is empty."))
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=POLICY).parsebytes(raw)
         if _depth(message) > MAX_DEPTH:
             raise BadInput(_("The message's parts nest too deep."))
         defects = _defects(message)

@@ -11,11 +11,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from agency.domains.mail import conversations, inbound, triage
 from agency.domains.mail.models import ClientMailRules, InboundEmail, Triage
+from agency.domains.work.creation import NewItems
 from agency.kernel.database import db
 from agency.kernel.queue import PENDING_SECONDS, drain_holding, enqueue
 from tenants import require_agency_id
 
 BATCH = 50
+# How long the job waits for more messages before it reads again: messages read
+# together share their batch's look-ups.
+LINGER_SECONDS = 0.05
 
 _PENDING = InboundEmail.triage == Triage.pending.value
 _WAITING = (
@@ -29,18 +33,21 @@ _WAITING = (
 def drain(agency_id: int) -> int:
     """The job: read the agency's kept messages in batches while holding its pending
     key; how many were read."""
+    sheets: dict[int, triage.Sheet] = {}  # the clients' sheets, read once per job
     return drain_holding(
         inbound.pending_key(agency_id),
-        read_all,
+        lambda: read_all(sheets),
         _waiting,
         (inbound.READ_JOB, (agency_id,), "mail", agency_id),
+        linger=LINGER_SECONDS,
     )
 
 
-def read_all() -> int:
-    """Read every kept message of the current agency, a batch at a time."""
+def read_all(sheets: dict[int, triage.Sheet] | None = None) -> int:
+    """Read every kept message of the current agency, a batch at a time; ``sheets``
+    keeps the clients' sheets read so far."""
     total = 0
-    sheets: dict[int, triage.Sheet] = {}  # read once per job
+    sheets = {} if sheets is None else sheets
     while True:
         read = read_batch(sheets)
         total += read
@@ -67,17 +74,18 @@ def read_batch(sheets: dict[int, triage.Sheet]) -> int:
         messages[email.id] = inbound.parse(email.raw)
         email.thread_key = threads.key_of(email)
     threads.find_items(emails)
+    new_items = NewItems()
     with db.session.no_autoflush:  # each message written once, at the end
         for email in emails:
-            latest = threads.item_of(email)
-            item = _read(email, messages[email.id], sheets[email.client_id], latest)
+            sheet, latest = sheets[email.client_id], threads.item_of(email)
+            item = _read(email, messages[email.id], sheet, latest, new_items)
             if item is not None:
                 threads.made(email, item)
     db.session.commit()
     return len(emails)
 
 
-def _read(email: InboundEmail, message, sheet: triage.Sheet, latest):
+def _read(email: InboundEmail, message, sheet: triage.Sheet, latest, new_items: NewItems):
     """Read one message: its sanitised bodies and attachments, its triage, and the item
     it makes or joins (returned)."""
     email.body_text, email.body_html = inbound.bodies(message)
@@ -86,7 +94,7 @@ def _read(email: InboundEmail, message, sheet: triage.Sheet, latest):
     decision = triage.decide(message, email, sheet)
     email.triage, email.triage_reason = decision.outcome.value, decision.reason
     email.raw = None
-    return triage.act(email, decision, message, latest)
+    return triage.act(email, decision, message, latest, new_items)
 
 
 def _waiting() -> bool:

@@ -12,7 +12,7 @@ from agency.domains.mail import conversations
 from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
 from agency.domains.mail.settings import agency_settings
 from agency.domains.notify.language import queue_email_to
-from agency.domains.work.creation import create_item
+from agency.domains.work.creation import NewItems
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
 
@@ -124,12 +124,16 @@ def mark_bounces(message: EmailMessage) -> None:
 
 
 def act(
-    email: InboundEmail, decision: Decision, message: EmailMessage, latest: WorkItem | None
+    email: InboundEmail,
+    decision: Decision,
+    message: EmailMessage,
+    latest: WorkItem | None,
+    new_items: NewItems,
 ) -> WorkItem | None:
     """Urgent mail goes to the client now and an item records it; the rest waits for a
     reply in the queue; auto-replies, bounces and lists make no work. ``latest`` is the
-    latest item of the message's conversation, which it joins if it can. The item made
-    or joined; in the caller's transaction."""
+    latest item of the message's conversation, which it joins if it can; else it makes
+    one with ``new_items``. The item made or joined; in the caller's transaction."""
     if decision.outcome == Triage.ignored:
         mark_bounces(message)
         return None
@@ -146,7 +150,7 @@ def act(
         if urgent
         else _("Email from %(sender)s: %(subject)s", sender=sender, subject=email.subject)
     )
-    item, _new = create_item(
+    item = new_items.create(
         {
             "client_id": email.client_id,
             "kind": "email",
@@ -156,8 +160,7 @@ def act(
             "source": "email",
             "source_key": email.message_id,
             "links": {"inbound_email_id": email.id, "forwarded": urgent},
-        },
-        commit=False,
+        }
     )
     email.work_item_id = item.id
     return item

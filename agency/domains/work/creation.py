@@ -132,6 +132,38 @@ def create_item(
     if found is not None:
         return found, False
     client, target = sla.client_and_target(values["client_id"], values["kind"], values["priority"])
+    try:
+        item = _create(values, client, target, actor_user_id)
+    except IntegrityError:  # the same source key, created a moment ago elsewhere
+        if not commit:
+            raise  # the caller's transaction is not ours to roll back
+        db.session.rollback()
+        return _existing(values["source"], values["source_key"]), False
+    if commit:
+        db.session.commit()
+    return item, True
+
+
+class NewItems:
+    """Many items made in the caller's transaction by a job whose sources are new (the
+    messages it reads): each client's SLA target read once, and no look-up of the
+    source key first (its unique constraint still holds)."""
+
+    def __init__(self):
+        self._targets = {}
+
+    def create(self, data: dict) -> WorkItem:
+        values = values_for(_NEW_ITEM, data)
+        key = (values["client_id"], values["kind"], values["priority"])
+        if key not in self._targets:
+            self._targets[key] = sla.client_and_target(*key)
+        return _create(values, *self._targets[key], None)
+
+
+def _create(values: dict, client, target, actor_user_id: int | None) -> WorkItem:
+    """Insert the item of loaded ``values`` for ``client`` (as ``client_and_target``
+    reads it) with its SLA due time; routing and the live desks hear of it after the
+    commit."""
     if client is None:
         raise ValidationError.on("client_id", _("Choose a client of this agency."))
     now = clock.now()
@@ -147,16 +179,7 @@ def create_item(
         "sla_due_at": due or sla.due_at(client, values["kind"], values["priority"], now, target),
         "created_at": now,
     }
-    try:
-        item = _insert_created(row, actor_user_id)
-    except IntegrityError:  # the same source key, created a moment ago elsewhere
-        if not commit:
-            raise  # the caller's transaction is not ours to roll back
-        db.session.rollback()
-        return _existing(values["source"], values["source_key"]), False
-
+    item = _insert_created(row, actor_user_id)
     request_routing(item)  # one job routes every new item of the agency that waits
     live.touch(row["client_id"])
-    if commit:
-        db.session.commit()
-    return item, True
+    return item
