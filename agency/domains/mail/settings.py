@@ -15,6 +15,7 @@ from agency.domains.mail.schemas import MailSettingsSchema
 from agency.kernel.database import db
 from agency.kernel.records import values_for
 from tenants import require_agency_id
+from tenants.models import Agency
 
 
 def agency_settings() -> MailSettings:
@@ -60,11 +61,17 @@ def agency_for_key(key: str) -> int | None:
     return int(head)
 
 
-def key_matches(key: str) -> bool:
-    settings = db.session.scalar(select(MailSettings))
-    return settings is not None and hmac.compare_digest(
-        settings.inbound_secret.encode(), (key or "").encode()
-    )
+def key_status(key: str) -> str | None:
+    """The current agency's status if ``key`` is its inbound key, else None: the agency
+    and its secret in one read."""
+    found = db.session.execute(
+        select(Agency.status, MailSettings.inbound_secret).join(
+            MailSettings, MailSettings.agency_id == Agency.id
+        )
+    ).first()
+    if found is None or not hmac.compare_digest(found.inbound_secret.encode(), key.encode()):
+        return None
+    return found.status
 
 
 def inbound_domain() -> str:

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from agency.domains.mail import inbound
 from agency.domains.mail import settings as mail_settings
 from agency.kernel.errors import ValidationError
-from tenants import directory, use_agency
+from tenants import use_agency
+from tenants.models import AgencyStatus
 
 bp = Blueprint("hooks_email", __name__, url_prefix="/hooks/email")
 
@@ -59,10 +60,10 @@ def receive():
     if agency_id is None:
         raise BadKey()
     with use_agency(agency_id):  # set once: every read below is the agency's
-        agency = directory.agency(agency_id)
-        if agency is None or not mail_settings.key_matches(key):
+        status = mail_settings.key_status(key)
+        if status is None:
             raise BadKey()
-        if agency.is_suspended:
+        if status == AgencyStatus.suspended:
             return _try_later()
         raw = _raw_message(current_app.config["MAIL_INBOUND_MAX_BYTES"])
         email_id, triage, created = inbound.accept(raw)
