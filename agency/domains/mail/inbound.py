@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import nh3
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from agency.domains.mail import settings as mail_settings
@@ -19,6 +19,7 @@ from agency.domains.mail.models import EmailAttachment, InboundEmail, Triage
 from agency.kernel.database import db
 from agency.kernel.errors import BadInput, ValidationError
 from agency.kernel.queue import PENDING_SECONDS, enqueue_after_commit
+from tenants import require_agency_id
 
 MAX_ATTACHMENTS = 20
 # How deep multiparts may nest: real mail nests a few levels; hostile mail thousands.
@@ -222,36 +223,35 @@ def accept(raw: bytes, rules=None) -> tuple[int, str, bool]:
     _refuse_undecodable(message)
     name, sender = parseaddr(_clean(message["From"]))
     in_reply_to = (_message_ids(message.get("In-Reply-To")) or [None])[0]
-    email = InboundEmail(
-        client_id=rules.client_id,
-        message_id=message_id,
-        thread_key=message_id,  # until the mail job has found its conversation
-        in_reply_to=_clean(in_reply_to, 255),
-        references=_clean(" ".join(_message_ids(message.get("References")))) or None,
-        from_address=_clean(sender.lower(), 254),
-        from_name=_clean(name, 200) or None,
-        to_address=mail_settings.alias_address(rules),
-        subject=_clean(message.get("Subject") or "", 300),
-        size_bytes=len(raw),
-        triage=Triage.pending.value,
-        triage_reason="",
-        raw=raw,
-    )
-    db.session.add(email)
-    try:
-        db.session.flush()
+    row = {
+        "client_id": rules.client_id,
+        "message_id": message_id,
+        "thread_key": message_id,  # until the reading job has found its conversation
+        "in_reply_to": _clean(in_reply_to, 255),
+        "references": _clean(" ".join(_message_ids(message.get("References")))) or None,
+        "from_address": _clean(sender.lower(), 254),
+        "from_name": _clean(name, 200) or None,
+        "to_address": mail_settings.alias_address(rules),
+        "subject": _clean(message.get("Subject") or "", 300),
+        "size_bytes": len(raw),
+        "triage": Triage.pending.value,
+        "triage_reason": "",
+        "raw": raw,
+    }
+    try:  # one statement, without the unit of work: nothing else is written here
+        email_id = db.session.execute(_KEEP, row).scalar_one()
     except IntegrityError:  # the same message, kept before
         db.session.rollback()
         existing = db.session.execute(_KEPT, {"message_id": message_id}).first()
         if existing is None:
             raise
         return existing.id, existing.triage, False
-    email_id = email.id
-    request_reading(email.agency_id)
+    request_reading(require_agency_id())
     db.session.commit()
     return email_id, Triage.pending.value, True
 
 
+_KEEP = insert(InboundEmail).returning(InboundEmail.id)
 _KEPT = select(InboundEmail.id, InboundEmail.triage).where(
     InboundEmail.message_id == bindparam("message_id")
 )

@@ -101,7 +101,11 @@ def alias_address(rules: ClientMailRules) -> str:
     return f"{rules.alias}@{inbound_domain()}"
 
 
-def client_for_alias(local_part: str) -> ClientMailRules | None:
-    return db.session.scalar(
-        select(ClientMailRules).where(ClientMailRules.alias == local_part.lower())
-    )
+def client_for_alias(local_part: str):
+    """The client whose alias ``local_part`` is, as a row of ``client_id`` and ``alias``
+    (all a message needs), or None."""
+    return db.session.execute(
+        select(ClientMailRules.client_id, ClientMailRules.alias).where(
+            ClientMailRules.alias == local_part.lower()
+        )
+    ).first()
