@@ -78,6 +78,17 @@ def serve(target: str, port: int, workers: int = 2, threads: int = 8) -> subproc
     raise SystemExit(f"gunicorn did not start on port {port}: see {log.name}")
 
 
+def wait_for(condition, what: str, timeout: float = 120) -> float:
+    """Wait until ``condition()`` holds (or give up after ``timeout`` seconds); the
+    moment it did, by ``time.perf_counter``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.02)
+    return time.perf_counter()
+
+
 def cpu_seconds(master: int) -> float:
     """User and system CPU of a process and its children so far (from /proc)."""
     tick = os.sysconf("SC_CLK_TCK")

@@ -36,7 +36,7 @@ from agency.domains.work.creation import create_item  # noqa: E402
 from agency.domains.work.models import WorkItem  # noqa: E402
 from agency.kernel.database import db  # noqa: E402
 from agency.kernel.queue import QUEUE_NAMES, enqueue  # noqa: E402
-from bench.common import claim_redis, load_line  # noqa: E402
+from bench.common import claim_redis, load_line, wait_for  # noqa: E402
 from tenants import lifecycle, use_agency  # noqa: E402
 from tests.database import recreate_postgres  # noqa: E402
 
@@ -133,15 +133,6 @@ def stop_workers(workers):
             worker.wait()
 
 
-def wait_for(condition, what):
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"gave up after {TIMEOUT:.0f} s waiting for {what}")
-        time.sleep(0.02)
-    return time.perf_counter()
-
-
 def produce(kind, first, count, agency_id, client_id, ready, go):
     """One producer process, like one web worker: its own app and connections."""
     app = make_app()
@@ -179,7 +170,7 @@ def run_noop(app, connection, agency_id, client_id):
     """No-op jobs, enqueued one call each by the producers, drained by the workers."""
     finished = FinishedJobRegistry("default", connection=connection)
     started, producers = run_producers("noop", agency_id, client_id)
-    ended = wait_for(lambda: finished.count >= ITEMS, "the no-op jobs")
+    ended = wait_for(lambda: finished.count >= ITEMS, "the no-op jobs", TIMEOUT)
     for producer in producers:
         producer.join()
     return ITEMS / (ended - started), None
@@ -198,7 +189,7 @@ def run_dispatch(app, connection, agency_id, client_id):
                 db.session.remove()
                 return done >= ITEMS
 
-        ended = wait_for(all_assigned, "every item to be assigned")
+        ended = wait_for(all_assigned, "every item to be assigned", TIMEOUT)
         waits = sorted(
             (assigned - created).total_seconds() * 1000
             for created, assigned in db.session.execute(
@@ -219,7 +210,9 @@ def measure(app, connection, agency_id, client_id, count, name):
     empty(app, agency_id)
     workers = start_workers(count)
     try:
-        wait_for(lambda: Worker.count(connection=connection) >= count, "the workers to start")
+        wait_for(
+            lambda: Worker.count(connection=connection) >= count, "the workers to start", TIMEOUT
+        )
         run = run_noop if name == "noop" else run_dispatch
         rate, waits = run(app, connection, agency_id, client_id)
     finally:

@@ -27,7 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import app_from, claim_redis, load_line, percentile, serve, vacuum  # noqa: E402
+from bench.common import (  # noqa: E402
+    app_from,
+    claim_redis,
+    load_line,
+    percentile,
+    serve,
+    vacuum,
+    wait_for,
+)
 
 OWNER = os.environ.get(
     "BENCH_OWNER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/secretariat_bench_ingest"
@@ -252,6 +260,12 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
+        # The worker has imported the app and listens before anything is timed.
+        from redis import Redis
+        from rq import Worker
+
+        redis = Redis.from_url(REDIS)
+        wait_for(lambda: Worker.count(connection=redis) >= 1, "the worker to start")
         bare_seconds, bare_latencies = post_all(
             BARE_PORT, "/bare", raws, {"Content-Type": "message/rfc822"}
         )

@@ -110,6 +110,11 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
+def reparse(raw: bytes) -> EmailMessage:
+    """A message ``parse`` has accepted before, parsed again without its checks."""
+    return BytesParser(policy=POLICY).parsebytes(raw)
+
+
 def _depth(message: EmailMessage) -> int:
     """How deep the message's multiparts nest, counted without recursion."""
     deepest, stack = 0, [(message, 0)]

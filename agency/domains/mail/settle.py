@@ -71,7 +71,7 @@ def read_batch(sheets: dict[int, triage.Sheet]) -> int:
     threads = conversations.Threads(emails)
     messages = {}
     for email in emails:
-        messages[email.id] = inbound.parse(email.raw)
+        messages[email.id] = inbound.reparse(email.raw)  # the hook checked it
         email.thread_key = threads.key_of(email)
     threads.find_items(emails)
     new_items = NewItems()
