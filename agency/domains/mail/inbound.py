@@ -243,8 +243,8 @@ def accept(raw: bytes, rules=None) -> tuple[int, str, bool]:
         "triage_reason": "",
         "raw": raw,
     }
-    try:  # one statement, without the unit of work: nothing else is written here
-        email_id = db.session.execute(_KEEP, row).scalar_one()
+    try:  # one statement on the connection, without the ORM: nothing else is written here
+        email_id = db.session.connection().execute(_KEEP, row).scalar_one()
     except IntegrityError:  # the same message, kept before
         db.session.rollback()
         existing = db.session.execute(_KEPT, {"message_id": message_id}).first()
