@@ -12,7 +12,7 @@ from agency.domains.billing.models import (
     StripeEvent,
     TimeEntryEdit,
 )
-from agency.domains.calendar.models import CalendarFeed
+from agency.domains.calendar.models import CalendarEvent, CalendarFeed, MeetingRules
 from agency.domains.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSettings
 from agency.domains.clients.models import Assignment, Client, Contact
 from agency.domains.contracts.models import Contract, ContractRevision, Plan
@@ -58,7 +58,9 @@ __all__ = [
     "MailSettings",
     "MailTemplate",
     "Assignment",
+    "CalendarEvent",
     "CalendarFeed",
+    "MeetingRules",
     "Call",
     "CallRules",
     "Message",

@@ -24,7 +24,10 @@ def api_as(client, user):
     ).json["token"]
     headers = {"Authorization": f"Bearer {token}"}
 
-    def call(method, url, json=None):
+    def call(method, url, json=None, data=None, content_type=None):
+        if data is not None:  # a body that is not JSON
+            sent = {**headers, "Content-Type": content_type}
+            return client.open(url, method=method, data=data, headers=sent)
         return client.open(url, method=method, json=json, headers=headers)
 
     return call

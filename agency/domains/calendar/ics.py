@@ -11,6 +11,7 @@ from icalendar import Calendar, Event, vRecur
 from sqlalchemy import select
 
 from agency.domains.accounts.models import Role, User
+from agency.domains.calendar.models import CalendarEvent
 from agency.domains.calls.models import CallRules
 from agency.domains.clients.models import Client
 from agency.domains.work.models import EVENT_KINDS, Status, WorkItem
@@ -71,6 +72,54 @@ def _item_event(client: Client, item: WorkItem) -> Event:
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     return event
+
+
+def _events(client: Client, now: datetime) -> list[CalendarEvent]:
+    """The calendar's events made here (those from the client's own calendar are there
+    already), cancelled ones too, so the apps remove them."""
+    return db.session.scalars(
+        select(CalendarEvent)
+        .where(
+            CalendarEvent.client_id == client.id,
+            CalendarEvent.source == "local",
+            CalendarEvent.ends_at >= now - HISTORY,
+        )
+        .order_by(CalendarEvent.starts_at, CalendarEvent.id)
+        .limit(MOST_ITEMS)
+    ).all()
+
+
+def calendar_event(event: CalendarEvent) -> Event:
+    """One event of the client's calendar as a VEVENT, its attendees with their replies."""
+    cancelled = event.cancelled_at is not None
+    found = Event()
+    found.add("uid", event.uid)
+    found.add("dtstamp", event.updated_at)
+    found.add("last-modified", event.updated_at)
+    found.add("sequence", event.sequence)
+    if event.all_day:
+        zone = ZoneInfo(event.timezone)
+        found.add("dtstart", event.starts_at.astimezone(zone).date())
+        found.add("dtend", event.ends_at.astimezone(zone).date())
+    else:
+        found.add("dtstart", event.starts_at)
+        found.add("dtend", event.ends_at)
+    found.add("summary", event.title)
+    if event.location:
+        found.add("location", event.location)
+    if event.video_url:
+        found.add("url", event.video_url)
+    description = [event.notes or "", event.video_url or ""]
+    if any(description):
+        found.add("description", "\n\n".join(part for part in description if part))
+    for person in event.attendees or []:
+        parameters = {"PARTSTAT": person.get("status", "needs-action").upper()}
+        if person.get("name"):
+            parameters["CN"] = person["name"]
+        found.add("attendee", f"mailto:{person['email']}", parameters=parameters)
+    found.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    found.add("transp", "OPAQUE" if event.busy and not cancelled else "TRANSPARENT")
+    return found
 
 
 def _busy(uid: str, summary: str, starts, ends, stamp: datetime) -> Event:
@@ -164,6 +213,8 @@ def calendar(client: Client, now: datetime) -> bytes:
         cal.add("x-published-ttl", "PT1H")
         for item in _items(client, now):
             cal.add_component(_item_event(client, item))
+        for event in _events(client, now):
+            cal.add_component(calendar_event(event))
         for event in _planned_statuses(client, rules, now) + _status_now(client, now):
             cal.add_component(event)
         windows = _weekly_windows(client)

@@ -1,9 +1,11 @@
+import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.columns import EncryptedText, UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
@@ -29,3 +31,84 @@ class CalendarFeed(TenantMixin, db.Model):
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client = relationship("Client")
+
+
+class EventKind(enum.StrEnum):
+    meeting = "meeting"
+    busy = "busy"
+    travel = "travel"
+    # From the client's own calendar (an imported file).
+    external = "external"
+
+
+# The kinds a person makes here; the rest come from elsewhere.
+MADE_HERE = (EventKind.meeting, EventKind.busy, EventKind.travel)
+
+
+class CalendarEvent(TenantMixin, db.Model):
+    """One event of a client's calendar. Moments are kept in UTC with the zone the event
+    was made in; an all-day event runs from midnight to midnight in that zone. A
+    cancelled event stays (with ``cancelled_at``), so that calendars that copied it see
+    it go. ``sequence`` counts the changes calendar apps must notice (RFC 5545), and
+    ``etag`` names the event's current content."""
+
+    __tablename__ = "calendar_events"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "client_id", "uid"),
+        Index("ix_calendar_events_client_starts", "client_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the time is taken (an imported event marked TRANSP:TRANSPARENT is not).
+    busy: Mapped[bool] = mapped_column(Boolean, default=True)
+    location: Mapped[str | None] = mapped_column(String(300))
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # [{"email": ..., "name": ..., "status": "needs-action" | "accepted" | ...}]
+    attendees: Mapped[list] = mapped_column(JSON, default=list)
+    uid: Mapped[str] = mapped_column(String(255))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    etag: Mapped[str] = mapped_column(String(64))
+    # "local" (made here) or "import" (from a file the client gave).
+    source: Mapped[str] = mapped_column(String(16), default="local")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    client = relationship("Client")
+
+
+class MeetingRules(TenantMixin, db.Model):
+    """The meeting part of a client's instruction sheet: the hours meetings may take
+    (the client's business hours until set), the free time kept before and after each
+    meeting, the most meetings a day, and how far ahead a meeting must be arranged."""
+
+    __tablename__ = "meeting_rules"
+    __table_args__ = (UniqueConstraint("agency_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    working_hours: Mapped[dict | None] = mapped_column(JSON)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    daily_cap: Mapped[int | None] = mapped_column(Integer)
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+labels.define(
+    "event_kind",
+    {
+        EventKind.meeting: _l("meeting"),
+        EventKind.busy: _l("busy"),
+        EventKind.travel: _l("travel"),
+        EventKind.external: _l("from your own calendar"),
+    },
+)

@@ -1,29 +1,14 @@
-"""Whose mail a user may see: managers all clients, secretaries the clients they serve
-(and their team's), clients their own."""
+"""Whose mail a user may see: the clients they may see (``clients.access``)."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from agency.domains.accounts.models import Role, User
-from agency.domains.clients.models import Assignment, Client
+from agency.domains.accounts.models import User
+from agency.domains.clients.access import client_for, visible_clients
 from agency.domains.mail.models import Draft, DraftAttachment
-from agency.domains.staff.models import Secretary
 from agency.kernel.database import db
 from agency.kernel.errors import NotFound
 
-
-def visible_clients(user: User):
-    """A select of the client ids ``user`` may see mail of."""
-    if user.is_manager:
-        return select(Client.id)
-    if user.role == Role.client:
-        return select(Client.id).where(Client.id == user.client_id)
-    if user.role == Role.secretary:
-        me = select(Secretary.id).where(Secretary.user_id == user.id).scalar_subquery()
-        team = select(Secretary.id).where(or_(Secretary.id == me, Secretary.team_lead_id == me))
-        return select(Assignment.client_id).where(
-            Assignment.secretary_id.in_(team), Assignment.ended_at.is_(None)
-        )
-    return select(Client.id).where(Client.id.is_(None))
+__all__ = ["client_for", "draft_file_for", "record_for", "visible", "visible_clients"]
 
 
 def visible(user: User, model):
@@ -33,20 +18,6 @@ def visible(user: User, model):
 def record_for(user: User, model, record_id: int):
     """One of ``model``'s rows ``user`` may see, or 404 (another agency's too)."""
     found = db.session.scalar(select(model).where(model.id == record_id, visible(user, model)))
-    if found is None:
-        raise NotFound()
-    return found
-
-
-def client_for(user: User, client_id) -> Client:
-    """A client whose mail ``user`` may handle, or 404."""
-    try:
-        client_id = int(client_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound() from exc
-    found = db.session.scalar(
-        select(Client).where(Client.id == client_id, Client.id.in_(visible_clients(user)))
-    )
     if found is None:
         raise NotFound()
     return found

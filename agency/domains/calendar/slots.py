@@ -1,0 +1,251 @@
+"""Free times for a meeting in a client's calendar, by the meeting rules of the client's
+instruction sheet: inside the hours meetings may take (the client's business hours until
+set), on the client's wall clock (so a DST change keeps 09:00 at 09:00), clear of every
+busy time with the buffers kept before and after, under the daily cap, and far enough
+ahead."""
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from agency.domains.calendar.events import between
+from agency.domains.calendar.models import EventKind, MeetingRules
+from agency.domains.calendar.schemas import MeetingRulesSchema, SlotQuerySchema
+from agency.domains.calls.models import CallRules
+from agency.domains.clients.models import Client
+from agency.domains.work.models import Status, WorkItem
+from agency.kernel import clock
+from agency.kernel.database import db
+from agency.kernel.errors import ValidationError
+from agency.kernel.records import values_for
+from agency.kernel.validation import WEEKDAYS
+
+# Meetings start on the quarter hour.
+STEP = timedelta(minutes=15)
+# The most days one search looks at, and the most slots it proposes.
+WIDEST = 62
+MOST_SLOTS = 200
+RULE_FIELDS = (
+    "working_hours", "buffer_before_minutes", "buffer_after_minutes", "daily_cap",
+    "min_notice_minutes",
+)  # fmt: skip
+
+
+def rules_of(client: Client) -> MeetingRules:
+    """The client's meeting rules; the defaults (not stored) until saved."""
+    found = db.session.scalar(select(MeetingRules).where(MeetingRules.client_id == client.id))
+    if found is None:
+        found = MeetingRules(
+            client_id=client.id,
+            working_hours=None,
+            buffer_before_minutes=0,
+            buffer_after_minutes=0,
+            daily_cap=None,
+            min_notice_minutes=0,
+        )
+    return found
+
+
+def hours_in_use(client: Client, rules: MeetingRules) -> dict:
+    """The hours meetings may take: the rules' own, else the client's business hours,
+    else nine to five on weekdays."""
+    if rules.working_hours is not None:
+        return rules.working_hours
+    if client.business_hours:
+        return client.business_hours
+    return {day: [["09:00", "17:00"]] for day in WEEKDAYS[:5]}
+
+
+def rules_view(client: Client) -> dict:
+    rules = rules_of(client)
+    view = {name: getattr(rules, name) for name in RULE_FIELDS}
+    return {**view, "client_id": client.id, "hours_in_use": hours_in_use(client, rules)}
+
+
+def save_rules(client: Client, data: dict, partial: bool = False) -> MeetingRules:
+    values = values_for(MeetingRulesSchema(), data, partial=partial)
+    rules = rules_of(client)
+    for name in RULE_FIELDS:
+        if name in values:
+            setattr(rules, name, values[name])
+    rules.updated_at = clock.now()
+    db.session.add(rules)
+    db.session.commit()
+    return rules
+
+
+@dataclass(frozen=True)
+class Busy:
+    starts: datetime
+    ends: datetime
+    meeting: bool  # counts toward the daily cap
+
+
+def _weekly_windows(client: Client, first: date, last: date, zone: ZoneInfo) -> list[Busy]:
+    """The client's weekly unavailable windows on each day from ``first`` to ``last``."""
+    found = []
+    for window in client.unavailable_windows or []:
+        day_name = window.get("weekday")
+        if day_name not in WEEKDAYS:
+            continue
+        day = first
+        while day <= last:
+            if WEEKDAYS[day.weekday()] == day_name:
+                found.append(_span_on(day, window.get("start"), window.get("end"), zone, False))
+            day += timedelta(days=1)
+    return [b for b in found if b is not None]
+
+
+def _span_on(day: date, start: str | None, end: str | None, zone, meeting) -> Busy | None:
+    try:
+        begins = datetime.combine(day, time.fromisoformat(start), tzinfo=zone)
+        if end == "24:00":
+            finishes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        else:
+            finishes = datetime.combine(day, time.fromisoformat(end), tzinfo=zone)
+    except (TypeError, ValueError):
+        return None
+    if finishes <= begins:
+        return None
+    return Busy(begins.astimezone(UTC), finishes.astimezone(UTC), meeting)
+
+
+def _planned(client: Client, starts: datetime, ends: datetime) -> list[Busy]:
+    """The statuses planned ahead on the call rules ("on holiday 3-10 May")."""
+    planned = db.session.scalar(
+        select(CallRules.scheduled_statuses).where(CallRules.client_id == client.id)
+    )
+    found = []
+    for status in planned or []:
+        try:
+            begins = datetime.fromisoformat(status["starts_at"]).astimezone(UTC)
+            finishes = datetime.fromisoformat(status["ends_at"]).astimezone(UTC)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if begins < ends and finishes > starts:
+            found.append(Busy(begins, finishes, False))
+    return found
+
+
+def busy_times(client: Client, starts: datetime, ends: datetime) -> list[Busy]:
+    """Every time the client is taken between ``starts`` and ``ends``: the calendar's
+    busy events, the meetings and travel arranged as work items, the weekly unavailable
+    windows and the statuses planned ahead."""
+    zone = ZoneInfo(client.timezone)
+    busy = [
+        Busy(e.starts_at, e.ends_at, e.kind == EventKind.meeting.value)
+        for e in between(client, starts, ends)
+        if e.busy
+    ]
+    items = db.session.execute(
+        select(WorkItem.starts_at, WorkItem.ends_at, WorkItem.kind).where(
+            WorkItem.client_id == client.id,
+            WorkItem.starts_at.is_not(None),
+            WorkItem.starts_at < ends,
+            WorkItem.ends_at > starts,
+            WorkItem.status != Status.cancelled.value,
+        )
+    ).all()
+    busy += [Busy(s, e, kind == "meeting") for s, e, kind in items]
+    first = starts.astimezone(zone).date() - timedelta(days=1)
+    busy += _weekly_windows(client, first, ends.astimezone(zone).date(), zone)
+    busy += _planned(client, starts, ends)
+    return sorted(busy, key=lambda b: b.starts)
+
+
+def _meetings_per_day(busy: list[Busy], zone: ZoneInfo) -> dict[date, int]:
+    counts: dict[date, int] = {}
+    for b in busy:
+        if b.meeting:
+            day = b.starts.astimezone(zone).date()
+            counts[day] = counts.get(day, 0) + 1
+    return counts
+
+
+def free_slots(client: Client, minutes: int, first: date, last: date) -> list[dict]:
+    """Free times for a meeting of ``minutes`` on the client's days ``first`` to
+    ``last``, soonest first, each with its start and end in UTC and on the client's
+    clock (at most MOST_SLOTS)."""
+    if last < first:
+        raise ValidationError.on("to", _("The last day comes before the first."))
+    if (last - first).days >= WIDEST:
+        raise ValidationError.on("to", _("Look at most 62 days at a time."))
+    rules = rules_of(client)
+    zone = ZoneInfo(client.timezone)
+    hours = hours_in_use(client, rules)
+    length = timedelta(minutes=minutes)
+    before = timedelta(minutes=rules.buffer_before_minutes)
+    after = timedelta(minutes=rules.buffer_after_minutes)
+    earliest = clock.now() + timedelta(minutes=rules.min_notice_minutes)
+    window_start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
+    window_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    busy = busy_times(client, window_start - before - length, window_end + after + length)
+    per_day = _meetings_per_day(busy, zone)
+    taken = _Taken(busy)
+    slots = []
+    day = first
+    while day <= last and len(slots) < MOST_SLOTS:
+        if rules.daily_cap is None or per_day.get(day, 0) < rules.daily_cap:
+            for start, end in hours.get(WEEKDAYS[day.weekday()], []):
+                span = _span_on(day, start, end, zone, False)
+                if span is not None:
+                    near = taken.near(span.starts - before, span.ends + after)
+                    slots += _in_span(span, length, before, after, earliest, near, zone)
+        day += timedelta(days=1)
+    return slots[:MOST_SLOTS]
+
+
+class _Taken:
+    """Busy times sorted by start, to find those near a span without reading them all."""
+
+    def __init__(self, busy: list[Busy]):
+        self._busy = busy
+        self._starts = [b.starts for b in busy]
+        self._longest = max((b.ends - b.starts for b in busy), default=timedelta(0))
+
+    def near(self, starts: datetime, ends: datetime) -> list[Busy]:
+        """The busy times that overlap [starts, ends)."""
+        low = bisect_left(self._starts, starts - self._longest)
+        high = bisect_left(self._starts, ends)
+        return [b for b in self._busy[low:high] if b.ends > starts]
+
+
+def _in_span(span: Busy, length, before, after, earliest, busy: list[Busy], zone) -> list[dict]:
+    """The quarter-hour starts in one span of working hours that fit."""
+    found = []
+    start = span.starts
+    while start + length <= span.ends:
+        if start >= earliest:
+            clash = next(
+                (b for b in busy if b.starts < start + length + after and b.ends > start - before),
+                None,
+            )
+            if clash is None:
+                local = start.astimezone(zone)
+                found.append(
+                    {
+                        "starts_at": start,
+                        "ends_at": start + length,
+                        "local": f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
+                    }
+                )
+            else:  # jump past what is in the way
+                start = max(start + STEP, _next_step(span.starts, clash.ends + before))
+                continue
+        start += STEP
+    return found
+
+
+def _next_step(origin: datetime, moment: datetime) -> datetime:
+    """The first start on the quarter-hour grid from ``origin`` at or after ``moment``."""
+    steps = -(-(moment - origin) // STEP)
+    return origin + steps * STEP
+
+
+def search(client: Client, query: dict) -> list[dict]:
+    values = values_for(SlotQuerySchema(), query)
+    return free_slots(client, values["minutes"], values["on_or_after"], values["on_or_before"])
