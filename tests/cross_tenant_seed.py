@@ -7,8 +7,10 @@ from sqlalchemy import select
 from agency.domains.accounts import api_tokens, invitations
 from agency.domains.accounts.models import ApiToken, Invitation, User
 from agency.domains.billing.models import Invoice, OverageApproval
-from agency.domains.calendar.models import CalendarFeed
+from agency.domains.calendar import events as calendar_events
+from agency.domains.calendar.models import CalendarEvent, CalendarFeed, MeetingRules
 from agency.domains.calendar.services import ensure_feed
+from agency.domains.calendar.slots import save_rules as save_meeting_rules
 from agency.domains.calls import services as calls
 from agency.domains.calls.history import record_call
 from agency.domains.calls.messages import take_message
@@ -74,6 +76,7 @@ FILLERS = {
     "agency_slug": lambda a: a.agency.slug,  # A's Stripe hook: B's signature is not A's
     # A's calendar feed with its secret altered: the address is the key, and B lacks it.
     "feed_token": lambda a: a.feed_token[:-6] + "bravo0",
+    "event_id": lambda a: a.event_id,
 }
 
 
@@ -141,6 +144,15 @@ def seed_alpha(app, agency):
         ).id
         agency.mail = seed_mail(agency)
         agency.feed_token = ensure_feed(client).token
+        agency.event_id = calendar_events.create(
+            client,
+            {
+                "title": "Alpha event",
+                "starts_at": "2027-01-04T10:00",
+                "ends_at": "2027-01-04T11:00",
+            },
+        ).id
+        save_meeting_rules(client, {"daily_cap": 3, "buffer_before_minutes": 10})
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -203,6 +215,11 @@ def a_is_untouched(alpha):
         assert db.session.get(Invoice, alpha.invoice_id).status == "open"
         assert db.session.get(TimeEntry, alpha.entry_id).raw_minutes == 60
         assert db.session.scalars(select(OverageApproval)).all() == []
+        event = db.session.get(CalendarEvent, alpha.event_id)
+        assert (event.title, event.sequence, event.cancelled_at) == ("Alpha event", 0, None)
+        assert db.session.scalars(select(CalendarEvent.id)).all() == [alpha.event_id]
+        rules = db.session.scalar(select(MeetingRules))
+        assert (rules.daily_cap, rules.buffer_before_minutes) == (3, 10)
         feed = db.session.scalar(select(CalendarFeed))
         assert (feed.token, feed.first_fetched_at) == (alpha.feed_token, None)
     failed = FailedJobRegistry("bulk", connection=redis_connection())
