@@ -42,6 +42,7 @@ from agency.surfaces.auth.views import bp as auth_bp
 from agency.surfaces.console.calls import bp as console_calls_bp
 from agency.surfaces.console.mail import bp as console_mail_bp
 from agency.surfaces.console.views import bp as console_bp
+from agency.surfaces.desk.calendar import bp as desk_calendar_bp
 from agency.surfaces.desk.calls import bp as desk_calls_bp
 from agency.surfaces.desk.mail import bp as desk_mail_bp
 from agency.surfaces.desk.views import bp as desk_bp
@@ -235,7 +236,7 @@ def _init_web(app: Flask) -> None:
 def _register_surfaces(app: Flask) -> None:
     for blueprint in (auth_bp, console_bp, desk_bp, portal_bp, platform_bp, ops_bp, public_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp):
+    for blueprint in (voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp, desk_calendar_bp):
         app.register_blueprint(blueprint)
     for blueprint in (console_mail_bp, desk_mail_bp, portal_mail_bp, hooks_email_bp):
         app.register_blueprint(blueprint)

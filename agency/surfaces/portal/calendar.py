@@ -1,23 +1,19 @@
-"""The client's calendar in the portal: the feed to subscribe to, and what was arranged."""
+"""The client's calendar in the portal: the feed to subscribe to, what is coming, free
+times for a meeting, events to add, a calendar file to import, and the meeting rules."""
 
-from datetime import timedelta
-
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from agency.domains.calendar import services as feeds
 from agency.domains.clients.models import Client
-from agency.domains.work.models import EVENT_KINDS, WorkItem
-from agency.kernel import clock
 from agency.kernel.database import db
 from agency.surfaces.portal.blueprint import bp
+from agency.surfaces.web import client_calendar
 from agency.surfaces.web.access import roles_required
 from agency.surfaces.web.forms import ConfirmForm
 
-# The portal's list starts a week back, so the meeting of last Tuesday is still there.
-SHOWN_FROM = timedelta(days=7)
+TEMPLATE = "portal/calendar.html"
 
 
 def _client() -> Client:
@@ -27,34 +23,53 @@ def _client() -> Client:
     return client
 
 
-def arranged(client: Client) -> list[WorkItem]:
-    """The client's meetings and travel with a time, from a week ago on, soonest first."""
-    return db.session.scalars(
-        select(WorkItem)
-        .where(
-            WorkItem.client_id == client.id,
-            WorkItem.kind.in_(EVENT_KINDS),
-            WorkItem.starts_at.is_not(None),
-            WorkItem.ends_at >= clock.now() - SHOWN_FROM,
-        )
-        .order_by(WorkItem.starts_at, WorkItem.id)
-        .limit(200)
-    ).all()
+def _urls() -> dict:
+    return {
+        "page": url_for(".calendar"),
+        "add": url_for(".add_calendar_event"),
+        "import_file": url_for(".import_calendar"),
+        "rules": url_for(".meeting_rules"),
+        "cancel": lambda event_id: url_for(".cancel_calendar_event", event_id=event_id),
+    }
+
+
+def _context(client: Client) -> dict:
+    feed = feeds.ensure_feed(client)
+    return {"feed": feed, "addresses": feeds.addresses(feed)}
 
 
 @bp.get("/calendar")
 @roles_required("client")
 def calendar():
     client = _client()
-    feed = feeds.ensure_feed(client)
-    return render_template(
-        "portal/calendar.html",
-        client=client,
-        feed=feed,
-        addresses=feeds.addresses(feed),
-        items=arranged(client),
-        confirm_form=ConfirmForm(),
-    )
+    return client_calendar.page(client, _urls(), TEMPLATE, _context(client))
+
+
+@bp.post("/calendar/events")
+@roles_required("client")
+def add_calendar_event():
+    client = _client()
+    return client_calendar.add_event(client, _urls(), TEMPLATE, _context(client))
+
+
+@bp.post("/calendar/events/<int:event_id>/cancel")
+@roles_required("client")
+def cancel_calendar_event(event_id):
+    return client_calendar.cancel_event(_client(), event_id, _urls())
+
+
+@bp.post("/calendar/import")
+@roles_required("client")
+def import_calendar():
+    client = _client()
+    return client_calendar.import_file(client, _urls(), TEMPLATE, _context(client))
+
+
+@bp.post("/calendar/rules")
+@roles_required("client")
+def meeting_rules():
+    client = _client()
+    return client_calendar.save_rules(client, _urls(), TEMPLATE, _context(client))
 
 
 @bp.post("/calendar/reset")

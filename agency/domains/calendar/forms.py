@@ -1,0 +1,79 @@
+"""The calendar's forms the portal and the desk share: the meeting rules of the
+instruction sheet, an event, an .ics file, and a search for free times."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from agency.domains.calendar.models import EventKind
+from agency.kernel.plaintext import show_weekly_hours, weekly_hours
+
+
+class MeetingRulesForm(FlaskForm):
+    working_hours = TextAreaField(
+        _l("Meeting hours, a line per day or range (mon-fri 09:00-17:00)")
+    )
+    buffer_before_minutes = IntegerField(
+        _l("Minutes kept free before a meeting"), default=0, validators=[Optional()]
+    )
+    buffer_after_minutes = IntegerField(
+        _l("Minutes kept free after a meeting"), default=0, validators=[Optional()]
+    )
+    daily_cap = IntegerField(_l("Most meetings a day (empty: no limit)"), validators=[Optional()])
+    min_notice_hours = IntegerField(
+        _l("Hours of notice a meeting needs"), default=0, validators=[Optional()]
+    )
+
+
+def fill_rules_form(form: MeetingRulesForm, view: dict) -> None:
+    form.working_hours.data = show_weekly_hours(view["working_hours"] or {})
+    form.buffer_before_minutes.data = view["buffer_before_minutes"]
+    form.buffer_after_minutes.data = view["buffer_after_minutes"]
+    form.daily_cap.data = view["daily_cap"]
+    form.min_notice_hours.data = view["min_notice_minutes"] // 60
+
+
+def rules_data(form: MeetingRulesForm) -> dict:
+    text = (form.working_hours.data or "").strip()
+    return {
+        "working_hours": weekly_hours(text, "working_hours") if text else None,
+        "buffer_before_minutes": form.buffer_before_minutes.data or 0,
+        "buffer_after_minutes": form.buffer_after_minutes.data or 0,
+        "daily_cap": form.daily_cap.data,
+        "min_notice_minutes": (form.min_notice_hours.data or 0) * 60,
+    }
+
+
+class EventForm(FlaskForm):
+    kind = SelectField(
+        _l("What"),
+        choices=[
+            SelectChoice(EventKind.busy.value, _l("Busy")),
+            SelectChoice(EventKind.meeting.value, _l("Meeting")),
+            SelectChoice(EventKind.travel.value, _l("Travel")),
+        ],
+    )
+    title = StringField(_l("Title"), validators=[InputRequired()])
+    starts_at = StringField(_l("Starts (YYYY-MM-DD HH:MM)"), validators=[InputRequired()])
+    ends_at = StringField(_l("Ends (YYYY-MM-DD HH:MM)"), validators=[InputRequired()])
+    location = StringField(_l("Where"))
+    video_url = StringField(_l("Video link"))
+    attendees = StringField(_l("Who else, addresses separated by commas"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("An .ics file from your calendar app"), validators=[FileRequired()])
+
+
+class SlotsForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search, sent as a GET
+
+    minutes = IntegerField(
+        _l("Length in minutes"), default=60, validators=[InputRequired(), NumberRange(5, 720)]
+    )
+    on_or_after = DateField(_l("From"), validators=[InputRequired()])
+    on_or_before = DateField(_l("To"), validators=[InputRequired()])

@@ -1,0 +1,171 @@
+"""A client's calendar page, the same in the portal (the client's own) and on the desk
+(a client the secretary serves): what is coming, free times for a meeting, an event to
+add, an .ics file to import, and the meeting rules of the instruction sheet. Each
+surface gives the client and the addresses of its own routes."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from agency.domains.calendar import events, imports, slots
+from agency.domains.calendar.forms import (
+    EventForm,
+    ImportForm,
+    MeetingRulesForm,
+    SlotsForm,
+    fill_rules_form,
+    rules_data,
+)
+from agency.domains.clients.models import Client
+from agency.domains.work.models import EVENT_KINDS, Status, WorkItem
+from agency.kernel import clock
+from agency.kernel.database import db
+from agency.kernel.errors import ValidationError
+from agency.kernel.plaintext import show_weekly_hours
+from agency.surfaces.web.forms import ConfirmForm, refused, wall_clock
+
+# What the page lists: from a week back to three months ahead.
+SHOWN_BACK, SHOWN_AHEAD = timedelta(days=7), timedelta(days=90)
+
+
+def coming(client: Client) -> list[dict]:
+    """The calendar's events and the meetings and travel arranged as work items, in one
+    list, soonest first."""
+    now = clock.now()
+    listed = [
+        {"event": e, "starts_at": e.starts_at, "ends_at": e.ends_at, "title": e.title,
+         "day": e.starts_at.astimezone(ZoneInfo(e.timezone)).date() if e.all_day else None,
+         "kind": e.kind, "location": e.location, "cancelled": e.cancelled_at is not None,
+         "people": [a.get("name") or a["email"] for a in e.attendees or []]}
+        for e in events.between(client, now - SHOWN_BACK, now + SHOWN_AHEAD, cancelled=True)
+    ]  # fmt: skip
+    items = db.session.scalars(
+        select(WorkItem).where(
+            WorkItem.client_id == client.id,
+            WorkItem.kind.in_(EVENT_KINDS),
+            WorkItem.starts_at.is_not(None),
+            WorkItem.ends_at >= now - SHOWN_BACK,
+            WorkItem.starts_at < now + SHOWN_AHEAD,
+        )
+    ).all()
+    listed += [
+        {"event": None, "starts_at": i.starts_at, "ends_at": i.ends_at, "title": i.title,
+         "day": None,
+         "kind": i.kind, "location": i.location, "cancelled": i.status == Status.cancelled.value,
+         "people": list(i.attendees or [])}
+        for i in items
+    ]  # fmt: skip
+    return sorted(listed, key=lambda entry: entry["starts_at"])
+
+
+def page(client: Client, urls: dict, template: str, context: dict, forms: dict | None = None):
+    """The page, with ``forms`` that were refused (and their status) in place of fresh ones."""
+    forms = forms or {}
+    rules_view = slots.rules_view(client)
+    rules_form = forms.get("rules") or MeetingRulesForm(formdata=None)
+    if "rules" not in forms:
+        fill_rules_form(rules_form, rules_view)
+    search = SlotsForm(request.args, meta={"csrf": False})
+    found, searched = [], bool(request.args.get("minutes"))
+    if searched and search.validate():
+        try:
+            found = slots.free_slots(
+                client, search.minutes.data, search.on_or_after.data, search.on_or_before.data
+            )
+        except ValidationError as exc:
+            for name, messages in exc.fields.items():
+                target = {"to": search.on_or_before}.get(name, search.minutes)
+                target.errors = list(target.errors) + list(messages)
+    if not searched:
+        today = clock.now().astimezone(ZoneInfo(client.timezone)).date()
+        search.on_or_after.data, search.on_or_before.data = today, today + timedelta(days=7)
+    return render_template(
+        template,
+        client=client,
+        entries=coming(client),
+        rules=rules_view,
+        hours_in_use=show_weekly_hours(rules_view["hours_in_use"]),
+        rules_form=rules_form,
+        event_form=forms.get("event") or EventForm(formdata=None),
+        import_form=forms.get("import") or ImportForm(formdata=None),
+        search=search,
+        searched=searched,
+        slots=found,
+        confirm_form=ConfirmForm(),
+        urls=urls,
+        **context,
+    )
+
+
+def save_rules(client: Client, urls: dict, template: str, context: dict):
+    form = MeetingRulesForm()
+    if form.validate_on_submit():
+        try:
+            slots.save_rules(client, rules_data(form))
+            flash(_("Meeting rules saved."), "success")
+            return redirect(urls["page"])
+        except ValidationError as exc:
+            refused(form, exc)
+            return page(client, urls, template, context, {"rules": form}), exc.status_code
+    return page(client, urls, template, context, {"rules": form}), 422
+
+
+def add_event(client: Client, urls: dict, template: str, context: dict):
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            people = [p.strip() for p in (form.attendees.data or "").split(",") if p.strip()]
+            events.create(
+                client,
+                {
+                    "kind": form.kind.data,
+                    "title": form.title.data,
+                    "starts_at": wall_clock(form.starts_at.data, "starts_at"),
+                    "ends_at": wall_clock(form.ends_at.data, "ends_at"),
+                    "location": form.location.data or None,
+                    "video_url": (form.video_url.data or "").strip() or None,
+                    "attendees": [{"email": p} for p in people],
+                },
+            )
+            flash(_("Added to the calendar."), "success")
+            return redirect(urls["page"])
+        except ValidationError as exc:
+            refused(form, exc)
+            return page(client, urls, template, context, {"event": form}), exc.status_code
+    return page(client, urls, template, context, {"event": form}), 422
+
+
+def import_file(client: Client, urls: dict, template: str, context: dict):
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            result = imports.import_ics(client, form.file.data.read(imports.MAX_BYTES + 1))
+            flash(
+                _(
+                    "Calendar read: %(added)s added, %(changed)s changed, %(unchanged)s already "
+                    "here, %(skipped)s left out.",
+                    **result,
+                ),
+                "success",
+            )
+            return redirect(urls["page"])
+        except ValidationError as exc:
+            refused(form, exc)
+            if not exc.fields.get("file"):
+                form.file.errors = [exc.message]
+            return page(client, urls, template, context, {"import": form}), exc.status_code
+    return page(client, urls, template, context, {"import": form}), 422
+
+
+def cancel_event(client: Client, event_id: int, urls: dict):
+    event = events.event_of(client, event_id)
+    if ConfirmForm().validate_on_submit():
+        if event.source != "local":
+            flash(_("This event comes from the client's own calendar."), "error")
+        else:
+            events.cancel(event)
+            flash(_("Event cancelled."), "success")
+    return redirect(urls["page"])
