@@ -52,7 +52,7 @@ def test_a_meeting_set_on_the_desk_reaches_the_clients_calendar_app(
 
     _sign_in(page, live_server, agency.client_user)
     page.goto(f"{live_server}/portal/calendar")
-    page.wait_for_selector("#arranged >> text=Lunch with Rui Duarte")
+    page.wait_for_selector("#coming >> text=Lunch with Rui Duarte")
     page.click("button[data-copy=feed-web]")
     page.wait_for_selector("button[data-copy=feed-web] >> text=Copied")
     address = page.input_value("#feed-web")

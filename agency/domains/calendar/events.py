@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from agency.domains.calendar.models import CalendarEvent
 from agency.domains.calendar.schemas import EventSchema
@@ -178,21 +178,24 @@ def event_of(client: Client, event_id) -> CalendarEvent:
     return found
 
 
+def overlapping(client: Client, starts: datetime, ends: datetime, cancelled: bool = False):
+    """The condition of the client's events that overlap [starts, ends)."""
+    condition = and_(
+        CalendarEvent.client_id == client.id,
+        CalendarEvent.starts_at < ends,
+        CalendarEvent.starts_at > starts - LONGEST,  # bounds the index's range
+        CalendarEvent.ends_at > starts,
+    )
+    return condition if cancelled else and_(condition, CalendarEvent.cancelled_at.is_(None))
+
+
 def between(client: Client, starts: datetime, ends: datetime, cancelled: bool = False):
     """The client's events that overlap [starts, ends), soonest first."""
-    statement = (
+    return db.session.scalars(
         select(CalendarEvent)
-        .where(
-            CalendarEvent.client_id == client.id,
-            CalendarEvent.starts_at < ends,
-            CalendarEvent.starts_at > starts - LONGEST,  # bounds the index's range
-            CalendarEvent.ends_at > starts,
-        )
+        .where(overlapping(client, starts, ends, cancelled))
         .order_by(CalendarEvent.starts_at, CalendarEvent.id)
-    )
-    if not cancelled:
-        statement = statement.where(CalendarEvent.cancelled_at.is_(None))
-    return db.session.scalars(statement).all()
+    ).all()
 
 
 def listing_range(start: date | None, end: date | None, zone: str) -> tuple[datetime, datetime]:

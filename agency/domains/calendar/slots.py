@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency.domains.calendar.events import between
-from agency.domains.calendar.models import EventKind, MeetingRules
+from agency.domains.calendar.events import overlapping
+from agency.domains.calendar.models import CalendarEvent, EventKind, MeetingRules
 from agency.domains.calendar.schemas import MeetingRulesSchema, SlotQuerySchema
 from agency.domains.calls.models import CallRules
 from agency.domains.clients.models import Client
@@ -136,11 +136,12 @@ def busy_times(client: Client, starts: datetime, ends: datetime) -> list[Busy]:
     busy events, the meetings and travel arranged as work items, the weekly unavailable
     windows and the statuses planned ahead."""
     zone = ZoneInfo(client.timezone)
-    busy = [
-        Busy(e.starts_at, e.ends_at, e.kind == EventKind.meeting.value)
-        for e in between(client, starts, ends)
-        if e.busy
-    ]
+    events = db.session.execute(
+        select(CalendarEvent.starts_at, CalendarEvent.ends_at, CalendarEvent.kind).where(
+            overlapping(client, starts, ends), CalendarEvent.busy.is_(True)
+        )
+    ).all()
+    busy = [Busy(s, e, kind == EventKind.meeting.value) for s, e, kind in events]
     items = db.session.execute(
         select(WorkItem.starts_at, WorkItem.ends_at, WorkItem.kind).where(
             WorkItem.client_id == client.id,

@@ -27,8 +27,8 @@ from agency.kernel.errors import ValidationError
 from agency.kernel.plaintext import show_weekly_hours
 from agency.surfaces.web.forms import ConfirmForm, refused, wall_clock
 
-# What the page lists: from a week back to three months ahead.
-SHOWN_BACK, SHOWN_AHEAD = timedelta(days=7), timedelta(days=90)
+# What the page lists: from a week back to a year ahead, the first 200.
+SHOWN_BACK, SHOWN_AHEAD, MOST_SHOWN = timedelta(days=7), timedelta(days=366), 200
 
 
 def coming(client: Client) -> list[dict]:
@@ -58,7 +58,7 @@ def coming(client: Client) -> list[dict]:
          "people": list(i.attendees or [])}
         for i in items
     ]  # fmt: skip
-    return sorted(listed, key=lambda entry: entry["starts_at"])
+    return sorted(listed, key=lambda entry: entry["starts_at"])[:MOST_SHOWN]
 
 
 def page(client: Client, urls: dict, template: str, context: dict, forms: dict | None = None):
