@@ -151,7 +151,6 @@ def main() -> None:
                 started = time.perf_counter()
                 found += len(slots.free_slots(client, 60, first, first + timedelta(days=27)))
                 searched.append(time.perf_counter() - started)
-                db.session.rollback()
                 starts = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
                 params = {
                     "client": client_id,

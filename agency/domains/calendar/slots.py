@@ -5,14 +5,14 @@ busy time with the buffers kept before and after, under the daily cap, and far e
 ahead."""
 
 from bisect import bisect_left
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, union_all
 
-from agency.domains.calendar.events import overlapping
+from agency.domains.calendar.events import LONGEST
 from agency.domains.calendar.models import CalendarEvent, EventKind, MeetingRules
 from agency.domains.calendar.schemas import MeetingRulesSchema, SlotQuerySchema
 from agency.domains.calls.models import CallRules
@@ -35,9 +35,11 @@ RULE_FIELDS = (
 )  # fmt: skip
 
 
-def rules_of(client: Client) -> MeetingRules:
-    """The client's meeting rules; the defaults (not stored) until saved."""
-    found = db.session.scalar(select(MeetingRules).where(MeetingRules.client_id == client.id))
+def rules_of(client: Client, found: MeetingRules | None = None) -> MeetingRules:
+    """The client's meeting rules (``found`` if read already); the defaults (not stored)
+    until saved."""
+    if found is None:
+        found = db.session.scalar(select(MeetingRules).where(MeetingRules.client_id == client.id))
     if found is None:
         found = MeetingRules(
             client_id=client.id,
@@ -78,8 +80,7 @@ def save_rules(client: Client, data: dict, partial: bool = False) -> MeetingRule
     return rules
 
 
-@dataclass(frozen=True)
-class Busy:
+class Busy(NamedTuple):
     starts: datetime
     ends: datetime
     meeting: bool  # counts toward the daily cap
@@ -114,11 +115,41 @@ def _span_on(day: date, start: str | None, end: str | None, zone, meeting) -> Bu
     return Busy(begins.astimezone(UTC), finishes.astimezone(UTC), meeting)
 
 
-def _planned(client: Client, starts: datetime, ends: datetime) -> list[Busy]:
+# Built once: the two statements of a search, with the client and the moments bound.
+_SHEET = (
+    select(MeetingRules, CallRules.scheduled_statuses)
+    .select_from(Client)
+    .outerjoin(MeetingRules, MeetingRules.client_id == Client.id)
+    .outerjoin(CallRules, CallRules.client_id == Client.id)
+    .where(Client.id == bindparam("client_id"))
+)
+_BUSY = union_all(
+    select(CalendarEvent.starts_at, CalendarEvent.ends_at, CalendarEvent.kind).where(
+        CalendarEvent.client_id == bindparam("client_id"),
+        CalendarEvent.starts_at < bindparam("ends"),
+        CalendarEvent.starts_at > bindparam("earliest_start"),  # bounds the index's range
+        CalendarEvent.ends_at > bindparam("starts"),
+        CalendarEvent.cancelled_at.is_(None),
+        CalendarEvent.busy.is_(True),
+    ),
+    select(WorkItem.starts_at, WorkItem.ends_at, WorkItem.kind).where(
+        WorkItem.client_id == bindparam("client_id"),
+        WorkItem.starts_at.is_not(None),
+        WorkItem.starts_at < bindparam("ends"),
+        WorkItem.ends_at > bindparam("starts"),
+        WorkItem.status != Status.cancelled.value,
+    ),
+)
+
+
+def _sheet(client: Client) -> tuple[MeetingRules | None, list | None]:
+    """The client's stored meeting rules and planned statuses, in one statement."""
+    row = db.session.execute(_SHEET, {"client_id": client.id}).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _planned(planned: list | None, starts: datetime, ends: datetime) -> list[Busy]:
     """The statuses planned ahead on the call rules ("on holiday 3-10 May")."""
-    planned = db.session.scalar(
-        select(CallRules.scheduled_statuses).where(CallRules.client_id == client.id)
-    )
     found = []
     for status in planned or []:
         try:
@@ -131,30 +162,19 @@ def _planned(client: Client, starts: datetime, ends: datetime) -> list[Busy]:
     return found
 
 
-def busy_times(client: Client, starts: datetime, ends: datetime) -> list[Busy]:
+def busy_times(client: Client, starts: datetime, ends: datetime, planned=None) -> list[Busy]:
     """Every time the client is taken between ``starts`` and ``ends``: the calendar's
     busy events, the meetings and travel arranged as work items, the weekly unavailable
-    windows and the statuses planned ahead."""
+    windows and the statuses planned ahead (``planned``, when read already)."""
+    if planned is None:
+        planned = _sheet(client)[1]
     zone = ZoneInfo(client.timezone)
-    events = db.session.execute(
-        select(CalendarEvent.starts_at, CalendarEvent.ends_at, CalendarEvent.kind).where(
-            overlapping(client, starts, ends), CalendarEvent.busy.is_(True)
-        )
-    ).all()
-    busy = [Busy(s, e, kind == EventKind.meeting.value) for s, e, kind in events]
-    items = db.session.execute(
-        select(WorkItem.starts_at, WorkItem.ends_at, WorkItem.kind).where(
-            WorkItem.client_id == client.id,
-            WorkItem.starts_at.is_not(None),
-            WorkItem.starts_at < ends,
-            WorkItem.ends_at > starts,
-            WorkItem.status != Status.cancelled.value,
-        )
-    ).all()
-    busy += [Busy(s, e, kind == "meeting") for s, e, kind in items]
+    bounds = {"starts": starts, "ends": ends, "earliest_start": starts - LONGEST}
+    rows = db.session.execute(_BUSY, {"client_id": client.id, **bounds}).all()
+    busy = [Busy(s, e, kind == EventKind.meeting.value) for s, e, kind in rows]
     first = starts.astimezone(zone).date() - timedelta(days=1)
     busy += _weekly_windows(client, first, ends.astimezone(zone).date(), zone)
-    busy += _planned(client, starts, ends)
+    busy += _planned(planned, starts, ends)
     return sorted(busy, key=lambda b: b.starts)
 
 
@@ -175,7 +195,8 @@ def free_slots(client: Client, minutes: int, first: date, last: date) -> list[di
         raise ValidationError.on("to", _("The last day comes before the first."))
     if (last - first).days >= WIDEST:
         raise ValidationError.on("to", _("Look at most 62 days at a time."))
-    rules = rules_of(client)
+    stored, planned = _sheet(client)
+    rules = rules_of(client, stored)
     zone = ZoneInfo(client.timezone)
     hours = hours_in_use(client, rules)
     length = timedelta(minutes=minutes)
@@ -184,7 +205,9 @@ def free_slots(client: Client, minutes: int, first: date, last: date) -> list[di
     earliest = clock.now() + timedelta(minutes=rules.min_notice_minutes)
     window_start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
     window_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
-    busy = busy_times(client, window_start - before - length, window_end + after + length)
+    busy = busy_times(
+        client, window_start - before - length, window_end + after + length, planned or []
+    )
     per_day = _meetings_per_day(busy, zone)
     taken = _Taken(busy)
     slots = []
@@ -219,19 +242,19 @@ def _in_span(span: Busy, length, before, after, earliest, busy: list[Busy], zone
     """The quarter-hour starts in one span of working hours that fit."""
     found = []
     start = span.starts
+    reach_back, reach_ahead = before, length + after
     while start + length <= span.ends:
         if start >= earliest:
-            clash = next(
-                (b for b in busy if b.starts < start + length + after and b.ends > start - before),
-                None,
-            )
+            low, high = start - reach_back, start + reach_ahead
+            clash = next((b for b in busy if b.starts < high and b.ends > low), None)
             if clash is None:
                 local = start.astimezone(zone)
                 found.append(
                     {
                         "starts_at": start,
                         "ends_at": start + length,
-                        "local": f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
+                        "local": f"{local.date()} {local.hour:02}:{local.minute:02} "
+                        f"{local.tzname()}",
                     }
                 )
             else:  # jump past what is in the way
