@@ -12,7 +12,13 @@ from agency.domains.billing.models import (
     StripeEvent,
     TimeEntryEdit,
 )
-from agency.domains.calendar.models import CalendarEvent, CalendarFeed, MeetingRules
+from agency.domains.calendar.models import (
+    CalendarEvent,
+    CalendarFeed,
+    MeetingInvitee,
+    MeetingRequest,
+    MeetingRules,
+)
 from agency.domains.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSettings
 from agency.domains.clients.models import Assignment, Client, Contact
 from agency.domains.contracts.models import Contract, ContractRevision, Plan
@@ -60,6 +66,8 @@ __all__ = [
     "Assignment",
     "CalendarEvent",
     "CalendarFeed",
+    "MeetingInvitee",
+    "MeetingRequest",
     "MeetingRules",
     "Call",
     "CallRules",

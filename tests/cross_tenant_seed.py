@@ -1,6 +1,8 @@
 """Agency A's records of every kind, for the cross-tenant tests: how to name each in a
 URL (``FILLERS``), and the check that B's requests left them as they were."""
 
+from datetime import date, timedelta
+
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
@@ -8,7 +10,13 @@ from agency.domains.accounts import api_tokens, invitations
 from agency.domains.accounts.models import ApiToken, Invitation, User
 from agency.domains.billing.models import Invoice, OverageApproval
 from agency.domains.calendar import events as calendar_events
-from agency.domains.calendar.models import CalendarEvent, CalendarFeed, MeetingRules
+from agency.domains.calendar import meetings
+from agency.domains.calendar.models import (
+    CalendarEvent,
+    CalendarFeed,
+    MeetingRequest,
+    MeetingRules,
+)
 from agency.domains.calendar.services import ensure_feed
 from agency.domains.calendar.slots import save_rules as save_meeting_rules
 from agency.domains.calls import services as calls
@@ -77,6 +85,7 @@ FILLERS = {
     # A's calendar feed with its secret altered: the address is the key, and B lacks it.
     "feed_token": lambda a: a.feed_token[:-6] + "bravo0",
     "event_id": lambda a: a.event_id,
+    "request_id": lambda a: a.meeting_request_id,
 }
 
 
@@ -153,6 +162,13 @@ def seed_alpha(app, agency):
             },
         ).id
         save_meeting_rules(client, {"daily_cap": 3, "buffer_before_minutes": 10})
+        soon = date.today() + timedelta(days=7)
+        agency.meeting_request_id = meetings.propose(
+            client,
+            {"title": "Alpha meeting", "minutes": 30, "from": soon.isoformat(),
+             "to": (soon + timedelta(days=7)).isoformat(),
+             "participants": [{"email": "partner@alpha.example", "name": "Alpha Partner"}]},
+        ).id  # fmt: skip
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -218,6 +234,9 @@ def a_is_untouched(alpha):
         event = db.session.get(CalendarEvent, alpha.event_id)
         assert (event.title, event.sequence, event.cancelled_at) == ("Alpha event", 0, None)
         assert db.session.scalars(select(CalendarEvent.id)).all() == [alpha.event_id]
+        meeting = db.session.get(MeetingRequest, alpha.meeting_request_id)
+        assert (meeting.status, meeting.event_id) == ("open", None)
+        assert [i.answer for i in meeting.invitees] == ["invited"]
         rules = db.session.scalar(select(MeetingRules))
         assert (rules.daily_cap, rules.buffer_before_minutes) == (3, 10)
         feed = db.session.scalar(select(CalendarFeed))

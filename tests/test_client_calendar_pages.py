@@ -176,3 +176,50 @@ def _csrf(http, page: str) -> str:
     from tests.conftest import csrf_from
 
     return csrf_from(http.get(page).get_data(as_text=True))
+
+
+def test_the_secretary_arranges_a_meeting_on_the_desk_and_the_client_cancels_it(
+    client, app, lisbon, login_as, drain, mail
+):
+    from agency.domains.calendar.models import MeetingRequest
+
+    http = login_as(lisbon.secretary)
+    page = f"/desk/calendar/{lisbon.client.id}"
+    refused = post_form(
+        http,
+        f"{page}/meetings",
+        {"title": "Supply contract", "minutes": "60", "on_or_after": "2027-03-22",
+         "on_or_before": "2027-03-23", "participants": "Ana Lima not-an-address"},
+        page=page,
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert rows(MeetingRequest, lisbon.agency.id) == []
+    arranged = post_form(
+        http,
+        f"{page}/meetings",
+        {"title": "Supply contract", "minutes": "60", "on_or_after": "2027-03-22",
+         "on_or_before": "2027-03-23",
+         "participants": "Ana Lima ana@partner.example\nrui@supplier.example"},
+        page=page,
+    )  # fmt: skip
+    assert arranged.status_code == 302, arranged.get_data(as_text=True)
+    [request] = rows(MeetingRequest, lisbon.agency.id)
+    drain()
+    assert "Ana Lima" in mail.wait_for("ana@partner.example")["To"] or mail.to(
+        "ana@partner.example"
+    )
+    assert "Supply contract" in http.get(page).get_data(as_text=True)
+
+    portal = app.test_client()
+    from tests.conftest import sign_in
+
+    sign_in(portal, lisbon.client_user)
+    shown = portal.get("/portal/calendar").get_data(as_text=True)
+    assert f'data-request="{request.id}"' in shown and "Ana Lima" in shown
+    cancelled = post_form(
+        portal, f"/portal/calendar/meetings/{request.id}/cancel", {}, page="/portal/calendar"
+    )
+    assert cancelled.status_code == 302
+    with use_agency(lisbon.agency.id):
+        assert db.session.get(MeetingRequest, request.id).status == "cancelled"
+    db.session.remove()

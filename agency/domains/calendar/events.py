@@ -96,8 +96,9 @@ def _row(values: dict, zone: str, replies: dict | None = None) -> dict:
     }
 
 
-def create(client: Client, data: dict) -> CalendarEvent:
-    """A new event in the client's calendar."""
+def create(client: Client, data: dict, commit: bool = True) -> CalendarEvent:
+    """A new event in the client's calendar (left to the caller's transaction, flushed,
+    with ``commit`` False)."""
     values = values_for(_EVENT, data)
     row = _row(values, values.get("timezone") or client.timezone)
     now = clock.now()
@@ -112,7 +113,10 @@ def create(client: Client, data: dict) -> CalendarEvent:
     )
     event.etag = etag_of(event)
     db.session.add(event)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return event
 
 

@@ -77,3 +77,29 @@ class SlotsForm(FlaskForm):
     )
     on_or_after = DateField(_l("From"), validators=[InputRequired()])
     on_or_before = DateField(_l("To"), validators=[InputRequired()])
+
+
+class ArrangeForm(FlaskForm):
+    title = StringField(_l("What the meeting is about"), validators=[InputRequired()])
+    minutes = IntegerField(_l("Length in minutes"), default=60, validators=[InputRequired()])
+    on_or_after = DateField(_l("From"), validators=[InputRequired()])
+    on_or_before = DateField(_l("To"), validators=[InputRequired()])
+    participants = TextAreaField(
+        _l("Participants, one per line: name and address (Ana Lima ana@example.com)"),
+        validators=[InputRequired()],
+    )
+    location = StringField(_l("Where"))
+    video_url = StringField(_l("Video link"))
+
+
+def participants_of(text: str | None) -> list[dict]:
+    """Lines "Ana Lima ana@example.com" (or just the address) as participants."""
+    found = []
+    for line in (text or "").splitlines():
+        words = line.replace(",", " ").split()
+        if not words:
+            continue
+        address = next((w.strip("<>") for w in reversed(words) if "@" in w), words[-1])
+        name = " ".join(w for w in words if w.strip("<>") != address)
+        found.append({"email": address, "name": name})
+    return found

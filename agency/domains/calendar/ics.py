@@ -197,6 +197,11 @@ def _locale(client: Client, agency: Agency) -> str:
     return chosen or agency.locale or "en"
 
 
+def client_locale(client: Client) -> str:
+    """The language the client reads: their own login's, else their agency's."""
+    return _locale(client, db.session.get(Agency, client.agency_id))
+
+
 def calendar(client: Client, now: datetime) -> bytes:
     """The whole feed, in the client's language."""
     rules = db.session.scalar(select(CallRules).where(CallRules.client_id == client.id))

@@ -112,3 +112,67 @@ labels.define(
         EventKind.external: _l("from your own calendar"),
     },
 )
+
+
+class RequestStatus(enum.StrEnum):
+    open = "open"
+    confirmed = "confirmed"
+    cancelled = "cancelled"
+
+
+class MeetingRequest(TenantMixin, db.Model):
+    """A meeting the secretary is arranging: the times offered to the participants, until
+    one of them picks one (the meeting is then an event of the client's calendar)."""
+
+    __tablename__ = "meeting_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    minutes: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str | None] = mapped_column(String(300))
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    # The starts offered, in UTC (ISO 8601), soonest first.
+    offered: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.open.value)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calendar_events.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client = relationship("Client")
+    event = relationship("CalendarEvent")
+    invitees = relationship("MeetingInvitee", order_by="MeetingInvitee.id")
+
+
+class MeetingInvitee(TenantMixin, db.Model):
+    """One participant of a meeting being arranged, with their answer."""
+
+    __tablename__ = "meeting_invitees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_requests.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # "invited", "picked" (the time they chose) or "none_fit".
+    answer: Mapped[str] = mapped_column(String(16), default="invited")
+    picked_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+labels.define(
+    "meeting_request_status",
+    {
+        RequestStatus.open: _l("waiting for a pick"),
+        RequestStatus.confirmed: _l("arranged"),
+        RequestStatus.cancelled: _l("cancelled"),
+    },
+)
+labels.define(
+    "invitee_answer",
+    {"invited": _l("invited"), "picked": _l("picked a time"), "none_fit": _l("no time fits")},
+)

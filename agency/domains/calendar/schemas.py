@@ -19,7 +19,7 @@ class CalendarFeedSchema(Schema):
     last_fetched_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
-def _http_url(value: str) -> str:
+def http_url(value: str) -> str:
     if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
         raise SchemaError(_("Give an address that starts with https:// or http://."))
     return value
@@ -52,7 +52,7 @@ class EventSchema(Schema):
     busy = fields.Boolean(load_default=True)
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     video_url = validation.Checked(
-        _http_url, load_default=None, allow_none=True, validate=validate.Length(max=500)
+        http_url, load_default=None, allow_none=True, validate=validate.Length(max=500)
     )
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
     attendees = fields.List(
@@ -98,3 +98,27 @@ class ImportResultSchema(Schema):
     changed = fields.Integer()
     unchanged = fields.Integer()
     skipped = fields.Integer()
+
+
+class ParticipantViewSchema(Schema):
+    email = fields.String()
+    name = fields.String()
+    answer = fields.String()
+    picked_start = fields.DateTime(allow_none=True)
+
+
+class MeetingRequestViewSchema(Schema):
+    """A meeting being arranged, as the API shows it."""
+
+    id = fields.Integer()
+    client_id = fields.Integer()
+    title = fields.String()
+    minutes = fields.Integer()
+    location = fields.String(allow_none=True)
+    video_url = fields.String(allow_none=True)
+    offered = fields.List(fields.String())
+    status = fields.String()
+    event_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    participants = fields.List(fields.Nested(ParticipantViewSchema))

@@ -13,6 +13,7 @@ from agency.domains.mail.models import (
     BouncedAddress,
     Dictation,
     Draft,
+    DraftAttachment,
     DraftStatus,
     InboundEmail,
     MailTemplate,
@@ -205,6 +206,34 @@ def _send(draft: Draft, user) -> Draft:
     note_on_item(locked.work_item_id, "email_sent", user.id if user else None, draft_id=draft.id)
     db.session.commit()
     return locked
+
+
+def send_for_client(client, to_address: str, subject: str, body: str, files=(), user=None) -> Draft:
+    """An email in the client's name that needs no approval (what the client's own rules
+    arranged, such as a meeting invitation): kept in the client's mail history as a sent
+    draft, with ``files`` ((name, content type, bytes)) attached; committed."""
+    draft = Draft(
+        client_id=client.id,
+        to_address=to_address,
+        subject=subject[:300],
+        body=body,
+        status=DraftStatus.approved.value,
+        created_by_id=user.id if user else None,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    for name, content_type, data in files:
+        db.session.add(
+            DraftAttachment(
+                draft_id=draft.id,
+                filename=name,
+                content_type=content_type,
+                size_bytes=len(data),
+                data=data,
+            )
+        )
+    db.session.flush()
+    return _send(draft, user)
 
 
 def bounced(address: str) -> BouncedAddress | None:

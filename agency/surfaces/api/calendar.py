@@ -7,12 +7,13 @@ from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from agency.domains.calendar import events, imports, slots
+from agency.domains.calendar import events, imports, meetings, slots
 from agency.domains.calendar import services as feeds
 from agency.domains.calendar.schemas import (
     CalendarFeedSchema,
     EventSchema,
     ImportResultSchema,
+    MeetingRequestViewSchema,
     MeetingRulesSchema,
     SlotSchema,
 )
@@ -182,3 +183,40 @@ def free_slots(client_id):
     """Free times for a meeting of ``minutes`` from ``from`` to ``to`` (the client's
     days), by the client's meeting rules, soonest first."""
     return slots.search(_client(client_id), request.args.to_dict())
+
+
+@events_bp.get("/<int:client_id>/meeting-requests")
+@events_bp.response(200, MeetingRequestViewSchema(many=True))
+@token_required()
+def list_meeting_requests(client_id):
+    """The meetings being arranged for the client (and those arranged), newest first."""
+    return [meetings.view(r) for r in meetings.requests_of(_client(client_id))]
+
+
+@events_bp.post("/<int:client_id>/meeting-requests")
+@json_body(events_bp, meetings.RequestSchema)
+@events_bp.response(201, MeetingRequestViewSchema)
+@token_required()
+def propose_meeting(client_id):
+    """Offer free times of the client's calendar (``minutes`` long, from ``from`` to
+    ``to``) to ``participants``: each gets an email in the client's name with a link
+    where they pick one; the first pick arranges the meeting."""
+    request_ = meetings.propose(_client(client_id), json_payload(), api_user())
+    return meetings.view(request_)
+
+
+@events_bp.get("/<int:client_id>/meeting-requests/<int:request_id>")
+@events_bp.response(200, MeetingRequestViewSchema)
+@token_required()
+def get_meeting_request(client_id, request_id):
+    return meetings.view(meetings.request_of(_client(client_id), request_id))
+
+
+@events_bp.post("/<int:client_id>/meeting-requests/<int:request_id>/cancel")
+@events_bp.response(200, MeetingRequestViewSchema)
+@token_required()
+def cancel_meeting_request(client_id, request_id):
+    """Cancel the request, and the meeting if it was arranged: every participant gets
+    the calendar's cancellation."""
+    found = meetings.request_of(_client(client_id), request_id)
+    return meetings.view(meetings.cancel(found))

@@ -24,6 +24,10 @@ def _urls(client_id: int) -> dict:
         "import_file": url_for(".import_file", client_id=client_id),
         "rules": url_for(".rules", client_id=client_id),
         "cancel": lambda event_id: url_for(".cancel", client_id=client_id, event_id=event_id),
+        "arrange": url_for(".arrange", client_id=client_id),
+        "cancel_request": lambda request_id: url_for(
+            ".cancel_request", client_id=client_id, request_id=request_id
+        ),
     }
 
 
@@ -71,3 +75,17 @@ def import_file(client_id):
 def rules(client_id):
     found = client_for(current_user, client_id)
     return client_calendar.save_rules(found, _urls(found.id), TEMPLATE, {})
+
+
+@bp.post("/<int:client_id>/meetings")
+@roles_required(*PEOPLE)
+def arrange(client_id):
+    found = client_for(current_user, client_id)
+    return client_calendar.arrange(found, _urls(found.id), TEMPLATE, {}, current_user)
+
+
+@bp.post("/<int:client_id>/meetings/<int:request_id>/cancel")
+@roles_required(*PEOPLE)
+def cancel_request(client_id, request_id):
+    found = client_for(current_user, client_id)
+    return client_calendar.cancel_request(found, request_id, _urls(found.id))

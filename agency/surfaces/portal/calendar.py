@@ -30,6 +30,7 @@ def _urls() -> dict:
         "import_file": url_for(".import_calendar"),
         "rules": url_for(".meeting_rules"),
         "cancel": lambda event_id: url_for(".cancel_calendar_event", event_id=event_id),
+        "cancel_request": lambda request_id: url_for(".cancel_meeting", request_id=request_id),
     }
 
 
@@ -56,6 +57,12 @@ def add_calendar_event():
 @roles_required("client")
 def cancel_calendar_event(event_id):
     return client_calendar.cancel_event(_client(), event_id, _urls())
+
+
+@bp.post("/calendar/meetings/<int:request_id>/cancel")
+@roles_required("client")
+def cancel_meeting(request_id):
+    return client_calendar.cancel_request(_client(), request_id, _urls())
 
 
 @bp.post("/calendar/import")

@@ -10,13 +10,15 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency.domains.calendar import events, imports, slots
+from agency.domains.calendar import events, imports, meetings, slots
 from agency.domains.calendar.forms import (
+    ArrangeForm,
     EventForm,
     ImportForm,
     MeetingRulesForm,
     SlotsForm,
     fill_rules_form,
+    participants_of,
     rules_data,
 )
 from agency.domains.clients.models import Client
@@ -91,6 +93,8 @@ def page(client: Client, urls: dict, template: str, context: dict, forms: dict |
         rules_form=rules_form,
         event_form=forms.get("event") or EventForm(formdata=None),
         import_form=forms.get("import") or ImportForm(formdata=None),
+        arrange_form=forms.get("arrange") or ArrangeForm(formdata=None),
+        requests=meetings.requests_of(client),
         search=search,
         searched=searched,
         slots=found,
@@ -168,4 +172,40 @@ def cancel_event(client: Client, event_id: int, urls: dict):
         else:
             events.cancel(event)
             flash(_("Event cancelled."), "success")
+    return redirect(urls["page"])
+
+
+def arrange(client: Client, urls: dict, template: str, context: dict, user):
+    """Offer free times to the participants (the desk's form)."""
+    form = ArrangeForm()
+    if form.validate_on_submit():
+        try:
+            meetings.propose(
+                client,
+                {
+                    "title": form.title.data,
+                    "minutes": form.minutes.data,
+                    "from": form.on_or_after.data.isoformat(),
+                    "to": form.on_or_before.data.isoformat(),
+                    "participants": participants_of(form.participants.data),
+                    "location": form.location.data or None,
+                    "video_url": (form.video_url.data or "").strip() or None,
+                },
+                user,
+            )
+            flash(_("The times are on their way to the participants."), "success")
+            return redirect(urls["page"])
+        except ValidationError as exc:
+            refused(form, exc)
+            if "to" in exc.fields:
+                form.on_or_before.errors = list(exc.fields["to"])
+            return page(client, urls, template, context, {"arrange": form}), exc.status_code
+    return page(client, urls, template, context, {"arrange": form}), 422
+
+
+def cancel_request(client: Client, request_id: int, urls: dict):
+    found = meetings.request_of(client, request_id)
+    if ConfirmForm().validate_on_submit():
+        meetings.cancel(found)
+        flash(_("Meeting cancelled; the participants are told."), "success")
     return redirect(urls["page"])

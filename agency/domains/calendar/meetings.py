@@ -1,0 +1,305 @@
+"""Arranging a meeting: the secretary offers free times of the client's calendar to the
+participants, each gets an email in the client's name with a link of their own (no
+sign-in) where they pick one of the times or say none fits; the first pick confirms the
+meeting: it becomes an event of the client's calendar and every participant gets a
+calendar invitation (iTIP REQUEST). Cancelling sends iTIP CANCEL.
+
+Two participants picking at the same moment give one meeting: a pick takes the
+request's row lock first, and the second finds it arranged. A time that has become busy
+since it was offered is refused at the pick."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from agency.domains.calendar import events, itip, slots
+from agency.domains.calendar.ics import client_locale
+from agency.domains.calendar.models import (
+    CalendarEvent,
+    EventKind,
+    MeetingInvitee,
+    MeetingRequest,
+    RequestStatus,
+)
+from agency.domains.calendar.schemas import AttendeeSchema, http_url
+from agency.domains.clients.models import Client
+from agency.domains.mail import drafting
+from agency.domains.mail import settings as mail_settings
+from agency.domains.mail.writing import office_name
+from agency.kernel import clock, links, validation
+from agency.kernel.database import db
+from agency.kernel.errors import BadInput, Conflict, NotFound, ValidationError
+from agency.kernel.records import values_for
+
+PICK_PURPOSE = "meeting-pick"
+# How long a pick link works, and the most times one request offers.
+LINK_DAYS = 21
+MOST_OFFERED = 8
+
+
+class RequestSchema(Schema):
+    """A meeting to arrange: what, how long, on which of the client's days, with whom."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    minutes = fields.Integer(required=True, validate=validate.Range(5, 12 * 60))
+    on_or_after = fields.Date(data_key="from", required=True)
+    on_or_before = fields.Date(data_key="to", required=True)
+    participants = fields.List(
+        fields.Nested(AttendeeSchema), required=True, validate=validate.Length(min=1, max=20)
+    )
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    video_url = validation.Checked(
+        http_url, load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+
+
+_REQUEST = RequestSchema()
+
+
+def _spread(found: list[dict]) -> list[datetime]:
+    """At most MOST_OFFERED times: the first of each day first, then the next ones."""
+    by_day: dict = {}
+    for slot in found:
+        by_day.setdefault(slot["local"][:10], []).append(slot["starts_at"])
+    chosen = []
+    depth = 0
+    while len(chosen) < MOST_OFFERED and any(len(day) > depth for day in by_day.values()):
+        for day in by_day.values():
+            if len(day) > depth and len(chosen) < MOST_OFFERED:
+                chosen.append(day[depth])
+        depth += 1
+    return sorted(chosen)
+
+
+def propose(client: Client, data: dict, user=None) -> MeetingRequest:
+    """Offer free times to the participants, each by email with their own link."""
+    values = values_for(_REQUEST, data)
+    found = slots.free_slots(
+        client, values["minutes"], values["on_or_after"], values["on_or_before"]
+    )
+    offered = _spread(found)
+    if not offered:
+        raise ValidationError.on("to", _("The client has no free time of that length then."))
+    addresses = [p["email"] for p in values["participants"]]
+    if len(set(addresses)) != len(addresses):
+        raise ValidationError.on("participants", _("Each participant once, please."))
+    for address in addresses:
+        drafting.refuse_bounced(address)
+    request = MeetingRequest(
+        client_id=client.id,
+        title=values["title"].strip(),
+        minutes=values["minutes"],
+        location=(values.get("location") or "").strip() or None,
+        video_url=values.get("video_url"),
+        offered=[moment.isoformat() for moment in offered],
+        status=RequestStatus.open.value,
+        created_by_id=user.id if user else None,
+    )
+    db.session.add(request)
+    db.session.flush()
+    invitees = [
+        MeetingInvitee(request_id=request.id, email=p["email"], name=(p.get("name") or "").strip())
+        for p in values["participants"]
+    ]
+    db.session.add_all(invitees)
+    db.session.commit()
+    for invitee in invitees:
+        _invite(client, request, invitee, user)
+    return request
+
+
+def pick_token(invitee: MeetingInvitee) -> str:
+    return links.sign(PICK_PURPOSE, {"a": invitee.agency_id, "i": invitee.id})
+
+
+def agency_of_token(token: str) -> tuple[int, int]:
+    """(agency id, invitee id) a pick link names; a clear 400 for a tampered or expired
+    one."""
+    try:
+        payload = links.unsign(PICK_PURPOSE, token, max_age=LINK_DAYS * 24 * 3600)
+        return int(payload["a"]), int(payload["i"])
+    except SignatureExpired as exc:
+        raise BadInput(_("This link has expired: ask the office for a new one.")) from exc
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise BadInput(_("This link is not valid.")) from exc
+
+
+def _local(client: Client, moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(client.timezone))
+
+
+def _invite(client: Client, request: MeetingRequest, invitee: MeetingInvitee, user) -> None:
+    link = links.external_url("public.meet_pick", token=pick_token(invitee))
+    with force_locale(client_locale(client)):
+        subject = _("%(office)s: %(title)s — choose a time", office=office_name(client),
+                    title=request.title)  # fmt: skip
+        body = _(
+            "Hello %(name)s,\n\n%(office)s would like to meet you: %(title)s (%(minutes)s "
+            "minutes). Choose the time that suits you here, or tell us none does:\n\n"
+            "%(link)s\n\nKind regards,\n%(office)s",
+            name=invitee.name or invitee.email,
+            office=office_name(client),
+            title=request.title,
+            minutes=request.minutes,
+            link=link,
+        )
+    drafting.send_for_client(client, invitee.email, subject, body, user=user)
+
+
+def offered_times(request: MeetingRequest) -> list[datetime]:
+    return [datetime.fromisoformat(moment) for moment in request.offered]
+
+
+def invitee_or_404(invitee_id: int) -> MeetingInvitee:
+    found = db.session.get(MeetingInvitee, invitee_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _locked(request_id: int) -> MeetingRequest:
+    return db.session.get(MeetingRequest, request_id, with_for_update=True, populate_existing=True)
+
+
+def _still_free(client: Client, start: datetime, minutes: int) -> bool:
+    day = _local(client, start).date()
+    return any(s["starts_at"] == start for s in slots.free_slots(client, minutes, day, day))
+
+
+def pick(invitee: MeetingInvitee, start: datetime) -> MeetingRequest:
+    """The invitee picks ``start``: the meeting is confirmed, unless another pick came
+    first (409, the meeting as arranged) or the time is no longer free (409, with the
+    times still free)."""
+    if invitee.answer != "invited":
+        raise BadInput(_("You have answered already."))
+    request = _locked(invitee.request_id)
+    if request.status != RequestStatus.open.value:
+        raise Conflict(_("This meeting has been arranged already."))
+    if start not in offered_times(request):
+        raise BadInput(_("Choose one of the times offered."))
+    client = request.client
+    if not _still_free(client, start, request.minutes):
+        request.offered = [m for m in request.offered if datetime.fromisoformat(m) != start]
+        db.session.commit()
+        raise Conflict(_("That time has just been taken: choose another."))
+    now = clock.now()
+    invitee.answer, invitee.picked_start, invitee.answered_at = "picked", start, now
+    people = [{"email": i.email, "name": i.name} for i in request.invitees]
+    event = events.create(
+        client,
+        {
+            "kind": EventKind.meeting.value,
+            "title": request.title,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(minutes=request.minutes)).isoformat(),
+            "location": request.location,
+            "video_url": request.video_url,
+            "attendees": people,
+        },
+        commit=False,
+    )
+    event.attendees = [  # a new list: the column sees a change only when it is replaced
+        {**person, "status": "accepted"} if person["email"] == invitee.email else person
+        for person in event.attendees
+    ]
+    event.etag = events.etag_of(event)
+    request.status, request.event_id, request.decided_at = (
+        RequestStatus.confirmed.value,
+        event.id,
+        now,
+    )
+    db.session.commit()
+    _send_invitation(client, event, itip.REQUEST)
+    return request
+
+
+def none_fit(invitee: MeetingInvitee) -> MeetingRequest:
+    if invitee.answer != "invited":
+        raise BadInput(_("You have answered already."))
+    invitee.answer, invitee.answered_at = "none_fit", clock.now()
+    db.session.commit()
+    return db.session.get(MeetingRequest, invitee.request_id)
+
+
+def cancel(request: MeetingRequest) -> MeetingRequest:
+    """Cancel the request, and the meeting if it was arranged (iTIP CANCEL to all)."""
+    request = _locked(request.id)
+    if request.status == RequestStatus.cancelled.value:
+        return request
+    event = request.event
+    request.status, request.decided_at = RequestStatus.cancelled.value, clock.now()
+    db.session.commit()
+    if event is not None and event.cancelled_at is None:
+        events.cancel(event)
+        _send_invitation(request.client, event, itip.CANCEL)
+    return request
+
+
+def _send_invitation(client: Client, event: CalendarEvent, method: str) -> None:
+    """The meeting as a calendar invitation to each participant, in the client's name."""
+    rules = mail_settings.rules_for(client)
+    organiser = (office_name(client), mail_settings.alias_address(rules))
+    data = itip.invitation(event, method, organiser)
+    when = f"{_local(client, event.starts_at):%Y-%m-%d %H:%M} ({client.timezone})"
+    with force_locale(client_locale(client)):
+        if method == itip.CANCEL:
+            subject = _("Cancelled: %(title)s", title=event.title)
+            body = _(
+                "The meeting %(title)s on %(when)s is cancelled.", title=event.title, when=when
+            )
+        else:
+            subject = _("Invitation: %(title)s", title=event.title)
+            body = _(
+                "The meeting %(title)s is on %(when)s. The invitation is attached.",
+                title=event.title,
+                when=when,
+            )
+    for person in event.attendees:
+        drafting.send_for_client(
+            client, person["email"], subject, body, files=[("invite.ics", "text/calendar", data)]
+        )
+
+
+def requests_of(client: Client) -> list[MeetingRequest]:
+    return db.session.scalars(
+        select(MeetingRequest)
+        .where(MeetingRequest.client_id == client.id)
+        .order_by(MeetingRequest.created_at.desc(), MeetingRequest.id.desc())
+        .limit(100)
+    ).all()
+
+
+def request_of(client: Client, request_id) -> MeetingRequest:
+    found = db.session.scalar(
+        select(MeetingRequest).where(
+            MeetingRequest.id == request_id, MeetingRequest.client_id == client.id
+        )
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def view(request: MeetingRequest) -> dict:
+    return {
+        "id": request.id,
+        "client_id": request.client_id,
+        "title": request.title,
+        "minutes": request.minutes,
+        "location": request.location,
+        "video_url": request.video_url,
+        "offered": request.offered,
+        "status": request.status,
+        "event_id": request.event_id,
+        "created_at": request.created_at,
+        "decided_at": request.decided_at,
+        "participants": [
+            {"email": i.email, "name": i.name, "answer": i.answer, "picked_start": i.picked_start}
+            for i in request.invitees
+        ],
+    }

@@ -1,0 +1,245 @@
+"""Arranging a meeting: free times offered to the participants by email in the client's
+name, a link each where they pick one (no sign-in), the first pick arranging the meeting
+in the client's calendar with a calendar invitation (iTIP REQUEST) to everyone, two
+picks at once giving one meeting, a time taken meanwhile refused, and cancelling (iTIP
+CANCEL). Tampered, expired and reused links are a 400 page and change nothing."""
+
+import re
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from icalendar import Calendar
+
+from agency.domains.calendar.models import CalendarEvent, MeetingInvitee, MeetingRequest
+from agency.domains.clients.models import Client
+from agency.domains.mail.models import Draft
+from agency.kernel import clock
+from agency.kernel.database import db
+from tenants import use_agency
+from tests.billing_seed import api_as
+from tests.conftest import csrf_from, rows
+from tests.mailbox import body
+
+NOON_BEFORE = datetime(2027, 3, 19, 12, 0, tzinfo=UTC)
+PEOPLE = [
+    {"email": "ana@partner.example", "name": "Ana"},
+    {"email": "rui@supplier.example", "name": "Rui"},
+]
+
+
+@pytest.fixture
+def lisbon(agency):
+    clock.freeze(NOON_BEFORE)
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).timezone = "Europe/Lisbon"
+        db.session.commit()
+    yield agency
+    clock.freeze(None)
+
+
+def propose(client, team, **extra):
+    call = api_as(client, team.secretary)
+    call(
+        "PUT",
+        f"/api/v1/clients/{team.client.id}/meeting-rules",
+        {"working_hours": {"mon": [["09:00", "12:00"]], "tue": [["09:00", "12:00"]]}},
+    )
+    answer = call(
+        "POST",
+        f"/api/v1/clients/{team.client.id}/meeting-requests",
+        {"title": "Supply contract", "minutes": 60, "from": "2027-03-22", "to": "2027-03-23",
+         "participants": PEOPLE, "location": "Rua Augusta 1", **extra},
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.json
+    return call, answer.json
+
+
+def link_in(message) -> str:
+    return re.search(r"http://localhost(/meet/\S+)", body(message)).group(1)
+
+
+def invitation(message) -> Calendar:
+    [part] = [p for p in message.walk() if p.get_filename() == "invite.ics"]
+    return Calendar.from_ical(part.get_payload(decode=True))
+
+
+def choose(http, path: str, start: str):
+    page = http.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    token = csrf_from(page.get_data(as_text=True))
+    return http.post(path, data={"start": start, "csrf_token": token})
+
+
+def test_a_participant_picks_a_time_and_everyone_gets_the_invitation(
+    client, app, lisbon, drain, mail
+):
+    _call, made = propose(client, lisbon)
+    assert made["status"] == "open" and 1 <= len(made["offered"]) <= 8
+    # The first time of each day comes first: Monday 09:00 and Tuesday 09:00 (WET = UTC).
+    assert made["offered"][:2] == ["2027-03-22T09:00:00+00:00", "2027-03-22T09:15:00+00:00"]
+    assert "2027-03-23T09:00:00+00:00" in made["offered"]
+    drain()
+    ana_mail, rui_mail = mail.wait_for("ana@partner.example"), mail.wait_for("rui@supplier.example")
+    assert "Supply contract" in ana_mail["Subject"] and "Office of Alpha Client" in ana_mail["From"]
+    assert len(rows(Draft, lisbon.agency.id)) == 2  # in the client's mail history
+
+    http = app.test_client()
+    page = http.get(link_in(ana_mail))
+    assert "Supply contract" in page.get_data(as_text=True)
+    picked = choose(http, link_in(ana_mail), "2027-03-23T09:00:00+00:00")
+    assert picked.status_code == 200, picked.get_data(as_text=True)
+    assert 'id="arranged"' in picked.get_data(as_text=True)
+
+    [event] = rows(CalendarEvent, lisbon.agency.id)
+    assert (event.kind, event.starts_at) == ("meeting", datetime(2027, 3, 23, 9, tzinfo=UTC))
+    assert [(a["email"], a["status"]) for a in event.attendees] == [
+        ("ana@partner.example", "accepted"), ("rui@supplier.example", "needs-action"),
+    ]  # fmt: skip
+    [request] = rows(MeetingRequest, lisbon.agency.id)
+    assert (request.status, request.event_id) == ("confirmed", event.id)
+
+    mail.clear()
+    drain()
+    for address in ("ana@partner.example", "rui@supplier.example"):
+        cal = invitation(mail.wait_for(address))
+        [vevent] = cal.walk("VEVENT")
+        assert str(cal["METHOD"]) == "REQUEST"
+        assert (str(vevent["UID"]), vevent["SEQUENCE"]) == (event.uid, 0)
+        assert vevent.decoded("DTSTART") == datetime(2027, 3, 23, 9, tzinfo=UTC)
+        attendees = vevent["ATTENDEE"]
+        assert sorted(str(a) for a in attendees) == [
+            "mailto:ana@partner.example", "mailto:rui@supplier.example",
+        ]  # fmt: skip
+        assert str(vevent["ORGANIZER"]).startswith("mailto:")
+
+    # Rui comes later: the meeting is arranged already, and nothing changes.
+    late = choose(app.test_client(), link_in(rui_mail), "2027-03-22T09:00:00+00:00")
+    assert late.status_code == 409
+    assert "arranged already" in late.get_data(as_text=True)
+    assert len(rows(CalendarEvent, lisbon.agency.id)) == 1
+    # Ana's link again: she has answered.
+    again = choose(app.test_client(), link_in(ana_mail), "2027-03-22T09:00:00+00:00")
+    assert again.status_code == 400 and "answered already" in again.get_data(as_text=True)
+
+
+def test_cancelling_the_meeting_sends_the_calendars_cancellation(client, app, lisbon, drain, mail):
+    call, made = propose(client, lisbon)
+    drain()
+    choose(app.test_client(), link_in(mail.wait_for("rui@supplier.example")), made["offered"][0])
+    mail.clear()
+    drain()
+    mail.clear()
+    path = f"/api/v1/clients/{lisbon.client.id}/meeting-requests/{made['id']}/cancel"
+    cancelled = call("POST", path)
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    [event] = rows(CalendarEvent, lisbon.agency.id)
+    assert event.cancelled_at is not None
+    drain()
+    cal = invitation(mail.wait_for("ana@partner.example"))
+    [vevent] = cal.walk("VEVENT")
+    assert str(cal["METHOD"]) == "CANCEL" and vevent["SEQUENCE"] == 1
+    assert str(vevent["STATUS"]) == "CANCELLED"
+
+
+def test_a_time_taken_since_it_was_offered_is_refused_and_the_rest_remain(
+    client, app, lisbon, drain, mail
+):
+    call, made = propose(client, lisbon)
+    first = made["offered"][0]
+    taken = call(
+        "POST",
+        f"/api/v1/clients/{lisbon.client.id}/events",
+        {"title": "Dentist", "starts_at": "2027-03-22T09:00:00", "ends_at": "2027-03-22T10:00:00"},
+    )
+    assert taken.status_code == 201
+    drain()
+    link = link_in(mail.wait_for("ana@partner.example"))
+    refused = choose(app.test_client(), link, first)
+    assert refused.status_code == 409 and "just been taken" in refused.get_data(as_text=True)
+    assert first not in refused.get_data(as_text=True)
+    assert [e.title for e in rows(CalendarEvent, lisbon.agency.id)] == ["Dentist"]
+    [request] = rows(MeetingRequest, lisbon.agency.id)
+    assert request.status == "open" and first not in request.offered
+
+
+@pytest.mark.postgres
+def test_two_participants_picking_at_once_make_one_meeting(client, app, lisbon, drain, mail):
+    _call, made = propose(client, lisbon)
+    drain()
+    picks = [
+        (link_in(mail.wait_for("ana@partner.example")), made["offered"][0]),
+        (link_in(mail.wait_for("rui@supplier.example")), made["offered"][-1]),
+    ]
+    browsers, tokens = [], []
+    for link, _start in picks:
+        http = app.test_client()
+        tokens.append(csrf_from(http.get(link).get_data(as_text=True)))
+        browsers.append(http)
+    statuses, gate = [], threading.Barrier(2)
+
+    def pick(n):
+        link, start = picks[n]
+        with app.app_context():
+            gate.wait()
+            answer = browsers[n].post(link, data={"start": start, "csrf_token": tokens[n]})
+            statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=pick, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    assert len(rows(CalendarEvent, lisbon.agency.id)) == 1
+    answers = sorted(i.answer for i in rows(MeetingInvitee, lisbon.agency.id))
+    assert answers == ["invited", "picked"]
+
+
+def test_a_tampered_or_expired_link_is_a_400_page_and_changes_nothing(
+    client, app, lisbon, drain, mail, monkeypatch
+):
+    propose(client, lisbon)
+    drain()
+    link = link_in(mail.wait_for("ana@partner.example"))
+    http = app.test_client()
+    tampered = http.get(link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb"))
+    assert tampered.status_code == 400 and "not valid" in tampered.get_data(as_text=True)
+    import itsdangerous.timed
+
+    later = itsdangerous.timed.time.time() + 22 * 24 * 3600
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    expired = http.get(link)
+    assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
+    assert rows(CalendarEvent, lisbon.agency.id) == []
+    assert {i.answer for i in rows(MeetingInvitee, lisbon.agency.id)} == {"invited"}
+
+
+def test_none_fits_is_recorded_and_bad_requests_are_refused(client, app, lisbon, drain, mail):
+    call, made = propose(client, lisbon)
+    drain()
+    http = app.test_client()
+    link = link_in(mail.wait_for("rui@supplier.example"))
+    token = csrf_from(http.get(link).get_data(as_text=True))
+    answered = http.post(link, data={"none": "1", "csrf_token": token})
+    assert answered.status_code == 200 and 'id="none-fit"' in answered.get_data(as_text=True)
+    shown = call("GET", f"/api/v1/clients/{lisbon.client.id}/meeting-requests/{made['id']}")
+    assert {p["email"]: p["answer"] for p in shown.json["participants"]} == {
+        "ana@partner.example": "invited", "rui@supplier.example": "none_fit",
+    }  # fmt: skip
+    path = f"/api/v1/clients/{lisbon.client.id}/meeting-requests"
+    for bad, field in (
+        ({"participants": []}, "participants"),
+        ({"participants": [{"email": "not-an-address"}]}, "participants"),
+        ({"participants": PEOPLE + PEOPLE[:1]}, "participants"),
+        ({"minutes": 600, "from": "2027-03-22", "to": "2027-03-22"}, "to"),
+        ({"video_url": "ftp://x.example"}, "video_url"),
+    ):
+        body_ = {"title": "x", "minutes": 60, "from": "2027-03-22", "to": "2027-03-23",
+                 "participants": PEOPLE, **bad}  # fmt: skip
+        answer = call("POST", path, body_)
+        assert answer.status_code == 422 and field in answer.json["error"]["fields"], (
+            bad,
+            answer.json,
+        )
+    assert len(rows(MeetingRequest, lisbon.agency.id)) == 1
