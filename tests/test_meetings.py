@@ -243,3 +243,49 @@ def test_none_fits_is_recorded_and_bad_requests_are_refused(client, app, lisbon,
             answer.json,
         )
     assert len(rows(MeetingRequest, lisbon.agency.id)) == 1
+
+
+def reply(address: str, uid: str, answer: str, sequence: int, to: str) -> bytes:
+    from email.message import EmailMessage
+
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Their app//EN\r\nMETHOD:REPLY\r\n"
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nSEQUENCE:{sequence}\r\nDTSTAMP:20270320T100000Z\r\n"
+        f"ATTENDEE;PARTSTAT={answer}:mailto:{address}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = address, to, f"{answer.title()}: Supply contract"
+    msg["Message-ID"] = f"<reply-{answer}-{sequence}@{address.split('@')[1]}>"
+    msg.set_content(f"{address} has answered.")
+    msg.add_attachment(ics.encode(), maintype="text", subtype="calendar", filename="reply.ics")
+    return bytes(msg)
+
+
+def test_a_participants_calendar_reply_by_email_updates_their_answer(
+    client, app, lisbon, drain, mail, inbox
+):
+    from agency.domains.mail.models import InboundEmail
+    from agency.domains.work.models import WorkItem
+    from tests.test_mail import deliver
+
+    key, alias = inbox
+    call, made = propose(client, lisbon)
+    drain()
+    choose(app.test_client(), link_in(mail.wait_for("ana@partner.example")), made["offered"][0])
+    [uid] = [e.uid for e in rows(CalendarEvent, lisbon.agency.id)]
+    items_before = len(rows(WorkItem, lisbon.agency.id))
+    answered = deliver(client, key, reply("rui@supplier.example", uid, "ACCEPTED", 0, alias))
+    assert answered.status_code == 201 and answered.triage == "ignored"
+    [kept] = [e for e in rows(InboundEmail, lisbon.agency.id) if e.id == answered.json["id"]]
+    assert kept.triage_reason == "calendar reply"
+    assert len(rows(WorkItem, lisbon.agency.id)) == items_before  # no work made
+    [event] = rows(CalendarEvent, lisbon.agency.id)
+    assert {a["email"]: a["status"] for a in event.attendees} == {
+        "ana@partner.example": "accepted", "rui@supplier.example": "accepted",
+    }  # fmt: skip
+    # After the meeting was cancelled (SEQUENCE 1), a reply to the first version is stale.
+    call("POST", f"/api/v1/clients/{lisbon.client.id}/meeting-requests/{made['id']}/cancel")
+    stale = deliver(client, key, reply("rui@supplier.example", uid, "DECLINED", 0, alias))
+    assert stale.status_code == 201
+    [event] = rows(CalendarEvent, lisbon.agency.id)
+    assert {a["email"]: a["status"] for a in event.attendees}["rui@supplier.example"] == "accepted"

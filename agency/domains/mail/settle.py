@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
+from agency.domains.calendar import replies
 from agency.domains.mail import conversations, inbound, triage
 from agency.domains.mail.models import ClientMailRules, InboundEmail, Triage
 from agency.domains.work.creation import NewItems
@@ -91,7 +92,10 @@ def _read(email: InboundEmail, message, sheet: triage.Sheet, latest, new_items: 
     email.body_text, email.body_html = inbound.bodies(message)
     set_committed_value(email, "attachments", [])  # a pending message has none yet
     email.attachments = inbound.attachments(message)
-    decision = triage.decide(message, email, sheet)
+    if replies.apply(message, email.client_id):  # a participant's calendar answered
+        decision = triage.Decision(Triage.ignored, "calendar reply")
+    else:
+        decision = triage.decide(message, email, sheet)
     email.triage, email.triage_reason = decision.outcome.value, decision.reason
     email.raw = None
     return triage.act(email, decision, message, latest, new_items)
