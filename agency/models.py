@@ -13,6 +13,7 @@ from agency.domains.billing.models import (
     TimeEntryEdit,
 )
 from agency.domains.calendar.models import (
+    CalendarConnection,
     CalendarEvent,
     CalendarFeed,
     MeetingInvitee,
@@ -64,6 +65,7 @@ __all__ = [
     "MailSettings",
     "MailTemplate",
     "Assignment",
+    "CalendarConnection",
     "CalendarEvent",
     "CalendarFeed",
     "MeetingInvitee",

@@ -2,7 +2,9 @@
 
 from agency.domains.billing import alerts, stripe_account
 from agency.domains.billing import services as billing
+from agency.domains.calendar import caldav_sync
 from agency.domains.calls import history, messages, transfers
+from agency.domains.clients.models import Client
 from agency.domains.hours.services import HOURS_CHECK_KEY
 from agency.domains.mail import imap, settle
 from agency.domains.notify.services import deliver
@@ -46,6 +48,16 @@ def read_inbound(agency_id: int) -> int:
 
     with use_agency(agency_id):
         return settle.drain(agency_id)
+
+
+def sync_calendar(agency_id: int, client_id: int) -> dict:
+    """Keep the client's own calendar server and their calendar here in step."""
+    with use_agency(agency_id):
+        redis_connection().delete(caldav_sync.pending_key(agency_id, client_id))
+        client = db.session.get(Client, client_id)
+        if client is None:
+            raise Gone(f"client {client_id} no longer exists")
+        return caldav_sync.sync(client)
 
 
 def backfill(agency_id: int, secretary_id: int) -> None:

@@ -92,7 +92,7 @@ def _row(component, client: Client, recurring: set[str]) -> dict | None:
     }
 
 
-def _rows(calendar: Calendar, client: Client, now: datetime) -> tuple[list[dict], int]:
+def rows_of(calendar: Calendar, client: Client, now: datetime) -> tuple[list[dict], int]:
     recurring = {
         str(c.get("UID") or "").strip()
         for c in calendar.walk("VEVENT")
@@ -121,7 +121,7 @@ def import_ics(client: Client, raw: bytes) -> dict:
     """Read ``raw`` into the client's calendar; how many events were added, changed,
     left as they were and skipped."""
     now = clock.now()
-    rows, skipped = _rows(_calendar(raw), client, now)
+    rows, skipped = rows_of(_calendar(raw), client, now)
     known = {
         e.uid: e
         for e in db.session.scalars(

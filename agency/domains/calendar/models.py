@@ -76,8 +76,13 @@ class CalendarEvent(TenantMixin, db.Model):
     uid: Mapped[str] = mapped_column(String(255))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     etag: Mapped[str] = mapped_column(String(64))
-    # "local" (made here) or "import" (from a file the client gave).
+    # "local" (made here), "import" (from a file the client gave) or "caldav" (from the
+    # client's own calendar server).
     source: Mapped[str] = mapped_column(String(16), default="local")
+    # On the client's calendar server: the object's address, and the ``etag`` of this
+    # event the last time it was written there (an event made here).
+    remote_href: Mapped[str | None] = mapped_column(String(1000))
+    pushed_etag: Mapped[str | None] = mapped_column(String(64))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -175,4 +180,35 @@ labels.define(
 labels.define(
     "invitee_answer",
     {"invited": _l("invited"), "picked": _l("picked a time"), "none_fit": _l("no time fits")},
+)
+
+
+class CalendarConnection(TenantMixin, db.Model):
+    """The client's own calendar server (CalDAV), kept in step both ways by a job: the
+    calendar's address, the login (the password encrypted at rest), the server's sync
+    token, and whether the last sync worked (else why, and when to try again)."""
+
+    __tablename__ = "calendar_connections"
+    __table_args__ = (UniqueConstraint("agency_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(1000))
+    username: Mapped[str] = mapped_column(String(200))
+    password: Mapped[str] = mapped_column(EncryptedText, info={"export": False})
+    sync_token: Mapped[str | None] = mapped_column(Text)
+    # "new" (not synced yet), "ok" or "broken".
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    client = relationship("Client")
+
+
+labels.define(
+    "connection_status",
+    {"new": _l("not read yet"), "ok": _l("in step"), "broken": _l("not working")},
 )

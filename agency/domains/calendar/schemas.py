@@ -122,3 +122,15 @@ class MeetingRequestViewSchema(Schema):
     created_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)
     participants = fields.List(fields.Nested(ParticipantViewSchema))
+
+
+class ConnectionViewSchema(Schema):
+    """The client's own calendar server, as the API shows it (never the password)."""
+
+    client_id = fields.Integer()
+    url = fields.String()
+    username = fields.String()
+    status = fields.String()
+    last_error = fields.String(allow_none=True)
+    last_synced_at = fields.DateTime(allow_none=True)
+    next_sync_at = fields.DateTime(allow_none=True)

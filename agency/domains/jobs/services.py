@@ -69,6 +69,9 @@ PURPOSES = {
     "workers.jobs.route_item": lambda agency_id, item_id: _("Route work item #%(id)s", id=item_id),
     "workers.jobs.route_queued": lambda agency_id, queue="default": _("Route new work items"),
     "workers.jobs.read_inbound": lambda agency_id: _("Read inbound mail"),
+    "workers.jobs.sync_calendar": lambda agency_id, client_id: _(
+        "Keep client #%(id)s's own calendar in step", id=client_id
+    ),
     "workers.jobs.deliver_email": _email_purpose,
     "workers.jobs.backfill": _backfill_purpose,
     "workers.jobs.push_invoice": _invoice_purpose,

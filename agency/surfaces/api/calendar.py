@@ -3,14 +3,15 @@ its meeting rules and free times for a meeting (for whoever may see the client).
 
 from datetime import date
 
-from flask import request
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from agency.domains.calendar import events, imports, meetings, slots
+from agency.domains.calendar import caldav_sync, events, imports, meetings, slots
 from agency.domains.calendar import services as feeds
 from agency.domains.calendar.schemas import (
     CalendarFeedSchema,
+    ConnectionViewSchema,
     EventSchema,
     ImportResultSchema,
     MeetingRequestViewSchema,
@@ -20,7 +21,7 @@ from agency.domains.calendar.schemas import (
 from agency.domains.clients.access import client_for
 from agency.domains.clients.models import Client
 from agency.kernel.database import db
-from agency.kernel.errors import ValidationError
+from agency.kernel.errors import NotFound, ValidationError
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 
 feed_bp = Blueprint(
@@ -220,3 +221,48 @@ def cancel_meeting_request(client_id, request_id):
     the calendar's cancellation."""
     found = meetings.request_of(_client(client_id), request_id)
     return meetings.view(meetings.cancel(found))
+
+
+def _connection(client):
+    found = caldav_sync.connection_of(client)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@events_bp.get("/<int:client_id>/calendar-connection")
+@events_bp.response(200, ConnectionViewSchema)
+@token_required()
+def get_calendar_connection(client_id):
+    """The client's own calendar server (CalDAV) and whether it is in step; 404 if none."""
+    return caldav_sync.view(_connection(_client(client_id)))
+
+
+@events_bp.put("/<int:client_id>/calendar-connection")
+@json_body(events_bp, caldav_sync.ConnectionSchema)
+@events_bp.response(200, ConnectionViewSchema)
+@token_required()
+def put_calendar_connection(client_id):
+    """Connect the client's own calendar (its CalDAV address, the user name and an app
+    password, kept encrypted); a job reads it and keeps both in step from then on."""
+    return caldav_sync.view(caldav_sync.connect(_client(client_id), json_payload()))
+
+
+@events_bp.delete("/<int:client_id>/calendar-connection")
+@events_bp.response(204)
+@token_required()
+def delete_calendar_connection(client_id):
+    """Disconnect it: the events read from it go; those made here stay."""
+    caldav_sync.disconnect(_client(client_id))
+    return Response(status=204)
+
+
+@events_bp.post("/<int:client_id>/calendar-connection/sync")
+@events_bp.response(202, ConnectionViewSchema)
+@token_required()
+def sync_calendar_now(client_id):
+    """Sync now (in a job)."""
+    connection = _connection(_client(client_id))
+    caldav_sync.request_sync(connection)
+    db.session.commit()
+    return caldav_sync.view(connection)

@@ -1,0 +1,201 @@
+"""The client's own calendar server kept in step both ways, against a real CalDAV server
+(Radicale, on loopback, with its own storage): events made there appear here after a
+sync and the other way round, deletions travel both ways, an event changed on both
+sides keeps the product's version (docs/calendar.md), a second sync with nothing changed
+fetches nothing, and a wrong password marks the connection broken and keeps every
+event."""
+
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import caldav
+import pytest
+
+from agency.domains.calendar import caldav_sync
+from agency.domains.calendar.models import CalendarConnection, CalendarEvent
+from agency.domains.clients.models import Client
+from agency.kernel import clock
+from agency.kernel.database import db
+from tenants import use_agency
+from tests.billing_seed import api_as
+from tests.conftest import rows
+
+USER, PASSWORD = "ana", "an-app-password"
+NOON_BEFORE = datetime(2027, 3, 19, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory):
+    """A Radicale server on a free loopback port; its base address."""
+    folder = tmp_path_factory.mktemp("radicale")
+    users = folder / "users"
+    users.write_text(f"{USER}:{PASSWORD}\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+         "--storage-filesystem-folder", str(folder / "collections"),
+         "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(users),
+         "--auth-htpasswd-encryption", "plain", "--logging-level", "error"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _attempt in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("Radicale did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_calendar(radicale, request):
+    """A fresh calendar of the client's on the server: (its address, the caldav object)."""
+    client = caldav.DAVClient(url=f"{radicale}/{USER}/", username=USER, password=PASSWORD)
+    name = f"work-{request.node.name[-40:].replace('[', '-').replace(']', '')}"
+    calendar = client.principal().make_calendar(name=name, cal_id=name)
+    return str(calendar.url), calendar
+
+
+@pytest.fixture
+def lisbon(agency):
+    clock.freeze(NOON_BEFORE)
+    with use_agency(agency.agency.id):
+        db.session.get(Client, agency.client.id).timezone = "Europe/Lisbon"
+        db.session.commit()
+    yield agency
+    clock.freeze(None)
+
+
+def remote_event(uid: str, summary: str, start: str, end: str) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Their app//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20270301T000000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\n"
+        f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def sync(team) -> dict:
+    with use_agency(team.agency.id):
+        result = caldav_sync.sync(db.session.get(Client, team.client.id))
+    db.session.remove()
+    return result
+
+
+def connect(client, team, url, password=PASSWORD):
+    call = api_as(client, team.client_user)
+    answer = call(
+        "PUT",
+        f"/api/v1/clients/{team.client.id}/calendar-connection",
+        {"url": url, "username": USER, "password": password},
+    )
+    assert answer.status_code == 200, answer.json
+    assert "password" not in answer.json
+    return call
+
+
+def test_both_calendars_are_kept_in_step_both_ways(client, lisbon, own_calendar):
+    url, remote = own_calendar
+    remote.save_event(
+        remote_event("dentist@own", "Dentist", "20270322T090000Z", "20270322T100000Z")
+    )
+    call = connect(client, lisbon, url)
+    [stored] = rows(CalendarConnection, lisbon.agency.id)
+    assert stored.password == PASSWORD and stored.status == "new"
+    made = call(
+        "POST",
+        f"/api/v1/clients/{lisbon.client.id}/events",
+        {"title": "Board meeting", "starts_at": "2027-03-23T14:00", "ends_at": "2027-03-23T15:00",
+         "kind": "meeting"},
+    ).json  # fmt: skip
+
+    first = sync(lisbon)
+    assert (first["pulled"], first["pushed"]) == (1, 1)
+    events = {e.title: e for e in rows(CalendarEvent, lisbon.agency.id)}
+    assert events["Dentist"].source == "caldav"
+    assert events["Dentist"].starts_at == datetime(2027, 3, 22, 9, tzinfo=UTC)
+    there = {str(o.icalendar_component["SUMMARY"]): o for o in remote.events()}
+    assert set(there) == {"Dentist", "Board meeting"}
+    assert str(there["Board meeting"].icalendar_component["UID"]) == made["uid"]
+    [status] = rows(CalendarConnection, lisbon.agency.id)
+    assert status.status == "ok" and status.sync_token
+
+    # Nothing changed: the server is asked only for what changed, and sends nothing.
+    quiet = sync(lisbon)
+    assert quiet == {"pulled": 0, "pushed": 0, "fetched": 0}
+
+    # Deleted there: gone here. Cancelled here: gone there.
+    there["Dentist"].delete()
+    call("DELETE", f"/api/v1/clients/{lisbon.client.id}/events/{made['id']}")
+    sync(lisbon)
+    assert [e.title for e in rows(CalendarEvent, lisbon.agency.id)] == ["Board meeting"]
+    assert list(remote.events()) == []
+
+
+def test_an_event_changed_on_both_sides_keeps_the_products_version(client, lisbon, own_calendar):
+    url, remote = own_calendar
+    call = connect(client, lisbon, url)
+    made = call(
+        "POST",
+        f"/api/v1/clients/{lisbon.client.id}/events",
+        {"title": "Lunch", "starts_at": "2027-03-23T13:00", "ends_at": "2027-03-23T14:00"},
+    ).json
+    sync(lisbon)
+    [copy] = remote.events()
+    copy.icalendar_component["SUMMARY"] = "Lunch (moved by the client's app)"
+    copy.save()
+    call(
+        "PATCH",
+        f"/api/v1/clients/{lisbon.client.id}/events/{made['id']}",
+        {"title": "Lunch with Rui"},
+    )
+    sync(lisbon)
+    [copy] = remote.events()
+    assert str(copy.icalendar_component["SUMMARY"]) == "Lunch with Rui"
+    assert [e.title for e in rows(CalendarEvent, lisbon.agency.id)] == ["Lunch with Rui"]
+
+
+def test_a_refused_login_marks_the_connection_broken_and_keeps_every_event(
+    client, lisbon, own_calendar
+):
+    url, remote = own_calendar
+    remote.save_event(remote_event("call@own", "Call", "20270322T090000Z", "20270322T093000Z"))
+    call = connect(client, lisbon, url)
+    sync(lisbon)
+    assert [e.title for e in rows(CalendarEvent, lisbon.agency.id)] == ["Call"]
+    connect(client, lisbon, url, password="a-wrong-password")
+    result = sync(lisbon)
+    assert "error" in result
+    [broken] = rows(CalendarConnection, lisbon.agency.id)
+    assert broken.status == "broken" and broken.last_error and broken.failures == 1
+    assert broken.next_sync_at > NOON_BEFORE
+    assert [e.title for e in rows(CalendarEvent, lisbon.agency.id)] == ["Call"]
+    assert len(list(remote.events())) == 1
+    shown = call("GET", f"/api/v1/clients/{lisbon.client.id}/calendar-connection").json
+    assert shown["status"] == "broken" and shown["last_error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "ftp://calendar.example/ana/", "username": USER, "password": "x"}, "url"),
+        ({"url": "http://localhost/dav/ana/", "username": USER, "password": "x"}, "url"),
+        ({"url": "https://calendar.example/ana/", "username": USER}, "password"),
+        ({"url": "https://calendar.example/ana/", "username": "", "password": "x"}, "username"),
+    ],
+)
+def test_a_calendar_address_that_cannot_be_used_is_refused(client, lisbon, body, field):
+    call = api_as(client, lisbon.client_user)
+    answer = call("PUT", f"/api/v1/clients/{lisbon.client.id}/calendar-connection", body)
+    assert answer.status_code == 422 and field in answer.json["error"]["fields"], answer.json
+    assert rows(CalendarConnection, lisbon.agency.id) == []
