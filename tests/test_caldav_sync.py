@@ -199,3 +199,38 @@ def test_a_calendar_address_that_cannot_be_used_is_refused(client, lisbon, body,
     answer = call("PUT", f"/api/v1/clients/{lisbon.client.id}/calendar-connection", body)
     assert answer.status_code == 422 and field in answer.json["error"]["fields"], answer.json
     assert rows(CalendarConnection, lisbon.agency.id) == []
+
+
+def test_the_client_connects_their_calendar_in_the_portal(
+    client, app, lisbon, own_calendar, login_as
+):
+    from rq import Queue
+
+    from tests.conftest import post_form
+
+    url, remote = own_calendar
+    http = login_as(lisbon.client_user)
+    refused = post_form(
+        http, "/portal/calendar/connection",
+        {"url": "gopher://x.example/", "username": USER, "password": PASSWORD},
+        page="/portal/calendar",
+    )  # fmt: skip
+    assert refused.status_code == 422 and "https://" in refused.get_data(as_text=True)
+    assert rows(CalendarConnection, lisbon.agency.id) == []
+    connected = post_form(
+        http, "/portal/calendar/connection",
+        {"url": url, "username": USER, "password": PASSWORD}, page="/portal/calendar",
+    )  # fmt: skip
+    assert connected.status_code == 302, connected.get_data(as_text=True)
+    jobs = Queue("default", connection=app.extensions["redis"]).get_jobs()
+    assert [j.args for j in jobs if j.func_name == caldav_sync.SYNC_JOB] == [
+        (lisbon.agency.id, lisbon.client.id)
+    ]
+    remote.save_event(remote_event("gym@own", "Gym", "20270322T180000Z", "20270322T190000Z"))
+    sync(lisbon)
+    page = http.get("/portal/calendar").get_data(as_text=True)
+    assert 'id="connection-status"' in page and "Gym" in page
+    gone = post_form(http, "/portal/calendar/connection/disconnect", {}, page="/portal/calendar")
+    assert gone.status_code == 302
+    assert rows(CalendarConnection, lisbon.agency.id) == []
+    assert rows(CalendarEvent, lisbon.agency.id) == []  # what came from it went with it

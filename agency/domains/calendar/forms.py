@@ -4,7 +4,14 @@ instruction sheet, an event, an .ics file, and a search for free times."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -103,3 +110,9 @@ def participants_of(text: str | None) -> list[dict]:
         name = " ".join(w for w in words if w.strip("<>") != address)
         found.append({"email": address, "name": name})
     return found
+
+
+class ConnectionForm(FlaskForm):
+    url = StringField(_l("The calendar's CalDAV address"), validators=[InputRequired()])
+    username = StringField(_l("User name"), validators=[InputRequired()])
+    password = PasswordField(_l("App password (empty: keep the saved one)"))

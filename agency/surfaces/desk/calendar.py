@@ -25,6 +25,10 @@ def _urls(client_id: int) -> dict:
         "rules": url_for(".rules", client_id=client_id),
         "cancel": lambda event_id: url_for(".cancel", client_id=client_id, event_id=event_id),
         "arrange": url_for(".arrange", client_id=client_id),
+        "connect": url_for(".connect", client_id=client_id),
+        "connection_action": lambda action: url_for(
+            ".connection", client_id=client_id, action=action
+        ),
         "cancel_request": lambda request_id: url_for(
             ".cancel_request", client_id=client_id, request_id=request_id
         ),
@@ -89,3 +93,17 @@ def arrange(client_id):
 def cancel_request(client_id, request_id):
     found = client_for(current_user, client_id)
     return client_calendar.cancel_request(found, request_id, _urls(found.id))
+
+
+@bp.post("/<int:client_id>/connection")
+@roles_required(*PEOPLE)
+def connect(client_id):
+    found = client_for(current_user, client_id)
+    return client_calendar.connect(found, _urls(found.id), TEMPLATE, {})
+
+
+@bp.post("/<int:client_id>/connection/<any(sync, disconnect):action>")
+@roles_required(*PEOPLE)
+def connection(client_id, action):
+    found = client_for(current_user, client_id)
+    return client_calendar.connection_action(found, action, _urls(found.id))

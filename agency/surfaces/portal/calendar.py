@@ -31,6 +31,8 @@ def _urls() -> dict:
         "rules": url_for(".meeting_rules"),
         "cancel": lambda event_id: url_for(".cancel_calendar_event", event_id=event_id),
         "cancel_request": lambda request_id: url_for(".cancel_meeting", request_id=request_id),
+        "connect": url_for(".connect_calendar"),
+        "connection_action": lambda action: url_for(".calendar_connection", action=action),
     }
 
 
@@ -63,6 +65,19 @@ def cancel_calendar_event(event_id):
 @roles_required("client")
 def cancel_meeting(request_id):
     return client_calendar.cancel_request(_client(), request_id, _urls())
+
+
+@bp.post("/calendar/connection")
+@roles_required("client")
+def connect_calendar():
+    client = _client()
+    return client_calendar.connect(client, _urls(), TEMPLATE, _context(client))
+
+
+@bp.post("/calendar/connection/<any(sync, disconnect):action>")
+@roles_required("client")
+def calendar_connection(action):
+    return client_calendar.connection_action(_client(), action, _urls())
 
 
 @bp.post("/calendar/import")

@@ -10,9 +10,10 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency.domains.calendar import events, imports, meetings, slots
+from agency.domains.calendar import caldav_sync, events, imports, meetings, slots
 from agency.domains.calendar.forms import (
     ArrangeForm,
+    ConnectionForm,
     EventForm,
     ImportForm,
     MeetingRulesForm,
@@ -95,6 +96,8 @@ def page(client: Client, urls: dict, template: str, context: dict, forms: dict |
         import_form=forms.get("import") or ImportForm(formdata=None),
         arrange_form=forms.get("arrange") or ArrangeForm(formdata=None),
         requests=meetings.requests_of(client),
+        connection=caldav_sync.connection_of(client),
+        connection_form=forms.get("connection") or ConnectionForm(formdata=None),
         search=search,
         searched=searched,
         slots=found,
@@ -208,4 +211,37 @@ def cancel_request(client: Client, request_id: int, urls: dict):
     if ConfirmForm().validate_on_submit():
         meetings.cancel(found)
         flash(_("Meeting cancelled; the participants are told."), "success")
+    return redirect(urls["page"])
+
+
+def connect(client: Client, urls: dict, template: str, context: dict):
+    """Connect the client's own calendar server (CalDAV)."""
+    form = ConnectionForm()
+    if form.validate_on_submit():
+        try:
+            caldav_sync.connect(
+                client,
+                {"url": form.url.data, "username": form.username.data,
+                 "password": form.password.data or None},
+            )  # fmt: skip
+            flash(_("Calendar connected: it is read in a moment."), "success")
+            return redirect(urls["page"])
+        except ValidationError as exc:
+            refused(form, exc)
+            return page(client, urls, template, context, {"connection": form}), exc.status_code
+    return page(client, urls, template, context, {"connection": form}), 422
+
+
+def connection_action(client: Client, action: str, urls: dict):
+    """Sync now, or disconnect, the client's own calendar server."""
+    if ConfirmForm().validate_on_submit():
+        if action == "disconnect":
+            caldav_sync.disconnect(client)
+            flash(_("Calendar disconnected."), "success")
+        else:
+            found = caldav_sync.connection_of(client)
+            if found is not None:
+                caldav_sync.request_sync(found)
+                db.session.commit()
+                flash(_("The calendar is read again in a moment."), "success")
     return redirect(urls["page"])
