@@ -5,10 +5,6 @@ sides keeps the product's version (docs/calendar.md), a second sync with nothing
 fetches nothing, and a wrong password marks the connection broken and keeps every
 event."""
 
-import socket
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 
 import caldav
@@ -20,39 +16,20 @@ from agency.domains.clients.models import Client
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency
+from tests import radicale_server
 from tests.billing_seed import api_as
 from tests.conftest import rows
+from tests.radicale_server import PASSWORD, USER
 
-USER, PASSWORD = "ana", "an-app-password"
 NOON_BEFORE = datetime(2027, 3, 19, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def radicale(tmp_path_factory):
     """A Radicale server on a free loopback port; its base address."""
-    folder = tmp_path_factory.mktemp("radicale")
-    users = folder / "users"
-    users.write_text(f"{USER}:{PASSWORD}\n")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
-         "--storage-filesystem-folder", str(folder / "collections"),
-         "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(users),
-         "--auth-htpasswd-encryption", "plain", "--logging-level", "error"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    process, base = radicale_server.start(tmp_path_factory.mktemp("radicale"))
     try:
-        for _attempt in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("Radicale did not start")
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=10)

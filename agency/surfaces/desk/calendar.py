@@ -26,9 +26,7 @@ def _urls(client_id: int) -> dict:
         "cancel": lambda event_id: url_for(".cancel", client_id=client_id, event_id=event_id),
         "arrange": url_for(".arrange", client_id=client_id),
         "connect": url_for(".connect", client_id=client_id),
-        "connection_action": lambda action: url_for(
-            ".connection", client_id=client_id, action=action
-        ),
+        "connection_action": lambda action: url_for(f".{action}", client_id=client_id),
         "cancel_request": lambda request_id: url_for(
             ".cancel_request", client_id=client_id, request_id=request_id
         ),
@@ -102,8 +100,15 @@ def connect(client_id):
     return client_calendar.connect(found, _urls(found.id), TEMPLATE, {})
 
 
-@bp.post("/<int:client_id>/connection/<any(sync, disconnect):action>")
+@bp.post("/<int:client_id>/connection/sync")
 @roles_required(*PEOPLE)
-def connection(client_id, action):
+def sync(client_id):
     found = client_for(current_user, client_id)
-    return client_calendar.connection_action(found, action, _urls(found.id))
+    return client_calendar.connection_action(found, "sync", _urls(found.id))
+
+
+@bp.post("/<int:client_id>/connection/disconnect")
+@roles_required(*PEOPLE)
+def disconnect(client_id):
+    found = client_for(current_user, client_id)
+    return client_calendar.connection_action(found, "disconnect", _urls(found.id))

@@ -32,7 +32,7 @@ def _urls() -> dict:
         "cancel": lambda event_id: url_for(".cancel_calendar_event", event_id=event_id),
         "cancel_request": lambda request_id: url_for(".cancel_meeting", request_id=request_id),
         "connect": url_for(".connect_calendar"),
-        "connection_action": lambda action: url_for(".calendar_connection", action=action),
+        "connection_action": lambda action: url_for(f".{action}_calendar"),
     }
 
 
@@ -74,10 +74,16 @@ def connect_calendar():
     return client_calendar.connect(client, _urls(), TEMPLATE, _context(client))
 
 
-@bp.post("/calendar/connection/<any(sync, disconnect):action>")
+@bp.post("/calendar/connection/sync")
 @roles_required("client")
-def calendar_connection(action):
-    return client_calendar.connection_action(_client(), action, _urls())
+def sync_calendar():
+    return client_calendar.connection_action(_client(), "sync", _urls())
+
+
+@bp.post("/calendar/connection/disconnect")
+@roles_required("client")
+def disconnect_calendar():
+    return client_calendar.connection_action(_client(), "disconnect", _urls())
 
 
 @bp.post("/calendar/import")
