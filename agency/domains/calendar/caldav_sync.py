@@ -61,13 +61,23 @@ class ConnectionSchema(Schema):
     )
 
 
+def _site(parts) -> tuple[str, int]:
+    default = 443 if parts.scheme == "https" else 80
+    return (parts.hostname or "").lower(), parts.port or default
+
+
 def _checked_url(url: str) -> str:
-    """An http(s) address of another host than the product's own."""
+    """An http(s) address, not of the product itself (its host and port)."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError.on("url", _("Give the calendar's address, starting with https://."))
-    own = urlsplit(current_app.config["PUBLIC_URL"]).hostname
-    if parts.hostname.lower() == (own or "").lower():
+    try:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(url)
+        site = _site(parts)
+    except ValueError as exc:  # a port that is not a number, or out of range
+        raise ValidationError.on(
+            "url", _("Give the calendar's address, starting with https://.")
+        ) from exc
+    if site == _site(urlsplit(current_app.config["PUBLIC_URL"])):
         raise ValidationError.on("url", _("The calendar cannot be on this site's own address."))
     return url.strip()
 
