@@ -16,6 +16,8 @@ from tenants import use_agency
 from tests.billing_seed import api_as
 from tests.conftest import rows
 
+pytestmark = pytest.mark.sqlite
+
 # A Monday; Lisbon leaves winter time on Sunday 28 March 2027.
 MONDAY = date(2027, 3, 22)
 NOON_BEFORE = datetime(2027, 3, 19, 12, 0, tzinfo=UTC)
