@@ -62,17 +62,23 @@ _REQUEST = RequestSchema()
 
 
 def _spread(found: list[dict]) -> list[datetime]:
-    """At most MOST_OFFERED times: the first of each day first, then the next ones."""
+    """At most MOST_OFFERED times, spread out: the first of each day, then the middle of
+    each day, then the last, then the rest in order."""
     by_day: dict = {}
     for slot in found:
         by_day.setdefault(slot["local"][:10], []).append(slot["starts_at"])
-    chosen = []
-    depth = 0
-    while len(chosen) < MOST_OFFERED and any(len(day) > depth for day in by_day.values()):
-        for day in by_day.values():
-            if len(day) > depth and len(chosen) < MOST_OFFERED:
-                chosen.append(day[depth])
-        depth += 1
+    rounds = [
+        [day[0] for day in by_day.values()],
+        [day[len(day) // 2] for day in by_day.values()],
+        [day[-1] for day in by_day.values()],
+        [moment for day in by_day.values() for moment in day],
+    ]
+    chosen: list[datetime] = []
+    for moment in (m for each in rounds for m in each):
+        if len(chosen) == MOST_OFFERED:
+            break
+        if moment not in chosen:
+            chosen.append(moment)
     return sorted(chosen)
 
 
