@@ -289,3 +289,53 @@ def test_a_participants_calendar_reply_by_email_updates_their_answer(
     assert stale.status_code == 201
     [event] = rows(CalendarEvent, lisbon.agency.id)
     assert {a["email"]: a["status"] for a in event.attendees}["rui@supplier.example"] == "accepted"
+
+
+def test_an_arranged_meeting_is_moved_and_everyone_gets_the_new_time(
+    client, app, lisbon, drain, mail
+):
+    call, made = propose(client, lisbon)
+    drain()
+    choose(app.test_client(), link_in(mail.wait_for("ana@partner.example")), made["offered"][0])
+    drain()
+    mail.clear()
+    path = f"/api/v1/clients/{lisbon.client.id}/meeting-requests/{made['id']}/reschedule"
+    busy = call(
+        "POST",
+        f"/api/v1/clients/{lisbon.client.id}/events",
+        {"title": "Dentist", "starts_at": "2027-03-23T09:00", "ends_at": "2027-03-23T10:00"},
+    )
+    assert busy.status_code == 201
+    taken = call("POST", path, {"starts_at": "2027-03-23T09:30"})
+    assert taken.status_code == 422 and "starts_at" in taken.json["error"]["fields"]
+    for bad in ({"starts_at": "soon"}, {"starts_at": made["offered"][0]}):
+        assert call("POST", path, bad).status_code == 422
+    moved = call("POST", path, {"starts_at": "2027-03-23T11:00"})
+    assert moved.status_code == 200, moved.json
+    event = next(e for e in rows(CalendarEvent, lisbon.agency.id) if e.kind == "meeting")
+    assert event.starts_at == datetime(2027, 3, 23, 11, tzinfo=UTC) and event.sequence == 1
+    assert {a["status"] for a in event.attendees} == {"needs-action"}  # asked again
+    drain()
+    for address in ("ana@partner.example", "rui@supplier.example"):
+        [vevent] = invitation(mail.wait_for(address)).walk("VEVENT")
+        assert vevent["SEQUENCE"] == 1
+        assert vevent.decoded("DTSTART") == datetime(2027, 3, 23, 11, tzinfo=UTC)
+
+
+def test_the_client_asks_for_another_time_and_the_desk_gets_the_work(
+    client, app, lisbon, drain, mail, login_as
+):
+    from agency.domains.work.models import WorkItem
+    from tests.conftest import post_form
+
+    _call, made = propose(client, lisbon)
+    drain()
+    choose(app.test_client(), link_in(mail.wait_for("ana@partner.example")), made["offered"][0])
+    http = login_as(lisbon.client_user)
+    for _twice in range(2):
+        asked = post_form(
+            http, f"/portal/calendar/meetings/{made['id']}/move", {}, page="/portal/calendar"
+        )
+        assert asked.status_code == 302
+    [item] = [i for i in rows(WorkItem, lisbon.agency.id) if i.title.startswith("Find another")]
+    assert (item.kind, item.source) == ("meeting", "portal")  # once, however many asks

@@ -31,9 +31,12 @@ from agency.domains.clients.models import Client
 from agency.domains.mail import drafting
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.writing import office_name
+from agency.domains.work.creation import create_item
+from agency.domains.work.events import aware
 from agency.kernel import clock, links, validation
 from agency.kernel.database import db
 from agency.kernel.errors import BadInput, Conflict, NotFound, ValidationError
+from agency.kernel.i18n import format_in_zone
 from agency.kernel.records import values_for
 
 PICK_PURPOSE = "meeting-pick"
@@ -172,9 +175,10 @@ def _locked(request_id: int) -> MeetingRequest:
     return db.session.get(MeetingRequest, request_id, with_for_update=True, populate_existing=True)
 
 
-def _still_free(client: Client, start: datetime, minutes: int) -> bool:
+def _still_free(client: Client, start: datetime, minutes: int, moving: int = 0) -> bool:
     day = _local(client, start).date()
-    return any(s["starts_at"] == start for s in slots.free_slots(client, minutes, day, day))
+    found = slots.free_slots(client, minutes, day, day, moving)
+    return any(s["starts_at"] == start for s in found)
 
 
 def pick(invitee: MeetingInvitee, start: datetime) -> MeetingRequest:
@@ -222,6 +226,55 @@ def pick(invitee: MeetingInvitee, start: datetime) -> MeetingRequest:
     db.session.commit()
     _send_invitation(client, event, itip.REQUEST)
     return request
+
+
+def reschedule(request: MeetingRequest, data: dict) -> MeetingRequest:
+    """Move an arranged meeting to ``starts_at`` (on the client's clock without an
+    offset), a free time by the meeting rules: the event's SEQUENCE rises, every
+    participant is asked again and gets the changed invitation (iTIP REQUEST)."""
+    request = _locked(request.id)
+    if request.status != RequestStatus.confirmed.value or request.event is None:
+        raise Conflict(_("Only an arranged meeting can be moved."))
+    client, event = request.client, request.event
+    raw = data.get("starts_at") if isinstance(data, dict) else None
+    try:
+        start = aware(datetime.fromisoformat(str(raw)), client.timezone, "starts_at")
+    except ValueError as exc:
+        raise ValidationError.on("starts_at", _("Give the new start as YYYY-MM-DD HH:MM.")) from exc
+    if start == event.starts_at:
+        raise ValidationError.on("starts_at", _("The meeting is at that time already."))
+    if not _still_free(client, start, request.minutes, moving=event.id):
+        raise ValidationError.on("starts_at", _("That time is not free by the meeting rules."))
+    ends = start + timedelta(minutes=request.minutes)
+    people = [{"email": p["email"], "name": p.get("name", "")} for p in event.attendees]
+    event = events.update(
+        event, {"starts_at": start.isoformat(), "ends_at": ends.isoformat(), "attendees": people}
+    )
+    event.attendees = [{**p, "status": "needs-action"} for p in event.attendees]
+    event.etag = events.etag_of(event)
+    db.session.commit()
+    _send_invitation(client, event, itip.REQUEST)
+    return request
+
+
+def ask_to_move(request: MeetingRequest, user=None) -> int:
+    """The client asks for another time: a work item for their secretaries (once per
+    version of the meeting); its id."""
+    if request.status != RequestStatus.confirmed.value or request.event is None:
+        raise Conflict(_("Only an arranged meeting can be moved."))
+    item, _new = create_item(
+        {
+            "client_id": request.client_id,
+            "kind": "meeting",
+            "title": _("Find another time for %(title)s", title=request.title)[:300],
+            "body": _("The client asks to move the meeting of %(when)s.",
+                      when=format_in_zone(request.event.starts_at, request.client.timezone)),
+            "source": "portal",
+            "source_key": f"move-meeting-{request.id}-{request.event.sequence}",
+        },
+        user.id if user else None,
+    )  # fmt: skip
+    return item.id
 
 
 def none_fit(invitee: MeetingInvitee) -> MeetingRequest:

@@ -131,6 +131,7 @@ _BUSY = union_all(
         CalendarEvent.ends_at > bindparam("starts"),
         CalendarEvent.cancelled_at.is_(None),
         CalendarEvent.busy.is_(True),
+        CalendarEvent.id != bindparam("moving"),  # the meeting being moved, if any
     ),
     select(WorkItem.starts_at, WorkItem.ends_at, WorkItem.kind).where(
         WorkItem.client_id == bindparam("client_id"),
@@ -162,15 +163,18 @@ def _planned(planned: list | None, starts: datetime, ends: datetime) -> list[Bus
     return found
 
 
-def busy_times(client: Client, starts: datetime, ends: datetime, planned=None) -> list[Busy]:
+def busy_times(
+    client: Client, starts: datetime, ends: datetime, planned=None, moving: int = 0
+) -> list[Busy]:
     """Every time the client is taken between ``starts`` and ``ends``: the calendar's
-    busy events, the meetings and travel arranged as work items, the weekly unavailable
-    windows and the statuses planned ahead (``planned``, when read already)."""
+    busy events (but ``moving``, an event being moved), the meetings and travel
+    arranged as work items, the weekly unavailable windows and the statuses planned
+    ahead (``planned``, when read already)."""
     if planned is None:
         planned = _sheet(client)[1]
     zone = ZoneInfo(client.timezone)
     bounds = {"starts": starts, "ends": ends, "earliest_start": starts - LONGEST}
-    rows = db.session.execute(_BUSY, {"client_id": client.id, **bounds}).all()
+    rows = db.session.execute(_BUSY, {"client_id": client.id, "moving": moving, **bounds}).all()
     busy = [Busy(s, e, kind == EventKind.meeting.value) for s, e, kind in rows]
     first = starts.astimezone(zone).date() - timedelta(days=1)
     busy += _weekly_windows(client, first, ends.astimezone(zone).date(), zone)
@@ -187,10 +191,13 @@ def _meetings_per_day(busy: list[Busy], zone: ZoneInfo) -> dict[date, int]:
     return counts
 
 
-def free_slots(client: Client, minutes: int, first: date, last: date) -> list[dict]:
+def free_slots(
+    client: Client, minutes: int, first: date, last: date, moving: int = 0
+) -> list[dict]:
     """Free times for a meeting of ``minutes`` on the client's days ``first`` to
     ``last``, soonest first, each with its start and end in UTC and on the client's
-    clock (at most MOST_SLOTS)."""
+    clock (at most MOST_SLOTS); ``moving`` is an event being moved, whose own time is
+    free for it."""
     if last < first:
         raise ValidationError.on("to", _("The last day comes before the first."))
     if (last - first).days >= WIDEST:
@@ -206,7 +213,7 @@ def free_slots(client: Client, minutes: int, first: date, last: date) -> list[di
     window_start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
     window_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
     busy = busy_times(
-        client, window_start - before - length, window_end + after + length, planned or []
+        client, window_start - before - length, window_end + after + length, planned or [], moving
     )
     per_day = _meetings_per_day(busy, zone)
     taken = _Taken(busy)

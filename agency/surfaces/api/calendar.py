@@ -6,6 +6,7 @@ from datetime import date
 from flask import Response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from agency.domains.calendar import caldav_sync, events, imports, meetings, slots
 from agency.domains.calendar import services as feeds
@@ -266,3 +267,18 @@ def sync_calendar_now(client_id):
     caldav_sync.request_sync(connection)
     db.session.commit()
     return caldav_sync.view(connection)
+
+
+class _RescheduleSchema(Schema):
+    starts_at = fields.String(required=True)
+
+
+@events_bp.post("/<int:client_id>/meeting-requests/<int:request_id>/reschedule")
+@json_body(events_bp, _RescheduleSchema)
+@events_bp.response(200, MeetingRequestViewSchema)
+@token_required()
+def reschedule_meeting(client_id, request_id):
+    """Move an arranged meeting to ``starts_at`` (a free time by the meeting rules): every
+    participant gets the changed invitation, with the next SEQUENCE."""
+    found = meetings.request_of(_client(client_id), request_id)
+    return meetings.view(meetings.reschedule(found, json_payload()))

@@ -26,6 +26,9 @@ def _urls(client_id: int) -> dict:
         "cancel": lambda event_id: url_for(".cancel", client_id=client_id, event_id=event_id),
         "arrange": url_for(".arrange", client_id=client_id),
         "connect": url_for(".connect", client_id=client_id),
+        "reschedule": lambda request_id: url_for(
+            ".reschedule", client_id=client_id, request_id=request_id
+        ),
         "connection_action": lambda action: url_for(f".{action}", client_id=client_id),
         "cancel_request": lambda request_id: url_for(
             ".cancel_request", client_id=client_id, request_id=request_id
@@ -112,3 +115,10 @@ def sync(client_id):
 def disconnect(client_id):
     found = client_for(current_user, client_id)
     return client_calendar.connection_action(found, "disconnect", _urls(found.id))
+
+
+@bp.post("/<int:client_id>/meetings/<int:request_id>/reschedule")
+@roles_required(*PEOPLE)
+def reschedule(client_id, request_id):
+    found = client_for(current_user, client_id)
+    return client_calendar.reschedule(found, request_id, _urls(found.id), TEMPLATE, {})

@@ -32,6 +32,7 @@ def _urls() -> dict:
         "cancel": lambda event_id: url_for(".cancel_calendar_event", event_id=event_id),
         "cancel_request": lambda request_id: url_for(".cancel_meeting", request_id=request_id),
         "connect": url_for(".connect_calendar"),
+        "ask_to_move": lambda request_id: url_for(".move_meeting", request_id=request_id),
         "connection_action": lambda action: url_for(f".{action}_calendar"),
     }
 
@@ -84,6 +85,12 @@ def sync_calendar():
 @roles_required("client")
 def disconnect_calendar():
     return client_calendar.connection_action(_client(), "disconnect", _urls())
+
+
+@bp.post("/calendar/meetings/<int:request_id>/move")
+@roles_required("client")
+def move_meeting(request_id):
+    return client_calendar.ask_to_move(_client(), request_id, _urls(), current_user)
 
 
 @bp.post("/calendar/import")

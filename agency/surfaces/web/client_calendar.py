@@ -245,3 +245,31 @@ def connection_action(client: Client, action: str, urls: dict):
                 db.session.commit()
                 flash(_("The calendar is read again in a moment."), "success")
     return redirect(urls["page"])
+
+
+def reschedule(client: Client, request_id: int, urls: dict, template: str, context: dict):
+    """Move an arranged meeting (the desk's form beside it)."""
+    found = meetings.request_of(client, request_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(urls["page"])
+    try:
+        starts = wall_clock(request.form.get("starts_at"), "starts_at")
+        meetings.reschedule(found, {"starts_at": starts})
+        flash(_("Meeting moved; the participants get the new time."), "success")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(m for ms in exc.fields.values() for m in ms) or exc.message, "error")
+    return redirect(urls["page"])
+
+
+def ask_to_move(client: Client, request_id: int, urls: dict, user):
+    """The client asks for another time (the portal's button)."""
+    found = meetings.request_of(client, request_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            meetings.ask_to_move(found, user)
+            flash(_("Your office will find another time."), "success")
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(urls["page"])
