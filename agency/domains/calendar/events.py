@@ -150,6 +150,8 @@ def update(event: CalendarEvent, data: dict) -> CalendarEvent:
     replies = {a["email"].lower(): a.get("status", "needs-action") for a in event.attendees}
     row = _row(merged, merged["timezone"] or event.timezone, replies)
     noticed = any(row[name] != getattr(event, name) for name in SEQUENCED)
+    if row["starts_at"] != event.starts_at:
+        event.reminded_at = None  # moved: remind again before the new time
     for name, value in row.items():
         setattr(event, name, value)
     if noticed:

@@ -33,6 +33,11 @@ class MeetingRulesForm(FlaskForm):
     min_notice_hours = IntegerField(
         _l("Hours of notice a meeting needs"), default=0, validators=[Optional()]
     )
+    reminder_minutes = IntegerField(
+        _l("Remind the client this many minutes before a meeting (0: never)"),
+        default=60,
+        validators=[Optional()],
+    )
 
 
 def fill_rules_form(form: MeetingRulesForm, view: dict) -> None:
@@ -41,6 +46,7 @@ def fill_rules_form(form: MeetingRulesForm, view: dict) -> None:
     form.buffer_after_minutes.data = view["buffer_after_minutes"]
     form.daily_cap.data = view["daily_cap"]
     form.min_notice_hours.data = view["min_notice_minutes"] // 60
+    form.reminder_minutes.data = view["reminder_minutes"]
 
 
 def rules_data(form: MeetingRulesForm) -> dict:
@@ -51,6 +57,9 @@ def rules_data(form: MeetingRulesForm) -> dict:
         "buffer_after_minutes": form.buffer_after_minutes.data or 0,
         "daily_cap": form.daily_cap.data,
         "min_notice_minutes": (form.min_notice_hours.data or 0) * 60,
+        "reminder_minutes": form.reminder_minutes.data
+        if form.reminder_minutes.data is not None
+        else 60,
     }
 
 

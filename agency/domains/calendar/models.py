@@ -83,6 +83,8 @@ class CalendarEvent(TenantMixin, db.Model):
     # event the last time it was written there (an event made here).
     remote_href: Mapped[str | None] = mapped_column(String(1000))
     pushed_etag: Mapped[str | None] = mapped_column(String(64))
+    # When the client was reminded of this meeting (again after it moves).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -105,6 +107,8 @@ class MeetingRules(TenantMixin, db.Model):
     buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
     daily_cap: Mapped[int | None] = mapped_column(Integer)
     min_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # How long before each meeting the client is reminded (0: never).
+    reminder_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 

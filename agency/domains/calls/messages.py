@@ -191,16 +191,21 @@ def notify(message_id: int) -> bool:
 
 
 def _send_sms(client: Client, message: Message) -> None:
-    """A text through the provider's REST API, when the agency has set a sending number."""
+    if send_text(client, lambda: _body([message])):
+        current_app.logger.info("urgent message %s sent by SMS", message.id)
 
+
+def send_text(client: Client, compose) -> bool:
+    """A text to the client (``compose`` writes it in their language) through the
+    provider's REST API, when the agency has set a sending number; whether it went."""
     settings = services.voice_settings()
     to = services.rules_for(client).client_phone or client.phone
     if not (can_call_out(settings) and settings.sms_from and to):
-        return
+        return False
     with speaking_to(client.email or ""):
-        body = _body([message])[:1500]
+        body = compose()[:1500]
     rest_client(settings).messages.create(to=to, from_=settings.sms_from, body=body)
-    current_app.logger.info("urgent message %s sent by SMS", message.id)
+    return True
 
 
 def _last_slot(rules: CallRules, zone: str, now: datetime) -> datetime | None:

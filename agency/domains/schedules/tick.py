@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app
 
 from agency.domains.billing.services import is_due
-from agency.domains.calendar import caldav_sync
+from agency.domains.calendar import caldav_sync, reminders
 from agency.domains.calls.history import inbox_waiting
 from agency.domains.calls.messages import send_due_digests
 from agency.domains.mail import settle
@@ -93,6 +93,7 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         sweep(now)  # items a lost routing job left behind
         settle.sweep(now)  # inbound mail a lost reading job left behind
         caldav_sync.request_due(now)  # clients' own calendars due a sync
+        reminders.send_due(now)  # meetings about to start
         route_pool()  # items nobody could take, for whoever is free now
 
         if inbox_waiting(agency_id):  # calls a lost job left in the inbox
