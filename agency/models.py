@@ -13,6 +13,7 @@ from agency.domains.billing.models import (
     TimeEntryEdit,
 )
 from agency.domains.calendar.models import (
+    BookingPage,
     CalendarConnection,
     CalendarEvent,
     CalendarFeed,
@@ -65,6 +66,7 @@ __all__ = [
     "MailSettings",
     "MailTemplate",
     "Assignment",
+    "BookingPage",
     "CalendarConnection",
     "CalendarEvent",
     "CalendarFeed",

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from agency.domains.accounts import api_tokens, invitations
 from agency.domains.accounts.models import ApiToken, Invitation, User
 from agency.domains.billing.models import Invoice, OverageApproval
+from agency.domains.calendar import booking, meetings
 from agency.domains.calendar import events as calendar_events
-from agency.domains.calendar import meetings
 from agency.domains.calendar.models import (
+    BookingPage,
     CalendarEvent,
     CalendarFeed,
     MeetingRequest,
@@ -86,6 +87,8 @@ FILLERS = {
     "feed_token": lambda a: a.feed_token[:-6] + "bravo0",
     "event_id": lambda a: a.event_id,
     "request_id": lambda a: a.meeting_request_id,
+    # A's booking page is public; its address altered is nobody's.
+    "address": lambda a: a.booking_address[:-6] + "bravo0",
 }
 
 
@@ -162,6 +165,9 @@ def seed_alpha(app, agency):
             },
         ).id
         save_meeting_rules(client, {"daily_cap": 3, "buffer_before_minutes": 10})
+        agency.booking_address = booking.save(
+            client, {"enabled": True, "types": [{"name": "Alpha call", "minutes": 30}]}
+        ).address
         soon = date.today() + timedelta(days=7)
         agency.meeting_request_id = meetings.propose(
             client,
@@ -234,6 +240,8 @@ def a_is_untouched(alpha):
         event = db.session.get(CalendarEvent, alpha.event_id)
         assert (event.title, event.sequence, event.cancelled_at) == ("Alpha event", 0, None)
         assert db.session.scalars(select(CalendarEvent.id)).all() == [alpha.event_id]
+        page = db.session.scalar(select(BookingPage))
+        assert (page.address, page.enabled, len(page.types)) == (alpha.booking_address, True, 1)
         meeting = db.session.get(MeetingRequest, alpha.meeting_request_id)
         assert (meeting.status, meeting.event_id) == ("open", None)
         assert [i.answer for i in meeting.invitees] == ["invited"]

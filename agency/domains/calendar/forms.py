@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     PasswordField,
@@ -125,3 +126,36 @@ class ConnectionForm(FlaskForm):
     url = StringField(_l("The calendar's CalDAV address"), validators=[InputRequired()])
     username = StringField(_l("User name"), validators=[InputRequired()])
     password = PasswordField(_l("App password (empty: keep the saved one)"))
+
+
+class BookingForm(FlaskForm):
+    enabled = BooleanField(_l("The booking page is open"))
+    types = TextAreaField(
+        _l("Kinds of meeting, one per line: minutes, then the name (30 Intro call)")
+    )
+    away_from = DateField(_l("Away from"), validators=[Optional()])
+    away_to = DateField(_l("Away until"), validators=[Optional()])
+    away_message = StringField(_l("What the page says while you are away"))
+
+
+def fill_booking_form(form: BookingForm, view: dict) -> None:
+    form.enabled.data = view["enabled"]
+    form.types.data = "\n".join(f"{t['minutes']} {t['name']}" for t in view["types"])
+    form.away_from.data, form.away_to.data = view["away_from"], view["away_to"]
+    form.away_message.data = view["away_message"]
+
+
+def booking_data(form: BookingForm) -> dict:
+    types = []
+    for line in (form.types.data or "").splitlines():
+        minutes, _sep, name = line.strip().partition(" ")
+        if minutes:
+            types.append({"minutes": minutes if not minutes.isdigit() else int(minutes),
+                          "name": name.strip()})  # fmt: skip
+    return {
+        "enabled": bool(form.enabled.data),
+        "types": types,
+        "away_from": form.away_from.data.isoformat() if form.away_from.data else None,
+        "away_to": form.away_to.data.isoformat() if form.away_to.data else None,
+        "away_message": form.away_message.data or None,
+    }

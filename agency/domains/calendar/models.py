@@ -1,8 +1,18 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.kernel import clock, labels
@@ -216,3 +226,26 @@ labels.define(
     "connection_status",
     {"new": _l("not read yet"), "ok": _l("in step"), "broken": _l("not working")},
 )
+
+
+class BookingPage(TenantMixin, db.Model):
+    """The client's public booking page: their contacts book a meeting of one of its
+    types inside the client's meeting rules. Its address names it without being a
+    secret; while the client is away the page says so and offers times after."""
+
+    __tablename__ = "booking_pages"
+    __table_args__ = (UniqueConstraint("agency_id", "client_id"), UniqueConstraint("address"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    # "<agency id>-<random>": the agency to look in, and the page.
+    address: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [{"name": "Intro call", "minutes": 30, "location": "…"}]
+    types: Mapped[list] = mapped_column(JSON, default=list)
+    away_from: Mapped[date | None] = mapped_column(Date)
+    away_to: Mapped[date | None] = mapped_column(Date)
+    away_message: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    client = relationship("Client")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from agency.domains.calendar import caldav_sync, events, imports, meetings, slots
+from agency.domains.calendar import booking, caldav_sync, events, imports, meetings, slots
 from agency.domains.calendar import services as feeds
 from agency.domains.calendar.schemas import (
     CalendarFeedSchema,
@@ -282,3 +282,22 @@ def reschedule_meeting(client_id, request_id):
     participant gets the changed invitation, with the next SEQUENCE."""
     found = meetings.request_of(_client(client_id), request_id)
     return meetings.view(meetings.reschedule(found, json_payload()))
+
+
+@events_bp.get("/<int:client_id>/booking-page")
+@events_bp.response(200, booking.BookingPageSchema)
+@token_required()
+def get_booking_page(client_id):
+    """The client's public booking page: on or off, its kinds of meeting, the away
+    period, and its address once made."""
+    return booking.view(booking.page_of(_client(client_id)))
+
+
+@events_bp.put("/<int:client_id>/booking-page")
+@json_body(events_bp, booking.BookingPageSchema)
+@events_bp.response(200, booking.BookingPageSchema)
+@token_required()
+def put_booking_page(client_id):
+    """Set the booking page: ``enabled``, ``types`` ([{"name", "minutes", "location"}]),
+    ``away_from``/``away_to`` and ``away_message``."""
+    return booking.view(booking.save(_client(client_id), json_payload()))

@@ -26,6 +26,7 @@ def _urls(client_id: int) -> dict:
         "cancel": lambda event_id: url_for(".cancel", client_id=client_id, event_id=event_id),
         "arrange": url_for(".arrange", client_id=client_id),
         "connect": url_for(".connect", client_id=client_id),
+        "booking": url_for(".booking_page", client_id=client_id),
         "reschedule": lambda request_id: url_for(
             ".reschedule", client_id=client_id, request_id=request_id
         ),
@@ -122,3 +123,10 @@ def disconnect(client_id):
 def reschedule(client_id, request_id):
     found = client_for(current_user, client_id)
     return client_calendar.reschedule(found, request_id, _urls(found.id), TEMPLATE, {})
+
+
+@bp.post("/<int:client_id>/booking")
+@roles_required(*PEOPLE)
+def booking_page(client_id):
+    found = client_for(current_user, client_id)
+    return client_calendar.save_booking(found, _urls(found.id), TEMPLATE, {})

@@ -32,6 +32,7 @@ def _urls() -> dict:
         "cancel": lambda event_id: url_for(".cancel_calendar_event", event_id=event_id),
         "cancel_request": lambda request_id: url_for(".cancel_meeting", request_id=request_id),
         "connect": url_for(".connect_calendar"),
+        "booking": url_for(".booking_page"),
         "ask_to_move": lambda request_id: url_for(".move_meeting", request_id=request_id),
         "connection_action": lambda action: url_for(f".{action}_calendar"),
     }
@@ -91,6 +92,13 @@ def disconnect_calendar():
 @roles_required("client")
 def move_meeting(request_id):
     return client_calendar.ask_to_move(_client(), request_id, _urls(), current_user)
+
+
+@bp.post("/calendar/booking")
+@roles_required("client")
+def booking_page():
+    client = _client()
+    return client_calendar.save_booking(client, _urls(), TEMPLATE, _context(client))
 
 
 @bp.post("/calendar/import")

@@ -10,14 +10,17 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency.domains.calendar import caldav_sync, events, imports, meetings, slots
+from agency.domains.calendar import booking, caldav_sync, events, imports, meetings, slots
 from agency.domains.calendar.forms import (
     ArrangeForm,
+    BookingForm,
     ConnectionForm,
     EventForm,
     ImportForm,
     MeetingRulesForm,
     SlotsForm,
+    booking_data,
+    fill_booking_form,
     fill_rules_form,
     participants_of,
     rules_data,
@@ -68,6 +71,10 @@ def page(client: Client, urls: dict, template: str, context: dict, forms: dict |
     """The page, with ``forms`` that were refused (and their status) in place of fresh ones."""
     forms = forms or {}
     rules_view = slots.rules_view(client)
+    booking_view = booking.view(booking.page_of(client))
+    booking_form = forms.get("booking") or BookingForm(formdata=None)
+    if "booking" not in forms:
+        fill_booking_form(booking_form, booking_view)
     rules_form = forms.get("rules") or MeetingRulesForm(formdata=None)
     if "rules" not in forms:
         fill_rules_form(rules_form, rules_view)
@@ -97,6 +104,8 @@ def page(client: Client, urls: dict, template: str, context: dict, forms: dict |
         arrange_form=forms.get("arrange") or ArrangeForm(formdata=None),
         requests=meetings.requests_of(client),
         connection=caldav_sync.connection_of(client),
+        booking=booking_view,
+        booking_form=booking_form,
         connection_form=forms.get("connection") or ConnectionForm(formdata=None),
         search=search,
         searched=searched,
@@ -273,3 +282,17 @@ def ask_to_move(client: Client, request_id: int, urls: dict, user):
             db.session.rollback()
             flash(exc.message, "error")
     return redirect(urls["page"])
+
+
+def save_booking(client: Client, urls: dict, template: str, context: dict):
+    """The client's public booking page: on or off, its kinds of meeting, away dates."""
+    form = BookingForm()
+    if form.validate_on_submit():
+        try:
+            booking.save(client, booking_data(form))
+            flash(_("Booking page saved."), "success")
+            return redirect(urls["page"])
+        except ValidationError as exc:
+            refused(form, exc)
+            return page(client, urls, template, context, {"booking": form}), exc.status_code
+    return page(client, urls, template, context, {"booking": form}), 422
