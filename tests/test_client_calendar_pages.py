@@ -223,3 +223,28 @@ def test_the_secretary_arranges_a_meeting_on_the_desk_and_the_client_cancels_it(
     with use_agency(lisbon.agency.id):
         assert db.session.get(MeetingRequest, request.id).status == "cancelled"
     db.session.remove()
+
+
+def test_the_secretary_invites_the_clients_contacts_by_choosing_them(client, lisbon, login_as):
+    from agency.domains.calendar.models import MeetingInvitee
+    from agency.domains.clients.services import create_contact
+
+    with use_agency(lisbon.agency.id):
+        ana = create_contact(
+            db.session.get(Client, lisbon.client.id),
+            {"name": "Ana Lima", "email": "ana@partner.example"},
+        ).id
+    db.session.remove()
+    http = login_as(lisbon.secretary)
+    page = f"/desk/calendar/{lisbon.client.id}"
+    assert "Ana Lima &lt;ana@partner.example&gt;" in http.get(page).get_data(as_text=True)
+    arranged = post_form(
+        http,
+        f"{page}/meetings",
+        {"title": "Catch-up", "minutes": "30", "on_or_after": "2027-03-22",
+         "on_or_before": "2027-03-23", "contacts": str(ana), "participants": ""},
+        page=page,
+    )  # fmt: skip
+    assert arranged.status_code == 302, arranged.get_data(as_text=True)
+    [invitee] = rows(MeetingInvitee, lisbon.agency.id)
+    assert (invitee.email, invitee.name) == ("ana@partner.example", "Ana Lima")

@@ -339,3 +339,38 @@ def test_the_client_asks_for_another_time_and_the_desk_gets_the_work(
         assert asked.status_code == 302
     [item] = [i for i in rows(WorkItem, lisbon.agency.id) if i.title.startswith("Find another")]
     assert (item.kind, item.source) == ("meeting", "portal")  # once, however many asks
+
+
+def test_a_participants_time_zone_is_known_from_their_phone_or_given(
+    client, app, lisbon, drain, mail
+):
+    from agency.domains.clients.services import create_contact
+
+    with use_agency(lisbon.agency.id):
+        create_contact(
+            db.session.get(Client, lisbon.client.id),
+            {"name": "Ana", "email": "ana@partner.example", "phone": "+442079460001"},
+        )
+    db.session.remove()
+    _call, made = propose(
+        client, lisbon,
+        participants=[PEOPLE[0], {**PEOPLE[1], "timezone": "America/New_York"}],
+    )  # fmt: skip
+    zones = {p["email"]: p["timezone"] for p in made["participants"]}
+    assert zones == {
+        "ana@partner.example": "Europe/London",
+        "rui@supplier.example": "America/New_York",
+    }
+    drain()
+    page = app.test_client().get(link_in(mail.wait_for("rui@supplier.example")))
+    assert "your time" in page.get_data(as_text=True) and "America/New_York" in page.get_data(
+        as_text=True
+    )
+    call = api_as(client, lisbon.secretary)
+    bad = call(
+        "POST",
+        f"/api/v1/clients/{lisbon.client.id}/meeting-requests",
+        {"title": "x", "minutes": 30, "from": "2027-03-22", "to": "2027-03-23",
+         "participants": [{"email": "x@y.example", "timezone": "Mars/Olympus"}]},
+    )  # fmt: skip
+    assert bad.status_code == 422 and "participants" in bad.json["error"]["fields"]

@@ -10,6 +10,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -101,9 +102,9 @@ class ArrangeForm(FlaskForm):
     minutes = IntegerField(_l("Length in minutes"), default=60, validators=[InputRequired()])
     on_or_after = DateField(_l("From"), validators=[InputRequired()])
     on_or_before = DateField(_l("To"), validators=[InputRequired()])
+    contacts = SelectMultipleField(_l("The client's contacts"), coerce=int, choices=[])
     participants = TextAreaField(
-        _l("Participants, one per line: name and address (Ana Lima ana@example.com)"),
-        validators=[InputRequired()],
+        _l("Participants, one per line: name and address (Ana Lima ana@example.com)")
     )
     location = StringField(_l("Where"))
     video_url = StringField(_l("Video link"))

@@ -9,13 +9,15 @@ request's row lock first, and the second finds it arranged. A time that has beco
 since it was offered is refused at the pick."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
+import phonenumbers
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from phonenumbers import timezone as phone_zones
+from sqlalchemy import func, select
 
 from agency.domains.calendar import events, itip, slots
 from agency.domains.calendar.ics import client_locale
@@ -27,7 +29,7 @@ from agency.domains.calendar.models import (
     RequestStatus,
 )
 from agency.domains.calendar.schemas import AttendeeSchema, http_url
-from agency.domains.clients.models import Client
+from agency.domains.clients.models import Client, Contact
 from agency.domains.mail import drafting
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.writing import office_name
@@ -45,6 +47,10 @@ LINK_DAYS = 21
 MOST_OFFERED = 8
 
 
+class ParticipantSchema(AttendeeSchema):
+    timezone = validation.Checked(validation.timezone, load_default=None, allow_none=True)
+
+
 class RequestSchema(Schema):
     """A meeting to arrange: what, how long, on which of the client's days, with whom."""
 
@@ -53,7 +59,7 @@ class RequestSchema(Schema):
     on_or_after = fields.Date(data_key="from", required=True)
     on_or_before = fields.Date(data_key="to", required=True)
     participants = fields.List(
-        fields.Nested(AttendeeSchema), required=True, validate=validate.Length(min=1, max=20)
+        fields.Nested(ParticipantSchema), required=True, validate=validate.Length(min=1, max=20)
     )
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     video_url = validation.Checked(
@@ -112,7 +118,12 @@ def propose(client: Client, data: dict, user=None) -> MeetingRequest:
     db.session.add(request)
     db.session.flush()
     invitees = [
-        MeetingInvitee(request_id=request.id, email=p["email"], name=(p.get("name") or "").strip())
+        MeetingInvitee(
+            request_id=request.id,
+            email=p["email"],
+            name=(p.get("name") or "").strip(),
+            timezone=p.get("timezone") or zone_of(client, p["email"]),
+        )
         for p in values["participants"]
     ]
     db.session.add_all(invitees)
@@ -120,6 +131,26 @@ def propose(client: Client, data: dict, user=None) -> MeetingRequest:
     for invitee in invitees:
         _invite(client, request, invitee, user)
     return request
+
+
+def zone_of(client: Client, address: str) -> str | None:
+    """A participant's time zone, when the client's contact with that address has a
+    phone number of a country with one zone."""
+    phones = db.session.scalars(
+        select(Contact.phone).where(
+            Contact.client_id == client.id,
+            func.lower(Contact.email) == address.lower(),
+            Contact.phone.is_not(None),
+        )
+    ).all()
+    for phone in phones:
+        try:
+            zones = phone_zones.time_zones_for_number(phonenumbers.parse(phone))
+        except phonenumbers.NumberParseException:
+            continue
+        if len(zones) == 1 and zones[0] in available_timezones():
+            return zones[0]
+    return None
 
 
 def pick_token(invitee: MeetingInvitee) -> str:
@@ -358,7 +389,13 @@ def view(request: MeetingRequest) -> dict:
         "created_at": request.created_at,
         "decided_at": request.decided_at,
         "participants": [
-            {"email": i.email, "name": i.name, "answer": i.answer, "picked_start": i.picked_start}
+            {
+                "email": i.email,
+                "name": i.name,
+                "answer": i.answer,
+                "picked_start": i.picked_start,
+                "timezone": i.timezone,
+            }
             for i in request.invitees
         ],
     }

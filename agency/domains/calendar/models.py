@@ -177,6 +177,8 @@ class MeetingInvitee(TenantMixin, db.Model):
     )
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200), default="")
+    # Their time zone when known (given, or from their phone number's country).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     # "invited", "picked" (the time they chose) or "none_fit".
     answer: Mapped[str] = mapped_column(String(16), default="invited")
     picked_start: Mapped[datetime | None] = mapped_column(UTCDateTime)

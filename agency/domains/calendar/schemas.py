@@ -106,6 +106,7 @@ class ParticipantViewSchema(Schema):
     name = fields.String()
     answer = fields.String()
     picked_start = fields.DateTime(allow_none=True)
+    timezone = fields.String(allow_none=True)
 
 
 class MeetingRequestViewSchema(Schema):

@@ -25,7 +25,7 @@ from agency.domains.calendar.forms import (
     participants_of,
     rules_data,
 )
-from agency.domains.clients.models import Client
+from agency.domains.clients.models import Client, Contact
 from agency.domains.work.models import EVENT_KINDS, Status, WorkItem
 from agency.kernel import clock
 from agency.kernel.database import db
@@ -101,7 +101,7 @@ def page(client: Client, urls: dict, template: str, context: dict, forms: dict |
         rules_form=rules_form,
         event_form=forms.get("event") or EventForm(formdata=None),
         import_form=forms.get("import") or ImportForm(formdata=None),
-        arrange_form=forms.get("arrange") or ArrangeForm(formdata=None),
+        arrange_form=_with_contacts(forms.get("arrange") or ArrangeForm(formdata=None), client),
         requests=meetings.requests_of(client),
         connection=caldav_sync.connection_of(client),
         booking=booking_view,
@@ -187,10 +187,35 @@ def cancel_event(client: Client, event_id: int, urls: dict):
     return redirect(urls["page"])
 
 
+def _contacts(client: Client) -> list[Contact]:
+    return db.session.scalars(
+        select(Contact)
+        .where(
+            Contact.client_id == client.id,
+            Contact.archived_at.is_(None),
+            Contact.email.is_not(None),
+        )
+        .order_by(Contact.name)
+        .limit(500)
+    ).all()
+
+
+def _with_contacts(form: ArrangeForm, client: Client) -> ArrangeForm:
+    form.contacts.choices = [(c.id, f"{c.name} <{c.email}>") for c in _contacts(client)]
+    return form
+
+
 def arrange(client: Client, urls: dict, template: str, context: dict, user):
-    """Offer free times to the participants (the desk's form)."""
-    form = ArrangeForm()
+    """Offer free times to the participants (the desk's form): the client's contacts
+    chosen, and the people typed in."""
+    form = _with_contacts(ArrangeForm(), client)
     if form.validate_on_submit():
+        chosen = {c.id: c for c in _contacts(client)}
+        people = [
+            {"email": chosen[i].email, "name": chosen[i].name}
+            for i in form.contacts.data or []
+            if i in chosen
+        ]
         try:
             meetings.propose(
                 client,
@@ -199,7 +224,7 @@ def arrange(client: Client, urls: dict, template: str, context: dict, user):
                     "minutes": form.minutes.data,
                     "from": form.on_or_after.data.isoformat(),
                     "to": form.on_or_before.data.isoformat(),
-                    "participants": participants_of(form.participants.data),
+                    "participants": people + participants_of(form.participants.data),
                     "location": form.location.data or None,
                     "video_url": (form.video_url.data or "").strip() or None,
                 },
