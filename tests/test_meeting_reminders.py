@@ -83,3 +83,22 @@ def test_a_client_who_asked_for_texts_gets_a_text_and_no_reminder_when_off(
     assert remind(agency, NOON) == 0
     bad = call("PUT", f"/api/v1/clients/{agency.client.id}/meeting-rules", {"reminder_minutes": -1})
     assert bad.status_code == 422 and "reminder_minutes" in bad.json["error"]["fields"]
+
+
+def test_the_participants_are_reminded_too_when_the_rules_say_so(agency, client, drain, mail):
+    from tests.billing_seed import api_as
+
+    meeting(agency, NOON + timedelta(minutes=30), attendees=[{"email": "ana@partner.example"}])
+    assert remind(agency, NOON) == 1
+    drain()
+    assert mail.to("ana@partner.example") == []  # the client only, by default
+    call = api_as(client, agency.manager)
+    saved = call(
+        "PUT", f"/api/v1/clients/{agency.client.id}/meeting-rules", {"remind_participants": True}
+    )
+    assert saved.status_code == 200 and saved.json["remind_participants"] is True
+    meeting(agency, NOON + timedelta(minutes=45), attendees=[{"email": "ana@partner.example"}])
+    assert remind(agency, NOON) == 1
+    drain()
+    [sent] = mail.to("ana@partner.example")
+    assert "Board meeting" in sent["Subject"] and "Office of Alpha Client" in sent["From"]

@@ -40,6 +40,7 @@ class MeetingRulesForm(FlaskForm):
         default=60,
         validators=[Optional()],
     )
+    remind_participants = BooleanField(_l("Remind the participants too"))
 
 
 def fill_rules_form(form: MeetingRulesForm, view: dict) -> None:
@@ -49,6 +50,7 @@ def fill_rules_form(form: MeetingRulesForm, view: dict) -> None:
     form.daily_cap.data = view["daily_cap"]
     form.min_notice_hours.data = view["min_notice_minutes"] // 60
     form.reminder_minutes.data = view["reminder_minutes"]
+    form.remind_participants.data = view["remind_participants"]
 
 
 def rules_data(form: MeetingRulesForm) -> dict:

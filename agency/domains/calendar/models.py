@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -119,6 +120,10 @@ class MeetingRules(TenantMixin, db.Model):
     min_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
     # How long before each meeting the client is reminded (0: never).
     reminder_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    # Whether the participants are reminded too (by email, in the client's name).
+    remind_participants: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 

@@ -5,14 +5,19 @@ meeting rules say: once per meeting, and again when it moves."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from agency.domains.calendar.ics import client_locale
 from agency.domains.calendar.models import CalendarEvent, EventKind, MeetingRules
 from agency.domains.calls import messages as call_messages
 from agency.domains.calls.models import Channel
 from agency.domains.calls.services import rules_for
+from agency.domains.mail import settings as mail_settings
+from agency.domains.mail.writing import office_name
 from agency.domains.notify.language import queue_email_to
+from agency.domains.notify.services import queue_email
 from agency.kernel.database import db
 
 # The furthest ahead a reminder can be (the rules allow up to a week).
@@ -22,9 +27,16 @@ HORIZON = timedelta(days=7)
 def send_due(now: datetime) -> int:
     """Remind the current agency's clients of the meetings now within their reminder
     time; how many meetings."""
-    leads = dict(
-        db.session.execute(select(MeetingRules.client_id, MeetingRules.reminder_minutes)).all()
-    )
+    rules = {
+        client_id: (lead, everyone)
+        for client_id, lead, everyone in db.session.execute(
+            select(
+                MeetingRules.client_id,
+                MeetingRules.reminder_minutes,
+                MeetingRules.remind_participants,
+            )
+        )
+    }
     coming = db.session.scalars(
         select(CalendarEvent)
         .where(
@@ -39,14 +51,14 @@ def send_due(now: datetime) -> int:
     ).all()
     sent = 0
     for event in coming:
-        lead = leads.get(event.client_id, 60)
+        lead, everyone = rules.get(event.client_id, (60, False))
         if lead and event.starts_at - now <= timedelta(minutes=lead):
-            _remind(event, now)
+            _remind(event, now, everyone)
             sent += 1
     return sent
 
 
-def _remind(event: CalendarEvent, now: datetime) -> None:
+def _remind(event: CalendarEvent, now: datetime, everyone: bool) -> None:
     client = event.client
     channels = rules_for(client).channels or [Channel.email.value]
     event.reminded_at = now
@@ -71,6 +83,16 @@ def _remind(event: CalendarEvent, now: datetime) -> None:
 
     if Channel.email.value in channels and client.email:
         queue_email_to(client.email, words, "meeting_reminder")
+    if everyone:  # in the client's name and language, from their office
+        mail_rules = mail_settings.rules_for(client)
+        headers = {
+            "From-Name": office_name(client),
+            "Reply-To": mail_settings.alias_address(mail_rules),
+        }
+        with force_locale(client_locale(client)):
+            subject, text = words()
+        for person in event.attendees or []:
+            queue_email(person["email"], subject, text, "meeting_reminder", headers)
     db.session.commit()  # reminded: a text that fails is not sent twice
     if Channel.sms.value in channels:
         call_messages.send_text(client, lambda: "\n".join(words()))

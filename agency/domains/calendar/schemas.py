@@ -77,6 +77,7 @@ class MeetingRulesSchema(Schema):
     daily_cap = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 50))
     min_notice_minutes = fields.Integer(load_default=0, validate=validate.Range(0, 60 * 24 * 60))
     reminder_minutes = fields.Integer(load_default=60, validate=validate.Range(0, 7 * 24 * 60))
+    remind_participants = fields.Boolean(load_default=False)
     hours_in_use = fields.Dict(dump_only=True)
 
 

@@ -31,7 +31,7 @@ WIDEST = 62
 MOST_SLOTS = 200
 RULE_FIELDS = (
     "working_hours", "buffer_before_minutes", "buffer_after_minutes", "daily_cap",
-    "min_notice_minutes", "reminder_minutes",
+    "min_notice_minutes", "reminder_minutes", "remind_participants",
 )  # fmt: skip
 
 
@@ -49,6 +49,7 @@ def rules_of(client: Client, found: MeetingRules | None = None) -> MeetingRules:
             daily_cap=None,
             min_notice_minutes=0,
             reminder_minutes=60,
+            remind_participants=False,
         )
     return found
 
