@@ -21,6 +21,7 @@ from agency.kernel.database import db
 from tenants import use_agency
 from tests import radicale_server
 from tests.browser.conftest import shoot
+from tests.browser.test_phone_width import OVERFLOW, PHONE
 from tests.conftest import PASSWORD
 from tests.mailbox import body
 
@@ -43,7 +44,7 @@ def _sign_in(page, base, user):
 
 
 def test_a_meeting_arranged_on_the_desk_is_picked_by_email_and_reaches_every_calendar(
-    live_server, new_page, agency, drain, mail, radicale
+    live_server, new_page, browser, agency, drain, mail, radicale
 ):
     dav = caldav.DAVClient(
         url=f"{radicale}/{radicale_server.USER}/",
@@ -82,6 +83,14 @@ def test_a_meeting_arranged_on_the_desk_is_picked_by_email_and_reaches_every_cal
 
     drain()
     link = re.search(r"(http://\S+/meet/\S+)", body(mail.wait_for("rui@supplier.example"))).group(1)
+    phone = browser.new_context(**PHONE)  # the participant opens it on their phone
+    try:
+        small = phone.new_page()
+        small.goto(link)
+        small.wait_for_selector("#times button")
+        assert small.evaluate(OVERFLOW) is None  # fits 390 px without a horizontal scroll
+    finally:
+        phone.close()
     rui = new_page()
     rui.goto(link)
     rui.wait_for_selector("#times button")
