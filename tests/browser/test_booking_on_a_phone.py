@@ -34,7 +34,7 @@ def test_a_contact_books_a_meeting_on_their_phone(live_server, browser, agency):
         shoot(page, "booking-page")
         page.fill("#name", "Ana Lima")
         page.fill("#email", "ana@partner.example")
-        page.click("#times li:first-child button")
+        page.click("#times button >> nth=0")
         page.wait_for_selector("#booked")
         assert page.evaluate(OVERFLOW) is None
     finally:

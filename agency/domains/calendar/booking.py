@@ -25,8 +25,9 @@ from agency.kernel.records import values_for
 from tenants import directory
 
 ADDRESS = re.compile(r"([1-9][0-9]{0,8})-[A-Za-z0-9_-]{16}", re.ASCII)
-# How far ahead the page offers times.
+# How far ahead the page offers times, and how many a day at most (spread over it).
 DAYS_AHEAD = 14
+PER_DAY = 6
 
 
 class TypeSchema(Schema):
@@ -138,14 +139,30 @@ def times(page: BookingPage, kind: dict) -> list[dict]:
     client = page.client
     today = clock.now().astimezone(ZoneInfo(client.timezone)).date()
     first = page.away_to + timedelta(days=1) if away(page, today) else today
-    found = slots.free_slots(client, kind["minutes"], first, first + timedelta(DAYS_AHEAD - 1))
+    last = first + timedelta(DAYS_AHEAD - 1)
+    found = slots.free_slots(client, kind["minutes"], first, last, most=DAYS_AHEAD * 96)
+    zone = ZoneInfo(client.timezone)
     if page.away_from and page.away_to:
-        zone = ZoneInfo(client.timezone)
         found = [
             s for s in found
             if not page.away_from <= s["starts_at"].astimezone(zone).date() <= page.away_to
         ]  # fmt: skip
-    return found
+    return _spread(found, zone)
+
+
+def _spread(found: list[dict], zone) -> list[dict]:
+    """At most PER_DAY times a day, evenly over the day's free times (a phone shows a
+    short list); each with its day on the client's clock."""
+    by_day: dict = {}
+    for slot in found:
+        by_day.setdefault(slot["starts_at"].astimezone(zone).date(), []).append(slot)
+    chosen = []
+    for day, day_slots in by_day.items():
+        if len(day_slots) > PER_DAY:
+            step = (len(day_slots) - 1) / (PER_DAY - 1)
+            day_slots = [day_slots[round(n * step)] for n in range(PER_DAY)]
+        chosen += [{**slot, "day": day} for slot in day_slots]
+    return chosen
 
 
 def book(page: BookingPage, index, start_text: str, data: dict) -> MeetingRequest:

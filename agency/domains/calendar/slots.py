@@ -194,12 +194,12 @@ def _meetings_per_day(busy: list[Busy], zone: ZoneInfo) -> dict[date, int]:
 
 
 def free_slots(
-    client: Client, minutes: int, first: date, last: date, moving: int = 0
+    client: Client, minutes: int, first: date, last: date, moving: int = 0, most: int = MOST_SLOTS
 ) -> list[dict]:
     """Free times for a meeting of ``minutes`` on the client's days ``first`` to
     ``last``, soonest first, each with its start and end in UTC and on the client's
-    clock (at most MOST_SLOTS); ``moving`` is an event being moved, whose own time is
-    free for it."""
+    clock (at most ``most``); ``moving`` is an event being moved, whose own time is free
+    for it."""
     if last < first:
         raise ValidationError.on("to", _("The last day comes before the first."))
     if (last - first).days >= WIDEST:
@@ -221,7 +221,7 @@ def free_slots(
     taken = _Taken(busy)
     slots = []
     day = first
-    while day <= last and len(slots) < MOST_SLOTS:
+    while day <= last and len(slots) < most:
         if rules.daily_cap is None or per_day.get(day, 0) < rules.daily_cap:
             for start, end in hours.get(WEEKDAYS[day.weekday()], []):
                 span = _span_on(day, start, end, zone, False)
@@ -229,7 +229,7 @@ def free_slots(
                     near = taken.near(span.starts - before, span.ends + after)
                     slots += _in_span(span, length, before, after, earliest, near, zone)
         day += timedelta(days=1)
-    return slots[:MOST_SLOTS]
+    return slots[:most]
 
 
 class _Taken:
