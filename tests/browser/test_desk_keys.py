@@ -49,7 +49,7 @@ def test_three_items_worked_with_the_keyboard_alone(live_server, browser_page, a
         page.wait_for_selector("#timer time.elapsed")
         # The page the timer reloaded hears keys once it has loaded, not when the timer
         # shows: under load the next key could come first and be lost.
-        page.wait_for_function("document.readyState === 'complete'")
+        page.wait_for_function("() => document.readyState === 'complete'")
         assert page.locator("#action-start").count() == 0
         assert page.locator("#action-pause").count() == 1
         if n == 0:
