@@ -225,6 +225,51 @@ def test_the_secretary_arranges_a_meeting_on_the_desk_and_the_client_cancels_it(
     db.session.remove()
 
 
+def test_the_secretary_arranges_a_meeting_from_a_desk_item(client, lisbon, login_as):
+    from agency.domains.calendar.models import MeetingRequest
+    from agency.domains.work.models import WorkItem
+    from tests.billing_seed import api_as
+
+    item_id = api_as(client, lisbon.manager)(
+        "POST", "/api/v1/work-items/", {"client_id": lisbon.client.id, "kind": "meeting",
+                                        "title": "Lunch with the bank"},
+    ).json["id"]  # fmt: skip
+    assert api_as(client, lisbon.secretary)("POST", f"/api/v1/work-items/{item_id}/claim").json
+    http = login_as(lisbon.secretary)
+    item_page = http.get(f"/desk/items/{item_id}").get_data(as_text=True)
+    link = f"/desk/calendar/{lisbon.client.id}?item={item_id}"
+    assert f'href="{link.replace("&", "&amp;")}#arrange-form"' in item_page
+    form = http.get(link).get_data(as_text=True)
+    assert 'id="arrange-for-item"' in form and "Lunch with the bank" in form
+    assert f'name="item_id" type="hidden" value="{item_id}"' in form
+    arranged = post_form(
+        http,
+        f"/desk/calendar/{lisbon.client.id}/meetings",
+        {"title": "Lunch with the bank", "minutes": "60", "on_or_after": "2027-03-22",
+         "on_or_before": "2027-03-23", "participants": "ana@partner.example",
+         "item_id": str(item_id)},
+        page=link,
+    )  # fmt: skip
+    assert arranged.status_code == 302, arranged.get_data(as_text=True)
+    [request] = rows(MeetingRequest, lisbon.agency.id)
+    [item] = rows(WorkItem, lisbon.agency.id)
+    assert (request.item_id, item.status) == (item_id, "waiting")
+    shown = http.get(f"/desk/items/{item_id}").get_data(as_text=True)
+    assert "ana@partner.example: invited" in shown and "waiting for a pick" in shown
+    # An item id that is not an open item of this client is refused above the form.
+    refused = post_form(
+        http,
+        f"/desk/calendar/{lisbon.client.id}/meetings",
+        {"title": "Again", "minutes": "60", "on_or_after": "2027-03-22",
+         "on_or_before": "2027-03-23", "participants": "ana@partner.example",
+         "item_id": "999999"},
+        page=link,
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "Choose an open item of this client." in refused.get_data(as_text=True)
+    assert len(rows(MeetingRequest, lisbon.agency.id)) == 1
+
+
 def test_the_secretary_invites_the_clients_contacts_by_choosing_them(client, lisbon, login_as):
     from agency.domains.calendar.models import MeetingInvitee
     from agency.domains.clients.services import create_contact

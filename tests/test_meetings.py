@@ -14,6 +14,7 @@ from icalendar import Calendar
 from agency.domains.calendar.models import CalendarEvent, MeetingInvitee, MeetingRequest
 from agency.domains.clients.models import Client
 from agency.domains.mail.models import Draft
+from agency.domains.work.models import WorkEvent, WorkItem
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency
@@ -113,11 +114,22 @@ def test_a_participant_picks_a_time_and_everyone_gets_the_invitation(
         ]  # fmt: skip
         assert str(vevent["ORGANIZER"]).startswith("mailto:")
 
-    # Rui comes later: the meeting is arranged already, and nothing changes.
-    late = choose(app.test_client(), link_in(rui_mail), "2027-03-22T09:00:00+00:00")
-    assert late.status_code == 409
-    assert "arranged already" in late.get_data(as_text=True)
+    # Rui comes later: his time is gone, he is shown the meeting as arranged and says
+    # whether he can come then.
+    rui = app.test_client()
+    late = choose(rui, link_in(rui_mail), "2027-03-22T09:00:00+00:00")
+    html = late.get_data(as_text=True)
+    assert late.status_code == 409 and "chose a time first" in html
+    assert 'id="coming-yes"' in html and 'id="coming-no"' in html
     assert len(rows(CalendarEvent, lisbon.agency.id)) == 1
+    coming = rui.post(link_in(rui_mail), data={"coming": "yes", "csrf_token": csrf_from(html)})
+    assert coming.status_code == 200 and "you will come" in coming.get_data(as_text=True)
+    [event] = rows(CalendarEvent, lisbon.agency.id)
+    assert {a["email"]: a["status"] for a in event.attendees}["rui@supplier.example"] == (
+        "accepted"
+    )
+    twice = rui.post(link_in(rui_mail), data={"coming": "no", "csrf_token": csrf_from(html)})
+    assert twice.status_code == 400 and "answered already" in twice.get_data(as_text=True)
     # Ana's link again: she has answered.
     again = choose(app.test_client(), link_in(ana_mail), "2027-03-22T09:00:00+00:00")
     assert again.status_code == 400 and "answered already" in again.get_data(as_text=True)
@@ -194,6 +206,100 @@ def test_two_participants_picking_at_once_make_one_meeting(client, app, lisbon, 
     assert len(rows(CalendarEvent, lisbon.agency.id)) == 1
     answers = sorted(i.answer for i in rows(MeetingInvitee, lisbon.agency.id))
     assert answers == ["invited", "picked"]
+
+
+def item_state(agency_id: int, item_id: int) -> tuple:
+    with use_agency(agency_id):
+        item = db.session.get(WorkItem, item_id)
+        actions = [e.action for e in db.session.query(WorkEvent).filter_by(item_id=item_id)]
+        found = (item.status, item.timer_started_at, item.outcome, actions)
+    db.session.remove()
+    return found
+
+
+def test_the_desk_item_waits_on_the_participants_and_moves_on_with_their_answers(
+    client, app, lisbon, drain, mail
+):
+    made = api_as(client, lisbon.manager)(
+        "POST", "/api/v1/work-items/", {"client_id": lisbon.client.id, "kind": "meeting",
+                                        "title": "Meet the supplier"},
+    )  # fmt: skip
+    call = api_as(client, lisbon.secretary)
+    assert made.status_code == 201, made.json
+    item_id = made.json["id"]
+    for step in ("claim", "start"):
+        assert call("POST", f"/api/v1/work-items/{item_id}/{step}").status_code == 200
+    assert item_state(lisbon.agency.id, item_id)[:2][0] == "in_progress"
+
+    _call, request = propose(client, lisbon, item_id=item_id)
+    assert request["item_id"] == item_id
+    status, timer, _outcome, actions = item_state(lisbon.agency.id, item_id)
+    assert (status, timer, actions[-1]) == ("waiting", None, "meeting_proposed")
+    assert "timer_stopped" in actions
+    drain()
+    ana_link = link_in(mail.wait_for("ana@partner.example"))
+    rui_link = link_in(mail.wait_for("rui@supplier.example"))
+
+    # Rui finds no time that suits him: the item comes back to the secretary.
+    rui = app.test_client()
+    token = csrf_from(rui.get(rui_link).get_data(as_text=True))
+    assert rui.post(rui_link, data={"none": "1", "csrf_token": token}).status_code == 200
+    status, _timer, _outcome, actions = item_state(lisbon.agency.id, item_id)
+    assert (status, actions[-1]) == ("assigned", "meeting_none_fit")
+
+    # Ana picks a time: the meeting is arranged and the item is done.
+    assert choose(app.test_client(), ana_link, request["offered"][0]).status_code == 200
+    status, _timer, outcome, actions = item_state(lisbon.agency.id, item_id)
+    assert (status, actions[-1]) == ("done", "meeting_arranged")
+    assert outcome.startswith("Meeting arranged for")
+
+    # Rui cannot come then: the item is the secretary's again.
+    page = rui.get(rui_link).get_data(as_text=True)
+    assert 'id="coming-no"' in page
+    said = rui.post(rui_link, data={"coming": "no", "csrf_token": csrf_from(page)})
+    assert said.status_code == 200 and "cannot come" in said.get_data(as_text=True)
+    status, _timer, _outcome, actions = item_state(lisbon.agency.id, item_id)
+    assert (status, actions[-1]) == ("assigned", "meeting_declined")
+    [event] = rows(CalendarEvent, lisbon.agency.id)
+    assert {a["email"]: a["status"] for a in event.attendees} == {
+        "ana@partner.example": "accepted", "rui@supplier.example": "declined",
+    }  # fmt: skip
+
+
+def test_a_meeting_arranged_without_an_item_gets_one_and_a_wrong_item_is_refused(
+    client, lisbon, other_agency
+):
+    _call, request = propose(client, lisbon)
+    [item] = rows(WorkItem, lisbon.agency.id)
+    assert request["item_id"] == item.id
+    assert (item.kind, item.title, item.status, item.source) == (
+        "meeting", "Arrange: Supply contract", "waiting", "api",
+    )  # fmt: skip
+    assert item.assignee_id == lisbon.profile.id
+
+    call = api_as(client, lisbon.secretary)
+    done = api_as(client, lisbon.manager)(
+        "POST", "/api/v1/work-items/", {"client_id": lisbon.client.id, "kind": "task",
+                                        "title": "Filed"},
+    ).json["id"]  # fmt: skip
+    with use_agency(lisbon.agency.id):
+        db.session.get(WorkItem, done).status = "done"
+        db.session.commit()
+    db.session.remove()
+    theirs = api_as(client, other_agency.manager)(
+        "POST", "/api/v1/work-items/", {"client_id": other_agency.client.id, "kind": "task",
+                                        "title": "Theirs"},
+    ).json["id"]  # fmt: skip
+    for wrong in (done, theirs, 10**9):
+        refused = call(
+            "POST",
+            f"/api/v1/clients/{lisbon.client.id}/meeting-requests",
+            {"title": "x", "minutes": 60, "from": "2027-03-22", "to": "2027-03-23",
+             "participants": PEOPLE, "item_id": wrong},
+        )  # fmt: skip
+        assert refused.status_code == 422 and "item_id" in refused.json["error"]["fields"]
+    assert len(rows(MeetingRequest, lisbon.agency.id)) == 1
+    assert len(rows(WorkItem, lisbon.agency.id)) == 2
 
 
 def test_a_tampered_or_expired_link_is_a_400_page_and_changes_nothing(

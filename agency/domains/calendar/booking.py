@@ -48,7 +48,7 @@ class BookingPageSchema(Schema):
     away_message = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=500)
     )
-    url = fields.String(dump_only=True)
+    url = fields.String(dump_only=True, allow_none=True)
 
 
 class BookSchema(Schema):
@@ -192,13 +192,16 @@ def book(page: BookingPage, index, start_text: str, data: dict) -> MeetingReques
     db.session.add(invitee)
     db.session.flush()
     meetings.pick(invitee, start)
-    create_item(
+    item, _made = create_item(
         {
             "client_id": client.id,
             "kind": "meeting",
             "title": _("Booked: %(title)s", title=request.title)[:300],
             "source": "portal",
             "source_key": f"booking-{request.id}",
-        }
+        },
+        commit=False,
     )
+    request.item_id = item.id
+    db.session.commit()
     return request

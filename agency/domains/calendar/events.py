@@ -172,6 +172,19 @@ def cancel(event: CalendarEvent) -> CalendarEvent:
     return event
 
 
+def answered(event: CalendarEvent, answers: dict[str, str]) -> None:
+    """Set the attendees' replies (``{address: "accepted"}``, addresses in lower case):
+    a new ETag when any changed, the SEQUENCE as it was (a reply is not a new version)."""
+    changed = [
+        {**p, "status": answers[p["email"].lower()]} if answers.get(p["email"].lower()) else p
+        for p in event.attendees
+    ]
+    if changed != event.attendees:
+        event.attendees = changed  # a new list: the column sees a change only when replaced
+        event.updated_at = clock.now()
+        event.etag = etag_of(event)
+
+
 def event_of(client: Client, event_id) -> CalendarEvent:
     """One of the client's events, or 404."""
     found = db.session.scalar(

@@ -7,6 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -110,6 +111,7 @@ class ArrangeForm(FlaskForm):
     )
     location = StringField(_l("Where"))
     video_url = StringField(_l("Video link"))
+    item_id = HiddenField()
 
 
 def participants_of(text: str | None) -> list[dict]:

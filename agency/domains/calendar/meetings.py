@@ -33,8 +33,11 @@ from agency.domains.clients.models import Client, Contact
 from agency.domains.mail import drafting
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.writing import office_name
+from agency.domains.work import services as work
+from agency.domains.work.access import secretary_of
 from agency.domains.work.creation import create_item
 from agency.domains.work.events import aware
+from agency.domains.work.models import OPEN_STATUSES, Status, WorkItem
 from agency.kernel import clock, links, validation
 from agency.kernel.database import db
 from agency.kernel.errors import BadInput, Conflict, NotFound, ValidationError
@@ -65,6 +68,8 @@ class RequestSchema(Schema):
     video_url = validation.Checked(
         http_url, load_default=None, allow_none=True, validate=validate.Length(max=500)
     )
+    # The desk item the arranging belongs to; without one, a new item is made.
+    item_id = fields.Integer(load_default=None, allow_none=True)
 
 
 _REQUEST = RequestSchema()
@@ -91,9 +96,43 @@ def _spread(found: list[dict]) -> list[datetime]:
     return sorted(chosen)
 
 
-def propose(client: Client, data: dict, user=None) -> MeetingRequest:
-    """Offer free times to the participants, each by email with their own link."""
+def item_of(client: Client, item_id: int | None) -> WorkItem | None:
+    if item_id is None:
+        return None
+    item = db.session.get(WorkItem, item_id)
+    if item is None or item.client_id != client.id or item.status not in OPEN_STATUSES:
+        raise ValidationError.on("item_id", _("Choose an open item of this client."))
+    return item
+
+
+def _new_item(client: Client, request: MeetingRequest, user, source: str) -> WorkItem:
+    """The desk item of a meeting arranged without one: in the hands of the secretary
+    who arranges it (else routed like any other)."""
+    names = ", ".join(i.name or i.email for i in request.invitees)
+    item, _made = create_item(
+        {
+            "client_id": client.id,
+            "kind": "meeting",
+            "title": _("Arrange: %(title)s", title=request.title)[:300],
+            "body": _("With %(names)s.", names=names),
+            "source": source,
+            "source_key": f"meeting-{request.id}",
+        },
+        user.id if user else None,
+        commit=False,
+    )
+    secretary = secretary_of(user) if user is not None else None
+    if secretary is not None and secretary.archived_at is None:
+        item.status, item.assignee_id = Status.assigned.value, secretary.id
+        item.assigned_at = clock.now()
+    return item
+
+
+def propose(client: Client, data: dict, user=None, source: str = "desk") -> MeetingRequest:
+    """Offer free times to the participants, each by email with their own link. The
+    desk item waits on their answers meanwhile."""
     values = values_for(_REQUEST, data)
+    item = item_of(client, values["item_id"])
     found = slots.free_slots(
         client, values["minutes"], values["on_or_after"], values["on_or_before"]
     )
@@ -127,6 +166,10 @@ def propose(client: Client, data: dict, user=None) -> MeetingRequest:
         for p in values["participants"]
     ]
     db.session.add_all(invitees)
+    db.session.flush()
+    item = item or _new_item(client, request, user, source)
+    request.item_id = item.id
+    work.set_aside(item, "meeting_proposed", user.id if user else None, request_id=request.id)
     db.session.commit()
     for invitee in invitees:
         _invite(client, request, invitee, user)
@@ -219,8 +262,16 @@ def pick(invitee: MeetingInvitee, start: datetime) -> MeetingRequest:
     if invitee.answer != "invited":
         raise BadInput(_("You have answered already."))
     request = _locked(invitee.request_id)
+    if request.status == RequestStatus.confirmed.value and request.event is not None:
+        raise Conflict(
+            _(
+                "Another participant chose a time first: the meeting is on %(when)s. "
+                "Say below whether you can come.",
+                when=format_in_zone(request.event.starts_at, request.client.timezone, "medium"),
+            )
+        )
     if request.status != RequestStatus.open.value:
-        raise Conflict(_("This meeting has been arranged already."))
+        raise Conflict(_("This meeting was cancelled."))
     if start not in offered_times(request):
         raise BadInput(_("Choose one of the times offered."))
     client = request.client
@@ -254,8 +305,39 @@ def pick(invitee: MeetingInvitee, start: datetime) -> MeetingRequest:
         event.id,
         now,
     )
+    if request.item is not None and request.item.status in OPEN_STATUSES:
+        with force_locale(client_locale(client)):
+            outcome = _(
+                "Meeting arranged for %(when)s.",
+                when=format_in_zone(start, client.timezone, "medium"),
+            )
+        work.finish(request.item, outcome, "meeting_arranged", request_id=request.id)
     db.session.commit()
     _send_invitation(client, event, itip.REQUEST)
+    return request
+
+
+def _back_to_desk(request: MeetingRequest, action: str, invitee: MeetingInvitee) -> None:
+    """The arranging needs the secretary again: its item returns to her queue."""
+    item = request.item
+    if item is not None and item.status != Status.cancelled:
+        work.resume(item, action, None, request_id=request.id, name=invitee.name or invitee.email)
+
+
+def answer_arranged(invitee: MeetingInvitee, coming: bool) -> MeetingRequest:
+    """A participant who did not pick says whether they come at the time another chose:
+    their reply goes on the event; a participant who cannot come brings the item back
+    to the desk."""
+    request = _locked(invitee.request_id)
+    if request.status != RequestStatus.confirmed.value or request.event is None:
+        raise BadInput(_("The meeting is not arranged yet."))
+    if invitee.answer not in ("invited", "none_fit"):
+        raise BadInput(_("You have answered already."))
+    invitee.answer, invitee.answered_at = ("accepted" if coming else "declined"), clock.now()
+    events.answered(request.event, {invitee.email.lower(): invitee.answer})
+    if not coming:
+        _back_to_desk(request, "meeting_declined", invitee)
+    db.session.commit()
     return request
 
 
@@ -312,8 +394,11 @@ def none_fit(invitee: MeetingInvitee) -> MeetingRequest:
     if invitee.answer != "invited":
         raise BadInput(_("You have answered already."))
     invitee.answer, invitee.answered_at = "none_fit", clock.now()
+    request = db.session.get(MeetingRequest, invitee.request_id)
+    if request.status == RequestStatus.open.value:
+        _back_to_desk(request, "meeting_none_fit", invitee)
     db.session.commit()
-    return db.session.get(MeetingRequest, invitee.request_id)
+    return request
 
 
 def cancel(request: MeetingRequest) -> MeetingRequest:
@@ -364,6 +449,14 @@ def requests_of(client: Client) -> list[MeetingRequest]:
     ).all()
 
 
+def requests_of_item(item: WorkItem) -> list[MeetingRequest]:
+    return db.session.scalars(
+        select(MeetingRequest)
+        .where(MeetingRequest.item_id == item.id)
+        .order_by(MeetingRequest.id.desc())
+    ).all()
+
+
 def request_of(client: Client, request_id) -> MeetingRequest:
     found = db.session.scalar(
         select(MeetingRequest).where(
@@ -386,6 +479,7 @@ def view(request: MeetingRequest) -> dict:
         "offered": request.offered,
         "status": request.status,
         "event_id": request.event_id,
+        "item_id": request.item_id,
         "created_at": request.created_at,
         "decided_at": request.decided_at,
         "participants": [

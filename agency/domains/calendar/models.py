@@ -162,12 +162,18 @@ class MeetingRequest(TenantMixin, db.Model):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("calendar_events.id", ondelete="SET NULL")
     )
+    # The desk item the arranging belongs to: it waits while the participants choose
+    # and is done once one picks.
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_items.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client = relationship("Client")
     event = relationship("CalendarEvent")
+    item = relationship("WorkItem")
     invitees = relationship("MeetingInvitee", order_by="MeetingInvitee.id")
 
 
@@ -184,7 +190,8 @@ class MeetingInvitee(TenantMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200), default="")
     # Their time zone when known (given, or from their phone number's country).
     timezone: Mapped[str | None] = mapped_column(String(64))
-    # "invited", "picked" (the time they chose) or "none_fit".
+    # "invited", "picked" (the time they chose) or "none_fit"; once the meeting is
+    # arranged by another's pick, "accepted" or "declined".
     answer: Mapped[str] = mapped_column(String(16), default="invited")
     picked_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -200,7 +207,13 @@ labels.define(
 )
 labels.define(
     "invitee_answer",
-    {"invited": _l("invited"), "picked": _l("picked a time"), "none_fit": _l("no time fits")},
+    {
+        "invited": _l("invited"),
+        "picked": _l("picked a time"),
+        "none_fit": _l("no time fits"),
+        "accepted": _l("will come"),
+        "declined": _l("cannot come"),
+    },
 )
 
 

@@ -8,9 +8,8 @@ from email.message import EmailMessage
 from icalendar import Calendar
 from sqlalchemy import select
 
-from agency.domains.calendar.events import etag_of
+from agency.domains.calendar.events import answered
 from agency.domains.calendar.models import CalendarEvent
-from agency.kernel import clock
 from agency.kernel.database import db
 
 ANSWERS = {"ACCEPTED": "accepted", "DECLINED": "declined", "TENTATIVE": "tentative"}
@@ -54,12 +53,5 @@ def apply(message: EmailMessage, client_id: int) -> bool:
             )
             for a in _attendees(vevent)
         }
-        changed = [
-            {**p, "status": answers[p["email"].lower()]} if answers.get(p["email"].lower()) else p
-            for p in event.attendees
-        ]
-        if changed != event.attendees:
-            event.attendees = changed
-            event.updated_at = clock.now()
-            event.etag = etag_of(event)
+        answered(event, {email: status for email, status in answers.items() if status})
     return bool(replies)

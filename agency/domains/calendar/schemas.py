@@ -122,6 +122,7 @@ class MeetingRequestViewSchema(Schema):
     offered = fields.List(fields.String())
     status = fields.String()
     event_id = fields.Integer(allow_none=True)
+    item_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)
     participants = fields.List(fields.Nested(ParticipantViewSchema))

@@ -149,6 +149,27 @@ def wait_on_client(item: WorkItem, user: User) -> WorkItem:
     return item
 
 
+def set_aside(item: WorkItem, action: str, actor_user_id: int | None = None, **detail) -> None:
+    """The item waits on people outside (a meeting's participants): its timer stops and
+    one being worked waits, until ``resume`` brings it back. In the caller's transaction."""
+    _stop_timer(item, actor_user_id)
+    if item.status in (Status.assigned, Status.in_progress):
+        item.status = Status.waiting.value
+    record(item, action, actor_user_id, **detail)
+
+
+def finish(item: WorkItem, outcome: str, action: str, **detail) -> None:
+    """Work that finished itself (the participants picked the meeting's time): an item
+    in someone's hands is done with ``outcome``, one still in the pool stays for them to
+    see; either way the timeline says why. In the caller's transaction."""
+    if item.status in (Status.assigned, Status.in_progress, Status.waiting):
+        _stop_timer(item, None)
+        move(item, "complete", None)
+        item.outcome = outcome
+        _backfill_after_commit(item)
+    record(item, action, None, **detail)
+
+
 def start_timer(item: WorkItem, user: User) -> WorkItem:
     """Start the desk's timer, and the item with it; refused (409) while the client's
     hours are used up and extra hours are not approved."""

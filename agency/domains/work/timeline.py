@@ -55,6 +55,10 @@ ACTIONS = {
     "transcription_added": _l("transcription added"),
     "letter_written": _l("letter written"),
     "letter_mailed": _l("letter mailed"),
+    "meeting_proposed": _l("free times offered to the meeting's participants"),
+    "meeting_arranged": _l("the meeting is arranged"),
+    "meeting_none_fit": _l("none of the times offered suits a participant"),
+    "meeting_declined": _l("a participant cannot come to the meeting"),
 }
 
 REASONS = {

@@ -202,8 +202,10 @@ def list_meeting_requests(client_id):
 def propose_meeting(client_id):
     """Offer free times of the client's calendar (``minutes`` long, from ``from`` to
     ``to``) to ``participants``: each gets an email in the client's name with a link
-    where they pick one; the first pick arranges the meeting."""
-    request_ = meetings.propose(_client(client_id), json_payload(), api_user())
+    where they pick one; the first pick arranges the meeting. ``item_id`` names the
+    work item it belongs to (it waits meanwhile, and is done at the pick); without it a
+    new item is made."""
+    request_ = meetings.propose(_client(client_id), json_payload(), api_user(), "api")
     return meetings.view(request_)
 
 

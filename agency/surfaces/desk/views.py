@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from agency.domains.billing import overage
+from agency.domains.calendar import meetings
 from agency.domains.calls import browser, transfers
 from agency.domains.calls import services as calls
 from agency.domains.clients import services as clients
@@ -159,6 +160,7 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
         hours_refusal=overage.refusal(work.client_id),
         event_form=event_form,
         has_event=work.kind in EVENT_KINDS,
+        meeting_requests=meetings.requests_of_item(work) if work.kind == "meeting" else [],
     )
 
 

@@ -1,6 +1,7 @@
 """The page a meeting invitation's link opens: no sign-in, the link is the key. The
 participant sees the times offered on the client's clock and picks one, or says none
-fits; the buttons post with CSRF."""
+fits; once another participant's pick has arranged the meeting, says whether they can
+come. The buttons post with CSRF."""
 
 from datetime import datetime
 
@@ -29,7 +30,9 @@ def pick(token):
                 if not form.validate_on_submit():
                     raise ValidationError(_("The form has expired: open the link again."))
                 try:
-                    if request.form.get("none"):
+                    if request.form.get("coming") in ("yes", "no"):
+                        meetings.answer_arranged(invitee, request.form["coming"] == "yes")
+                    elif request.form.get("none"):
                         meetings.none_fit(invitee)
                     else:
                         meetings.pick(invitee, _start(request.form.get("start", "")))

@@ -101,7 +101,9 @@ def page(client: Client, urls: dict, template: str, context: dict, forms: dict |
         rules_form=rules_form,
         event_form=forms.get("event") or EventForm(formdata=None),
         import_form=forms.get("import") or ImportForm(formdata=None),
-        arrange_form=_with_contacts(forms.get("arrange") or ArrangeForm(formdata=None), client),
+        arrange_form=_with_contacts(
+            forms.get("arrange") or _for_item(ArrangeForm(formdata=None), client), client
+        ),
         requests=meetings.requests_of(client),
         connection=caldav_sync.connection_of(client),
         booking=booking_view,
@@ -200,6 +202,25 @@ def _contacts(client: Client) -> list[Contact]:
     ).all()
 
 
+def _number(text) -> int | None:
+    text = str(text or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _for_item(form: ArrangeForm, client: Client) -> ArrangeForm:
+    """A fresh form opened from a desk item (``?item=``) arranges for that item: its
+    title to start from."""
+    number = _number(request.args.get("item"))
+    if number is None:
+        return form
+    try:
+        item = meetings.item_of(client, number)
+    except ValidationError:
+        return form
+    form.item_id.data, form.title.data = str(item.id), item.title
+    return form
+
+
 def _with_contacts(form: ArrangeForm, client: Client) -> ArrangeForm:
     form.contacts.choices = [(c.id, f"{c.name} <{c.email}>") for c in _contacts(client)]
     return form
@@ -227,6 +248,7 @@ def arrange(client: Client, urls: dict, template: str, context: dict, user):
                     "participants": people + participants_of(form.participants.data),
                     "location": form.location.data or None,
                     "video_url": (form.video_url.data or "").strip() or None,
+                    "item_id": _number(form.item_id.data),
                 },
                 user,
             )
@@ -236,6 +258,7 @@ def arrange(client: Client, urls: dict, template: str, context: dict, user):
             refused(form, exc)
             if "to" in exc.fields:
                 form.on_or_before.errors = list(exc.fields["to"])
+            form.form_errors += list(exc.fields.get("item_id", []))
             return page(client, urls, template, context, {"arrange": form}), exc.status_code
     return page(client, urls, template, context, {"arrange": form}), 422
 
