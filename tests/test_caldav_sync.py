@@ -2,10 +2,15 @@
 (Radicale, on loopback, with its own storage): events made there appear here after a
 sync and the other way round, deletions travel both ways, an event changed on both
 sides keeps the product's version (docs/calendar.md), a second sync with nothing changed
-fetches nothing, and a wrong password marks the connection broken and keeps every
-event."""
+fetches nothing, and a wrong password, a server that answers a web page, one that does
+not answer in time and one that is not there mark the connection broken, say why in
+words, and keep every event."""
 
+import socket
+import threading
+import time
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import caldav
 import pytest
@@ -18,7 +23,7 @@ from agency.kernel.database import db
 from tenants import use_agency
 from tests import radicale_server
 from tests.billing_seed import api_as
-from tests.conftest import rows
+from tests.conftest import rows, sign_in
 from tests.radicale_server import PASSWORD, USER
 
 NOON_BEFORE = datetime(2027, 3, 19, 12, 0, tzinfo=UTC)
@@ -211,3 +216,92 @@ def test_the_client_connects_their_calendar_in_the_portal(
     assert gone.status_code == 302
     assert rows(CalendarConnection, lisbon.agency.id) == []
     assert rows(CalendarEvent, lisbon.agency.id) == []  # what came from it went with it
+
+
+class _Shop(BaseHTTPRequestHandler):
+    """A web server that is no calendar: a web page to every request."""
+
+    def _answer(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        page = b"<html><body><h1>Welcome to our shop</h1>"
+        self.send_response(207)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_OPTIONS = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+class _Silent(_Shop):
+    """A server that takes the request and does not answer in time."""
+
+    def _answer(self):
+        time.sleep(2)
+
+    do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_OPTIONS = _answer
+
+
+@pytest.fixture
+def stand_in():
+    servers = []
+
+    def start(handler) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/dav/ana/calendar/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/dav/ana/calendar/"
+
+
+@pytest.mark.parametrize(
+    ("server", "reason"),
+    [
+        ("shop", "answered with something that is not a calendar"),
+        ("silent", "could not be reached or did not answer in time"),
+        ("closed", "could not be reached or did not answer in time"),
+    ],
+)
+def test_a_server_that_answers_garbage_or_nothing_marks_the_connection_broken(
+    client, app, lisbon, login_as, stand_in, monkeypatch, server, reason
+):
+    monkeypatch.setitem(app.config, "CALDAV_TIMEOUT_SECONDS", 0.5)
+    call = api_as(client, lisbon.manager)
+    made = call("POST", f"/api/v1/clients/{lisbon.client.id}/events",
+                {"title": "Dentist", "starts_at": "2027-03-22T09:00:00",
+                 "ends_at": "2027-03-22T10:00:00"})  # fmt: skip
+    assert made.status_code == 201
+    url = {"shop": lambda: stand_in(_Shop), "silent": lambda: stand_in(_Silent)}.get(
+        server, closed_port
+    )()
+    connect(client, lisbon, url)
+    result = sync(lisbon)
+    assert "error" in result
+    [broken] = rows(CalendarConnection, lisbon.agency.id)
+    assert (broken.status, broken.failures) == ("broken", 1)
+    assert [e.title for e in rows(CalendarEvent, lisbon.agency.id)] == ["Dentist"]
+    shown = call("GET", f"/api/v1/clients/{lisbon.client.id}/calendar-connection").json
+    assert reason in shown["last_error"]
+    # In words, in the portal and in the console; never the library's own message.
+    portal = login_as(lisbon.client_user).get("/portal/calendar").get_data(as_text=True)
+    assert reason in portal
+    manager = app.test_client()
+    sign_in(manager, lisbon.manager)
+    console = manager.get(f"/console/clients/{lisbon.client.id}")
+    assert reason in console.get_data(as_text=True)
+    assert 'id="client-calendar-connection"' in console.get_data(as_text=True)

@@ -17,6 +17,7 @@ kept in step both ways by a job, with the ``caldav`` library.
   sync is one transaction), and the next try waits longer each time (backoff).
 """
 
+import logging
 from contextlib import suppress
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ import requests
 from caldav.lib import error as dav_error
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from icalendar import Calendar
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -35,22 +37,32 @@ from agency.domains.calendar.ics import calendar_event
 from agency.domains.calendar.imports import READ_ERRORS, rows_of
 from agency.domains.calendar.models import CalendarConnection, CalendarEvent
 from agency.domains.clients.models import Client
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.database import db
 from agency.kernel.errors import NotFound, ValidationError
 from agency.kernel.queue import enqueue_after_commit
 from agency.kernel.records import values_for
 
-TIMEOUT_SECONDS = 15
 EVERY = timedelta(minutes=15)
 LONGEST_WAIT = timedelta(hours=6)
 SYNC_JOB = "workers.jobs.sync_calendar"
+log = logging.getLogger(__name__)
 FAILURES = (
     dav_error.DAVError,
     requests.exceptions.RequestException,
     OSError,
+    SyntaxError,  # an answer that is not XML (lxml's errors are SyntaxErrors)
     *READ_ERRORS,
 )
+# Why a sync failed, in words (the connection keeps the key).
+REASONS = {
+    "refused": _l("The calendar refused the user name or the password."),
+    "not_found": _l("There is no calendar at that address."),
+    "unreachable": _l("The calendar server could not be reached or did not answer in time."),
+    "garbage": _l("The calendar server answered with something that is not a calendar."),
+    "error": _l("The calendar server answered with an error."),
+}
+labels.define("calendar_sync_failure", REASONS)
 
 
 class ConnectionSchema(Schema):
@@ -148,7 +160,7 @@ def view(connection: CalendarConnection) -> dict:
         "url": connection.url,
         "username": connection.username,
         "status": connection.status,
-        "last_error": connection.last_error,
+        "last_error": failure(connection) or None,
         "last_synced_at": connection.last_synced_at,
         "next_sync_at": connection.next_sync_at,
     }
@@ -159,7 +171,7 @@ def _calendar(connection: CalendarConnection):
         url=connection.url,
         username=connection.username,
         password=connection.password,
-        timeout=TIMEOUT_SECONDS,
+        timeout=current_app.config["CALDAV_TIMEOUT_SECONDS"],
     )
     return caldav.Calendar(client=client, url=connection.url)
 
@@ -184,7 +196,7 @@ def sync(client: Client) -> dict:
     except FAILURES as exc:
         db.session.rollback()
         _broken(db.session.get(CalendarConnection, connection_id), exc)
-        return {"pulled": 0, "pushed": 0, "error": str(exc)[:500]}
+        return {"pulled": 0, "pushed": 0, "error": _reason(exc)}
     pushed = len(written)
     connection.sync_token = token
     connection.status, connection.last_error, connection.failures = "ok", None, 0
@@ -196,11 +208,37 @@ def sync(client: Client) -> dict:
 
 def _broken(connection: CalendarConnection, exc: BaseException) -> None:
     connection.status = "broken"
-    connection.last_error = (str(exc) or type(exc).__name__)[:500]
+    connection.last_error = _reason(exc)
+    log.warning(
+        "calendar sync of client %s failed (%s): %s",
+        connection.client_id,
+        connection.last_error,
+        type(exc).__name__,
+    )
     connection.failures += 1
     wait = min(timedelta(minutes=2**connection.failures), LONGEST_WAIT)
     connection.next_sync_at = clock.now() + wait
     db.session.commit()
+
+
+def _reason(exc: BaseException) -> str:
+    """The key of REASONS that says why ``exc`` stopped a sync."""
+    if isinstance(exc, dav_error.AuthorizationError):
+        return "refused"
+    if isinstance(exc, dav_error.NotFoundError):
+        return "not_found"
+    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+        return "unreachable"
+    if isinstance(exc, (SyntaxError, *READ_ERRORS)):
+        return "garbage"
+    if isinstance(exc, OSError) and not isinstance(exc, requests.exceptions.RequestException):
+        return "unreachable"
+    return "error"
+
+
+def failure(connection: CalendarConnection) -> str:
+    """Why the connection's last sync failed, in words; empty when it did not."""
+    return labels.label("calendar_sync_failure", connection.last_error)
 
 
 def _pull(client: Client, changes, whole: bool) -> int:

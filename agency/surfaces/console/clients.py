@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from agency.domains.calendar import caldav_sync
 from agency.domains.calendar import services as feeds
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Client, Contact, ContactKind
@@ -82,6 +83,7 @@ def _client_context(client: Client) -> dict:
         "history": clients.assignment_history(client),
         "contact_form": _contact_form(),
         "calendar_feed": _calendar_feed(client),
+        "calendar_connection": caldav_sync.connection_of(client),
     }
 
 
