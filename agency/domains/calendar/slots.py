@@ -35,9 +35,9 @@ RULE_FIELDS = (
 )  # fmt: skip
 
 
-def rules_of(client: Client, found: MeetingRules | None = None) -> MeetingRules:
-    """The client's meeting rules (``found`` if read already); the defaults (not stored)
-    until saved."""
+def rules_of(client: Client, found=None) -> MeetingRules:
+    """The client's meeting rules (``found`` if read already: the stored rules, or a row
+    of their columns); the defaults (not stored) until saved."""
     if found is None:
         found = db.session.scalar(select(MeetingRules).where(MeetingRules.client_id == client.id))
     if found is None:
@@ -118,16 +118,28 @@ def _span_on(day: date, start: str | None, end: str | None, zone, meeting) -> Bu
 
 
 # Built once: the two statements of a search, with the client and the moments bound.
+# They go through the session's connection, not the ORM (whose tenant criteria and
+# entity loading were half of a search's time), so they name the agency themselves;
+# row-level security fences them as any other read.
 _SHEET = (
-    select(MeetingRules, CallRules.scheduled_statuses)
+    select(
+        MeetingRules.id.label("rules_id"),
+        MeetingRules.working_hours,
+        MeetingRules.buffer_before_minutes,
+        MeetingRules.buffer_after_minutes,
+        MeetingRules.daily_cap,
+        MeetingRules.min_notice_minutes,
+        CallRules.scheduled_statuses,
+    )
     .select_from(Client)
     .outerjoin(MeetingRules, MeetingRules.client_id == Client.id)
     .outerjoin(CallRules, CallRules.client_id == Client.id)
-    .where(Client.id == bindparam("client_id"))
+    .where(Client.id == bindparam("client_id"), Client.agency_id == bindparam("agency_id"))
 )
 _BUSY = union_all(
     select(CalendarEvent.starts_at, CalendarEvent.ends_at, CalendarEvent.kind).where(
         CalendarEvent.client_id == bindparam("client_id"),
+        CalendarEvent.agency_id == bindparam("agency_id"),
         CalendarEvent.starts_at < bindparam("ends"),
         CalendarEvent.starts_at > bindparam("earliest_start"),  # bounds the index's range
         CalendarEvent.ends_at > bindparam("starts"),
@@ -137,6 +149,7 @@ _BUSY = union_all(
     ),
     select(WorkItem.starts_at, WorkItem.ends_at, WorkItem.kind).where(
         WorkItem.client_id == bindparam("client_id"),
+        WorkItem.agency_id == bindparam("agency_id"),
         WorkItem.starts_at.is_not(None),
         WorkItem.starts_at < bindparam("ends"),
         WorkItem.ends_at > bindparam("starts"),
@@ -145,10 +158,17 @@ _BUSY = union_all(
 )
 
 
-def _sheet(client: Client) -> tuple[MeetingRules | None, list | None]:
-    """The client's stored meeting rules and planned statuses, in one statement."""
-    row = db.session.execute(_SHEET, {"client_id": client.id}).first()
-    return (row[0], row[1]) if row else (None, None)
+def _sheet(client: Client) -> tuple:
+    """The client's stored meeting rules (a row with their columns, None until saved)
+    and planned statuses, in one statement."""
+    row = (
+        db.session.connection()
+        .execute(_SHEET, {"client_id": client.id, "agency_id": client.agency_id})
+        .first()
+    )
+    if row is None:
+        return None, None
+    return (row if row.rules_id is not None else None), row.scheduled_statuses
 
 
 def _planned(planned: list | None, starts: datetime, ends: datetime) -> list[Busy]:
@@ -176,7 +196,8 @@ def busy_times(
         planned = _sheet(client)[1]
     zone = ZoneInfo(client.timezone)
     bounds = {"starts": starts, "ends": ends, "earliest_start": starts - LONGEST}
-    rows = db.session.execute(_BUSY, {"client_id": client.id, "moving": moving, **bounds}).all()
+    keys = {"client_id": client.id, "agency_id": client.agency_id, "moving": moving}
+    rows = db.session.connection().execute(_BUSY, {**keys, **bounds}).all()
     busy = [Busy(s, e, kind == EventKind.meeting.value) for s, e, kind in rows]
     first = starts.astimezone(zone).date() - timedelta(days=1)
     busy += _weekly_windows(client, first, ends.astimezone(zone).date(), zone)
@@ -251,19 +272,27 @@ def _in_span(span: Busy, length, before, after, earliest, busy: list[Busy], zone
     """The quarter-hour starts in one span of working hours that fit."""
     found = []
     start = span.starts
+    # The span's clock, read once: its offset holds for every start unless the clocks
+    # change inside it.
+    opens, closes = span.starts.astimezone(zone), span.ends.astimezone(zone)
+    shift = opens.utcoffset() if opens.utcoffset() == closes.utcoffset() else None
+    name = opens.tzname()
     reach_back, reach_ahead = before, length + after
     while start + length <= span.ends:
         if start >= earliest:
             low, high = start - reach_back, start + reach_ahead
             clash = next((b for b in busy if b.starts < high and b.ends > low), None)
             if clash is None:
-                local = start.astimezone(zone)
+                if shift is not None:
+                    local, zone_name = start + shift, name
+                else:
+                    local = start.astimezone(zone)
+                    zone_name = local.tzname()
                 found.append(
                     {
                         "starts_at": start,
                         "ends_at": start + length,
-                        "local": f"{local.date()} {local.hour:02}:{local.minute:02} "
-                        f"{local.tzname()}",
+                        "local": f"{local.date()} {local.hour:02}:{local.minute:02} {zone_name}",
                     }
                 )
             else:  # jump past what is in the way
