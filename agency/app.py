@@ -18,6 +18,7 @@ from agency import config as settings
 from agency.cli import register
 from agency.domains.accounts.signin import load_session_user
 from agency.domains.calls import line_cache
+from agency.domains.travel import trips
 from agency.extensions import babel, csrf, limiter, login_manager, migrate
 from agency.kernel import labels, live
 from agency.kernel import queue as queues
@@ -45,6 +46,7 @@ from agency.surfaces.console.views import bp as console_bp
 from agency.surfaces.desk.calendar import bp as desk_calendar_bp
 from agency.surfaces.desk.calls import bp as desk_calls_bp
 from agency.surfaces.desk.mail import bp as desk_mail_bp
+from agency.surfaces.desk.travel import bp as desk_travel_bp
 from agency.surfaces.desk.views import bp as desk_bp
 from agency.surfaces.hooks.email import bp as hooks_email_bp
 from agency.surfaces.hooks.stripe import bp as stripe_hooks_bp
@@ -225,6 +227,8 @@ def _init_web(app: Flask) -> None:
         language_name=language_name,
         weekday_name=weekday_name,
         spoken=spoken,
+        segment_title=trips.segment_title,
+        trip_span=trips.span,
     )
 
     @app.context_processor
@@ -236,7 +240,10 @@ def _init_web(app: Flask) -> None:
 def _register_surfaces(app: Flask) -> None:
     for blueprint in (auth_bp, console_bp, desk_bp, portal_bp, platform_bp, ops_bp, public_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp, desk_calendar_bp):
+    for blueprint in (
+        voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp, desk_calendar_bp,
+        desk_travel_bp,
+    ):  # fmt: skip
         app.register_blueprint(blueprint)
     for blueprint in (console_mail_bp, desk_mail_bp, portal_mail_bp, hooks_email_bp):
         app.register_blueprint(blueprint)

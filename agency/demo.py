@@ -14,6 +14,7 @@ from agency.domains.contracts.models import Contract, Plan
 from agency.domains.hours.services import record_time
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Secretary
+from agency.domains.travel import trips
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
 from agency.kernel import clock
@@ -312,6 +313,7 @@ def _activity(secretaries) -> None:
             callback_wanted=True,
         )
     )
+    _trip(clients[0], now)
     # Last month's hours, invoiced in a draft to review, and some of this month's.
     last_month = (now.replace(day=1) - timedelta(days=1)).replace(hour=10, minute=0)
     for client_index, client in enumerate(clients):
@@ -321,6 +323,26 @@ def _activity(secretaries) -> None:
                     secretaries[client_index].id)  # fmt: skip
     db.session.commit()
     invoicing.run_by_hand()
+
+
+def _trip(client: Client, now) -> None:
+    """A congress abroad in a fortnight: flights both ways and the hotel between."""
+    out = (now + timedelta(days=14)).date()
+    back = out + timedelta(days=3)
+    trip = trips.create_trip(client, {"title": "Medical congress in Munich",
+                                      "travellers": ["Dr. Rita Silva"]})  # fmt: skip
+    for segment in (
+        {"kind": "flight", "from": "LIS", "to": "MUC", "number": "LH 1793",
+         "carrier": "Lufthansa", "departs": f"{out}T06:55", "arrives": f"{out}T11:05",
+         "seat": "4C", "reference": "K9TQ2M"},
+        {"kind": "hotel", "name": "Hotel Bayerischer Hof", "address": "Promenadepl. 2-6, Munich",
+         "check_in": out.isoformat(), "check_out": back.isoformat(),
+         "from_zone": "Europe/Berlin", "reference": "BH-20417"},
+        {"kind": "flight", "from": "MUC", "to": "LIS", "number": "LH 1792",
+         "carrier": "Lufthansa", "departs": f"{back}T17:40", "arrives": f"{back}T20:05",
+         "seat": "4C", "reference": "K9TQ2M"},
+    ):  # fmt: skip
+        trips.add_segment(trip, segment)
 
 
 def logins() -> list[dict]:

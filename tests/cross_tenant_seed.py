@@ -35,6 +35,8 @@ from agency.domains.sla import services as sla
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
 from agency.domains.staff.services import add_absence, add_shift_override
+from agency.domains.travel import trips
+from agency.domains.travel.models import Trip
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
@@ -89,6 +91,8 @@ FILLERS = {
     "request_id": lambda a: a.meeting_request_id,
     # A's booking page is public; its address altered is nobody's.
     "address": lambda a: a.booking_address[:-6] + "bravo0",
+    "trip_id": lambda a: a.trip_id,
+    "segment_id": lambda a: a.segment_id,
 }
 
 
@@ -175,6 +179,14 @@ def seed_alpha(app, agency):
              "to": (soon + timedelta(days=7)).isoformat(),
              "participants": [{"email": "partner@alpha.example", "name": "Alpha Partner"}]},
         ).id  # fmt: skip
+        trip = trips.create_trip(client, {"title": "Alpha trip", "travellers": ["Alpha"]})
+        segment = trips.add_segment(
+            trip,
+            {"kind": "flight", "from": "LIS", "to": "OPO", "number": "TP 1940",
+             "departs": "2027-01-05T08:00", "arrives": "2027-01-05T09:00"},
+        )  # fmt: skip
+        agency.trip_id, agency.segment_id = trip.id, segment.id
+        agency.segment_event_id = segment.event_id
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -239,7 +251,14 @@ def a_is_untouched(alpha):
         assert db.session.scalars(select(OverageApproval)).all() == []
         event = db.session.get(CalendarEvent, alpha.event_id)
         assert (event.title, event.sequence, event.cancelled_at) == ("Alpha event", 0, None)
-        assert db.session.scalars(select(CalendarEvent.id)).all() == [alpha.event_id]
+        assert sorted(db.session.scalars(select(CalendarEvent.id)).all()) == sorted(
+            [alpha.event_id, alpha.segment_event_id]
+        )
+        trip = db.session.get(Trip, alpha.trip_id)
+        assert (trip.status, [s.id for s in trip.segments]) == ("planned", [alpha.segment_id])
+        segment_event = db.session.get(CalendarEvent, alpha.segment_event_id)
+        assert (segment_event.cancelled_at, segment_event.sequence) == (None, 0)
+        assert db.session.scalars(select(WorkItem).where(WorkItem.kind == "travel")).all() == []
         page = db.session.scalar(select(BookingPage))
         assert (page.address, page.enabled, len(page.types)) == (alpha.booking_address, True, 1)
         meeting = db.session.get(MeetingRequest, alpha.meeting_request_id)

@@ -15,6 +15,7 @@ from agency.surfaces.api import (
     people,
     schedules,
     sla,
+    travel,
     work,
 )
 
@@ -44,6 +45,7 @@ def register(app) -> None:
         + mail.blueprints
         + billing.blueprints
         + calendar.blueprints
+        + travel.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

@@ -1,0 +1,100 @@
+"""A client's trips: who travels, and the journey's segments in order (flights, trains,
+hotels, car hire and free-form ones), each kept in UTC with the zone of each end and
+shown in the client's calendar as a travel event."""
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agency.kernel import clock, labels
+from agency.kernel.columns import UTCDateTime
+from agency.kernel.database import db
+from tenants import TenantMixin
+
+
+class SegmentKind(enum.StrEnum):
+    flight = "flight"
+    train = "train"
+    hotel = "hotel"
+    car = "car"
+    other = "other"
+
+
+class TripStatus(enum.StrEnum):
+    planned = "planned"
+    cancelled = "cancelled"
+
+
+class Trip(TenantMixin, db.Model):
+    __tablename__ = "trips"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # Who travels: names (the client, or their contacts).
+    travellers: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=TripStatus.planned.value)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client = relationship("Client")
+    segments = relationship(
+        "TripSegment", order_by="(TripSegment.starts_at, TripSegment.id)", back_populates="trip"
+    )
+
+
+class TripSegment(TenantMixin, db.Model):
+    """One leg or stay of a trip. ``origin`` and ``destination`` are airports (their IATA
+    codes), stations or places; a hotel has its ``name`` and ``address`` and runs from
+    check-in to check-out on the hotel's clock."""
+
+    __tablename__ = "trip_segments"
+    __table_args__ = (Index("ix_trip_segments_trip_starts", "trip_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    start_zone: Mapped[str] = mapped_column(String(64))
+    end_zone: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str | None] = mapped_column(String(200))
+    destination: Mapped[str | None] = mapped_column(String(200))
+    # The airline, railway or car hire company, and the flight's or train's number.
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    number: Mapped[str | None] = mapped_column(String(20))
+    seat: Mapped[str | None] = mapped_column(String(20))
+    # The booking reference or confirmation number.
+    reference: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # The travel event of the client's calendar that shows it.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calendar_events.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    trip = relationship("Trip", back_populates="segments")
+    event = relationship("CalendarEvent")
+
+
+labels.define(
+    "segment_kind",
+    {
+        SegmentKind.flight: _l("Flight"),
+        SegmentKind.train: _l("Train"),
+        SegmentKind.hotel: _l("Hotel"),
+        SegmentKind.car: _l("Car hire"),
+        SegmentKind.other: _l("Other"),
+    },
+)
+labels.define(
+    "trip_status",
+    {TripStatus.planned: _l("planned"), TripStatus.cancelled: _l("cancelled")},
+)

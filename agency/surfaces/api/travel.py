@@ -1,0 +1,151 @@
+"""A client's trips over the API: the secretaries and managers make them and their
+segments; whoever may see the client reads them, and the client's people ask for
+changes."""
+
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from agency.domains.accounts.models import Role
+from agency.domains.clients.access import client_for
+from agency.domains.travel import trips
+from agency.kernel.errors import NotAllowed
+from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
+
+bp = Blueprint(
+    "api_travel",
+    __name__,
+    url_prefix="/api/v1/clients",
+    description="A client's trips: segments in order, shown in the client's calendar",
+)
+blueprints = (bp,)
+
+
+class SegmentViewSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    origin = fields.String(data_key="from", allow_none=True)
+    destination = fields.String(data_key="to", allow_none=True)
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    start_zone = fields.String()
+    end_zone = fields.String()
+    departs_local = fields.String(metadata={"description": "On the clock of the start"})
+    arrives_local = fields.String(metadata={"description": "On the clock of the end"})
+    carrier = fields.String(allow_none=True)
+    number = fields.String(allow_none=True)
+    seat = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    event_id = fields.Integer(allow_none=True)
+
+
+class TripViewSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    title = fields.String()
+    travellers = fields.List(fields.String())
+    notes = fields.String(allow_none=True)
+    status = fields.String()
+    starts_at = fields.DateTime(allow_none=True)
+    ends_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    segments = fields.List(fields.Nested(SegmentViewSchema))
+
+
+class ChangeRequestViewSchema(Schema):
+    item_id = fields.Integer()
+
+
+def _client(client_id):
+    return client_for(api_user(), client_id)
+
+
+def _staff_client(client_id):
+    """A client whose trips the API user may change: their secretaries and managers."""
+    client = _client(client_id)
+    if api_user().role == Role.client:
+        raise NotAllowed(_("The office arranges trips; ask for a change instead."))
+    return client
+
+
+def _view(segment) -> dict:
+    found = trips.segment_view(segment)
+    found["origin"], found["destination"] = found.pop("from"), found.pop("to")
+    return found
+
+
+def _trip_view(trip) -> dict:
+    found = trips.view(trip)
+    found["segments"] = [_view(s) for s in trip.segments]
+    return found
+
+
+@bp.get("/<int:client_id>/trips")
+@bp.response(200, TripViewSchema(many=True))
+@token_required()
+def list_trips(client_id):
+    """The client's trips not over yet, soonest first."""
+    return [_trip_view(t) for t in trips.trips_of(_client(client_id))]
+
+
+@bp.post("/<int:client_id>/trips")
+@json_body(bp, trips.TripSchema)
+@bp.response(201, TripViewSchema)
+@token_required()
+def create_trip(client_id):
+    """A new trip: a title, who travels (names), notes; its segments come next."""
+    return _trip_view(trips.create_trip(_staff_client(client_id), json_payload(), api_user()))
+
+
+@bp.get("/<int:client_id>/trips/<int:trip_id>")
+@bp.response(200, TripViewSchema)
+@token_required()
+def get_trip(client_id, trip_id):
+    return _trip_view(trips.trip_of(_client(client_id), trip_id))
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/cancel")
+@bp.response(200, TripViewSchema)
+@token_required()
+def cancel_trip(client_id, trip_id):
+    """Cancel the trip: its segments' calendar events are cancelled."""
+    trip = trips.trip_of(_staff_client(client_id), trip_id)
+    return _trip_view(trips.cancel_trip(trip))
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/segments")
+@json_body(bp, trips.SegmentSchema)
+@bp.response(201, SegmentViewSchema)
+@token_required()
+def add_segment(client_id, trip_id):
+    """Add a segment. A flight gives ``from`` and ``to`` as IATA airport codes (their
+    zones are known), ``number``, ``departs`` and ``arrives`` on each airport's clock; a
+    train or car hire its places, times and, when not the client's, ``from_zone`` and
+    ``to_zone``; a hotel its ``name``, ``check_in`` and ``check_out`` dates; anything else
+    a ``name`` and its times. The segment appears in the client's calendar."""
+    trip = trips.trip_of(_staff_client(client_id), trip_id)
+    return _view(trips.add_segment(trip, json_payload()))
+
+
+@bp.delete("/<int:client_id>/trips/<int:trip_id>/segments/<int:segment_id>")
+@bp.response(204)
+@token_required()
+def remove_segment(client_id, trip_id, segment_id):
+    """Remove a segment; its calendar event is cancelled."""
+    trip = trips.trip_of(_staff_client(client_id), trip_id)
+    trips.remove_segment(trip, trips.segment_of(trip, segment_id))
+    return ""
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/change-requests")
+@json_body(bp, trips.ChangeRequestSchema)
+@bp.response(201, ChangeRequestViewSchema)
+@token_required()
+def ask_for_change(client_id, trip_id):
+    """Ask the office for a change to the trip: a travel item for the secretaries."""
+    trip = trips.trip_of(_client(client_id), trip_id)
+    return {"item_id": trips.ask_for_change(trip, json_payload(), api_user())}

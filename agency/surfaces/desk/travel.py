@@ -1,0 +1,128 @@
+"""The trips of the clients a secretary serves (every client, for a manager): a trip
+made, its segments added and removed with the local times at each end, and the trip
+cancelled."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from agency.domains.clients.access import client_for, visible_clients
+from agency.domains.clients.models import Client
+from agency.domains.travel import trips
+from agency.domains.travel.forms import SegmentForm, TripForm
+from agency.kernel.database import db
+from agency.kernel.errors import ValidationError
+from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.forms import ConfirmForm, refused, show_errors
+
+bp = Blueprint("desk_travel", __name__, url_prefix="/desk/travel")
+PEOPLE = ("secretary", "owner", "manager")
+# The service names the places "from" and "to"; the form "origin" and "destination".
+FORM_NAMES = {"from": "origin", "to": "destination"}
+
+
+@bp.get("/")
+@roles_required(*PEOPLE)
+def home():
+    clients = db.session.scalars(
+        select(Client)
+        .where(Client.id.in_(visible_clients(current_user)), Client.archived_at.is_(None))
+        .order_by(Client.name)
+    ).all()
+    return render_template("desk/travel_clients.html", clients=clients)
+
+
+def _trips_page(client: Client, form: TripForm | None = None, status: int = 200):
+    return render_template(
+        "desk/trips.html",
+        client=client,
+        trips=trips.trips_of(client, past=True),
+        form=form or TripForm(formdata=None),
+    ), status
+
+
+@bp.get("/<int:client_id>")
+@roles_required(*PEOPLE)
+def client(client_id):
+    return _trips_page(client_for(current_user, client_id))
+
+
+@bp.post("/<int:client_id>")
+@roles_required(*PEOPLE)
+def new_trip(client_id):
+    found = client_for(current_user, client_id)
+    form = TripForm()
+    if not form.validate_on_submit():
+        return _trips_page(found, form, 422)
+    try:
+        trip = trips.create_trip(
+            found,
+            {"title": form.title.data, "notes": form.notes.data or None,
+             "travellers": (form.travellers.data or "").splitlines()},
+            current_user,
+        )  # fmt: skip
+    except ValidationError as exc:
+        refused(form, exc)
+        return _trips_page(found, form, exc.status_code)
+    return redirect(url_for(".trip", client_id=found.id, trip_id=trip.id))
+
+
+def _trip_page(client: Client, trip, form: SegmentForm | None = None, status: int = 200):
+    return render_template(
+        "desk/trip.html",
+        client=client,
+        trip=trip,
+        form=form or SegmentForm(formdata=None),
+        confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.get("/<int:client_id>/trips/<int:trip_id>")
+@roles_required(*PEOPLE)
+def trip(client_id, trip_id):
+    found = client_for(current_user, client_id)
+    return _trip_page(found, trips.trip_of(found, trip_id))
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/segments")
+@roles_required(*PEOPLE)
+def add_segment(client_id, trip_id):
+    found = client_for(current_user, client_id)
+    journey = trips.trip_of(found, trip_id)
+    form = SegmentForm()
+    if not form.validate_on_submit():
+        return _trip_page(found, journey, form, 422)
+    try:
+        trips.add_segment(journey, form.payload())
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, {FORM_NAMES.get(k, k): v for k, v in exc.fields.items()})
+        if not exc.fields:
+            form.form_errors.append(exc.message)
+        return _trip_page(found, trips.trip_of(found, trip_id), form, exc.status_code)
+    flash(_("The segment is in the trip and in the client's calendar."), "success")
+    return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id))
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/segments/<int:segment_id>/remove")
+@roles_required(*PEOPLE)
+def remove_segment(client_id, trip_id, segment_id):
+    found = client_for(current_user, client_id)
+    journey = trips.trip_of(found, trip_id)
+    segment = trips.segment_of(journey, segment_id)
+    if ConfirmForm().validate_on_submit():
+        trips.remove_segment(journey, segment)
+        flash(_("The segment is removed, and its calendar event cancelled."), "success")
+    return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id))
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/cancel")
+@roles_required(*PEOPLE)
+def cancel_trip(client_id, trip_id):
+    found = client_for(current_user, client_id)
+    journey = trips.trip_of(found, trip_id)
+    if ConfirmForm().validate_on_submit():
+        trips.cancel_trip(journey)
+        flash(_("The trip is cancelled, and its calendar events with it."), "success")
+    return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id))

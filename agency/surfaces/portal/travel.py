@@ -1,0 +1,55 @@
+"""The client's trips in the portal: those coming, each segment at the local times of
+its ends, and a change asked for (a travel item for the client's secretaries)."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from agency.domains.clients.models import Client
+from agency.domains.travel import trips
+from agency.domains.travel.forms import ChangeForm
+from agency.kernel.database import db
+from agency.kernel.errors import ValidationError
+from agency.surfaces.portal.blueprint import bp
+from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.forms import refused
+
+
+def _client() -> Client:
+    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
+    if client is None:
+        abort(404)
+    return client
+
+
+def _page(client: Client, forms: dict | None = None, status: int = 200):
+    return render_template(
+        "portal/trips.html",
+        client=client,
+        trips=trips.trips_of(client),
+        forms=forms or {},
+        change_form=ChangeForm(formdata=None),
+    ), status
+
+
+@bp.get("/trips")
+@roles_required("client")
+def trips_page():
+    return _page(_client())
+
+
+@bp.post("/trips/<int:trip_id>/change")
+@roles_required("client")
+def ask_for_change(trip_id):
+    client = _client()
+    trip = trips.trip_of(client, trip_id)
+    form = ChangeForm()
+    if not form.validate_on_submit():
+        return _page(client, {trip.id: form}, 422)
+    try:
+        trips.ask_for_change(trip, {"text": form.text.data}, current_user)
+    except ValidationError as exc:
+        refused(form, exc)
+        return _page(client, {trip.id: form}, exc.status_code)
+    flash(_("Your office has your request and will change the trip."), "success")
+    return redirect(url_for(".trips_page"))
