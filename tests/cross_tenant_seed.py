@@ -35,6 +35,7 @@ from agency.domains.sla import services as sla
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
 from agency.domains.staff.services import add_absence, add_shift_override
+from agency.domains.travel import documents as trip_documents
 from agency.domains.travel import trips
 from agency.domains.travel.models import Trip
 from agency.domains.work.creation import create_item
@@ -93,6 +94,7 @@ FILLERS = {
     "address": lambda a: a.booking_address[:-6] + "bravo0",
     "trip_id": lambda a: a.trip_id,
     "segment_id": lambda a: a.segment_id,
+    "document_id": lambda a: a.document_id,
 }
 
 
@@ -186,6 +188,7 @@ def seed_alpha(app, agency):
              "departs": "2027-01-05T08:00", "arrives": "2027-01-05T09:00"},
         )  # fmt: skip
         agency.trip_id, agency.segment_id = trip.id, segment.id
+        agency.document_id = trip_documents.add(trip, "alpha-ticket.pdf", b"%PDF-1.4\n%%EOF\n").id
         agency.segment_event_id = segment.event_id
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
@@ -256,6 +259,7 @@ def a_is_untouched(alpha):
         )
         trip = db.session.get(Trip, alpha.trip_id)
         assert (trip.status, [s.id for s in trip.segments]) == ("planned", [alpha.segment_id])
+        assert [d.id for d in trip.documents] == [alpha.document_id]
         segment_event = db.session.get(CalendarEvent, alpha.segment_event_id)
         assert (segment_event.cancelled_at, segment_event.sequence) == (None, 0)
         assert db.session.scalars(select(WorkItem).where(WorkItem.kind == "travel")).all() == []

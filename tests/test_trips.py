@@ -194,3 +194,64 @@ def test_the_client_reads_their_trips_and_asks_for_a_change(client, lisbon):
                                                "An aisle seat, please.")  # fmt: skip
     assert item.title == "Change to the trip New York"
     assert [t.status for t in rows(Trip, lisbon.agency.id)] == ["planned"]
+
+
+def another_clients_person(team):
+    """A person of another client of the same agency."""
+    from agency.domains.accounts.models import Role, User
+    from agency.domains.accounts.passwords import hash_password
+    from tests.conftest import PASSWORD, snapshot
+
+    with use_agency(team.agency.id):
+        other = Client(name="Neighbour Client", timezone="Europe/Lisbon")
+        db.session.add(other)
+        db.session.flush()
+        person = User(email="person@neighbour.example", name="Neighbour", role=Role.client,
+                      client_id=other.id, password_hash=hash_password(PASSWORD))  # fmt: skip
+        db.session.add(person)
+        db.session.commit()
+        found = snapshot(person)
+    db.session.remove()
+    return found
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_a_trips_documents_are_pdfs_or_images_read_by_those_who_see_the_trip(
+    client, app, lisbon, other_agency
+):
+    call, trip = new_trip(client, lisbon)
+    raw = "application/octet-stream"
+    kept = call("POST", f"{trip}/documents?filename=e-ticket.pdf", data=PDF, content_type=raw)
+    assert kept.status_code == 201, kept.json
+    assert (kept.json["filename"], kept.json["content_type"], kept.json["size_bytes"]) == (
+        "e-ticket.pdf", "application/pdf", len(PDF),
+    )  # fmt: skip
+    disguised = call("POST", f"{trip}/documents?filename=ticket.pdf",
+                     data=b"<html><script>alert(1)</script>", content_type=raw)  # fmt: skip
+    assert disguised.status_code == 415 and "file" in disguised.json["error"]["fields"]
+    app.config["TRIP_DOCUMENT_MAX_BYTES"], limit = 64, app.config["TRIP_DOCUMENT_MAX_BYTES"]
+    try:
+        big = call("POST", f"{trip}/documents?filename=big.pdf", data=PDF + b"x" * 64,
+                   content_type=raw)  # fmt: skip
+    finally:
+        app.config["TRIP_DOCUMENT_MAX_BYTES"] = limit
+    assert big.status_code == 413
+    nameless = call("POST", f"{trip}/documents", data=PDF, content_type=raw)
+    assert nameless.status_code == 422
+    assert [d["filename"] for d in call("GET", trip).json["documents"]] == ["e-ticket.pdf"]
+
+    document = f"{trip}/documents/{kept.json['id']}"
+    mine = api_as(client, lisbon.client_user)
+    fetched = mine("GET", document)
+    assert fetched.status_code == 200 and fetched.data == PDF
+    assert fetched.headers["Content-Disposition"].startswith("attachment;")
+    assert mine("DELETE", document).status_code == 403
+    theirs = api_as(client, other_agency.manager)("GET", document)
+    assert theirs.status_code == 404
+    neighbour = api_as(client, another_clients_person(lisbon))
+    assert neighbour("GET", document).status_code == 404
+    assert neighbour("GET", trip).status_code == 404
+    assert call("DELETE", document).status_code == 204
+    assert call("GET", document).status_code == 404

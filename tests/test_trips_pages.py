@@ -2,13 +2,14 @@
 beside its field with nothing written, a segment removed, the trip cancelled) and in the
 portal (the trip coming, a change asked for)."""
 
+import io
 from datetime import UTC, datetime
 
 import pytest
 
 from agency.domains.calendar.models import CalendarEvent
 from agency.domains.clients.models import Client
-from agency.domains.travel.models import Trip, TripSegment
+from agency.domains.travel.models import Trip, TripDocument, TripSegment
 from agency.domains.work.models import WorkItem
 from agency.kernel import clock
 from agency.kernel.database import db
@@ -39,6 +40,7 @@ def test_the_secretary_arranges_a_trip_on_the_desk(client, app, lisbon, login_as
     assert made.status_code == 302, made.get_data(as_text=True)
     [trip] = rows(Trip, lisbon.agency.id)
     assert trip.travellers == ["Alpha Client", "Ana Lima"]
+    trip_id = trip.id
     trip_page = made.headers["Location"]
     flight = {
         "kind": "flight", "origin": "LIS", "destination": "JFK", "number": "TP 209",
@@ -62,6 +64,19 @@ def test_the_secretary_arranges_a_trip_on_the_desk(client, app, lisbon, login_as
     removed = post_form(http, f"{trip_page}/segments/{stay.id}/remove", {}, page=trip_page)
     assert removed.status_code == 302
     assert [s.kind for s in rows(TripSegment, lisbon.agency.id)] == ["flight"]
+    # A document: a PDF kept, a page that only claims to be one refused.
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    kept = post_form(http, f"{trip_page}/documents", {"file": (io.BytesIO(pdf), "ticket.pdf")},
+                     page=trip_page, content_type="multipart/form-data")  # fmt: skip
+    assert kept.status_code == 302, kept.get_data(as_text=True)
+    fake = post_form(http, f"{trip_page}/documents",
+                     {"file": (io.BytesIO(b"<html>hello</html>"), "fake.pdf")},
+                     page=trip_page, content_type="multipart/form-data")  # fmt: skip
+    assert fake.status_code == 415 and "fake.pdf is not a PDF" in fake.get_data(as_text=True)
+    [document] = rows(TripDocument, lisbon.agency.id)
+    document_id = document.id
+    download = http.get(f"{trip_page}/documents/{document_id}")
+    assert download.status_code == 200 and download.data == pdf
     cancelled = post_form(http, f"{trip_page}/cancel", {}, page=trip_page)
     assert cancelled.status_code == 302
     assert [t.status for t in rows(Trip, lisbon.agency.id)] == ["cancelled"]
@@ -71,6 +86,9 @@ def test_the_secretary_arranges_a_trip_on_the_desk(client, app, lisbon, login_as
     portal = app.test_client()
     sign_in(portal, lisbon.client_user)
     assert portal.get(page).status_code == 403
+    # The client reads the trip's document from the portal; another client's people do not.
+    fetched = portal.get(f"/portal/trips/{trip_id}/documents/{document_id}")
+    assert fetched.status_code == 200 and fetched.data == pdf
 
 
 def test_the_client_sees_the_trip_coming_and_asks_for_a_change(client, app, lisbon, login_as):

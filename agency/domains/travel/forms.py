@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -55,3 +56,7 @@ class SegmentForm(FlaskForm):
 
 class ChangeForm(FlaskForm):
     text = TextAreaField(_l("What should change?"), validators=[InputRequired()])
+
+
+class DocumentForm(FlaskForm):
+    file = FileField(_l("A booking confirmation, e-ticket or boarding pass (PDF or image)"))

@@ -6,8 +6,8 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from agency.kernel import clock, labels
 from agency.kernel.columns import UTCDateTime
@@ -46,6 +46,7 @@ class Trip(TenantMixin, db.Model):
     segments = relationship(
         "TripSegment", order_by="(TripSegment.starts_at, TripSegment.id)", back_populates="trip"
     )
+    documents = relationship("TripDocument", order_by="TripDocument.id", back_populates="trip")
 
 
 class TripSegment(TenantMixin, db.Model):
@@ -82,6 +83,24 @@ class TripSegment(TenantMixin, db.Model):
 
     trip = relationship("Trip", back_populates="segments")
     event = relationship("CalendarEvent")
+
+
+class TripDocument(TenantMixin, db.Model):
+    """A file of a trip (a booking confirmation, an e-ticket, a boarding pass): a PDF or
+    an image, its type read from its bytes."""
+
+    __tablename__ = "trip_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, info={"export": False}))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    trip = relationship("Trip", back_populates="documents")
 
 
 labels.define(

@@ -2,15 +2,17 @@
 segments; whoever may see the client reads them, and the client's people ask for
 changes."""
 
+from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
 from agency.domains.clients.access import client_for
-from agency.domains.travel import trips
+from agency.domains.travel import documents, trips
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
+from agency.surfaces.web.files import attachment_response
 
 bp = Blueprint(
     "api_travel",
@@ -43,6 +45,14 @@ class SegmentViewSchema(Schema):
     event_id = fields.Integer(allow_none=True)
 
 
+class DocumentViewSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    created_at = fields.DateTime()
+
+
 class TripViewSchema(Schema):
     id = fields.Integer()
     client_id = fields.Integer()
@@ -54,6 +64,7 @@ class TripViewSchema(Schema):
     ends_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     segments = fields.List(fields.Nested(SegmentViewSchema))
+    documents = fields.List(fields.Nested(DocumentViewSchema))
 
 
 class ChangeRequestViewSchema(Schema):
@@ -81,6 +92,7 @@ def _view(segment) -> dict:
 def _trip_view(trip) -> dict:
     found = trips.view(trip)
     found["segments"] = [_view(s) for s in trip.segments]
+    found["documents"] = [documents.view(d) for d in trip.documents]
     return found
 
 
@@ -149,3 +161,38 @@ def ask_for_change(client_id, trip_id):
     """Ask the office for a change to the trip: a travel item for the secretaries."""
     trip = trips.trip_of(_client(client_id), trip_id)
     return {"item_id": trips.ask_for_change(trip, json_payload(), api_user())}
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/documents")
+@bp.doc(
+    parameters=[{"name": "filename", "in": "query", "required": True,
+                 "schema": {"type": "string", "maxLength": 255}}],
+    requestBody={"required": True, "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+)  # fmt: skip
+@bp.response(201, DocumentViewSchema)
+@token_required()
+def add_document(client_id, trip_id):
+    """Keep a file on the trip (a booking confirmation, an e-ticket), sent as the body
+    with its name in ``?filename=``: a PDF or an image, its type read from its bytes (415
+    otherwise), at most TRIP_DOCUMENT_MAX_BYTES (413)."""
+    trip = trips.trip_of(_staff_client(client_id), trip_id)
+    data = request.get_data()
+    return documents.view(documents.add(trip, request.args.get("filename", ""), data, api_user()))
+
+
+@bp.get("/<int:client_id>/trips/<int:trip_id>/documents/<int:document_id>")
+@bp.response(200, description="The file, as a download")
+@token_required()
+def get_document(client_id, trip_id, document_id):
+    trip = trips.trip_of(_client(client_id), trip_id)
+    return attachment_response(documents.document_of(trip, document_id))
+
+
+@bp.delete("/<int:client_id>/trips/<int:trip_id>/documents/<int:document_id>")
+@bp.response(204)
+@token_required()
+def remove_document(client_id, trip_id, document_id):
+    trip = trips.trip_of(_staff_client(client_id), trip_id)
+    documents.remove(documents.document_of(trip, document_id))
+    return ""

@@ -2,18 +2,19 @@
 made, its segments added and removed with the local times at each end, and the trip
 cancelled."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from agency.domains.clients.access import client_for, visible_clients
 from agency.domains.clients.models import Client
-from agency.domains.travel import trips
-from agency.domains.travel.forms import SegmentForm, TripForm
+from agency.domains.travel import documents, trips
+from agency.domains.travel.forms import DocumentForm, SegmentForm, TripForm
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.files import attachment_response
 from agency.surfaces.web.forms import ConfirmForm, refused, show_errors
 
 bp = Blueprint("desk_travel", __name__, url_prefix="/desk/travel")
@@ -68,12 +69,13 @@ def new_trip(client_id):
     return redirect(url_for(".trip", client_id=found.id, trip_id=trip.id))
 
 
-def _trip_page(client: Client, trip, form: SegmentForm | None = None, status: int = 200):
+def _trip_page(client: Client, trip, form=None, status: int = 200, document_form=None):
     return render_template(
         "desk/trip.html",
         client=client,
         trip=trip,
         form=form or SegmentForm(formdata=None),
+        document_form=document_form or DocumentForm(formdata=None),
         confirm_form=ConfirmForm(),
     ), status
 
@@ -126,3 +128,46 @@ def cancel_trip(client_id, trip_id):
         trips.cancel_trip(journey)
         flash(_("The trip is cancelled, and its calendar events with it."), "success")
     return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id))
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/documents")
+@roles_required(*PEOPLE)
+def add_document(client_id, trip_id):
+    found = client_for(current_user, client_id)
+    journey = trips.trip_of(found, trip_id)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        return _trip_page(found, journey, status=422, document_form=form)
+    upload = request.files.get("file")
+    try:
+        documents.add(
+            journey,
+            upload.filename if upload else "",
+            upload.stream.read() if upload else b"",
+            current_user,
+        )
+    except ValidationError as exc:
+        refused(form, exc)
+        journey = trips.trip_of(found, trip_id)
+        return _trip_page(found, journey, status=exc.status_code, document_form=form)
+    flash(_("The document is on the trip."), "success")
+    return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id) + "#documents")
+
+
+@bp.get("/<int:client_id>/trips/<int:trip_id>/documents/<int:document_id>")
+@roles_required(*PEOPLE)
+def document(client_id, trip_id, document_id):
+    journey = trips.trip_of(client_for(current_user, client_id), trip_id)
+    return attachment_response(documents.document_of(journey, document_id))
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/documents/<int:document_id>/remove")
+@roles_required(*PEOPLE)
+def remove_document(client_id, trip_id, document_id):
+    found = client_for(current_user, client_id)
+    journey = trips.trip_of(found, trip_id)
+    kept = documents.document_of(journey, document_id)
+    if ConfirmForm().validate_on_submit():
+        documents.remove(kept)
+        flash(_("The document is removed."), "success")
+    return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id) + "#documents")

@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.clients.models import Client
-from agency.domains.travel import trips
+from agency.domains.travel import documents, trips
 from agency.domains.travel.forms import ChangeForm
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.files import attachment_response
 from agency.surfaces.web.forms import refused
 
 
@@ -53,3 +54,10 @@ def ask_for_change(trip_id):
         return _page(client, {trip.id: form}, exc.status_code)
     flash(_("Your office has your request and will change the trip."), "success")
     return redirect(url_for(".trips_page"))
+
+
+@bp.get("/trips/<int:trip_id>/documents/<int:document_id>")
+@roles_required("client")
+def trip_document(trip_id, document_id):
+    trip = trips.trip_of(_client(), trip_id)
+    return attachment_response(documents.document_of(trip, document_id))
