@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import select
 
 from agency.domains.calendar.models import CalendarEvent, MeetingInvitee, MeetingRequest
 from agency.domains.clients.models import Client
@@ -211,7 +212,9 @@ def test_two_participants_picking_at_once_make_one_meeting(client, app, lisbon, 
 def item_state(agency_id: int, item_id: int) -> tuple:
     with use_agency(agency_id):
         item = db.session.get(WorkItem, item_id)
-        actions = [e.action for e in db.session.query(WorkEvent).filter_by(item_id=item_id)]
+        actions = db.session.scalars(
+            select(WorkEvent.action).where(WorkEvent.item_id == item_id).order_by(WorkEvent.id)
+        ).all()
         found = (item.status, item.timer_started_at, item.outcome, actions)
     db.session.remove()
     return found
