@@ -18,7 +18,7 @@ from agency import config as settings
 from agency.cli import register
 from agency.domains.accounts.signin import load_session_user
 from agency.domains.calls import line_cache
-from agency.domains.travel import trips
+from agency.domains.travel import reservations, trips
 from agency.extensions import babel, csrf, limiter, login_manager, migrate
 from agency.kernel import labels, live
 from agency.kernel import queue as queues
@@ -229,6 +229,7 @@ def _init_web(app: Flask) -> None:
         spoken=spoken,
         segment_title=trips.segment_title,
         trip_span=trips.span,
+        proposal_summary=reservations.summary,
     )
 
     @app.context_processor

@@ -41,7 +41,7 @@ from agency.domains.notify.models import OutboundEmail
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
-from agency.domains.travel.models import Trip, TripDocument, TripSegment
+from agency.domains.travel.models import ProposedSegment, Trip, TripDocument, TripSegment
 from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
@@ -74,6 +74,7 @@ __all__ = [
     "MeetingInvitee",
     "MeetingRequest",
     "MeetingRules",
+    "ProposedSegment",
     "Trip",
     "TripDocument",
     "TripSegment",

@@ -37,7 +37,7 @@ from agency.domains.staff.models import Absence, Secretary, ShiftOverride
 from agency.domains.staff.services import add_absence, add_shift_override
 from agency.domains.travel import documents as trip_documents
 from agency.domains.travel import trips
-from agency.domains.travel.models import Trip
+from agency.domains.travel.models import ProposedSegment, Trip
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
@@ -95,6 +95,7 @@ FILLERS = {
     "trip_id": lambda a: a.trip_id,
     "segment_id": lambda a: a.segment_id,
     "document_id": lambda a: a.document_id,
+    "proposal_id": lambda a: a.proposal_id,
 }
 
 
@@ -190,6 +191,14 @@ def seed_alpha(app, agency):
         agency.trip_id, agency.segment_id = trip.id, segment.id
         agency.document_id = trip_documents.add(trip, "alpha-ticket.pdf", b"%PDF-1.4\n%%EOF\n").id
         agency.segment_event_id = segment.event_id
+        proposal = ProposedSegment(
+            client_id=client.id, email_id=agency.mail.email_id, kind="flight",
+            segment={"kind": "flight", "from": "LIS", "to": "FAO", "number": "TP 1901",
+                     "departs": "2027-01-06T08:00", "arrives": "2027-01-06T08:45"},
+        )  # fmt: skip
+        db.session.add(proposal)
+        db.session.commit()
+        agency.proposal_id = proposal.id
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -260,6 +269,8 @@ def a_is_untouched(alpha):
         trip = db.session.get(Trip, alpha.trip_id)
         assert (trip.status, [s.id for s in trip.segments]) == ("planned", [alpha.segment_id])
         assert [d.id for d in trip.documents] == [alpha.document_id]
+        proposal = db.session.get(ProposedSegment, alpha.proposal_id)
+        assert (proposal.status, proposal.segment_id) == ("proposed", None)
         segment_event = db.session.get(CalendarEvent, alpha.segment_event_id)
         assert (segment_event.cancelled_at, segment_event.sequence) == (None, 0)
         assert db.session.scalars(select(WorkItem).where(WorkItem.kind == "travel")).all() == []

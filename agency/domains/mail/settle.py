@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from agency.domains.calendar import replies
 from agency.domains.mail import conversations, inbound, triage
 from agency.domains.mail.models import ClientMailRules, InboundEmail, Triage
+from agency.domains.travel import reservations
 from agency.domains.work.creation import NewItems
 from agency.kernel.database import db
 from agency.kernel.queue import PENDING_SECONDS, drain_holding, enqueue
@@ -97,6 +98,8 @@ def _read(email: InboundEmail, message, sheet: triage.Sheet, latest, new_items: 
     else:
         decision = triage.decide(message, email, sheet)
     email.triage, email.triage_reason = decision.outcome.value, decision.reason
+    if decision.outcome != Triage.ignored:  # a booking confirmation forwarded
+        reservations.propose(email, message)
     email.raw = None
     return triage.act(email, decision, message, latest, new_items)
 

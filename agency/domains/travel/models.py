@@ -103,6 +103,31 @@ class TripDocument(TenantMixin, db.Model):
     trip = relationship("Trip", back_populates="documents")
 
 
+class ProposedSegment(TenantMixin, db.Model):
+    """A segment read from a booking confirmation the client forwarded (schema.org
+    reservation data in the mail), waiting for the secretary to add it to a trip or set
+    it aside. ``segment`` holds it as a segment is given to a trip; ``problem`` says why
+    a reservation found in the mail could not be read."""
+
+    __tablename__ = "proposed_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    email_id: Mapped[int] = mapped_column(
+        ForeignKey("inbound_emails.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    segment: Mapped[dict] = mapped_column(JSON, default=dict)
+    problem: Mapped[str | None] = mapped_column(String(300))
+    # "proposed", "added" (to a trip) or "dismissed".
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trip_segments.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 labels.define(
     "segment_kind",
     {
@@ -116,4 +141,13 @@ labels.define(
 labels.define(
     "trip_status",
     {TripStatus.planned: _l("planned"), TripStatus.cancelled: _l("cancelled")},
+)
+labels.define(
+    "proposal_status",
+    {
+        "proposed": _l("waiting"),
+        "added": _l("added to a trip"),
+        "dismissed": _l("set aside"),
+        "unreadable": _l("could not be read"),
+    },
 )

@@ -192,7 +192,22 @@ def _event_fields(client: Client, segment: TripSegment) -> dict:
     }
 
 
-def create_trip(client: Client, data: dict, user=None) -> Trip:
+def check(client: Client, data: dict) -> None:
+    """Refuse, as ``add_segment`` would, a segment that does not hold together."""
+    _columns(client, values_for(_SEGMENT, data))
+
+
+def problem_of(client: Client, data: dict) -> str | None:
+    """Why ``data`` would be refused as a segment, in words; None when it would not."""
+    try:
+        check(client, data)
+    except ValidationError as exc:
+        reasons = [m for messages in exc.fields.values() for m in messages]
+        return " ".join(dict.fromkeys(reasons)) or exc.message
+    return None
+
+
+def create_trip(client: Client, data: dict, user=None, commit: bool = True) -> Trip:
     values = _tidy(values_for(_TRIP, data))
     trip = Trip(
         client_id=client.id,
@@ -203,7 +218,10 @@ def create_trip(client: Client, data: dict, user=None) -> Trip:
         created_by_id=user.id if user else None,
     )
     db.session.add(trip)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return trip
 
 
@@ -216,6 +234,15 @@ def trips_of(client: Client, past: bool = False) -> list[Trip]:
     if not past:
         trips = [t for t in trips if not t.segments or t.segments[-1].ends_at > now]
     return sorted(trips, key=lambda t: (t.segments[0].starts_at if t.segments else now, t.id))
+
+
+def planned(client: Client) -> list[Trip]:
+    """The client's trips that may take segments, newest first."""
+    return db.session.scalars(
+        select(Trip)
+        .where(Trip.client_id == client.id, Trip.status == TripStatus.planned.value)
+        .order_by(Trip.created_at.desc(), Trip.id.desc())
+    ).all()
 
 
 def trip_of(client: Client, trip_id) -> Trip:

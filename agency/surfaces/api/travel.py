@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
 from agency.domains.clients.access import client_for
-from agency.domains.travel import documents, trips
+from agency.domains.travel import documents, reservations, trips
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 from agency.surfaces.web.files import attachment_response
@@ -50,6 +50,18 @@ class DocumentViewSchema(Schema):
     filename = fields.String()
     content_type = fields.String()
     size_bytes = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ProposalViewSchema(Schema):
+    id = fields.Integer()
+    email_id = fields.Integer()
+    kind = fields.String()
+    segment = fields.Dict(metadata={"description": "The segment as a trip takes it"})
+    problem = fields.String(allow_none=True)
+    status = fields.String()
+    summary = fields.String()
+    segment_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -196,3 +208,33 @@ def remove_document(client_id, trip_id, document_id):
     trip = trips.trip_of(_staff_client(client_id), trip_id)
     documents.remove(documents.document_of(trip, document_id))
     return ""
+
+
+@bp.get("/<int:client_id>/proposed-segments")
+@bp.response(200, ProposalViewSchema(many=True))
+@token_required()
+def list_proposals(client_id):
+    """Reservations read from booking confirmations forwarded to the client's address,
+    waiting to be added to a trip."""
+    return [reservations.view(p) for p in reservations.waiting(_staff_client(client_id))]
+
+
+@bp.post("/<int:client_id>/proposed-segments/<int:proposal_id>/accept")
+@json_body(bp, reservations.AcceptSchema)
+@bp.response(201, SegmentViewSchema)
+@token_required()
+def accept_proposal(client_id, proposal_id):
+    """Add the reservation to a planned trip (``trip_id``) or to a new one
+    (``trip_title``): a segment, in the client's calendar."""
+    client = _staff_client(client_id)
+    proposal = reservations.proposal_of(client, proposal_id)
+    return _view(reservations.accept(client, proposal, json_payload(), api_user()))
+
+
+@bp.post("/<int:client_id>/proposed-segments/<int:proposal_id>/dismiss")
+@bp.response(200, ProposalViewSchema)
+@token_required()
+def dismiss_proposal(client_id, proposal_id):
+    proposal = reservations.proposal_of(_staff_client(client_id), proposal_id)
+    reservations.dismiss(proposal)
+    return reservations.view(proposal)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from agency.domains.clients.access import client_for, visible_clients
 from agency.domains.clients.models import Client
-from agency.domains.travel import documents, trips
+from agency.domains.mail.models import InboundEmail
+from agency.domains.travel import documents, reservations, trips
 from agency.domains.travel.forms import DocumentForm, SegmentForm, TripForm
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
@@ -40,6 +41,9 @@ def _trips_page(client: Client, form: TripForm | None = None, status: int = 200)
         client=client,
         trips=trips.trips_of(client, past=True),
         form=form or TripForm(formdata=None),
+        proposals=reservations.waiting(client),
+        planned=trips.planned(client),
+        confirm_form=ConfirmForm(),
     ), status
 
 
@@ -171,3 +175,48 @@ def remove_document(client_id, trip_id, document_id):
         documents.remove(kept)
         flash(_("The document is removed."), "success")
     return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id) + "#documents")
+
+
+def _back_to(proposal) -> str:
+    """Where the secretary came from: the mail's item, else the client's trips."""
+    email = db.session.get(InboundEmail, proposal.email_id)
+    if email is not None and email.work_item_id is not None:
+        return url_for("desk.item", item_id=email.work_item_id) + "#reservations"
+    return url_for(".client", client_id=proposal.client_id)
+
+
+@bp.post("/<int:client_id>/proposals/<int:proposal_id>/add")
+@roles_required(*PEOPLE)
+def add_proposal(client_id, proposal_id):
+    """Add a reservation read from a forwarded mail to a trip (a new one when named)."""
+    found = client_for(current_user, client_id)
+    proposal = reservations.proposal_of(found, proposal_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(_back_to(proposal))
+    chosen = (request.form.get("trip") or "").strip()
+    try:
+        segment = reservations.accept(
+            found,
+            proposal,
+            {"trip_id": int(chosen) if chosen.isdigit() else None,
+             "trip_title": request.form.get("trip_title")},
+            current_user,
+        )  # fmt: skip
+    except ValidationError as exc:
+        db.session.rollback()
+        reasons = [m for messages in exc.fields.values() for m in messages] or [exc.message]
+        flash(" ".join(dict.fromkeys(reasons)), "error")
+        return redirect(_back_to(reservations.proposal_of(found, proposal_id)))
+    flash(_("The reservation is in the trip and in the client's calendar."), "success")
+    return redirect(url_for(".trip", client_id=found.id, trip_id=segment.trip_id))
+
+
+@bp.post("/<int:client_id>/proposals/<int:proposal_id>/dismiss")
+@roles_required(*PEOPLE)
+def dismiss_proposal(client_id, proposal_id):
+    found = client_for(current_user, client_id)
+    proposal = reservations.proposal_of(found, proposal_id)
+    if ConfirmForm().validate_on_submit():
+        reservations.dismiss(proposal)
+        flash(_("The reservation is set aside."), "success")
+    return redirect(_back_to(proposal))

@@ -14,6 +14,7 @@ from agency.domains.clients.models import Assignment, Client
 from agency.domains.mail import conversations
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import ShiftStatus
+from agency.domains.travel import reservations, trips
 from agency.domains.work import access, claims, services, shifts
 from agency.domains.work.access import item_for, secretary_of
 from agency.domains.work.desk import desk_rows
@@ -161,6 +162,8 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
         event_form=event_form,
         has_event=work.kind in EVENT_KINDS,
         meeting_requests=meetings.requests_of_item(work) if work.kind == "meeting" else [],
+        reservations=reservations.of_item(work) if work.kind == "email" else [],
+        planned_trips=trips.planned(work.client) if work.kind == "email" else [],
     )
 
 
