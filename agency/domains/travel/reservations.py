@@ -8,7 +8,6 @@ noted on the mail, never half-kept, and the mail still becomes its item."""
 
 import json
 
-import extruct
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -161,6 +160,8 @@ def read(message) -> list[dict]:
     for html in _html_parts(message):
         if MARK not in html:
             continue
+        import extruct  # heavy (rdflib): loaded by the first mail that needs it
+
         try:
             data = extruct.extract(
                 html, syntaxes=["json-ld", "microdata"], uniform=True, errors="strict"
