@@ -41,7 +41,14 @@ from agency.domains.notify.models import OutboundEmail
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
-from agency.domains.travel.models import ProposedSegment, Trip, TripDocument, TripSegment
+from agency.domains.travel.models import (
+    ProposedSegment,
+    TravelPreferences,
+    TravelReveal,
+    Trip,
+    TripDocument,
+    TripSegment,
+)
 from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
@@ -75,6 +82,8 @@ __all__ = [
     "MeetingRequest",
     "MeetingRules",
     "ProposedSegment",
+    "TravelPreferences",
+    "TravelReveal",
     "Trip",
     "TripDocument",
     "TripSegment",

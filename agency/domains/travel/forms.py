@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
@@ -60,3 +60,68 @@ class ChangeForm(FlaskForm):
 
 class DocumentForm(FlaskForm):
     file = FileField(_l("A booking confirmation, e-ticket or boarding pass (PDF or image)"))
+
+
+class PreferencesForm(FlaskForm):
+    seat = SelectField(_l("Seat"), choices=[], validate_choice=False)
+    cabin = SelectField(_l("Cabin"), choices=[], validate_choice=False)
+    airlines = StringField(_l("Airlines preferred, separated by commas"))
+    hotel_chains = StringField(_l("Hotel chains preferred, separated by commas"))
+    notes = TextAreaField(_l("Other wishes"))
+    loyalty = TextAreaField(
+        _l("Loyalty programmes, one per line: programme, number (replaces those kept)")
+    )
+    passport_name = StringField(_l("Name as in the passport"))
+    passport_number = StringField(_l("Passport number"))
+    passport_nationality = StringField(_l("Nationality"))
+    passport_expires_on = StringField(_l("Passport valid until"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty = SelectChoice("", _l("no preference"))
+        self.seat.choices = [empty] + [
+            SelectChoice(v, labels.label("seat_preference", v)) for v in ("window", "aisle")
+        ]
+        self.cabin.choices = [empty] + [
+            SelectChoice(v, labels.label("cabin", v))
+            for v in ("economy", "premium_economy", "business", "first")
+        ]
+
+    def fill(self, kept: dict) -> None:
+        """Show the preferences kept (never the secrets)."""
+        self.seat.data, self.cabin.data = kept["seat"] or "", kept["cabin"] or ""
+        self.airlines.data = ", ".join(kept["airlines"])
+        self.hotel_chains.data = ", ".join(kept["hotel_chains"])
+        self.notes.data = kept["notes"] or ""
+
+    def payload(self) -> dict:
+        """What the form gives as the service takes it: the secrets only when typed."""
+        found = {
+            "seat": self.seat.data or None,
+            "cabin": self.cabin.data or None,
+            "airlines": [a.strip() for a in (self.airlines.data or "").split(",") if a.strip()],
+            "hotel_chains": [
+                h.strip() for h in (self.hotel_chains.data or "").split(",") if h.strip()
+            ],
+            "notes": self.notes.data or None,
+        }
+        lines = [line for line in (self.loyalty.data or "").splitlines() if line.strip()]
+        if lines:
+            found["loyalty"] = [
+                {"programme": line.rsplit(",", 1)[0].strip(),
+                 "number": line.rsplit(",", 1)[-1].strip() if "," in line else ""}
+                for line in lines
+            ]  # fmt: skip
+        passport = {
+            "name": self.passport_name.data, "number": self.passport_number.data,
+            "nationality": self.passport_nationality.data,
+            "expires_on": self.passport_expires_on.data,
+        }  # fmt: skip
+        if any((v or "").strip() for v in passport.values()):
+            found["passport"] = {k: (v or "").strip() or None for k, v in passport.items()}
+        return found
+
+
+class RevealForm(FlaskForm):
+    what = HiddenField()
+    reason = StringField(_l("Why you need to see it"))

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from agency.kernel import clock, labels
-from agency.kernel.columns import UTCDateTime
+from agency.kernel.columns import EncryptedText, UTCDateTime
 from agency.kernel.database import db
 from tenants import TenantMixin
 
@@ -128,6 +128,43 @@ class ProposedSegment(TenantMixin, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class TravelPreferences(TenantMixin, db.Model):
+    """The travel part of a client's instruction sheet: how they like to travel, and
+    their loyalty numbers and passport, encrypted at rest (JSON inside), read only by
+    their assigned secretaries and the managers, each reading audited."""
+
+    __tablename__ = "travel_preferences"
+    __table_args__ = (UniqueConstraint("agency_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    seat: Mapped[str | None] = mapped_column(String(16))
+    cabin: Mapped[str | None] = mapped_column(String(16))
+    airlines: Mapped[list] = mapped_column(JSON, default=list)
+    hotel_chains: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+    loyalty: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
+    passport: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class TravelReveal(TenantMixin, db.Model):
+    """Someone read a client's loyalty numbers or passport: who, when, which, why, and
+    from which address."""
+
+    __tablename__ = "travel_reveals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    what: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    user = relationship("User")
+
+
 labels.define(
     "segment_kind",
     {
@@ -150,4 +187,21 @@ labels.define(
         "dismissed": _l("set aside"),
         "unreadable": _l("could not be read"),
     },
+)
+labels.define(
+    "seat_preference",
+    {"window": _l("window"), "aisle": _l("aisle"), "any": _l("no preference")},
+)
+labels.define(
+    "cabin",
+    {
+        "economy": _l("economy"),
+        "premium_economy": _l("premium economy"),
+        "business": _l("business"),
+        "first": _l("first"),
+    },
+)
+labels.define(
+    "travel_secret",
+    {"passport": _l("passport details"), "loyalty": _l("loyalty numbers")},
 )

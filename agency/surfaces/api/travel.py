@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
 from agency.domains.clients.access import client_for
-from agency.domains.travel import documents, reservations, trips
+from agency.domains.travel import documents, preferences, reservations, trips
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 from agency.surfaces.web.files import attachment_response
@@ -63,6 +63,33 @@ class ProposalViewSchema(Schema):
     summary = fields.String()
     segment_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+
+
+class PreferencesViewSchema(Schema):
+    seat = fields.String(allow_none=True)
+    cabin = fields.String(allow_none=True)
+    airlines = fields.List(fields.String())
+    hotel_chains = fields.List(fields.String())
+    notes = fields.String(allow_none=True)
+    has_passport = fields.Boolean()
+    loyalty_programmes = fields.Integer()
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class RevealedSchema(Schema):
+    what = fields.String()
+    value = fields.Raw(
+        allow_none=True, metadata={"description": "The passport or the loyalty numbers"}
+    )
+
+
+class RevealViewSchema(Schema):
+    id = fields.Integer()
+    what = fields.String()
+    reason = fields.String()
+    user = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    at = fields.DateTime()
 
 
 class TripViewSchema(Schema):
@@ -238,3 +265,47 @@ def dismiss_proposal(client_id, proposal_id):
     proposal = reservations.proposal_of(_staff_client(client_id), proposal_id)
     reservations.dismiss(proposal)
     return reservations.view(proposal)
+
+
+@bp.get("/<int:client_id>/travel-preferences")
+@bp.response(200, PreferencesViewSchema)
+@token_required()
+def get_preferences(client_id):
+    """The travel part of the instruction sheet; of the passport and loyalty numbers,
+    only whether they are kept."""
+    return preferences.view(_client(client_id))
+
+
+@bp.put("/<int:client_id>/travel-preferences")
+@json_body(bp, preferences.PreferencesSchema)
+@bp.response(200, PreferencesViewSchema)
+@token_required()
+def put_preferences(client_id):
+    """Change what is given: ``passport`` (name, number, nationality, expires_on) and
+    ``loyalty`` (programme, number) replace what is kept, null clears them; they are
+    encrypted at rest and never answered back."""
+    client = _client(client_id)
+    preferences.save(client, json_payload())
+    return preferences.view(client)
+
+
+@bp.post("/<int:client_id>/travel-preferences/reveal")
+@json_body(bp, preferences.RevealSchema)
+@bp.response(200, RevealedSchema)
+@token_required()
+def reveal_preferences(client_id):
+    """Read the passport or the loyalty numbers (``what``) with a ``reason``: for the
+    client's own secretaries and the managers only, and audited."""
+    client = _client(client_id)
+    payload = json_payload()
+    value = preferences.reveal(client, payload, api_user(), request.remote_addr)
+    response = {"what": payload["what"], "value": value}
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/<int:client_id>/travel-preferences/reveals")
+@bp.response(200, RevealViewSchema(many=True))
+@token_required()
+def list_reveals(client_id):
+    """Who read the passport or the loyalty numbers, when, why and from where."""
+    return [preferences.reveal_view(r) for r in preferences.reveals_of(_client(client_id))]

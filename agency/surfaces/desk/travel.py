@@ -2,6 +2,8 @@
 made, its segments added and removed with the local times at each end, and the trip
 cancelled."""
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,8 +12,14 @@ from sqlalchemy import select
 from agency.domains.clients.access import client_for, visible_clients
 from agency.domains.clients.models import Client
 from agency.domains.mail.models import InboundEmail
-from agency.domains.travel import documents, reservations, trips
-from agency.domains.travel.forms import DocumentForm, SegmentForm, TripForm
+from agency.domains.travel import documents, preferences, reservations, trips
+from agency.domains.travel.forms import (
+    DocumentForm,
+    PreferencesForm,
+    RevealForm,
+    SegmentForm,
+    TripForm,
+)
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.web.access import roles_required
@@ -220,3 +228,62 @@ def dismiss_proposal(client_id, proposal_id):
         reservations.dismiss(proposal)
         flash(_("The reservation is set aside."), "success")
     return redirect(_back_to(proposal))
+
+
+def _preferences_page(client: Client, form=None, status: int = 200, revealed=None):
+    if form is None:
+        form = PreferencesForm(formdata=None)
+        form.fill(preferences.view(client))
+    response = render_template(
+        "desk/travel_preferences.html",
+        client=client,
+        form=form,
+        kept=preferences.view(client),
+        reveal_form=RevealForm(formdata=None),
+        may_reveal=preferences.may_reveal(current_user, client),
+        revealed=revealed,
+        reveals=preferences.reveals_of(client),
+    )
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/<int:client_id>/preferences", methods=["GET", "POST"])
+@roles_required(*PEOPLE)
+def preferences_page(client_id):
+    found = client_for(current_user, client_id)
+    if request.method == "GET":
+        return _preferences_page(found)
+    form = PreferencesForm()
+    if not form.validate_on_submit():
+        return _preferences_page(found, form, 422)
+    try:
+        preferences.save(found, form.payload())
+    except ValidationError as exc:
+        refused(form, exc)
+        form.form_errors += [m for k, v in exc.fields.items() if not hasattr(form, k) for m in v]
+        return _preferences_page(found, form, exc.status_code)
+    flash(_("The travel preferences are saved."), "success")
+    return redirect(url_for(".preferences_page", client_id=found.id))
+
+
+@bp.post("/<int:client_id>/preferences/reveal")
+@roles_required(*PEOPLE)
+def reveal(client_id):
+    """Show the passport or the loyalty numbers once, on this answer only, audited."""
+    found = client_for(current_user, client_id)
+    form = RevealForm()
+    if not form.validate_on_submit():
+        return _preferences_page(found, status=422)
+    what = form.what.data
+    try:
+        value = preferences.reveal(
+            found, {"what": what, "reason": form.reason.data}, current_user, request.remote_addr
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        return _preferences_page(found, status=exc.status_code)
+    shown = {"what": what, "value": value}
+    if what == "passport" and value:
+        shown["expires_on"] = date.fromisoformat(value["expires_on"])
+    return _preferences_page(found, revealed=shown)

@@ -1,13 +1,13 @@
 """The client's trips in the portal: those coming, each segment at the local times of
 its ends, and a change asked for (a travel item for the client's secretaries)."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.clients.models import Client
-from agency.domains.travel import documents, trips
-from agency.domains.travel.forms import ChangeForm
+from agency.domains.travel import documents, preferences, trips
+from agency.domains.travel.forms import ChangeForm, PreferencesForm
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
@@ -61,3 +61,37 @@ def ask_for_change(trip_id):
 def trip_document(trip_id, document_id):
     trip = trips.trip_of(_client(), trip_id)
     return attachment_response(documents.document_of(trip, document_id))
+
+
+def _preferences_page(client: Client, form=None, status: int = 200):
+    if form is None:
+        form = PreferencesForm(formdata=None)
+        form.fill(preferences.view(client))
+    return render_template(
+        "portal/travel_preferences.html",
+        client=client,
+        form=form,
+        kept=preferences.view(client),
+        reveals=preferences.reveals_of(client),
+    ), status
+
+
+@bp.route("/trips/preferences", methods=["GET", "POST"])
+@roles_required("client")
+def travel_preferences():
+    """The client's travel preferences; the passport and loyalty numbers they give are
+    kept encrypted and not shown back; who read them, and why, is listed."""
+    client = _client()
+    if request.method == "GET":
+        return _preferences_page(client)
+    form = PreferencesForm()
+    if not form.validate_on_submit():
+        return _preferences_page(client, form, 422)
+    try:
+        preferences.save(client, form.payload())
+    except ValidationError as exc:
+        refused(form, exc)
+        form.form_errors += [m for k, v in exc.fields.items() if not hasattr(form, k) for m in v]
+        return _preferences_page(client, form, exc.status_code)
+    flash(_("Your travel preferences are saved."), "success")
+    return redirect(url_for(".travel_preferences"))
