@@ -18,6 +18,7 @@ from agency.domains.mail import settle
 from agency.domains.mail.imap import enqueue_due
 from agency.domains.schedules.recovery import requeue_stuck
 from agency.domains.schedules.services import materialise_due
+from agency.domains.travel import reminders as travel_reminders
 from agency.domains.work.routing import route_pool, sweep
 from agency.domains.work.watchdog import watch
 from agency.kernel import clock
@@ -94,6 +95,7 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         settle.sweep(now)  # inbound mail a lost reading job left behind
         caldav_sync.request_due(now)  # clients' own calendars due a sync
         reminders.send_due(now)  # meetings about to start
+        travel_reminders.send_due(now)  # flights and hotels about to start
         route_pool()  # items nobody could take, for whoever is free now
 
         if inbox_waiting(agency_id):  # calls a lost job left in the inbox

@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional
 
 from agency.domains.travel.models import SegmentKind
 from agency.kernel import labels
@@ -68,6 +68,17 @@ class PreferencesForm(FlaskForm):
     airlines = StringField(_l("Airlines preferred, separated by commas"))
     hotel_chains = StringField(_l("Hotel chains preferred, separated by commas"))
     notes = TextAreaField(_l("Other wishes"))
+    checkin_hours = IntegerField(
+        _l("Remind when check-in opens: hours before a flight (0: never)"),
+        validators=[Optional()],
+    )
+    leave_minutes = IntegerField(
+        _l("Remind to leave for the airport: minutes before a flight (0: never)"),
+        validators=[Optional()],
+    )
+    hotel_hours = IntegerField(
+        _l("Remind of a hotel's check-in: hours before (0: never)"), validators=[Optional()]
+    )
     loyalty = TextAreaField(
         _l("Loyalty programmes, one per line: programme, number (replaces those kept)")
     )
@@ -93,6 +104,8 @@ class PreferencesForm(FlaskForm):
         self.airlines.data = ", ".join(kept["airlines"])
         self.hotel_chains.data = ", ".join(kept["hotel_chains"])
         self.notes.data = kept["notes"] or ""
+        for name in ("checkin_hours", "leave_minutes", "hotel_hours"):
+            getattr(self, name).data = kept[name]
 
     def payload(self) -> dict:
         """What the form gives as the service takes it: the secrets only when typed."""
@@ -104,6 +117,11 @@ class PreferencesForm(FlaskForm):
                 h.strip() for h in (self.hotel_chains.data or "").split(",") if h.strip()
             ],
             "notes": self.notes.data or None,
+            **{
+                name: getattr(self, name).data
+                for name in ("checkin_hours", "leave_minutes", "hotel_hours")
+                if getattr(self, name).data is not None
+            },
         }
         lines = [line for line in (self.loyalty.data or "").splitlines() if line.strip()]
         if lines:

@@ -75,6 +75,8 @@ class TripSegment(TenantMixin, db.Model):
     name: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The reminders sent for it ("checkin", "leave", "hotel"), each once.
+    reminded: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # The travel event of the client's calendar that shows it.
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("calendar_events.id", ondelete="SET NULL")
@@ -143,6 +145,11 @@ class TravelPreferences(TenantMixin, db.Model):
     airlines: Mapped[list] = mapped_column(JSON, default=list)
     hotel_chains: Mapped[list] = mapped_column(JSON, default=list)
     notes: Mapped[str | None] = mapped_column(Text)
+    # When to remind the client: online check-in opening (hours before a flight), leaving
+    # for the airport (minutes before it), and a hotel's check-in (hours before); 0: never.
+    checkin_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    leave_minutes: Mapped[int] = mapped_column(Integer, default=180, server_default="180")
+    hotel_hours: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     loyalty: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
     passport: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

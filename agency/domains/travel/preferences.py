@@ -24,6 +24,8 @@ from agency.kernel.records import values_for
 SEATS = ("window", "aisle", "any")
 CABINS = ("economy", "premium_economy", "business", "first")
 SECRETS = ("passport", "loyalty")
+# When travel reminders go, until the client says otherwise (0: never).
+REMINDER_DEFAULTS = {"checkin_hours": 24, "leave_minutes": 180, "hotel_hours": 3}
 DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
@@ -52,6 +54,9 @@ class PreferencesSchema(Schema):
     airlines = _names()
     hotel_chains = _names()
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    checkin_hours = fields.Integer(validate=validate.Range(0, 72))
+    leave_minutes = fields.Integer(validate=validate.Range(0, 12 * 60))
+    hotel_hours = fields.Integer(validate=validate.Range(0, 48))
     # Given to replace what is kept (null clears it); never shown back.
     loyalty = fields.List(
         fields.Nested(LoyaltySchema), allow_none=True, load_only=True,
@@ -80,6 +85,10 @@ def view(client: Client) -> dict:
         "airlines": found.airlines if found else [],
         "hotel_chains": found.hotel_chains if found else [],
         "notes": found.notes if found else None,
+        **{
+            name: getattr(found, name) if found else default
+            for name, default in REMINDER_DEFAULTS.items()
+        },
         "has_passport": bool(found and found.passport),
         "loyalty_programmes": len(json.loads(found.loyalty)) if found and found.loyalty else 0,
         "updated_at": found.updated_at if found else None,
@@ -105,11 +114,16 @@ def save(client: Client, data: dict) -> TravelPreferences:
         }
     found = preferences_of(client)
     if found is None:
-        found = TravelPreferences(client_id=client.id, airlines=[], hotel_chains=[])
+        found = TravelPreferences(
+            client_id=client.id, airlines=[], hotel_chains=[], **REMINDER_DEFAULTS
+        )
         db.session.add(found)
     for name in ("seat", "cabin", "notes"):
         if name in values:
             setattr(found, name, (values[name] or "").strip() or None)
+    for name in REMINDER_DEFAULTS:
+        if name in values:
+            setattr(found, name, values[name])
     for name in ("airlines", "hotel_chains"):
         if name in values:
             setattr(found, name, [v.strip() for v in values[name] if v.strip()])

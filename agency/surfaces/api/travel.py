@@ -9,10 +9,10 @@ from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
 from agency.domains.clients.access import client_for
-from agency.domains.travel import documents, preferences, reservations, trips
+from agency.domains.travel import documents, itinerary, preferences, reservations, trips
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
-from agency.surfaces.web.files import attachment_response
+from agency.surfaces.web.files import attachment_response, pdf_download
 
 bp = Blueprint(
     "api_travel",
@@ -71,6 +71,9 @@ class PreferencesViewSchema(Schema):
     airlines = fields.List(fields.String())
     hotel_chains = fields.List(fields.String())
     notes = fields.String(allow_none=True)
+    checkin_hours = fields.Integer()
+    leave_minutes = fields.Integer()
+    hotel_hours = fields.Integer()
     has_passport = fields.Boolean()
     loyalty_programmes = fields.Integer()
     updated_at = fields.DateTime(allow_none=True)
@@ -309,3 +312,24 @@ def reveal_preferences(client_id):
 def list_reveals(client_id):
     """Who read the passport or the loyalty numbers, when, why and from where."""
     return [preferences.reveal_view(r) for r in preferences.reveals_of(_client(client_id))]
+
+
+class ItinerarySentSchema(Schema):
+    draft_id = fields.Integer(metadata={"description": "The sent email in the client's mail"})
+
+
+@bp.get("/<int:client_id>/trips/<int:trip_id>/itinerary.pdf")
+@bp.response(200, description="The itinerary as a PDF")
+@token_required()
+def get_itinerary(client_id, trip_id):
+    trip = trips.trip_of(_client(client_id), trip_id)
+    return pdf_download(itinerary.pdf(trip), f"itinerary-{trip.id}.pdf")
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/itinerary/send")
+@bp.response(201, ItinerarySentSchema)
+@token_required()
+def send_itinerary(client_id, trip_id):
+    """Email the itinerary, with its PDF, to the client in their language."""
+    trip = trips.trip_of(_staff_client(client_id), trip_id)
+    return {"draft_id": itinerary.send(trip, api_user()).id}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from agency.domains.clients.access import client_for, visible_clients
 from agency.domains.clients.models import Client
 from agency.domains.mail.models import InboundEmail
-from agency.domains.travel import documents, preferences, reservations, trips
+from agency.domains.travel import documents, itinerary, preferences, reservations, trips
 from agency.domains.travel.forms import (
     DocumentForm,
     PreferencesForm,
@@ -23,7 +23,7 @@ from agency.domains.travel.forms import (
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.web.access import roles_required
-from agency.surfaces.web.files import attachment_response
+from agency.surfaces.web.files import attachment_response, pdf_download
 from agency.surfaces.web.forms import ConfirmForm, refused, show_errors
 
 bp = Blueprint("desk_travel", __name__, url_prefix="/desk/travel")
@@ -287,3 +287,26 @@ def reveal(client_id):
     if what == "passport" and value:
         shown["expires_on"] = date.fromisoformat(value["expires_on"])
     return _preferences_page(found, revealed=shown)
+
+
+@bp.get("/<int:client_id>/trips/<int:trip_id>/itinerary.pdf")
+@roles_required(*PEOPLE)
+def itinerary_pdf(client_id, trip_id):
+    journey = trips.trip_of(client_for(current_user, client_id), trip_id)
+    return pdf_download(itinerary.pdf(journey), f"itinerary-{journey.id}.pdf")
+
+
+@bp.post("/<int:client_id>/trips/<int:trip_id>/itinerary/send")
+@roles_required(*PEOPLE)
+def send_itinerary(client_id, trip_id):
+    found = client_for(current_user, client_id)
+    journey = trips.trip_of(found, trip_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            itinerary.send(journey, current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id))
+        flash(_("The itinerary is on its way to the client."), "success")
+    return redirect(url_for(".trip", client_id=found.id, trip_id=journey.id))

@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.clients.models import Client
-from agency.domains.travel import documents, preferences, trips
+from agency.domains.travel import documents, itinerary, preferences, trips
 from agency.domains.travel.forms import ChangeForm, PreferencesForm
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import roles_required
-from agency.surfaces.web.files import attachment_response
+from agency.surfaces.web.files import attachment_response, pdf_download
 from agency.surfaces.web.forms import refused
 
 
@@ -95,3 +95,10 @@ def travel_preferences():
         return _preferences_page(client, form, exc.status_code)
     flash(_("Your travel preferences are saved."), "success")
     return redirect(url_for(".travel_preferences"))
+
+
+@bp.get("/trips/<int:trip_id>/itinerary.pdf")
+@roles_required("client")
+def trip_itinerary(trip_id):
+    trip = trips.trip_of(_client(), trip_id)
+    return pdf_download(itinerary.pdf(trip), f"itinerary-{trip.id}.pdf")

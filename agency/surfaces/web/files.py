@@ -14,6 +14,14 @@ def pdf_response(letter: Letter) -> Response:
     )
 
 
+def pdf_download(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{_safe_name(filename)}"'},
+    )
+
+
 def attachment_response(found) -> Response:
     """A stored file as a download, never rendered inline."""
     return Response(
