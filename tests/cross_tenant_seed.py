@@ -29,6 +29,8 @@ from agency.domains.clients.services import create_contact
 from agency.domains.contracts.models import Contract, Plan
 from agency.domains.contracts.services import create_plan
 from agency.domains.hours.models import TimeEntry
+from agency.domains.paperwork import bills
+from agency.domains.paperwork.models import Bill, BillRules
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.schedules.services import create_rule
 from agency.domains.sla import services as sla
@@ -96,6 +98,8 @@ FILLERS = {
     "segment_id": lambda a: a.segment_id,
     "document_id": lambda a: a.document_id,
     "proposal_id": lambda a: a.proposal_id,
+    "bill_id": lambda a: a.bill_id,
+    "bill_action": lambda a: "pay",
 }
 
 
@@ -199,6 +203,10 @@ def seed_alpha(app, agency):
         db.session.add(proposal)
         db.session.commit()
         agency.proposal_id = proposal.id
+        agency.bill_id = bills.create(
+            client, {"supplier": "Alpha Supplies", "amount": "50", "currency": "EUR",
+                     "due_on": "2027-01-20"},
+        ).id  # fmt: skip
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -271,6 +279,9 @@ def a_is_untouched(alpha):
         assert [d.id for d in trip.documents] == [alpha.document_id]
         proposal = db.session.get(ProposedSegment, alpha.proposal_id)
         assert (proposal.status, proposal.segment_id) == ("proposed", None)
+        bill = db.session.get(Bill, alpha.bill_id)
+        assert (bill.status, bill.paid_on, bill.dispute_reason) == ("received", None, None)
+        assert db.session.scalars(select(BillRules)).all() == []
         segment_event = db.session.get(CalendarEvent, alpha.segment_event_id)
         assert (segment_event.cancelled_at, segment_event.sequence) == (None, 0)
         assert db.session.scalars(select(WorkItem).where(WorkItem.kind == "travel")).all() == []

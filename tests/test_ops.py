@@ -105,13 +105,14 @@ def test_every_page_forbids_inline_scripts_and_styles_and_framing(app, client, a
 
 def test_no_template_has_an_inline_script_style_or_handler():
     """What the policy would block: every page's scripts and styles come from files (the
-    letter's template is rendered to a PDF, never served)."""
+    ``*_pdf.html`` templates, a letter's and an itinerary's, are rendered to PDFs, never
+    served)."""
     templates = Path(__file__).resolve().parent.parent / "agency" / "templates"
     inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.I)
     found = [
         f"{page.relative_to(templates)}: {match.group(0)}"
         for page in templates.rglob("*.html")
-        if page.name != "letter_pdf.html"
+        if not page.name.endswith("_pdf.html")
         for match in inline.finditer(page.read_text(encoding="utf-8"))
     ]
     assert found == []

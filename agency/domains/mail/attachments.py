@@ -3,13 +3,13 @@ forwarded from a received email; kept with the draft like inbound attachments ar
 
 import mimetypes
 import re
-import unicodedata
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from agency.domains.mail.models import Draft, DraftAttachment, EmailAttachment, InboundEmail
+from agency.kernel import uploads
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 
@@ -31,14 +31,7 @@ def _megabytes(limit: int) -> str:
 
 
 def clean_filename(name: str) -> str:
-    """The file's own name: no folders, no control characters, at most 255 characters."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = unicodedata.normalize("NFC", name)
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
-    name = name.strip().strip(".")
-    if not name:
-        raise ValidationError.on(FIELD, _("Each attachment needs a file name."))
-    return name[:255]
+    return uploads.clean_filename(name, FIELD)
 
 
 def clean_content_type(content_type: str | None, filename: str) -> str:

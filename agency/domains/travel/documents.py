@@ -2,63 +2,22 @@
 name or the type the sender claims), at most TRIP_DOCUMENT_MAX_BYTES each, read back only
 by those who may see the trip's client."""
 
-import filetype
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency.domains.mail.attachments import clean_filename
 from agency.domains.travel.models import Trip, TripDocument
 from agency.kernel.database import db
-from agency.kernel.errors import NotFound, ValidationError
+from agency.kernel.errors import NotFound
+from agency.kernel.uploads import pdf_or_image
 
 FIELD = "file"
-KINDS = {
-    "application/pdf": "pdf",
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/webp": "webp",
-    "image/gif": "gif",
-    "image/heic": "heic",
-}
-
-
-class TooLarge(ValidationError):
-    status_code = 413
-
-    def __init__(self, message: str):
-        super().__init__(message, {FIELD: [message]}, code="too_large")
-
-
-class NotAllowedType(ValidationError):
-    status_code = 415
-
-    def __init__(self, message: str):
-        super().__init__(message, {FIELD: [message]}, code="unsupported_type")
-
-
-def _megabytes(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g}"
 
 
 def add(trip: Trip, filename: str, data: bytes, user=None) -> TripDocument:
     """Keep the file on the trip, or refuse it (413 too large, 415 not a PDF or image,
     422 empty) and keep nothing."""
-    name = clean_filename(filename) if filename else ""
-    if not name:
-        raise ValidationError.on(FIELD, _("Choose a file to add."))
     limit = current_app.config["TRIP_DOCUMENT_MAX_BYTES"]
-    if len(data) > limit:
-        raise TooLarge(
-            _("%(name)s is larger than %(mb)s MB.", name=name[:80], mb=_megabytes(limit))
-        )
-    if not data:
-        raise ValidationError.on(FIELD, _("%(name)s is empty.", name=name[:80]))
-    kind = filetype.guess_mime(data[:8192])
-    if kind not in KINDS:
-        raise NotAllowedType(
-            _("%(name)s is not a PDF or an image (PNG, JPEG, WebP, GIF, HEIC).", name=name[:80])
-        )
+    name, kind = pdf_or_image(filename, data, limit, FIELD)
     document = TripDocument(
         trip_id=trip.id,
         filename=name,

@@ -12,6 +12,7 @@ from agency.surfaces.api import (
     imports,
     jobs,
     mail,
+    paperwork,
     people,
     schedules,
     sla,
@@ -46,6 +47,7 @@ def register(app) -> None:
         + billing.blueprints
         + calendar.blueprints
         + travel.blueprints
+        + paperwork.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

@@ -24,10 +24,14 @@ def pdf_download(data: bytes, filename: str) -> Response:
 
 def attachment_response(found) -> Response:
     """A stored file as a download, never rendered inline."""
+    return file_download(found.data, found.filename)
+
+
+def file_download(data: bytes, filename: str) -> Response:
     return Response(
-        found.data,
+        data,
         mimetype="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{_safe_name(found.filename)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{_safe_name(filename)}"'},
     )
 
 

@@ -1,0 +1,100 @@
+"""The client's bills in the portal: those waiting for approval (approved or disputed
+here), the rest with their state, overdue ones standing out, and the rules for bills."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from agency.domains.clients.models import Client
+from agency.domains.paperwork import bills
+from agency.domains.paperwork.forms import DecisionForm, RulesForm
+from agency.kernel.database import db
+from agency.kernel.errors import ValidationError
+from agency.surfaces.portal.blueprint import bp
+from agency.surfaces.web.access import full_client_access, roles_required
+from agency.surfaces.web.files import file_download
+from agency.surfaces.web.forms import ConfirmForm, refused
+
+
+def _client() -> Client:
+    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
+    if client is None:
+        abort(404)
+    return client
+
+
+def _page(client: Client, rules_form=None, status: int = 200):
+    if rules_form is None:
+        rules_form = RulesForm(formdata=None)
+        rules_form.fill(bills.rules_view(client))
+    today = bills.today_of(client)
+    return render_template(
+        "portal/bills.html",
+        client=client,
+        bills=[bills.view(b, today) for b in bills.bills_of(client)],
+        rules_form=rules_form,
+        decision_form=DecisionForm(formdata=None),
+        confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.get("/bills")
+@roles_required("client")
+@full_client_access
+def bills_page():
+    return _page(_client())
+
+
+@bp.post("/bills/<int:bill_id>/approve")
+@roles_required("client")
+@full_client_access
+def approve_bill(bill_id):
+    bill = bills.bill_of(_client(), bill_id)
+    if ConfirmForm().validate_on_submit():
+        bills.approve(bill)
+        flash(_("The bill is approved: your office will pay it."), "success")
+    return redirect(url_for(".bills_page"))
+
+
+@bp.post("/bills/<int:bill_id>/dispute")
+@roles_required("client")
+@full_client_access
+def dispute_bill(bill_id):
+    client = _client()
+    bill = bills.bill_of(client, bill_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            bills.dispute(bill, {"reason": form.reason.data})
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            return _page(client, status=exc.status_code)
+        flash(_("The bill is disputed: your office will take it up."), "success")
+    return redirect(url_for(".bills_page"))
+
+
+@bp.get("/bills/<int:bill_id>/document")
+@roles_required("client")
+@full_client_access
+def bill_document(bill_id):
+    name, data = bills.document_of(bills.bill_of(_client(), bill_id))
+    return file_download(data, name)
+
+
+@bp.post("/bills/rules")
+@roles_required("client")
+@full_client_access
+def bill_rules():
+    client = _client()
+    form = RulesForm()
+    if not form.validate_on_submit():
+        return _page(client, form, 422)
+    try:
+        bills.save_rules(client, form.payload())
+    except ValidationError as exc:
+        refused(form, exc)
+        form.form_errors += [m for k, v in exc.fields.items() if not hasattr(form, k) for m in v]
+        return _page(client, form, exc.status_code)
+    flash(_("Your rules for bills are saved."), "success")
+    return redirect(url_for(".bills_page"))
