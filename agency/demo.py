@@ -12,6 +12,7 @@ from agency.domains.calls.models import Call, CallRules, Message, PhoneNumber
 from agency.domains.clients.models import Assignment, AssignmentRole, Client
 from agency.domains.contracts.models import Contract, Plan
 from agency.domains.hours.services import record_time
+from agency.domains.paperwork import bills
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Secretary
 from agency.domains.travel import trips
@@ -314,6 +315,7 @@ def _activity(secretaries) -> None:
         )
     )
     _trip(clients[0], now)
+    _bills(clients[0], now)
     # Last month's hours, invoiced in a draft to review, and some of this month's.
     last_month = (now.replace(day=1) - timedelta(days=1)).replace(hour=10, minute=0)
     for client_index, client in enumerate(clients):
@@ -343,6 +345,22 @@ def _trip(client: Client, now) -> None:
          "seat": "4C", "reference": "K9TQ2M"},
     ):  # fmt: skip
         trips.add_segment(trip, segment)
+
+
+def _bills(client: Client, now) -> None:
+    """A bill to approve, one paid, and one past its due date."""
+    today = now.date()
+    for supplier, amount, due_in in (
+        ("EDP Comercial", "84.20", 9), ("Vodafone Portugal", "41.90", -20),
+        ("Medical Supplies Lda", "312.00", -3),
+    ):  # fmt: skip
+        due = (today + timedelta(days=due_in)).isoformat()
+        bill = bills.create(
+            client, {"supplier": supplier, "amount": amount, "currency": "EUR", "due_on": due}
+        )
+        if due_in == -20:
+            bills.approve(bill)
+            bills.pay(bill, {"on": due})
 
 
 def logins() -> list[dict]:
