@@ -38,7 +38,7 @@ from agency.domains.mail.models import (
     MailTemplate,
 )
 from agency.domains.notify.models import OutboundEmail
-from agency.domains.paperwork.models import Bill, BillRules
+from agency.domains.paperwork.models import Bill, BillRules, Chase, Receivable
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
@@ -84,6 +84,8 @@ __all__ = [
     "MeetingRules",
     "Bill",
     "BillRules",
+    "Chase",
+    "Receivable",
     "ProposedSegment",
     "TravelPreferences",
     "TravelReveal",

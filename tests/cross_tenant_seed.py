@@ -29,8 +29,8 @@ from agency.domains.clients.services import create_contact
 from agency.domains.contracts.models import Contract, Plan
 from agency.domains.contracts.services import create_plan
 from agency.domains.hours.models import TimeEntry
-from agency.domains.paperwork import bills
-from agency.domains.paperwork.models import Bill, BillRules
+from agency.domains.paperwork import bills, chasing
+from agency.domains.paperwork.models import Bill, BillRules, Chase, Receivable
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.schedules.services import create_rule
 from agency.domains.sla import services as sla
@@ -100,6 +100,8 @@ FILLERS = {
     "proposal_id": lambda a: a.proposal_id,
     "bill_id": lambda a: a.bill_id,
     "bill_action": lambda a: "pay",
+    "receivable_id": lambda a: a.receivable_id,
+    "settled": lambda a: "paid",
 }
 
 
@@ -207,6 +209,10 @@ def seed_alpha(app, agency):
             client, {"supplier": "Alpha Supplies", "amount": "50", "currency": "EUR",
                      "due_on": "2027-01-20"},
         ).id  # fmt: skip
+        agency.receivable_id = chasing.create(
+            client, {"customer_name": "Alpha Customer", "customer_email": "buyer@alpha.example",
+                     "number": "A-1", "amount": "75", "currency": "EUR", "due_on": "2027-01-10"},
+        ).id  # fmt: skip
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -282,6 +288,9 @@ def a_is_untouched(alpha):
         bill = db.session.get(Bill, alpha.bill_id)
         assert (bill.status, bill.paid_on, bill.dispute_reason) == ("received", None, None)
         assert db.session.scalars(select(BillRules)).all() == []
+        receivable = db.session.get(Receivable, alpha.receivable_id)
+        assert (receivable.status, receivable.paid_on) == ("open", None)
+        assert db.session.scalars(select(Chase)).all() == []
         segment_event = db.session.get(CalendarEvent, alpha.segment_event_id)
         assert (segment_event.cancelled_at, segment_event.sequence) == (None, 0)
         assert db.session.scalars(select(WorkItem).where(WorkItem.kind == "travel")).all() == []

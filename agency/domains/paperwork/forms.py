@@ -4,7 +4,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 
@@ -60,3 +60,35 @@ class RulesForm(FlaskForm):
 class DecisionForm(FlaskForm):
     reason = StringField(_l("What is wrong with it"))
     on = StringField(_l("Day"))
+
+
+class ReceivableForm(FlaskForm):
+    customer_name = StringField(_l("Customer"), validators=[InputRequired()])
+    customer_email = StringField(_l("Customer's email address"), validators=[InputRequired()])
+    number = StringField(_l("Invoice number"), validators=[InputRequired()])
+    amount = StringField(_l("Amount"), validators=[InputRequired()])
+    currency = StringField(_l("Currency"), default="EUR", validators=[InputRequired()])
+    issued_on = StringField(_l("Issued on"))
+    due_on = StringField(_l("Due on"), validators=[InputRequired()])
+    first_after_days = IntegerField(
+        _l("First reminder, days after the due date"), default=3, validators=[Optional()]
+    )
+    every_days = IntegerField(_l("Then every so many days"), default=7, validators=[Optional()])
+    chase_limit = IntegerField(
+        _l("At most this many reminders"), default=4, validators=[Optional()]
+    )
+    template_id = SelectField(_l("Written from"), choices=[], validate_choice=False)
+
+    def payload(self) -> dict:
+        found = {
+            "customer_name": self.customer_name.data, "customer_email": self.customer_email.data,
+            "number": self.number.data, "amount": self.amount.data,
+            "currency": (self.currency.data or "").strip().upper(),
+            "issued_on": self.issued_on.data or None, "due_on": self.due_on.data,
+            "template_id": int(self.template_id.data) if (self.template_id.data or "").isdigit()
+            else None,
+        }  # fmt: skip
+        for name in ("first_after_days", "every_days", "chase_limit"):
+            if getattr(self, name).data is not None:
+                found[name] = getattr(self, name).data
+        return found

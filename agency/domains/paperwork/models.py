@@ -77,6 +77,67 @@ class BillRules(TenantMixin, db.Model):
     remind_days_before: Mapped[int] = mapped_column(Integer, default=3)
 
 
+class ReceivableStatus(enum.StrEnum):
+    open = "open"
+    paid = "paid"
+    disputed = "disputed"
+
+
+class Receivable(TenantMixin, db.Model):
+    """An invoice the client issued to a customer of theirs, chased in the client's name
+    on the schedule they chose until it is paid or disputed."""
+
+    __tablename__ = "receivables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    customer_email: Mapped[str] = mapped_column(String(254))
+    number: Mapped[str] = mapped_column(String(100))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=ReceivableStatus.open.value)
+    # The first chase this many days after the due date, then one every so many days, at
+    # most ``chase_limit`` in all; ``template_id`` is the canned response they are written
+    # from (a default text without one).
+    first_after_days: Mapped[int] = mapped_column(Integer, default=3)
+    every_days: Mapped[int] = mapped_column(Integer, default=7)
+    chase_limit: Mapped[int] = mapped_column(Integer, default=4)
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_templates.id", ondelete="SET NULL")
+    )
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    dispute_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Chase(TenantMixin, db.Model):
+    """One reminder sent for a receivable: the ``number``-th, once (the unique key makes a
+    second sending of the same chase impossible, however many jobs try)."""
+
+    __tablename__ = "receivable_chases"
+    __table_args__ = (UniqueConstraint("receivable_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receivable_id: Mapped[int] = mapped_column(
+        ForeignKey("receivables.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("mail_drafts.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+labels.define(
+    "receivable_status",
+    {
+        ReceivableStatus.open: _l("waiting for payment"),
+        ReceivableStatus.paid: _l("paid"),
+        ReceivableStatus.disputed: _l("disputed"),
+    },
+)
 labels.define(
     "bill_status",
     {

@@ -16,7 +16,7 @@ from agency.domains.calls.history import inbox_waiting
 from agency.domains.calls.messages import send_due_digests
 from agency.domains.mail import settle
 from agency.domains.mail.imap import enqueue_due
-from agency.domains.paperwork import bills
+from agency.domains.paperwork import bills, chasing
 from agency.domains.schedules.recovery import requeue_stuck
 from agency.domains.schedules.services import materialise_due
 from agency.domains.travel import reminders as travel_reminders
@@ -98,6 +98,7 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         reminders.send_due(now)  # meetings about to start
         travel_reminders.send_due(now)  # flights and hotels about to start
         bills.send_due_reminders(now)  # the clients' bills falling due
+        chasing.chase_due(now)  # the clients' customers who have not paid
         route_pool()  # items nobody could take, for whoever is free now
 
         if inbox_waiting(agency_id):  # calls a lost job left in the inbox

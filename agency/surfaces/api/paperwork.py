@@ -9,7 +9,8 @@ from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
 from agency.domains.clients.access import client_for
-from agency.domains.paperwork import bills
+from agency.domains.paperwork import bills, chasing
+from agency.domains.paperwork.models import ReceivableStatus
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 from agency.surfaces.web.files import file_download
@@ -52,6 +53,35 @@ class RulesViewSchema(Schema):
 
     pre_approved = fields.List(fields.Nested(PreApproved))
     remind_days_before = fields.Integer()
+
+
+class ChaseViewSchema(Schema):
+    number = fields.Integer()
+    due_on = fields.Date()
+    sent_at = fields.DateTime()
+    draft_id = fields.Integer(allow_none=True)
+
+
+class ReceivableViewSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    customer_name = fields.String()
+    customer_email = fields.String()
+    number = fields.String()
+    amount = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    issued_on = fields.Date(allow_none=True)
+    due_on = fields.Date()
+    status = fields.String()
+    first_after_days = fields.Integer()
+    every_days = fields.Integer()
+    chase_limit = fields.Integer()
+    template_id = fields.Integer(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    dispute_reason = fields.String(allow_none=True)
+    next_chase_on = fields.Date(allow_none=True)
+    chases = fields.List(fields.Nested(ChaseViewSchema))
 
 
 def _client(client_id):
@@ -185,3 +215,50 @@ def put_bill_rules(client_id):
     client = _client(client_id)
     bills.save_rules(client, json_payload())
     return bills.rules_view(client)
+
+
+@bp.get("/<int:client_id>/receivables")
+@bp.response(200, ReceivableViewSchema(many=True))
+@token_required()
+def list_receivables(client_id):
+    """Invoices the client issued to their customers, those still open first, with every
+    chase sent and the next one's day."""
+    return [chasing.view(r) for r in chasing.receivables_of(_client(client_id))]
+
+
+@bp.post("/<int:client_id>/receivables")
+@json_body(bp, chasing.ReceivableSchema)
+@bp.response(201, ReceivableViewSchema)
+@token_required()
+def create_receivable(client_id):
+    """An invoice to chase: the customer, ``amount`` in major units of ``currency``, the
+    due date, and the schedule (``first_after_days`` after it, then ``every_days``, at
+    most ``chase_limit`` chases), written from ``template_id`` (a canned response)."""
+    return chasing.view(chasing.create(_staff_client(client_id), json_payload()))
+
+
+@bp.get("/<int:client_id>/receivables/<int:receivable_id>")
+@bp.response(200, ReceivableViewSchema)
+@token_required()
+def get_receivable(client_id, receivable_id):
+    return chasing.view(chasing.receivable_of(_client(client_id), receivable_id))
+
+
+@bp.post("/<int:client_id>/receivables/<int:receivable_id>/paid")
+@json_body(bp, chasing.SettleSchema)
+@bp.response(200, ReceivableViewSchema)
+@token_required()
+def receivable_paid(client_id, receivable_id):
+    """Paid (``on`` a day that has come; today when not given): chasing stops."""
+    found = chasing.receivable_of(_client(client_id), receivable_id)
+    return chasing.view(chasing.settle(found, ReceivableStatus.paid, json_payload()))
+
+
+@bp.post("/<int:client_id>/receivables/<int:receivable_id>/disputed")
+@json_body(bp, chasing.SettleSchema)
+@bp.response(200, ReceivableViewSchema)
+@token_required()
+def receivable_disputed(client_id, receivable_id):
+    """The customer disputes it (``reason``): chasing stops."""
+    found = chasing.receivable_of(_client(client_id), receivable_id)
+    return chasing.view(chasing.settle(found, ReceivableStatus.disputed, json_payload()))

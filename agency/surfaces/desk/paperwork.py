@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from agency.domains.clients.access import client_for, visible_clients
 from agency.domains.clients.models import Client
-from agency.domains.paperwork import bills
-from agency.domains.paperwork.forms import BillForm, DecisionForm, RulesForm
+from agency.domains.mail import writing
+from agency.domains.paperwork import bills, chasing
+from agency.domains.paperwork.forms import BillForm, DecisionForm, ReceivableForm, RulesForm
+from agency.domains.paperwork.models import ReceivableStatus
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.web.access import roles_required
@@ -126,3 +128,57 @@ def rules(client_id):
         return _page(found, rules_form=form, status=exc.status_code)
     flash(_("The rules for bills are saved."), "success")
     return redirect(url_for(".client", client_id=found.id))
+
+
+def _chasing_page(client: Client, form=None, status: int = 200):
+    form = form or ReceivableForm(formdata=None)
+    form.template_id.choices = [("", _("the usual reminder"))] + [
+        (str(t.id), t.name) for t in writing.templates_for("email", client.id)
+    ]
+    return render_template(
+        "desk/chasing.html",
+        client=client,
+        receivables=[chasing.view(r) for r in chasing.receivables_of(client)],
+        form=form,
+        decision_form=DecisionForm(formdata=None),
+    ), status
+
+
+@bp.get("/<int:client_id>/chasing")
+@roles_required(*PEOPLE)
+def chasing_page(client_id):
+    return _chasing_page(client_for(current_user, client_id))
+
+
+@bp.post("/<int:client_id>/chasing")
+@roles_required(*PEOPLE)
+def add_receivable(client_id):
+    found = client_for(current_user, client_id)
+    form = ReceivableForm()
+    if not form.validate_on_submit():
+        return _chasing_page(found, form, 422)
+    try:
+        chasing.create(found, form.payload())
+    except ValidationError as exc:
+        refused(form, exc)
+        return _chasing_page(found, form, exc.status_code)
+    flash(_("The invoice will be chased on its schedule."), "success")
+    return redirect(url_for(".chasing_page", client_id=found.id))
+
+
+@bp.post("/<int:client_id>/chasing/<int:receivable_id>/<any(paid, disputed):settled>")
+@roles_required(*PEOPLE)
+def settle_receivable(client_id, receivable_id, settled):
+    found = client_for(current_user, client_id)
+    receivable = chasing.receivable_of(found, receivable_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            given = {"reason": form.reason.data or None, "on": form.on.data or None}
+            chasing.settle(receivable, ReceivableStatus(settled), given)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            return _chasing_page(found, status=exc.status_code)
+        flash(_("Chasing has stopped."), "success")
+    return redirect(url_for(".chasing_page", client_id=found.id))

@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.clients.models import Client
-from agency.domains.paperwork import bills
+from agency.domains.paperwork import bills, chasing
 from agency.domains.paperwork.forms import DecisionForm, RulesForm
+from agency.domains.paperwork.models import ReceivableStatus
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
@@ -98,3 +99,36 @@ def bill_rules():
         return _page(client, form, exc.status_code)
     flash(_("Your rules for bills are saved."), "success")
     return redirect(url_for(".bills_page"))
+
+
+@bp.get("/chasing")
+@roles_required("client")
+@full_client_access
+def chasing_page():
+    """Invoices the client issued, being chased for them: each reminder sent and the next
+    one's day; the client says when one is paid or disputed."""
+    client = _client()
+    return render_template(
+        "portal/chasing.html",
+        client=client,
+        receivables=[chasing.view(r) for r in chasing.receivables_of(client)],
+        decision_form=DecisionForm(formdata=None),
+    )
+
+
+@bp.post("/chasing/<int:receivable_id>/<any(paid, disputed):settled>")
+@roles_required("client")
+@full_client_access
+def settle_receivable(receivable_id, settled):
+    receivable = chasing.receivable_of(_client(), receivable_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            given = {"reason": form.reason.data or None, "on": form.on.data or None}
+            chasing.settle(receivable, ReceivableStatus(settled), given)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            return redirect(url_for(".chasing_page"))
+        flash(_("Chasing has stopped."), "success")
+    return redirect(url_for(".chasing_page"))
