@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
 from agency.domains.accounts.models import ApiToken, Invitation, PlatformAdmin, User
+from agency.domains.agenda.models import AgendaSettings
 from agency.domains.billing.models import (
     BillingAccount,
     Expense,
@@ -54,6 +55,7 @@ from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
+    "AgendaSettings",
     "BillingAccount",
     "HoursAlert",
     "Invoice",

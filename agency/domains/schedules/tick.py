@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from agency.domains.agenda import daily
 from agency.domains.billing.services import is_due
 from agency.domains.calendar import caldav_sync, reminders
 from agency.domains.calls.history import inbox_waiting
@@ -99,6 +100,7 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         travel_reminders.send_due(now)  # flights and hotels about to start
         bills.send_due_reminders(now)  # the clients' bills falling due
         chasing.chase_due(now)  # the clients' customers who have not paid
+        daily.send_due(now)  # the clients' agendas of the day
         route_pool()  # items nobody could take, for whoever is free now
 
         if inbox_waiting(agency_id):  # calls a lost job left in the inbox

@@ -4,6 +4,7 @@ browse, /api/v1/docs."""
 from agency.extensions import api, csrf
 from agency.surfaces.api import (
     accounts,
+    agenda,
     billing,
     calendar,
     calls,
@@ -48,6 +49,7 @@ def register(app) -> None:
         + calendar.blueprints
         + travel.blueprints
         + paperwork.blueprints
+        + agenda.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)
