@@ -23,7 +23,7 @@ from agency.domains.calendar.models import (
     MeetingRules,
 )
 from agency.domains.calls.models import Call, CallRules, Message, PhoneNumber, VoiceSettings
-from agency.domains.clients.models import Assignment, Client, Contact
+from agency.domains.clients.models import Assignment, Client, Contact, ContactNote
 from agency.domains.contracts.models import Contract, ContractRevision, Plan
 from agency.domains.hours.models import TimeEntry
 from agency.domains.mail.models import (
@@ -55,6 +55,7 @@ from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
+    "ContactNote",
     "AgendaSettings",
     "BillingAccount",
     "HoursAlert",

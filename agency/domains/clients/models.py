@@ -34,6 +34,9 @@ class Client(TenantMixin, db.Model):
     required_specialities: Mapped[list] = mapped_column(JSON, default=list)
     greeting: Mapped[str | None] = mapped_column(String(500))
     instructions: Mapped[str | None] = mapped_column(Text)
+    # What the secretaries say to the press ("never comment on X; refer to Y"), shown
+    # when a press contact calls.
+    press_instructions: Mapped[str | None] = mapped_column(Text)
     # {"mon": [["09:00", "17:00"]], ...} in the client's zone.
     business_hours: Mapped[dict] = mapped_column(JSON, default=dict)
     # [{"weekday": "tue", "start": "09:00", "end": "12:00", "label": "Meetings"}, ...]
@@ -89,10 +92,30 @@ class Contact(TenantMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A supplier's: what the client orders from them, and the client's account there.
+    orders: Mapped[str | None] = mapped_column(Text)
+    account_number: Mapped[str | None] = mapped_column(String(100))
+    # A journalist's: the outlet and the subjects they cover.
+    outlet: Mapped[str | None] = mapped_column(String(200))
+    beat: Mapped[str | None] = mapped_column(String(200))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     client = relationship("Client", back_populates="contacts")
+
+
+class ContactNote(TenantMixin, db.Model):
+    """A note on a contact, for the contact's log ("called back about the order")."""
+
+    __tablename__ = "contact_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class AssignmentRole(enum.StrEnum):

@@ -50,6 +50,9 @@ class ClientSchema(Schema):
     )
     greeting = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
     instructions = fields.String(allow_none=True, load_default=None)
+    press_instructions = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=5000)
+    )
     business_hours = validation.WeeklyHours(load_default=dict)
     unavailable_windows = fields.List(fields.Nested(UnavailableWindowSchema), load_default=list)
     status_text = fields.String(
@@ -72,6 +75,12 @@ class ContactSchema(Schema):
     phone = validation.Checked(validation.phone, allow_none=True, load_default=None)
     vip = fields.Boolean(load_default=False)
     marketing_consent = fields.Boolean(load_default=False)
+    orders = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
+    account_number = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=100)
+    )
+    outlet = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    beat = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     archived_at = fields.DateTime(dump_only=True, allow_none=True)
 
 

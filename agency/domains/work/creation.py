@@ -10,6 +10,7 @@ from sqlalchemy import Integer, bindparam, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from agency.domains.clients.models import Contact
 from agency.domains.sla import services as sla
 from agency.domains.work import live
 from agency.domains.work.events import aware, checked_event
@@ -166,6 +167,10 @@ def _create(values: dict, client, target, actor_user_id: int | None) -> WorkItem
     commit."""
     if client is None:
         raise ValidationError.on("client_id", _("Choose a client of this agency."))
+    if values.get("contact_id") is not None:
+        contact = db.session.get(Contact, values["contact_id"])
+        if contact is None or contact.client_id != client.id:
+            raise ValidationError.on("contact_id", _("Choose one of this client's contacts."))
     now = clock.now()
     due = _due(values.pop("due_at", None), client.timezone, now)
     event = checked_event(values["kind"], client.timezone, {}, values)

@@ -24,6 +24,11 @@ def _event_notes(**kwargs):
 class WorkItemSchema(Schema):
     id = fields.Integer(dump_only=True)
     client_id = validation.Id(required=True)
+    contact_id = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The client's contact the work is about"},
+    )
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in Kind]))
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     body = fields.String(allow_none=True, load_default=None)

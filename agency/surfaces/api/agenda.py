@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from agency.domains.agenda import daily
+from agency.domains.accounts.models import Role
+from agency.domains.agenda import contact_log, daily
 from agency.domains.clients.access import client_for
-from agency.kernel.errors import ValidationError
+from agency.kernel.errors import NotAllowed, ValidationError
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 
 bp = Blueprint(
@@ -88,3 +89,42 @@ def put_agenda_settings(client_id):
     client = client_for(api_user(), client_id)
     daily.save_settings(client, json_payload())
     return daily.settings_view(client)
+
+
+class LogEntrySchema(Schema):
+    at = fields.DateTime()
+    kind = fields.String()
+    text = fields.String()
+    item_id = fields.Integer()
+    email_id = fields.Integer()
+    event_id = fields.Integer()
+    status = fields.String()
+
+
+class NoteViewSchema(Schema):
+    id = fields.Integer()
+    contact_id = fields.Integer()
+    text = fields.String()
+    created_at = fields.DateTime()
+
+
+@bp.get("/<int:client_id>/contacts/<int:contact_id>/log")
+@bp.response(200, LogEntrySchema(many=True))
+@token_required()
+def contact_log_of(client_id, contact_id):
+    """Every call, message, email, meeting, note and piece of work with the contact,
+    newest first."""
+    client = client_for(api_user(), client_id)
+    return contact_log.log(contact_log.contact_of(client, contact_id))
+
+
+@bp.post("/<int:client_id>/contacts/<int:contact_id>/notes")
+@json_body(bp, contact_log.NoteSchema)
+@bp.response(201, NoteViewSchema)
+@token_required()
+def add_contact_note(client_id, contact_id):
+    client = client_for(api_user(), client_id)
+    if api_user().role == Role.client:
+        raise NotAllowed(_("The office keeps the contacts' notes."))
+    person = contact_log.contact_of(client, contact_id)
+    return contact_log.add_note(person, json_payload(), api_user())

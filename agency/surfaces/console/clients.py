@@ -40,6 +40,7 @@ def _client_data(form: ClientForm) -> dict:
         "required_skills": text.skills(form.required_skills.data, "required_skills"),
         "greeting": form.greeting.data or None,
         "instructions": form.instructions.data or None,
+        "press_instructions": form.press_instructions.data or None,
         "business_hours": text.weekly_hours(form.business_hours.data, "business_hours"),
     }
 
@@ -58,6 +59,7 @@ def _client_form(client: Client | None = None, stored: bool = False) -> ClientFo
             "industry",
             "greeting",
             "instructions",
+            "press_instructions",
         ):
             getattr(form, name).data = getattr(client, name)
         form.languages.data = ", ".join(client.languages)
@@ -157,7 +159,9 @@ def add_contact(client_id):
         "phone": form.phone.data or None,
         "vip": form.vip.data,
         "marketing_consent": form.marketing_consent.data,
-    }
+        **{name: (getattr(form, name).data or "").strip() or None
+           for name in ("orders", "account_number", "outlet", "beat")},
+    }  # fmt: skip
     if form.validate_on_submit():
         try:
             clients.create_contact(client, data)

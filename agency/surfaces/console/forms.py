@@ -83,6 +83,7 @@ class ClientForm(FlaskForm):
     required_specialities = StringField(_l("Required specialities (medical, legal)"))
     greeting = StringField(_l("Greeting script"))
     instructions = TextAreaField(_l("Instructions for secretaries"))
+    press_instructions = TextAreaField(_l("What to say to the press"))
     business_hours = TextAreaField(
         _l("Business hours, a line per day or range (mon-fri 09:00-17:00)")
     )
@@ -101,6 +102,10 @@ class ContactForm(FlaskForm):
     phone = StringField(_l("Phone (international form)"))
     vip = BooleanField(_l("VIP: always put through"))
     marketing_consent = BooleanField(_l("Agreed to marketing email"))
+    orders = StringField(_l("A supplier's: what is ordered from them"))
+    account_number = StringField(_l("A supplier's: the client's account number"))
+    outlet = StringField(_l("A journalist's: outlet"))
+    beat = StringField(_l("A journalist's: subjects covered"))
 
 
 class AssignForm(FlaskForm):

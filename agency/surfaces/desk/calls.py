@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from agency.domains.agenda import contact_log
 from agency.domains.calls import history, messages, services, transfers
 from agency.domains.calls.forms import MessageForm
 from agency.domains.calls.models import Call
@@ -56,6 +57,7 @@ def screen_pops(served: list[Client], me: Secretary | None = None) -> list[dict]
                 "rules": rules,
                 "history": history.caller_history(client.id, call.from_number, call.id),
                 "call_types": rules.call_types or [],
+                "caller": contact_log.by_number(client.id, call.from_number),
             }
         )
     return pops
