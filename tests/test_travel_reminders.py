@@ -16,7 +16,8 @@ HOTEL = {"kind": "hotel", "name": "The Jane", "check_in": "2027-03-03",
 
 
 def reminders(agency_id: int) -> list[str]:
-    return [e.subject for e in rows(OutboundEmail, agency_id) if e.purpose == "travel_reminder"]
+    sent = sorted(rows(OutboundEmail, agency_id), key=lambda e: e.id)
+    return [e.subject for e in sent if e.purpose == "travel_reminder"]
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
