@@ -165,3 +165,30 @@ def test_the_desk_adds_an_invoice_to_chase_and_the_portal_marks_it_paid(
     assert paid.status_code == 302
     [receivable] = rows(Receivable, lisbon.agency.id)
     assert (receivable.status, receivable.paid_on.isoformat()) == ("paid", "2027-03-01")
+
+
+def test_the_client_chooses_the_schedule_and_the_next_reminder_follows_it(client, lisbon, login_as):
+    from tests.conftest import post_form
+
+    made = api_as(client, lisbon.secretary)(
+        "POST", f"/api/v1/clients/{lisbon.client.id}/receivables", INVOICE
+    ).json
+    run_for_agency(lisbon.agency.id, at(13, 9))
+    http = login_as(lisbon.client_user)
+    url = f"/portal/chasing/{made['id']}/schedule"
+    bad = post_form(http, url, {"every_days": "0"}, page="/portal/chasing")
+    assert bad.status_code == 302
+    [kept] = rows(Receivable, lisbon.agency.id)
+    assert kept.every_days == 7  # refused: nothing changed
+    saved = post_form(http, url, {"first_after_days": "3", "every_days": "14", "chase_limit": "2"},
+                      page="/portal/chasing")  # fmt: skip
+    assert saved.status_code == 302
+    shown = api_as(client, lisbon.client_user)(
+        "GET", f"/api/v1/clients/{lisbon.client.id}/receivables/{made['id']}"
+    ).json
+    assert (shown["every_days"], shown["next_chase_on"]) == (14, "2027-03-27")
+    run_for_agency(lisbon.agency.id, at(20, 9))
+    assert chases(lisbon.agency.id) == [(1, "2027-03-13")]
+    run_for_agency(lisbon.agency.id, at(27, 9))
+    run_for_agency(lisbon.agency.id, at(31, 9))
+    assert chases(lisbon.agency.id) == [(1, "2027-03-13"), (2, "2027-03-27")]  # at most two

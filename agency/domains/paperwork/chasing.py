@@ -49,6 +49,12 @@ class ReceivableSchema(Schema):
     template_id = fields.Integer(load_default=None, allow_none=True)
 
 
+class ScheduleSchema(Schema):
+    first_after_days = fields.Integer(validate=validate.Range(0, 90))
+    every_days = fields.Integer(validate=validate.Range(1, 90))
+    chase_limit = fields.Integer(validate=validate.Range(0, 20))
+
+
 class SettleSchema(Schema):
     on = fields.Date(load_default=None, allow_none=True)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
@@ -109,6 +115,18 @@ def chase_day(receivable: Receivable, number: int) -> date:
     return receivable.due_on + timedelta(
         days=receivable.first_after_days + (number - 1) * receivable.every_days
     )
+
+
+def reschedule(receivable: Receivable, data: dict) -> Receivable:
+    """Change how the invoice is chased from now on (the client's choice): the reminders
+    sent stay sent, the next goes by the new schedule."""
+    values = values_for(ScheduleSchema(), data)
+    if receivable.status != ReceivableStatus.open:
+        raise Conflict(_("This invoice is settled already."))
+    for name, value in values.items():
+        setattr(receivable, name, value)
+    db.session.commit()
+    return receivable
 
 
 def settle(receivable: Receivable, status: ReceivableStatus, data: dict) -> Receivable:

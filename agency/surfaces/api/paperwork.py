@@ -244,6 +244,17 @@ def get_receivable(client_id, receivable_id):
     return chasing.view(chasing.receivable_of(_client(client_id), receivable_id))
 
 
+@bp.patch("/<int:client_id>/receivables/<int:receivable_id>")
+@json_body(bp, chasing.ScheduleSchema)
+@bp.response(200, ReceivableViewSchema)
+@token_required()
+def reschedule_receivable(client_id, receivable_id):
+    """Change the schedule (``first_after_days``, ``every_days``, ``chase_limit``): the
+    client's choice, or the office's on their behalf."""
+    found = chasing.receivable_of(_client(client_id), receivable_id)
+    return chasing.view(chasing.reschedule(found, json_payload()))
+
+
 @bp.post("/<int:client_id>/receivables/<int:receivable_id>/paid")
 @json_body(bp, chasing.SettleSchema)
 @bp.response(200, ReceivableViewSchema)

@@ -1,7 +1,7 @@
 """The client's bills in the portal: those waiting for approval (approved or disputed
 here), the rest with their state, overdue ones standing out, and the rules for bills."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -113,6 +113,7 @@ def chasing_page():
         client=client,
         receivables=[chasing.view(r) for r in chasing.receivables_of(client)],
         decision_form=DecisionForm(formdata=None),
+        confirm_form=ConfirmForm(),
     )
 
 
@@ -131,4 +132,26 @@ def settle_receivable(receivable_id, settled):
             flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
             return redirect(url_for(".chasing_page"))
         flash(_("Chasing has stopped."), "success")
+    return redirect(url_for(".chasing_page"))
+
+
+@bp.post("/chasing/<int:receivable_id>/schedule")
+@roles_required("client")
+@full_client_access
+def reschedule_receivable(receivable_id):
+    """The client chooses how their customer is chased."""
+    receivable = chasing.receivable_of(_client(), receivable_id)
+    if ConfirmForm().validate_on_submit():
+        given = {
+            name: request.form.get(name)
+            for name in ("first_after_days", "every_days", "chase_limit")
+            if request.form.get(name, "").strip()
+        }
+        try:
+            chasing.reschedule(receivable, given)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            return redirect(url_for(".chasing_page"))
+        flash(_("The reminders follow your schedule."), "success")
     return redirect(url_for(".chasing_page"))
