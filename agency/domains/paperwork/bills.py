@@ -56,19 +56,20 @@ class BillSchema(Schema):
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
-class RulesSchema(Schema):
-    class PreApproved(Schema):
-        supplier = fields.String(required=True, validate=validate.Length(min=1, max=200))
-        up_to = fields.String(required=True, validate=validate.Length(min=1, max=30))
-        currency = validation.Checked(validation.currency, required=True)
+class PreApprovedSchema(Schema):
+    supplier = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    up_to = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    currency = validation.Checked(validation.currency, required=True)
 
+
+class BillRulesSchema(Schema):
     pre_approved = fields.List(
-        fields.Nested(PreApproved), load_default=list, validate=validate.Length(max=50)
+        fields.Nested(PreApprovedSchema), load_default=list, validate=validate.Length(max=50)
     )
     remind_days_before = fields.Integer(load_default=3, validate=validate.Range(0, 30))
 
 
-class DecisionSchema(Schema):
+class BillDecisionSchema(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     on = fields.Date(load_default=None, allow_none=True)
 
@@ -95,7 +96,7 @@ def rules_view(client: Client) -> dict:
 
 
 def save_rules(client: Client, data: dict) -> BillRules:
-    values = values_for(RulesSchema(), data)
+    values = values_for(BillRulesSchema(), data)
     approved = []
     for n, rule in enumerate(values["pre_approved"]):
         approved.append(
@@ -207,7 +208,7 @@ def approve(bill: Bill) -> Bill:
 
 
 def dispute(bill: Bill, data: dict) -> Bill:
-    reason = (values_for(DecisionSchema(), data).get("reason") or "").strip()
+    reason = (values_for(BillDecisionSchema(), data).get("reason") or "").strip()
     if not reason:
         raise ValidationError.on("reason", _("Say what is wrong with the bill."))
     _move(bill, OPEN, BillStatus.disputed)
@@ -225,7 +226,7 @@ def reopen(bill: Bill) -> Bill:
 
 def schedule(bill: Bill, data: dict) -> Bill:
     """Schedule an approved bill's payment for a day from today on."""
-    day = values_for(DecisionSchema(), data).get("on")
+    day = values_for(BillDecisionSchema(), data).get("on")
     if day is None or day < today_of(bill_client(bill)):
         raise ValidationError.on("on", _("Choose a day from today on."))
     _move(bill, (BillStatus.approved, BillStatus.scheduled), BillStatus.scheduled)
@@ -236,7 +237,7 @@ def schedule(bill: Bill, data: dict) -> Bill:
 
 def pay(bill: Bill, data: dict) -> Bill:
     """Mark an approved or scheduled bill paid (today, unless another day is given)."""
-    day = values_for(DecisionSchema(), data).get("on") or today_of(bill_client(bill))
+    day = values_for(BillDecisionSchema(), data).get("on") or today_of(bill_client(bill))
     if day > today_of(bill_client(bill)):
         raise ValidationError.on("on", _("A bill is paid on a day that has come."))
     _move(bill, (BillStatus.approved, BillStatus.scheduled), BillStatus.paid)

@@ -23,34 +23,37 @@ bp = Blueprint(
 blueprints = (bp,)
 
 
+class AgendaEventSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    location = fields.String(allow_none=True)
+
+
+class AgendaBillSchema(Schema):
+    id = fields.Integer()
+    supplier = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    due_on = fields.Date()
+    status = fields.String()
+
+
+class AgendaCallSchema(Schema):
+    id = fields.Integer()
+    caller_name = fields.String(allow_none=True)
+    number = fields.String(allow_none=True)
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
 class AgendaViewSchema(Schema):
-    class Event(Schema):
-        id = fields.Integer()
-        kind = fields.String()
-        title = fields.String()
-        starts_at = fields.DateTime()
-        ends_at = fields.DateTime()
-        location = fields.String(allow_none=True)
-
-    class Bill(Schema):
-        id = fields.Integer()
-        supplier = fields.String()
-        amount_minor = fields.Integer()
-        currency = fields.String()
-        due_on = fields.Date()
-        status = fields.String()
-
-    class Call(Schema):
-        id = fields.Integer()
-        caller_name = fields.String(allow_none=True)
-        number = fields.String(allow_none=True)
-        reason = fields.String()
-        created_at = fields.DateTime()
-
     day = fields.Date()
-    events = fields.List(fields.Nested(Event))
-    bills = fields.List(fields.Nested(Bill))
-    calls = fields.List(fields.Nested(Call))
+    events = fields.List(fields.Nested(AgendaEventSchema))
+    bills = fields.List(fields.Nested(AgendaBillSchema))
+    calls = fields.List(fields.Nested(AgendaCallSchema))
 
 
 class SettingsViewSchema(Schema):

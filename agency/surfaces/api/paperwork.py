@@ -45,13 +45,14 @@ class BillViewSchema(Schema):
     created_at = fields.DateTime()
 
 
-class RulesViewSchema(Schema):
-    class PreApproved(Schema):
-        supplier = fields.String()
-        up_to = fields.String()
-        currency = fields.String()
+class PreApprovedViewSchema(Schema):
+    supplier = fields.String()
+    up_to = fields.String()
+    currency = fields.String()
 
-    pre_approved = fields.List(fields.Nested(PreApproved))
+
+class BillRulesViewSchema(Schema):
+    pre_approved = fields.List(fields.Nested(PreApprovedViewSchema))
     remind_days_before = fields.Integer()
 
 
@@ -162,7 +163,7 @@ def approve_bill(client_id, bill_id):
 
 
 @bp.post("/<int:client_id>/bills/<int:bill_id>/dispute")
-@json_body(bp, bills.DecisionSchema)
+@json_body(bp, bills.BillDecisionSchema)
 @bp.response(200, BillViewSchema)
 @token_required()
 def dispute_bill(client_id, bill_id):
@@ -179,7 +180,7 @@ def reopen_bill(client_id, bill_id):
 
 
 @bp.post("/<int:client_id>/bills/<int:bill_id>/schedule")
-@json_body(bp, bills.DecisionSchema)
+@json_body(bp, bills.BillDecisionSchema)
 @bp.response(200, BillViewSchema)
 @token_required()
 def schedule_bill(client_id, bill_id):
@@ -189,7 +190,7 @@ def schedule_bill(client_id, bill_id):
 
 
 @bp.post("/<int:client_id>/bills/<int:bill_id>/pay")
-@json_body(bp, bills.DecisionSchema)
+@json_body(bp, bills.BillDecisionSchema)
 @bp.response(200, BillViewSchema)
 @token_required()
 def pay_bill(client_id, bill_id):
@@ -199,15 +200,15 @@ def pay_bill(client_id, bill_id):
 
 
 @bp.get("/<int:client_id>/bill-rules")
-@bp.response(200, RulesViewSchema)
+@bp.response(200, BillRulesViewSchema)
 @token_required()
 def get_bill_rules(client_id):
     return bills.rules_view(_client(client_id))
 
 
 @bp.put("/<int:client_id>/bill-rules")
-@json_body(bp, bills.RulesSchema)
-@bp.response(200, RulesViewSchema)
+@json_body(bp, bills.BillRulesSchema)
+@bp.response(200, BillRulesViewSchema)
 @token_required()
 def put_bill_rules(client_id):
     """Suppliers approved in advance up to an amount, and the days before the due date
