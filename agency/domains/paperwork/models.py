@@ -148,3 +148,13 @@ labels.define(
         BillStatus.disputed: _l("disputed"),
     },
 )
+labels.define(
+    "paperwork_line",
+    {
+        "bill_paid": _l("bill paid"),
+        "bill_due": _l("bill due"),
+        "bill_overdue": _l("bill overdue"),
+        "invoice_chased": _l("your invoice chased"),
+        "invoice_paid": _l("your invoice paid"),
+    },
+)

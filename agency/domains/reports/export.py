@@ -21,7 +21,8 @@ SECTIONS = {
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
+    """A value as a CSV cell that no spreadsheet runs as a formula."""
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -40,5 +41,5 @@ def section_csv(section: str, now: datetime | None = None) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in dumped:
-        writer.writerow([_cell(row[name]) for name in columns])
+        writer.writerow([cell(row[name]) for name in columns])
     return out.getvalue()

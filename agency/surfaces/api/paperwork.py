@@ -9,10 +9,11 @@ from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
 from agency.domains.clients.access import client_for
-from agency.domains.paperwork import bills, chasing
+from agency.domains.paperwork import bills, chasing, summary
 from agency.domains.paperwork.models import ReceivableStatus
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
+from agency.surfaces.web import paperwork as paperwork_page
 from agency.surfaces.web.files import file_download
 
 bp = Blueprint(
@@ -274,3 +275,50 @@ def receivable_disputed(client_id, receivable_id):
     """The customer disputes it (``reason``): chasing stops."""
     found = chasing.receivable_of(_client(client_id), receivable_id)
     return chasing.view(chasing.settle(found, ReceivableStatus.disputed, json_payload()))
+
+
+class SummaryLineSchema(Schema):
+    kind = fields.String()
+    party = fields.String(metadata={"description": "The supplier, or the client's customer"})
+    number = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    due_on = fields.Date()
+    on = fields.Date()
+
+
+class SummaryTotalSchema(Schema):
+    kind = fields.String()
+    currency = fields.String()
+    count = fields.Integer()
+    amount_minor = fields.Integer()
+
+
+class SummaryViewSchema(Schema):
+    month = fields.Date()
+    lines = fields.List(fields.Nested(SummaryLineSchema))
+    totals = fields.List(fields.Nested(SummaryTotalSchema))
+
+
+MONTH = [
+    {"name": "month", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}
+]
+
+
+@bp.get("/<int:client_id>/paperwork-summary")
+@bp.doc(parameters=MONTH)
+@bp.response(200, SummaryViewSchema)
+@token_required()
+def paperwork_summary(client_id):
+    """The client's ``month`` (YYYY-MM; this one by default): bills paid, due and
+    overdue, their invoices chased and paid, with totals per kind and currency."""
+    client = _client(client_id)
+    return summary.summary(client, summary.month_of(request.args.get("month"), client))
+
+
+@bp.get("/<int:client_id>/paperwork-summary.csv")
+@bp.doc(parameters=MONTH)
+@bp.response(200, description="The month's lines as CSV")
+@token_required()
+def paperwork_summary_csv(client_id):
+    return paperwork_page.csv_file(_client(client_id))

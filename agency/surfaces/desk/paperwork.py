@@ -15,6 +15,7 @@ from agency.domains.paperwork.forms import BillForm, DecisionForm, ReceivableFor
 from agency.domains.paperwork.models import ReceivableStatus
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
+from agency.surfaces.web import paperwork as paperwork_page
 from agency.surfaces.web.access import roles_required
 from agency.surfaces.web.files import file_download
 from agency.surfaces.web.forms import ConfirmForm, refused
@@ -182,3 +183,21 @@ def settle_receivable(client_id, receivable_id, settled):
             return _chasing_page(found, status=exc.status_code)
         flash(_("Chasing has stopped."), "success")
     return redirect(url_for(".chasing_page", client_id=found.id))
+
+
+@bp.get("/<int:client_id>/summary")
+@roles_required(*PEOPLE)
+def summary_page(client_id):
+    found = client_for(current_user, client_id)
+    return paperwork_page.page(
+        found,
+        [(_("Bills of %(client)s", client=found.name), url_for(".client", client_id=found.id))],
+        lambda month: url_for(".summary_page", client_id=found.id, month=month),
+        lambda month: url_for(".summary_csv", client_id=found.id, month=month),
+    )
+
+
+@bp.get("/<int:client_id>/summary.csv")
+@roles_required(*PEOPLE)
+def summary_csv(client_id):
+    return paperwork_page.csv_file(client_for(current_user, client_id))

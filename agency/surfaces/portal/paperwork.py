@@ -12,6 +12,7 @@ from agency.domains.paperwork.models import ReceivableStatus
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
+from agency.surfaces.web import paperwork as paperwork_page
 from agency.surfaces.web.access import full_client_access, roles_required
 from agency.surfaces.web.files import file_download
 from agency.surfaces.web.forms import ConfirmForm, refused
@@ -155,3 +156,24 @@ def reschedule_receivable(receivable_id):
             return redirect(url_for(".chasing_page"))
         flash(_("The reminders follow your schedule."), "success")
     return redirect(url_for(".chasing_page"))
+
+
+@bp.get("/bills/summary")
+@roles_required("client")
+@full_client_access
+def paperwork_summary():
+    """The client's month of paperwork: bills paid, due and overdue, invoices chased and
+    paid."""
+    return paperwork_page.page(
+        _client(),
+        [(_("Bills"), url_for(".bills_page"))],
+        lambda month: url_for(".paperwork_summary", month=month),
+        lambda month: url_for(".paperwork_summary_csv", month=month),
+    )
+
+
+@bp.get("/bills/summary.csv")
+@roles_required("client")
+@full_client_access
+def paperwork_summary_csv():
+    return paperwork_page.csv_file(_client())
