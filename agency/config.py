@@ -91,6 +91,8 @@ def from_environment() -> dict:
         "MEETING_PICK_RATE_LIMIT": env.get("MEETING_PICK_RATE_LIMIT", "60 per hour"),
         "BOOKING_RATE_LIMIT": env.get("BOOKING_RATE_LIMIT", "20 per hour"),
         "CALDAV_TIMEOUT_SECONDS": float(env.get("CALDAV_TIMEOUT_SECONDS", "15")),
+        # How often one person may read secrets of the clients' vaults.
+        "VAULT_REVEAL_RATE_LIMIT": env.get("VAULT_REVEAL_RATE_LIMIT", "30 per hour"),
         "TRIP_DOCUMENT_MAX_BYTES": int(env.get("TRIP_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)),
         "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_MAX_AGE_SECONDS": int(env.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)),

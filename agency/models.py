@@ -51,10 +51,13 @@ from agency.domains.travel.models import (
     TripDocument,
     TripSegment,
 )
+from agency.domains.vault.models import VaultEntry, VaultReveal
 from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
+    "VaultEntry",
+    "VaultReveal",
     "ContactNote",
     "AgendaSettings",
     "BillingAccount",

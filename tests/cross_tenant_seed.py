@@ -40,6 +40,8 @@ from agency.domains.staff.services import add_absence, add_shift_override
 from agency.domains.travel import documents as trip_documents
 from agency.domains.travel import trips
 from agency.domains.travel.models import ProposedSegment, Trip
+from agency.domains.vault import entries as vault_entries
+from agency.domains.vault.models import VaultEntry, VaultReveal
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
@@ -102,6 +104,7 @@ FILLERS = {
     "bill_action": lambda a: "pay",
     "receivable_id": lambda a: a.receivable_id,
     "settled": lambda a: "paid",
+    "vault_entry_id": lambda a: a.vault_entry_id,
 }
 
 
@@ -213,6 +216,9 @@ def seed_alpha(app, agency):
             client, {"customer_name": "Alpha Customer", "customer_email": "buyer@alpha.example",
                      "number": "A-1", "amount": "75", "currency": "EUR", "due_on": "2027-01-10"},
         ).id  # fmt: skip
+        agency.vault_entry_id = vault_entries.create(
+            client, {"label": "Alpha site", "username": "alpha", "secret": "alpha-secret-1"}
+        ).id
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -291,6 +297,9 @@ def a_is_untouched(alpha):
         receivable = db.session.get(Receivable, alpha.receivable_id)
         assert (receivable.status, receivable.paid_on) == ("open", None)
         assert db.session.scalars(select(Chase)).all() == []
+        vault_entry = db.session.get(VaultEntry, alpha.vault_entry_id)
+        assert (vault_entry.label, vault_entry.secret) == ("Alpha site", "alpha-secret-1")
+        assert db.session.scalars(select(VaultReveal)).all() == []
         segment_event = db.session.get(CalendarEvent, alpha.segment_event_id)
         assert (segment_event.cancelled_at, segment_event.sequence) == (None, 0)
         assert db.session.scalars(select(WorkItem).where(WorkItem.kind == "travel")).all() == []

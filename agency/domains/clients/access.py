@@ -37,3 +37,22 @@ def client_for(user: User, client_id) -> Client:
     if found is None:
         raise NotFound()
     return found
+
+
+def may_read_secrets(user: User, client: Client) -> bool:
+    """Whether ``user`` may read the client's kept secrets (passport, vault): the agency's
+    managers, and the client's current primary and backup secretaries (not their team
+    leads, not the client's own people)."""
+    if user.is_manager:
+        return True
+    secretary = db.session.scalar(select(Secretary).where(Secretary.user_id == user.id))
+    if secretary is None:
+        return False
+    found = db.session.scalar(
+        select(Assignment.id).where(
+            Assignment.client_id == client.id,
+            Assignment.secretary_id == secretary.id,
+            Assignment.ended_at.is_(None),
+        )
+    )
+    return found is not None

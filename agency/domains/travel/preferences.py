@@ -13,8 +13,8 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from agency.domains.accounts.models import User
-from agency.domains.clients.models import Assignment, Client
-from agency.domains.staff.models import Secretary
+from agency.domains.clients.access import may_read_secrets
+from agency.domains.clients.models import Client
 from agency.domains.travel.models import TravelPreferences, TravelReveal
 from agency.kernel import clock
 from agency.kernel.database import db
@@ -137,22 +137,7 @@ def save(client: Client, data: dict) -> TravelPreferences:
 
 
 def may_reveal(user: User, client: Client) -> bool:
-    """The agency's managers, and the client's current primary and backup secretaries."""
-    if user.is_manager:
-        return True
-    secretary = db.session.scalar(select(Secretary).where(Secretary.user_id == user.id))
-    if secretary is None:
-        return False
-    return (
-        db.session.scalar(
-            select(Assignment.id).where(
-                Assignment.client_id == client.id,
-                Assignment.secretary_id == secretary.id,
-                Assignment.ended_at.is_(None),
-            )
-        )
-        is not None
-    )
+    return may_read_secrets(user, client)
 
 
 def reveal(client: Client, data: dict, user: User, address: str | None):

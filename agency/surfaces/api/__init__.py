@@ -18,6 +18,7 @@ from agency.surfaces.api import (
     schedules,
     sla,
     travel,
+    vault,
     work,
 )
 
@@ -50,6 +51,7 @@ def register(app) -> None:
         + travel.blueprints
         + paperwork.blueprints
         + agenda.blueprints
+        + vault.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

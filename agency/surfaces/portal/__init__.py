@@ -8,6 +8,7 @@ from agency.surfaces.portal import (  # noqa: F401
     paperwork,
     team,
     travel,
+    vault,
     views,
 )
 from agency.surfaces.portal.blueprint import bp

@@ -1,0 +1,167 @@
+"""The client's vault. Secrets are written (by the office, or by the client, who can
+replace one but not read it back) and kept encrypted with the key ring; no list, answer,
+log or email carries one. Reading a secret takes a reason, is allowed to the client's
+current primary and backup secretaries and the managers only, and is audited (who, when,
+which, why, from where) for the client and the managers; a burst of readings by one
+person alerts the managers."""
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from agency.domains.accounts.models import MANAGING_ROLES, User
+from agency.domains.calendar.schemas import http_url
+from agency.domains.clients.access import may_read_secrets
+from agency.domains.clients.models import Client
+from agency.domains.notify.language import queue_email_to
+from agency.domains.vault.models import VaultEntry, VaultReveal
+from agency.kernel import clock, validation
+from agency.kernel.database import db
+from agency.kernel.errors import NotAllowed, NotFound, ValidationError
+from agency.kernel.records import values_for
+
+# This many readings by one person within the window alert the managers.
+BURST, WINDOW = 5, timedelta(minutes=10)
+
+
+class EntrySchema(Schema):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    url = validation.Checked(
+        http_url, load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+    username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    secret = fields.String(
+        load_default=None, allow_none=True, load_only=True, validate=validate.Length(max=2000)
+    )
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    expires_on = fields.Date(load_default=None, allow_none=True)
+
+
+class RevealSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+def _tidy(value):
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+def create(client: Client, data: dict) -> VaultEntry:
+    values = values_for(EntrySchema(), data)
+    entry = VaultEntry(client_id=client.id, **{k: _tidy(v) for k, v in values.items()})
+    if not entry.label:
+        raise ValidationError.on("label", _("Give the entry a name."))
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def update(entry: VaultEntry, data: dict) -> VaultEntry:
+    """Change what is given; a ``secret`` given replaces the one kept."""
+    values = values_for(EntrySchema(), data, partial=True)
+    for name, value in values.items():
+        if name == "secret" and value in (None, ""):
+            continue  # an empty secret keeps the one kept
+        setattr(entry, name, _tidy(value))
+    if not entry.label:
+        raise ValidationError.on("label", _("Give the entry a name."))
+    entry.updated_at = clock.now()
+    db.session.commit()
+    return entry
+
+
+def entries_of(client: Client) -> list[VaultEntry]:
+    return db.session.scalars(
+        select(VaultEntry).where(VaultEntry.client_id == client.id).order_by(VaultEntry.label)
+    ).all()
+
+
+def entry_of(client: Client, entry_id) -> VaultEntry:
+    found = db.session.scalar(
+        select(VaultEntry).where(VaultEntry.id == entry_id, VaultEntry.client_id == client.id)
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def view(entry: VaultEntry) -> dict:
+    """The entry without its secret: only whether one is kept."""
+    return {
+        "id": entry.id,
+        "client_id": entry.client_id,
+        "label": entry.label,
+        "url": entry.url,
+        "username": entry.username,
+        "has_secret": bool(entry.secret),
+        "notes": entry.notes,
+        "expires_on": entry.expires_on,
+        "updated_at": entry.updated_at,
+    }
+
+
+def reveal(client: Client, entry: VaultEntry, data: dict, user: User, address: str | None):
+    """The entry's secret, for a reason, audited; 403 for anyone else, writing nothing."""
+    reason = values_for(RevealSchema(), data)["reason"].strip()
+    if not reason:
+        raise ValidationError.on("reason", _("Say why you need to see it."))
+    if not may_read_secrets(user, client):
+        raise NotAllowed(_("Only the client's own secretaries and the managers may see this."))
+    db.session.add(
+        VaultReveal(
+            client_id=client.id, entry_id=entry.id, label=entry.label, user_id=user.id,
+            reason=reason[:300], address=(address or "")[:64] or None,
+        )
+    )  # fmt: skip
+    db.session.flush()
+    _alert_on_burst(client, user)
+    db.session.commit()
+    return entry.secret
+
+
+def _alert_on_burst(client: Client, user: User) -> None:
+    """The managers hear of it when one person reads BURST secrets within WINDOW (once,
+    as the count reaches it)."""
+    recent = db.session.scalar(
+        select(func.count(VaultReveal.id)).where(
+            VaultReveal.user_id == user.id, VaultReveal.at >= clock.now() - WINDOW
+        )
+    )
+    if recent != BURST:
+        return
+    managers = db.session.scalars(
+        select(User).where(User.role.in_([r.value for r in MANAGING_ROLES]), User.active.is_(True))
+    ).all()
+    for manager in managers:
+
+        def compose() -> tuple[str, str]:
+            return (
+                _("%(name)s read %(count)s secrets in ten minutes", name=user.name, count=BURST),
+                _("%(name)s has read %(count)s secrets of the clients' vaults in the last ten "
+                  "minutes, the last of %(client)s. Each reading and its reason is in the "
+                  "client's vault audit.", name=user.name, count=BURST, client=client.name),
+            )  # fmt: skip
+
+        queue_email_to(manager.email, compose, "vault_burst")
+
+
+def reveals_of(client: Client) -> list[VaultReveal]:
+    return db.session.scalars(
+        select(VaultReveal)
+        .where(VaultReveal.client_id == client.id)
+        .order_by(VaultReveal.at.desc(), VaultReveal.id.desc())
+        .limit(200)
+    ).all()
+
+
+def reveal_view(found: VaultReveal) -> dict:
+    return {
+        "id": found.id,
+        "entry_id": found.entry_id,
+        "label": found.label,
+        "user": found.user.name if found.user else None,
+        "reason": found.reason,
+        "address": found.address,
+        "at": found.at,
+    }

@@ -1,0 +1,47 @@
+"""A client's vault: the logins the secretaries use on the client's behalf (site admin,
+CMS application passwords, social accounts, supplier portals), each secret encrypted at
+rest; and every reading of one, audited."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agency.kernel import clock
+from agency.kernel.columns import EncryptedText, UTCDateTime
+from agency.kernel.database import db
+from tenants import TenantMixin
+
+
+class VaultEntry(TenantMixin, db.Model):
+    __tablename__ = "vault_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    username: Mapped[str | None] = mapped_column(String(200))
+    secret: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
+    notes: Mapped[str | None] = mapped_column(Text)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class VaultReveal(TenantMixin, db.Model):
+    """Someone read a vault entry's secret: who, when, which, why, from where."""
+
+    __tablename__ = "vault_reveals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vault_entries.id", ondelete="SET NULL"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+
+    user = relationship("User")
