@@ -20,7 +20,8 @@ from agency.domains.schedules.tick import active_agency_ids, run_for_agency
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.queue import QUEUE_NAMES
-from tenants import Agency, directory, lifecycle
+from agency.kernel.rotation import rotate_visible
+from tenants import Agency, directory, lifecycle, use_agency
 from tenants.rls import grant_statements
 from workers.worker import AgencyWorker, start_embedded, stop_embedded
 
@@ -28,6 +29,19 @@ platform_cli = AppGroup("platform", help="The platform's own operators.")
 tenants_cli = AppGroup("tenants", help="Agencies: suspend, resume, export.")
 demo_cli = AppGroup("demo", help="The demo agency.")
 schedules_cli = AppGroup("schedules", help="Recurring work and the SLA watchdog.")
+secrets_cli = AppGroup("secrets", help="Secrets kept encrypted at rest.")
+
+
+@secrets_cli.command("rotate")
+def rotate_secrets():
+    """Re-encrypt every secret at rest with the newest key of ENCRYPTION_KEYS (put the new
+    key first, keep the old ones after it until this has run)."""
+    with use_agency(None):
+        total = rotate_visible(tenant_owned=False)
+    for agency_id in directory.agency_ids():
+        with use_agency(agency_id):
+            total += rotate_visible(tenant_owned=True)
+    click.echo(f"{total} secrets now on the newest key")
 
 
 @platform_cli.command("create-admin")
@@ -146,5 +160,5 @@ def serve(host, port):
 
 
 def register(app) -> None:
-    for command in (platform_cli, tenants_cli, demo_cli, schedules_cli, serve):
+    for command in (platform_cli, tenants_cli, demo_cli, schedules_cli, secrets_cli, serve):
         app.cli.add_command(command)

@@ -56,6 +56,11 @@ def _tenant_table_names() -> set[str]:
     return names
 
 
+def tenant_table_names() -> set[str]:
+    """The tables of every tenant-owned model."""
+    return _tenant_table_names()
+
+
 def _touches_tenant_model(state) -> bool:
     """A tenant model among the statement's entities, or a tenant table in its FROMs
     (``select(func.count()).select_from(Model)`` names no entity)."""

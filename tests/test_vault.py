@@ -99,3 +99,25 @@ def test_a_burst_of_readings_alerts_the_managers_once(client, agency):
         "GET", f"/api/v1/clients/{agency.client.id}/vault-reveals"
     ).json
     assert len(audit) == 6 and audit[0]["reason"] == "check 5"
+
+
+def test_the_client_and_their_secretary_are_told_once_before_a_login_expires(client, agency):
+    from datetime import UTC, datetime
+
+    from agency.domains.schedules.tick import run_for_agency
+    from agency.kernel import clock
+
+    clock.freeze(datetime(2027, 3, 1, 12, tzinfo=UTC))
+    try:
+        call = api_as(client, agency.manager)
+        base = f"/api/v1/clients/{agency.client.id}/vault"
+        call("POST", base, {**SITE, "expires_on": "2027-03-11"})
+        call("POST", base, {**SITE, "label": "Supplier portal", "expires_on": "2027-05-01"})
+        run_for_agency(agency.agency.id, datetime(2027, 3, 1, 12, 1, tzinfo=UTC))
+        run_for_agency(agency.agency.id, datetime(2027, 3, 1, 12, 2, tzinfo=UTC))
+    finally:
+        clock.freeze(None)
+    told = [e for e in rows(OutboundEmail, agency.agency.id) if e.purpose == "vault_expiry"]
+    assert sorted(e.to_address for e in told) == ["client@alpha.example", "secretary@alpha.example"]
+    assert told[0].subject == "Clinic website (WordPress) expires on 2027-03-11"
+    assert all("xK9#pL2-wq" not in e.body_text for e in told)  # never the secret

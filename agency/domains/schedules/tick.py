@@ -21,6 +21,7 @@ from agency.domains.paperwork import bills, chasing
 from agency.domains.schedules.recovery import requeue_stuck
 from agency.domains.schedules.services import materialise_due
 from agency.domains.travel import reminders as travel_reminders
+from agency.domains.vault import entries as vault
 from agency.domains.work.routing import route_pool, sweep
 from agency.domains.work.watchdog import watch
 from agency.kernel import clock
@@ -101,6 +102,7 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         bills.send_due_reminders(now)  # the clients' bills falling due
         chasing.chase_due(now)  # the clients' customers who have not paid
         daily.send_due(now)  # the clients' agendas of the day
+        vault.send_expiry_reminders(now)  # logins about to expire
         route_pool()  # items nobody could take, for whoever is free now
 
         if inbox_waiting(agency_id):  # calls a lost job left in the inbox

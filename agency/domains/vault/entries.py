@@ -6,6 +6,7 @@ which, why, from where) for the client and the managers; a burst of readings by 
 person alerts the managers."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
@@ -24,6 +25,8 @@ from agency.kernel.records import values_for
 
 # This many readings by one person within the window alert the managers.
 BURST, WINDOW = 5, timedelta(minutes=10)
+# How long before an entry expires the client and their primary secretary are told.
+EXPIRY_NOTICE = timedelta(days=14)
 
 
 class EntrySchema(Schema):
@@ -165,3 +168,36 @@ def reveal_view(found: VaultReveal) -> dict:
         "address": found.address,
         "at": found.at,
     }
+
+
+def send_expiry_reminders(now) -> int:
+    """Tell the client and their primary secretary, once, of each entry expiring within
+    EXPIRY_NOTICE (on the client's clock); how many entries."""
+    waiting = db.session.scalars(
+        select(VaultEntry).where(
+            VaultEntry.expires_on.is_not(None), VaultEntry.reminded_on.is_(None)
+        )
+    ).all()
+    told = 0
+    for entry in waiting:
+        client = db.session.get(Client, entry.client_id)
+        today = now.astimezone(ZoneInfo(client.timezone)).date()
+        if entry.expires_on - today > EXPIRY_NOTICE:
+            continue
+        entry.reminded_on = today
+
+        def compose(entry=entry, client=client) -> tuple[str, str]:
+            day = entry.expires_on.isoformat()
+            return (
+                _("%(label)s expires on %(day)s", label=entry.label, day=day),
+                _("The login %(label)s of %(client)s in the vault expires on %(day)s: "
+                  "renew it and put the new one in the vault.",
+                  label=entry.label, client=client.name, day=day),
+            )  # fmt: skip
+
+        secretary = client.primary_secretary
+        for address in dict.fromkeys(a for a in (client.email, secretary and secretary.email) if a):
+            queue_email_to(address, compose, "vault_expiry")
+        told += 1
+    db.session.commit()
+    return told

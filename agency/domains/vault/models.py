@@ -24,6 +24,8 @@ class VaultEntry(TenantMixin, db.Model):
     secret: Mapped[str | None] = mapped_column(EncryptedText, info={"export": False})
     notes: Mapped[str | None] = mapped_column(Text)
     expires_on: Mapped[date | None] = mapped_column(Date)
+    # The day the client and the primary secretary were told it expires soon.
+    reminded_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
