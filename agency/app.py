@@ -51,6 +51,7 @@ from agency.surfaces.desk.paperwork import bp as desk_paperwork_bp
 from agency.surfaces.desk.travel import bp as desk_travel_bp
 from agency.surfaces.desk.vault import bp as desk_vault_bp
 from agency.surfaces.desk.views import bp as desk_bp
+from agency.surfaces.desk.websites import bp as desk_websites_bp
 from agency.surfaces.hooks.email import bp as hooks_email_bp
 from agency.surfaces.hooks.stripe import bp as stripe_hooks_bp
 from agency.surfaces.hooks.voice import bp as voice_bp
@@ -246,7 +247,7 @@ def _register_surfaces(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (
         voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp, desk_calendar_bp,
-        desk_travel_bp, desk_paperwork_bp, desk_contacts_bp, desk_vault_bp,
+        desk_travel_bp, desk_paperwork_bp, desk_contacts_bp, desk_vault_bp, desk_websites_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     for blueprint in (console_mail_bp, desk_mail_bp, portal_mail_bp, hooks_email_bp):

@@ -94,6 +94,9 @@ def from_environment() -> dict:
         # How often one person may read secrets of the clients' vaults.
         "VAULT_REVEAL_RATE_LIMIT": env.get("VAULT_REVEAL_RATE_LIMIT", "30 per hour"),
         "TRIP_DOCUMENT_MAX_BYTES": int(env.get("TRIP_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)),
+        # Each file of a website update, and how long a website has to answer.
+        "SITE_FILE_MAX_BYTES": int(env.get("SITE_FILE_MAX_BYTES", 10 * 1024 * 1024)),
+        "WEBSITE_TIMEOUT_SECONDS": float(env.get("WEBSITE_TIMEOUT_SECONDS", "10")),
         "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_MAX_AGE_SECONDS": int(env.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)),
         # The "block this caller" links of message digests.

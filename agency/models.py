@@ -52,10 +52,15 @@ from agency.domains.travel.models import (
     TripSegment,
 )
 from agency.domains.vault.models import VaultEntry, VaultReveal
+from agency.domains.websites.models import Publication, SiteFile, SiteUpdate, Website
 from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
+    "Publication",
+    "SiteFile",
+    "SiteUpdate",
+    "Website",
     "VaultEntry",
     "VaultReveal",
     "ContactNote",

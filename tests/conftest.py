@@ -211,6 +211,16 @@ def platform(app, stripe_server):
 
 
 @pytest.fixture(scope="session")
+def wordpress(tmp_path_factory):
+    """A real WordPress on loopback, on a fresh database of the machine's MariaDB."""
+    from tests import wordpress_server
+
+    site = wordpress_server.start(tmp_path_factory.mktemp("wordpress"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
 def twilio_server():
     """The fake telephony REST API on loopback, for the whole session."""
     from tests import twilio_server as fake_twilio

@@ -42,6 +42,10 @@ from agency.domains.travel import trips
 from agency.domains.travel.models import ProposedSegment, Trip
 from agency.domains.vault import entries as vault_entries
 from agency.domains.vault.models import VaultEntry, VaultReveal
+from agency.domains.websites import publishing
+from agency.domains.websites import sites as websites
+from agency.domains.websites import updates as site_updates
+from agency.domains.websites.models import Publication, SiteUpdate, Website
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
@@ -105,6 +109,12 @@ FILLERS = {
     "receivable_id": lambda a: a.receivable_id,
     "settled": lambda a: "paid",
     "vault_entry_id": lambda a: a.vault_entry_id,
+    "website_id": lambda a: a.website_id,
+    "site_update_id": lambda a: a.site_update_id,
+    "update_id": lambda a: a.site_update_id,
+    "site_file_id": lambda a: a.site_file_id,
+    "image_id": lambda a: a.site_file_id,
+    "publication_id": lambda a: a.publication_id,
 }
 
 
@@ -219,10 +229,35 @@ def seed_alpha(app, agency):
         agency.vault_entry_id = vault_entries.create(
             client, {"label": "Alpha site", "username": "alpha", "secret": "alpha-secret-1"}
         ).id
+        _alpha_website(agency, client)
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
     return agency
+
+
+def _alpha_website(agency, client) -> None:
+    """A's WordPress site with a schedule, an update asked for with a picture, and a post
+    waiting for the client's approval."""
+    site = websites.create(client, {
+        "name": "Alpha shop", "url": "https://shop.alpha.example", "platform": "wordpress",
+        "vault_entry_id": agency.vault_entry_id, "checklist": ["Alpha step"],
+        "approve_before_publishing": True,
+    })  # fmt: skip
+    websites.set_schedule(site, {"frequency": "daily"})
+    agency.website_id = site.id
+    update = site_updates.request_update(
+        client, site, {"text": "Alpha update"}, [("alpha.pdf", ALPHA_PDF)], None, "portal"
+    )
+    agency.site_update_id, agency.site_file_id = update.id, update.files[0].id
+    manager = db.session.get(User, agency.manager.id)
+    post = publishing.create(site, {"title": "Alpha post", "body": "Alpha text"}, None, manager)
+    post.state = "awaiting_approval"
+    db.session.commit()
+    agency.publication_id = post.id
+
+
+ALPHA_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def _alpha_invoice(agency) -> tuple[int, int]:
@@ -300,6 +335,15 @@ def a_is_untouched(alpha):
         vault_entry = db.session.get(VaultEntry, alpha.vault_entry_id)
         assert (vault_entry.label, vault_entry.secret) == ("Alpha site", "alpha-secret-1")
         assert db.session.scalars(select(VaultReveal)).all() == []
+        site = db.session.get(Website, alpha.website_id)
+        assert (site.name, site.url, site.checklist) == (
+            "Alpha shop", "https://shop.alpha.example", ["Alpha step"],
+        )  # fmt: skip
+        assert site.rule is not None and site.rule.frequency == "daily"
+        update = db.session.get(SiteUpdate, alpha.site_update_id)
+        assert (update.status, update.proof_url, len(update.files)) == ("requested", None, 1)
+        post = db.session.get(Publication, alpha.publication_id)
+        assert (post.state, post.remote_id, post.title) == ("awaiting_approval", None, "Alpha post")
         segment_event = db.session.get(CalendarEvent, alpha.segment_event_id)
         assert (segment_event.cancelled_at, segment_event.sequence) == (None, 0)
         assert db.session.scalars(select(WorkItem).where(WorkItem.kind == "travel")).all() == []

@@ -59,6 +59,13 @@ ACTIONS = {
     "meeting_arranged": _l("the meeting is arranged"),
     "meeting_none_fit": _l("none of the times offered suits a participant"),
     "meeting_declined": _l("a participant cannot come to the meeting"),
+    "site_update_done": _l("website update done"),
+    "publication_awaits_approval": _l("website post sent to the client for approval"),
+    "publication_approved": _l("website post approved"),
+    "publication_declined": _l("website post sent back by the client"),
+    "published": _l("published on the website"),
+    "published_draft": _l("saved as a draft on the website"),
+    "publish_failed": _l("the website refused the post"),
 }
 
 REASONS = {

@@ -19,6 +19,7 @@ from agency.surfaces.api import (
     sla,
     travel,
     vault,
+    websites,
     work,
 )
 
@@ -52,6 +53,7 @@ def register(app) -> None:
         + paperwork.blueprints
         + agenda.blueprints
         + vault.blueprints
+        + websites.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

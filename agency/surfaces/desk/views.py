@@ -15,6 +15,8 @@ from agency.domains.mail import conversations
 from agency.domains.staff import services as staff
 from agency.domains.staff.models import ShiftStatus
 from agency.domains.travel import reservations, trips
+from agency.domains.websites import sites
+from agency.domains.websites import updates as site_updates
 from agency.domains.work import access, claims, services, shifts
 from agency.domains.work.access import item_for, secretary_of
 from agency.domains.work.desk import desk_rows
@@ -164,7 +166,18 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
         meeting_requests=meetings.requests_of_item(work) if work.kind == "meeting" else [],
         reservations=reservations.of_item(work) if work.kind == "email" else [],
         planned_trips=trips.planned(work.client) if work.kind == "email" else [],
+        site_work=_site_work(work) if work.kind == "website_update" else None,
     )
+
+
+def _site_work(work: WorkItem) -> dict | None:
+    """The website update the item carries: the client's request, or the site whose
+    schedule made it (with its checklist)."""
+    asked = site_updates.of_item(work)
+    if asked is not None:
+        return {"site": asked.website, "asked": asked}
+    site = sites.site_of_rule((work.links or {}).get("recurring_rule_id"))
+    return {"site": site, "asked": None} if site is not None else None
 
 
 @bp.get("/items/<int:item_id>")

@@ -10,6 +10,7 @@ from agency.surfaces.portal import (  # noqa: F401
     travel,
     vault,
     views,
+    websites,
 )
 from agency.surfaces.portal.blueprint import bp
 
