@@ -16,6 +16,8 @@ from agency.domains.paperwork import bills
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Secretary
 from agency.domains.travel import trips
+from agency.domains.websites import sites
+from agency.domains.websites import updates as site_updates
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
 from agency.kernel import clock
@@ -316,6 +318,7 @@ def _activity(secretaries) -> None:
     )
     _trip(clients[0], now)
     _bills(clients[0], now)
+    _website(clients[0])
     # Last month's hours, invoiced in a draft to review, and some of this month's.
     last_month = (now.replace(day=1) - timedelta(days=1)).replace(hour=10, minute=0)
     for client_index, client in enumerate(clients):
@@ -361,6 +364,20 @@ def _bills(client: Client, now) -> None:
         if due_in == -20:
             bills.approve(bill)
             bills.pay(bill, {"on": due})
+
+
+def _website(client: Client) -> None:
+    """The clinic's WordPress site, updated every Monday, with a change asked for."""
+    site = sites.create(client, {
+        "name": "Clinic website", "url": "https://clinica-silva.example", "platform": "wordpress",
+        "checklist": ["Check the contact form", "Update the opening hours"],
+        "approve_before_publishing": True,
+    })  # fmt: skip
+    sites.set_schedule(site, {"frequency": "weekly", "weekdays": ["mon"], "time_of_day": "09:00"})
+    site_updates.request_update(
+        client, site, {"text": "Please add the new flu vaccine hours: Tuesdays 14:00-17:00."},
+        [], None, "portal",
+    )  # fmt: skip
 
 
 def logins() -> list[dict]:
