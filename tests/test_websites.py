@@ -178,7 +178,7 @@ def test_a_wrong_application_password_leaves_the_item_open_with_the_reason(
                   {"title": "Menu", "body": "Soup.", "update_id": update["id"]}).json  # fmt: skip
     before = wordpress.query("SELECT COUNT(*) FROM wp_posts WHERE post_type = 'post'")
     refused = office("POST", f"{base}/publications/{made['id']}/publish")
-    assert refused.status_code == 502
+    assert refused.status_code == 424
     assert "refused the login" in refused.json["error"]["message"]
     assert wordpress.query("SELECT COUNT(*) FROM wp_posts WHERE post_type = 'post'") == before
     [item] = rows(WorkItem, agency.agency.id)

@@ -37,7 +37,7 @@ PUBLISHABLE = (PublicationState.draft, PublicationState.approved, PublicationSta
 class PublishFailed(ValidationError):
     """The site refused or could not be reached: the reason in words, nothing done."""
 
-    status_code = 502
+    status_code = 424  # Failed Dependency: the site it depends on did not take it
 
     def __init__(self, reason: str, code: str):
         super().__init__(reason, code=code)

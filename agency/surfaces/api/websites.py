@@ -243,7 +243,7 @@ def create_publication(client_id, website_id):
 @token_required()
 def publish(client_id, publication_id):
     """Publish now, or put it before the client when the site asks for approval. A site
-    that refuses answers 502 with the reason, kept on the publication and its item."""
+    that refuses answers 424 with the reason, kept on the publication and its item."""
     client = _office_client(client_id)
     found = publishing.publication_of(client.id, publication_id)
     return publishing.view(publishing.submit(found, api_user()))
