@@ -3,6 +3,8 @@ a list or an answer; a password read with a reason by the client's own secretary
 manager, audited for the client to see; nobody else reads one; a burst of readings
 alerts the managers; bad input changes nothing."""
 
+import logging
+
 from sqlalchemy import text
 
 from agency.domains.accounts.models import Role, User
@@ -40,13 +42,15 @@ def test_a_password_is_kept_encrypted_and_read_once_with_a_reason(client, app, a
     [entry] = rows(VaultEntry, agency.agency.id)
     reveal = f"{page}/{entry.id}/reveal"
     reasonless = post_form(http, reveal, {"reason": " "}, page=page)
-    assert reasonless.status_code == 422 and rows(VaultReveal, agency.agency.id) == []
+    assert reasonless.status_code == 422 and "xK9#pL2-wq" not in reasonless.get_data(as_text=True)
+    [refused] = rows(VaultReveal, agency.agency.id)  # refused, and audited
+    assert (refused.outcome, refused.user_id) == ("refused", agency.secretary.id)
     read = post_form(http, reveal, {"reason": "Posting the weekly offer"}, page=page)
     assert read.status_code == 200 and "xK9#pL2-wq" in read.get_data(as_text=True)
-    [audit] = rows(VaultReveal, agency.agency.id)
-    assert (audit.label, audit.reason, audit.user_id, audit.address) == (
+    [_refused, audit] = sorted(rows(VaultReveal, agency.agency.id), key=lambda r: r.id)
+    assert (audit.label, audit.reason, audit.user_id, audit.address, audit.outcome) == (
         "Clinic website (WordPress)", "Posting the weekly offer", agency.secretary.id,
-        "127.0.0.1",
+        "127.0.0.1", "shown",
     )  # fmt: skip
     assert "xK9#pL2-wq" not in http.get(page).get_data(as_text=True)  # once only
 
@@ -61,13 +65,17 @@ def test_a_password_is_kept_encrypted_and_read_once_with_a_reason(client, app, a
     assert entry.secret == "n3w-Pass!"
 
 
-def test_nobody_else_reads_a_password(client, agency):
+def test_nobody_else_reads_a_password(client, agency, caplog):
     call = api_as(client, agency.manager)
     made = call("POST", f"/api/v1/clients/{agency.client.id}/vault", SITE).json
     assert "secret" not in made
     path = f"/api/v1/clients/{agency.client.id}/vault/{made['id']}/reveal"
     mine = api_as(client, agency.client_user)("POST", path, {"reason": "mine"})
-    assert mine.status_code == 403
+    assert mine.status_code == 403 and "secret" not in mine.json
+    [refused] = rows(VaultReveal, agency.agency.id)  # refused, and audited for the client
+    assert (refused.outcome, refused.reason, refused.user_id) == (
+        "refused", "mine", agency.client_user.id,
+    )  # fmt: skip
     with use_agency(agency.agency.id):
         user = User(email="other@alpha.example", name="Other Secretary", role=Role.secretary,
                     password_hash=hash_password(PASSWORD))  # fmt: skip
@@ -77,8 +85,12 @@ def test_nobody_else_reads_a_password(client, agency):
         db.session.commit()
         other = snapshot(user)
     db.session.remove()
+    caplog.set_level(logging.WARNING, logger="agency.domains.vault.entries")
     assert api_as(client, other)("POST", path, {"reason": "curious"}).status_code == 404
-    assert rows(VaultReveal, agency.agency.id) == []
+    assert len(rows(VaultReveal, agency.agency.id)) == 1  # not theirs to see: a log line
+    said = [r.getMessage() for r in caplog.records if "vault reading refused" in r.getMessage()]
+    assert any(f"user {other.id} asked for entry {made['id']}" in line for line in said)
+    assert not any("xK9#pL2-wq" in line for line in said)
     bad = call("POST", f"/api/v1/clients/{agency.client.id}/vault", {**SITE, "label": " "})
     assert bad.status_code == 422
     assert len(rows(VaultEntry, agency.agency.id)) == 1

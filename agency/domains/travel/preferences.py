@@ -65,7 +65,7 @@ class PreferencesSchema(Schema):
     passport = fields.Nested(PassportSchema, allow_none=True, load_only=True)
 
 
-class RevealSchema(Schema):
+class TravelRevealRequestSchema(Schema):
     what = fields.String(required=True, validate=validate.OneOf(SECRETS))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
@@ -143,7 +143,7 @@ def may_reveal(user: User, client: Client) -> bool:
 def reveal(client: Client, data: dict, user: User, address: str | None):
     """The secret asked for (``what``: passport or loyalty) for the ``reason`` given,
     audited; refused (403) to anyone else, and nothing is written then."""
-    values = values_for(RevealSchema(), data)
+    values = values_for(TravelRevealRequestSchema(), data)
     reason = values["reason"].strip()
     if not reason:
         raise ValidationError.on("reason", _("Say why you need to see it."))

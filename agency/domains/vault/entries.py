@@ -5,6 +5,7 @@ current primary and backup secretaries and the managers only, and is audited (wh
 which, why, from where) for the client and the managers; a burst of readings by one
 person alerts the managers."""
 
+import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,8 @@ from agency.kernel import clock, validation
 from agency.kernel.database import db
 from agency.kernel.errors import NotAllowed, NotFound, ValidationError
 from agency.kernel.records import values_for
+
+log = logging.getLogger(__name__)
 
 # This many readings by one person within the window alert the managers.
 BURST, WINDOW = 5, timedelta(minutes=10)
@@ -42,7 +45,7 @@ class EntrySchema(Schema):
     expires_on = fields.Date(load_default=None, allow_none=True)
 
 
-class RevealSchema(Schema):
+class VaultRevealRequestSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
 
@@ -105,22 +108,48 @@ def view(entry: VaultEntry) -> dict:
 
 
 def reveal(client: Client, entry: VaultEntry, data: dict, user: User, address: str | None):
-    """The entry's secret, for a reason, audited; 403 for anyone else, writing nothing."""
-    reason = values_for(RevealSchema(), data)["reason"].strip()
-    if not reason:
-        raise ValidationError.on("reason", _("Say why you need to see it."))
-    if not may_read_secrets(user, client):
-        raise NotAllowed(_("Only the client's own secretaries and the managers may see this."))
-    db.session.add(
-        VaultReveal(
-            client_id=client.id, entry_id=entry.id, label=entry.label, user_id=user.id,
-            reason=reason[:300], address=(address or "")[:64] or None,
-        )
-    )  # fmt: skip
+    """The entry's secret, for a reason, audited. Without a reason (422) or for anyone but
+    the client's own secretaries and the managers (403) it is refused, and the refusal is
+    audited too."""
+    try:
+        reason = values_for(VaultRevealRequestSchema(), data)["reason"].strip()
+        if not reason:
+            raise ValidationError.on("reason", _("Say why you need to see it."))
+        if not may_read_secrets(user, client):
+            raise NotAllowed(_("Only the client's own secretaries and the managers may see this."))
+    except ValidationError as refusal:
+        _audit(client, entry, user, data, address, "refused")
+        db.session.commit()
+        log.warning(
+            "vault reading refused: user %s, entry %s of client %s (%s)",
+            user.id, entry.id, client.id, refusal.code,
+        )  # fmt: skip
+        raise
+    _audit(client, entry, user, data, address, "shown")
     db.session.flush()
     _alert_on_burst(client, user)
     db.session.commit()
     return entry.secret
+
+
+def _audit(client, entry, user, data, address, outcome: str) -> None:
+    reason = data.get("reason") if isinstance(data, dict) else None
+    db.session.add(
+        VaultReveal(
+            client_id=client.id, entry_id=entry.id, label=entry.label, user_id=user.id,
+            reason=(reason.strip() if isinstance(reason, str) else "")[:300],
+            address=(address or "")[:64] or None, outcome=outcome,
+        )
+    )  # fmt: skip
+
+
+def refused_elsewhere(user: User, client_id, entry_id, address: str | None) -> None:
+    """A reading asked for of a client or entry the person does not see (another
+    agency's, or not theirs): nothing of it can be written there, so it is logged."""
+    log.warning(
+        "vault reading refused: user %s asked for entry %s of client %s, not theirs, from %s",
+        user.id, entry_id, client_id, address,
+    )  # fmt: skip
 
 
 def _alert_on_burst(client: Client, user: User) -> None:
@@ -128,7 +157,9 @@ def _alert_on_burst(client: Client, user: User) -> None:
     as the count reaches it)."""
     recent = db.session.scalar(
         select(func.count(VaultReveal.id)).where(
-            VaultReveal.user_id == user.id, VaultReveal.at >= clock.now() - WINDOW
+            VaultReveal.user_id == user.id,
+            VaultReveal.outcome == "shown",
+            VaultReveal.at >= clock.now() - WINDOW,
         )
     )
     if recent != BURST:
@@ -165,6 +196,7 @@ def reveal_view(found: VaultReveal) -> dict:
         "label": found.label,
         "user": found.user.name if found.user else None,
         "reason": found.reason,
+        "outcome": found.outcome,
         "address": found.address,
         "at": found.at,
     }

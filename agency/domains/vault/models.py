@@ -31,7 +31,8 @@ class VaultEntry(TenantMixin, db.Model):
 
 
 class VaultReveal(TenantMixin, db.Model):
-    """Someone read a vault entry's secret: who, when, which, why, from where."""
+    """Someone read a vault entry's secret, or was refused: who, when, which, why, from
+    where."""
 
     __tablename__ = "vault_reveals"
 
@@ -43,6 +44,8 @@ class VaultReveal(TenantMixin, db.Model):
     label: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(300))
+    # "shown", or "refused": the person was not allowed, or gave no reason.
+    outcome: Mapped[str] = mapped_column(String(8), default="shown", server_default="shown")
     address: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
 

@@ -293,7 +293,7 @@ def put_preferences(client_id):
 
 
 @bp.post("/<int:client_id>/travel-preferences/reveal")
-@json_body(bp, preferences.RevealSchema)
+@json_body(bp, preferences.TravelRevealRequestSchema)
 @bp.response(200, RevealedSchema)
 @token_required()
 def reveal_preferences(client_id):

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 from agency.domains.clients.access import client_for
 from agency.domains.vault import entries
 from agency.extensions import limiter
+from agency.kernel.errors import NotFound
 from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
 
 bp = Blueprint(
@@ -41,6 +42,7 @@ class VaultRevealViewSchema(Schema):
     label = fields.String()
     user = fields.String(allow_none=True)
     reason = fields.String()
+    outcome = fields.String(metadata={"description": "shown, or refused"})
     address = fields.String(allow_none=True)
     at = fields.DateTime()
 
@@ -79,14 +81,18 @@ def update_entry(client_id, vault_entry_id):
 
 @bp.post("/<int:client_id>/vault/<int:vault_entry_id>/reveal")
 @limiter.limit(lambda: current_app.config["VAULT_REVEAL_RATE_LIMIT"])
-@json_body(bp, entries.RevealSchema)
+@json_body(bp, entries.VaultRevealRequestSchema)
 @bp.response(200, SecretSchema)
 @token_required()
 def reveal_entry(client_id, vault_entry_id):
     """The entry's secret, with a ``reason``: for the client's own secretaries and the
     managers, audited, rate-limited."""
-    client = _client(client_id)
-    entry = entries.entry_of(client, vault_entry_id)
+    try:
+        client = _client(client_id)
+        entry = entries.entry_of(client, vault_entry_id)
+    except NotFound:
+        entries.refused_elsewhere(api_user(), client_id, vault_entry_id, request.remote_addr)
+        raise
     secret = entries.reveal(client, entry, json_payload(), api_user(), request.remote_addr)
     return {"secret": secret}, 200, {"Cache-Control": "no-store"}
 

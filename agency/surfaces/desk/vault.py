@@ -12,7 +12,7 @@ from agency.domains.vault import entries
 from agency.domains.vault.forms import EntryForm
 from agency.extensions import limiter
 from agency.kernel.database import db
-from agency.kernel.errors import ValidationError
+from agency.kernel.errors import NotFound, ValidationError
 from agency.surfaces.web.access import roles_required
 from agency.surfaces.web.forms import ConfirmForm, refused
 
@@ -75,8 +75,12 @@ def add_entry(client_id):
 @roles_required(*PEOPLE)
 def reveal(client_id, vault_entry_id):
     """The secret, on this answer only, with the reason kept."""
-    found = client_for(current_user, client_id)
-    entry = entries.entry_of(found, vault_entry_id)
+    try:
+        found = client_for(current_user, client_id)
+        entry = entries.entry_of(found, vault_entry_id)
+    except NotFound:
+        entries.refused_elsewhere(current_user, client_id, vault_entry_id, request.remote_addr)
+        raise
     if not ConfirmForm().validate_on_submit():
         return _page(found, status=422)
     try:
