@@ -53,3 +53,24 @@ def test_the_export_leaves_out_calendar_feed_secrets(app, agency):
     archive = export_json(directory.agency(agency.agency.id))
     assert '"calendar_feeds"' in archive
     assert token.split("-", 1)[1] not in archive and "token_hash" not in archive
+
+
+def test_the_export_leaves_out_vault_secrets_and_keeps_the_websites(app, agency):
+    from agency.domains.clients.models import Client
+    from agency.domains.vault import entries
+    from agency.domains.websites import sites
+    from agency.kernel.database import db
+    from tenants import directory, use_agency
+    from tenants.lifecycle import export_json
+
+    with use_agency(agency.agency.id):
+        client = db.session.get(Client, agency.client.id)
+        entry = entries.create(client, {"label": "Shop admin", "username": "office",
+                                        "secret": "Vault-Secret-77"})  # fmt: skip
+        sites.create(client, {"name": "Shop", "url": "https://shop.alpha.example",
+                              "vault_entry_id": entry.id})  # fmt: skip
+    archive = export_json(directory.agency(agency.agency.id))
+    tables = json.loads(archive)["tables"]
+    assert [e["label"] for e in tables["vault_entries"]] == ["Shop admin"]
+    assert [s["url"] for s in tables["websites"]] == ["https://shop.alpha.example"]
+    assert "Vault-Secret-77" not in archive and '"secret"' not in archive

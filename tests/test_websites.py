@@ -5,7 +5,10 @@ media library), after the client's approval where the site asks for it; a site t
 refuses leaves the item open with the reason; bad input changes nothing."""
 
 import io
+import socket
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 from PIL import Image
@@ -238,3 +241,71 @@ def test_bad_input_changes_nothing(client, app, agency, other_agency):
     assert big.status_code == 422
     assert rows(SiteUpdate, agency.agency.id) == [] and rows(Publication, agency.agency.id) == []
     assert rows(SiteFile, agency.agency.id) == [] and rows(WorkItem, agency.agency.id) == []
+
+
+class _Site(BaseHTTPRequestHandler):
+    """A web server that is not WordPress: an HTML page, or a redirect elsewhere."""
+
+    hits: list = []
+    location: str | None = None
+
+    def do_GET(self):  # noqa: N802
+        type(self).hits.append(self.path)
+        if self.location:
+            self.send_response(302)
+            self.send_header("Location", self.location)
+            self.end_headers()
+            return
+        body = b"<html><body>A shop</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+def _serve(host: str, **attrs):
+    handler = type("Handler", (_Site,), {"hits": [], **attrs})
+    server = ThreadingHTTPServer((host, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, handler, f"http://{host}:{server.server_address[1]}"
+
+
+def test_a_site_that_is_away_not_wordpress_or_redirects_elsewhere_is_refused_in_words(
+    client, app, agency
+):
+    call = api_as(client, agency.manager)
+    base = f"/api/v1/clients/{agency.client.id}"
+    entry = call("POST", f"{base}/vault", {"label": "Login", "username": "admin",
+                                           "secret": "abcd efgh ijkl mnop"}).json  # fmt: skip
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    html, _html_handler, html_url = _serve("127.0.0.1")
+    other, elsewhere, other_url = _serve("127.0.0.2")
+    bouncer, _bounce_handler, bounce_url = _serve("127.0.0.1", location=f"{other_url}/wp-json/")
+    try:
+        for url, said in (
+            (closed, "cannot be reached"),
+            (html_url, "does not announce a WordPress REST API"),
+            (bounce_url, "sent us to 127.0.0.2"),
+        ):
+            site = call("POST", f"{base}/sites", {"name": "Shop", "url": url,
+                                                  "platform": "wordpress",
+                                                  "vault_entry_id": entry["id"]}).json  # fmt: skip
+            made = call("POST", f"{base}/sites/{site['id']}/publications",
+                        {"title": "Offer", "body": "Ten percent off."}).json  # fmt: skip
+            answer = call("POST", f"{base}/publications/{made['id']}/publish")
+            assert answer.status_code == 424 and said in answer.json["error"]["message"], url
+            kept = call("GET", f"{base}/sites/{site['id']}/publications").json
+            assert kept[0]["state"] == "failed" and said in kept[0]["error"]
+        assert elsewhere.hits == []  # nothing was sent to the other host
+    finally:
+        for server in (html, other, bouncer):
+            server.shutdown()
+            server.server_close()
