@@ -18,6 +18,8 @@ CLOSED_TO_LIMITED = (
     "/portal/calls/rules",
     "/portal/onboarding",
     "/portal/team",
+    "/portal/vault",
+    "/portal/sites",
 )
 OPEN_TO_LIMITED = ("/portal/", "/portal/calls/", "/portal/mail/", "/portal/calendar")
 
@@ -149,6 +151,10 @@ def test_the_api_gives_full_users_their_people_and_refuses_limited_ones_billing(
         agency.client_user.email: "full", "lena@client.example": "limited"
     }  # fmt: skip
     assert client.get("/api/v1/users/", headers=limited).status_code == 403
+    for closed in ("vault", "sites"):
+        path = f"/api/v1/clients/{agency.client.id}/{closed}"
+        assert client.get(path, headers=full).status_code == 200
+        assert client.get(path, headers=limited).status_code == 403, path
     lena = next(p for p in people if p["email"] == "lena@client.example")
     changed = client.patch(
         f"/api/v1/users/{lena['id']}/access", json={"client_access": "full"}, headers=full

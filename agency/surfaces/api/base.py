@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Unauthorized
 
 from agency.domains.accounts import api_tokens
-from agency.domains.accounts.models import MANAGING_ROLES
+from agency.domains.accounts.models import MANAGING_ROLES, Role
+from agency.domains.clients.access import client_for
 from agency.kernel import records
 from agency.kernel.database import db
 from agency.kernel.errors import AgencySuspended, BadInput, NotAllowed, ValidationError
@@ -111,3 +112,18 @@ def client_filter() -> int | None:
     if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
         raise ValidationError.on("client_id", _("Give the client's id as a whole number."))
     return int(raw)
+
+
+def full_access_client(client_id):
+    """A client the API user may handle, where a client's person with limited access is
+    refused (the vault, the websites), as in the portal."""
+    user = api_user()
+    client = client_for(user, client_id)
+    if user.role == Role.client and not user.full_client:
+        raise NotAllowed(
+            _(
+                "Your access to the portal is limited to messages, calls, mail and the "
+                "calendar. A colleague with full access can change that."
+            )
+        )
+    return client

@@ -5,11 +5,16 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from agency.domains.clients.access import client_for
 from agency.domains.vault import entries
 from agency.extensions import limiter
 from agency.kernel.errors import NotFound
-from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
+from agency.surfaces.api.base import (
+    api_user,
+    full_access_client,
+    json_body,
+    json_payload,
+    token_required,
+)
 
 bp = Blueprint(
     "api_vault",
@@ -48,7 +53,7 @@ class VaultRevealViewSchema(Schema):
 
 
 def _client(client_id):
-    return client_for(api_user(), client_id)
+    return full_access_client(client_id)
 
 
 @bp.get("/<int:client_id>/vault")

@@ -7,10 +7,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
-from agency.domains.clients.access import client_for
 from agency.domains.websites import publishing, sites, updates
 from agency.kernel.errors import NotAllowed
-from agency.surfaces.api.base import api_user, json_body, json_payload, token_required
+from agency.surfaces.api.base import (
+    api_user,
+    full_access_client,
+    json_body,
+    json_payload,
+    token_required,
+)
 from agency.surfaces.web.files import attachment_response
 
 bp = Blueprint(
@@ -92,7 +97,7 @@ class PublicationViewSchema(Schema):
 
 
 def _client(client_id):
-    return client_for(api_user(), client_id)
+    return full_access_client(client_id)
 
 
 def _office_client(client_id):
