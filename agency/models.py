@@ -51,7 +51,7 @@ from agency.domains.travel.models import (
     TripDocument,
     TripSegment,
 )
-from agency.domains.vault.models import VaultEntry, VaultReveal
+from agency.domains.vault.models import VaultEntry, VaultPolicy, VaultReveal
 from agency.domains.websites.models import Publication, SiteFile, SiteUpdate, Website
 from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
@@ -63,6 +63,7 @@ __all__ = [
     "Website",
     "VaultEntry",
     "VaultReveal",
+    "VaultPolicy",
     "ContactNote",
     "AgendaSettings",
     "BillingAccount",

@@ -133,3 +133,34 @@ def test_the_client_and_their_secretary_are_told_once_before_a_login_expires(cli
     assert sorted(e.to_address for e in told) == ["client@alpha.example", "secretary@alpha.example"]
     assert told[0].subject == "Clinic website (WordPress) expires on 2027-03-11"
     assert all("xK9#pL2-wq" not in e.body_text for e in told)  # never the secret
+
+
+def test_the_agency_may_let_clients_read_back_their_own_passwords(client, app, agency):
+    call = api_as(client, agency.manager)
+    made = call("POST", f"/api/v1/clients/{agency.client.id}/vault", SITE).json
+    portal = app.test_client()
+    sign_in(portal, agency.client_user)
+    reveal = f"/portal/vault/{made['id']}/reveal"
+    refused = post_form(portal, reveal, {"reason": "I forgot it"}, page="/portal/vault")
+    assert refused.status_code == 403 and "xK9#pL2-wq" not in refused.get_data(as_text=True)
+    assert "Show the password" not in portal.get("/portal/vault").get_data(as_text=True)
+    secretary = api_as(client, agency.secretary)
+    assert secretary("PUT", "/api/v1/vault-policy/", {"clients_read_back": True}).status_code == 403
+    assert call("GET", "/api/v1/vault-policy/").json == {"clients_read_back": False}
+
+    desk = app.test_client()
+    sign_in(desk, agency.manager)
+    saved = post_form(desk, "/desk/vault/policy", {"clients_read_back": "y"}, page="/desk/vault/")
+    assert saved.status_code == 302
+    assert call("GET", "/api/v1/vault-policy/").json == {"clients_read_back": True}
+    assert "Show the password" in portal.get("/portal/vault").get_data(as_text=True)
+    read = post_form(portal, reveal, {"reason": "I forgot it"}, page="/portal/vault")
+    assert read.status_code == 200 and "xK9#pL2-wq" in read.get_data(as_text=True)
+    audit = sorted(rows(VaultReveal, agency.agency.id), key=lambda r: r.id)
+    assert [(r.outcome, r.user_id) for r in audit] == [
+        ("refused", agency.client_user.id), ("shown", agency.client_user.id),
+    ]  # fmt: skip
+    assert call("PUT", "/api/v1/vault-policy/", {"clients_read_back": "maybe"}).status_code == 422
+    assert call("PUT", "/api/v1/vault-policy/", {"clients_read_back": False}).json == {
+        "clients_read_back": False
+    }

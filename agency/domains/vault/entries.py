@@ -1,9 +1,10 @@
 """The client's vault. Secrets are written (by the office, or by the client, who can
-replace one but not read it back) and kept encrypted with the key ring; no list, answer,
-log or email carries one. Reading a secret takes a reason, is allowed to the client's
-current primary and backup secretaries and the managers only, and is audited (who, when,
-which, why, from where) for the client and the managers; a burst of readings by one
-person alerts the managers."""
+replace one but reads it back only where the agency's policy allows) and kept encrypted
+with the key ring; no list, answer, log or email carries one. Reading a secret takes a
+reason, is allowed to the client's current primary and backup secretaries and the
+managers (and the client's people, by that policy), and is audited (who, when, which,
+why, from where, shown or refused) for the client and the managers; a burst of readings
+by one person alerts the managers."""
 
 import logging
 from datetime import timedelta
@@ -13,12 +14,12 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from agency.domains.accounts.models import MANAGING_ROLES, User
+from agency.domains.accounts.models import MANAGING_ROLES, Role, User
 from agency.domains.calendar.schemas import http_url
 from agency.domains.clients.access import may_read_secrets
 from agency.domains.clients.models import Client
 from agency.domains.notify.language import queue_email_to
-from agency.domains.vault.models import VaultEntry, VaultReveal
+from agency.domains.vault.models import VaultEntry, VaultPolicy, VaultReveal
 from agency.kernel import clock, validation
 from agency.kernel.database import db
 from agency.kernel.errors import NotAllowed, NotFound, ValidationError
@@ -43,6 +44,37 @@ class EntrySchema(Schema):
     )
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     expires_on = fields.Date(load_default=None, allow_none=True)
+
+
+class PolicySchema(Schema):
+    clients_read_back = fields.Boolean(required=True)
+
+
+def policy() -> VaultPolicy:
+    """The agency's vault policy (clients replace their passwords but do not read them
+    back, until a manager says they may)."""
+    found = db.session.scalar(select(VaultPolicy))
+    return found if found is not None else VaultPolicy(clients_read_back=False)
+
+
+def set_policy(data: dict) -> VaultPolicy:
+    values = values_for(PolicySchema(), data)
+    found = db.session.scalar(select(VaultPolicy))
+    if found is None:
+        found = VaultPolicy()
+        db.session.add(found)
+    found.clients_read_back = values["clients_read_back"]
+    db.session.commit()
+    return found
+
+
+def may_read(user: User, client: Client) -> bool:
+    """The client's own secretaries and the managers; and the client's people with full
+    access when the agency's policy lets clients read back their own passwords."""
+    if may_read_secrets(user, client):
+        return True
+    own = user.role == Role.client and user.client_id == client.id and user.full_client
+    return own and policy().clients_read_back
 
 
 class VaultRevealRequestSchema(Schema):
@@ -115,7 +147,7 @@ def reveal(client: Client, entry: VaultEntry, data: dict, user: User, address: s
         reason = values_for(VaultRevealRequestSchema(), data)["reason"].strip()
         if not reason:
             raise ValidationError.on("reason", _("Say why you need to see it."))
-        if not may_read_secrets(user, client):
+        if not may_read(user, client):
             raise NotAllowed(_("Only the client's own secretaries and the managers may see this."))
     except ValidationError as refusal:
         _audit(client, entry, user, data, address, "refused")

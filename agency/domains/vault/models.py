@@ -4,7 +4,7 @@ rest; and every reading of one, audited."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.kernel import clock
@@ -50,3 +50,14 @@ class VaultReveal(TenantMixin, db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
 
     user = relationship("User")
+
+
+class VaultPolicy(TenantMixin, db.Model):
+    """The agency's rule for its clients' vaults: whether a client's people may read back
+    the passwords they keep there (with a reason, audited), or only replace them."""
+
+    __tablename__ = "vault_policies"
+    __table_args__ = (UniqueConstraint("agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clients_read_back: Mapped[bool] = mapped_column(Boolean, default=False)

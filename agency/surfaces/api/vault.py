@@ -108,3 +108,33 @@ def reveal_entry(client_id, vault_entry_id):
 def list_reveals(client_id):
     """Who read which secret, when, why and from where."""
     return [entries.reveal_view(r) for r in entries.reveals_of(_client(client_id))]
+
+
+policy_bp = Blueprint(
+    "api_vault_policy",
+    __name__,
+    url_prefix="/api/v1/vault-policy",
+    description="The agency's rule for its clients' vaults",
+)
+blueprints = (bp, policy_bp)
+
+
+class PolicyViewSchema(Schema):
+    clients_read_back = fields.Boolean()
+
+
+@policy_bp.get("/")
+@policy_bp.response(200, PolicyViewSchema)
+@token_required(managers=True)
+def get_policy():
+    """Whether a client's people may read back the passwords they keep (with a reason,
+    audited), or only replace them."""
+    return {"clients_read_back": entries.policy().clients_read_back}
+
+
+@policy_bp.put("/")
+@json_body(policy_bp, entries.PolicySchema)
+@policy_bp.response(200, PolicyViewSchema)
+@token_required(managers=True)
+def set_policy():
+    return {"clients_read_back": entries.set_policy(json_payload()).clients_read_back}

@@ -28,7 +28,20 @@ def home():
         .where(Client.id.in_(visible_clients(current_user)), Client.archived_at.is_(None))
         .order_by(Client.name)
     ).all()
-    return render_template("desk/vault_clients.html", clients=clients)
+    return render_template(
+        "desk/vault_clients.html", clients=clients, policy=entries.policy(),
+        confirm_form=ConfirmForm(),
+    )  # fmt: skip
+
+
+@bp.post("/policy")
+@roles_required("owner", "manager")
+def set_policy():
+    """Whether the clients' people may read back the passwords they keep."""
+    if ConfirmForm().validate_on_submit():
+        entries.set_policy({"clients_read_back": request.form.get("clients_read_back") == "y"})
+        flash(_("The vault's rule for clients is saved."), "success")
+    return redirect(url_for(".home"))
 
 
 def _page(client, form=None, status: int = 200, revealed=None):

@@ -1,13 +1,14 @@
 """The client's vault in the portal: their entries (never a secret shown back), one
 added, a secret replaced, and who read one, when and why."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.clients.models import Client
 from agency.domains.vault import entries
 from agency.domains.vault.forms import EntryForm
+from agency.extensions import limiter
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
@@ -22,15 +23,43 @@ def _client() -> Client:
     return client
 
 
-def _page(client: Client, form=None, status: int = 200):
-    return render_template(
-        "portal/vault.html",
-        client=client,
-        entries=[entries.view(e) for e in entries.entries_of(client)],
-        form=form or EntryForm(formdata=None),
-        confirm_form=ConfirmForm(),
-        reveals=entries.reveals_of(client),
-    ), status
+def _page(client: Client, form=None, status: int = 200, revealed=None):
+    return (
+        render_template(
+            "portal/vault.html",
+            client=client,
+            entries=[entries.view(e) for e in entries.entries_of(client)],
+            form=form or EntryForm(formdata=None),
+            confirm_form=ConfirmForm(),
+            reveals=entries.reveals_of(client),
+            may_reveal=entries.may_read(current_user, client),
+            revealed=revealed,
+        ),
+        status,
+        {"Cache-Control": "no-store"},
+    )
+
+
+@bp.post("/vault/<int:vault_entry_id>/reveal")
+@limiter.limit(lambda: current_app.config["VAULT_REVEAL_RATE_LIMIT"])
+@roles_required("client")
+@full_client_access
+def reveal_vault_secret(vault_entry_id):
+    """The client reads back one of their passwords, where the agency allows it."""
+    client = _client()
+    entry = entries.entry_of(client, vault_entry_id)
+    if not ConfirmForm().validate_on_submit():
+        return _page(client, status=422)
+    try:
+        secret = entries.reveal(
+            client, entry, {"reason": request.form.get("reason", "")}, current_user,
+            request.remote_addr,
+        )  # fmt: skip
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        return _page(client, status=exc.status_code)
+    return _page(client, revealed={"id": entry.id, "label": entry.label, "secret": secret})
 
 
 @bp.get("/vault")
