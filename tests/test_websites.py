@@ -7,7 +7,7 @@ refuses leaves the item open with the reason; bad input changes nothing."""
 import io
 import socket
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -21,7 +21,7 @@ from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency
 from tests.billing_seed import api_as
-from tests.conftest import rows
+from tests.conftest import rows, sign_in
 
 
 def png(width=40, height=30, colour=(200, 40, 40)) -> bytes:
@@ -309,3 +309,33 @@ def test_a_site_that_is_away_not_wordpress_or_redirects_elsewhere_is_refused_in_
         for server in (html, other, bouncer):
             server.shutdown()
             server.server_close()
+
+
+def test_a_scheduled_update_is_done_by_publishing_from_its_item(client, app, agency, wordpress):
+    call = api_as(client, agency.manager)
+    base = f"/api/v1/clients/{agency.client.id}"
+    site = _wordpress_site(call, agency.client.id, wordpress)
+    assert call("PUT", f"{base}/sites/{site['id']}/schedule",
+                {"frequency": "daily", "time_of_day": "00:00"}).status_code == 200  # fmt: skip
+    with use_agency(agency.agency.id):
+        assert rules.materialise_due(clock.now() + timedelta(days=1, hours=1)) >= 1
+    db.session.remove()
+    [item_id] = [i.id for i in rows(WorkItem, agency.agency.id)][:1]
+    _claim(client, agency, item_id)
+    desk = app.test_client()
+    sign_in(desk, agency.secretary)
+    shown = desk.get(f"/desk/items/{item_id}").get_data(as_text=True)
+    assert f"/desk/sites/{agency.client.id}/{site['id']}?item={item_id}" in shown
+    other_client = call("POST", f"{base}/sites/{site['id']}/publications",
+                        {"title": "T", "body": "B", "item_id": 999999})  # fmt: skip
+    assert other_client.status_code == 422 and "item_id" in other_client.json["error"]["fields"]
+    offer = {"title": "This week's offer", "body": "Two for one.", "item_id": item_id}
+    made = call("POST", f"{base}/sites/{site['id']}/publications", offer).json
+    published = api_as(client, agency.secretary)(
+        "POST", f"{base}/publications/{made['id']}/publish"
+    )
+    assert published.json["state"] == "published"
+    with use_agency(agency.agency.id):
+        item = db.session.get(WorkItem, item_id)
+        assert item.status == "done" and published.json["remote_url"] in item.outcome
+    db.session.remove()
