@@ -62,6 +62,7 @@ from agency.surfaces.portal.calls import bp as portal_calls_bp
 from agency.surfaces.portal.mail import bp as portal_mail_bp
 from agency.surfaces.portal.views import bp as portal_bp
 from agency.surfaces.public.feeds import bp as feeds_bp
+from agency.surfaces.public.unsubscribe import unsubscribe as unsubscribe_view
 from agency.surfaces.public.views import bp as public_bp
 from agency.surfaces.web import security
 from agency.surfaces.web.errors import register as register_errors
@@ -253,6 +254,8 @@ def _register_surfaces(app: Flask) -> None:
     for blueprint in (console_mail_bp, desk_mail_bp, portal_mail_bp, hooks_email_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(hooks_email_bp)
+    # A mail program's one-click unsubscribe has no token; the signed link is the key.
+    csrf.exempt(unsubscribe_view)
     app.register_blueprint(stripe_hooks_bp)
     app.register_blueprint(feeds_bp)
     csrf.exempt(stripe_hooks_bp)

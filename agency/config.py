@@ -97,6 +97,10 @@ def from_environment() -> dict:
         # Each file of a website update, and how long a website has to answer.
         "SITE_FILE_MAX_BYTES": int(env.get("SITE_FILE_MAX_BYTES", 10 * 1024 * 1024)),
         "WEBSITE_TIMEOUT_SECONDS": float(env.get("WEBSITE_TIMEOUT_SECONDS", "10")),
+        # How fast one agency's campaigns go out (0: as fast as the mail server takes them).
+        "CAMPAIGN_MESSAGES_PER_SECOND": float(env.get("CAMPAIGN_MESSAGES_PER_SECOND", "20")),
+        # When a campaign's claimed messages are taken for a dead worker's and sent again.
+        "CAMPAIGN_CLAIM_LEASE_SECONDS": int(env.get("CAMPAIGN_CLAIM_LEASE_SECONDS", "120")),
         "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_MAX_AGE_SECONDS": int(env.get("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)),
         # The "block this caller" links of message digests.

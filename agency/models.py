@@ -40,6 +40,7 @@ from agency.domains.mail.models import (
 )
 from agency.domains.notify.models import OutboundEmail
 from agency.domains.paperwork.models import Bill, BillRules, Chase, Receivable
+from agency.domains.promotions.models import Campaign, Consent, Recipient, Suppression
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
@@ -57,6 +58,10 @@ from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
+    "Campaign",
+    "Consent",
+    "Recipient",
+    "Suppression",
     "Publication",
     "SiteFile",
     "SiteUpdate",

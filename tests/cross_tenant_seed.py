@@ -31,6 +31,8 @@ from agency.domains.contracts.services import create_plan
 from agency.domains.hours.models import TimeEntry
 from agency.domains.paperwork import bills, chasing
 from agency.domains.paperwork.models import Bill, BillRules, Chase, Receivable
+from agency.domains.promotions import campaigns, consent
+from agency.domains.promotions.models import Campaign, Consent, Recipient, Suppression
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.schedules.services import create_rule
 from agency.domains.sla import services as sla
@@ -115,6 +117,8 @@ FILLERS = {
     "site_file_id": lambda a: a.site_file_id,
     "image_id": lambda a: a.site_file_id,
     "publication_id": lambda a: a.publication_id,
+    "campaign_id": lambda a: a.campaign_id,
+    "campaign_step": lambda a: "cancel",
 }
 
 
@@ -230,6 +234,7 @@ def seed_alpha(app, agency):
             client, {"label": "Alpha site", "username": "alpha", "secret": "alpha-secret-1"}
         ).id
         _alpha_website(agency, client)
+        _alpha_campaign(agency, client)
         agency.entry_id, agency.invoice_id = _alpha_invoice(agency)
 
     agency.failed_job_id = fail_a_job(app, agency.agency.id)
@@ -255,6 +260,19 @@ def _alpha_website(agency, client) -> None:
     post.state = "awaiting_approval"
     db.session.commit()
     agency.publication_id = post.id
+
+
+def _alpha_campaign(agency, client) -> None:
+    """A's contact who consented, and A's campaign waiting for the client's approval."""
+    contact = create_contact(client, {"name": "Alpha Customer", "email": "buyer@alpha.example"})
+    consent.record(contact, {"given": True, "method": "in_person", "wording": "Alpha yes"})
+    manager = db.session.get(User, agency.manager.id)
+    made = campaigns.create(client, {
+        "subject": "Alpha offer", "body": "Alpha text",
+        "send_at": (date.today() + timedelta(days=30)).isoformat() + "T10:00:00",
+    }, manager)  # fmt: skip
+    campaigns.submit(made)
+    agency.campaign_id = made.id
 
 
 ALPHA_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -342,6 +360,11 @@ def a_is_untouched(alpha):
         assert site.rule is not None and site.rule.frequency == "daily"
         update = db.session.get(SiteUpdate, alpha.site_update_id)
         assert (update.status, update.proof_url, len(update.files)) == ("requested", None, 1)
+        campaign = db.session.get(Campaign, alpha.campaign_id)
+        assert (campaign.status, campaign.subject) == ("awaiting_approval", "Alpha offer")
+        assert db.session.scalars(select(Recipient)).all() == []
+        assert db.session.scalars(select(Suppression)).all() == []
+        assert [c.given for c in db.session.scalars(select(Consent))] == [True]
         post = db.session.get(Publication, alpha.publication_id)
         assert (post.state, post.remote_id, post.title) == ("awaiting_approval", None, "Alpha post")
         segment_event = db.session.get(CalendarEvent, alpha.segment_event_id)

@@ -37,9 +37,10 @@ def _wait_until(condition, what: str, timeout: float = 60.0):
     raise AssertionError(f"gave up waiting: {what}")
 
 
-def _start_worker(app) -> subprocess.Popen:
+def _start_worker(app, extra: dict | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
+        **(extra or {}),
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": app.config["REDIS_URL"],
         "SECRET_KEY": app.config["SECRET_KEY"],

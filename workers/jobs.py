@@ -8,6 +8,7 @@ from agency.domains.clients.models import Client
 from agency.domains.hours.services import HOURS_CHECK_KEY
 from agency.domains.mail import imap, settle
 from agency.domains.notify.services import deliver
+from agency.domains.promotions import sending as campaign_sending
 from agency.domains.schedules import tick as schedules
 from agency.domains.staff.models import Secretary
 from agency.domains.work import pool, routing
@@ -21,6 +22,12 @@ from tenants import use_agency
 def deliver_email(agency_id: int, email_id: int) -> bool:
     with use_agency(agency_id):
         return deliver(email_id)
+
+
+def send_campaign(agency_id: int, campaign_id: int) -> dict:
+    """A campaign's messages, each recipient once (the bulk queue)."""
+    with use_agency(agency_id):
+        return campaign_sending.send(campaign_id)
 
 
 def noop() -> None:

@@ -91,6 +91,9 @@ PURPOSES = {
     "workers.jobs.poll_mailbox": lambda *a: _("Read a client's mailbox"),
     "workers.jobs.run_billing": lambda *a: _("Run the billing: invoices and hours alerts"),
     "workers.jobs.hours_alerts": lambda *a: _("Tell a client and the managers of hours used"),
+    "workers.jobs.send_campaign": lambda agency_id, campaign_id: _(
+        "Send campaign #%(id)s", id=campaign_id
+    ),
 }
 
 

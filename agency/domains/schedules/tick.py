@@ -18,6 +18,7 @@ from agency.domains.calls.messages import send_due_digests
 from agency.domains.mail import settle
 from agency.domains.mail.imap import enqueue_due
 from agency.domains.paperwork import bills, chasing
+from agency.domains.promotions import campaigns
 from agency.domains.schedules.recovery import requeue_stuck
 from agency.domains.schedules.services import materialise_due
 from agency.domains.travel import reminders as travel_reminders
@@ -103,6 +104,9 @@ def run_for_agency(agency_id: int, now: datetime | None = None) -> dict[str, int
         chasing.chase_due(now)  # the clients' customers who have not paid
         daily.send_due(now)  # the clients' agendas of the day
         vault.send_expiry_reminders(now)  # logins about to expire
+        campaigns.start_due(now)  # campaigns whose time has come
+        campaigns.restart_stalled(now)  # campaigns whose sending job was lost
+        db.session.commit()
         route_pool()  # items nobody could take, for whoever is free now
 
         if inbox_waiting(agency_id):  # calls a lost job left in the inbox

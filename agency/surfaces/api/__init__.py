@@ -15,6 +15,7 @@ from agency.surfaces.api import (
     mail,
     paperwork,
     people,
+    promotions,
     schedules,
     sla,
     travel,
@@ -54,6 +55,7 @@ def register(app) -> None:
         + agenda.blueprints
         + vault.blueprints
         + websites.blueprints
+        + promotions.blueprints
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

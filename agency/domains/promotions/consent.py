@@ -1,0 +1,158 @@
+"""Consent to a client's marketing email, as records: given or withdrawn, when, how (a
+signup form, an import with its stated source, in person, the office, an unsubscribe
+link) and the words shown. The latest record holds. An address the client may no longer
+write to (unsubscribed, bounced for good, a complaint) is suppressed for that client."""
+
+from flask_babel import gettext as _
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from agency.domains.clients.models import Contact
+from agency.domains.promotions.models import Consent, ConsentMethod, Suppression
+from agency.kernel.database import db
+from agency.kernel.errors import NotFound, ValidationError
+from agency.kernel.records import values_for
+
+# What the office may record by hand (an unsubscribe comes only from its link).
+RECORDED = [ConsentMethod.signup_form, ConsentMethod.import_, ConsentMethod.in_person,
+            ConsentMethod.office]  # fmt: skip
+
+
+class ConsentSchema(Schema):
+    given = fields.Boolean(required=True)
+    method = fields.String(required=True, validate=validate.OneOf([m.value for m in RECORDED]))
+    source = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    wording = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+def _normal(address: str | None) -> str:
+    return (address or "").strip().lower()
+
+
+def record(contact: Contact, data: dict, user=None) -> Consent:
+    """A new consent record for the contact; an import must say where consent came from,
+    and consent given needs an address to write to."""
+    values = values_for(ConsentSchema(), data)
+    source = (values["source"] or "").strip() or None
+    if values["method"] == ConsentMethod.import_ and not source:
+        raise ValidationError.on("source", _("Say where the imported consent comes from."))
+    if values["given"] and not contact.email:
+        raise ValidationError.on("given", _("The contact has no email address to write to."))
+    found = _add(contact, values["given"], values["method"], source, values["wording"], user)
+    if values["given"]:
+        _lift(contact.client_id, contact.email)
+    db.session.commit()
+    return found
+
+
+def _add(contact, given: bool, method: str, source, wording, user) -> Consent:
+    found = Consent(
+        client_id=contact.client_id, contact_id=contact.id, given=given, method=method,
+        source=source, wording=(wording or "").strip() or None,
+        recorded_by_id=user.id if user else None,
+    )  # fmt: skip
+    db.session.add(found)
+    contact.marketing_consent = given
+    return found
+
+
+def withdraw(contact: Contact, method: str, source: str | None = None) -> None:
+    """Consent withdrawn (an unsubscribe); in the caller's transaction."""
+    _add(contact, False, method, source, None, None)
+
+
+def _lift(client_id: int, address: str | None) -> None:
+    """Consent given again in words lifts an unsubscribe (never a bounce)."""
+    found = db.session.scalar(
+        select(Suppression).where(
+            Suppression.client_id == client_id,
+            Suppression.address == _normal(address),
+            Suppression.reason == "unsubscribed",
+        )
+    )
+    if found is not None:
+        db.session.delete(found)
+
+
+def suppress(client_id: int, address: str, reason: str) -> bool:
+    """Never write to the address again for this client; whether it is new. In the
+    caller's transaction; twice is once."""
+    address = _normal(address)
+    if not address or is_suppressed(client_id, address):
+        return False
+    db.session.add(Suppression(client_id=client_id, address=address, reason=reason))
+    db.session.flush()
+    return True
+
+
+def is_suppressed(client_id: int, address: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Suppression.id).where(
+                Suppression.client_id == client_id, Suppression.address == _normal(address)
+            )
+        )
+        is not None
+    )
+
+
+def latest():
+    """A select of each contact's latest consent record (id per contact)."""
+    return select(Consent.contact_id, func.max(Consent.id).label("id")).group_by(Consent.contact_id)
+
+
+def consenting_contacts(client_id: int, kinds: list[str] | None = None) -> list[Contact]:
+    """The client's contacts who may be sent a campaign: an address, not archived, whose
+    latest consent record gives consent, and not suppressed."""
+    last = latest().subquery()
+    statement = (
+        select(Contact)
+        .join(last, last.c.contact_id == Contact.id)
+        .join(Consent, Consent.id == last.c.id)
+        .where(
+            Contact.client_id == client_id,
+            Contact.archived_at.is_(None),
+            Contact.email.is_not(None),
+            Contact.email != "",
+            Consent.given.is_(True),
+            ~func.lower(Contact.email).in_(
+                select(Suppression.address).where(Suppression.client_id == client_id)
+            ),
+        )
+        .order_by(Contact.id)
+    )
+    if kinds:
+        statement = statement.where(Contact.kind.in_(kinds))
+    return db.session.scalars(statement).all()
+
+
+def history(contact: Contact) -> list[Consent]:
+    return db.session.scalars(
+        select(Consent).where(Consent.contact_id == contact.id).order_by(Consent.id.desc())
+    ).all()
+
+
+def view(found: Consent) -> dict:
+    return {
+        "id": found.id,
+        "given": found.given,
+        "method": found.method,
+        "source": found.source,
+        "wording": found.wording,
+        "at": found.at,
+    }
+
+
+def contact_of(client_id: int, contact_id) -> Contact:
+    found = db.session.scalar(
+        select(Contact).where(Contact.id == contact_id, Contact.client_id == client_id)
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def suppressions_of(client_id: int) -> list[Suppression]:
+    return db.session.scalars(
+        select(Suppression).where(Suppression.client_id == client_id).order_by(Suppression.id)
+    ).all()

@@ -1,0 +1,335 @@
+"""Sending a campaign, each recipient exactly once.
+
+The job first writes one row per address (a unique key: a second start, or two jobs at
+once, add nothing), then works through them in batches: a batch is claimed ("sending")
+and committed; for each message the SMTP server is given the envelope and the whole text
+but not the final dot; the row is committed "sent"; then the dot is sent. A worker killed
+at any moment therefore leaves either a row "sending" whose message the server has
+discarded with the broken connection (it is sent again by the next job), or a row "sent"
+whose message the server has. What is left is the instant between the commit and the
+dot, microseconds wide.
+
+A paused or cancelled campaign stops between messages; the job's own pace is
+CAMPAIGN_MESSAGES_PER_SECOND for each agency, so one agency's campaign never crowds
+another's work (campaigns run on the bulk queue, apart from calls and mail)."""
+
+import re
+import smtplib
+import socket
+import time
+from datetime import timedelta
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from agency.domains.clients.models import Client, Contact
+from agency.domains.promotions import campaigns, consent
+from agency.domains.promotions.models import (
+    Campaign,
+    CampaignStatus,
+    ConsentMethod,
+    Recipient,
+    RecipientStatus,
+)
+from agency.kernel import clock, links
+from agency.kernel.database import db, on_postgres
+from agency.kernel.errors import BadInput
+
+BATCH = 50
+# How long a job waits for another worker's messages in flight before looking again.
+WAIT = 0.5
+UNSUBSCRIBE = "unsubscribe"
+# An unsubscribe link works for as long as anyone keeps the email (ten years).
+LINK_LIFE = 10 * 365 * 24 * 3600
+
+
+def unsubscribe_token(agency_id: int, recipient_id: int) -> str:
+    return links.sign(UNSUBSCRIBE, {"a": agency_id, "r": recipient_id})
+
+
+def materialise(campaign: Campaign) -> int:
+    """One row per consenting, unsuppressed address of the audience; how many are new."""
+    rows = [
+        {"campaign_id": campaign.id, "contact_id": c.id, "address": c.email.strip().lower(),
+         "name": c.name, "agency_id": campaign.agency_id}
+        for c in campaigns.audience(campaign)
+    ]  # fmt: skip
+    if not rows:
+        return 0
+    table = Recipient.__table__
+    if on_postgres():
+        statement = pg_insert(table).on_conflict_do_nothing(
+            index_elements=["campaign_id", "address"]
+        )
+    else:
+        statement = insert(table).prefix_with("OR IGNORE")
+    result = db.session.execute(statement, rows)
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def send(campaign_id: int) -> dict:
+    """Send what remains of the campaign; the counts when it stops."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.status != CampaignStatus.sending:
+        db.session.rollback()
+        return {}
+    if not db.session.scalar(select(Recipient.id).where(Recipient.campaign_id == campaign.id)):
+        materialise(campaign)
+    _reclaim(campaign_id)
+    client = db.session.get(Client, campaign.client_id)
+    pace = current_app.config["CAMPAIGN_MESSAGES_PER_SECOND"]
+    with Transport() as transport:
+        while True:
+            if not _still_sending(campaign_id):
+                break
+            batch = _claim(campaign_id)
+            if not batch:
+                if _in_flight(campaign_id):  # another worker's, live or dead: wait
+                    time.sleep(WAIT)
+                    _reclaim(campaign_id)
+                    continue
+                _finish(campaign_id)
+                break
+            for recipient_id in batch:
+                began = time.monotonic()
+                if not _still_sending(campaign_id):
+                    _unclaim(campaign_id)
+                    break
+                _send_one(transport, campaign_id, recipient_id, client)
+                if pace:
+                    time.sleep(max(0.0, 1.0 / pace - (time.monotonic() - began)))
+    return campaigns.counts(db.session.get(Campaign, campaign_id))
+
+
+def _in_flight(campaign_id: int) -> bool:
+    found = db.session.scalar(
+        select(Recipient.id).where(
+            Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.sending
+        )
+    )
+    db.session.commit()
+    return found is not None
+
+
+def _still_sending(campaign_id: int) -> bool:
+    status = db.session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+    db.session.commit()
+    return status == CampaignStatus.sending
+
+
+def _reclaim(campaign_id: int) -> None:
+    """Rows a killed worker left "sending": their messages never got their final dot."""
+    db.session.execute(
+        update(Recipient)
+        .where(
+            Recipient.campaign_id == campaign_id,
+            Recipient.status == RecipientStatus.sending,
+            Recipient.claimed_at < clock.now() - _lease(),
+        )
+        .values(status=RecipientStatus.queued.value, claimed_at=None)
+    )
+    db.session.commit()
+
+
+def _lease() -> timedelta:
+    """A claim older than this belongs to a worker that is gone: its rows are sent again
+    (a live worker sends a batch in seconds)."""
+    return timedelta(seconds=current_app.config["CAMPAIGN_CLAIM_LEASE_SECONDS"])
+
+
+def _claim(campaign_id: int) -> list[int]:
+    statement = (
+        select(Recipient.id)
+        .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.queued)
+        .order_by(Recipient.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    ids = db.session.scalars(statement).all()
+    if ids:
+        db.session.execute(
+            update(Recipient)
+            .where(Recipient.id.in_(ids))
+            .values(status=RecipientStatus.sending.value, claimed_at=clock.now())
+        )
+    db.session.commit()
+    return list(ids)
+
+
+def _unclaim(campaign_id: int) -> None:
+    """A pause: what this worker claimed and did not send goes back to wait."""
+    db.session.execute(
+        update(Recipient)
+        .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.sending)
+        .values(status=RecipientStatus.queued.value, claimed_at=None)
+    )
+    db.session.commit()
+
+
+def _finish(campaign_id: int) -> None:
+    campaign = db.session.get(Campaign, campaign_id, with_for_update=True)
+    left = db.session.scalar(
+        select(Recipient.id).where(
+            Recipient.campaign_id == campaign_id,
+            Recipient.status.in_([RecipientStatus.queued, RecipientStatus.sending]),
+        )
+    )
+    if campaign.status == CampaignStatus.sending and left is None:
+        campaign.status = CampaignStatus.sent.value
+        campaign.finished_at = clock.now()
+    db.session.commit()
+
+
+def _send_one(transport, campaign_id: int, recipient_id: int, client: Client) -> None:
+    recipient = db.session.get(Recipient, recipient_id)
+    campaign = db.session.get(Campaign, campaign_id)
+    message = build_message(campaign, recipient, client)
+    recipient.message_id = message["Message-ID"]
+    recipient.attempts += 1
+
+    def mark_sent():
+        recipient.status, recipient.sent_at = RecipientStatus.sent.value, clock.now()
+        db.session.commit()
+
+    try:
+        transport.send(message, mark_sent)
+    except smtplib.SMTPResponseException as exc:  # refused for good: not sent
+        db.session.rollback()
+        failed = db.session.get(Recipient, recipient_id)
+        failed.status, failed.error = RecipientStatus.failed.value, str(exc)[:300]
+        db.session.commit()
+
+
+def _fill(text: str, recipient: Recipient, client: Client) -> str:
+    first = (recipient.name or "").split()[0] if (recipient.name or "").split() else ""
+    return text.format(first_name=first, name=recipient.name or "", client_name=client.name)
+
+
+def build_message(campaign: Campaign, recipient: Recipient, client: Client) -> EmailMessage:
+    """The campaign as this recipient gets it: their name, the client as the sender, the
+    one-click unsubscribe link in the headers (RFC 8058) and at the foot."""
+    link = links.external_url(
+        "public.unsubscribe", token=unsubscribe_token(campaign.agency_id, recipient.id)
+    )
+    language = (client.languages or [None])[0]
+    languages = current_app.config["LANGUAGES"]
+    with force_locale(language if language in languages else "en"):
+        foot = _("You get this email from %(client)s. Unsubscribe: %(link)s",
+                 client=client.name, link=link)  # fmt: skip
+    # Headers unfolded: the unsubscribe link must stay one address, not encoded words.
+    message = EmailMessage(policy=email_policy.default.clone(max_line_length=998))
+    message["From"] = formataddr((client.name, parseaddr(current_app.config["MAIL_FROM"])[1]))
+    message["To"] = formataddr((recipient.name, recipient.address))
+    message["Subject"] = _fill(campaign.subject, recipient, client)
+    domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "secretariat.localhost"
+    message["Message-ID"] = recipient.message_id or make_msgid(domain=domain)
+    message["List-Unsubscribe"] = f"<{link}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Precedence"] = "bulk"
+    message.set_content(_fill(campaign.body, recipient, client) + "\n\n-- \n" + foot + "\n")
+    return message
+
+
+class Transport:
+    """One SMTP connection for a run of messages, each handed over in two steps: all but
+    the final dot, then (after ``before_dot``) the dot. Without SMTP_URL, each message is
+    a file in the outbox folder, written after ``before_dot``."""
+
+    def __enter__(self):
+        self.url = current_app.config["SMTP_URL"]
+        self.smtp = None
+        return self
+
+    def _connect(self):
+        parts = urlsplit(self.url)
+        smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+        smtp = smtp_class(parts.hostname, parts.port or 25, timeout=30)
+        if parts.scheme == "smtp+starttls":
+            smtp.starttls()
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        smtp.ehlo_or_helo_if_needed()
+        # The final dot goes in a write of its own: without this, Nagle's algorithm holds
+        # it until the server acknowledges the text (tens of milliseconds a message).
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return smtp
+
+    def send(self, message: EmailMessage, before_dot) -> None:
+        if not self.url:
+            before_dot()
+            outbox = Path(current_app.config["OUTBOX_DIR"])
+            outbox.mkdir(parents=True, exist_ok=True)
+            name = message["Message-ID"].strip("<>").replace("@", "_at_") + ".eml"
+            (outbox / name).write_bytes(bytes(message))
+            return
+        if self.smtp is None:
+            self.smtp = self._connect()
+        smtp = self.smtp
+        sender = parseaddr(message["From"])[1]
+        to = parseaddr(message["To"])[1]
+        code, said = smtp.mail(sender)
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPSenderRefused(code, said, sender)
+        code, said = smtp.rcpt(to)
+        if code not in (250, 251):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused({to: (code, said)})
+        code, said = smtp.docmd("data")
+        if code != 354:
+            smtp.rset()
+            raise smtplib.SMTPDataError(code, said)
+        data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        data = re.sub(rb"(?m)^\.", b"..", data)  # a line's leading dot, doubled
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        smtp.send(data)
+        before_dot()
+        smtp.send(b".\r\n")
+        code, said = smtp.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, said)
+
+    def __exit__(self, *exc):
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+        return False
+
+
+def recipient_of_token(token: str) -> tuple[int, int]:
+    """(agency id, recipient id) an unsubscribe link names; a clear 400 when tampered."""
+    try:
+        payload = links.unsign(UNSUBSCRIBE, token, max_age=LINK_LIFE)
+        return int(payload["a"]), int(payload["r"])
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise BadInput(_("This unsubscribe link is not valid.")) from exc
+
+
+def unsubscribe(recipient_id: int) -> Recipient:
+    """The address is never written to again by this client, the contact's consent is
+    withdrawn, and the recipient counts as unsubscribed; twice is once."""
+    recipient = db.session.get(Recipient, recipient_id)
+    if recipient is None:
+        raise BadInput(_("This unsubscribe link is not valid."))
+    campaign = db.session.get(Campaign, recipient.campaign_id)
+    if consent.suppress(campaign.client_id, recipient.address, "unsubscribed"):
+        contact = db.session.get(Contact, recipient.contact_id) if recipient.contact_id else None
+        if contact is not None:
+            consent.withdraw(contact, ConsentMethod.unsubscribe, f"campaign #{campaign.id}")
+    if recipient.status in (RecipientStatus.sent, RecipientStatus.queued):
+        recipient.status = RecipientStatus.unsubscribed.value
+    db.session.commit()
+    return recipient

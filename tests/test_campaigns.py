@@ -1,0 +1,190 @@
+"""Promotions: consent is a record, and only the client's consenting, unsuppressed
+contacts get a campaign; the client approves it; it goes to the SMTP server once per
+recipient, however often it is started; the one-click unsubscribe (RFC 8058) works by
+POST without a login, by GET with a confirmation, is idempotent and refuses a tampered
+link; bad input is refused before anything is queued."""
+
+from datetime import timedelta
+
+from agency.domains.clients.models import Contact
+from agency.domains.promotions.models import Campaign, Consent, Recipient, Suppression
+from agency.kernel import clock
+from agency.kernel.database import db
+from tenants import use_agency
+from tests.billing_seed import api_as
+from tests.conftest import rows
+from tests.mailbox import body
+
+CONTACTS = [
+    ("Ana Lima", "ana@customers.example", "customer", "in_person"),
+    ("Bruno Reis", "bruno@customers.example", "customer", "import"),
+    ("Carla Dias", "carla@partners.example", "partner", "signup_form"),
+    ("Duarte Sá", "duarte@customers.example", "customer", None),  # never consented
+]
+
+
+def _contacts(agency, extra=()):
+    with use_agency(agency.agency.id):
+        made = {}
+        for name, email, kind, _method in [*CONTACTS, *extra]:
+            contact = Contact(client_id=agency.client.id, name=name, email=email, kind=kind)
+            db.session.add(contact)
+            db.session.flush()
+            made[email] = contact.id
+        db.session.commit()
+    db.session.remove()
+    return made
+
+
+def _consent(client, agency, contacts, extra=()):
+    call = api_as(client, agency.secretary)
+    base = f"/api/v1/clients/{agency.client.id}/contacts"
+    for _name, email, _kind, method in [*CONTACTS, *extra]:
+        if method is None:
+            continue
+        body_ = {"given": True, "method": method, "wording": "Yes, send me the offers"}
+        if method == "import":
+            body_["source"] = "Shop loyalty cards, signed 2026"
+        answer = call("POST", f"{base}/{contacts[email]}/consents", body_)
+        assert answer.status_code == 201, answer.json
+
+
+def _approved(client, agency, **extra):
+    office = api_as(client, agency.secretary)
+    base = f"/api/v1/clients/{agency.client.id}/campaigns"
+    made = office("POST", base, {
+        "subject": "{first_name}, our winter offer", "body": "Dear {name},\n\nTen percent off.",
+        "send_at": (clock.now() + timedelta(minutes=5)).isoformat(), **extra,
+    })  # fmt: skip
+    assert made.status_code == 201, made.json
+    assert office("POST", f"{base}/{made.json['id']}/submit").json["status"] == (
+        "awaiting_approval"
+    )
+    assert office("POST", f"{base}/{made.json['id']}/approve").status_code == 403
+    approved = api_as(client, agency.client_user)("POST", f"{base}/{made.json['id']}/approve")
+    assert approved.json["status"] == "scheduled", approved.json
+    return made.json["id"]
+
+
+def _start(app, agency, minutes=6):
+    from agency.domains.promotions import campaigns
+
+    with use_agency(agency.agency.id):
+        started = campaigns.start_due(clock.now() + timedelta(minutes=minutes))
+        db.session.commit()
+    db.session.remove()
+    return started
+
+
+def test_only_consenting_unsuppressed_contacts_of_the_client_receive_it_once(
+    client, app, agency, other_agency, mail, drain
+):
+    app.config["CAMPAIGN_MESSAGES_PER_SECOND"] = 0
+    contacts = _contacts(
+        agency, [("Eva Suppressed", "eva@customers.example", "customer", "office")]
+    )
+    _consent(client, agency, contacts, [("Eva", "eva@customers.example", "customer", "office")])
+    with use_agency(agency.agency.id):
+        from agency.domains.promotions import consent
+
+        consent.suppress(agency.client.id, "EVA@customers.example", "bounced")
+        db.session.commit()
+    db.session.remove()
+    bravo = _contacts(other_agency)  # the other agency's contacts, with the same addresses
+    _consent(client, other_agency, bravo)
+    campaign_id = _approved(client, agency)
+    assert _start(app, agency) == 1
+    drain()
+    got = sorted(m["X-Envelope-To"] for m in mail.messages)
+    assert got == ["ana@customers.example", "bruno@customers.example", "carla@partners.example"]
+    ana = mail.to("ana@customers.example")[0]
+    assert ana["Subject"] == "Ana, our winter offer" and "Dear Ana Lima," in body(ana)
+    assert ana["From"].startswith("Alpha Client")
+    assert ana["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert ana["List-Unsubscribe"].startswith("<http://localhost/unsubscribe/")
+    [campaign] = rows(Campaign, agency.agency.id)
+    assert campaign.status == "sent"
+
+    # Started again (a retried job, a second tick): nothing more is sent.
+    from workers.jobs import send_campaign
+
+    with use_agency(agency.agency.id):
+        db.session.get(Campaign, campaign_id).status = "sending"
+        db.session.commit()
+    db.session.remove()
+    send_campaign(agency.agency.id, campaign_id)
+    assert _start(app, agency) == 0
+    drain()
+    assert len(mail.messages) == 3
+    counts = api_as(client, agency.secretary)(
+        "GET", f"/api/v1/clients/{agency.client.id}/campaigns/{campaign_id}"
+    ).json["counts"]
+    assert (counts["total"], counts["sent"]) == (3, 3)
+
+
+def test_one_click_unsubscribe_by_post_and_get(client, app, agency, mail, drain):
+    app.config["CAMPAIGN_MESSAGES_PER_SECOND"] = 0
+    contacts = _contacts(agency)
+    _consent(client, agency, contacts)
+    _approved(client, agency)
+    _start(app, agency)
+    drain()
+    link = mail.to("ana@customers.example")[0]["List-Unsubscribe"].strip("<>")
+    path = link.replace("http://localhost", "")
+    visitor = app.test_client()
+    shown = visitor.get(path)
+    assert shown.status_code == 200 and "ana@customers.example" in shown.get_data(as_text=True)
+    assert rows(Suppression, agency.agency.id) == []  # GET only asks
+    one_click = visitor.post(
+        path, data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )  # fmt: skip
+    assert one_click.status_code == 200
+    again = visitor.post(path, data="List-Unsubscribe=One-Click",
+                         content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert again.status_code == 200
+    [suppressed] = rows(Suppression, agency.agency.id)
+    assert (suppressed.address, suppressed.reason) == ("ana@customers.example", "unsubscribed")
+    ana_records = [c for c in rows(Consent, agency.agency.id) if c.contact_id == contacts[
+        "ana@customers.example"]]  # fmt: skip
+    assert [c.given for c in sorted(ana_records, key=lambda c: c.id)] == [True, False]
+    [ana] = [r for r in rows(Recipient, agency.agency.id) if r.address.startswith("ana")]
+    assert ana.status == "unsubscribed"
+    tampered = visitor.post(path[:-3] + "xyz", data="List-Unsubscribe=One-Click",
+                            content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert tampered.status_code == 400
+    assert len(rows(Suppression, agency.agency.id)) == 1
+
+    # Ana is left out of the next campaign.
+    mail.clear()
+    _approved(client, agency)
+    _start(app, agency)
+    drain()
+    assert sorted(m["X-Envelope-To"] for m in mail.messages) == [
+        "bruno@customers.example", "carla@partners.example",
+    ]  # fmt: skip
+
+
+def test_bad_campaigns_are_refused_before_anything_is_queued(client, app, agency):
+    contacts = _contacts(agency)
+    office = api_as(client, agency.secretary)
+    base = f"/api/v1/clients/{agency.client.id}/campaigns"
+    later = (clock.now() + timedelta(hours=1)).isoformat()
+    good = {"subject": "Offer", "body": "Hello {first_name}", "send_at": later}
+    assert office("POST", base, good).status_code == 422  # nobody has consented yet
+    _consent(client, agency, contacts)
+    for bad, field in (
+        ({**good, "body": "Hello {firstname}"}, "body"),
+        ({**good, "subject": "Hello {first_name"}, "subject"),
+        ({**good, "body": "x" * 50_001}, "body"),
+        ({**good, "send_at": (clock.now() - timedelta(minutes=1)).isoformat()}, "send_at"),
+        ({**good, "kinds": ["press"]}, "kinds"),
+        ({**good, "kinds": ["aliens"]}, "kinds"),
+    ):
+        answer = office("POST", base, bad)
+        assert answer.status_code == 422 and field in answer.json["error"]["fields"], bad
+    consents = f"/api/v1/clients/{agency.client.id}/contacts/{contacts['duarte@customers.example']}"
+    no_source = office("POST", f"{consents}/consents", {"given": True, "method": "import"})
+    assert no_source.status_code == 422 and "source" in no_source.json["error"]["fields"]
+    assert rows(Campaign, agency.agency.id) == [] and rows(Recipient, agency.agency.id) == []
+    assert api_as(client, agency.client_user)("POST", base, good).status_code == 403
