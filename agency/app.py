@@ -45,6 +45,7 @@ from agency.surfaces.console.mail import bp as console_mail_bp
 from agency.surfaces.console.views import bp as console_bp
 from agency.surfaces.desk.calendar import bp as desk_calendar_bp
 from agency.surfaces.desk.calls import bp as desk_calls_bp
+from agency.surfaces.desk.campaigns import bp as desk_campaigns_bp
 from agency.surfaces.desk.contacts import bp as desk_contacts_bp
 from agency.surfaces.desk.mail import bp as desk_mail_bp
 from agency.surfaces.desk.paperwork import bp as desk_paperwork_bp
@@ -249,6 +250,7 @@ def _register_surfaces(app: Flask) -> None:
     for blueprint in (
         voice_bp, console_calls_bp, desk_calls_bp, portal_calls_bp, desk_calendar_bp,
         desk_travel_bp, desk_paperwork_bp, desk_contacts_bp, desk_vault_bp, desk_websites_bp,
+        desk_campaigns_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     for blueprint in (console_mail_bp, desk_mail_bp, portal_mail_bp, hooks_email_bp):

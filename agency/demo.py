@@ -9,10 +9,11 @@ from agency.domains.accounts.passwords import hash_password
 from agency.domains.billing import invoicing
 from agency.domains.billing.models import BillingAccount
 from agency.domains.calls.models import Call, CallRules, Message, PhoneNumber
-from agency.domains.clients.models import Assignment, AssignmentRole, Client
+from agency.domains.clients.models import Assignment, AssignmentRole, Client, Contact
 from agency.domains.contracts.models import Contract, Plan
 from agency.domains.hours.services import record_time
 from agency.domains.paperwork import bills
+from agency.domains.promotions import campaigns, consent
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Secretary
 from agency.domains.travel import trips
@@ -319,6 +320,7 @@ def _activity(secretaries) -> None:
     _trip(clients[0], now)
     _bills(clients[0], now)
     _website(clients[0])
+    _campaign(clients[0])
     # Last month's hours, invoiced in a draft to review, and some of this month's.
     last_month = (now.replace(day=1) - timedelta(days=1)).replace(hour=10, minute=0)
     for client_index, client in enumerate(clients):
@@ -378,6 +380,30 @@ def _website(client: Client) -> None:
         client, site, {"text": "Please add the new flu vaccine hours: Tuesdays 14:00-17:00."},
         [], None, "portal",
     )  # fmt: skip
+
+
+def _campaign(client: Client) -> None:
+    """Patients who agreed to the clinic's news, and a campaign for the client to approve."""
+    for name, email, method, source in (
+        ("Marta Costa", "marta.costa@patients.example", "in_person", "Reception desk"),
+        ("João Pires", "joao.pires@patients.example", "import", "Newsletter sign-up sheet 2026"),
+        ("Inês Rocha", "ines.rocha@patients.example", "signup_form", "Clinic website"),
+    ):
+        contact = Contact(client_id=client.id, name=name, email=email, kind="customer")
+        db.session.add(contact)
+        db.session.flush()
+        consent.record(contact, {"given": True, "method": method, "source": source,
+                                 "wording": "Send me the clinic's news and offers"})  # fmt: skip
+    writer = db.session.scalar(
+        select(User).where(User.role.in_([Role.owner, Role.manager])).order_by(User.id).limit(1)
+    )
+    made = campaigns.create(client, {
+        "subject": "{first_name}, flu vaccines are here",
+        "body": "Dear {name},\n\nFlu vaccines are available on Tuesdays from 14:00 to 17:00."
+                "\n\n{client_name}",
+        "send_at": (clock.now() + timedelta(days=2)).isoformat(),
+    }, writer)  # fmt: skip
+    campaigns.submit(made)
 
 
 def logins() -> list[dict]:

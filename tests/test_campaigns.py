@@ -188,3 +188,85 @@ def test_bad_campaigns_are_refused_before_anything_is_queued(client, app, agency
     assert no_source.status_code == 422 and "source" in no_source.json["error"]["fields"]
     assert rows(Campaign, agency.agency.id) == [] and rows(Recipient, agency.agency.id) == []
     assert api_as(client, agency.client_user)("POST", base, good).status_code == 403
+
+
+BOUNCE = (
+    "From: Mail Delivery System <mailer-daemon@mx.example>\r\nTo: {to}\r\n"
+    "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-9@mx.example>\r\n"
+    "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+    "--r\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+    "--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+    "Final-Recipient: rfc822; bruno@customers.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+    "--r\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original}\r\n"
+    "To: bruno@customers.example\r\n\r\n--r--\r\n"
+)
+
+
+def test_a_bounce_through_the_inbound_hook_suppresses_the_address(
+    client, app, agency, mail, drain, inbox
+):
+    from tests.test_mail import deliver
+
+    app.config["CAMPAIGN_MESSAGES_PER_SECOND"] = 0
+    contacts = _contacts(agency)
+    _consent(client, agency, contacts)
+    campaign_id = _approved(client, agency)
+    _start(app, agency)
+    drain()
+    original = mail.to("bruno@customers.example")[0]["Message-ID"]
+    key, address = inbox
+    report = deliver(client, key, BOUNCE.format(to=address, original=original).encode())
+    assert report.triage == "ignored"
+    [suppressed] = rows(Suppression, agency.agency.id)
+    assert (suppressed.address, suppressed.reason) == ("bruno@customers.example", "bounced")
+    counts = api_as(client, agency.secretary)(
+        "GET", f"/api/v1/clients/{agency.client.id}/campaigns/{campaign_id}"
+    ).json["counts"]
+    assert (counts["sent"], counts["bounced"]) == (2, 1)
+    portal = app.test_client()
+    from tests.conftest import sign_in
+
+    sign_in(portal, agency.client_user)
+    report_page = portal.get("/portal/campaigns").get_data(as_text=True)
+    assert 'data-count="bounced">1<' in report_page
+
+
+def test_the_desk_writes_it_and_the_client_approves_it_in_the_portal(
+    client, app, agency, mail, drain, login_as
+):
+    from tests.conftest import post_form, sign_in
+
+    app.config["CAMPAIGN_MESSAGES_PER_SECOND"] = 0
+    contacts = _contacts(agency)
+    desk = login_as(agency.secretary)
+    page = f"/desk/contacts/{agency.client.id}/{contacts['ana@customers.example']}"
+    said = {"given": "y", "method": "in_person", "wording": "Yes please"}
+    recorded = post_form(desk, f"{page}/consents", said, page=page)
+    assert recorded.status_code == 302
+    assert "Yes please" in desk.get(page).get_data(as_text=True)
+    campaigns_page = f"/desk/campaigns/{agency.client.id}"
+    send_at = (clock.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    broken = post_form(desk, campaigns_page, {"subject": "Hi {first_name", "body": "Hello",
+                                              "send_at": send_at}, page=campaigns_page)  # fmt: skip
+    assert broken.status_code == 422 and rows(Campaign, agency.agency.id) == []
+    made = post_form(desk, campaigns_page, {"subject": "Hi {first_name}", "body": "Hello",
+                                            "send_at": send_at, "kinds": ["customer"]},
+                     page=campaigns_page)  # fmt: skip
+    assert made.status_code == 302, made.get_data(as_text=True)
+    [campaign] = rows(Campaign, agency.agency.id)
+    campaign_id = campaign.id
+    one = f"{campaigns_page}/{campaign_id}"
+    assert post_form(desk, f"{one}/submit", {}, page=one).status_code == 302
+    portal = app.test_client()
+    sign_in(portal, agency.client_user)
+    waiting = portal.get("/portal/campaigns").get_data(as_text=True)
+    assert "Hi Ana" in waiting and f"approve-campaign-{campaign_id}" in waiting
+    assert post_form(portal, f"/portal/campaigns/{campaign_id}/approve", {},
+                     page="/portal/campaigns").status_code == 302  # fmt: skip
+    _start(app, agency, minutes=121)
+    drain()
+    assert [m["X-Envelope-To"] for m in mail.messages] == ["ana@customers.example"]
+    shown = desk.get(one).get_data(as_text=True)
+    assert 'data-count="sent">1<' in shown
+    assert 'data-count="sent">1<' in portal.get("/portal/campaigns").get_data(as_text=True)

@@ -127,3 +127,24 @@ def test_the_console_import_page_runs_a_dry_run_then_imports(client, agency):
     )
     assert "Imported 1 rows." in done.get_data(as_text=True)
     assert _names(agency, Client) == ["Alpha Client", "Ferreira Dental"]
+
+
+def test_imported_consent_states_its_source_and_is_kept_as_a_record(api, agency):
+    from agency.domains.promotions import consent
+    from agency.domains.promotions.models import Consent
+
+    header = "client,name,email,marketing_consent,consent_source,consent_wording\n"
+    unsourced = header + "Alpha Client,Ana Lima,ana@customers.example,yes,,\n"
+    refused = api("contacts", unsourced, dry_run=False)
+    assert refused.status_code == 422 and "consent_source" in refused.json["errors"][0]["fields"]
+    body = header + (
+        "Alpha Client,Ana Lima,ana@customers.example,yes,Loyalty cards 2026,Send me offers\n"
+        "Alpha Client,Bruno Reis,bruno@customers.example,,,\n"
+    )
+    assert api("contacts", body, dry_run=False).json["created"] == 2
+    with use_agency(agency.agency.id):
+        [record] = db.session.scalars(select(Consent)).all()
+        assert (record.method, record.source, record.wording, record.given) == (
+            "import", "Loyalty cards 2026", "Send me offers", True,
+        )  # fmt: skip
+        assert [c.name for c in consent.consenting_contacts(agency.client.id)] == ["Ana Lima"]

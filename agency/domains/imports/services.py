@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Client
+from agency.domains.promotions import consent
 from agency.domains.staff import services as staff
 from agency.kernel import plaintext as text
 from agency.kernel.database import db
@@ -61,6 +62,11 @@ def _contact(row: dict) -> tuple[Client, dict]:
     client = db.session.scalar(select(Client).where(func.lower(Client.name) == name.lower()))
     if client is None:
         raise ValidationError.on("client", _("No client called %(name)s.", name=name))
+    if _yes(row.get("marketing_consent")) and not (row.get("consent_source") or "").strip():
+        raise ValidationError.on(
+            "consent_source",
+            _("Say where this contact's consent to marketing email comes from (consent_source)."),
+        )
     return client, {
         "name": row.get("name", ""),
         "company": row.get("company") or None,
@@ -72,10 +78,19 @@ def _contact(row: dict) -> tuple[Client, dict]:
     }
 
 
+def _new_contact(row: dict):
+    """The contact, and its consent as a record with the source the file states."""
+    contact = clients.new_contact(*_contact(row))
+    if contact.marketing_consent:
+        db.session.flush()
+        consent.imported(contact, row["consent_source"], row.get("consent_wording") or None)
+    return contact
+
+
 KINDS = {
     "secretaries": (("name", "email"), lambda row: staff.new_secretary(_secretary(row))),
     "clients": (("name",), lambda row: clients.new_client(_client(row))),
-    "contacts": (("client", "name"), lambda row: clients.new_contact(*_contact(row))),
+    "contacts": (("client", "name"), lambda row: _new_contact(row)),
 }
 
 

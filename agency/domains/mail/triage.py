@@ -12,6 +12,7 @@ from agency.domains.mail import conversations
 from agency.domains.mail.models import BouncedAddress, ClientMailRules, InboundEmail, Triage
 from agency.domains.mail.settings import agency_settings
 from agency.domains.notify.language import queue_email_to
+from agency.domains.promotions import bounces as campaign_bounces
 from agency.domains.work.creation import NewItems
 from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
@@ -114,9 +115,12 @@ def hard_bounces(message: EmailMessage) -> list[tuple[str, str]]:
 
 
 def mark_bounces(message: EmailMessage) -> None:
-    """A hard bounce marks the address: mail in a client's name to it is refused."""
+    """A hard bounce marks the address: mail in a client's name to it is refused, and a
+    campaign's recipient is marked bounced and suppressed for that client."""
 
-    for address, status in hard_bounces(message):
+    hard = hard_bounces(message)
+    campaign_bounces.record(message, hard)
+    for address, status in hard:
         known = db.session.scalar(select(BouncedAddress).where(BouncedAddress.address == address))
         if known is None:
             db.session.add(BouncedAddress(address=address, status=status))

@@ -110,6 +110,22 @@ def update(campaign: Campaign, data: dict) -> Campaign:
     return campaign
 
 
+def fill(text: str, name: str, client_name: str) -> str:
+    """The text as one reader gets it."""
+    parts = (name or "").split()
+    return text.format(first_name=parts[0] if parts else "", name=name or "",
+                       client_name=client_name)  # fmt: skip
+
+
+def preview(campaign: Campaign) -> dict:
+    """The subject and text as the first of its audience will read them."""
+    people = audience(campaign)
+    name = people[0].name if people else campaign.client.name
+    client_name = campaign.client.name
+    return {"name": name, "subject": fill(campaign.subject, name, client_name),
+            "body": fill(campaign.body, name, client_name)}  # fmt: skip
+
+
 def audience(campaign: Campaign):
     return consent.consenting_contacts(campaign.client_id, campaign.audience.get("kinds"))
 
@@ -249,12 +265,13 @@ def campaign_of(client_id: int, campaign_id) -> Campaign:
     return found
 
 
-def view(campaign: Campaign) -> dict:
+def view(campaign: Campaign, with_preview: bool = False) -> dict:
     return {
         "id": campaign.id,
         "client_id": campaign.client_id,
         "subject": campaign.subject,
         "body": campaign.body,
+        "preview": preview(campaign) if with_preview else None,
         "kinds": campaign.audience.get("kinds", []),
         "send_at": campaign.send_at,
         "status": campaign.status,

@@ -56,6 +56,14 @@ def _add(contact, given: bool, method: str, source, wording, user) -> Consent:
     return found
 
 
+def imported(contact: Contact, source: str, wording: str | None = None) -> Consent:
+    """Consent that comes with an imported contact, with the source the file states; in
+    the caller's transaction."""
+    if not contact.email:
+        raise ValidationError.on("email", _("The contact has no email address to write to."))
+    return _add(contact, True, ConsentMethod.import_, source.strip()[:300], wording, None)
+
+
 def withdraw(contact: Contact, method: str, source: str | None = None) -> None:
     """Consent withdrawn (an unsubscribe); in the caller's transaction."""
     _add(contact, False, method, source, None, None)

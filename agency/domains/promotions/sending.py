@@ -211,8 +211,7 @@ def _send_one(transport, campaign_id: int, recipient_id: int, client: Client) ->
 
 
 def _fill(text: str, recipient: Recipient, client: Client) -> str:
-    first = (recipient.name or "").split()[0] if (recipient.name or "").split() else ""
-    return text.format(first_name=first, name=recipient.name or "", client_name=client.name)
+    return campaigns.fill(text, recipient.name, client.name)
 
 
 def build_message(campaign: Campaign, recipient: Recipient, client: Client) -> EmailMessage:

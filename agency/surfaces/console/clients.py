@@ -12,6 +12,7 @@ from agency.domains.calendar import services as feeds
 from agency.domains.clients import services as clients
 from agency.domains.clients.models import Client, Contact, ContactKind
 from agency.domains.matching import services as matching
+from agency.domains.promotions import consent
 from agency.kernel import labels, records
 from agency.kernel import plaintext as text
 from agency.kernel.database import db
@@ -164,7 +165,10 @@ def add_contact(client_id):
     }  # fmt: skip
     if form.validate_on_submit():
         try:
-            clients.create_contact(client, data)
+            contact = clients.create_contact(client, data)
+            if contact.marketing_consent and contact.email:  # a record, with who took it
+                consent.record(contact, {"given": True, "method": "office",
+                                         "source": current_user.name})  # fmt: skip
             flash(_("%(name)s is in the address book.", name=form.name.data), "success")
             return redirect(url_for("console.edit_client", client_id=client.id))
         except ValidationError as exc:

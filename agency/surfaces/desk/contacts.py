@@ -12,6 +12,8 @@ from wtforms.validators import InputRequired
 
 from agency.domains.agenda import contact_log
 from agency.domains.clients.access import client_for
+from agency.domains.promotions import consent
+from agency.domains.promotions.forms import ConsentForm
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import Kind
 from agency.kernel import labels
@@ -44,7 +46,7 @@ def _task_form(form: TaskForm | None, contact) -> TaskForm:
     return form
 
 
-def _page(client, contact, note_form=None, task_form=None, status: int = 200):
+def _page(client, contact, note_form=None, task_form=None, consent_form=None, status=200):
     return render_template(
         "desk/contact.html",
         client=client,
@@ -52,7 +54,27 @@ def _page(client, contact, note_form=None, task_form=None, status: int = 200):
         entries=contact_log.log(contact),
         note_form=note_form or NoteForm(formdata=None),
         task_form=_task_form(task_form, contact),
+        consents=consent.history(contact),
+        consent_form=consent_form or ConsentForm(formdata=None),
     ), status
+
+
+@bp.post("/<int:client_id>/<int:contact_id>/consents")
+@roles_required(*PEOPLE)
+def record_consent(client_id, contact_id):
+    """Consent to the client's marketing email, given or withdrawn, as a record."""
+    found = client_for(current_user, client_id)
+    person = contact_log.contact_of(found, contact_id)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _page(found, person, consent_form=form, status=422)
+    try:
+        consent.record(person, form.payload(), current_user)
+    except ValidationError as exc:
+        refused(form, exc)
+        return _page(found, person, consent_form=form, status=exc.status_code)
+    flash(_("The consent is recorded."), "success")
+    return redirect(url_for(".contact", client_id=found.id, contact_id=person.id))
 
 
 @bp.get("/<int:client_id>/<int:contact_id>")

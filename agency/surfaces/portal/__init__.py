@@ -4,6 +4,7 @@
 from agency.surfaces.portal import (  # noqa: F401
     billing,
     calendar,
+    campaigns,
     onboarding,
     paperwork,
     team,

@@ -1,0 +1,49 @@
+"""The campaign form of the desk and the consent form of a contact."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+
+from agency.domains.clients.models import ContactKind
+from agency.domains.promotions.consent import RECORDED
+from agency.kernel import labels
+
+
+class CampaignForm(FlaskForm):
+    subject = StringField(_l("Subject"), validators=[InputRequired()])
+    body = TextAreaField(_l("Message"), validators=[InputRequired()])
+    kinds = SelectMultipleField(_l("To the consenting contacts who are (all when none)"))
+    send_at = StringField(_l("Send at (the client's time)"), validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds.choices = [
+            SelectChoice(k.value, labels.label("contact_kind", k)) for k in ContactKind
+        ]
+
+    def payload(self) -> dict:
+        return {
+            "subject": self.subject.data or "", "body": self.body.data or "",
+            "kinds": list(self.kinds.data or []), "send_at": (self.send_at.data or "").strip(),
+        }  # fmt: skip
+
+
+class ConsentForm(FlaskForm):
+    given = BooleanField(_l("Agrees to the client's marketing email"), default=True)
+    method = SelectField(_l("How"), choices=[], validate_choice=False)
+    source = StringField(_l("Source (for an import: where the consent was collected)"))
+    wording = TextAreaField(_l("The words the contact agreed to"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method.choices = [
+            SelectChoice(m.value, labels.label("consent_method", m)) for m in RECORDED
+        ]
+
+    def payload(self) -> dict:
+        return {
+            "given": bool(self.given.data), "method": self.method.data,
+            "source": self.source.data or None, "wording": self.wording.data or None,
+        }  # fmt: skip

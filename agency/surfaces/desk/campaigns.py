@@ -1,0 +1,117 @@
+"""A client's campaigns on the desk: written here, sent to the client for approval, and
+followed while they go (a progress bar, paused and resumed, cancelled)."""
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from agency.domains.clients.access import client_for, visible_clients
+from agency.domains.clients.models import Client
+from agency.domains.promotions import campaigns, consent
+from agency.domains.promotions.forms import CampaignForm
+from agency.kernel import clock
+from agency.kernel.database import db
+from agency.kernel.errors import ValidationError
+from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.forms import ConfirmForm, refused
+
+bp = Blueprint("desk_campaigns", __name__, url_prefix="/desk/campaigns")
+PEOPLE = ("secretary", "owner", "manager")
+STEPS = {
+    "submit": (campaigns.submit, lambda: _("Sent to the client for approval.")),
+    "pause": (campaigns.pause, lambda: _("Paused: nothing more goes until it is resumed.")),
+    "resume": (campaigns.resume, lambda: _("Resumed.")),
+    "cancel": (campaigns.cancel, lambda: _("Cancelled: nothing more goes.")),
+}
+
+
+@bp.get("/")
+@roles_required(*PEOPLE)
+def home():
+    clients = db.session.scalars(
+        select(Client)
+        .where(Client.id.in_(visible_clients(current_user)), Client.archived_at.is_(None))
+        .order_by(Client.name)
+    ).all()
+    return render_template("desk/campaign_clients.html", clients=clients)
+
+
+def _page(client: Client, form=None, status: int = 200):
+    if form is None:
+        form = CampaignForm(formdata=None)
+        tomorrow = clock.now().astimezone(ZoneInfo(client.timezone)).date()
+        form.send_at.data = f"{tomorrow.isoformat()}T09:00"
+    return render_template(
+        "desk/campaigns.html",
+        client=client,
+        campaigns=[campaigns.view(c, True) for c in campaigns.campaigns_of(client)],
+        audience=len(consent.consenting_contacts(client.id)),
+        form=form,
+    ), status
+
+
+@bp.get("/<int:client_id>")
+@roles_required(*PEOPLE)
+def client(client_id):
+    return _page(client_for(current_user, client_id))
+
+
+@bp.post("/<int:client_id>")
+@roles_required(*PEOPLE)
+def new_campaign(client_id):
+    found = client_for(current_user, client_id)
+    form = CampaignForm()
+    if not form.validate_on_submit():
+        return _page(found, form, 422)
+    try:
+        made = campaigns.create(found, form.payload(), current_user)
+    except ValidationError as exc:
+        refused(form, exc)
+        return _page(found, form, exc.status_code)
+    flash(_("The campaign is a draft: read it through, then send it to the client."), "success")
+    return redirect(url_for(".campaign", client_id=found.id, campaign_id=made.id))
+
+
+def _campaign_page(client, campaign, template="desk/campaign.html"):
+    return render_template(
+        template,
+        client=client,
+        campaign=campaigns.view(campaign, True),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.get("/<int:client_id>/<int:campaign_id>")
+@roles_required(*PEOPLE)
+def campaign(client_id, campaign_id):
+    found = client_for(current_user, client_id)
+    return _campaign_page(found, campaigns.campaign_of(found.id, campaign_id))
+
+
+@bp.get("/<int:client_id>/<int:campaign_id>/progress")
+@roles_required(*PEOPLE)
+def progress(client_id, campaign_id):
+    """The progress part of the page, fetched again while the campaign goes."""
+    found = client_for(current_user, client_id)
+    chosen = campaigns.campaign_of(found.id, campaign_id)
+    return _campaign_page(found, chosen, "desk/_campaign_progress.html")
+
+
+@bp.post("/<int:client_id>/<int:campaign_id>/<any(submit, pause, resume, cancel):campaign_step>")
+@roles_required(*PEOPLE)
+def step(client_id, campaign_id, campaign_step):
+    found = client_for(current_user, client_id)
+    chosen = campaigns.campaign_of(found.id, campaign_id)
+    if ConfirmForm().validate_on_submit():
+        act, said = STEPS[campaign_step]
+        try:
+            act(chosen)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        else:
+            flash(said(), "success")
+    return redirect(url_for(".campaign", client_id=found.id, campaign_id=campaign_id))

@@ -1,0 +1,62 @@
+"""The client's campaigns in the portal: each one waiting for approval, read and approved
+or sent back with a note, and the report of every campaign sent (sent, bounced,
+unsubscribed)."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from agency.domains.clients.models import Client
+from agency.domains.promotions import campaigns
+from agency.kernel.database import db
+from agency.kernel.errors import ValidationError
+from agency.surfaces.portal.blueprint import bp
+from agency.surfaces.web.access import full_client_access, roles_required
+from agency.surfaces.web.forms import ConfirmForm
+
+
+def _client() -> Client:
+    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
+    if client is None:
+        abort(404)
+    return client
+
+
+def _page(client: Client, status: int = 200):
+    return render_template(
+        "portal/campaigns.html",
+        client=client,
+        campaigns=[
+            campaigns.view(c, True) for c in campaigns.campaigns_of(client) if c.status != "draft"
+        ],  # fmt: skip
+        confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.get("/campaigns")
+@roles_required("client")
+@full_client_access
+def campaigns_page():
+    return _page(_client())
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(approve, decline):decision>")
+@roles_required("client")
+@full_client_access
+def decide_campaign(campaign_id, decision):
+    client = _client()
+    found = campaigns.campaign_of(client.id, campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".campaigns_page"))
+    try:
+        if decision == "approve":
+            campaigns.approve(found)
+            flash(_("Approved: it goes at its time."), "success")
+        else:
+            campaigns.decline(found, {"note": request.form.get("note", "")})
+            flash(_("Sent back to your secretary."), "success")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        return _page(client, exc.status_code)
+    return redirect(url_for(".campaigns_page"))
