@@ -99,6 +99,8 @@ def from_environment() -> dict:
         "WEBSITE_TIMEOUT_SECONDS": float(env.get("WEBSITE_TIMEOUT_SECONDS", "10")),
         # How fast one agency's campaigns go out (0: as fast as the mail server takes them).
         "CAMPAIGN_MESSAGES_PER_SECOND": float(env.get("CAMPAIGN_MESSAGES_PER_SECOND", "20")),
+        # How long one campaign job sends before it makes way for other work.
+        "CAMPAIGN_SLICE_SECONDS": float(env.get("CAMPAIGN_SLICE_SECONDS", "2")),
         # When a campaign's claimed messages are taken for a dead worker's and sent again.
         "CAMPAIGN_CLAIM_LEASE_SECONDS": int(env.get("CAMPAIGN_CLAIM_LEASE_SECONDS", "120")),
         "INVITATION_MAX_AGE_SECONDS": int(env.get("INVITATION_MAX_AGE_SECONDS", 7 * 24 * 3600)),

@@ -2,6 +2,7 @@
 finishes it, and the SMTP server holds exactly 1,000 messages, one per recipient."""
 
 import signal
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -85,3 +86,28 @@ def test_a_worker_killed_mid_campaign_sends_each_recipient_exactly_once(app, age
     delivered = Counter(m["X-Envelope-To"] for m in mail.messages)
     assert len(mail.messages) == COUNT, (killed_at, len(mail.messages))
     assert len(delivered) == COUNT and set(delivered.values()) == {1}
+
+
+def test_another_agencys_urgent_mail_goes_during_a_big_campaign(app, agency, other_agency, mail):
+    """One worker for every queue: the campaign makes way between its slices, and the
+    other agency's email is delivered long before the campaign ends."""
+    from agency.domains.notify.services import queue_email
+
+    _audience(agency)
+    env = {"SMTP_URL": app.config["SMTP_URL"], "CAMPAIGN_MESSAGES_PER_SECOND": "200",
+           "CAMPAIGN_SLICE_SECONDS": "1"}  # fmt: skip
+    _campaign(agency)
+    worker = _start_worker(app, env)
+    try:
+        _wait_until(lambda: len(mail.messages) >= 100, "the campaign to be under way", timeout=60)
+        with use_agency(other_agency.agency.id):
+            queue_email("urgent@bravo.example", "Call back now", "The hospital called.", "urgent")
+            db.session.commit()
+        asked = time.monotonic()
+        _wait_until(lambda: mail.to("urgent@bravo.example"), "the urgent email", timeout=30)
+        waited = time.monotonic() - asked
+        campaign_sent = len([m for m in mail.messages if "@list.example" in m["X-Envelope-To"]])
+    finally:
+        _stop(worker, signal.SIGKILL)
+    assert campaign_sent < COUNT, "the campaign had finished: nothing was shown"
+    assert waited < 5, waited
