@@ -63,6 +63,7 @@ from agency.surfaces.portal.calls import bp as portal_calls_bp
 from agency.surfaces.portal.mail import bp as portal_mail_bp
 from agency.surfaces.portal.views import bp as portal_bp
 from agency.surfaces.public.feeds import bp as feeds_bp
+from agency.surfaces.public.join import join as signup_form_view
 from agency.surfaces.public.unsubscribe import unsubscribe as unsubscribe_view
 from agency.surfaces.public.views import bp as public_bp
 from agency.surfaces.web import security
@@ -258,6 +259,8 @@ def _register_surfaces(app: Flask) -> None:
     csrf.exempt(hooks_email_bp)
     # A mail program's one-click unsubscribe has no token; the signed link is the key.
     csrf.exempt(unsubscribe_view)
+    # The signup form embedded in a client's own website posts from there.
+    csrf.exempt(signup_form_view)
     app.register_blueprint(stripe_hooks_bp)
     app.register_blueprint(feeds_bp)
     csrf.exempt(stripe_hooks_bp)

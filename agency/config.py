@@ -87,6 +87,8 @@ def from_environment() -> dict:
         "FEED_RATE_LIMIT": env.get("FEED_RATE_LIMIT", "60 per hour"),
         # How often one address may ask for a signup card form (a Stripe SetupIntent).
         "SIGNUP_CARD_RATE_LIMIT": env.get("SIGNUP_CARD_RATE_LIMIT", "30 per hour"),
+        # How often one address may post a client's newsletter signup form.
+        "SIGNUP_RATE_LIMIT": env.get("SIGNUP_RATE_LIMIT", "20 per hour"),
         "FEED_ADDRESS_RATE_LIMIT": env.get("FEED_ADDRESS_RATE_LIMIT", "600 per hour"),
         "MEETING_PICK_RATE_LIMIT": env.get("MEETING_PICK_RATE_LIMIT", "60 per hour"),
         "BOOKING_RATE_LIMIT": env.get("BOOKING_RATE_LIMIT", "20 per hour"),

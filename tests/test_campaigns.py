@@ -270,3 +270,41 @@ def test_the_desk_writes_it_and_the_client_approves_it_in_the_portal(
     shown = desk.get(one).get_data(as_text=True)
     assert 'data-count="sent">1<' in shown
     assert 'data-count="sent">1<' in portal.get("/portal/campaigns").get_data(as_text=True)
+
+
+def test_double_opt_in_records_consent_only_once_confirmed(client, app, agency, mail, drain):
+    import re
+
+    from agency.domains.clients.models import Client
+    from agency.domains.promotions import signup
+    from tests.conftest import csrf_from
+
+    with use_agency(agency.agency.id):
+        form = signup.form_url(db.session.get(Client, agency.client.id)).replace(
+            "http://localhost", ""
+        )
+    db.session.remove()
+    visitor = app.test_client()
+    page = visitor.get(form)
+    assert page.status_code == 200 and "Alpha Client" in page.get_data(as_text=True)
+    bad = visitor.post(form, data={"name": "Rui", "email": "not an address"})
+    assert bad.status_code == 422 and "valid email" in bad.get_data(as_text=True)
+    asked = visitor.post(form, data={"name": "Rui Melo", "email": "Rui@Readers.example"})
+    assert asked.status_code == 200 and 'id="signup-asked"' in asked.get_data(as_text=True)
+    assert rows(Contact, agency.agency.id) == [] and rows(Consent, agency.agency.id) == []
+    drain()
+    letter = body(mail.wait_for("rui@readers.example"))
+    confirm = re.search(r"http://localhost(/join/confirm/\S+)", letter).group(1)
+    shown = visitor.get(confirm)  # a mail scanner opening the link records nothing
+    assert shown.status_code == 200 and rows(Consent, agency.agency.id) == []
+    token = csrf_from(shown.get_data(as_text=True))
+    for _twice in range(2):
+        done = visitor.post(confirm, data={"csrf_token": token})
+        assert done.status_code == 200 and "You are on the list" in done.get_data(as_text=True)
+    [contact] = rows(Contact, agency.agency.id)
+    assert (contact.name, contact.email) == ("Rui Melo", "rui@readers.example")
+    [record] = rows(Consent, agency.agency.id)
+    assert (record.method, record.given) == ("signup_form", True)
+    assert "news and offers from Alpha Client" in record.wording
+    assert visitor.get(confirm[:-4] + "abcd").status_code == 400
+    assert visitor.get("/join/not-a-valid-token").status_code == 400

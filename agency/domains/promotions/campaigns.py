@@ -7,6 +7,7 @@ import string
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
@@ -108,6 +109,13 @@ def update(campaign: Campaign, data: dict) -> Campaign:
         setattr(campaign, name, value)
     db.session.commit()
     return campaign
+
+
+def public_language(client: Client) -> str:
+    """What the client's public reads: the client's first language the product speaks."""
+    languages = current_app.config["LANGUAGES"]
+    found = [code for code in (client.languages or []) if code in languages]
+    return found[0] if found else "en"
 
 
 def fill(text: str, name: str, client_name: str) -> str:

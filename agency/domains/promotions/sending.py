@@ -228,9 +228,7 @@ def build_message(campaign: Campaign, recipient: Recipient, client: Client) -> E
     link = links.external_url(
         "public.unsubscribe", token=unsubscribe_token(campaign.agency_id, recipient.id)
     )
-    language = (client.languages or [None])[0]
-    languages = current_app.config["LANGUAGES"]
-    with force_locale(language if language in languages else "en"):
+    with force_locale(campaigns.public_language(client)):
         foot = _("You get this email from %(client)s. Unsubscribe: %(link)s",
                  client=client.name, link=link)  # fmt: skip
     # Headers unfolded: the unsubscribe link must stay one address, not encoded words.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from agency.domains.clients.access import client_for, visible_clients
 from agency.domains.clients.models import Client
-from agency.domains.promotions import campaigns, consent
+from agency.domains.promotions import campaigns, consent, signup
 from agency.domains.promotions.forms import CampaignForm
 from agency.kernel import clock
 from agency.kernel.database import db
@@ -49,6 +49,7 @@ def _page(client: Client, form=None, status: int = 200):
         client=client,
         campaigns=[campaigns.view(c, True) for c in campaigns.campaigns_of(client)],
         audience=len(consent.consenting_contacts(client.id)),
+        signup_url=signup.form_url(client),
         form=form,
     ), status
 
