@@ -30,7 +30,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from agency.domains.clients.models import Client, Contact
@@ -48,6 +48,8 @@ from agency.kernel.errors import BadInput
 from agency.kernel.queue import enqueue
 
 BATCH = 20
+# Headers unfolded: the unsubscribe link must stay one address, not encoded words.
+HEADERS_UNFOLDED = email_policy.default.clone(max_line_length=998)
 # How long a job waits for another worker's messages in flight before looking again.
 WAIT = 0.5
 UNSUBSCRIBE = "unsubscribe"
@@ -90,6 +92,7 @@ def send(campaign_id: int) -> dict:
         materialise(campaign)
     _reclaim(campaign_id)
     client = db.session.get(Client, campaign.client_id)
+    letter = Letter(campaign, client)
     pace = current_app.config["CAMPAIGN_MESSAGES_PER_SECOND"]
     ends = time.monotonic() + current_app.config["CAMPAIGN_SLICE_SECONDS"]
     with Transport() as transport:
@@ -108,12 +111,9 @@ def send(campaign_id: int) -> dict:
                     continue
                 _finish(campaign_id)
                 break
-            for recipient_id in batch:
+            for recipient in _recipients(batch):  # a pause waits for the batch's end
                 began = time.monotonic()
-                if not _still_sending(campaign_id):
-                    _unclaim(campaign_id)
-                    break
-                _send_one(transport, campaign_id, recipient_id, client)
+                _send_one(transport, letter, recipient)
                 if pace:
                     time.sleep(max(0.0, 1.0 / pace - (time.monotonic() - began)))
     return campaigns.counts(db.session.get(Campaign, campaign_id))
@@ -174,16 +174,6 @@ def _claim(campaign_id: int) -> list[int]:
     return list(ids)
 
 
-def _unclaim(campaign_id: int) -> None:
-    """A pause: what this worker claimed and did not send goes back to wait."""
-    db.session.execute(
-        update(Recipient)
-        .where(Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.sending)
-        .values(status=RecipientStatus.queued.value, claimed_at=None)
-    )
-    db.session.commit()
-
-
 def _finish(campaign_id: int) -> None:
     campaign = db.session.get(Campaign, campaign_id, with_for_update=True)
     left = db.session.scalar(
@@ -198,51 +188,75 @@ def _finish(campaign_id: int) -> None:
     db.session.commit()
 
 
-def _send_one(transport, campaign_id: int, recipient_id: int, client: Client) -> None:
-    recipient = db.session.get(Recipient, recipient_id)
-    campaign = db.session.get(Campaign, campaign_id)
-    message = build_message(campaign, recipient, client)
-    recipient.message_id = message["Message-ID"]
-    recipient.attempts += 1
+def _recipients(ids: list[int]) -> list:
+    return db.session.execute(
+        select(Recipient.id, Recipient.address, Recipient.name, Recipient.message_id)
+        .where(Recipient.id.in_(ids))
+        .order_by(Recipient.id)
+    ).all()
 
-    def mark_sent():
-        recipient.status, recipient.sent_at = RecipientStatus.sent.value, clock.now()
+
+_SENT = (
+    update(Recipient)
+    .where(Recipient.id == bindparam("rid"))
+    .values(status=RecipientStatus.sent.value, sent_at=bindparam("at"),
+            message_id=bindparam("mid"), attempts=Recipient.attempts + 1)
+)  # fmt: skip
+
+
+def _send_one(transport, letter: "Letter", recipient) -> None:
+    message = letter.to(recipient)
+
+    def mark_sent():  # committed before the final dot: the message is the server's now
+        db.session.execute(
+            _SENT,
+            {"rid": recipient.id, "at": clock.now(), "mid": message["Message-ID"]},
+            execution_options={"synchronize_session": False},
+        )
         db.session.commit()
 
     try:
         transport.send(message, mark_sent)
     except smtplib.SMTPResponseException as exc:  # refused for good: not sent
         db.session.rollback()
-        failed = db.session.get(Recipient, recipient_id)
+        failed = db.session.get(Recipient, recipient.id)
         failed.status, failed.error = RecipientStatus.failed.value, str(exc)[:300]
+        failed.attempts += 1
         db.session.commit()
 
 
-def _fill(text: str, recipient: Recipient, client: Client) -> str:
-    return campaigns.fill(text, recipient.name, client.name)
+class Letter:
+    """The campaign's parts that are the same for every reader, worked out once a job."""
 
+    def __init__(self, campaign: Campaign, client: Client):
+        self.campaign, self.client = campaign, client
+        self.agency_id = campaign.agency_id
+        self.subject, self.body, self.client_name = campaign.subject, campaign.body, client.name
+        self.sender = formataddr((client.name, parseaddr(current_app.config["MAIL_FROM"])[1]))
+        marker = "UNSUBSCRIBE-TOKEN"
+        self.link = links.external_url("public.unsubscribe", token=marker)
+        self.marker = marker
+        with force_locale(campaigns.public_language(client)):
+            self.foot = _("You get this email from %(client)s. Unsubscribe: %(link)s",
+                          client=client.name, link=self.link)  # fmt: skip
+        self.domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "secretariat.localhost"
 
-def build_message(campaign: Campaign, recipient: Recipient, client: Client) -> EmailMessage:
-    """The campaign as this recipient gets it: their name, the client as the sender, the
-    one-click unsubscribe link in the headers (RFC 8058) and at the foot."""
-    link = links.external_url(
-        "public.unsubscribe", token=unsubscribe_token(campaign.agency_id, recipient.id)
-    )
-    with force_locale(campaigns.public_language(client)):
-        foot = _("You get this email from %(client)s. Unsubscribe: %(link)s",
-                 client=client.name, link=link)  # fmt: skip
-    # Headers unfolded: the unsubscribe link must stay one address, not encoded words.
-    message = EmailMessage(policy=email_policy.default.clone(max_line_length=998))
-    message["From"] = formataddr((client.name, parseaddr(current_app.config["MAIL_FROM"])[1]))
-    message["To"] = formataddr((recipient.name, recipient.address))
-    message["Subject"] = _fill(campaign.subject, recipient, client)
-    domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "secretariat.localhost"
-    message["Message-ID"] = recipient.message_id or make_msgid(domain=domain)
-    message["List-Unsubscribe"] = f"<{link}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Precedence"] = "bulk"
-    message.set_content(_fill(campaign.body, recipient, client) + "\n\n-- \n" + foot + "\n")
-    return message
+    def to(self, recipient) -> EmailMessage:
+        """The campaign as this recipient gets it: their name, the client as the sender,
+        the one-click unsubscribe link in the headers (RFC 8058) and at the foot."""
+        token = unsubscribe_token(self.agency_id, recipient.id)
+        link = self.link.replace(self.marker, token)
+        message = EmailMessage(policy=HEADERS_UNFOLDED)
+        message["From"] = self.sender
+        message["To"] = formataddr((recipient.name, recipient.address))
+        message["Subject"] = campaigns.fill(self.subject, recipient.name, self.client_name)
+        message["Message-ID"] = recipient.message_id or make_msgid(domain=self.domain)
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Precedence"] = "bulk"
+        text = campaigns.fill(self.body, recipient.name, self.client_name)
+        message.set_content(text + "\n\n-- \n" + self.foot.replace(self.marker, token) + "\n")
+        return message
 
 
 class Transport:
