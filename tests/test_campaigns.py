@@ -308,3 +308,38 @@ def test_double_opt_in_records_consent_only_once_confirmed(client, app, agency, 
     assert "news and offers from Alpha Client" in record.wording
     assert visitor.get(confirm[:-4] + "abcd").status_code == 400
     assert visitor.get("/join/not-a-valid-token").status_code == 400
+
+
+COMPLAINT = (
+    "From: Feedback Loop <fbl@isp.example>\r\nTo: {to}\r\nSubject: Abuse report\r\n"
+    "Message-ID: <fbl-1@isp.example>\r\nMIME-Version: 1.0\r\n"
+    'Content-Type: multipart/report; report-type=feedback-report; boundary="f"\r\n\r\n'
+    "--f\r\nContent-Type: text/plain\r\n\r\nA complaint about a message.\r\n"
+    "--f\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n"
+    "User-Agent: isp-fbl/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: <carla@partners.example>\r\n\r\n"
+    "--f\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {original}\r\n\r\n--f--\r\n"
+)
+
+
+def test_a_complaint_through_the_inbound_hook_suppresses_and_withdraws(
+    client, app, agency, mail, drain, inbox
+):
+    from tests.test_mail import deliver
+
+    app.config["CAMPAIGN_MESSAGES_PER_SECOND"] = 0
+    contacts = _contacts(agency)
+    _consent(client, agency, contacts)
+    _approved(client, agency)
+    _start(app, agency)
+    drain()
+    original = mail.to("carla@partners.example")[0]["Message-ID"]
+    key, address = inbox
+    assert deliver(
+        client, key, COMPLAINT.format(to=address, original=original).encode()
+    ).triage == ("ignored")
+    [suppressed] = rows(Suppression, agency.agency.id)
+    assert (suppressed.address, suppressed.reason) == ("carla@partners.example", "complaint")
+    carla_id = contacts["carla@partners.example"]
+    records = [c for c in rows(Consent, agency.agency.id) if c.contact_id == carla_id]
+    carla = sorted(records, key=lambda c: c.id)
+    assert [c.given for c in carla] == [True, False]

@@ -120,6 +120,7 @@ def mark_bounces(message: EmailMessage) -> None:
 
     hard = hard_bounces(message)
     campaign_bounces.record(message, hard)
+    campaign_bounces.record_complaints(message)
     for address, status in hard:
         known = db.session.scalar(select(BouncedAddress).where(BouncedAddress.address == address))
         if known is None:
