@@ -343,3 +343,35 @@ def test_a_complaint_through_the_inbound_hook_suppresses_and_withdraws(
     records = [c for c in rows(Consent, agency.agency.id) if c.contact_id == carla_id]
     carla = sorted(records, key=lambda c: c.id)
     assert [c.given for c in carla] == [True, False]
+
+
+def test_the_promotion_goes_on_the_clients_website_too(client, app, agency, mail, drain):
+    from agency.domains.work.models import WorkItem
+    from tests.conftest import sign_in
+
+    app.config["CAMPAIGN_MESSAGES_PER_SECOND"] = 0
+    contacts = _contacts(agency)
+    _consent(client, agency, contacts)
+    office = api_as(client, agency.secretary)
+    base = f"/api/v1/clients/{agency.client.id}"
+    theirs = 999_999
+    later = (clock.now() + timedelta(minutes=5)).isoformat()
+    offer = {"subject": "{first_name}, our winter offer", "body": "Ten percent off.",
+             "send_at": later}  # fmt: skip
+    wrong = office("POST", f"{base}/campaigns", {**offer, "website_id": theirs})
+    assert wrong.status_code == 422 and "website_id" in wrong.json["error"]["fields"]
+    site = api_as(client, agency.manager)("POST", f"{base}/sites", {
+        "name": "Shop", "url": "https://shop.example", "platform": "wordpress"}).json  # fmt: skip
+    _approved(client, agency, website_id=site["id"])
+    _start(app, agency)
+    _start(app, agency)  # a second tick makes no second post
+    drain()
+    [post] = [i for i in rows(WorkItem, agency.agency.id) if i.kind == "website_update"]
+    assert post.links["website_id"] == site["id"] and post.body == "Ten percent off."
+    post_id = post.id
+    desk = app.test_client()
+    sign_in(desk, agency.secretary)
+    opened = f"/desk/sites/{agency.client.id}/{site['id']}?item={post_id}"
+    assert opened in desk.get(f"/desk/items/{post_id}").get_data(as_text=True)
+    page = desk.get(opened).get_data(as_text=True)
+    assert "Our winter offer" in page and "Ten percent off." in page

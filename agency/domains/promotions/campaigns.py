@@ -3,6 +3,7 @@ sent at their time on the client's clock to the client's consenting contacts, pa
 resumed, and counted. Everything a campaign could be refused for is said before anything
 is queued."""
 
+import re
 import string
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +21,10 @@ from agency.domains.promotions.models import (
     Recipient,
     RecipientStatus,
 )
-from agency.kernel import clock, labels
+from agency.domains.websites.models import Website
+from agency.domains.work.creation import create_item
+from agency.domains.work.models import Kind, Source
+from agency.kernel import clock, labels, validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotFound, ValidationError
 from agency.kernel.queue import enqueue_after_commit
@@ -28,6 +32,9 @@ from agency.kernel.records import values_for
 
 BODY_MAX = 50_000
 PLACEHOLDERS = ("first_name", "name", "client_name")
+# The reader's name, with the comma or mark after it; a line this short that has it greets.
+_READER = re.compile(r"\{(?:first_name|name)\}[,!]?\s*")
+GREETING = 40
 EDITABLE = (CampaignStatus.draft,)
 # A sending campaign with nothing moving for this long has lost its job.
 STALL = timedelta(minutes=3)
@@ -42,6 +49,11 @@ class CampaignSchema(Schema):
     send_at = fields.DateTime(
         required=True,
         metadata={"description": "On the client's clock when it has no offset"},
+    )
+    website_id = validation.Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A website of the client to post the promotion on too"},
     )
 
 
@@ -90,7 +102,17 @@ def _checked(client: Client, values: dict) -> dict:
         raise ValidationError.on(
             "kinds", _("None of these contacts has given consent to the client's email.")
         )
-    return {"subject": subject, "body": body, "audience": {"kinds": kinds}, "send_at": send_at}
+    site = values["website_id"]
+    if (
+        site is not None
+        and db.session.scalar(
+            select(Website.id).where(Website.id == site, Website.client_id == client.id)
+        )
+        is None
+    ):
+        raise ValidationError.on("website_id", _("Choose one of the client's websites."))
+    return {"subject": subject, "body": body, "audience": {"kinds": kinds},
+            "send_at": send_at, "website_id": site}  # fmt: skip
 
 
 def create(client: Client, data: dict, user) -> Campaign:
@@ -123,6 +145,18 @@ def fill(text: str, name: str, client_name: str) -> str:
     parts = (name or "").split()
     return text.format(first_name=parts[0] if parts else "", name=name or "",
                        client_name=client_name)  # fmt: skip
+
+
+def for_everyone(text: str, client_name: str, title: bool = False) -> str:
+    """The text without its reader, for a website: a short line that greets the reader
+    goes, and the reader's name is left out elsewhere."""
+    lines = []
+    for line in text.splitlines():
+        if not title and _READER.search(line) and len(line) <= GREETING:
+            continue
+        lines.append(_READER.sub("", line))
+    found = fill("\n".join(lines), "", client_name).strip()
+    return found[:1].upper() + found[1:] if title else found
 
 
 def preview(campaign: Campaign) -> dict:
@@ -184,7 +218,30 @@ def start_due(now: datetime) -> int:
         campaign.status = CampaignStatus.sending.value
         campaign.started_at = now
         _enqueue(campaign)
+        _website_post(campaign)
     return len(due)
+
+
+def _website_post(campaign: Campaign) -> None:
+    """The promotion on the client's website too: a website update on the desk with the
+    text, which the secretary publishes from the site (to WordPress, in one step)."""
+    site = db.session.get(Website, campaign.website_id) if campaign.website_id else None
+    if site is None:
+        return
+    shown = for_everyone(campaign.body, campaign.client.name)
+    title = for_everyone(campaign.subject, campaign.client.name, title=True)
+    create_item(
+        {
+            "client_id": campaign.client_id,
+            "kind": Kind.website_update.value,
+            "title": _("Post on %(site)s: %(subject)s", site=site.name, subject=title)[:300],
+            "body": shown,
+            "source": Source.schedule.value,
+            "source_key": f"campaign-post:{campaign.id}",
+            "links": {"website_id": site.id, "campaign_id": campaign.id, "post_title": title},
+        },
+        commit=False,
+    )
 
 
 def restart_stalled(now: datetime) -> int:
@@ -281,6 +338,7 @@ def view(campaign: Campaign, with_preview: bool = False) -> dict:
         "body": campaign.body,
         "preview": preview(campaign) if with_preview else None,
         "kinds": campaign.audience.get("kinds", []),
+        "website_id": campaign.website_id,
         "send_at": campaign.send_at,
         "status": campaign.status,
         "review_note": campaign.review_note,

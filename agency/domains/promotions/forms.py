@@ -16,17 +16,23 @@ class CampaignForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[InputRequired()])
     kinds = SelectMultipleField(_l("To the consenting contacts who are (all when none)"))
     send_at = StringField(_l("Send at (the client's time)"), validators=[InputRequired()])
+    website_id = SelectField(_l("Post it on the client's website too"), choices=[],
+                             validate_choice=False)  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, sites=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.kinds.choices = [
             SelectChoice(k.value, labels.label("contact_kind", k)) for k in ContactKind
+        ]
+        self.website_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(site.id), site.name) for site in sites
         ]
 
     def payload(self) -> dict:
         return {
             "subject": self.subject.data or "", "body": self.body.data or "",
             "kinds": list(self.kinds.data or []), "send_at": (self.send_at.data or "").strip(),
+            "website_id": self.website_id.data or None,
         }  # fmt: skip
 
 

@@ -79,6 +79,8 @@ class Campaign(TenantMixin, db.Model):
     # Which consenting contacts: {"kinds": [...]} (all kinds when empty).
     audience: Mapped[dict] = mapped_column(JSON, default=dict)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The client's website that gets the same promotion as a post, when it goes.
+    website_id: Mapped[int | None] = mapped_column(ForeignKey("websites.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.draft.value)
     review_note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -123,6 +123,16 @@ def site_of_rule(rule_id) -> Website | None:
     return db.session.scalar(select(Website).where(Website.recurring_rule_id == rule_id))
 
 
+def site_of_item(item) -> Website | None:
+    """The site a work item names (a campaign's post), if it is the item's client's."""
+    website_id = (item.links or {}).get("website_id")
+    if not isinstance(website_id, int):
+        return None
+    return db.session.scalar(
+        select(Website).where(Website.id == website_id, Website.client_id == item.client_id)
+    )
+
+
 def _rule_text(site: Website) -> tuple[str, str | None]:
     title = _("Update the website %(name)s", name=site.name)[:300]
     body = "\n".join(f"☐ {line}" for line in site.checklist) or None

@@ -57,6 +57,7 @@ class CampaignViewSchema(Schema):
     body = fields.String()
     kinds = fields.List(fields.String())
     send_at = fields.DateTime()
+    website_id = fields.Integer(allow_none=True)
     status = fields.String()
     review_note = fields.String(allow_none=True)
     counts = fields.Nested(CampaignCountsSchema)

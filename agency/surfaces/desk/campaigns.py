@@ -12,6 +12,7 @@ from agency.domains.clients.access import client_for, visible_clients
 from agency.domains.clients.models import Client
 from agency.domains.promotions import campaigns, consent, signup
 from agency.domains.promotions.forms import CampaignForm
+from agency.domains.websites import sites
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
@@ -41,7 +42,7 @@ def home():
 
 def _page(client: Client, form=None, status: int = 200):
     if form is None:
-        form = CampaignForm(formdata=None)
+        form = CampaignForm(formdata=None, sites=sites.sites_of(client))
         tomorrow = clock.now().astimezone(ZoneInfo(client.timezone)).date()
         form.send_at.data = f"{tomorrow.isoformat()}T09:00"
     return render_template(
@@ -64,7 +65,7 @@ def client(client_id):
 @roles_required(*PEOPLE)
 def new_campaign(client_id):
     found = client_for(current_user, client_id)
-    form = CampaignForm()
+    form = CampaignForm(sites=sites.sites_of(found))
     if not form.validate_on_submit():
         return _page(found, form, 422)
     try:

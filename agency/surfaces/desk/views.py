@@ -176,7 +176,8 @@ def _site_work(work: WorkItem) -> dict | None:
     asked = site_updates.of_item(work)
     if asked is not None:
         return {"site": asked.website, "asked": asked}
-    site = sites.site_of_rule((work.links or {}).get("recurring_rule_id"))
+    links = work.links or {}
+    site = sites.site_of_rule(links.get("recurring_rule_id")) or sites.site_of_item(work)
     return {"site": site, "asked": None} if site is not None else None
 
 

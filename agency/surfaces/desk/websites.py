@@ -13,6 +13,7 @@ from agency.domains.vault import entries
 from agency.domains.websites import publishing, sites, updates
 from agency.domains.websites.forms import ProofForm, PublicationForm, ScheduleForm, SiteForm
 from agency.domains.websites.models import Platform
+from agency.domains.work.models import WorkItem
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.kernel.uploads import IMAGES
@@ -91,13 +92,23 @@ def _site_page(client, site, status=200, **forms):
         schedule=sites.schedule_view(site.rule),
         site_form=site_form,
         schedule_form=schedule_form,
-        publication_form=forms.get("publication_form")
-        or PublicationForm(formdata=None, images=_images(site)),
+        publication_form=forms.get("publication_form") or _prefilled(site),
         history=updates.updates_of(site),
         publications=publishing.publications_of(site),
         confirm_form=ConfirmForm(),
         wordpress=site.platform == Platform.wordpress,
     ), status
+
+
+def _prefilled(site):
+    """The post form, with the text of the work item it is opened for (a campaign's)."""
+    form = PublicationForm(formdata=None, images=_images(site))
+    item_id = request.args.get("item", type=int)
+    item = db.session.get(WorkItem, item_id) if item_id else None
+    if item is not None and item.client_id == site.client_id:
+        form.title.data = (item.links or {}).get("post_title") or ""
+        form.body.data = item.body or ""
+    return form
 
 
 def _images(site, update=None):
