@@ -230,6 +230,7 @@ def test_a_bounce_through_the_inbound_hook_suppresses_the_address(
     sign_in(portal, agency.client_user)
     report_page = portal.get("/portal/campaigns").get_data(as_text=True)
     assert 'data-count="bounced">1<' in report_page
+    assert 'data-total="suppressed">1<' in report_page and 'data-total="sent">2<' in report_page
 
 
 def test_the_desk_writes_it_and_the_client_approves_it_in_the_portal(

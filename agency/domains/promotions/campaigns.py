@@ -20,6 +20,7 @@ from agency.domains.promotions.models import (
     CampaignStatus,
     Recipient,
     RecipientStatus,
+    Suppression,
 )
 from agency.domains.websites.models import Website
 from agency.domains.work.creation import create_item
@@ -313,6 +314,29 @@ def counts(campaign: Campaign) -> dict:
     )
     by_status = {s.value: found.get(s.value, 0) for s in RecipientStatus}
     return {"total": sum(found.values()), **by_status}
+
+
+def client_report(client: Client) -> dict:
+    """Every campaign of the client together: recipients in each state, and how many of
+    the client's addresses are suppressed."""
+    found = dict(
+        db.session.execute(
+            select(Recipient.status, func.count())
+            .join(Campaign, Campaign.id == Recipient.campaign_id)
+            .where(Campaign.client_id == client.id)
+            .group_by(Recipient.status)
+        ).all()
+    )
+    suppressed = db.session.scalar(
+        select(func.count(Suppression.id)).where(Suppression.client_id == client.id)
+    )
+    campaigns_sent = db.session.scalar(
+        select(func.count(Campaign.id)).where(
+            Campaign.client_id == client.id, Campaign.status == CampaignStatus.sent
+        )
+    )
+    return {"campaigns": campaigns_sent, "suppressed": suppressed,
+            **{s.value: found.get(s.value, 0) for s in RecipientStatus}}  # fmt: skip
 
 
 def campaigns_of(client: Client) -> list[Campaign]:

@@ -48,6 +48,7 @@ def _page(client: Client, form=None, status: int = 200):
     return render_template(
         "desk/campaigns.html",
         client=client,
+        report=campaigns.client_report(client),
         campaigns=[campaigns.view(c, True) for c in campaigns.campaigns_of(client)],
         audience=len(consent.consenting_contacts(client.id)),
         signup_url=signup.form_url(client),

@@ -26,6 +26,7 @@ def _page(client: Client, status: int = 200):
     return render_template(
         "portal/campaigns.html",
         client=client,
+        report=campaigns.client_report(client),
         campaigns=[
             campaigns.view(c, True) for c in campaigns.campaigns_of(client) if c.status != "draft"
         ],  # fmt: skip
