@@ -376,3 +376,34 @@ def test_the_promotion_goes_on_the_clients_website_too(client, app, agency, mail
     assert opened in desk.get(f"/desk/items/{post_id}").get_data(as_text=True)
     page = desk.get(opened).get_data(as_text=True)
     assert "Our winter offer" in page and "Ten percent off." in page
+
+
+def test_a_segment_by_tag_and_language_writes_in_the_readers_language(
+    client, app, agency, mail, drain
+):
+    app.config["CAMPAIGN_MESSAGES_PER_SECOND"] = 0
+    contacts = _contacts(agency)
+    _consent(client, agency, contacts)
+    manager = api_as(client, agency.manager)
+    base = f"/api/v1/clients/{agency.client.id}"
+    for email, tags, language in (
+        ("ana@customers.example", ["Loyal Customer"], "pt"),
+        ("bruno@customers.example", ["loyal-customer"], "de"),
+        ("carla@partners.example", ["press"], "pt"),
+    ):
+        changed = manager("PATCH", f"{base}/contacts/{contacts[email]}",
+                          {"tags": tags, "language": language})  # fmt: skip
+        assert changed.status_code == 200, changed.json
+    assert manager("PATCH", f"{base}/contacts/{contacts['ana@customers.example']}",
+                   {"language": "klingon"}).status_code == 422  # fmt: skip
+    _approved(client, agency, tags=["loyal-customer"], languages=["pt", "de"])
+    _start(app, agency)
+    drain()
+    got = sorted(m["X-Envelope-To"] for m in mail.messages)
+    assert got == ["ana@customers.example", "bruno@customers.example"]
+    assert "Abmelden" in body(mail.to("bruno@customers.example")[0])
+    assert "Cancelar a subscrição" in body(mail.to("ana@customers.example")[0])
+    none = api_as(client, agency.secretary)("POST", f"{base}/campaigns", {
+        "subject": "S", "body": "B", "tags": ["nobody-has-this"],
+        "send_at": (clock.now() + timedelta(hours=1)).isoformat()})  # fmt: skip
+    assert none.status_code == 422

@@ -92,6 +92,10 @@ class Contact(TenantMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The client's own words for the contact ("vip-customer", "newsletter-2026") and the
+    # language to write to them in: what a campaign's audience is chosen by.
+    tags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    language: Mapped[str | None] = mapped_column(String(8))
     # A supplier's: what the client orders from them, and the client's account there.
     orders: Mapped[str | None] = mapped_column(Text)
     account_number: Mapped[str | None] = mapped_column(String(100))

@@ -1,7 +1,7 @@
 """Clients, their contacts and assignments, in and out."""
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from agency.domains.clients.models import AssignmentRole, ContactKind
 from agency.kernel import validation
@@ -75,6 +75,12 @@ class ContactSchema(Schema):
     phone = validation.Checked(validation.phone, allow_none=True, load_default=None)
     vip = fields.Boolean(load_default=False)
     marketing_consent = fields.Boolean(load_default=False)
+    tags = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+    language = validation.Checked(validation.language_code, allow_none=True, load_default=None)
     orders = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
     account_number = fields.String(
         allow_none=True, load_default=None, validate=validate.Length(max=100)
@@ -82,6 +88,18 @@ class ContactSchema(Schema):
     outlet = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     beat = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     archived_at = fields.DateTime(dump_only=True, allow_none=True)
+
+    @post_load
+    def _tidy_tags(self, data, **kwargs):
+        if "tags" in data:
+            data["tags"] = normal_tags(data["tags"])
+        return data
+
+
+def normal_tags(tags) -> list[str]:
+    """Lower case, words joined by hyphens, each once, in order."""
+    found = ("-".join(str(t).strip().lower().split()) for t in tags or [])
+    return sorted({t for t in found if t})
 
 
 class AssignmentSchema(Schema):

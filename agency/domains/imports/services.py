@@ -75,6 +75,8 @@ def _contact(row: dict) -> tuple[Client, dict]:
         "phone": row.get("phone") or None,
         "vip": _yes(row.get("vip")),
         "marketing_consent": _yes(row.get("marketing_consent")),
+        "tags": [t for t in (row.get("tags") or "").replace(";", ",").split(",") if t.strip()],
+        "language": row.get("language") or None,
     }
 
 

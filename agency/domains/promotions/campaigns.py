@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from agency.domains.clients.models import Client, ContactKind
+from agency.domains.clients.schemas import normal_tags
 from agency.domains.promotions import consent
 from agency.domains.promotions.models import (
     Campaign,
@@ -47,6 +48,8 @@ class CampaignSchema(Schema):
     kinds = fields.List(
         fields.String(validate=validate.OneOf([k.value for k in ContactKind])), load_default=list
     )
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list)
+    languages = fields.List(validation.Checked(validation.language_code), load_default=list)
     send_at = fields.DateTime(
         required=True,
         metadata={"description": "On the client's clock when it has no offset"},
@@ -98,8 +101,9 @@ def _checked(client: Client, values: dict) -> dict:
         send_at = send_at.replace(tzinfo=ZoneInfo(client.timezone))
     if send_at < clock.now():
         raise ValidationError.on("send_at", _("The send time is in the past."))
-    kinds = sorted(set(values["kinds"]))
-    if not consent.consenting_contacts(client.id, kinds):
+    audience = {"kinds": sorted(set(values["kinds"])), "tags": normal_tags(values["tags"]),
+                "languages": sorted(set(values["languages"]))}  # fmt: skip
+    if not consent.consenting_contacts(client.id, **audience):
         raise ValidationError.on(
             "kinds", _("None of these contacts has given consent to the client's email.")
         )
@@ -112,7 +116,7 @@ def _checked(client: Client, values: dict) -> dict:
         is None
     ):
         raise ValidationError.on("website_id", _("Choose one of the client's websites."))
-    return {"subject": subject, "body": body, "audience": {"kinds": kinds},
+    return {"subject": subject, "body": body, "audience": audience,
             "send_at": send_at, "website_id": site}  # fmt: skip
 
 
@@ -170,7 +174,10 @@ def preview(campaign: Campaign) -> dict:
 
 
 def audience(campaign: Campaign):
-    return consent.consenting_contacts(campaign.client_id, campaign.audience.get("kinds"))
+    chosen = campaign.audience or {}
+    return consent.consenting_contacts(
+        campaign.client_id, chosen.get("kinds"), chosen.get("tags"), chosen.get("languages")
+    )
 
 
 def submit(campaign: Campaign) -> Campaign:
@@ -362,6 +369,8 @@ def view(campaign: Campaign, with_preview: bool = False) -> dict:
         "body": campaign.body,
         "preview": preview(campaign) if with_preview else None,
         "kinds": campaign.audience.get("kinds", []),
+        "tags": campaign.audience.get("tags", []),
+        "languages": campaign.audience.get("languages", []),
         "website_id": campaign.website_id,
         "send_at": campaign.send_at,
         "status": campaign.status,

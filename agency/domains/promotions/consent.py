@@ -109,9 +109,15 @@ def latest():
     return select(Consent.contact_id, func.max(Consent.id).label("id")).group_by(Consent.contact_id)
 
 
-def consenting_contacts(client_id: int, kinds: list[str] | None = None) -> list[Contact]:
+def consenting_contacts(
+    client_id: int,
+    kinds: list[str] | None = None,
+    tags: list[str] | None = None,
+    languages: list[str] | None = None,
+) -> list[Contact]:
     """The client's contacts who may be sent a campaign: an address, not archived, whose
-    latest consent record gives consent, and not suppressed."""
+    latest consent record gives consent, and not suppressed; narrowed to ``kinds``, to
+    those with any of ``tags`` and to ``languages`` when given."""
     last = latest().subquery()
     statement = (
         select(Contact)
@@ -131,7 +137,13 @@ def consenting_contacts(client_id: int, kinds: list[str] | None = None) -> list[
     )
     if kinds:
         statement = statement.where(Contact.kind.in_(kinds))
-    return db.session.scalars(statement).all()
+    if languages:
+        statement = statement.where(Contact.language.in_(languages))
+    found = db.session.scalars(statement).all()
+    if tags:
+        wanted = set(tags)
+        found = [c for c in found if wanted & set(c.tags or [])]
+    return found
 
 
 def history(contact: Contact) -> list[Consent]:

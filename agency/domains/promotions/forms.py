@@ -11,10 +11,16 @@ from agency.domains.promotions.consent import RECORDED
 from agency.kernel import labels
 
 
+def _listed(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
+
+
 class CampaignForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[InputRequired()])
     body = TextAreaField(_l("Message"), validators=[InputRequired()])
     kinds = SelectMultipleField(_l("To the consenting contacts who are (all when none)"))
+    tags = StringField(_l("…with any of these tags (comma separated; any when empty)"))
+    languages = StringField(_l("…who read (language codes: pt, en; any when empty)"))
     send_at = StringField(_l("Send at (the client's time)"), validators=[InputRequired()])
     website_id = SelectField(_l("Post it on the client's website too"), choices=[],
                              validate_choice=False)  # fmt: skip
@@ -32,6 +38,7 @@ class CampaignForm(FlaskForm):
         return {
             "subject": self.subject.data or "", "body": self.body.data or "",
             "kinds": list(self.kinds.data or []), "send_at": (self.send_at.data or "").strip(),
+            "tags": _listed(self.tags.data), "languages": _listed(self.languages.data),
             "website_id": self.website_id.data or None,
         }  # fmt: skip
 

@@ -76,7 +76,8 @@ class Campaign(TenantMixin, db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     # Plain text with {first_name}, {name} and {client_name}; paragraphs by blank lines.
     body: Mapped[str] = mapped_column(Text)
-    # Which consenting contacts: {"kinds": [...]} (all kinds when empty).
+    # Which consenting contacts: {"kinds": [...], "tags": [...], "languages": [...]}; an
+    # empty list does not narrow.
     audience: Mapped[dict] = mapped_column(JSON, default=dict)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The client's website that gets the same promotion as a post, when it goes.
@@ -121,6 +122,8 @@ class Recipient(TenantMixin, db.Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     address: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
+    # The contact's language, for what the product itself writes (the unsubscribe line).
+    language: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=RecipientStatus.queued.value)
     message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -65,7 +65,7 @@ def materialise(campaign: Campaign) -> int:
     """One row per consenting, unsuppressed address of the audience; how many are new."""
     rows = [
         {"campaign_id": campaign.id, "contact_id": c.id, "address": c.email.strip().lower(),
-         "name": c.name, "agency_id": campaign.agency_id}
+         "name": c.name, "language": c.language, "agency_id": campaign.agency_id}
         for c in campaigns.audience(campaign)
     ]  # fmt: skip
     if not rows:
@@ -190,7 +190,13 @@ def _finish(campaign_id: int) -> None:
 
 def _recipients(ids: list[int]) -> list:
     return db.session.execute(
-        select(Recipient.id, Recipient.address, Recipient.name, Recipient.message_id)
+        select(
+            Recipient.id,
+            Recipient.address,
+            Recipient.name,
+            Recipient.message_id,
+            Recipient.language,
+        )  # fmt: skip
         .where(Recipient.id.in_(ids))
         .order_by(Recipient.id)
     ).all()
@@ -236,10 +242,22 @@ class Letter:
         marker = "UNSUBSCRIBE-TOKEN"
         self.link = links.external_url("public.unsubscribe", token=marker)
         self.marker = marker
-        with force_locale(campaigns.public_language(client)):
-            self.foot = _("You get this email from %(client)s. Unsubscribe: %(link)s",
-                          client=client.name, link=self.link)  # fmt: skip
+        self.language = campaigns.public_language(client)
+        self.feet = {}
         self.domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "secretariat.localhost"
+
+    def _foot(self, language: str | None) -> str:
+        """The unsubscribe line in the reader's language (else the client's)."""
+        if language not in current_app.config["LANGUAGES"]:
+            language = self.language
+        if language not in self.feet:
+            with force_locale(language):
+                self.feet[language] = _(
+                    "You get this email from %(client)s. Unsubscribe: %(link)s",
+                    client=self.client_name,
+                    link=self.link,
+                )
+        return self.feet[language]
 
     def to(self, recipient) -> EmailMessage:
         """The campaign as this recipient gets it: their name, the client as the sender,
@@ -255,7 +273,8 @@ class Letter:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["Precedence"] = "bulk"
         text = campaigns.fill(self.body, recipient.name, self.client_name)
-        message.set_content(text + "\n\n-- \n" + self.foot.replace(self.marker, token) + "\n")
+        foot = self._foot(recipient.language).replace(self.marker, token)
+        message.set_content(text + "\n\n-- \n" + foot + "\n")
         return message
 
 

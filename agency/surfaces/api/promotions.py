@@ -56,6 +56,8 @@ class CampaignViewSchema(Schema):
     subject = fields.String()
     body = fields.String()
     kinds = fields.List(fields.String())
+    tags = fields.List(fields.String())
+    languages = fields.List(fields.String())
     send_at = fields.DateTime()
     website_id = fields.Integer(allow_none=True)
     status = fields.String()

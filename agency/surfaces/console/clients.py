@@ -160,6 +160,8 @@ def add_contact(client_id):
         "phone": form.phone.data or None,
         "vip": form.vip.data,
         "marketing_consent": form.marketing_consent.data,
+        "tags": [t for t in (form.tags.data or "").split(",") if t.strip()],
+        "language": (form.language.data or "").strip() or None,
         **{name: (getattr(form, name).data or "").strip() or None
            for name in ("orders", "account_number", "outlet", "beat")},
     }  # fmt: skip

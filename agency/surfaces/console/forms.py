@@ -102,6 +102,8 @@ class ContactForm(FlaskForm):
     phone = StringField(_l("Phone (international form)"))
     vip = BooleanField(_l("VIP: always put through"))
     marketing_consent = BooleanField(_l("Agreed to marketing email"))
+    tags = StringField(_l("Tags, comma separated"))
+    language = StringField(_l("Language to write in (code, e.g. pt)"))
     orders = StringField(_l("A supplier's: what is ordered from them"))
     account_number = StringField(_l("A supplier's: the client's account number"))
     outlet = StringField(_l("A journalist's: outlet"))
