@@ -40,7 +40,14 @@ from agency.domains.mail.models import (
 )
 from agency.domains.notify.models import OutboundEmail
 from agency.domains.paperwork.models import Bill, BillRules, Chase, Receivable
-from agency.domains.promotions.models import Campaign, Consent, Recipient, Suppression
+from agency.domains.promotions.models import (
+    Campaign,
+    Click,
+    Consent,
+    PromotionSettings,
+    Recipient,
+    Suppression,
+)
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.sla.models import Holiday, SlaTarget
 from agency.domains.staff.models import Absence, Secretary, ShiftOverride
@@ -58,6 +65,8 @@ from agency.domains.work.models import WorkEvent, WorkItem
 from tenants.models import Agency
 
 __all__ = [
+    "Click",
+    "PromotionSettings",
     "Campaign",
     "Consent",
     "Recipient",

@@ -407,3 +407,36 @@ def test_a_segment_by_tag_and_language_writes_in_the_readers_language(
         "subject": "S", "body": "B", "tags": ["nobody-has-this"],
         "send_at": (clock.now() + timedelta(hours=1)).isoformat()})  # fmt: skip
     assert none.status_code == 422
+
+
+def test_clicks_are_counted_only_where_the_client_turns_it_on(client, app, agency, mail, drain):
+    import re
+
+    app.config["CAMPAIGN_MESSAGES_PER_SECOND"] = 0
+    contacts = _contacts(agency)
+    _consent(client, agency, contacts)
+    link_body = {"body": "Dear {name},\n\nSee https://shop.example/winter?ref=mail today."}
+    _approved(client, agency, **link_body)
+    _start(app, agency)
+    drain()
+    plain = body(mail.to("ana@customers.example")[0])
+    assert "https://shop.example/winter?ref=mail" in plain and "/c/" not in plain  # off
+    settings = f"/api/v1/clients/{agency.client.id}/campaign-settings"
+    assert (
+        api_as(client, agency.secretary)("PUT", settings, {"track_clicks": True}).status_code == 403
+    )
+    mine = api_as(client, agency.client_user)
+    assert mine("PUT", settings, {"track_clicks": True}).json == {"track_clicks": True}
+    mail.clear()
+    campaign_id = _approved(client, agency, **link_body)
+    _start(app, agency)
+    drain()
+    counted = re.search(r"http://localhost(/c/\S+)", body(mail.to("ana@customers.example")[0]))
+    visitor = app.test_client()
+    for _twice in range(2):
+        followed = visitor.get(counted.group(1))
+        assert followed.status_code == 302
+        assert followed.headers["Location"] == "https://shop.example/winter?ref=mail"
+    assert visitor.get(counted.group(1)[:-4] + "abcd").status_code == 400
+    report = mine("GET", f"/api/v1/clients/{agency.client.id}/campaigns/{campaign_id}").json
+    assert report["counts"]["clicked"] == 1  # one reader, however many clicks

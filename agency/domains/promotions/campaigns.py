@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from agency.domains.clients.models import Client, ContactKind
 from agency.domains.clients.schemas import normal_tags
-from agency.domains.promotions import consent
+from agency.domains.promotions import clicks, consent
 from agency.domains.promotions.models import (
     Campaign,
     CampaignStatus,
@@ -375,7 +375,7 @@ def view(campaign: Campaign, with_preview: bool = False) -> dict:
         "send_at": campaign.send_at,
         "status": campaign.status,
         "review_note": campaign.review_note,
-        "counts": counts(campaign),
+        "counts": {**counts(campaign), "clicked": clicks.clicked(campaign)},
         "started_at": campaign.started_at,
         "finished_at": campaign.finished_at,
     }

@@ -6,7 +6,17 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.kernel import clock, labels
@@ -130,6 +140,34 @@ class Recipient(TenantMixin, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+class PromotionSettings(TenantMixin, db.Model):
+    """A client's choices for their campaigns: whether the links in them count clicks
+    (off until the client turns it on)."""
+
+    __tablename__ = "promotion_settings"
+    __table_args__ = (UniqueConstraint("client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    track_clicks: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Click(TenantMixin, db.Model):
+    """A reader followed a link of a campaign (only where the client counts clicks)."""
+
+    __tablename__ = "campaign_clicks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_recipients.id", ondelete="SET NULL")
+    )
+    url: Mapped[str] = mapped_column(String(1000))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 labels.define(

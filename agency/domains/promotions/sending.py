@@ -34,7 +34,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from agency.domains.clients.models import Client, Contact
-from agency.domains.promotions import campaigns, consent
+from agency.domains.promotions import campaigns, clicks, consent
 from agency.domains.promotions.models import (
     Campaign,
     CampaignStatus,
@@ -244,6 +244,8 @@ class Letter:
         self.marker = marker
         self.language = campaigns.public_language(client)
         self.feet = {}
+        self.counting = clicks.settings_of(client).track_clicks
+        self.click_base = links.external_url("public.campaign_click", token=marker)
         self.domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "secretariat.localhost"
 
     def _foot(self, language: str | None) -> str:
@@ -273,6 +275,9 @@ class Letter:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["Precedence"] = "bulk"
         text = campaigns.fill(self.body, recipient.name, self.client_name)
+        if self.counting:
+            text = clicks.tracked(text, self.agency_id, recipient.id, self.click_base,
+                                  self.marker)  # fmt: skip
         foot = self._foot(recipient.language).replace(self.marker, token)
         message.set_content(text + "\n\n-- \n" + foot + "\n")
         return message

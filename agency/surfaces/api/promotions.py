@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
-from agency.domains.promotions import campaigns, consent
+from agency.domains.promotions import campaigns, clicks, consent
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import (
     api_user,
@@ -48,6 +48,11 @@ class CampaignCountsSchema(Schema):
     failed = fields.Integer()
     bounced = fields.Integer()
     unsubscribed = fields.Integer()
+    clicked = fields.Integer(metadata={"description": "Readers who followed a link"})
+
+
+class CampaignSettingsOutSchema(Schema):
+    track_clicks = fields.Boolean()
 
 
 class CampaignViewSchema(Schema):
@@ -186,3 +191,24 @@ def decline_campaign(client_id, campaign_id):
     client = _client_person(client_id)
     found = campaigns.campaign_of(client.id, campaign_id)
     return campaigns.view(campaigns.decline(found, json_payload()))
+
+
+@bp.get("/<int:client_id>/campaign-settings")
+@bp.response(200, CampaignSettingsOutSchema)
+@token_required()
+def get_campaign_settings(client_id):
+    """Whether the links of the client's campaigns count clicks (off until turned on)."""
+    return {"track_clicks": clicks.settings_of(full_access_client(client_id)).track_clicks}
+
+
+@bp.put("/<int:client_id>/campaign-settings")
+@json_body(bp, clicks.CampaignSettingsSchema)
+@bp.response(200, CampaignSettingsOutSchema)
+@token_required()
+def set_campaign_settings(client_id):
+    """The client's own choice (and the managers')."""
+    client = full_access_client(client_id)
+    user = api_user()
+    if not (user.is_manager or user.role == Role.client):
+        raise NotAllowed(_("Only the client or a manager can do that."))
+    return {"track_clicks": clicks.save_settings(client, json_payload()).track_clicks}

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.clients.models import Client
-from agency.domains.promotions import campaigns
+from agency.domains.promotions import campaigns, clicks
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
@@ -27,6 +27,7 @@ def _page(client: Client, status: int = 200):
         "portal/campaigns.html",
         client=client,
         report=campaigns.client_report(client),
+        counting=clicks.settings_of(client).track_clicks,
         campaigns=[
             campaigns.view(c, True) for c in campaigns.campaigns_of(client) if c.status != "draft"
         ],  # fmt: skip
@@ -39,6 +40,18 @@ def _page(client: Client, status: int = 200):
 @full_client_access
 def campaigns_page():
     return _page(_client())
+
+
+@bp.post("/campaigns/settings")
+@roles_required("client")
+@full_client_access
+def campaign_settings():
+    """Whether the links of the client's campaigns count clicks."""
+    client = _client()
+    if ConfirmForm().validate_on_submit():
+        clicks.save_settings(client, {"track_clicks": request.form.get("track_clicks") == "y"})
+        flash(_("Saved."), "success")
+    return redirect(url_for(".campaigns_page"))
 
 
 @bp.post("/campaigns/<int:campaign_id>/<any(approve, decline):decision>")

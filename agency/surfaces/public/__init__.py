@@ -4,6 +4,7 @@
 from agency.surfaces.public import (  # noqa: F401
     book,
     calls,
+    click,
     join,
     meet,
     signup,
