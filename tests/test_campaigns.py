@@ -426,6 +426,7 @@ def test_clicks_are_counted_only_where_the_client_turns_it_on(client, app, agenc
         api_as(client, agency.secretary)("PUT", settings, {"track_clicks": True}).status_code == 403
     )
     mine = api_as(client, agency.client_user)
+    assert mine("GET", settings).json == {"track_clicks": False}  # off until turned on
     assert mine("PUT", settings, {"track_clicks": True}).json == {"track_clicks": True}
     mail.clear()
     campaign_id = _approved(client, agency, **link_body)

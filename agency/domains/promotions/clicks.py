@@ -30,7 +30,9 @@ def settings_of(client: Client) -> PromotionSettings:
     found = db.session.scalar(
         select(PromotionSettings).where(PromotionSettings.client_id == client.id)
     )
-    return found if found is not None else PromotionSettings(client_id=client.id)
+    if found is None:  # nothing chosen yet: off
+        found = PromotionSettings(client_id=client.id, track_clicks=False)
+    return found
 
 
 def save_settings(client: Client, data: dict) -> PromotionSettings:
