@@ -441,3 +441,40 @@ def test_clicks_are_counted_only_where_the_client_turns_it_on(client, app, agenc
     assert visitor.get(counted.group(1)[:-4] + "abcd").status_code == 400
     report = mine("GET", f"/api/v1/clients/{agency.client.id}/campaigns/{campaign_id}").json
     assert report["counts"]["clicked"] == 1  # one reader, however many clicks
+
+
+def test_a_segment_by_last_contact(client, app, agency):
+    from agency.domains.clients.models import ContactNote
+
+    contacts = _contacts(agency)
+    _consent(client, agency, contacts)
+    with use_agency(agency.agency.id):
+        db.session.add(ContactNote(contact_id=contacts["ana@customers.example"], text="Called",
+                                   agency_id=agency.agency.id))  # fmt: skip
+        db.session.add(ContactNote(contact_id=contacts["bruno@customers.example"], text="Old",
+                                   agency_id=agency.agency.id,
+                                   created_at=clock.now() - timedelta(days=90)))  # fmt: skip
+        db.session.commit()
+    db.session.remove()
+    office = api_as(client, agency.secretary)
+    base = f"/api/v1/clients/{agency.client.id}/campaigns"
+    later = (clock.now() + timedelta(hours=1)).isoformat()
+    recent = office("POST", base, {"subject": "S", "body": "B", "send_at": later,
+                                   "contacted_within_days": 30})  # fmt: skip
+    assert recent.status_code == 201 and recent.json["contacted_within_days"] == 30
+    lapsed = office("POST", base, {"subject": "S", "body": "B", "send_at": later,
+                                   "quiet_for_days": 30})  # fmt: skip
+    with use_agency(agency.agency.id):
+        from agency.domains.promotions import campaigns
+
+        def emails(campaign_id):
+            return sorted(
+                c.email for c in campaigns.audience(db.session.get(Campaign, campaign_id))
+            )
+
+        assert emails(recent.json["id"]) == ["ana@customers.example"]
+        assert emails(lapsed.json["id"]) == ["bruno@customers.example", "carla@partners.example"]
+    db.session.remove()
+    bad = office("POST", base, {"subject": "S", "body": "B", "send_at": later,
+                                "quiet_for_days": 0})  # fmt: skip
+    assert bad.status_code == 422

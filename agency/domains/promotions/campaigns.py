@@ -50,6 +50,18 @@ class CampaignSchema(Schema):
     )
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list)
     languages = fields.List(validation.Checked(validation.language_code), load_default=list)
+    contacted_within_days = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(1, 3650),
+        metadata={"description": "Only those in touch with the client within so many days"},
+    )
+    quiet_for_days = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(1, 3650),
+        metadata={"description": "Only those not in touch for so many days (win them back)"},
+    )
     send_at = fields.DateTime(
         required=True,
         metadata={"description": "On the client's clock when it has no offset"},
@@ -102,7 +114,9 @@ def _checked(client: Client, values: dict) -> dict:
     if send_at < clock.now():
         raise ValidationError.on("send_at", _("The send time is in the past."))
     audience = {"kinds": sorted(set(values["kinds"])), "tags": normal_tags(values["tags"]),
-                "languages": sorted(set(values["languages"]))}  # fmt: skip
+                "languages": sorted(set(values["languages"])),
+                "contacted_within_days": values["contacted_within_days"],
+                "quiet_for_days": values["quiet_for_days"]}  # fmt: skip
     if not consent.consenting_contacts(client.id, **audience):
         raise ValidationError.on(
             "kinds", _("None of these contacts has given consent to the client's email.")
@@ -176,8 +190,9 @@ def preview(campaign: Campaign) -> dict:
 def audience(campaign: Campaign):
     chosen = campaign.audience or {}
     return consent.consenting_contacts(
-        campaign.client_id, chosen.get("kinds"), chosen.get("tags"), chosen.get("languages")
-    )
+        campaign.client_id, chosen.get("kinds"), chosen.get("tags"), chosen.get("languages"),
+        chosen.get("contacted_within_days"), chosen.get("quiet_for_days"),
+    )  # fmt: skip
 
 
 def submit(campaign: Campaign) -> Campaign:
@@ -371,6 +386,8 @@ def view(campaign: Campaign, with_preview: bool = False) -> dict:
         "kinds": campaign.audience.get("kinds", []),
         "tags": campaign.audience.get("tags", []),
         "languages": campaign.audience.get("languages", []),
+        "contacted_within_days": campaign.audience.get("contacted_within_days"),
+        "quiet_for_days": campaign.audience.get("quiet_for_days"),
         "website_id": campaign.website_id,
         "send_at": campaign.send_at,
         "status": campaign.status,

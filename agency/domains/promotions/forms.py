@@ -21,6 +21,8 @@ class CampaignForm(FlaskForm):
     kinds = SelectMultipleField(_l("To the consenting contacts who are (all when none)"))
     tags = StringField(_l("…with any of these tags (comma separated; any when empty)"))
     languages = StringField(_l("…who read (language codes: pt, en; any when empty)"))
+    contacted_within_days = StringField(_l("…in touch within the last (days)"))
+    quiet_for_days = StringField(_l("…or not in touch for (days)"))
     send_at = StringField(_l("Send at (the client's time)"), validators=[InputRequired()])
     website_id = SelectField(_l("Post it on the client's website too"), choices=[],
                              validate_choice=False)  # fmt: skip
@@ -39,6 +41,8 @@ class CampaignForm(FlaskForm):
             "subject": self.subject.data or "", "body": self.body.data or "",
             "kinds": list(self.kinds.data or []), "send_at": (self.send_at.data or "").strip(),
             "tags": _listed(self.tags.data), "languages": _listed(self.languages.data),
+            "contacted_within_days": (self.contacted_within_days.data or "").strip() or None,
+            "quiet_for_days": (self.quiet_for_days.data or "").strip() or None,
             "website_id": self.website_id.data or None,
         }  # fmt: skip
 

@@ -63,6 +63,8 @@ class CampaignViewSchema(Schema):
     kinds = fields.List(fields.String())
     tags = fields.List(fields.String())
     languages = fields.List(fields.String())
+    contacted_within_days = fields.Integer(allow_none=True)
+    quiet_for_days = fields.Integer(allow_none=True)
     send_at = fields.DateTime()
     website_id = fields.Integer(allow_none=True)
     status = fields.String()
