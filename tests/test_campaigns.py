@@ -220,6 +220,11 @@ def test_a_bounce_through_the_inbound_hook_suppresses_the_address(
     assert report.triage == "ignored"
     [suppressed] = rows(Suppression, agency.agency.id)
     assert (suppressed.address, suppressed.reason) == ("bruno@customers.example", "bounced")
+    again = api_as(client, agency.secretary)(
+        "POST", f"/api/v1/clients/{agency.client.id}/contacts/{contacts['bruno@customers.example']}"
+        "/consents", {"given": True, "method": "in_person"},
+    )  # fmt: skip
+    assert again.status_code == 422 and "is stopped" in again.json["error"]["message"]
     counts = api_as(client, agency.secretary)(
         "GET", f"/api/v1/clients/{agency.client.id}/campaigns/{campaign_id}"
     ).json["counts"]

@@ -14,7 +14,7 @@ from agency.domains.clients.models import Contact, ContactNote
 from agency.domains.mail.models import InboundEmail
 from agency.domains.promotions.models import Consent, ConsentMethod, Suppression
 from agency.domains.work.models import WorkItem
-from agency.kernel import clock
+from agency.kernel import clock, labels
 from agency.kernel.database import db
 from agency.kernel.errors import NotFound, ValidationError
 from agency.kernel.records import values_for
@@ -44,11 +44,32 @@ def record(contact: Contact, data: dict, user=None) -> Consent:
         raise ValidationError.on("source", _("Say where the imported consent comes from."))
     if values["given"] and not contact.email:
         raise ValidationError.on("given", _("The contact has no email address to write to."))
+    if values["given"]:
+        _refuse_suppressed(contact)
     found = _add(contact, values["given"], values["method"], source, values["wording"], user)
     if values["given"]:
         _lift(contact.client_id, contact.email)
     db.session.commit()
     return found
+
+
+def _refuse_suppressed(contact: Contact) -> None:
+    """Consent cannot make the client write to an address that bounced for good or
+    complained: said now, rather than left out of every campaign in silence."""
+    found = db.session.scalar(
+        select(Suppression).where(
+            Suppression.client_id == contact.client_id,
+            Suppression.address == _normal(contact.email),
+            Suppression.reason != "unsubscribed",
+        )
+    )
+    if found is not None:
+        reason = labels.label("suppression_reason", found.reason)
+        raise ValidationError.on(
+            "given",
+            _("Mail to %(address)s is stopped (%(reason)s): the client's campaigns do not go "
+              "to it, consent or not.", address=contact.email, reason=reason),
+        )  # fmt: skip
 
 
 def _add(contact, given: bool, method: str, source, wording, user) -> Consent:
