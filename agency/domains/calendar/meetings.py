@@ -9,17 +9,13 @@ request's row lock first, and the second finds it arranged. A time that has beco
 since it was offered is refused at the pick."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired
 from marshmallow import Schema, fields, validate
-from phonenumbers import timezone as phone_zones
-from sqlalchemy import func, select
 
-from agency.domains.calendar import events, itip, slots
+from agency.domains.calendar import events, invitations, itip, slots
 from agency.domains.calendar.ics import client_locale
 from agency.domains.calendar.models import (
     CalendarEvent,
@@ -29,7 +25,7 @@ from agency.domains.calendar.models import (
     RequestStatus,
 )
 from agency.domains.calendar.schemas import AttendeeSchema, http_url
-from agency.domains.clients.models import Client, Contact
+from agency.domains.clients.models import Client
 from agency.domains.mail import drafting
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.writing import office_name
@@ -38,15 +34,13 @@ from agency.domains.work.access import secretary_of
 from agency.domains.work.creation import create_item
 from agency.domains.work.events import aware
 from agency.domains.work.models import OPEN_STATUSES, Status, WorkItem
-from agency.kernel import clock, links, validation
+from agency.kernel import clock, validation
 from agency.kernel.database import db
-from agency.kernel.errors import BadInput, Conflict, NotFound, ValidationError
+from agency.kernel.errors import BadInput, Conflict, ValidationError
 from agency.kernel.i18n import format_in_zone
 from agency.kernel.records import values_for
 
-PICK_PURPOSE = "meeting-pick"
-# How long a pick link works, and the most times one request offers.
-LINK_DAYS = 21
+# The most times one request offers.
 MOST_OFFERED = 8
 
 
@@ -161,7 +155,7 @@ def propose(client: Client, data: dict, user=None, source: str = "desk") -> Meet
             request_id=request.id,
             email=p["email"],
             name=(p.get("name") or "").strip(),
-            timezone=p.get("timezone") or zone_of(client, p["email"]),
+            timezone=p.get("timezone") or invitations.zone_of(client, p["email"]),
         )
         for p in values["participants"]
     ]
@@ -172,77 +166,12 @@ def propose(client: Client, data: dict, user=None, source: str = "desk") -> Meet
     work.set_aside(item, "meeting_proposed", user.id if user else None, request_id=request.id)
     db.session.commit()
     for invitee in invitees:
-        _invite(client, request, invitee, user)
+        invitations.invite(client, request, invitee, user)
     return request
-
-
-def zone_of(client: Client, address: str) -> str | None:
-    """A participant's time zone, when the client's contact with that address has a
-    phone number of a country with one zone."""
-    phones = db.session.scalars(
-        select(Contact.phone).where(
-            Contact.client_id == client.id,
-            func.lower(Contact.email) == address.lower(),
-            Contact.phone.is_not(None),
-        )
-    ).all()
-    for phone in phones:
-        try:
-            zones = phone_zones.time_zones_for_number(phonenumbers.parse(phone))
-        except phonenumbers.NumberParseException:
-            continue
-        if len(zones) == 1 and zones[0] in available_timezones():
-            return zones[0]
-    return None
-
-
-def pick_token(invitee: MeetingInvitee) -> str:
-    return links.sign(PICK_PURPOSE, {"a": invitee.agency_id, "i": invitee.id})
-
-
-def agency_of_token(token: str) -> tuple[int, int]:
-    """(agency id, invitee id) a pick link names; a clear 400 for a tampered or expired
-    one."""
-    try:
-        payload = links.unsign(PICK_PURPOSE, token, max_age=LINK_DAYS * 24 * 3600)
-        return int(payload["a"]), int(payload["i"])
-    except SignatureExpired as exc:
-        raise BadInput(_("This link has expired: ask the office for a new one.")) from exc
-    except (BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise BadInput(_("This link is not valid.")) from exc
 
 
 def _local(client: Client, moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(client.timezone))
-
-
-def _invite(client: Client, request: MeetingRequest, invitee: MeetingInvitee, user) -> None:
-    link = links.external_url("public.meet_pick", token=pick_token(invitee))
-    with force_locale(client_locale(client)):
-        subject = _("%(office)s: %(title)s — choose a time", office=office_name(client),
-                    title=request.title)  # fmt: skip
-        body = _(
-            "Hello %(name)s,\n\n%(office)s would like to meet you: %(title)s (%(minutes)s "
-            "minutes). Choose the time that suits you here, or tell us none does:\n\n"
-            "%(link)s\n\nKind regards,\n%(office)s",
-            name=invitee.name or invitee.email,
-            office=office_name(client),
-            title=request.title,
-            minutes=request.minutes,
-            link=link,
-        )
-    drafting.send_for_client(client, invitee.email, subject, body, user=user)
-
-
-def offered_times(request: MeetingRequest) -> list[datetime]:
-    return [datetime.fromisoformat(moment) for moment in request.offered]
-
-
-def invitee_or_404(invitee_id: int) -> MeetingInvitee:
-    found = db.session.get(MeetingInvitee, invitee_id)
-    if found is None:
-        raise NotFound()
-    return found
 
 
 def _locked(request_id: int) -> MeetingRequest:
@@ -272,7 +201,7 @@ def pick(invitee: MeetingInvitee, start: datetime) -> MeetingRequest:
         )
     if request.status != RequestStatus.open.value:
         raise Conflict(_("This meeting was cancelled."))
-    if start not in offered_times(request):
+    if start not in invitations.offered_times(request):
         raise BadInput(_("Choose one of the times offered."))
     client = request.client
     if not _still_free(client, start, request.minutes):
@@ -438,58 +367,3 @@ def _send_invitation(client: Client, event: CalendarEvent, method: str) -> None:
         drafting.send_for_client(
             client, person["email"], subject, body, files=[("invite.ics", "text/calendar", data)]
         )
-
-
-def requests_of(client: Client) -> list[MeetingRequest]:
-    return db.session.scalars(
-        select(MeetingRequest)
-        .where(MeetingRequest.client_id == client.id)
-        .order_by(MeetingRequest.created_at.desc(), MeetingRequest.id.desc())
-        .limit(100)
-    ).all()
-
-
-def requests_of_item(item: WorkItem) -> list[MeetingRequest]:
-    return db.session.scalars(
-        select(MeetingRequest)
-        .where(MeetingRequest.item_id == item.id)
-        .order_by(MeetingRequest.id.desc())
-    ).all()
-
-
-def request_of(client: Client, request_id) -> MeetingRequest:
-    found = db.session.scalar(
-        select(MeetingRequest).where(
-            MeetingRequest.id == request_id, MeetingRequest.client_id == client.id
-        )
-    )
-    if found is None:
-        raise NotFound()
-    return found
-
-
-def view(request: MeetingRequest) -> dict:
-    return {
-        "id": request.id,
-        "client_id": request.client_id,
-        "title": request.title,
-        "minutes": request.minutes,
-        "location": request.location,
-        "video_url": request.video_url,
-        "offered": request.offered,
-        "status": request.status,
-        "event_id": request.event_id,
-        "item_id": request.item_id,
-        "created_at": request.created_at,
-        "decided_at": request.decided_at,
-        "participants": [
-            {
-                "email": i.email,
-                "name": i.name,
-                "answer": i.answer,
-                "picked_start": i.picked_start,
-                "timezone": i.timezone,
-            }
-            for i in request.invitees
-        ],
-    }

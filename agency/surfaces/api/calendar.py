@@ -8,7 +8,15 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from agency.domains.calendar import booking, caldav_sync, events, imports, meetings, slots
+from agency.domains.calendar import (
+    booking,
+    caldav_sync,
+    events,
+    imports,
+    meeting_requests,
+    meetings,
+    slots,
+)
 from agency.domains.calendar import services as feeds
 from agency.domains.calendar.schemas import (
     CalendarFeedSchema,
@@ -192,7 +200,7 @@ def free_slots(client_id):
 @token_required()
 def list_meeting_requests(client_id):
     """The meetings being arranged for the client (and those arranged), newest first."""
-    return [meetings.view(r) for r in meetings.requests_of(_client(client_id))]
+    return [meeting_requests.view(r) for r in meeting_requests.requests_of(_client(client_id))]
 
 
 @events_bp.post("/<int:client_id>/meeting-requests")
@@ -206,14 +214,14 @@ def propose_meeting(client_id):
     work item it belongs to (it waits meanwhile, and is done at the pick); without it a
     new item is made."""
     request_ = meetings.propose(_client(client_id), json_payload(), api_user(), "api")
-    return meetings.view(request_)
+    return meeting_requests.view(request_)
 
 
 @events_bp.get("/<int:client_id>/meeting-requests/<int:request_id>")
 @events_bp.response(200, MeetingRequestViewSchema)
 @token_required()
 def get_meeting_request(client_id, request_id):
-    return meetings.view(meetings.request_of(_client(client_id), request_id))
+    return meeting_requests.view(meeting_requests.request_of(_client(client_id), request_id))
 
 
 @events_bp.post("/<int:client_id>/meeting-requests/<int:request_id>/cancel")
@@ -222,8 +230,8 @@ def get_meeting_request(client_id, request_id):
 def cancel_meeting_request(client_id, request_id):
     """Cancel the request, and the meeting if it was arranged: every participant gets
     the calendar's cancellation."""
-    found = meetings.request_of(_client(client_id), request_id)
-    return meetings.view(meetings.cancel(found))
+    found = meeting_requests.request_of(_client(client_id), request_id)
+    return meeting_requests.view(meetings.cancel(found))
 
 
 def _connection(client):
@@ -282,8 +290,8 @@ class _RescheduleSchema(Schema):
 def reschedule_meeting(client_id, request_id):
     """Move an arranged meeting to ``starts_at`` (a free time by the meeting rules): every
     participant gets the changed invitation, with the next SEQUENCE."""
-    found = meetings.request_of(_client(client_id), request_id)
-    return meetings.view(meetings.reschedule(found, json_payload()))
+    found = meeting_requests.request_of(_client(client_id), request_id)
+    return meeting_requests.view(meetings.reschedule(found, json_payload()))
 
 
 @events_bp.get("/<int:client_id>/booking-page")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from agency.domains.billing import overage
-from agency.domains.calendar import meetings
+from agency.domains.calendar import meeting_requests
 from agency.domains.calls import browser, transfers
 from agency.domains.calls import services as calls
 from agency.domains.clients import services as clients
@@ -163,7 +163,7 @@ def _item_page(work: WorkItem, event_form: EventForm | None = None) -> str:
         hours_refusal=overage.refusal(work.client_id),
         event_form=event_form,
         has_event=work.kind in EVENT_KINDS,
-        meeting_requests=meetings.requests_of_item(work) if work.kind == "meeting" else [],
+        meeting_requests=meeting_requests.requests_of_item(work) if work.kind == "meeting" else [],
         reservations=reservations.of_item(work) if work.kind == "email" else [],
         planned_trips=trips.planned(work.client) if work.kind == "email" else [],
         site_work=_site_work(work) if work.kind == "website_update" else None,

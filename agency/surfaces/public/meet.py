@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
-from agency.domains.calendar import meetings
+from agency.domains.calendar import invitations, meetings
 from agency.extensions import limiter
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
@@ -22,9 +22,9 @@ from tenants import use_agency
 def pick(token):
     form = ConfirmForm()
     try:
-        agency_id, invitee_id = meetings.agency_of_token(token)
+        agency_id, invitee_id = invitations.agency_of_token(token)
         with use_agency(agency_id):
-            invitee = meetings.invitee_or_404(invitee_id)
+            invitee = invitations.invitee_or_404(invitee_id)
             notice, status = None, 200
             if request.method == "POST":
                 if not form.validate_on_submit():
@@ -41,7 +41,7 @@ def pick(token):
                         raise
                     db.session.rollback()
                     notice, status = exc.message, 409
-                invitee = meetings.invitee_or_404(invitee_id)
+                invitee = invitations.invitee_or_404(invitee_id)
             shown = _shown(invitee)
     except ValidationError as exc:
         db.session.rollback()
@@ -66,6 +66,6 @@ def _shown(invitee) -> dict:
         "meeting": request_,
         "client": client,
         "office": meetings.office_name(client),
-        "times": meetings.offered_times(request_),
+        "times": invitations.offered_times(request_),
         "arranged": request_.event,
     }

@@ -10,7 +10,15 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agency.domains.calendar import booking, caldav_sync, events, imports, meetings, slots
+from agency.domains.calendar import (
+    booking,
+    caldav_sync,
+    events,
+    imports,
+    meeting_requests,
+    meetings,
+    slots,
+)
 from agency.domains.calendar.forms import (
     ArrangeForm,
     BookingForm,
@@ -104,7 +112,7 @@ def page(client: Client, urls: dict, template: str, context: dict, forms: dict |
         arrange_form=_with_contacts(
             forms.get("arrange") or _for_item(ArrangeForm(formdata=None), client), client
         ),
-        requests=meetings.requests_of(client),
+        requests=meeting_requests.requests_of(client),
         connection=caldav_sync.connection_of(client),
         booking=booking_view,
         booking_form=booking_form,
@@ -264,7 +272,7 @@ def arrange(client: Client, urls: dict, template: str, context: dict, user):
 
 
 def cancel_request(client: Client, request_id: int, urls: dict):
-    found = meetings.request_of(client, request_id)
+    found = meeting_requests.request_of(client, request_id)
     if ConfirmForm().validate_on_submit():
         meetings.cancel(found)
         flash(_("Meeting cancelled; the participants are told."), "success")
@@ -306,7 +314,7 @@ def connection_action(client: Client, action: str, urls: dict):
 
 def reschedule(client: Client, request_id: int, urls: dict, template: str, context: dict):
     """Move an arranged meeting (the desk's form beside it)."""
-    found = meetings.request_of(client, request_id)
+    found = meeting_requests.request_of(client, request_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(urls["page"])
     try:
@@ -321,7 +329,7 @@ def reschedule(client: Client, request_id: int, urls: dict, template: str, conte
 
 def ask_to_move(client: Client, request_id: int, urls: dict, user):
     """The client asks for another time (the portal's button)."""
-    found = meetings.request_of(client, request_id)
+    found = meeting_requests.request_of(client, request_id)
     if ConfirmForm().validate_on_submit():
         try:
             meetings.ask_to_move(found, user)
