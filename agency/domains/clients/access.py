@@ -56,3 +56,13 @@ def may_read_secrets(user: User, client: Client) -> bool:
         )
     )
     return found is not None
+
+
+def open_clients(user: User) -> list[Client]:
+    """The clients ``user`` may handle that are not archived, by name (a desk's list of
+    clients to choose from)."""
+    return db.session.scalars(
+        select(Client)
+        .where(Client.id.in_(visible_clients(user)), Client.archived_at.is_(None))
+        .order_by(Client.name)
+    ).all()

@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from agency.domains.clients.access import client_for, visible_clients
+from agency.domains.clients.access import client_for, open_clients
 from agency.domains.clients.models import Client
 from agency.domains.promotions import campaigns, consent, signup
 from agency.domains.promotions.forms import CampaignForm
@@ -32,11 +31,7 @@ STEPS = {
 @bp.get("/")
 @roles_required(*PEOPLE)
 def home():
-    clients = db.session.scalars(
-        select(Client)
-        .where(Client.id.in_(visible_clients(current_user)), Client.archived_at.is_(None))
-        .order_by(Client.name)
-    ).all()
+    clients = open_clients(current_user)
     return render_template("desk/campaign_clients.html", clients=clients)
 
 

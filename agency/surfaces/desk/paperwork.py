@@ -5,9 +5,8 @@ client's rules for bills; overdue bills stand out."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from agency.domains.clients.access import client_for, visible_clients
+from agency.domains.clients.access import client_for, open_clients
 from agency.domains.clients.models import Client
 from agency.domains.mail import writing
 from agency.domains.paperwork import bills, chasing
@@ -28,11 +27,7 @@ ACTIONS = {"schedule": bills.schedule, "pay": bills.pay, "dispute": bills.disput
 @bp.get("/")
 @roles_required(*PEOPLE)
 def home():
-    clients = db.session.scalars(
-        select(Client)
-        .where(Client.id.in_(visible_clients(current_user)), Client.archived_at.is_(None))
-        .order_by(Client.name)
-    ).all()
+    clients = open_clients(current_user)
     return render_template("desk/paperwork_clients.html", clients=clients)
 
 

@@ -7,9 +7,8 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from agency.domains.clients.access import client_for, visible_clients
+from agency.domains.clients.access import client_for, open_clients
 from agency.domains.clients.models import Client
 from agency.domains.mail.models import InboundEmail
 from agency.domains.travel import documents, itinerary, preferences, reservations, trips
@@ -35,11 +34,7 @@ FORM_NAMES = {"from": "origin", "to": "destination"}
 @bp.get("/")
 @roles_required(*PEOPLE)
 def home():
-    clients = db.session.scalars(
-        select(Client)
-        .where(Client.id.in_(visible_clients(current_user)), Client.archived_at.is_(None))
-        .order_by(Client.name)
-    ).all()
+    clients = open_clients(current_user)
     return render_template("desk/travel_clients.html", clients=clients)
 
 

@@ -4,10 +4,12 @@ added, a secret read once with a reason (audited, rate-limited), and the audit."
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from agency.domains.clients.access import client_for, may_read_secrets, visible_clients
-from agency.domains.clients.models import Client
+from agency.domains.clients.access import (
+    client_for,
+    may_read_secrets,
+    open_clients,
+)
 from agency.domains.vault import entries
 from agency.domains.vault.forms import EntryForm
 from agency.extensions import limiter
@@ -23,11 +25,7 @@ PEOPLE = ("secretary", "owner", "manager")
 @bp.get("/")
 @roles_required(*PEOPLE)
 def home():
-    clients = db.session.scalars(
-        select(Client)
-        .where(Client.id.in_(visible_clients(current_user)), Client.archived_at.is_(None))
-        .order_by(Client.name)
-    ).all()
+    clients = open_clients(current_user)
     return render_template(
         "desk/vault_clients.html", clients=clients, policy=entries.policy(),
         confirm_form=ConfirmForm(),

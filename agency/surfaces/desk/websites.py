@@ -5,9 +5,8 @@ published to WordPress (after the client's approval where the site asks for it).
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from agency.domains.clients.access import client_for, visible_clients
+from agency.domains.clients.access import client_for, open_clients
 from agency.domains.clients.models import Client
 from agency.domains.vault import entries
 from agency.domains.websites import publishing, sites, updates
@@ -37,11 +36,7 @@ def _said(exc: ValidationError) -> str:
 @bp.get("/")
 @roles_required(*PEOPLE)
 def home():
-    clients = db.session.scalars(
-        select(Client)
-        .where(Client.id.in_(visible_clients(current_user)), Client.archived_at.is_(None))
-        .order_by(Client.name)
-    ).all()
+    clients = open_clients(current_user)
     return render_template("desk/sites_clients.html", clients=clients)
 
 

@@ -7,21 +7,13 @@ from flask_login import current_user
 from agency.domains.calls import history, messages, services
 from agency.domains.calls.forms import StatusForm, status_data
 from agency.domains.calls.models import Message
-from agency.domains.clients.models import Client
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.web.access import full_client_access, roles_required
+from agency.surfaces.web.access import full_client_access, own_client, roles_required
 from agency.surfaces.web.call_rules import rules_page
 from agency.surfaces.web.forms import ConfirmForm, show_errors
 
 bp = Blueprint("portal_calls", __name__, url_prefix="/portal/calls")
-
-
-def _client() -> Client:
-    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
-    if client is None:
-        abort(404)
-    return client
 
 
 def _own_message(message_id: int) -> Message:
@@ -34,7 +26,7 @@ def _own_message(message_id: int) -> Message:
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("client")
 def home():
-    client = _client()
+    client = own_client()
     form, status = StatusForm(), 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -72,7 +64,7 @@ def home():
 @roles_required("client")
 @full_client_access
 def rules():
-    return rules_page(_client(), {"back_url": url_for(".home")})
+    return rules_page(own_client(), {"back_url": url_for(".home")})
 
 
 @bp.post("/messages/<int:message_id>/handled")

@@ -2,24 +2,16 @@
 or sent back with a note, and the report of every campaign sent (sent, bounced,
 unsubscribed)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from agency.domains.clients.models import Client
 from agency.domains.promotions import campaigns, clicks
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
-from agency.surfaces.web.access import full_client_access, roles_required
+from agency.surfaces.web.access import full_client_access, own_client, roles_required
 from agency.surfaces.web.forms import ConfirmForm
-
-
-def _client() -> Client:
-    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
-    if client is None:
-        abort(404)
-    return client
 
 
 def _page(client: Client, status: int = 200):
@@ -39,7 +31,7 @@ def _page(client: Client, status: int = 200):
 @roles_required("client")
 @full_client_access
 def campaigns_page():
-    return _page(_client())
+    return _page(own_client())
 
 
 @bp.post("/campaigns/settings")
@@ -47,7 +39,7 @@ def campaigns_page():
 @full_client_access
 def campaign_settings():
     """Whether the links of the client's campaigns count clicks."""
-    client = _client()
+    client = own_client()
     if ConfirmForm().validate_on_submit():
         clicks.save_settings(client, {"track_clicks": request.form.get("track_clicks") == "y"})
         flash(_("Saved."), "success")
@@ -58,7 +50,7 @@ def campaign_settings():
 @roles_required("client")
 @full_client_access
 def decide_campaign(campaign_id, decision):
-    client = _client()
+    client = own_client()
     found = campaigns.campaign_of(client.id, campaign_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".campaigns_page"))

@@ -1,34 +1,26 @@
 """The client's mail in the portal: drafts and letters to approve, dictation, the rules
 that decide what is urgent, received mail and the letter archive."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from agency.domains.clients.models import Client
 from agency.domains.mail import dictations, drafting, imap, letters, services
 from agency.domains.mail import settings as mail_settings
 from agency.domains.mail.access import draft_file_for, record_for
 from agency.domains.mail.models import Draft, DraftStatus, InboundEmail, Letter, LetterStatus
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
-from agency.surfaces.web.access import full_client_access, roles_required
+from agency.surfaces.web.access import full_client_access, own_client, roles_required
 from agency.surfaces.web.files import attachment_response, pdf_response
 from agency.surfaces.web.forms import ConfirmForm
 
 bp = Blueprint("portal_mail", __name__, url_prefix="/portal/mail")
 
 
-def _client() -> Client:
-    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
-    if client is None:
-        abort(404)
-    return client
-
-
 def _page(status: int = 200, errors: dict | None = None, dictation_text: str = ""):
-    client = _client()
+    client = own_client()
     rules = mail_settings.rules_for(client)
     db.session.commit()  # the alias, made the first time
     pending = db.session.scalars(
@@ -74,7 +66,7 @@ def home():
 @bp.post("/dictations")
 @roles_required("client")
 def dictate():
-    client = _client()
+    client = own_client()
     text = request.form.get("text", "")
     if not ConfirmForm().validate_on_submit():
         return _page(400, {"text": [_("The form expired. Try again.")]}, text)
@@ -141,7 +133,7 @@ def letter_pdf(letter_id):
 @roles_required("client")
 @full_client_access
 def rules():
-    client = _client()
+    client = own_client()
     if ConfirmForm().validate_on_submit():
         keywords = [
             w for w in request.form.get("urgent_keywords", "").replace("\n", ",").split(",")
@@ -167,7 +159,7 @@ def rules():
 @full_client_access
 def connect_mailbox():
     """Connect the client's own mailbox (IMAP); the login is tried before it is saved."""
-    client = _client()
+    client = own_client()
     if not ConfirmForm().validate_on_submit():
         return _page(400, {"host": [_("The form expired. Try again.")]})
     data = {k: request.form.get(k, "") for k in ("host", "port", "username", "password", "folder")}
@@ -189,6 +181,6 @@ def connect_mailbox():
 @full_client_access
 def remove_mailbox():
     if ConfirmForm().validate_on_submit():
-        imap.disconnect(_client())
+        imap.disconnect(own_client())
         flash(_("Your mailbox is disconnected."), "success")
     return redirect(url_for("portal_mail.home"))

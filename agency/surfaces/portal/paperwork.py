@@ -1,9 +1,8 @@
 """The client's bills in the portal: those waiting for approval (approved or disputed
 here), the rest with their state, overdue ones standing out, and the rules for bills."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from agency.domains.clients.models import Client
 from agency.domains.paperwork import bills, chasing
@@ -13,16 +12,9 @@ from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web import paperwork as paperwork_page
-from agency.surfaces.web.access import full_client_access, roles_required
+from agency.surfaces.web.access import full_client_access, own_client, roles_required
 from agency.surfaces.web.files import file_download
 from agency.surfaces.web.forms import ConfirmForm, refused
-
-
-def _client() -> Client:
-    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
-    if client is None:
-        abort(404)
-    return client
 
 
 def _page(client: Client, rules_form=None, status: int = 200):
@@ -44,14 +36,14 @@ def _page(client: Client, rules_form=None, status: int = 200):
 @roles_required("client")
 @full_client_access
 def bills_page():
-    return _page(_client())
+    return _page(own_client())
 
 
 @bp.post("/bills/<int:bill_id>/approve")
 @roles_required("client")
 @full_client_access
 def approve_bill(bill_id):
-    bill = bills.bill_of(_client(), bill_id)
+    bill = bills.bill_of(own_client(), bill_id)
     if ConfirmForm().validate_on_submit():
         bills.approve(bill)
         flash(_("The bill is approved: your office will pay it."), "success")
@@ -62,7 +54,7 @@ def approve_bill(bill_id):
 @roles_required("client")
 @full_client_access
 def dispute_bill(bill_id):
-    client = _client()
+    client = own_client()
     bill = bills.bill_of(client, bill_id)
     form = DecisionForm()
     if form.validate_on_submit():
@@ -80,7 +72,7 @@ def dispute_bill(bill_id):
 @roles_required("client")
 @full_client_access
 def bill_document(bill_id):
-    name, data = bills.document_of(bills.bill_of(_client(), bill_id))
+    name, data = bills.document_of(bills.bill_of(own_client(), bill_id))
     return file_download(data, name)
 
 
@@ -88,7 +80,7 @@ def bill_document(bill_id):
 @roles_required("client")
 @full_client_access
 def bill_rules():
-    client = _client()
+    client = own_client()
     form = RulesForm()
     if not form.validate_on_submit():
         return _page(client, form, 422)
@@ -108,7 +100,7 @@ def bill_rules():
 def chasing_page():
     """Invoices the client issued, being chased for them: each reminder sent and the next
     one's day; the client says when one is paid or disputed."""
-    client = _client()
+    client = own_client()
     return render_template(
         "portal/chasing.html",
         client=client,
@@ -122,7 +114,7 @@ def chasing_page():
 @roles_required("client")
 @full_client_access
 def settle_receivable(receivable_id, settled):
-    receivable = chasing.receivable_of(_client(), receivable_id)
+    receivable = chasing.receivable_of(own_client(), receivable_id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -141,7 +133,7 @@ def settle_receivable(receivable_id, settled):
 @full_client_access
 def reschedule_receivable(receivable_id):
     """The client chooses how their customer is chased."""
-    receivable = chasing.receivable_of(_client(), receivable_id)
+    receivable = chasing.receivable_of(own_client(), receivable_id)
     if ConfirmForm().validate_on_submit():
         given = {
             name: request.form.get(name)
@@ -165,7 +157,7 @@ def paperwork_summary():
     """The client's month of paperwork: bills paid, due and overdue, invoices chased and
     paid."""
     return paperwork_page.page(
-        _client(),
+        own_client(),
         [(_("Bills"), url_for(".bills_page"))],
         lambda month: url_for(".paperwork_summary", month=month),
         lambda month: url_for(".paperwork_summary_csv", month=month),
@@ -176,4 +168,4 @@ def paperwork_summary():
 @roles_required("client")
 @full_client_access
 def paperwork_summary_csv():
-    return paperwork_page.csv_file(_client())
+    return paperwork_page.csv_file(own_client())

@@ -1,26 +1,18 @@
 """The client's trips in the portal: those coming, each segment at the local times of
 its ends, and a change asked for (a travel item for the client's secretaries)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.clients.models import Client
 from agency.domains.travel import documents, itinerary, preferences, trips
 from agency.domains.travel.forms import ChangeForm, PreferencesForm
-from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
-from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.access import own_client, roles_required
 from agency.surfaces.web.files import attachment_response, pdf_download
 from agency.surfaces.web.forms import refused
-
-
-def _client() -> Client:
-    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
-    if client is None:
-        abort(404)
-    return client
 
 
 def _page(client: Client, forms: dict | None = None, status: int = 200):
@@ -36,13 +28,13 @@ def _page(client: Client, forms: dict | None = None, status: int = 200):
 @bp.get("/trips")
 @roles_required("client")
 def trips_page():
-    return _page(_client())
+    return _page(own_client())
 
 
 @bp.post("/trips/<int:trip_id>/change")
 @roles_required("client")
 def ask_for_change(trip_id):
-    client = _client()
+    client = own_client()
     trip = trips.trip_of(client, trip_id)
     form = ChangeForm()
     if not form.validate_on_submit():
@@ -59,7 +51,7 @@ def ask_for_change(trip_id):
 @bp.get("/trips/<int:trip_id>/documents/<int:document_id>")
 @roles_required("client")
 def trip_document(trip_id, document_id):
-    trip = trips.trip_of(_client(), trip_id)
+    trip = trips.trip_of(own_client(), trip_id)
     return attachment_response(documents.document_of(trip, document_id))
 
 
@@ -81,7 +73,7 @@ def _preferences_page(client: Client, form=None, status: int = 200):
 def travel_preferences():
     """The client's travel preferences; the passport and loyalty numbers they give are
     kept encrypted and not shown back; who read them, and why, is listed."""
-    client = _client()
+    client = own_client()
     if request.method == "GET":
         return _preferences_page(client)
     form = PreferencesForm()
@@ -100,5 +92,5 @@ def travel_preferences():
 @bp.get("/trips/<int:trip_id>/itinerary.pdf")
 @roles_required("client")
 def trip_itinerary(trip_id):
-    trip = trips.trip_of(_client(), trip_id)
+    trip = trips.trip_of(own_client(), trip_id)
     return pdf_download(itinerary.pdf(trip), f"itinerary-{trip.id}.pdf")

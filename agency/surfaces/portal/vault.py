@@ -1,7 +1,7 @@
 """The client's vault in the portal: their entries (never a secret shown back), one
 added, a secret replaced, and who read one, when and why."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,15 +12,8 @@ from agency.extensions import limiter
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
-from agency.surfaces.web.access import full_client_access, roles_required
+from agency.surfaces.web.access import full_client_access, own_client, roles_required
 from agency.surfaces.web.forms import ConfirmForm, refused
-
-
-def _client() -> Client:
-    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
-    if client is None:
-        abort(404)
-    return client
 
 
 def _page(client: Client, form=None, status: int = 200, revealed=None):
@@ -46,7 +39,7 @@ def _page(client: Client, form=None, status: int = 200, revealed=None):
 @full_client_access
 def reveal_vault_secret(vault_entry_id):
     """The client reads back one of their passwords, where the agency allows it."""
-    client = _client()
+    client = own_client()
     entry = entries.entry_of(client, vault_entry_id)
     if not ConfirmForm().validate_on_submit():
         return _page(client, status=422)
@@ -66,14 +59,14 @@ def reveal_vault_secret(vault_entry_id):
 @roles_required("client")
 @full_client_access
 def vault_page():
-    return _page(_client())
+    return _page(own_client())
 
 
 @bp.post("/vault")
 @roles_required("client")
 @full_client_access
 def add_vault_entry():
-    client = _client()
+    client = own_client()
     form = EntryForm()
     if not form.validate_on_submit():
         return _page(client, form, 422)
@@ -91,7 +84,7 @@ def add_vault_entry():
 @full_client_access
 def replace_vault_secret(vault_entry_id):
     """A new password for the entry; the old one is gone, and neither is shown."""
-    client = _client()
+    client = own_client()
     entry = entries.entry_of(client, vault_entry_id)
     secret = (request.form.get("secret") or "").strip()
     if not ConfirmForm().validate_on_submit() or not secret:

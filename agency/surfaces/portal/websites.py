@@ -2,7 +2,7 @@
 the day it is wished for), each site's history with the proof of what was done, and the
 posts waiting for the client's approval."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,16 +12,9 @@ from agency.domains.websites.forms import UpdateRequestForm
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
-from agency.surfaces.web.access import full_client_access, roles_required
+from agency.surfaces.web.access import full_client_access, own_client, roles_required
 from agency.surfaces.web.files import attachment_response
 from agency.surfaces.web.forms import ConfirmForm, refused
-
-
-def _client() -> Client:
-    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
-    if client is None:
-        abort(404)
-    return client
 
 
 def _page(client: Client, form=None, form_site_id=None, status: int = 200):
@@ -50,14 +43,14 @@ def _page(client: Client, form=None, form_site_id=None, status: int = 200):
 @roles_required("client")
 @full_client_access
 def sites_page():
-    return _page(_client())
+    return _page(own_client())
 
 
 @bp.post("/sites/<int:website_id>/updates")
 @roles_required("client")
 @full_client_access
 def ask_for_site_update(website_id):
-    client = _client()
+    client = own_client()
     site = sites.site_of(client, website_id)
     form = UpdateRequestForm(prefix=f"site{site.id}")
     if not form.validate_on_submit():
@@ -77,7 +70,7 @@ def ask_for_site_update(website_id):
 @roles_required("client")
 @full_client_access
 def decide_publication(publication_id, decision):
-    client = _client()
+    client = own_client()
     found = publishing.publication_of(client.id, publication_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".sites_page"))
@@ -103,4 +96,4 @@ def decide_publication(publication_id, decision):
 @roles_required("client")
 @full_client_access
 def site_file(site_file_id):
-    return attachment_response(updates.file_of(_client(), site_file_id))
+    return attachment_response(updates.file_of(own_client(), site_file_id))

@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from agency.domains.accounts.models import MANAGING_ROLES, Role
+from agency.domains.clients.models import Client
+from agency.kernel.database import db
 from agency.kernel.errors import NotAllowed
 
 
@@ -65,3 +67,11 @@ def full_client_access(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def own_client():
+    """The signed-in client person's client, or 404 (the portal's pages)."""
+    client = db.session.get(Client, current_user.client_id) if current_user.client_id else None
+    if client is None:
+        abort(404)
+    return client
