@@ -127,3 +127,21 @@ def full_access_client(client_id):
             )
         )
     return client
+
+
+def office_client(client_id, refusal: str):
+    """A client the API user may handle, for the office only: a client's person gets
+    ``refusal`` (403)."""
+    client = full_access_client(client_id)
+    if api_user().role == Role.client:
+        raise NotAllowed(refusal)
+    return client
+
+
+def client_person_client(client_id, refusal: str):
+    """The API user's own client, for the client's people only (approvals): anyone else
+    gets ``refusal`` (403)."""
+    client = full_access_client(client_id)
+    if api_user().role != Role.client:
+        raise NotAllowed(refusal)
+    return client

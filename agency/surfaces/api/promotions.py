@@ -10,9 +10,11 @@ from agency.domains.promotions import campaigns, clicks, consent
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import (
     api_user,
+    client_person_client,
     full_access_client,
     json_body,
     json_payload,
+    office_client,
     token_required,
 )
 
@@ -75,17 +77,13 @@ class CampaignViewSchema(Schema):
 
 
 def _office(client_id):
-    client = full_access_client(client_id)
-    if api_user().role == Role.client:
-        raise NotAllowed(_("The office writes and sends the campaigns; you approve them."))
-    return client
+    return office_client(
+        client_id, _("The office writes and sends the campaigns; you approve them.")
+    )
 
 
 def _client_person(client_id):
-    client = full_access_client(client_id)
-    if api_user().role != Role.client:
-        raise NotAllowed(_("Only the client approves their campaigns."))
-    return client
+    return client_person_client(client_id, _("Only the client approves their campaigns."))
 
 
 @bp.get("/<int:client_id>/contacts/<int:contact_id>/consents")

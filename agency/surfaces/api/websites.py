@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from agency.domains.accounts.models import Role
 from agency.domains.websites import publishing, sites, updates
-from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import (
     api_user,
+    client_person_client,
     full_access_client,
     json_body,
     json_payload,
+    office_client,
     token_required,
 )
 from agency.surfaces.web.files import attachment_response
@@ -102,17 +102,13 @@ def _client(client_id):
 
 def _office_client(client_id):
     """A client whose sites the API user works on: their secretaries and managers."""
-    client = _client(client_id)
-    if api_user().role == Role.client:
-        raise NotAllowed(_("The office does this; ask for an update instead."))
-    return client
+    return office_client(client_id, _("The office does this; ask for an update instead."))
 
 
 def _client_person(client_id):
-    client = _client(client_id)
-    if api_user().role != Role.client:
-        raise NotAllowed(_("Only the client approves what is published on their site."))
-    return client
+    return client_person_client(
+        client_id, _("Only the client approves what is published on their site.")
+    )
 
 
 @bp.get("/<int:client_id>/sites")

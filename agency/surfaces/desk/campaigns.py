@@ -16,7 +16,7 @@ from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.web.access import roles_required
-from agency.surfaces.web.forms import ConfirmForm, refused
+from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused
 
 bp = Blueprint("desk_campaigns", __name__, url_prefix="/desk/campaigns")
 PEOPLE = ("secretary", "owner", "manager")
@@ -109,7 +109,7 @@ def step(client_id, campaign_id, campaign_step):
             act(chosen)
         except ValidationError as exc:
             db.session.rollback()
-            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            flash(refusal_text(exc), "error")
         else:
             flash(said(), "success")
     return redirect(url_for(".campaign", client_id=found.id, campaign_id=campaign_id))

@@ -17,7 +17,7 @@ from agency.kernel.errors import ValidationError
 from agency.surfaces.web import paperwork as paperwork_page
 from agency.surfaces.web.access import roles_required
 from agency.surfaces.web.files import file_download
-from agency.surfaces.web.forms import ConfirmForm, refused
+from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused
 
 bp = Blueprint("desk_paperwork", __name__, url_prefix="/desk/paperwork")
 PEOPLE = ("secretary", "owner", "manager")
@@ -85,7 +85,7 @@ def decide(client_id, bill_id, bill_action):
             )
         except ValidationError as exc:
             db.session.rollback()
-            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            flash(refusal_text(exc), "error")
             return _page(found, status=exc.status_code)
         flash(_("The bill is updated."), "success")
     return redirect(url_for(".client", client_id=found.id) + f"#bill-{bill_id}")
@@ -174,7 +174,7 @@ def settle_receivable(client_id, receivable_id, settled):
             chasing.settle(receivable, ReceivableStatus(settled), given)
         except ValidationError as exc:
             db.session.rollback()
-            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            flash(refusal_text(exc), "error")
             return _chasing_page(found, status=exc.status_code)
         flash(_("Chasing has stopped."), "success")
     return redirect(url_for(".chasing_page", client_id=found.id))

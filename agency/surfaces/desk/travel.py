@@ -23,7 +23,7 @@ from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.web.access import roles_required
 from agency.surfaces.web.files import attachment_response, pdf_download
-from agency.surfaces.web.forms import ConfirmForm, refused, show_errors
+from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused, show_errors
 
 bp = Blueprint("desk_travel", __name__, url_prefix="/desk/travel")
 PEOPLE = ("secretary", "owner", "manager")
@@ -276,7 +276,7 @@ def reveal(client_id):
         )
     except ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        flash(refusal_text(exc), "error")
         return _preferences_page(found, status=exc.status_code)
     shown = {"what": what, "value": value}
     if what == "passport" and value:

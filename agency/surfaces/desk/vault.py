@@ -16,7 +16,7 @@ from agency.extensions import limiter
 from agency.kernel.database import db
 from agency.kernel.errors import NotFound, ValidationError
 from agency.surfaces.web.access import roles_required
-from agency.surfaces.web.forms import ConfirmForm, refused
+from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused
 
 bp = Blueprint("desk_vault", __name__, url_prefix="/desk/vault")
 PEOPLE = ("secretary", "owner", "manager")
@@ -101,6 +101,6 @@ def reveal(client_id, vault_entry_id):
         )  # fmt: skip
     except ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        flash(refusal_text(exc), "error")
         return _page(found, status=exc.status_code)
     return _page(found, revealed={"id": entry.id, "label": entry.label, "secret": secret})

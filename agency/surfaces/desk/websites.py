@@ -18,7 +18,7 @@ from agency.kernel.errors import ValidationError
 from agency.kernel.uploads import IMAGES
 from agency.surfaces.web.access import roles_required
 from agency.surfaces.web.files import attachment_response
-from agency.surfaces.web.forms import ConfirmForm, refused
+from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused
 
 bp = Blueprint("desk_websites", __name__, url_prefix="/desk/sites")
 PEOPLE = ("secretary", "owner", "manager")
@@ -27,10 +27,6 @@ PEOPLE = ("secretary", "owner", "manager")
 def _upload(name: str) -> tuple[str, bytes] | None:
     upload = request.files.get(name)
     return (upload.filename, upload.stream.read()) if upload and upload.filename else None
-
-
-def _said(exc: ValidationError) -> str:
-    return " ".join(m for v in exc.fields.values() for m in v) or exc.message
 
 
 @bp.get("/")
@@ -247,7 +243,7 @@ def _submit(client, publication):
         done = publishing.submit(publication, current_user)
     except ValidationError as exc:
         db.session.rollback()
-        flash(_said(exc), "error")
+        flash(refusal_text(exc), "error")
     else:
         if done.state == "published":
             flash(_("Published: %(url)s", url=done.remote_url), "success")

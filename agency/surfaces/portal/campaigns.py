@@ -11,7 +11,7 @@ from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import full_client_access, own_client, roles_required
-from agency.surfaces.web.forms import ConfirmForm
+from agency.surfaces.web.forms import ConfirmForm, refusal_text
 
 
 def _page(client: Client, status: int = 200):
@@ -63,6 +63,6 @@ def decide_campaign(campaign_id, decision):
             flash(_("Sent back to your secretary."), "success")
     except ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        flash(refusal_text(exc), "error")
         return _page(client, exc.status_code)
     return redirect(url_for(".campaigns_page"))

@@ -14,7 +14,7 @@ from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web import paperwork as paperwork_page
 from agency.surfaces.web.access import full_client_access, own_client, roles_required
 from agency.surfaces.web.files import file_download
-from agency.surfaces.web.forms import ConfirmForm, refused
+from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused
 
 
 def _page(client: Client, rules_form=None, status: int = 200):
@@ -62,7 +62,7 @@ def dispute_bill(bill_id):
             bills.dispute(bill, {"reason": form.reason.data})
         except ValidationError as exc:
             db.session.rollback()
-            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            flash(refusal_text(exc), "error")
             return _page(client, status=exc.status_code)
         flash(_("The bill is disputed: your office will take it up."), "success")
     return redirect(url_for(".bills_page"))
@@ -122,7 +122,7 @@ def settle_receivable(receivable_id, settled):
             chasing.settle(receivable, ReceivableStatus(settled), given)
         except ValidationError as exc:
             db.session.rollback()
-            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            flash(refusal_text(exc), "error")
             return redirect(url_for(".chasing_page"))
         flash(_("Chasing has stopped."), "success")
     return redirect(url_for(".chasing_page"))
@@ -144,7 +144,7 @@ def reschedule_receivable(receivable_id):
             chasing.reschedule(receivable, given)
         except ValidationError as exc:
             db.session.rollback()
-            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            flash(refusal_text(exc), "error")
             return redirect(url_for(".chasing_page"))
         flash(_("The reminders follow your schedule."), "success")
     return redirect(url_for(".chasing_page"))

@@ -13,7 +13,7 @@ from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import full_client_access, own_client, roles_required
-from agency.surfaces.web.forms import ConfirmForm, refused
+from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused
 
 
 def _page(client: Client, form=None, status: int = 200, revealed=None):
@@ -50,7 +50,7 @@ def reveal_vault_secret(vault_entry_id):
         )  # fmt: skip
     except ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        flash(refusal_text(exc), "error")
         return _page(client, status=exc.status_code)
     return _page(client, revealed={"id": entry.id, "label": entry.label, "secret": secret})
 
@@ -94,7 +94,7 @@ def replace_vault_secret(vault_entry_id):
         entries.update(entry, {"secret": secret})
     except ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for(".vault_page"))
     flash(_("The new password is kept."), "success")
     return redirect(url_for(".vault_page"))

@@ -11,7 +11,7 @@ from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.portal.forms import ExtraHoursForm
 from agency.surfaces.web.access import roles_required
-from agency.surfaces.web.forms import ConfirmForm
+from agency.surfaces.web.forms import ConfirmForm, refusal_text
 
 
 @bp.get("/")
@@ -49,7 +49,7 @@ def agenda_settings():
             )  # fmt: skip
         except ValidationError as exc:
             db.session.rollback()
-            flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+            flash(refusal_text(exc), "error")
             return redirect(url_for(".home") + "#today")
         flash(_("Your daily agenda is set."), "success")
     return redirect(url_for(".home") + "#today")

@@ -14,7 +14,7 @@ from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import full_client_access, own_client, roles_required
 from agency.surfaces.web.files import attachment_response
-from agency.surfaces.web.forms import ConfirmForm, refused
+from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused
 
 
 def _page(client: Client, form=None, form_site_id=None, status: int = 200):
@@ -87,7 +87,7 @@ def decide_publication(publication_id, decision):
             flash(_("Sent back to your secretary."), "success")
     except ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(m for v in exc.fields.values() for m in v) or exc.message, "error")
+        flash(refusal_text(exc), "error")
         return _page(client, status=exc.status_code)
     return redirect(url_for(".sites_page"))
 

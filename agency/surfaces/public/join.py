@@ -12,7 +12,7 @@ from agency.extensions import limiter
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.public.blueprint import bp
-from agency.surfaces.web.forms import ConfirmForm
+from agency.surfaces.web.forms import ConfirmForm, refusal_text
 from tenants import use_agency
 
 
@@ -41,7 +41,7 @@ def join(token):
             signup.ask(client, data)
         except ValidationError as exc:
             db.session.rollback()
-            message = " ".join(m for v in exc.fields.values() for m in v) or exc.message
+            message = refusal_text(exc)
             return render_template("public/join.html", error=message, **shown), 422
     return render_template("public/join.html", asked=True, **shown)
 

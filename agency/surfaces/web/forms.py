@@ -46,3 +46,8 @@ def wall_clock(text: str | None, field: str) -> str | None:
         return datetime.strptime(text, LOCAL_FORMAT).isoformat()
     except ValueError as exc:
         raise ValidationError.on(field, _("Write the time as YYYY-MM-DD HH:MM.")) from exc
+
+
+def refusal_text(exc) -> str:
+    """A service's refusal in one line: its field messages, else its message."""
+    return " ".join(m for v in exc.fields.values() for m in v) or exc.message
