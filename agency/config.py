@@ -99,8 +99,13 @@ def from_environment() -> dict:
         # Each file of a website update, and how long a website has to answer.
         "SITE_FILE_MAX_BYTES": int(env.get("SITE_FILE_MAX_BYTES", 10 * 1024 * 1024)),
         "WEBSITE_TIMEOUT_SECONDS": float(env.get("WEBSITE_TIMEOUT_SECONDS", "10")),
-        # How fast one agency's campaigns go out (0: as fast as the mail server takes them).
+        # How fast one client's campaigns together, and one agency's together, go out
+        # (0: as fast as the mail server takes them), and over how many connections.
         "CAMPAIGN_MESSAGES_PER_SECOND": float(env.get("CAMPAIGN_MESSAGES_PER_SECOND", "20")),
+        "CAMPAIGN_AGENCY_MESSAGES_PER_SECOND": float(
+            env.get("CAMPAIGN_AGENCY_MESSAGES_PER_SECOND", "50")
+        ),
+        "CAMPAIGN_SMTP_CONNECTIONS": int(env.get("CAMPAIGN_SMTP_CONNECTIONS", "8")),
         # How long one campaign job sends before it makes way for other work.
         "CAMPAIGN_SLICE_SECONDS": float(env.get("CAMPAIGN_SLICE_SECONDS", "2")),
         # When a campaign's claimed messages are taken for a dead worker's and sent again.

@@ -140,7 +140,8 @@ def restart(app, agency_id: int) -> None:
 def worker(smtp_url: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": APP, "REDIS_URL": REDIS, "SECRET_KEY": "bench-secret",
            "SCHEDULES_ENABLED": "0", "SMTP_URL": smtp_url, "LOG_JSON": "0",
-           "CAMPAIGN_MESSAGES_PER_SECOND": "0", "CAMPAIGN_CLAIM_LEASE_SECONDS": "2",
+           "CAMPAIGN_MESSAGES_PER_SECOND": "0", "CAMPAIGN_AGENCY_MESSAGES_PER_SECOND": "0",
+           "CAMPAIGN_CLAIM_LEASE_SECONDS": "2",
            "WORKER_HEARTBEAT_SECONDS": "1", "PYTHONPATH": str(ROOT)}  # fmt: skip
     return subprocess.Popen(
         [sys.executable, "-m", "workers", "--no-cron"], cwd=ROOT, env=env,

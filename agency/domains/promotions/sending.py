@@ -2,29 +2,27 @@
 
 The job first writes one row per address (a unique key: a second start, or two jobs at
 once, add nothing), then works through them in batches: a batch is claimed ("sending")
-and committed; for each message the SMTP server is given the envelope and the whole text
-but not the final dot; the row is committed "sent"; then the dot is sent. A worker killed
-at any moment therefore leaves either a row "sending" whose message the server has
-discarded with the broken connection (it is sent again by the next job), or a row "sent"
-whose message the server has. What is left is the instant between the commit and the
-dot, microseconds wide.
+and committed; a few messages at a time are given to the SMTP server with their envelope
+and whole text but not the final dot (one connection each, see ``transport``); their rows
+are committed "sent" together; then the dots are sent. A worker killed at any moment
+therefore leaves either rows "sending" whose messages the server has discarded with the
+broken connections (they are sent again by the next job), or rows "sent" whose messages
+the server has. What is left is the instant between the commit and the last dot, a few
+microseconds wide.
 
-A paused or cancelled campaign stops between messages. Campaigns run on the bulk queue,
+A paused or cancelled campaign stops between batches. Campaigns run on the bulk queue,
 which a worker takes from after calls, work and mail; a job sends for at most
 CAMPAIGN_SLICE_SECONDS and leaves the rest to a new job at the back of that queue, so a
-worker free for a moment takes another agency's urgent mail first. Each job keeps to
-CAMPAIGN_MESSAGES_PER_SECOND."""
+worker free for a moment takes another agency's urgent mail first. Every job of a client
+and of an agency shares one pace (``pace``)."""
 
-import re
 import smtplib
-import socket
 import time
 from datetime import timedelta
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
@@ -42,6 +40,8 @@ from agency.domains.promotions.models import (
     Recipient,
     RecipientStatus,
 )
+from agency.domains.promotions.pace import Pace
+from agency.domains.promotions.transport import Transport
 from agency.kernel import clock, links
 from agency.kernel.database import db, on_postgres
 from agency.kernel.errors import BadInput
@@ -93,7 +93,7 @@ def send(campaign_id: int) -> dict:
     _reclaim(campaign_id)
     client = db.session.get(Client, campaign.client_id)
     letter = Letter(campaign, client)
-    pace = current_app.config["CAMPAIGN_MESSAGES_PER_SECOND"]
+    pace = Pace(campaign.agency_id, campaign.client_id)
     ends = time.monotonic() + current_app.config["CAMPAIGN_SLICE_SECONDS"]
     with Transport() as transport:
         while True:
@@ -111,11 +111,7 @@ def send(campaign_id: int) -> dict:
                     continue
                 _finish(campaign_id)
                 break
-            for recipient in _recipients(batch):  # a pause waits for the batch's end
-                began = time.monotonic()
-                _send_one(transport, letter, recipient)
-                if pace:
-                    time.sleep(max(0.0, 1.0 / pace - (time.monotonic() - began)))
+            _send_batch(transport, letter, pace, _recipients(batch))
     return campaigns.counts(db.session.get(Campaign, campaign_id))
 
 
@@ -202,33 +198,55 @@ def _recipients(ids: list[int]) -> list:
     ).all()
 
 
+_RECIPIENTS = Recipient.__table__
+# A Core statement: an ORM update given many rows would want them by primary key.
 _SENT = (
-    update(Recipient)
-    .where(Recipient.id == bindparam("rid"))
+    update(_RECIPIENTS)
+    .where(_RECIPIENTS.c.id == bindparam("rid"))
     .values(status=RecipientStatus.sent.value, sent_at=bindparam("at"),
-            message_id=bindparam("mid"), attempts=Recipient.attempts + 1)
+            message_id=bindparam("mid"), attempts=_RECIPIENTS.c.attempts + 1)
 )  # fmt: skip
 
 
-def _send_one(transport, letter: "Letter", recipient) -> None:
-    message = letter.to(recipient)
+def _send_batch(transport: Transport, letter: "Letter", pace: Pace, recipients) -> None:
+    """A claimed batch, as many messages in suspense at once as the transport has
+    connections; a pause waits for the batch's end."""
+    for first in range(0, len(recipients), transport.width):
+        chunk = recipients[first : first + transport.width]
+        messages = []
+        for recipient in chunk:
+            pace.wait_turn()
+            messages.append(letter.to(recipient))
+        begun = transport.begin(messages)
+        pending = []
+        for recipient, message, handle in zip(chunk, messages, begun, strict=True):
+            if isinstance(handle, smtplib.SMTPResponseException):  # refused: not sent
+                _failed(recipient.id, handle)
+            else:
+                pending.append((recipient, message, handle))
+        if pending:
+            _deliver(transport, pending)
 
-    def mark_sent():  # committed before the final dot: the message is the server's now
-        db.session.execute(
-            _SENT,
-            {"rid": recipient.id, "at": clock.now(), "mid": message["Message-ID"]},
-            execution_options={"synchronize_session": False},
-        )
-        db.session.commit()
 
-    try:
-        transport.send(message, mark_sent)
-    except smtplib.SMTPResponseException as exc:  # refused for good: not sent
-        db.session.rollback()
-        failed = db.session.get(Recipient, recipient.id)
-        failed.status, failed.error = RecipientStatus.failed.value, str(exc)[:300]
-        failed.attempts += 1
-        db.session.commit()
+def _deliver(transport: Transport, pending: list) -> None:
+    """Committed before the final dots: the messages are the server's now."""
+    at = clock.now()
+    db.session.execute(
+        _SENT, [{"rid": r.id, "at": at, "mid": message["Message-ID"]} for r, message, _h in pending]
+    )
+    db.session.commit()
+    refusals = transport.finish([handle for _r, _m, handle in pending])
+    for (recipient, _message, _handle), refusal in zip(pending, refusals, strict=True):
+        if refusal is not None:
+            _failed(recipient.id, refusal)
+
+
+def _failed(recipient_id: int, exc: smtplib.SMTPResponseException) -> None:
+    db.session.rollback()
+    failed = db.session.get(Recipient, recipient_id)
+    failed.status, failed.error = RecipientStatus.failed.value, str(exc)[:300]
+    failed.attempts += 1
+    db.session.commit()
 
 
 class Letter:
@@ -281,75 +299,6 @@ class Letter:
         foot = self._foot(recipient.language).replace(self.marker, token)
         message.set_content(text + "\n\n-- \n" + foot + "\n")
         return message
-
-
-class Transport:
-    """One SMTP connection for a run of messages, each handed over in two steps: all but
-    the final dot, then (after ``before_dot``) the dot. Without SMTP_URL, each message is
-    a file in the outbox folder, written after ``before_dot``."""
-
-    def __enter__(self):
-        self.url = current_app.config["SMTP_URL"]
-        self.smtp = None
-        return self
-
-    def _connect(self):
-        parts = urlsplit(self.url)
-        smtp_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-        smtp = smtp_class(parts.hostname, parts.port or 25, timeout=30)
-        if parts.scheme == "smtp+starttls":
-            smtp.starttls()
-        if parts.username:
-            smtp.login(unquote(parts.username), unquote(parts.password or ""))
-        smtp.ehlo_or_helo_if_needed()
-        # The final dot goes in a write of its own: without this, Nagle's algorithm holds
-        # it until the server acknowledges the text (tens of milliseconds a message).
-        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return smtp
-
-    def send(self, message: EmailMessage, before_dot) -> None:
-        if not self.url:
-            before_dot()
-            outbox = Path(current_app.config["OUTBOX_DIR"])
-            outbox.mkdir(parents=True, exist_ok=True)
-            name = message["Message-ID"].strip("<>").replace("@", "_at_") + ".eml"
-            (outbox / name).write_bytes(bytes(message))
-            return
-        if self.smtp is None:
-            self.smtp = self._connect()
-        smtp = self.smtp
-        sender = parseaddr(message["From"])[1]
-        to = parseaddr(message["To"])[1]
-        code, said = smtp.mail(sender)
-        if code != 250:
-            smtp.rset()
-            raise smtplib.SMTPSenderRefused(code, said, sender)
-        code, said = smtp.rcpt(to)
-        if code not in (250, 251):
-            smtp.rset()
-            raise smtplib.SMTPRecipientsRefused({to: (code, said)})
-        code, said = smtp.docmd("data")
-        if code != 354:
-            smtp.rset()
-            raise smtplib.SMTPDataError(code, said)
-        data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-        data = re.sub(rb"(?m)^\.", b"..", data)  # a line's leading dot, doubled
-        if not data.endswith(b"\r\n"):
-            data += b"\r\n"
-        smtp.send(data)
-        before_dot()
-        smtp.send(b".\r\n")
-        code, said = smtp.getreply()
-        if code != 250:
-            raise smtplib.SMTPDataError(code, said)
-
-    def __exit__(self, *exc):
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                self.smtp.close()
-        return False
 
 
 def recipient_of_token(token: str) -> tuple[int, int]:
