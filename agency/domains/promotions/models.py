@@ -12,12 +12,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from agency.kernel import clock, labels
 from agency.kernel.columns import UTCDateTime
@@ -90,6 +91,11 @@ class Campaign(TenantMixin, db.Model):
     # empty list does not narrow.
     audience: Mapped[dict] = mapped_column(JSON, default=dict)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A picture at the top of the email (an HTML part beside the plain text) and of the
+    # website post.
+    image_name: Mapped[str | None] = mapped_column(String(255))
+    image_type: Mapped[str | None] = mapped_column(String(100))
+    image: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, info={"export": False}))
     # The client's website that gets the same promotion as a post, when it goes.
     website_id: Mapped[int | None] = mapped_column(ForeignKey("websites.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.draft.value)

@@ -19,20 +19,16 @@ and of an agency shares one pace (``pace``)."""
 import smtplib
 import time
 from datetime import timedelta
-from email import policy as email_policy
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
-from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from agency.domains.clients.models import Client, Contact
-from agency.domains.promotions import campaigns, clicks, consent
+from agency.domains.promotions import campaigns, consent
+from agency.domains.promotions.letter import LINK_LIFE, UNSUBSCRIBE, Letter
 from agency.domains.promotions.models import (
     Campaign,
     CampaignStatus,
@@ -48,17 +44,8 @@ from agency.kernel.errors import BadInput
 from agency.kernel.queue import enqueue
 
 BATCH = 20
-# Headers unfolded: the unsubscribe link must stay one address, not encoded words.
-HEADERS_UNFOLDED = email_policy.default.clone(max_line_length=998)
 # How long a job waits for another worker's messages in flight before looking again.
 WAIT = 0.5
-UNSUBSCRIBE = "unsubscribe"
-# An unsubscribe link works for as long as anyone keeps the email (ten years).
-LINK_LIFE = 10 * 365 * 24 * 3600
-
-
-def unsubscribe_token(agency_id: int, recipient_id: int) -> str:
-    return links.sign(UNSUBSCRIBE, {"a": agency_id, "r": recipient_id})
 
 
 def materialise(campaign: Campaign) -> int:
@@ -247,58 +234,6 @@ def _failed(recipient_id: int, exc: smtplib.SMTPResponseException) -> None:
     failed.status, failed.error = RecipientStatus.failed.value, str(exc)[:300]
     failed.attempts += 1
     db.session.commit()
-
-
-class Letter:
-    """The campaign's parts that are the same for every reader, worked out once a job."""
-
-    def __init__(self, campaign: Campaign, client: Client):
-        self.campaign, self.client = campaign, client
-        self.agency_id = campaign.agency_id
-        self.subject, self.body, self.client_name = campaign.subject, campaign.body, client.name
-        self.sender = formataddr((client.name, parseaddr(current_app.config["MAIL_FROM"])[1]))
-        marker = "UNSUBSCRIBE-TOKEN"
-        self.link = links.external_url("public.unsubscribe", token=marker)
-        self.marker = marker
-        self.language = campaigns.public_language(client)
-        self.feet = {}
-        self.counting = clicks.settings_of(client).track_clicks
-        self.click_base = links.external_url("public.campaign_click", token=marker)
-        self.domain = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "secretariat.localhost"
-
-    def _foot(self, language: str | None) -> str:
-        """The unsubscribe line in the reader's language (else the client's)."""
-        if language not in current_app.config["LANGUAGES"]:
-            language = self.language
-        if language not in self.feet:
-            with force_locale(language):
-                self.feet[language] = _(
-                    "You get this email from %(client)s. Unsubscribe: %(link)s",
-                    client=self.client_name,
-                    link=self.link,
-                )
-        return self.feet[language]
-
-    def to(self, recipient) -> EmailMessage:
-        """The campaign as this recipient gets it: their name, the client as the sender,
-        the one-click unsubscribe link in the headers (RFC 8058) and at the foot."""
-        token = unsubscribe_token(self.agency_id, recipient.id)
-        link = self.link.replace(self.marker, token)
-        message = EmailMessage(policy=HEADERS_UNFOLDED)
-        message["From"] = self.sender
-        message["To"] = formataddr((recipient.name, recipient.address))
-        message["Subject"] = campaigns.fill(self.subject, recipient.name, self.client_name)
-        message["Message-ID"] = recipient.message_id or make_msgid(domain=self.domain)
-        message["List-Unsubscribe"] = f"<{link}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message["Precedence"] = "bulk"
-        text = campaigns.fill(self.body, recipient.name, self.client_name)
-        if self.counting:
-            text = clicks.tracked(text, self.agency_id, recipient.id, self.click_base,
-                                  self.marker)  # fmt: skip
-        foot = self._foot(recipient.language).replace(self.marker, token)
-        message.set_content(text + "\n\n-- \n" + foot + "\n")
-        return message
 
 
 def recipient_of_token(token: str) -> tuple[int, int]:

@@ -12,7 +12,7 @@ SMTP_URL, each message is a file in the outbox folder, written at ``finish``."""
 import re
 import smtplib
 import socket
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -42,7 +42,7 @@ class Transport:
         smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return smtp
 
-    def begin(self, messages: list[EmailMessage]) -> list:
+    def begin(self, messages: list[Message]) -> list:
         """Everything but the final dots, each message on a connection of its own, the
         connections' commands in step (one round trip a step for all of them). For each
         message, what ``finish`` takes, or the SMTPResponseException refusing it."""
