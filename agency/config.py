@@ -106,6 +106,8 @@ def from_environment() -> dict:
             env.get("CAMPAIGN_AGENCY_MESSAGES_PER_SECOND", "50")
         ),
         "CAMPAIGN_SMTP_CONNECTIONS": int(env.get("CAMPAIGN_SMTP_CONNECTIONS", "8")),
+        # A campaign's picture travels in every message: keep it small.
+        "CAMPAIGN_IMAGE_MAX_BYTES": int(env.get("CAMPAIGN_IMAGE_MAX_BYTES", 1024 * 1024)),
         # How long one campaign job sends before it makes way for other work.
         "CAMPAIGN_SLICE_SECONDS": float(env.get("CAMPAIGN_SLICE_SECONDS", "2")),
         # When a campaign's claimed messages are taken for a dead worker's and sent again.

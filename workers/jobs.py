@@ -9,6 +9,7 @@ from agency.domains.hours.services import HOURS_CHECK_KEY
 from agency.domains.mail import imap, settle
 from agency.domains.notify.services import deliver
 from agency.domains.promotions import sending as campaign_sending
+from agency.domains.promotions import website_post
 from agency.domains.schedules import tick as schedules
 from agency.domains.staff.models import Secretary
 from agency.domains.work import pool, routing
@@ -28,6 +29,12 @@ def send_campaign(agency_id: int, campaign_id: int) -> dict:
     """A campaign's messages, each recipient once (the bulk queue)."""
     with use_agency(agency_id):
         return campaign_sending.send(campaign_id)
+
+
+def publish_campaign_post(agency_id: int, campaign_id: int) -> None:
+    """A starting campaign's post on the client's WordPress site."""
+    with use_agency(agency_id):
+        website_post.publish(campaign_id)
 
 
 def noop() -> None:

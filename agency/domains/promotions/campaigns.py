@@ -3,7 +3,6 @@ sent at their time on the client's clock to the client's consenting contacts, pa
 resumed, and counted. Everything a campaign could be refused for is said before anything
 is queued."""
 
-import re
 import string
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from sqlalchemy import func, select
 
 from agency.domains.clients.models import Client, ContactKind
 from agency.domains.clients.schemas import normal_tags
-from agency.domains.promotions import clicks, consent
+from agency.domains.promotions import clicks, consent, website_post
 from agency.domains.promotions.models import (
     Campaign,
     CampaignStatus,
@@ -24,8 +23,6 @@ from agency.domains.promotions.models import (
     Suppression,
 )
 from agency.domains.websites.models import Website
-from agency.domains.work.creation import create_item
-from agency.domains.work.models import Kind, Source
 from agency.kernel import clock, labels, validation
 from agency.kernel.database import db
 from agency.kernel.errors import Conflict, NotFound, ValidationError
@@ -34,9 +31,6 @@ from agency.kernel.records import values_for
 
 BODY_MAX = 50_000
 PLACEHOLDERS = ("first_name", "name", "client_name")
-# The reader's name, with the comma or mark after it; a line this short that has it greets.
-_READER = re.compile(r"\{(?:first_name|name)\}[,!]?\s*")
-GREETING = 40
 EDITABLE = (CampaignStatus.draft,)
 # A sending campaign with nothing moving for this long has lost its job.
 STALL = timedelta(minutes=3)
@@ -166,18 +160,6 @@ def fill(text: str, name: str, client_name: str) -> str:
                        client_name=client_name)  # fmt: skip
 
 
-def for_everyone(text: str, client_name: str, title: bool = False) -> str:
-    """The text without its reader, for a website: a short line that greets the reader
-    goes, and the reader's name is left out elsewhere."""
-    lines = []
-    for line in text.splitlines():
-        if not title and _READER.search(line) and len(line) <= GREETING:
-            continue
-        lines.append(_READER.sub("", line))
-    found = fill("\n".join(lines), "", client_name).strip()
-    return found[:1].upper() + found[1:] if title else found
-
-
 def preview(campaign: Campaign) -> dict:
     """The subject and text as the first of its audience will read them."""
     people = audience(campaign)
@@ -241,30 +223,8 @@ def start_due(now: datetime) -> int:
         campaign.status = CampaignStatus.sending.value
         campaign.started_at = now
         _enqueue(campaign)
-        _website_post(campaign)
+        website_post.start(campaign)
     return len(due)
-
-
-def _website_post(campaign: Campaign) -> None:
-    """The promotion on the client's website too: a website update on the desk with the
-    text, which the secretary publishes from the site (to WordPress, in one step)."""
-    site = db.session.get(Website, campaign.website_id) if campaign.website_id else None
-    if site is None:
-        return
-    shown = for_everyone(campaign.body, campaign.client.name)
-    title = for_everyone(campaign.subject, campaign.client.name, title=True)
-    create_item(
-        {
-            "client_id": campaign.client_id,
-            "kind": Kind.website_update.value,
-            "title": _("Post on %(site)s: %(subject)s", site=site.name, subject=title)[:300],
-            "body": shown,
-            "source": Source.schedule.value,
-            "source_key": f"campaign-post:{campaign.id}",
-            "links": {"website_id": site.id, "campaign_id": campaign.id, "post_title": title},
-        },
-        commit=False,
-    )
 
 
 def restart_stalled(now: datetime) -> int:
@@ -389,6 +349,7 @@ def view(campaign: Campaign, with_preview: bool = False) -> dict:
         "contacted_within_days": campaign.audience.get("contacted_within_days"),
         "quiet_for_days": campaign.audience.get("quiet_for_days"),
         "website_id": campaign.website_id,
+        "image_name": campaign.image_name,
         "send_at": campaign.send_at,
         "status": campaign.status,
         "review_note": campaign.review_note,

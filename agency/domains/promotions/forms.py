@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -26,6 +27,7 @@ class CampaignForm(FlaskForm):
     send_at = StringField(_l("Send at (the client's time)"), validators=[InputRequired()])
     website_id = SelectField(_l("Post it on the client's website too"), choices=[],
                              validate_choice=False)  # fmt: skip
+    image = FileField(_l("A picture at the top (optional: PNG, JPEG, GIF or WebP)"))
 
     def __init__(self, *args, sites=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,6 +47,10 @@ class CampaignForm(FlaskForm):
             "quiet_for_days": (self.quiet_for_days.data or "").strip() or None,
             "website_id": self.website_id.data or None,
         }  # fmt: skip
+
+
+class CampaignPictureForm(FlaskForm):
+    image = FileField(_l("Picture"))
 
 
 class ConsentForm(FlaskForm):

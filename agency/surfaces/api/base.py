@@ -15,6 +15,14 @@ from agency.kernel.errors import AgencySuspended, BadInput, NotAllowed, Validati
 from agency.kernel.validation import MAX_ID
 from agency.surfaces.web.suspension import READS, suspended_message
 
+# A file sent as the request's body, its name in ``?filename=``.
+BINARY_BODY = {
+    "parameters": [{"name": "filename", "in": "query", "required": True,
+                    "schema": {"type": "string", "maxLength": 255}}],
+    "requestBody": {"required": True, "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+}  # fmt: skip
+
 
 def token_required(*, managers: bool = False):
     """Authenticate with 'Authorization: Bearer'; cookies never authenticate the API."""

@@ -1,14 +1,16 @@
 """A client's promotions over the API: consent records of the contacts, the addresses no
 longer written to, and campaigns from draft to sent, with their counts."""
 
+from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
-from agency.domains.promotions import campaigns, clicks, consent
+from agency.domains.promotions import campaigns, clicks, consent, images
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import (
+    BINARY_BODY,
     api_user,
     client_person_client,
     full_access_client,
@@ -17,6 +19,7 @@ from agency.surfaces.api.base import (
     office_client,
     token_required,
 )
+from agency.surfaces.web.files import image_response
 
 bp = Blueprint(
     "api_promotions",
@@ -69,6 +72,7 @@ class CampaignViewSchema(Schema):
     quiet_for_days = fields.Integer(allow_none=True)
     send_at = fields.DateTime()
     website_id = fields.Integer(allow_none=True)
+    image_name = fields.String(allow_none=True, metadata={"description": "Its picture's file"})
     status = fields.String()
     review_note = fields.String(allow_none=True)
     counts = fields.Nested(CampaignCountsSchema)
@@ -150,6 +154,35 @@ def update_campaign(client_id, campaign_id):
     client = _office(client_id)
     found = campaigns.campaign_of(client.id, campaign_id)
     return campaigns.view(campaigns.update(found, json_payload()))
+
+
+@bp.put("/<int:client_id>/campaigns/<int:campaign_id>/image")
+@bp.doc(**BINARY_BODY)
+@bp.response(200, CampaignViewSchema)
+@token_required()
+def set_campaign_image(client_id, campaign_id):
+    """The draft's picture, sent as the body with its name in ``?filename=``: a PNG, JPEG,
+    GIF or WebP (415 otherwise), at most CAMPAIGN_IMAGE_MAX_BYTES (413)."""
+    found = campaigns.campaign_of(_office(client_id).id, campaign_id)
+    attached = images.attach(found, request.args.get("filename", ""), request.get_data())
+    return campaigns.view(attached)
+
+
+@bp.delete("/<int:client_id>/campaigns/<int:campaign_id>/image")
+@bp.response(200, CampaignViewSchema)
+@token_required()
+def remove_campaign_image(client_id, campaign_id):
+    found = campaigns.campaign_of(_office(client_id).id, campaign_id)
+    return campaigns.view(images.detach(found))
+
+
+@bp.get("/<int:client_id>/campaigns/<int:campaign_id>/image")
+@bp.response(200, description="The picture")
+@token_required()
+def get_campaign_image(client_id, campaign_id):
+    found = campaigns.campaign_of(full_access_client(client_id).id, campaign_id)
+    data, kind, _name = images.picture_of(found)
+    return image_response(data, kind)
 
 
 OFFICE_ACTIONS = {

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 
 from agency.domains.websites import publishing, sites, updates
 from agency.surfaces.api.base import (
+    BINARY_BODY,
     api_user,
     client_person_client,
     full_access_client,
@@ -25,13 +26,6 @@ bp = Blueprint(
     description="A client's websites: schedules, update requests, publishing to WordPress",
 )
 blueprints = (bp,)
-
-BINARY_BODY = {
-    "parameters": [{"name": "filename", "in": "query", "required": True,
-                    "schema": {"type": "string", "maxLength": 255}}],
-    "requestBody": {"required": True, "content": {
-        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-}  # fmt: skip
 
 
 class ScheduleViewSchema(Schema):

@@ -3,19 +3,20 @@ followed while they go (a progress bar, paused and resumed, cancelled)."""
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.domains.clients.access import client_for, open_clients
 from agency.domains.clients.models import Client
-from agency.domains.promotions import campaigns, consent, signup
-from agency.domains.promotions.forms import CampaignForm
+from agency.domains.promotions import campaigns, consent, images, signup
+from agency.domains.promotions.forms import CampaignForm, CampaignPictureForm
 from agency.domains.websites import sites
 from agency.kernel import clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.web.access import roles_required
+from agency.surfaces.web.files import image_response
 from agency.surfaces.web.forms import ConfirmForm, refusal_text, refused
 
 bp = Blueprint("desk_campaigns", __name__, url_prefix="/desk/campaigns")
@@ -64,8 +65,14 @@ def new_campaign(client_id):
     form = CampaignForm(sites=sites.sites_of(found))
     if not form.validate_on_submit():
         return _page(found, form, 422)
+    picture = form.image.data
     try:
+        data = picture.read() if picture else b""
+        if picture:  # checked before anything is kept
+            images.checked_picture(picture.filename, data)
         made = campaigns.create(found, form.payload(), current_user)
+        if picture:
+            images.attach(made, picture.filename, data)
     except ValidationError as exc:
         refused(form, exc)
         return _page(found, form, exc.status_code)
@@ -79,6 +86,7 @@ def _campaign_page(client, campaign, template="desk/campaign.html"):
         client=client,
         campaign=campaigns.view(campaign, True),
         confirm_form=ConfirmForm(),
+        picture_form=CampaignPictureForm(),
     )
 
 
@@ -87,6 +95,37 @@ def _campaign_page(client, campaign, template="desk/campaign.html"):
 def campaign(client_id, campaign_id):
     found = client_for(current_user, client_id)
     return _campaign_page(found, campaigns.campaign_of(found.id, campaign_id))
+
+
+@bp.get("/<int:client_id>/<int:campaign_id>/image")
+@roles_required(*PEOPLE)
+def picture(client_id, campaign_id):
+    found = client_for(current_user, client_id)
+    data, kind, _name = images.picture_of(campaigns.campaign_of(found.id, campaign_id))
+    return image_response(data, kind)
+
+
+@bp.post("/<int:client_id>/<int:campaign_id>/image")
+@roles_required(*PEOPLE)
+def change_picture(client_id, campaign_id):
+    """A new picture for the draft, or none (``remove``)."""
+    found = client_for(current_user, client_id)
+    chosen = campaigns.campaign_of(found.id, campaign_id)
+    form = CampaignPictureForm()
+    if form.validate_on_submit():
+        upload = form.image.data
+        try:
+            if request.form.get("remove"):
+                images.detach(chosen)
+                flash(_("The picture is removed."), "success")
+            else:
+                data = upload.read() if upload else b""
+                images.attach(chosen, upload.filename if upload else "", data)
+                flash(_("The picture is at the top of the email."), "success")
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(refusal_text(exc), "error")
+    return redirect(url_for(".campaign", client_id=found.id, campaign_id=campaign_id))
 
 
 @bp.get("/<int:client_id>/<int:campaign_id>/progress")

@@ -6,11 +6,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from agency.domains.clients.models import Client
-from agency.domains.promotions import campaigns, clicks
+from agency.domains.promotions import campaigns, clicks, images
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
 from agency.surfaces.portal.blueprint import bp
 from agency.surfaces.web.access import full_client_access, own_client, roles_required
+from agency.surfaces.web.files import image_response
 from agency.surfaces.web.forms import ConfirmForm, refusal_text
 
 
@@ -44,6 +45,14 @@ def campaign_settings():
         clicks.save_settings(client, {"track_clicks": request.form.get("track_clicks") == "y"})
         flash(_("Saved."), "success")
     return redirect(url_for(".campaigns_page"))
+
+
+@bp.get("/campaigns/<int:campaign_id>/image")
+@roles_required("client")
+@full_client_access
+def campaign_picture(campaign_id):
+    data, kind, _name = images.picture_of(campaigns.campaign_of(own_client().id, campaign_id))
+    return image_response(data, kind)
 
 
 @bp.post("/campaigns/<int:campaign_id>/<any(approve, decline):decision>")

@@ -14,6 +14,16 @@ def pdf_response(letter: Letter) -> Response:
     )
 
 
+def image_response(data: bytes, content_type: str) -> Response:
+    """A stored picture (its type told from its bytes on upload), shown inline."""
+    return Response(
+        data,
+        mimetype=content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox",
+                 "Cache-Control": "private, max-age=300"},
+    )  # fmt: skip
+
+
 def pdf_download(data: bytes, filename: str) -> Response:
     return Response(
         data,
