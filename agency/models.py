@@ -46,6 +46,7 @@ from agency.domains.promotions.models import (
     Consent,
     PromotionSettings,
     Recipient,
+    Segment,
     Suppression,
 )
 from agency.domains.schedules.models import RecurringRule
@@ -66,6 +67,7 @@ from tenants.models import Agency
 
 __all__ = [
     "Click",
+    "Segment",
     "PromotionSettings",
     "Campaign",
     "Consent",

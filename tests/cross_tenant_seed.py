@@ -31,8 +31,8 @@ from agency.domains.contracts.services import create_plan
 from agency.domains.hours.models import TimeEntry
 from agency.domains.paperwork import bills, chasing
 from agency.domains.paperwork.models import Bill, BillRules, Chase, Receivable
-from agency.domains.promotions import campaigns, consent
-from agency.domains.promotions.models import Campaign, Consent, Recipient, Suppression
+from agency.domains.promotions import campaigns, consent, segments
+from agency.domains.promotions.models import Campaign, Consent, Recipient, Segment, Suppression
 from agency.domains.schedules.models import RecurringRule
 from agency.domains.schedules.services import create_rule
 from agency.domains.sla import services as sla
@@ -119,6 +119,7 @@ FILLERS = {
     "publication_id": lambda a: a.publication_id,
     "campaign_id": lambda a: a.campaign_id,
     "campaign_step": lambda a: "cancel",
+    "list_id": lambda a: a.contact_segment_id,
 }
 
 
@@ -273,6 +274,7 @@ def _alpha_campaign(agency, client) -> None:
     }, manager)  # fmt: skip
     campaigns.submit(made)
     agency.campaign_id = made.id
+    agency.contact_segment_id = segments.create(client, {"name": "Alpha list", "tags": []}).id
 
 
 ALPHA_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -362,6 +364,9 @@ def a_is_untouched(alpha):
         assert (update.status, update.proof_url, len(update.files)) == ("requested", None, 1)
         campaign = db.session.get(Campaign, alpha.campaign_id)
         assert (campaign.status, campaign.subject) == ("awaiting_approval", "Alpha offer")
+        assert campaign.image_name is None
+        segment = db.session.get(Segment, alpha.contact_segment_id)
+        assert (segment.name, segment.criteria["tags"]) == ("Alpha list", [])
         assert db.session.scalars(select(Recipient)).all() == []
         assert db.session.scalars(select(Suppression)).all() == []
         assert [c.given for c in db.session.scalars(select(Consent))] == [True]

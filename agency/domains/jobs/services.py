@@ -94,6 +94,9 @@ PURPOSES = {
     "workers.jobs.send_campaign": lambda agency_id, campaign_id: _(
         "Send campaign #%(id)s", id=campaign_id
     ),
+    "workers.jobs.publish_campaign_post": lambda agency_id, campaign_id: _(
+        "Post campaign #%(id)s on the client's website", id=campaign_id
+    ),
 }
 
 

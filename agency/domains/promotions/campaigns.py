@@ -12,14 +12,14 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from agency.domains.clients.models import Client, ContactKind
-from agency.domains.clients.schemas import normal_tags
-from agency.domains.promotions import clicks, consent, website_post
+from agency.domains.clients.models import Client
+from agency.domains.promotions import clicks, consent, segments, website_post
 from agency.domains.promotions.models import (
     Campaign,
     CampaignStatus,
     Recipient,
     RecipientStatus,
+    Segment,
     Suppression,
 )
 from agency.domains.websites.models import Website
@@ -36,25 +36,13 @@ EDITABLE = (CampaignStatus.draft,)
 STALL = timedelta(minutes=3)
 
 
-class CampaignSchema(Schema):
+class CampaignSchema(segments.AudienceSchema):
     subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
     body = fields.String(required=True, validate=validate.Length(min=1))
-    kinds = fields.List(
-        fields.String(validate=validate.OneOf([k.value for k in ContactKind])), load_default=list
-    )
-    tags = fields.List(fields.String(validate=validate.Length(min=1, max=40)), load_default=list)
-    languages = fields.List(validation.Checked(validation.language_code), load_default=list)
-    contacted_within_days = fields.Integer(
+    list_id = validation.Id(
         load_default=None,
         allow_none=True,
-        validate=validate.Range(1, 3650),
-        metadata={"description": "Only those in touch with the client within so many days"},
-    )
-    quiet_for_days = fields.Integer(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Range(1, 3650),
-        metadata={"description": "Only those not in touch for so many days (win them back)"},
+        metadata={"description": "A saved list of the client: its audience instead of these"},
     )
     send_at = fields.DateTime(
         required=True,
@@ -107,10 +95,12 @@ def _checked(client: Client, values: dict) -> dict:
         send_at = send_at.replace(tzinfo=ZoneInfo(client.timezone))
     if send_at < clock.now():
         raise ValidationError.on("send_at", _("The send time is in the past."))
-    audience = {"kinds": sorted(set(values["kinds"])), "tags": normal_tags(values["tags"]),
-                "languages": sorted(set(values["languages"])),
-                "contacted_within_days": values["contacted_within_days"],
-                "quiet_for_days": values["quiet_for_days"]}  # fmt: skip
+    audience = segments.audience_of(values)
+    if values["list_id"] is not None:
+        chosen = db.session.get(Segment, values["list_id"])
+        if chosen is None or chosen.client_id != client.id:
+            raise ValidationError.on("list_id", _("Choose one of the client's saved lists."))
+        audience = segments.criteria_of(chosen)
     if not consent.consenting_contacts(client.id, **audience):
         raise ValidationError.on(
             "kinds", _("None of these contacts has given consent to the client's email.")

@@ -16,35 +16,58 @@ def _listed(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
 
 
-class CampaignForm(FlaskForm):
-    subject = StringField(_l("Subject"), validators=[InputRequired()])
-    body = TextAreaField(_l("Message"), validators=[InputRequired()])
+class AudienceForm(FlaskForm):
     kinds = SelectMultipleField(_l("To the consenting contacts who are (all when none)"))
     tags = StringField(_l("…with any of these tags (comma separated; any when empty)"))
     languages = StringField(_l("…who read (language codes: pt, en; any when empty)"))
     contacted_within_days = StringField(_l("…in touch within the last (days)"))
     quiet_for_days = StringField(_l("…or not in touch for (days)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds.choices = [
+            SelectChoice(k.value, labels.label("contact_kind", k)) for k in ContactKind
+        ]
+
+    def audience(self) -> dict:
+        return {
+            "kinds": list(self.kinds.data or []),
+            "tags": _listed(self.tags.data), "languages": _listed(self.languages.data),
+            "contacted_within_days": (self.contacted_within_days.data or "").strip() or None,
+            "quiet_for_days": (self.quiet_for_days.data or "").strip() or None,
+        }  # fmt: skip
+
+
+class SegmentForm(AudienceForm):
+    name = StringField(_l("Name of the list"), validators=[InputRequired()])
+
+    def payload(self) -> dict:
+        return {"name": self.name.data or "", **self.audience()}
+
+
+class CampaignForm(AudienceForm):
+    subject = StringField(_l("Subject"), validators=[InputRequired()])
+    body = TextAreaField(_l("Message"), validators=[InputRequired()])
+    list_id = SelectField(_l("…or a saved list"), choices=[], validate_choice=False)
     send_at = StringField(_l("Send at (the client's time)"), validators=[InputRequired()])
     website_id = SelectField(_l("Post it on the client's website too"), choices=[],
                              validate_choice=False)  # fmt: skip
     image = FileField(_l("A picture at the top (optional: PNG, JPEG, GIF or WebP)"))
 
-    def __init__(self, *args, sites=(), **kwargs):
+    def __init__(self, *args, sites=(), lists=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.kinds.choices = [
-            SelectChoice(k.value, labels.label("contact_kind", k)) for k in ContactKind
-        ]
         self.website_id.choices = [SelectChoice("", "—")] + [
             SelectChoice(str(site.id), site.name) for site in sites
+        ]
+        self.list_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(s.id), s.name) for s in lists
         ]
 
     def payload(self) -> dict:
         return {
             "subject": self.subject.data or "", "body": self.body.data or "",
-            "kinds": list(self.kinds.data or []), "send_at": (self.send_at.data or "").strip(),
-            "tags": _listed(self.tags.data), "languages": _listed(self.languages.data),
-            "contacted_within_days": (self.contacted_within_days.data or "").strip() or None,
-            "quiet_for_days": (self.quiet_for_days.data or "").strip() or None,
+            "send_at": (self.send_at.data or "").strip(), **self.audience(),
+            "list_id": self.list_id.data or None,
             "website_id": self.website_id.data or None,
         }  # fmt: skip
 

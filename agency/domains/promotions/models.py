@@ -69,6 +69,22 @@ class Suppression(TenantMixin, db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+class Segment(TenantMixin, db.Model):
+    """A client's saved list: a name for an audience (kinds, tags, languages, last
+    contact), whose members are whoever of the consenting contacts fits it when used."""
+
+    __tablename__ = "contact_segments"
+    __table_args__ = (UniqueConstraint("client_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # As a campaign's audience: {"kinds", "tags", "languages", "contacted_within_days",
+    # "quiet_for_days"}.
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
 class CampaignStatus(enum.StrEnum):
     draft = "draft"
     awaiting_approval = "awaiting_approval"

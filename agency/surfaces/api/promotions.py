@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from agency.domains.accounts.models import Role
-from agency.domains.promotions import campaigns, clicks, consent, images
+from agency.domains.promotions import campaigns, clicks, consent, images, segments
 from agency.kernel.errors import NotAllowed
 from agency.surfaces.api.base import (
     BINARY_BODY,
@@ -54,6 +54,18 @@ class CampaignCountsSchema(Schema):
     bounced = fields.Integer()
     unsubscribed = fields.Integer()
     clicked = fields.Integer(metadata={"description": "Readers who followed a link"})
+
+
+class SavedListViewSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    name = fields.String()
+    kinds = fields.List(fields.String())
+    tags = fields.List(fields.String())
+    languages = fields.List(fields.String())
+    contacted_within_days = fields.Integer(allow_none=True)
+    quiet_for_days = fields.Integer(allow_none=True)
+    count = fields.Integer(metadata={"description": "Consenting contacts who fit it now"})
 
 
 class CampaignSettingsOutSchema(Schema):
@@ -119,6 +131,40 @@ def list_suppressions(client_id):
     client = full_access_client(client_id)
     return [{"address": s.address, "reason": s.reason, "at": s.at}
             for s in consent.suppressions_of(client.id)]  # fmt: skip
+
+
+@bp.get("/<int:client_id>/lists")
+@bp.response(200, SavedListViewSchema(many=True))
+@token_required()
+def list_segments(client_id):
+    """The client's saved lists, with how many consenting contacts fit each now."""
+    return [segments.view(s) for s in segments.segments_of(full_access_client(client_id))]
+
+
+@bp.post("/<int:client_id>/lists")
+@json_body(bp, segments.SavedListSchema)
+@bp.response(201, SavedListViewSchema)
+@token_required()
+def create_segment(client_id):
+    """A saved list: a ``name`` (one per client) and the audience it stands for."""
+    return segments.view(segments.create(_office(client_id), json_payload()))
+
+
+@bp.put("/<int:client_id>/lists/<int:list_id>")
+@json_body(bp, segments.SavedListSchema)
+@bp.response(200, SavedListViewSchema)
+@token_required()
+def update_segment(client_id, list_id):
+    found = segments.segment_of(_office(client_id).id, list_id)
+    return segments.view(segments.update(found, json_payload()))
+
+
+@bp.delete("/<int:client_id>/lists/<int:list_id>")
+@bp.response(204)
+@token_required()
+def delete_segment(client_id, list_id):
+    """Campaigns that used it keep their audience."""
+    segments.delete(segments.segment_of(_office(client_id).id, list_id))
 
 
 @bp.get("/<int:client_id>/campaigns")

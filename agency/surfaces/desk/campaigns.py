@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from agency.domains.clients.access import client_for, open_clients
 from agency.domains.clients.models import Client
-from agency.domains.promotions import campaigns, consent, images, signup
-from agency.domains.promotions.forms import CampaignForm, CampaignPictureForm
+from agency.domains.promotions import campaigns, consent, images, segments, signup
+from agency.domains.promotions.forms import CampaignForm, CampaignPictureForm, SegmentForm
 from agency.domains.websites import sites
 from agency.kernel import clock
 from agency.kernel.database import db
@@ -36,9 +36,13 @@ def home():
     return render_template("desk/campaign_clients.html", clients=clients)
 
 
-def _page(client: Client, form=None, status: int = 200):
+def _campaign_form(client: Client, **kwargs) -> CampaignForm:
+    return CampaignForm(sites=sites.sites_of(client), lists=segments.segments_of(client), **kwargs)
+
+
+def _page(client: Client, form=None, status: int = 200, list_form=None):
     if form is None:
-        form = CampaignForm(formdata=None, sites=sites.sites_of(client))
+        form = _campaign_form(client, formdata=None)
         tomorrow = clock.now().astimezone(ZoneInfo(client.timezone)).date()
         form.send_at.data = f"{tomorrow.isoformat()}T09:00"
     return render_template(
@@ -49,6 +53,9 @@ def _page(client: Client, form=None, status: int = 200):
         audience=len(consent.consenting_contacts(client.id)),
         signup_url=signup.form_url(client),
         form=form,
+        lists=[segments.view(s) for s in segments.segments_of(client)],
+        list_form=list_form or SegmentForm(formdata=None),
+        confirm_form=ConfirmForm(),
     ), status
 
 
@@ -62,7 +69,7 @@ def client(client_id):
 @roles_required(*PEOPLE)
 def new_campaign(client_id):
     found = client_for(current_user, client_id)
-    form = CampaignForm(sites=sites.sites_of(found))
+    form = _campaign_form(found)
     if not form.validate_on_submit():
         return _page(found, form, 422)
     picture = form.image.data
@@ -78,6 +85,34 @@ def new_campaign(client_id):
         return _page(found, form, exc.status_code)
     flash(_("The campaign is a draft: read it through, then send it to the client."), "success")
     return redirect(url_for(".campaign", client_id=found.id, campaign_id=made.id))
+
+
+@bp.post("/<int:client_id>/lists")
+@roles_required(*PEOPLE)
+def new_list(client_id):
+    """A saved list: a name for an audience."""
+    found = client_for(current_user, client_id)
+    form = SegmentForm()
+    if not form.validate_on_submit():
+        return _page(found, status=422, list_form=form)
+    try:
+        segments.create(found, form.payload())
+    except ValidationError as exc:
+        refused(form, exc)
+        return _page(found, status=exc.status_code, list_form=form)
+    flash(_("The list is saved: choose it for a campaign."), "success")
+    return redirect(url_for(".client", client_id=found.id))
+
+
+@bp.post("/<int:client_id>/lists/<int:list_id>/delete")
+@roles_required(*PEOPLE)
+def delete_list(client_id, list_id):
+    found = client_for(current_user, client_id)
+    chosen = segments.segment_of(found.id, list_id)
+    if ConfirmForm().validate_on_submit():
+        segments.delete(chosen)
+        flash(_("The list is deleted; campaigns that used it keep their audience."), "success")
+    return redirect(url_for(".client", client_id=found.id))
 
 
 def _campaign_page(client, campaign, template="desk/campaign.html"):
