@@ -160,6 +160,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _init_database(app: Flask) -> None:
+    if app.config["DATABASE_TRANSACTION_POOLER"]:
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     session_class = db.session.session_factory.class_

@@ -48,6 +48,12 @@ def from_environment() -> dict:
         # No ping before each checkout: a dropped connection fails a request's first
         # statement and the request runs again (`agency.app.App`).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+        # DATABASE_URL goes through PgBouncer in transaction mode: no prepared statements
+        # (a transaction's server connection is not the next one's), and the voice lines'
+        # LISTEN goes straight to PostgreSQL at DATABASE_LISTEN_URL (without it, lines are
+        # read afresh for every call).
+        "DATABASE_TRANSACTION_POOLER": _bool("DATABASE_TRANSACTION_POOLER", default=False),
+        "DATABASE_LISTEN_URL": env.get("DATABASE_LISTEN_URL", ""),
         "REDIS_URL": env.get("REDIS_URL", ""),
         # The minute tick (recurring work, SLA watchdog) from `python -m workers` and
         # the embedded worker; turn it off to tick from elsewhere (`flask schedules tick`).

@@ -22,6 +22,7 @@ from agency.kernel import clock, live
 from agency.kernel.database import db
 from tenants import directory, lifecycle, set_current_agency, use_agency
 from tests import database, mailbox, servers
+from tests.pgbouncer import PgBouncer, users_of
 
 PASSWORD = "correct-horse-battery"
 
@@ -123,7 +124,13 @@ def application(database_urls, redis_url, smtp_server):
     """The one application of this test process (building one costs half a second)."""
     app_url, owner_url = database_urls
     controller, _box = smtp_server
-    app = create_app(_config(app_url, owner_url, redis_url, f"smtp://127.0.0.1:{controller.port}"))
+    config = _config(app_url, owner_url, redis_url, f"smtp://127.0.0.1:{controller.port}")
+    bouncer = None
+    if os.environ.get("TEST_THROUGH_PGBOUNCER"):  # the app's role through PgBouncer
+        bouncer = PgBouncer(owner_url, users_of(app_url, owner_url), pool_size=2)
+        config.update(SQLALCHEMY_DATABASE_URI=bouncer.url(app_url),
+                      DATABASE_TRANSACTION_POOLER=True)  # fmt: skip
+    app = create_app(config)
     app.extensions["redis"].flushdb()
     emptier = database.Emptier(owner_url)
     app.extensions["test_emptier"] = emptier
@@ -131,6 +138,8 @@ def application(database_urls, redis_url, smtp_server):
     with app.app_context():
         db.engine.dispose()
     emptier.dispose()
+    if bouncer is not None:
+        bouncer.stop()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def on_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-_POOL_SIZING = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle")
+_POOL_SIZING = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle", "connect_args")
 
 
 def _hot_engine():

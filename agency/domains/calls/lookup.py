@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import psycopg
 from flask import current_app
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from agency.domains.calls import services
 from agency.domains.calls.decision import Line
@@ -68,14 +69,21 @@ def _from_orm(number: str, at: datetime) -> LineContext | None:
 
 def _kept_lines():
     """This process's kept lines (see ``agency.domains.calls.line_cache``), listening on a
-    connection of the app's own database."""
+    connection of the app's own database (straight to PostgreSQL: LISTEN needs a session
+    of its own, which a transaction pooler does not keep); None behind such a pooler
+    without DATABASE_LISTEN_URL."""
 
+    url = current_app.config["DATABASE_LISTEN_URL"]
+    if not url:
+        if current_app.config["DATABASE_TRANSACTION_POOLER"]:
+            return None
+        url = db.engine.url.render_as_string(hide_password=False)
+    url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     lines = current_app.extensions.get("voice_lines")
     if lines is None:
         lines = current_app.extensions["voice_lines"] = ProcessLines()
         engine = db.engine
         event.listen(engine, "engine_disposed", lambda _engine: lines.stop())
-    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     return lines.cache(lambda: psycopg.connect(url, application_name=LISTENER_NAME))
 
 
@@ -86,6 +94,9 @@ def context_for(number: str, at: datetime) -> LineContext | None:
     if not on_postgres():
         return _from_orm(number, at)
     cache = _kept_lines()
+    if cache is None:
+        doc = voice_line(number, at)
+        return _from_document(doc, at) if doc else None
     key = (number, at.astimezone(UTC).date())
     kept = cache.get(key)
     if kept is not None:
