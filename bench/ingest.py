@@ -84,18 +84,14 @@ def bare_app():
     return app
 
 
-def setup():
-    """The agency: clients each with a primary secretary on shift all week, the inbound
-    key and the clients' aliases. Returns (key, aliases)."""
+def setup(agencies: int = 1) -> list[tuple[str, list[str]]]:
+    """The agencies, each with clients each with a primary secretary on shift all week;
+    each agency's inbound key and its clients' aliases."""
     from flask_migrate import upgrade
-    from sqlalchemy import create_engine, insert, text
+    from sqlalchemy import create_engine, text
 
     from agency.app import create_app
-    from agency.domains.clients.models import Assignment, Client
-    from agency.domains.mail import settings as mail_settings
-    from agency.domains.staff.models import Secretary
     from agency.kernel.database import db
-    from tenants import lifecycle, use_agency
     from tests.database import recreate_postgres
 
     recreate_postgres(APP, OWNER)
@@ -106,42 +102,7 @@ def setup():
     )  # fmt: skip
     with app.app_context():
         upgrade()
-        agency = lifecycle.create(name="Bench", slug="bench")
-        db.session.commit()
-        with use_agency(agency.id):
-            secretaries = db.session.scalars(
-                insert(Secretary).returning(Secretary.id),
-                [
-                    {"name": f"Secretary {n}", "email": f"s{n}@bench.example",
-                     "shift_status": "on_shift", "schedule": ALWAYS, "timezone": "UTC",
-                     "capacity_items": 1000, "capacity_clients": 10,
-                     "languages": [{"code": "en", "level": "C2"}], "agency_id": agency.id}
-                    for n in range(SECRETARIES)
-                ],
-            ).all()  # fmt: skip
-            clients = db.session.scalars(
-                insert(Client).returning(Client.id),
-                [
-                    {
-                        "name": f"Client {n}",
-                        "email": f"c{n}@bench.example",
-                        "timezone": "UTC",
-                        "agency_id": agency.id,
-                    }
-                    for n in range(CLIENTS)
-                ],
-            ).all()
-            db.session.execute(
-                insert(Assignment),
-                [{"client_id": c, "secretary_id": secretaries[n % SECRETARIES],
-                  "role": "primary", "agency_id": agency.id} for n, c in enumerate(clients)],
-            )  # fmt: skip
-            key = mail_settings.agency_settings().inbound_secret
-            aliases = [
-                mail_settings.alias_address(mail_settings.rules_for(db.session.get(Client, c)))
-                for c in clients
-            ]
-            db.session.commit()
+        made = [_agency(number) for number in range(agencies)]
         db.engine.dispose()
     owner = create_engine(OWNER, isolation_level="AUTOCOMMIT")
     with owner.connect() as connection:
@@ -150,6 +111,48 @@ def setup():
         connection.execute(text("GRANT USAGE ON SEQUENCE bench_raw_id_seq TO secretariat_app"))
     owner.dispose()
     vacuum(OWNER)
+    return made
+
+
+def _agency(number: int) -> tuple[str, list[str]]:
+    from sqlalchemy import insert
+
+    from agency.domains.clients.models import Assignment, Client
+    from agency.domains.mail import settings as mail_settings
+    from agency.domains.staff.models import Secretary
+    from agency.kernel.database import db
+    from tenants import lifecycle, use_agency
+
+    slug = "bench" if number == 0 else f"bench-{number}"
+    agency = lifecycle.create(name=f"Bench {number}", slug=slug)
+    db.session.commit()
+    with use_agency(agency.id):
+        secretaries = db.session.scalars(
+            insert(Secretary).returning(Secretary.id),
+            [
+                {"name": f"Secretary {n}", "email": f"s{n}@{slug}.example",
+                 "shift_status": "on_shift", "schedule": ALWAYS, "timezone": "UTC",
+                 "capacity_items": 1000, "capacity_clients": 10,
+                 "languages": [{"code": "en", "level": "C2"}], "agency_id": agency.id}
+                for n in range(SECRETARIES)
+            ],
+        ).all()  # fmt: skip
+        clients = db.session.scalars(
+            insert(Client).returning(Client.id),
+            [{"name": f"Client {n}", "email": f"c{n}@{slug}.example", "timezone": "UTC",
+              "agency_id": agency.id} for n in range(CLIENTS)],
+        ).all()  # fmt: skip
+        db.session.execute(
+            insert(Assignment),
+            [{"client_id": c, "secretary_id": secretaries[n % SECRETARIES],
+              "role": "primary", "agency_id": agency.id} for n, c in enumerate(clients)],
+        )  # fmt: skip
+        key = mail_settings.agency_settings().inbound_secret
+        aliases = [
+            mail_settings.alias_address(mail_settings.rules_for(db.session.get(Client, c)))
+            for c in clients
+        ]
+        db.session.commit()
     return key, aliases
 
 
@@ -247,7 +250,7 @@ def main() -> None:
     from sqlalchemy import create_engine
 
     claim_redis(REDIS, MARK)
-    key, aliases = setup()
+    [(key, aliases)] = setup()
     raws, conversations = messages(aliases)
     owner = create_engine(OWNER)
     product = serve("bench.ingest:product_app()", PRODUCT_PORT, workers=2, threads=4)
