@@ -181,3 +181,51 @@ def test_a_live_workers_long_job_is_not_taken_for_abandoned(app, agency, databas
         watcher.close()
     assert Job.fetch(job_id, connection=connection).meta["attempts"] == 1
     _assigned_once(agency, item_id)
+
+
+def test_three_workers_at_once_tick_once_and_route_each_item_once_though_one_dies(
+    app, agency, other_agency
+):
+    """Three `python -m workers` at once, each with its minute tick: the agencies get one
+    schedules job each; thirty items are each routed once, though one worker is killed
+    while they are being routed."""
+    from rq import Worker
+    from rq.registry import FinishedJobRegistry
+
+    _on_shift(agency)
+    with use_agency(agency.agency.id):
+        db.session.get(Secretary, agency.profile.id).capacity_items = 100
+        db.session.commit()
+    redis = app.extensions["redis"]
+    workers = [_start_worker(app, {"SCHEDULES_ENABLED": "1"}) for _ in range(3)]
+    try:
+        _wait_until(lambda: Worker.count(connection=redis) >= 3, "three workers to start")
+        items = [_new_item(agency) for _ in range(30)]
+        _stop(workers[0], signal.SIGKILL)
+
+        def all_assigned():
+            db.session.expire_all()
+            with use_agency(agency.agency.id):
+                statuses = db.session.scalars(
+                    select(WorkItem.status).where(WorkItem.id.in_(items))
+                ).all()
+            return statuses.count("assigned") == len(items)
+
+        _wait_until(all_assigned, "the living workers to route every item", 90)
+        finished = FinishedJobRegistry("default", connection=redis)
+        _wait_until(lambda: len(finished.get_job_ids()) >= 3, "the three ticks to run", 60)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                _stop(worker, signal.SIGKILL)
+    with use_agency(agency.agency.id):
+        assigned = db.session.scalars(
+            select(WorkEvent.item_id).where(
+                WorkEvent.item_id.in_(items), WorkEvent.action == "assigned"
+            )
+        ).all()
+    assert sorted(assigned) == sorted(items)  # each once
+    jobs = Job.fetch_many(finished.get_job_ids(), connection=redis)
+    names = [job.func_name for job in jobs if job is not None]
+    assert names.count("workers.jobs.tick") >= 2  # every worker's cron ticked…
+    assert names.count("workers.jobs.run_schedules") == 2  # …and each agency once
