@@ -123,13 +123,20 @@ def queued() -> None:
 
 
 def drain(workers: int, database_url: str, pooled: bool, done, extra: dict) -> float:
-    """Seconds for ``workers`` processes to do everything queued (``done`` says when)."""
+    """Seconds for ``workers`` processes, once started, to do everything queued (``done``
+    says when). They start while the queues are suspended, so that the clock runs from
+    the moment they all take work (RQ looks again every second while suspended)."""
     from sqlalchemy import create_engine
 
     env = {**os.environ, **ingest.ENV, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT),
            "DATABASE_TRANSACTION_POOLER": "1" if pooled else "0", **extra}  # fmt: skip
+    from redis import Redis
+    from rq import Worker
+    from rq.suspension import resume, suspend
+
     owner = create_engine(ingest.OWNER)
-    started = time.perf_counter()
+    redis = Redis.from_url(ingest.REDIS)
+    suspend(redis)  # the processes start (imports, the app) before the clock does
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "workers", "--no-cron"],
@@ -137,10 +144,13 @@ def drain(workers: int, database_url: str, pooled: bool, done, extra: dict) -> f
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for _ in range(workers)
     ]
     try:
+        wait_for(lambda: Worker.count(connection=redis) >= workers, "the workers to start")
+        resume(redis)
+        started = time.perf_counter()
 
         def finished() -> bool:
             with owner.connect() as connection:
