@@ -86,6 +86,21 @@ class Threads:
         ).all()
         self._items = {(client_id, key): item for client_id, key, item in found}
 
+    def lock_items(self) -> None:
+        """Lock the conversations' items in id order before any of them is written, as
+        every routing batch locks its items: a batch reading replies and a routing batch
+        then never wait for each other in a circle (a deadlock, and a retry later). The
+        items are read again under the lock."""
+        ids = sorted({item.id for item in self._items.values()})
+        if ids:
+            db.session.scalars(
+                select(WorkItem)
+                .where(WorkItem.id.in_(ids))
+                .order_by(WorkItem.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).all()
+
     def item_of(self, email: InboundEmail) -> WorkItem | None:
         """The latest item made for the message's conversation."""
         return self._items.get((email.client_id, email.thread_key))

@@ -76,6 +76,7 @@ def read_batch(sheets: dict[int, triage.Sheet]) -> int:
         messages[email.id] = inbound.reparse(email.raw)  # the hook checked it
         email.thread_key = threads.key_of(email)
     threads.find_items(emails)
+    threads.lock_items()
     new_items = NewItems()
     with db.session.no_autoflush:  # each message written once, at the end
         for email in emails:
