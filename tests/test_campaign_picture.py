@@ -114,7 +114,7 @@ def test_a_wordpress_site_gets_the_post_with_the_picture_once(
     drain()
 
     [post] = rows(Publication, agency.agency.id)
-    assert post.campaign_id == draft["id"]
+    assert post.source_key == f"campaign-post:{draft['id']}"
     assert post.state == "published" and post.remote_url.startswith(wordpress.base)
     remote = wordpress.get(f"/wp/v2/posts/{post.remote_id}", context="edit").json()
     assert remote["title"]["raw"] == "Our winter offer"

@@ -84,7 +84,8 @@ def publish(campaign_id: int) -> Publication | None:
     author = db.session.get(User, campaign.created_by_id) if campaign else None
     if site is None or author is None:
         return None
-    post = db.session.scalar(select(Publication).where(Publication.campaign_id == campaign.id))
+    source = f"campaign-post:{campaign.id}"
+    post = db.session.scalar(select(Publication).where(Publication.source_key == source))
     if post is not None and post.state == PublicationState.published:
         return post
     if post is None:
@@ -92,7 +93,7 @@ def publish(campaign_id: int) -> Publication | None:
         text = {"title": for_everyone(campaign.subject, campaign.client.name, title=True),
                 "body": for_everyone(campaign.body, campaign.client.name)}  # fmt: skip
         post = publishing.create(site, text, picture, author)
-        post.campaign_id = campaign.id
+        post.source_key = source
         post.decided_at = campaign.approved_at or clock.now()  # approved with the campaign
         db.session.commit()
     try:

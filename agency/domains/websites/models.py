@@ -133,10 +133,9 @@ class Publication(TenantMixin, db.Model):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     image_id: Mapped[int | None] = mapped_column(ForeignKey("site_files.id", ondelete="SET NULL"))
-    # The campaign whose promotion this post is (one post a campaign).
-    campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="SET NULL"), unique=True
-    )
+    # What made it, when something other than a person did ("campaign-post:<id>"): one
+    # post for each, however often that is tried.
+    source_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     state: Mapped[str] = mapped_column(String(20), default=PublicationState.draft.value)
     review_note: Mapped[str | None] = mapped_column(Text)
     # Why the site refused it, in words, when it did.
