@@ -200,6 +200,20 @@ def test_three_workers_at_once_tick_once_and_route_each_item_once_though_one_die
     workers = [_start_worker(app, {"SCHEDULES_ENABLED": "1"}) for _ in range(3)]
     try:
         _wait_until(lambda: Worker.count(connection=redis) >= 3, "three workers to start")
+        finished = FinishedJobRegistry("default", connection=redis)
+
+        def finished_jobs():
+            jobs = Job.fetch_many(finished.get_job_ids(), connection=redis)
+            return [job for job in jobs if job is not None]
+
+        def schedules_done():
+            jobs = finished_jobs()
+            claimed = [j for j in jobs if j.func_name == "workers.jobs.tick" and j.return_value()]
+            runs = [j for j in jobs if j.func_name == "workers.jobs.run_schedules"]
+            everyone = len([j for j in jobs if j.func_name == "workers.jobs.tick"]) >= 3
+            return everyone and claimed and len(runs) >= 2 * len(claimed)
+
+        _wait_until(schedules_done, "every worker's tick and the schedules jobs", 90)
         items = [_new_item(agency) for _ in range(30)]
         _stop(workers[0], signal.SIGKILL)
 
@@ -212,8 +226,7 @@ def test_three_workers_at_once_tick_once_and_route_each_item_once_though_one_die
             return statuses.count("assigned") == len(items)
 
         _wait_until(all_assigned, "the living workers to route every item", 90)
-        finished = FinishedJobRegistry("default", connection=redis)
-        _wait_until(lambda: len(finished.get_job_ids()) >= 3, "the three ticks to run", 60)
+        _wait_until(schedules_done, "the ticks' schedules jobs to run", 90)
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -225,7 +238,13 @@ def test_three_workers_at_once_tick_once_and_route_each_item_once_though_one_die
             )
         ).all()
     assert sorted(assigned) == sorted(items)  # each once
-    jobs = Job.fetch_many(finished.get_job_ids(), connection=redis)
-    names = [job.func_name for job in jobs if job is not None]
-    assert names.count("workers.jobs.tick") >= 2  # every worker's cron ticked…
-    assert names.count("workers.jobs.run_schedules") == 2  # …and each agency once
+    jobs = finished_jobs()
+    ticks = [job for job in jobs if job.func_name == "workers.jobs.tick"]
+    claimed = [job.return_value() for job in ticks if job.return_value()]
+    assert len(ticks) >= 2  # every worker's cron ticked…
+    agencies = sorted([agency.agency.id, other_agency.agency.id])
+    assert [sorted(ids) for ids in claimed] == [agencies] * len(claimed)  # …one claimed a minute
+    runs = [job.id for job in jobs if job.func_name == "workers.jobs.run_schedules"]
+    minutes = {job_id.rsplit("-", 1)[1] for job_id in runs}
+    assert len(minutes) == len(claimed)
+    assert sorted(runs) == sorted(f"schedules-{a}-{m}" for a in agencies for m in minutes)
