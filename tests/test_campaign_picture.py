@@ -129,6 +129,15 @@ def test_a_wordpress_site_gets_the_post_with_the_picture_once(
     assert len(rows(Publication, agency.agency.id)) == 1
     found = wordpress.get("/wp/v2/posts", search="winter offer", context="edit").json()
     assert [p["id"] for p in found] == [post.remote_id]
+    assert _uses(client, agency) == [("used", site["url"], agency.secretary.name)]  # once
+
+
+def _uses(client, agency) -> list[tuple]:
+    """The client's vault audit as the portal's API shows it."""
+    path = f"/api/v1/clients/{agency.client.id}/vault-reveals"
+    audit = api_as(client, agency.manager)("GET", path)
+    assert audit.status_code == 200, audit.json
+    return [(r["outcome"], r["reason"], r["user"]) for r in audit.json]
 
 
 def test_a_wordpress_site_that_refuses_leaves_an_update_with_its_reason(
@@ -149,3 +158,8 @@ def test_a_wordpress_site_that_refuses_leaves_an_update_with_its_reason(
     assert any(e.action == "publish_failed" for e in events)
     readers = ("ana@customers.example", "bruno@customers.example", "carla@partners.example")
     assert all(len(mail.to(r)) == 1 for r in readers)  # the email went all the same
+    [(outcome, where, _who)] = _uses(client, agency)  # sent, though the site refused it
+    assert (outcome, where) == ("used", site["url"])
+    sign_in(client, agency.client_user)  # the client reads it in words, in the portal
+    page = client.get("/portal/vault").get_data(as_text=True)
+    assert f"not shown: sent to {site['url']} to publish" in page

@@ -175,6 +175,19 @@ def _audit(client, entry, user, data, address, outcome: str) -> None:
     )  # fmt: skip
 
 
+def record_use(entry: VaultEntry, user: User | None, where: str) -> None:
+    """The office's software sent the entry's secret to ``where`` on ``user``'s behalf (a
+    post published to the client's site): nobody saw it, and the client's audit says so.
+    Written with the caller's transaction."""
+    db.session.add(
+        VaultReveal(
+            client_id=entry.client_id, entry_id=entry.id, label=entry.label,
+            user_id=user.id if user is not None else None, reason=where[:300],
+            outcome="used",
+        )
+    )  # fmt: skip
+
+
 def refused_elsewhere(user: User, client_id, entry_id, address: str | None) -> None:
     """A reading asked for of a client or entry the person does not see (another
     agency's, or not theirs): nothing of it can be written there, so it is logged."""

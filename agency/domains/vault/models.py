@@ -44,7 +44,8 @@ class VaultReveal(TenantMixin, db.Model):
     label: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(300))
-    # "shown", or "refused": the person was not allowed, or gave no reason.
+    # "shown"; "refused": the person was not allowed, or gave no reason; "used": the
+    # software sent it on the person's behalf (publishing to the site in ``reason``).
     outcome: Mapped[str] = mapped_column(String(8), default="shown", server_default="shown")
     address: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from agency.domains.vault import entries
 from agency.domains.websites import updates, wordpress
 from agency.domains.websites.models import (
     Platform,
@@ -190,6 +191,7 @@ def publish(publication: Publication, user) -> Publication:
     if site.approve_before_publishing and publication.decided_at is None:
         raise Conflict(_("The client approves this post first."))
     username, password = _login(site)
+    entries.record_use(site.vault_entry, user, site.url)  # kept whether the site takes it
     timeout = current_app.config["WEBSITE_TIMEOUT_SECONDS"]
     client = wordpress.Client(site.url, username, password, timeout)
     try:

@@ -47,7 +47,9 @@ class VaultRevealViewSchema(Schema):
     label = fields.String()
     user = fields.String(allow_none=True)
     reason = fields.String()
-    outcome = fields.String(metadata={"description": "shown, or refused"})
+    outcome = fields.String(
+        metadata={"description": "shown, refused, or used (sent to a site to publish)"}
+    )
     address = fields.String(allow_none=True)
     at = fields.DateTime()
 
