@@ -2,7 +2,6 @@
 clients' campaigns sent side by side keep together to the agency's messages per second,
 counted in Redis, and both go out in full."""
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import insert, select
@@ -14,6 +13,7 @@ from agency.domains.promotions.models import Consent, Recipient
 from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency
+from tests.together import run_together
 
 EACH, LIMIT = 12, 8
 
@@ -52,20 +52,12 @@ def test_two_clients_campaigns_keep_together_to_the_agencys_pace(app, agency, ma
         db.session.flush()
         ids = [_campaign(agency, agency.client.id, "first"), _campaign(agency, second.id, "two")]
     db.session.remove()
-    errors = []
 
     def run(campaign_id):
-        try:
-            with app.app_context(), use_agency(agency.agency.id):
-                sending.send(campaign_id)
-        except Exception as exc:  # noqa: BLE001 (shown by the assertion below)
-            errors.append(exc)
+        with app.app_context(), use_agency(agency.agency.id):
+            sending.send(campaign_id)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_together(run, [(i,) for i in ids])
     assert not errors, errors
 
     redis = app.extensions["redis"]

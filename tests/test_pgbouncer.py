@@ -15,6 +15,7 @@ from tenants import use_agency
 from tests.billing_seed import api_as
 from tests.conftest import _config
 from tests.pgbouncer import PgBouncer, users_of
+from tests.together import run_together
 
 pytestmark = pytest.mark.postgres
 ROUNDS = 25
@@ -61,29 +62,20 @@ def test_two_agencies_interleaved_on_one_server_connection_see_only_their_own(
     app, agency, other_agency, pooled
 ):
     seen = {"alpha": [], "bravo": []}
-    errors = []
     turn = threading.Barrier(2, timeout=30)
 
     calls = {"alpha": api_as(pooled.test_client(), agency.manager),
              "bravo": api_as(pooled.test_client(), other_agency.manager)}  # fmt: skip
 
     def run(name):
-        try:
-            call = calls[name]
-            for _ in range(ROUNDS):
-                turn.wait()  # both agencies' requests go at the same moment
-                answer = call("GET", "/api/v1/clients/")
-                assert answer.status_code == 200, answer.json
-                seen[name].append(sorted(c["name"] for c in answer.json))
-        except Exception as exc:  # noqa: BLE001 (shown by the assertion below)
-            errors.append(exc)
-            turn.abort()
+        call = calls[name]
+        for _ in range(ROUNDS):
+            turn.wait()  # both agencies' requests go at the same moment
+            answer = call("GET", "/api/v1/clients/")
+            assert answer.status_code == 200, answer.json
+            seen[name].append(sorted(c["name"] for c in answer.json))
 
-    threads = [threading.Thread(target=run, args=(name,)) for name in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_together(run, [(name,) for name in calls], 120, on_error=turn.abort)
     assert not errors, errors
     assert seen["alpha"] == [["Alpha Client"]] * ROUNDS
     assert seen["bravo"] == [["Bravo Client"]] * ROUNDS

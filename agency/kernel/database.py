@@ -21,7 +21,9 @@ def on_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-_POOL_SIZING = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle", "connect_args")
+# What the hot pool takes from the app's engine options: its size, and how it connects
+# (behind a transaction pooler, without prepared statements).
+_SHARED_OPTIONS = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle", "connect_args")
 
 
 def _hot_engine():
@@ -33,9 +35,9 @@ def _hot_engine():
         # Sized like the app's pool. In autocommit there is no transaction to roll back
         # when a connection returns.
         configured = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-        sizing = {key: configured[key] for key in _POOL_SIZING if key in configured}
+        shared = {key: configured[key] for key in _SHARED_OPTIONS if key in configured}
         engine = create_engine(
-            db.engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **sizing
+            db.engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **shared
         )
         engines[db.engine] = engine
         event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())

@@ -95,16 +95,19 @@ def context_for(number: str, at: datetime) -> LineContext | None:
         return _from_orm(number, at)
     cache = _kept_lines()
     if cache is None:
-        doc = voice_line(number, at)
-        return _from_document(doc, at) if doc else None
+        return _read(number, at)
     key = (number, at.astimezone(UTC).date())
     kept = cache.get(key)
     if kept is not None:
         return replace(kept, line=replace(kept.line, read_at=at)) if kept.line else kept
     changes = cache.changes()
-    doc = voice_line(number, at)
-    if not doc:
-        return None
-    context = _from_document(doc, at)
-    cache.keep(key, context.agency_id, context, changes)
+    context = _read(number, at)
+    if context is not None:
+        cache.keep(key, context.agency_id, context, changes)
     return context
+
+
+def _read(number: str, at: datetime) -> LineContext | None:
+    """The line as the database holds it now, in one statement."""
+    doc = voice_line(number, at)
+    return _from_document(doc, at) if doc else None
