@@ -12,15 +12,23 @@ connection, and one thread, for its live stream (`agency.kernel.live`), idle unt
 something it shows changes. ``WEB_THREADS`` (default 100) is how many requests and open
 desks one worker holds at once: size it to the desks per worker, with room for their
 other requests.
+
+The master settles its heap once the app is built (``agency.kernel.heap``): the
+collector's full passes then walk what requests allocate, not the whole app.
 """
 
 import os
 
+from agency.kernel import heap
 from agency.kernel.database import db
 
 preload_app = True
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "100"))
+
+
+def when_ready(server):
+    heap.settle()  # in the master, after the preloaded app, before the first fork
 
 
 def post_fork(server, worker):

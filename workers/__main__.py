@@ -5,6 +5,7 @@ import argparse
 
 from agency.app import create_app
 from agency.config import from_environment
+from agency.kernel import heap
 from agency.kernel.queue import QUEUE_NAMES
 from workers import cron
 from workers.worker import AgencyWorker
@@ -27,6 +28,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
     if not app.config["REDIS_URL"]:
         parser.error("REDIS_URL is not set: without it the web process runs the embedded worker")
+    heap.settle()  # the app is built: the collector walks only what jobs allocate
     connection = app.extensions["redis"]
     worker = AgencyWorker(args.queues, connection=connection, app=app)
     ticking = app.config["SCHEDULES_ENABLED"] and not (args.no_cron or args.burst)
