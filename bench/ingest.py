@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import (  # noqa: E402
     app_from,
     claim_redis,
+    cpu_seconds,
     load_line,
     percentile,
     serve,
@@ -269,10 +270,13 @@ def main() -> None:
 
         redis = Redis.from_url(REDIS)
         wait_for(lambda: Worker.count(connection=redis) >= 1, "the worker to start")
+        bare_cpu = cpu_seconds(bare.pid)
         bare_seconds, bare_latencies = post_all(
             BARE_PORT, "/bare", raws, {"Content-Type": "message/rfc822"}
         )
+        bare_cpu = cpu_seconds(bare.pid) - bare_cpu
         headers = {"Content-Type": "message/rfc822", "X-Inbound-Key": key}
+        hook_cpu, job_cpu = cpu_seconds(product.pid), cpu_seconds(worker.pid)
         started = time.perf_counter()
         posted_seconds, latencies = post_all(PRODUCT_PORT, "/hooks/email/inbound", raws, headers)
         deadline = time.monotonic() + 300
@@ -287,6 +291,8 @@ def main() -> None:
                                      f"{waiting} of {items} items not assigned")  # fmt: skip
                 time.sleep(0.02)
         end_to_end = time.perf_counter() - started
+        hook_cpu = cpu_seconds(product.pid) - hook_cpu
+        job_cpu = cpu_seconds(worker.pid) - job_cpu
     finally:
         for process in (product, bare, worker):
             process.send_signal(signal.SIGTERM)
@@ -306,6 +312,10 @@ def main() -> None:
         f"bare: {MESSAGES} messages stored in {bare_seconds:.2f} s (p50 "
         f"{statistics.median(bare_latencies) * 1000:.1f} ms, p99 "
         f"{percentile(bare_latencies, 0.99) * 1000:.1f} ms)"
+    )
+    print(
+        f"CPU per message: hook {hook_cpu / MESSAGES * 1000:.2f} ms, reading job "
+        f"{job_cpu / MESSAGES * 1000:.2f} ms, bare endpoint {bare_cpu / MESSAGES * 1000:.2f} ms"
     )
     print(load_line())
     print(
