@@ -256,3 +256,41 @@ def test_a_commit_hands_its_changes_over_and_does_not_wait_for_redis(app, agency
     raised = live.versions(agency.agency.id, ["c:99", "s:1"])
     assert all(1 <= int(v) <= 20 for v in raised)  # gathered into fewer round trips
     publisher.stop()
+
+
+def _published(pubsub) -> list[str]:
+    """The topics of each message on the channel so far."""
+    found = []
+    while (message := _next_message(pubsub, timeout=0.2)) is not None:
+        found.append(message["data"].decode())
+    return found
+
+
+def test_changes_close_together_go_out_in_one_round_trip(app, agency):
+    """Only the first change wakes the publisher, which lets the others join it for its
+    linger: five commits a few milliseconds apart are one message, each topic raised
+    once."""
+    redis = app.extensions["redis"]
+    pubsub = redis.pubsub()
+    pubsub.psubscribe(live.pattern(redis))
+    publisher = live.Publisher(redis, linger=0.5)
+    for n in range(5):
+        publisher.put(agency.agency.id, [f"c:{n}", "s:1"])
+        time.sleep(0.005)
+    messages = _published(pubsub)
+    assert publisher.flush()
+    messages += _published(pubsub)
+    assert messages == ["c:0 c:1 c:2 c:3 c:4 s:1"]
+    assert live.versions(agency.agency.id, ["c:0", "c:4", "s:1"]) == [b"1", b"1", b"1"]
+    publisher.stop()
+    pubsub.close()
+
+
+def test_a_flush_does_not_wait_out_the_linger(app, agency):
+    publisher = live.Publisher(app.extensions["redis"], linger=30)
+    publisher.put(agency.agency.id, ["c:1"])
+    started = time.monotonic()
+    assert publisher.flush(10)
+    assert time.monotonic() - started < 5
+    assert live.versions(agency.agency.id, ["c:1"]) == [b"1"]
+    publisher.stop()

@@ -97,18 +97,28 @@ def publish_later(agency_id: int, topics: Iterable[str]) -> None:
     publisher().put(agency_id, topics)
 
 
+# How long the publisher gathers changes after the first before it sends them: a burst
+# of commits (claims from many desks) then costs one round trip, and one wake-up of the
+# thread, instead of one each; a page hears of a change this much later at most.
+LINGER_SECONDS = 0.01
+
+
 class Publisher:
     """This process's publishing thread. A commit hands its changed topics over and goes
-    on; the thread sends all that has gathered in one round trip (versions raised, then
-    published), so a burst of commits costs Redis a few pipelines rather than one each,
-    and a claim does not wait for Redis. `flush` waits until all handed over is sent (a
-    job's end, a process's exit, a test)."""
+    on; the thread sends all that has gathered within ``LINGER_SECONDS`` of the first in
+    one round trip (versions raised, then published), so a burst of commits costs Redis
+    a few pipelines rather than one each, and a claim does not wait for Redis. Only the
+    first change of a batch wakes the thread. `flush` sends at once and waits until all
+    handed over is sent (a job's end, a process's exit, a test)."""
 
-    def __init__(self, connection: Redis):
+    def __init__(self, connection: Redis, linger: float = LINGER_SECONDS):
         self.connection = connection
         self.pid = os.getpid()
+        self.linger = linger
         self._pending: dict[int, set[str]] = {}
         self._sending = False
+        self._idle = False  # waiting for a first change: a change must wake it
+        self._hurry = False  # a flush waits: send without lingering
         self._stopped = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
@@ -117,11 +127,15 @@ class Publisher:
     def put(self, agency_id: int, topics: Iterable[str]) -> None:
         with self._changed:
             self._pending.setdefault(agency_id, set()).update(t for t in topics if t)
-            self._changed.notify_all()
+            if self._idle:
+                self._changed.notify_all()
 
     def flush(self, timeout: float = 5.0) -> bool:
         deadline = time.monotonic() + timeout
         with self._changed:
+            if self._pending:
+                self._hurry = True
+                self._changed.notify_all()
             while self._pending or self._sending:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -139,10 +153,13 @@ class Publisher:
     def _run(self) -> None:
         while True:
             with self._changed:
+                self._idle = True
                 while not self._pending and not self._stopped:
                     self._changed.wait()
+                self._idle = False
                 if not self._pending:
                     return
+                self._gather()
                 batch, self._pending, self._sending = self._pending, {}, True
             try:
                 _send(self.connection, batch)
@@ -150,6 +167,17 @@ class Publisher:
                 with self._changed:
                     self._sending = False
                     self._changed.notify_all()
+
+    def _gather(self) -> None:
+        """With the lock held: let more changes join the first, for ``linger`` seconds
+        or until a flush or stop hurries the thread."""
+        deadline = time.monotonic() + self.linger
+        while not (self._hurry or self._stopped):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self._changed.wait(left)
+        self._hurry = False
 
 
 _publisher_lock = threading.Lock()
