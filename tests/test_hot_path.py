@@ -1,10 +1,14 @@
 """The hot-path pool: single statements in autocommit, without a ping per checkout."""
 
+import threading
+import time
+
 import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
 from agency.kernel.database import call_in_autocommit
+from agency.kernel.hotpool import HotPool, PoolTimeout
 
 pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
@@ -54,7 +58,77 @@ def test_the_pool_is_disposed_with_the_apps_engine(app):
     from agency.kernel.database import db
 
     call_in_autocommit("SELECT 1", ())
-    (hot,) = app.extensions["hot_engines"].values()
-    assert hot.pool.checkedin() == 1
+    (hot,) = app.extensions["hot_pools"].values()
+    assert hot.idle() == 1
     db.engine.dispose()
-    assert hot.pool.checkedin() == 0
+    assert hot.idle() == 0
+    assert call_in_autocommit("SELECT 3", ()) == 3
+
+
+def _pool(app, **options) -> HotPool:
+    from agency.kernel.database import db
+
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return HotPool(url, **options)
+
+
+def _backend(pool) -> int:
+    return pool.run("SELECT pg_backend_pid()", ())[0]
+
+
+def test_one_caller_at_a_time_keeps_one_connection_warm(app):
+    pool = _pool(app, size=5)
+    backends = {_backend(pool) for _ in range(20)}
+    assert len(backends) == 1 and pool.idle() == 1
+    pool.dispose()
+
+
+def test_no_more_connections_than_places_and_a_clear_error_when_all_are_busy(app):
+    pool = _pool(app, size=2, timeout=0.3)
+    holders = [
+        threading.Thread(target=pool.run, args=("SELECT pg_sleep(1.5)", ())) for _ in range(2)
+    ]
+    for holder in holders:
+        holder.start()
+    time.sleep(0.3)  # both statements are running, each on a place of its own
+    with pytest.raises(PoolTimeout, match="all 2 hot-path connections were busy for 0.3 s"):
+        pool.run("SELECT 1", ())
+    for holder in holders:
+        holder.join()
+    assert pool.idle() == 2
+    assert pool.run("SELECT 4", ()) == (4,)
+    pool.dispose()
+
+
+def test_a_refused_statement_keeps_its_connection_and_a_failed_one_does_not(app):
+    pool = _pool(app, size=3)
+    first = _backend(pool)
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        pool.run("SELECT 1 / 0", ())
+    assert _backend(pool) == first and pool.idle() == 1
+    assert _drop_app_connections(app) >= 1
+    with pytest.raises(psycopg.OperationalError):
+        _backend(pool)
+    assert pool.idle() == 0
+    assert _backend(pool) != first
+    pool.dispose()
+
+
+def test_a_connection_older_than_recycle_is_replaced(app):
+    pool = _pool(app, recycle=0.2)
+    first = _backend(pool)
+    assert _backend(pool) == first
+    time.sleep(0.3)
+    assert _backend(pool) != first
+    pool.dispose()
+
+
+def test_a_forked_process_leaves_its_parents_connections_to_the_parent(app):
+    pool = _pool(app)
+    first = _backend(pool)
+    (kept,) = [connection for connection, _opened in pool._idle]
+    pool.pid = -1  # as a child sees the pool its parent made
+    assert _backend(pool) != first
+    assert not kept.closed  # the parent's, still open
+    kept.close()
+    pool.dispose()

@@ -4,7 +4,9 @@ the single-statement hot path beside its pool."""
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from psycopg import OperationalError
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, event
+
+from agency.kernel.hotpool import HotPool
 
 naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -23,25 +25,34 @@ def on_postgres() -> bool:
 
 # What the hot pool takes from the app's engine options: its size, and how it connects
 # (behind a transaction pooler, without prepared statements).
-_SHARED_OPTIONS = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle", "connect_args")
+_SHARED_OPTIONS = {
+    "pool_size": "size",
+    "pool_timeout": "timeout",
+    "pool_recycle": "recycle",
+    "connect_args": "connect_args",
+}
 
 
-def _hot_engine():
+# The hot pool's places when the app's pool has no limit.
+UNBOUNDED = 1000
+
+
+def _hot_pool() -> HotPool:
     """A second pool on the same database for single statements in autocommit: no
     pre-ping (a round trip of its own) on checkout, disposed with the app's engine."""
-    engines = current_app.extensions.setdefault("hot_engines", {})
-    engine = engines.get(db.engine)
-    if engine is None:
-        # Sized like the app's pool. In autocommit there is no transaction to roll back
-        # when a connection returns.
+    pools = current_app.extensions.setdefault("hot_pools", {})
+    pool = pools.get(db.engine)
+    if pool is None:
         configured = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-        shared = {key: configured[key] for key in _SHARED_OPTIONS if key in configured}
-        engine = create_engine(
-            db.engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **shared
-        )
-        engines[db.engine] = engine
-        event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
-    return engine
+        options = {
+            name: configured[key] for key, name in _SHARED_OPTIONS.items() if key in configured
+        }
+        overflow = configured.get("max_overflow", 10)  # as SQLAlchemy's: -1 is no limit
+        options["size"] = options.get("size", 5) + overflow if overflow >= 0 else UNBOUNDED
+        url = db.engine.url.set(drivername="postgresql")
+        pool = pools[db.engine] = HotPool(url.render_as_string(hide_password=False), **options)
+        event.listen(db.engine, "engine_disposed", lambda _engine: pool.dispose())
+    return pool
 
 
 def call_in_autocommit(sql: str, params: tuple, *, read_only: bool = False):
@@ -53,16 +64,12 @@ def call_in_autocommit(sql: str, params: tuple, *, read_only: bool = False):
     A connection the server has dropped is found when it is used, not by a ping: a
     ``read_only`` statement is then run again once on a fresh connection; any other is
     not, since it may have taken effect."""
-    engine = _hot_engine()
+    pool = _hot_pool()
     for attempt in (1, 2):
-        pooled = engine.raw_connection()
         try:
-            row = pooled.driver_connection.execute(sql, params).fetchone()
+            row = pool.run(sql, params)
         except OperationalError:
-            pooled.invalidate()
             if read_only and attempt == 1:
                 continue
             raise
-        finally:
-            pooled.close()
         return row[0] if row else None
