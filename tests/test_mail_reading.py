@@ -128,3 +128,49 @@ def test_a_message_whose_reading_job_was_lost_is_read_after_the_minute_tick(
     read_inbound(app)
     [email] = rows(InboundEmail, agency.agency.id)
     assert email.triage == "reply" and email.work_item_id is not None
+
+
+def test_replies_read_together_read_their_clients_sla_terms_once(app, client, agency, inbox):
+    """Four waiting conversations each get a reply, read in one batch: each item comes
+    back with its SLA afresh, and the client's SLA target is read once for them all."""
+    from tests.test_desk_live import Statements
+
+    key, address = inbox
+    for n in range(4):
+        post(client, key, message(address, subject=f"Order {n}", message_id=f"<o{n}@x>"))
+    read_inbound(app)
+    with use_agency(agency.agency.id):
+        db.session.execute(
+            update(WorkItem).values(
+                status="waiting",
+                assignee_id=agency.profile.id,
+                sla_due_at=clock.now() - timedelta(hours=1),
+            )
+        )
+        db.session.commit()
+    for n in range(4):
+        reply = message(address, subject=f"Re: Order {n}", message_id=f"<r{n}@x>",
+                        In_Reply_To=f"<o{n}@x>", References=f"<o{n}@x>")  # fmt: skip
+        post(client, key, reply)
+    with Statements() as seen:
+        assert read_inbound(app) >= 1
+    items = rows(WorkItem, agency.agency.id)
+    assert len(items) == 4
+    assert {i.status for i in items} == {"assigned"}
+    assert all(i.sla_due_at > clock.now() for i in items)
+    target_reads = [s for s in seen.seen if "FROM sla_targets" in s or "JOIN sla_targets" in s]
+    assert len(target_reads) == 1, target_reads
+
+
+def test_a_job_reads_a_clients_sla_terms_once_over_all_its_batches(app, client, agency, inbox):
+    from agency.domains.mail.settle import BATCH
+    from tests.test_desk_live import Statements
+
+    key, address = inbox
+    for n in range(BATCH + 5):
+        post(client, key, message(address, subject=f"Question {n}", message_id=f"<q{n}@x>"))
+    with Statements() as seen:
+        assert read_inbound(app) == 1
+    assert len(rows(WorkItem, agency.agency.id)) == BATCH + 5
+    target_reads = [s for s in seen.seen if "JOIN sla_targets" in s or "FROM sla_targets" in s]
+    assert len(target_reads) == 1, target_reads

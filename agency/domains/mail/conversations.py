@@ -166,9 +166,12 @@ def _recent_subjects(emails: list[InboundEmail]) -> dict[tuple[int, str], list[t
     return found
 
 
-def join(email: InboundEmail, urgent: bool, item: WorkItem | None) -> WorkItem | None:
+def join(
+    email: InboundEmail, urgent: bool, item: WorkItem | None, new_items=None
+) -> WorkItem | None:
     """Add ``email`` to its conversation's latest ``item``, when there is one to add it
-    to; None: the message starts a new item."""
+    to; None: the message starts a new item. ``new_items`` (a batch's ``NewItems``)
+    keeps the clients' SLA terms the batch has read."""
     if item is None or item.status == Status.cancelled:
         return None
     if item.status == Status.done:
@@ -177,9 +180,11 @@ def join(email: InboundEmail, urgent: bool, item: WorkItem | None) -> WorkItem |
             return None
     if urgent:
         follow_priority(item, "urgent")
+    terms = new_items.terms(item.client_id, item.kind, item.priority) if new_items else None
     work.resume(
         item,
         "message_received",
+        terms=terms,
         email_id=email.id,
         sender=email.from_name or email.from_address,
     )

@@ -1,7 +1,8 @@
 """Reading kept messages: the hook keeps each message as it came (``inbound.accept``) and
 answers at once; this job reads what waits, in the order it came, a batch to a
 transaction: the sanitised bodies, the attachments, the conversation, the triage, and
-the item it makes or joins."""
+the item it makes or joins. The clients' instruction sheets and SLA terms are read once
+per job, for all its batches."""
 
 from datetime import datetime, timedelta
 
@@ -36,30 +37,34 @@ def drain(agency_id: int) -> int:
     """The job: read the agency's kept messages in batches while holding its pending
     key; how many were read."""
     sheets: dict[int, triage.Sheet] = {}  # the clients' sheets, read once per job
+    new_items = NewItems()  # and their SLA terms
     return drain_holding(
         inbound.pending_key(agency_id),
-        lambda: read_all(sheets),
+        lambda: read_all(sheets, new_items),
         _waiting,
         (inbound.READ_JOB, (agency_id,), "mail", agency_id),
         linger=LINGER_SECONDS,
     )
 
 
-def read_all(sheets: dict[int, triage.Sheet] | None = None) -> int:
+def read_all(
+    sheets: dict[int, triage.Sheet] | None = None, new_items: NewItems | None = None
+) -> int:
     """Read every kept message of the current agency, a batch at a time; ``sheets``
-    keeps the clients' sheets read so far."""
+    keeps the clients' sheets read so far, ``new_items`` their SLA terms."""
     total = 0
     sheets = {} if sheets is None else sheets
+    new_items = NewItems() if new_items is None else new_items
     while True:
-        read = read_batch(sheets)
+        read = read_batch(sheets, new_items)
         total += read
         if read < BATCH:
             return total
 
 
-def read_batch(sheets: dict[int, triage.Sheet]) -> int:
+def read_batch(sheets: dict[int, triage.Sheet], new_items: NewItems | None = None) -> int:
     """Read the oldest waiting messages that no other job holds, in one transaction;
-    ``sheets`` keeps the clients' sheets read so far."""
+    ``sheets`` keeps the clients' sheets read so far, ``new_items`` their SLA terms."""
     emails = db.session.scalars(_WAITING.limit(BATCH).with_for_update(skip_locked=True)).all()
     if not emails:
         return 0
@@ -77,7 +82,7 @@ def read_batch(sheets: dict[int, triage.Sheet]) -> int:
         email.thread_key = threads.key_of(email)
     threads.find_items(emails)
     threads.lock_items()
-    new_items = NewItems()
+    new_items = NewItems() if new_items is None else new_items
     with db.session.no_autoflush:  # each message written once, at the end
         for email in emails:
             sheet, latest = sheets[email.client_id], threads.item_of(email)

@@ -146,7 +146,7 @@ def act(
     urgent = decision.outcome == Triage.urgent
     if urgent:
         _forward_to_client(email)
-    joined = conversations.join(email, urgent, latest)
+    joined = conversations.join(email, urgent, latest, new_items)
     if joined is not None:
         return joined  # one item per conversation: the message joined its item
     sender = email.from_name or email.from_address

@@ -146,19 +146,26 @@ def create_item(
 
 
 class NewItems:
-    """Many items made in the caller's transaction by a job whose sources are new (the
-    messages it reads): each client's SLA target read once, and no look-up of the
-    source key first (its unique constraint still holds)."""
+    """Many items made by a job whose sources are new (the messages it reads), each in
+    the caller's transaction: each client's SLA terms read once for as long as the job
+    keeps this, and no look-up of the source key first (its unique constraint still
+    holds)."""
 
     def __init__(self):
         self._targets = {}
 
-    def create(self, data: dict) -> WorkItem:
-        values = values_for(_NEW_ITEM, data)
-        key = (values["client_id"], values["kind"], values["priority"])
+    def terms(self, client_id: int, kind: str, priority: str):
+        """The client (as ``sla.client_and_target`` reads it) and the SLA target of their
+        items of this kind and priority: read once per job."""
+        key = (client_id, kind, priority)
         if key not in self._targets:
             self._targets[key] = sla.client_and_target(*key)
-        return _create(values, *self._targets[key], None)
+        return self._targets[key]
+
+    def create(self, data: dict) -> WorkItem:
+        values = values_for(_NEW_ITEM, data)
+        terms = self.terms(values["client_id"], values["kind"], values["priority"])
+        return _create(values, *terms, None)
 
 
 def _create(values: dict, client, target, actor_user_id: int | None) -> WorkItem:

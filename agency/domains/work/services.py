@@ -313,10 +313,14 @@ def call_off(item: WorkItem, reason: str, actor_user_id: int | None = None) -> N
     _backfill_after_commit(item)
 
 
-def resume(item: WorkItem, action: str, actor_user_id: int | None = None, **detail) -> None:
+def resume(
+    item: WorkItem, action: str, actor_user_id: int | None = None, terms=None, **detail
+) -> None:
     """New work on an existing item (a message in its conversation): one waiting on the
     client, or done, goes back to its secretary's queue, or to the pool to be routed again
-    when she is gone; its SLA runs afresh from now. In the caller's transaction."""
+    when she is gone; its SLA runs afresh from now. ``terms``: the client and the SLA
+    target of the item's kind and priority, when the caller has read them (a batch of
+    messages reads them once). In the caller's transaction."""
     now = clock.now()
     if item.status in (Status.waiting, Status.done):
         assignee = db.session.get(Secretary, item.assignee_id) if item.assignee_id else None
@@ -326,6 +330,7 @@ def resume(item: WorkItem, action: str, actor_user_id: int | None = None, **deta
             item.status, item.assignee_id, item.assigned_at = Status.queued.value, None, None
             _route_after_commit(item)
         item.closed_at = None
-    item.sla_due_at = sla.due_at(item.client, item.kind, item.priority, now)
+    client, target = terms or (item.client, None)
+    item.sla_due_at = sla.due_at(client, item.kind, item.priority, now, target)
     item.escalation_level, item.escalated_at = 0, None
     record(item, action, actor_user_id, **detail)
