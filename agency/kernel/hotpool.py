@@ -19,8 +19,9 @@ import time
 import psycopg
 
 
-class PoolTimeout(RuntimeError):
-    """Every connection was in use for longer than the pool waits."""
+class PoolTimeout(TimeoutError):
+    """Every connection was in use for longer than the pool waits (a passing failure: a
+    job that meets it is retried, as with the app's own pool)."""
 
 
 class HotPool:
