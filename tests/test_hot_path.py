@@ -5,9 +5,9 @@ import time
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
-from agency.kernel.database import call_in_autocommit
+from agency.kernel.database import call_in_autocommit, driver_connect_args
 from agency.kernel.hotpool import HotPool, PoolTimeout
 from agency.kernel.retries import is_transient
 
@@ -67,10 +67,7 @@ def test_the_pool_is_disposed_with_the_apps_engine(app):
 
 
 def _pool(app, **options) -> HotPool:
-    from agency.kernel.database import db
-
-    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return HotPool(url, **options)
+    return HotPool(driver_connect_args(), **options)
 
 
 def _backend(pool) -> int:
@@ -133,4 +130,28 @@ def test_a_forked_process_leaves_its_parents_connections_to_the_parent(app):
     assert _backend(pool) != first
     assert not kept.closed  # the parent's, still open
     kept.close()
+    pool.dispose()
+
+
+def test_it_keeps_no_more_idle_connections_than_the_apps_pool_size(app):
+    pool = _pool(app, size=3, keep=1)
+    busy = [threading.Thread(target=pool.run, args=("SELECT pg_sleep(0.3)", ())) for _ in range(3)]
+    for thread in busy:
+        thread.start()
+    for thread in busy:
+        thread.join()
+    assert pool.idle() == 1  # the other two closed as they came back
+    pool.dispose()
+
+
+def test_it_reaches_the_database_as_the_apps_url_says(app):
+    """The URL's parts and query reach the driver decoded: a space in an option (which a
+    libpq URI would read as "+"), and a password with reserved characters."""
+    args = driver_connect_args("postgresql+psycopg://u:p%20x%40y@h/db?options=-c%20a%3Db")
+    assert (args["password"], args["options"]) == ("p x@y", "-c a=b")
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).update_query_dict(
+        {"options": "-c statement_timeout=1234"}
+    )
+    pool = HotPool(driver_connect_args(url.render_as_string(hide_password=False)))
+    assert pool.run("SHOW statement_timeout", ()) == ("1234ms",)
     pool.dispose()

@@ -1,10 +1,12 @@
 """The database handle every layer uses (Flask-SQLAlchemy, bound in create_app()), and
 the single-statement hot path beside its pool."""
 
+import threading
+
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from psycopg import OperationalError
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, make_url
 
 from agency.kernel.hotpool import HotPool
 
@@ -23,35 +25,41 @@ def on_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-# What the hot pool takes from the app's engine options: its size, and how it connects
-# (behind a transaction pooler, without prepared statements).
-_SHARED_OPTIONS = {
-    "pool_size": "size",
-    "pool_timeout": "timeout",
-    "pool_recycle": "recycle",
-    "connect_args": "connect_args",
-}
-
-
 # The hot pool's places when the app's pool has no limit.
 UNBOUNDED = 1000
+_creating = threading.Lock()
+
+
+def driver_connect_args(url: str | None = None) -> dict:
+    """What ``psycopg.connect`` takes to reach ``url`` (the app's database by default),
+    worked out by SQLAlchemy's own dialect as its pool connects: the URL's parts and
+    query decoded, several hosts kept."""
+    found = make_url(url) if url is not None else db.engine.url
+    _args, params = db.engine.dialect.create_connect_args(found)
+    return params
 
 
 def _hot_pool() -> HotPool:
-    """A second pool on the same database for single statements in autocommit: no
-    pre-ping (a round trip of its own) on checkout, disposed with the app's engine."""
+    """A second pool on the same database for single statements in autocommit, sized as
+    the app's engine is (``SQLALCHEMY_ENGINE_OPTIONS``: its size and overflow, timeout,
+    recycling, and how it connects, e.g. without prepared statements behind a
+    transaction pooler); no ping before a statement; disposed with the app's engine."""
     pools = current_app.extensions.setdefault("hot_pools", {})
-    pool = pools.get(db.engine)
-    if pool is None:
-        configured = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options = {
-            name: configured[key] for key, name in _SHARED_OPTIONS.items() if key in configured
-        }
-        overflow = configured.get("max_overflow", 10)  # as SQLAlchemy's: -1 is no limit
-        options["size"] = options.get("size", 5) + overflow if overflow >= 0 else UNBOUNDED
-        url = db.engine.url.set(drivername="postgresql")
-        pool = pools[db.engine] = HotPool(url.render_as_string(hide_password=False), **options)
-        event.listen(db.engine, "engine_disposed", lambda _engine: pool.dispose())
+    with _creating:
+        pool = pools.get(db.engine)
+        if pool is None:
+            options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+            keep, overflow = options.get("pool_size", 5), options.get("max_overflow", 10)
+            if keep <= 0:  # as SQLAlchemy reads it: no limit
+                keep = overflow = UNBOUNDED
+            pool = pools[db.engine] = HotPool(
+                {**driver_connect_args(), **options.get("connect_args", {})},
+                size=keep + overflow if overflow >= 0 else UNBOUNDED,
+                keep=keep,
+                timeout=options.get("pool_timeout", 30.0),
+                recycle=options.get("pool_recycle"),
+            )
+            event.listen(db.engine, "engine_disposed", lambda _engine: pool.dispose())
     return pool
 
 

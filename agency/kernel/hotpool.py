@@ -6,9 +6,10 @@ checkout costs shows in the figures: through SQLAlchemy's pool (a fairy and a re
 checkout, events, a condition per queue) the desks' claims came to about 0.68 of a bare
 loop, as they did through psycopg's own pool; through this one, 0.71 to 0.77
 (`bench/claim.py`). It keeps only what the hot path needs: at most ``size`` connections
-open, the most recently used handed out first (so a quiet process keeps one warm
-connection rather than cycling through all), each replaced after ``recycle`` seconds,
-none shared with a forked child, and a connection that failed never handed out again.
+open (the app's pool size and overflow) and ``keep`` of them idle (its pool size), the
+most recently used handed out first (so a quiet process keeps one warm connection rather
+than cycling through all), each replaced after ``recycle`` seconds, none shared with a
+forked child, and a connection that failed never handed out again.
 """
 
 import os
@@ -27,17 +28,19 @@ class PoolTimeout(TimeoutError):
 class HotPool:
     def __init__(
         self,
-        conninfo: str,
-        size: int = 5,
+        connect_args: dict,
+        size: int = 15,
+        keep: int = 5,
         timeout: float = 30.0,
         recycle: float | None = None,
-        connect_args: dict | None = None,
     ):
-        self.conninfo = conninfo
+        """``connect_args``: what ``psycopg.connect`` takes; at most ``size`` connections
+        open at once, at most ``keep`` of them kept open while unused."""
+        self.connect_args = dict(connect_args)
         self.size = size
+        self.keep = keep
         self.timeout = timeout
         self.recycle = recycle if recycle is not None and recycle >= 0 else None
-        self.connect_args = dict(connect_args or {})
         self._reset()
 
     def _reset(self) -> None:
@@ -94,15 +97,16 @@ class HotPool:
             if self.recycle is None or time.monotonic() - opened < self.recycle:
                 return found
             connection.close()
-        connection = psycopg.connect(self.conninfo, autocommit=True, **self.connect_args)
+        connection = psycopg.connect(autocommit=True, **self.connect_args)
         return connection, time.monotonic()
 
     def _give_back(self, connection, opened: float, generation) -> None:
         with self._lock:
-            if generation is self._generation and not connection.closed:
+            current = generation is self._generation and not connection.closed
+            if current and len(self._idle) < self.keep:
                 self._idle.append((connection, opened))
                 return
-        connection.close()  # the pool was disposed while it was out
+        connection.close()  # one more than it keeps, or the pool was disposed meanwhile
 
     def dispose(self) -> None:
         """Close every waiting connection; those in use are closed when they come back."""

@@ -11,14 +11,13 @@ from datetime import UTC, datetime
 import psycopg
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from agency.domains.calls import services
 from agency.domains.calls.decision import Line
 from agency.domains.calls.line_cache import LISTENER_NAME, ProcessLines
 from agency.domains.calls.snapshot import desks_from, line_from
 from agency.kernel.columns import EncryptedText
-from agency.kernel.database import db, on_postgres
+from agency.kernel.database import db, driver_connect_args, on_postgres
 from tenants import Agency, AgencyStatus, use_agency
 from tenants.numbers import agency_of_number, voice_line
 
@@ -77,14 +76,14 @@ def _kept_lines():
     if not url:
         if current_app.config["DATABASE_TRANSACTION_POOLER"]:
             return None
-        url = db.engine.url.render_as_string(hide_password=False)
-    url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        url = None  # the app's own
+    connect_args = driver_connect_args(url)
     lines = current_app.extensions.get("voice_lines")
     if lines is None:
         lines = current_app.extensions["voice_lines"] = ProcessLines()
         engine = db.engine
         event.listen(engine, "engine_disposed", lambda _engine: lines.stop())
-    return lines.cache(lambda: psycopg.connect(url, application_name=LISTENER_NAME))
+    return lines.cache(lambda: psycopg.connect(application_name=LISTENER_NAME, **connect_args))
 
 
 def context_for(number: str, at: datetime) -> LineContext | None:
