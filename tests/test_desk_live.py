@@ -14,7 +14,7 @@ from agency.domains.clients import services as clients
 from agency.domains.clients.models import Client
 from agency.domains.work.creation import create_item
 from agency.domains.work.models import WorkItem
-from agency.kernel import live
+from agency.kernel import live, publishing
 from agency.kernel.database import db
 from tenants import use_agency
 from tests.conftest import sign_in
@@ -44,7 +44,7 @@ def _item(agency_id: int, client_id: int, title: str) -> int:
         item, _new = create_item({"client_id": client_id, "kind": "task", "title": title})
         item_id = item.id
     db.session.remove()  # the test's own session, so that a request's statements are its own
-    assert live.flush()  # the publisher has told the live pages
+    assert publishing.flush()  # the publisher has told the live pages
     return item_id
 
 
@@ -68,14 +68,14 @@ def _next_message(pubsub, timeout: float = 3.0):
 def test_a_committed_change_raises_its_versions_and_is_published(app, agency):
     redis = app.extensions["redis"]
     pubsub = redis.pubsub()
-    pubsub.psubscribe(live.pattern(redis))
+    pubsub.psubscribe(publishing.pattern(redis))
     assert pubsub.get_message(timeout=2)["type"] == "psubscribe"
     client_topic = f"c:{agency.client.id}"
 
     _item(agency.agency.id, agency.client.id, "Order the toner")
 
     message = _next_message(pubsub)
-    assert message["channel"] == live.channel(redis, agency.agency.id).encode()
+    assert message["channel"] == publishing.channel(redis, agency.agency.id).encode()
     assert client_topic in message["data"].decode().split()
     assert live.versions(agency.agency.id, [client_topic]) == [b"1"]
     pubsub.close()
@@ -100,8 +100,8 @@ def test_the_hub_hands_each_agency_only_its_own_topics(app, agency, other_agency
     elsewhere = hub.subscribe(agency.agency.id, ["c:8"])
     try:
         assert hub.listening.wait(3)
-        live.publish_later(agency.agency.id, ["c:7", "s:2"])
-        assert live.flush()
+        publishing.publish_later(agency.agency.id, ["c:7", "s:2"])
+        assert publishing.flush()
         assert ours.wait(3) == {"c:7"}
         assert theirs.wait(0.3) == set()
         assert elsewhere.wait(0.3) == set()
@@ -121,8 +121,8 @@ def test_a_hub_on_another_database_of_the_same_server_hears_nothing(app, agency)
     listener = hub.subscribe(agency.agency.id, ["c:7"])
     try:
         assert hub.listening.wait(3)
-        live.publish_later(agency.agency.id, ["c:7"])
-        assert live.flush()
+        publishing.publish_later(agency.agency.id, ["c:7"])
+        assert publishing.flush()
         assert listener.wait(0.5) == set()
     finally:
         hub.stop()
@@ -165,7 +165,7 @@ def test_a_new_assignment_reads_the_desk_anew(app, client, agency):
 
     with use_agency(agency.agency.id):
         clients.assign({"client_id": other, "secretary_id": agency.profile.id, "role": "backup"})
-    assert live.flush()  # told within milliseconds, after the commit
+    assert publishing.flush()  # told within milliseconds, after the commit
     fresh = client.get("/desk/queue", headers={"If-None-Match": tag})
     assert fresh.status_code == 200
     assert "Now hers too" in fresh.get_data(as_text=True)
@@ -242,14 +242,14 @@ def test_a_commit_hands_its_changes_over_and_does_not_wait_for_redis(app, agency
     from tests.servers import unreachable_redis
 
     with unreachable_redis() as away:
-        publisher = live.Publisher(away)
+        publisher = publishing.Publisher(away)
         started = time.monotonic()
         for n in range(50):
             publisher.put(agency.agency.id, [f"c:{n}"])
         assert time.monotonic() - started < 0.5
         assert publisher.flush(10)
         publisher.stop()
-    publisher = live.Publisher(app.extensions["redis"])
+    publisher = publishing.Publisher(app.extensions["redis"])
     for _ in range(20):
         publisher.put(agency.agency.id, ["c:99", "s:1"])
     assert publisher.flush()
@@ -272,8 +272,8 @@ def test_changes_close_together_go_out_in_one_round_trip(app, agency):
     once."""
     redis = app.extensions["redis"]
     pubsub = redis.pubsub()
-    pubsub.psubscribe(live.pattern(redis))
-    publisher = live.Publisher(redis, linger=0.5)
+    pubsub.psubscribe(publishing.pattern(redis))
+    publisher = publishing.Publisher(redis, linger=0.5)
     for n in range(5):
         publisher.put(agency.agency.id, [f"c:{n}", "s:1"])
         time.sleep(0.005)
@@ -287,7 +287,7 @@ def test_changes_close_together_go_out_in_one_round_trip(app, agency):
 
 
 def test_a_flush_does_not_wait_out_the_linger(app, agency):
-    publisher = live.Publisher(app.extensions["redis"], linger=30)
+    publisher = publishing.Publisher(app.extensions["redis"], linger=30)
     publisher.put(agency.agency.id, ["c:1"])
     started = time.monotonic()
     assert publisher.flush(10)

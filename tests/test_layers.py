@@ -20,6 +20,7 @@ BREAKS = [
     ("agency/kernel/labels.py", "workers.jobs", "never import the worker process"),
     ("agency/surfaces/desk/live.py", "agency.surfaces.console.views", "Surfaces never import"),
     ("agency/kernel/clock.py", "tenants.context", "The kernel's leaves under tenants"),
+    ("agency/kernel/hotpool.py", "tenants.context", "The kernel's leaves under tenants"),
     ("agency/domains/websites/models.py", "agency.domains.promotions.models",
      "Promotions build on the clients"),
 ]  # fmt: skip

@@ -22,7 +22,7 @@ from rq import SimpleWorker
 from rq.job import Job
 from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
-from agency.kernel import live
+from agency.kernel import publishing
 from agency.kernel.database import db
 from agency.kernel.queue import QUEUE_NAMES
 from agency.kernel.retries import is_transient
@@ -97,7 +97,7 @@ class AgencyWorker(SimpleWorker):
                 return super().perform_job(job, queue, execution)
             finally:
                 db.session.remove()
-                live.flush(self.app)  # the job's changes reach the live pages as it ends
+                publishing.flush(self.app)  # the job's changes reach the live pages as it ends
                 set_current_agency(previous)
 
     # --- rq's command channel ---------------------------------------------------------

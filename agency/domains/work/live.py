@@ -9,7 +9,7 @@ from sqlalchemy import inspect, or_, select
 from agency.domains.clients.models import Assignment
 from agency.domains.staff.models import Secretary
 from agency.domains.work.models import WorkItem
-from agency.kernel import live
+from agency.kernel import live, publishing
 from agency.kernel.database import db
 
 
@@ -36,7 +36,9 @@ def touch(client_id: int | None, *secretary_ids: int | None) -> None:
 
 def publish_now(agency_id: int, client_id: int, *secretary_ids: int) -> None:
     """The same, for a change already committed outside the session (the claim)."""
-    live.publish_later(agency_id, [client_topic(client_id), *map(secretary_topic, secretary_ids)])
+    publishing.publish_later(
+        agency_id, [client_topic(client_id), *map(secretary_topic, secretary_ids)]
+    )
 
 
 def touch_many(client_ids, secretary_ids) -> None:

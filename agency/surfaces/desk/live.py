@@ -23,7 +23,7 @@ from agency.domains.work import live as work_live
 from agency.domains.work.access import secretary_of
 from agency.domains.work.live import DeskScope
 from agency.extensions import login_manager
-from agency.kernel import live
+from agency.kernel import live, publishing
 
 KEY = "live:desk:{agency}:{user}"
 KEEP_SECONDS = 24 * 3600
@@ -68,7 +68,7 @@ def cached() -> Desk | None:
     try:
         with redis.pipeline(transaction=False) as pipe:
             pipe.get(KEY.format(agency=agency_id, user=user_id))
-            pipe.hget(live.VERSIONS.format(agency=agency_id), live.SCOPE)
+            pipe.hget(publishing.VERSIONS.format(agency=agency_id), live.SCOPE)
             kept, scope = pipe.execute()
     except RedisError:
         return None
