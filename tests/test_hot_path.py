@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, make_url, text
 from agency.kernel.database import call_in_autocommit, driver_connect_args
 from agency.kernel.hotpool import HotPool, PoolTimeout
 from agency.kernel.retries import is_transient
+from tests.together import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
@@ -135,11 +136,7 @@ def test_a_forked_process_leaves_its_parents_connections_to_the_parent(app):
 
 def test_it_keeps_no_more_idle_connections_than_the_apps_pool_size(app):
     pool = _pool(app, size=3, keep=1)
-    busy = [threading.Thread(target=pool.run, args=("SELECT pg_sleep(0.3)", ())) for _ in range(3)]
-    for thread in busy:
-        thread.start()
-    for thread in busy:
-        thread.join()
+    assert run_together(pool.run, [("SELECT pg_sleep(0.3)", ())] * 3) == []  # three open
     assert pool.idle() == 1  # the other two closed as they came back
     pool.dispose()
 

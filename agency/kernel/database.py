@@ -45,17 +45,19 @@ def _hot_pool() -> HotPool:
     recycling, and how it connects, e.g. without prepared statements behind a
     transaction pooler); no ping before a statement; disposed with the app's engine."""
     pools = current_app.extensions.setdefault("hot_pools", {})
+    pool = pools.get(db.engine)
+    if pool is not None:  # every statement but the first: no lock taken
+        return pool
     with _creating:
         pool = pools.get(db.engine)
         if pool is None:
             options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
             keep, overflow = options.get("pool_size", 5), options.get("max_overflow", 10)
-            if keep <= 0:  # as SQLAlchemy reads it: no limit
-                keep = overflow = UNBOUNDED
+            size = keep + overflow if keep > 0 and overflow >= 0 else UNBOUNDED
             pool = pools[db.engine] = HotPool(
                 {**driver_connect_args(), **options.get("connect_args", {})},
-                size=keep + overflow if overflow >= 0 else UNBOUNDED,
-                keep=keep,
+                size=size,
+                keep=keep if keep > 0 else UNBOUNDED,  # as SQLAlchemy reads 0: no limit
                 timeout=options.get("pool_timeout", 30.0),
                 recycle=options.get("pool_recycle"),
             )

@@ -14,6 +14,7 @@ from agency.domains.mail.models import Draft, DraftStatus, InboundEmail
 from agency.domains.mail.settings import agency_settings
 from agency.domains.notify.models import OutboundEmail
 from agency.domains.work import services as work
+from agency.domains.work.creation import NewItems
 from agency.domains.work.models import Status, WorkItem
 from agency.domains.work.services import follow_priority
 from agency.kernel import clock
@@ -167,11 +168,11 @@ def _recent_subjects(emails: list[InboundEmail]) -> dict[tuple[int, str], list[t
 
 
 def join(
-    email: InboundEmail, urgent: bool, item: WorkItem | None, new_items=None
+    email: InboundEmail, urgent: bool, item: WorkItem | None, new_items: NewItems
 ) -> WorkItem | None:
     """Add ``email`` to its conversation's latest ``item``, when there is one to add it
-    to; None: the message starts a new item. ``new_items`` (a batch's ``NewItems``)
-    keeps the clients' SLA terms the batch has read."""
+    to; None: the message starts a new item. ``new_items`` (the reading job's) keeps the
+    clients' SLA terms the job has read."""
     if item is None or item.status == Status.cancelled:
         return None
     if item.status == Status.done:
@@ -180,11 +181,10 @@ def join(
             return None
     if urgent:
         follow_priority(item, "urgent")
-    terms = new_items.terms(item.client_id, item.kind, item.priority) if new_items else None
     work.resume(
         item,
         "message_received",
-        terms=terms,
+        terms=new_items.terms(item.client_id, item.kind, item.priority),
         email_id=email.id,
         sender=email.from_name or email.from_address,
     )

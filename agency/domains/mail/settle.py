@@ -62,7 +62,7 @@ def read_all(
             return total
 
 
-def read_batch(sheets: dict[int, triage.Sheet], new_items: NewItems | None = None) -> int:
+def read_batch(sheets: dict[int, triage.Sheet], new_items: NewItems) -> int:
     """Read the oldest waiting messages that no other job holds, in one transaction;
     ``sheets`` keeps the clients' sheets read so far, ``new_items`` their SLA terms."""
     emails = db.session.scalars(_WAITING.limit(BATCH).with_for_update(skip_locked=True)).all()
@@ -82,7 +82,6 @@ def read_batch(sheets: dict[int, triage.Sheet], new_items: NewItems | None = Non
         email.thread_key = threads.key_of(email)
     threads.find_items(emails)
     threads.lock_items()
-    new_items = NewItems() if new_items is None else new_items
     with db.session.no_autoflush:  # each message written once, at the end
         for email in emails:
             sheet, latest = sheets[email.client_id], threads.item_of(email)
