@@ -14,7 +14,7 @@ stores what it used and what it hands on, so a closed period is never recomputed
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from agency.domains.billing import periods, reviews, rollover
 from agency.domains.billing.amounts import Labels, compute, tax_basis_points
@@ -26,7 +26,7 @@ from agency.domains.billing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
-from agency.domains.hours.models import TimeEntry
+from agency.domains.hours import totals
 from agency.kernel import bulk, clock
 from agency.kernel.database import db
 from agency.kernel.errors import ValidationError
@@ -113,22 +113,9 @@ def _numbers(period):
     return number
 
 
-# Billable minutes per client from ``start`` to ``end``: one aggregation, a row a client.
-_MINUTES = (
-    select(TimeEntry.client_id, func.sum(TimeEntry.billable_minutes))
-    .where(
-        TimeEntry.billable.is_(True),
-        TimeEntry.started_at >= bindparam("start"),
-        TimeEntry.started_at < bindparam("end"),
-    )
-    .group_by(TimeEntry.client_id)
-)
-
-
 def _minutes_used(period) -> dict[int, int]:
     """Billable minutes per client in the period."""
-    rows = db.session.execute(_MINUTES, {"start": period.starts_at, "end": period.ends_at})
-    return {client_id: int(minutes) for client_id, minutes in rows.all()}  # one fetch
+    return totals.billable_minutes(period.starts_at, period.ends_at)
 
 
 def _carry_in(period) -> dict[int, tuple]:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency.kernel import clock
@@ -13,6 +13,8 @@ class TimeEntry(TenantMixin, db.Model):
     """Time against a client's contract: raw minutes, and billable minutes by its rounding."""
 
     __tablename__ = "time_entries"
+    # An agency's entries by when they start: the hours at a period's edges (``totals``).
+    __table_args__ = (Index("ix_time_entries_agency_id_started_at", "agency_id", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
