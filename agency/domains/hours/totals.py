@@ -9,7 +9,7 @@ than in UTC) are read from the entries. Elsewhere the entries themselves are sum
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, Date, Integer, bindparam, column, func, select, table, union_all
+from sqlalchemy import Date, Integer, bindparam, column, func, select, table, union_all
 
 from agency.domains.hours.models import TimeEntry
 from agency.kernel.database import db, on_postgres
@@ -20,7 +20,7 @@ DAYS = table(
     column("agency_id", Integer),
     column("day", Date),
     column("client_id", Integer),
-    column("minutes", BigInteger),
+    column("minutes", Integer),
 )
 
 
