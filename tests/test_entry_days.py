@@ -3,6 +3,7 @@ triggers on the entries: they follow every insert, change and removal, stay insi
 agency, and the invoice run reads them, with the hours at a period's edges from the
 entries themselves."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from agency.domains.hours.models import TimeEntry
 from agency.kernel.database import db
 from tenants import Agency, use_agency
 from tests.billing_seed import client_on_contract, work
+from tests.together import run_together
 
 pytestmark = pytest.mark.postgres
 
@@ -96,6 +98,33 @@ def test_the_days_follow_every_change_to_the_entries(app, agency, other_agency, 
     kept, summed = kept_and_summed(owner)
     assert kept == summed
     assert [(row.agency_id, row.client_id) for row in kept] == [(b, other)]
+
+
+def test_entries_written_at_once_add_up(app, agency, owner):
+    """Six transactions write entries for the same two clients and day at the same
+    moment, one statement an entry as the product writes them: every minute is counted
+    once. (Each waits for the day rows the others hold; the product's transactions write
+    one client's time, in the order of time, so none waits on another in a circle.)"""
+    a, first = agency.agency.id, agency.client.id
+    with use_agency(a):
+        second = client_on_contract("Second")
+        db.session.commit()
+    day = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    ready = threading.Barrier(6)
+
+    def write(n: int):
+        with app.app_context(), use_agency(a):
+            db.session.execute(text("SELECT 1"))  # each in its own transaction first
+            ready.wait(timeout=10)
+            for k, client_id in enumerate((first, first, second)):
+                start = day + timedelta(minutes=10 * n + k)
+                db.session.execute(insert(TimeEntry), [_entry(a, client_id, start, 5 + n)])
+            db.session.commit()
+
+    assert run_together(write, [(n,) for n in range(6)], on_error=ready.abort) == []
+    kept, summed = kept_and_summed(owner)
+    assert kept == summed
+    assert sum(row.minutes for row in kept) == sum(3 * (5 + n) for n in range(6))
 
 
 def test_an_agency_sees_only_its_own_days(app, agency, other_agency):
