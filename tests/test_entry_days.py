@@ -3,8 +3,10 @@ triggers on the entries: they follow every insert, change and removal, stay insi
 agency, and the invoice run reads them, with the hours at a period's edges from the
 entries themselves."""
 
+import importlib.util
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, delete, func, insert, select, text, update
@@ -21,6 +23,7 @@ from tests.billing_seed import client_on_contract, work
 from tests.together import run_together
 
 pytestmark = pytest.mark.postgres
+MIGRATION = Path(__file__).resolve().parent.parent / "migrations/versions/0065_entry_days.py"
 
 KEPT = "SELECT agency_id, day, client_id, minutes FROM time_entry_days ORDER BY 1, 2, 3"
 SUMMED = (
@@ -88,8 +91,7 @@ def test_the_days_follow_every_change_to_the_entries(app, agency, other_agency, 
         db.session.execute(delete(TimeEntry).where(TimeEntry.client_id == second))
         db.session.commit()
     kept, summed = kept_and_summed(owner)
-    assert kept == summed
-    assert all(minutes != 0 for *_, minutes in kept)  # a day that came to nothing is gone
+    assert kept == summed  # a day that came to nothing is gone too
     assert [row for row in kept if row.client_id == second] == []
 
     with use_agency(a):  # the client goes, and their entries with them
@@ -103,8 +105,7 @@ def test_the_days_follow_every_change_to_the_entries(app, agency, other_agency, 
 def test_entries_written_at_once_add_up(app, agency, owner):
     """Six transactions write entries for the same two clients and day at the same
     moment, one statement an entry as the product writes them: every minute is counted
-    once. (Each waits for the day rows the others hold; the product's transactions write
-    one client's time, in the order of time, so none waits on another in a circle.)"""
+    once (each adds to the day in place, waiting for the others' rows)."""
     a, first = agency.agency.id, agency.client.id
     with use_agency(a):
         second = client_on_contract("Second")
@@ -183,3 +184,26 @@ def test_the_run_reads_the_kept_days(app, agency, owner):
         invoicing.run(on=date(2026, 11, 2))
         used = db.session.scalar(select(func.sum(Invoice.used_minutes)))
     assert used == 90
+
+
+def test_the_migration_fills_the_days_of_every_agency_when_row_security_fences_it(
+    app, agency, other_agency, owner
+):
+    """The entries kept before the migration fill the days, agency by agency, even for a
+    migration role that row-level security fences (here the app's own role)."""
+    work(agency.agency.id, agency.client.id, datetime(2026, 10, 5, 9, 0, tzinfo=UTC), 40)
+    work(other_agency.agency.id, other_agency.client.id, datetime(2026, 10, 6, tzinfo=UTC), 25)
+    with owner.begin() as conn:
+        conn.execute(text("DELETE FROM time_entry_days"))
+    spec = importlib.util.spec_from_file_location("entry_days_migration", MIGRATION)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    fenced = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with fenced.begin() as conn:
+            conn.exec_driver_sql(migration.BACKFILL)
+    finally:
+        fenced.dispose()
+    kept, summed = kept_and_summed(owner)
+    assert kept == summed
+    assert {row.agency_id for row in kept} == {agency.agency.id, other_agency.agency.id}
