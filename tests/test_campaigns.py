@@ -483,3 +483,55 @@ def test_a_segment_by_last_contact(client, app, agency):
     bad = office("POST", base, {"subject": "S", "body": "B", "send_at": later,
                                 "quiet_for_days": 0})  # fmt: skip
     assert bad.status_code == 422
+
+
+def test_the_campaign_lists_read_as_much_for_one_campaign_as_for_many(
+    client, app, agency, login_as
+):
+    """The desk's and the portal's campaign pages and the API's list count the
+    recipients and clicks of every campaign at once and look up the first reader of an
+    audience once; a saved list is counted by the database."""
+    from tests.test_desk_live import Statements
+
+    contacts = _contacts(agency)
+    _consent(client, agency, contacts)
+    office = api_as(client, agency.secretary)
+    base = f"/api/v1/clients/{agency.client.id}"
+    customers = office("POST", f"{base}/lists", {"name": "Customers", "kinds": ["customer"]})
+    assert customers.json["count"] == 2  # Ana and Bruno; Duarte never agreed
+
+    def write(n: int):
+        made = office("POST", f"{base}/campaigns", {
+            "subject": f"{{first_name}}, offer {n}", "body": "Dear {name}",
+            "send_at": (clock.now() + timedelta(days=1)).isoformat(),
+        })  # fmt: skip
+        assert made.status_code == 201, made.json
+        assert office("POST", f"{base}/campaigns/{made.json['id']}/submit").status_code == 200
+
+    desk, portal = login_as(agency.secretary), app.test_client()
+    from tests.conftest import sign_in
+
+    sign_in(portal, agency.client_user)
+    pages = {
+        "desk": (desk.get, f"/desk/campaigns/{agency.client.id}"),
+        "portal": (portal.get, "/portal/campaigns"),
+        "api": (lambda url: office("GET", url), f"{base}/campaigns"),
+    }
+
+    def statements() -> dict[str, int]:
+        counted = {}
+        for name, (get, url) in pages.items():
+            with Statements() as seen:
+                assert get(url).status_code == 200
+            counted[name] = len(seen.seen)
+        return counted
+
+    write(1)
+    one = statements()
+    for n in range(2, 7):
+        write(n)
+    many = statements()
+    assert many == one
+    shown = desk.get(pages["desk"][1]).get_data(as_text=True)
+    assert all(f"Ana, offer {n}" in shown for n in range(1, 7))
+    assert "2 contacts who agreed" in shown

@@ -3,6 +3,7 @@ sent at their time on the client's clock to the client's consenting contacts, pa
 resumed, and counted. Everything a campaign could be refused for is said before anything
 is queued."""
 
+import json
 import string
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -101,7 +102,7 @@ def _checked(client: Client, values: dict) -> dict:
         if chosen is None or chosen.client_id != client.id:
             raise ValidationError.on("list_id", _("Choose one of the client's saved lists."))
         audience = segments.criteria_of(chosen)
-    if not consent.consenting_contacts(client.id, **audience):
+    if not consent.consenting_contacts(client.id, **audience, limit=1):
         raise ValidationError.on(
             "kinds", _("None of these contacts has given consent to the client's email.")
         )
@@ -150,20 +151,24 @@ def fill(text: str, name: str, client_name: str) -> str:
                        client_name=client_name)  # fmt: skip
 
 
-def preview(campaign: Campaign) -> dict:
-    """The subject and text as the first of its audience will read them."""
-    people = audience(campaign)
-    name = people[0].name if people else campaign.client.name
-    client_name = campaign.client.name
+def preview(campaign: Campaign, firsts: dict | None = None) -> dict:
+    """The subject and text as the first of its audience will read them; ``firsts``
+    keeps the first reader of each audience already looked up."""
+    firsts = {} if firsts is None else firsts
+    key = (campaign.client_id, json.dumps(campaign.audience or {}, sort_keys=True))
+    if key not in firsts:
+        firsts[key] = next(iter(audience(campaign, limit=1)), None)
+    first, client_name = firsts[key], campaign.client.name
+    name = first.name if first is not None else client_name
     return {"name": name, "subject": fill(campaign.subject, name, client_name),
             "body": fill(campaign.body, name, client_name)}  # fmt: skip
 
 
-def audience(campaign: Campaign):
+def audience(campaign: Campaign, limit: int | None = None):
     chosen = campaign.audience or {}
     return consent.consenting_contacts(
         campaign.client_id, chosen.get("kinds"), chosen.get("tags"), chosen.get("languages"),
-        chosen.get("contacted_within_days"), chosen.get("quiet_for_days"),
+        chosen.get("contacted_within_days"), chosen.get("quiet_for_days"), limit=limit,
     )  # fmt: skip
 
 
@@ -277,15 +282,23 @@ def _status(campaign: Campaign) -> str:
 
 def counts(campaign: Campaign) -> dict:
     """How many recipients are in each state, and the audience while none is made."""
-    found = dict(
-        db.session.execute(
-            select(Recipient.status, func.count())
-            .where(Recipient.campaign_id == campaign.id)
-            .group_by(Recipient.status)
-        ).all()
-    )
-    by_status = {s.value: found.get(s.value, 0) for s in RecipientStatus}
-    return {"total": sum(found.values()), **by_status}
+    return counts_of([campaign.id])[campaign.id]
+
+
+def counts_of(campaign_ids: list[int]) -> dict[int, dict]:
+    """``counts`` of each campaign: one query."""
+    found: dict[int, dict] = {campaign_id: {} for campaign_id in campaign_ids}
+    for campaign_id, status, count in db.session.execute(
+        select(Recipient.campaign_id, Recipient.status, func.count())
+        .where(Recipient.campaign_id.in_(campaign_ids))
+        .group_by(Recipient.campaign_id, Recipient.status)
+    ):
+        found[campaign_id][status] = count
+    states = [s.value for s in RecipientStatus]
+    return {
+        campaign_id: {"total": sum(by.values()), **{s: by.get(s, 0) for s in states}}
+        for campaign_id, by in found.items()
+    }
 
 
 def client_report(client: Client) -> dict:
@@ -327,23 +340,34 @@ def campaign_of(client_id: int, campaign_id) -> Campaign:
 
 
 def view(campaign: Campaign, with_preview: bool = False) -> dict:
-    return {
-        "id": campaign.id,
-        "client_id": campaign.client_id,
-        "subject": campaign.subject,
-        "body": campaign.body,
-        "preview": preview(campaign) if with_preview else None,
-        "kinds": campaign.audience.get("kinds", []),
-        "tags": campaign.audience.get("tags", []),
-        "languages": campaign.audience.get("languages", []),
-        "contacted_within_days": campaign.audience.get("contacted_within_days"),
-        "quiet_for_days": campaign.audience.get("quiet_for_days"),
-        "website_id": campaign.website_id,
-        "image_name": campaign.image_name,
-        "send_at": campaign.send_at,
-        "status": campaign.status,
-        "review_note": campaign.review_note,
-        "counts": {**counts(campaign), "clicked": clicks.clicked(campaign)},
-        "started_at": campaign.started_at,
-        "finished_at": campaign.finished_at,
-    }
+    return views([campaign], with_preview)[0]
+
+
+def views(found: list[Campaign], with_preview: bool = False) -> list[dict]:
+    """The campaigns as the API and the pages show them, their counts read for all of
+    them at once and each audience's first reader once."""
+    ids = [c.id for c in found]
+    states, clicked, firsts = counts_of(ids), clicks.clicked(ids), {}
+    return [
+        {
+            "id": campaign.id,
+            "client_id": campaign.client_id,
+            "subject": campaign.subject,
+            "body": campaign.body,
+            "preview": preview(campaign, firsts) if with_preview else None,
+            "kinds": campaign.audience.get("kinds", []),
+            "tags": campaign.audience.get("tags", []),
+            "languages": campaign.audience.get("languages", []),
+            "contacted_within_days": campaign.audience.get("contacted_within_days"),
+            "quiet_for_days": campaign.audience.get("quiet_for_days"),
+            "website_id": campaign.website_id,
+            "image_name": campaign.image_name,
+            "send_at": campaign.send_at,
+            "status": campaign.status,
+            "review_note": campaign.review_note,
+            "counts": {**states[campaign.id], "clicked": clicked.get(campaign.id, 0)},
+            "started_at": campaign.started_at,
+            "finished_at": campaign.finished_at,
+        }
+        for campaign in found
+    ]

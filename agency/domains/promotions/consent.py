@@ -136,18 +136,9 @@ def latest():
     return select(Consent.contact_id, func.max(Consent.id).label("id")).group_by(Consent.contact_id)
 
 
-def consenting_contacts(
-    client_id: int,
-    kinds: list[str] | None = None,
-    tags: list[str] | None = None,
-    languages: list[str] | None = None,
-    contacted_within_days: int | None = None,
-    quiet_for_days: int | None = None,
-) -> list[Contact]:
-    """The client's contacts who may be sent a campaign: an address, not archived, whose
-    latest consent record gives consent, and not suppressed; narrowed to ``kinds``, to
-    those with any of ``tags``, to ``languages``, and by when they were last in touch
-    (within so many days, or not for so many days) when given."""
+def _consenting(client_id: int, kinds, languages):
+    """The select of the client's consenting contacts (see ``consenting_contacts``),
+    narrowed by what SQL narrows: ``kinds`` and ``languages``."""
     last = latest().subquery()
     statement = (
         select(Contact)
@@ -169,6 +160,27 @@ def consenting_contacts(
         statement = statement.where(Contact.kind.in_(kinds))
     if languages:
         statement = statement.where(Contact.language.in_(languages))
+    return statement
+
+
+def consenting_contacts(
+    client_id: int,
+    kinds: list[str] | None = None,
+    tags: list[str] | None = None,
+    languages: list[str] | None = None,
+    contacted_within_days: int | None = None,
+    quiet_for_days: int | None = None,
+    limit: int | None = None,
+) -> list[Contact]:
+    """The client's contacts who may be sent a campaign: an address, not archived, whose
+    latest consent record gives consent, and not suppressed; narrowed to ``kinds``, to
+    those with any of ``tags``, to ``languages``, and by when they were last in touch
+    (within so many days, or not for so many days) when given; the first ``limit`` of
+    them when given."""
+    statement = _consenting(client_id, kinds, languages)
+    narrowed_here = tags or contacted_within_days or quiet_for_days
+    if limit is not None and not narrowed_here:
+        statement = statement.limit(limit)
     found = db.session.scalars(statement).all()
     if tags:
         wanted = set(tags)
@@ -182,7 +194,24 @@ def consenting_contacts(
         if quiet_for_days:
             before = now - timedelta(days=quiet_for_days)
             found = [c for c in found if last[c.id] is None or last[c.id] < before]
-    return found
+    return found[:limit] if limit is not None else found
+
+
+def count_consenting(
+    client_id: int,
+    kinds: list[str] | None = None,
+    tags: list[str] | None = None,
+    languages: list[str] | None = None,
+    contacted_within_days: int | None = None,
+    quiet_for_days: int | None = None,
+) -> int:
+    """How many ``consenting_contacts`` there are: counted by the database where it
+    narrows them all, without loading one."""
+    if tags or contacted_within_days or quiet_for_days:
+        return len(consenting_contacts(client_id, kinds, tags, languages,
+                                       contacted_within_days, quiet_for_days))  # fmt: skip
+    counted = _consenting(client_id, kinds, languages).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(counted))
 
 
 def history(contact: Contact) -> list[Consent]:

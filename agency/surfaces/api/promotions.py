@@ -171,7 +171,7 @@ def delete_segment(client_id, list_id):
 @bp.response(200, CampaignViewSchema(many=True))
 @token_required()
 def list_campaigns(client_id):
-    return [campaigns.view(c) for c in campaigns.campaigns_of(full_access_client(client_id))]
+    return campaigns.views(campaigns.campaigns_of(full_access_client(client_id)))
 
 
 @bp.post("/<int:client_id>/campaigns")

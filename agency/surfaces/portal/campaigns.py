@@ -21,9 +21,9 @@ def _page(client: Client, status: int = 200):
         client=client,
         report=campaigns.client_report(client),
         counting=clicks.settings_of(client).track_clicks,
-        campaigns=[
-            campaigns.view(c, True) for c in campaigns.campaigns_of(client) if c.status != "draft"
-        ],  # fmt: skip
+        campaigns=campaigns.views(
+            [c for c in campaigns.campaigns_of(client) if c.status != "draft"], True
+        ),
         confirm_form=ConfirmForm(),
     ), status
 
