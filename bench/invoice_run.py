@@ -111,8 +111,8 @@ def seed(app, clients: int) -> int:
                     )
                 )
         buffer = io.StringIO()
-        for n in range(clients):
-            for k in range(ENTRIES):
+        for k in range(ENTRIES):  # as time passes: the entries of an hour lie together
+            for n in range(clients):
                 start = FIRST_ENTRY + timedelta(minutes=n % 60 + k * 223)
                 minutes = 1 + (n + k) % 9
                 billable = 6 * -(-minutes // 6)

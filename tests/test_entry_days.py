@@ -145,7 +145,8 @@ def test_an_agency_sees_only_its_own_days(app, agency, other_agency):
 
 def test_a_period_that_starts_off_utc_midnight_counts_its_edge_hours(app, agency, owner):
     """In Berlin, October runs from 22:00 UTC on 30 September to 23:00 UTC on 31 October:
-    the hours at both ends are not whole UTC days, and are read from the entries."""
+    the hours at both ends are not whole UTC days. The two before midnight are read from
+    the entries; of 31 October the whole day is taken, less its last hour."""
     a, c = agency.agency.id, agency.client.id
     with use_agency(a):
         db.session.get(Agency, a).timezone = "Europe/Berlin"
@@ -207,3 +208,26 @@ def test_the_migration_fills_the_days_of_every_agency_when_row_security_fences_i
     kept, summed = kept_and_summed(owner)
     assert kept == summed
     assert {row.agency_id for row in kept} == {agency.agency.id, other_agency.agency.id}
+
+
+def test_every_span_sums_what_its_entries_sum(app, agency):
+    """Spans that start and end at UTC midnight, an hour or two either side of it, most
+    of a day away from it, and within one day: the kept days and the entries at the
+    edges give what summing every entry gives."""
+    a, c = agency.agency.id, agency.client.id
+    first = datetime(2026, 10, 3, tzinfo=UTC)
+    with use_agency(a):
+        db.session.execute(
+            insert(TimeEntry),
+            [_entry(a, c, first + timedelta(minutes=37 * n), 1 + n % 7) for n in range(230)],
+        )
+        db.session.commit()
+        offsets = [timedelta(hours=h) for h in (0, 1, 3, 11, 12, 13, 20, 23)]
+        for start in (first + timedelta(days=1) + o for o in offsets):
+            for end in (start + timedelta(hours=h) for h in (2, 13, 24, 30, 47, 60, 72)):
+                summed = db.session.scalar(
+                    select(func.coalesce(func.sum(TimeEntry.billable_minutes), 0)).where(
+                        TimeEntry.started_at >= start, TimeEntry.started_at < end
+                    )
+                )
+                assert totals.billable_minutes(start, end).get(c, 0) == summed, (start, end)
