@@ -17,6 +17,8 @@ PACKAGES = ("agency", "tenants", "workers")
 # (module that gains the import, the import, the contract it breaks)
 BREAKS = [
     ("agency/domains/clients/models.py", "agency.surfaces.web.forms", "Surfaces over domains"),
+    ("agency/domains/hours/totals.py", "agency.surfaces.web.forms", "Surfaces over domains"),
+    ("agency/domains/hours/totals.py", "workers.jobs", "never import the worker process"),
     ("agency/kernel/labels.py", "workers.jobs", "never import the worker process"),
     ("agency/surfaces/desk/live.py", "agency.surfaces.console.views", "Surfaces never import"),
     ("agency/kernel/clock.py", "tenants.context", "The kernel's leaves under tenants"),
