@@ -12,8 +12,9 @@ from agency.kernel import clock
 from agency.kernel.database import db
 from tenants import use_agency
 from tests.billing_seed import api_as
-from tests.conftest import rows
+from tests.conftest import rows, sign_in
 from tests.mailbox import body
+from tests.test_desk_live import Statements
 
 CONTACTS = [
     ("Ana Lima", "ana@customers.example", "customer", "in_person"),
@@ -491,8 +492,6 @@ def test_the_campaign_lists_read_as_much_for_one_campaign_as_for_many(
     """The desk's and the portal's campaign pages and the API's list count the
     recipients and clicks of every campaign at once and look up the first reader of an
     audience once; a saved list is counted by the database."""
-    from tests.test_desk_live import Statements
-
     contacts = _contacts(agency)
     _consent(client, agency, contacts)
     office = api_as(client, agency.secretary)
@@ -509,8 +508,6 @@ def test_the_campaign_lists_read_as_much_for_one_campaign_as_for_many(
         assert office("POST", f"{base}/campaigns/{made.json['id']}/submit").status_code == 200
 
     desk, portal = login_as(agency.secretary), app.test_client()
-    from tests.conftest import sign_in
-
     sign_in(portal, agency.client_user)
     pages = {
         "desk": (desk.get, f"/desk/campaigns/{agency.client.id}"),

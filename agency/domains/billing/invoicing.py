@@ -72,7 +72,7 @@ def run(on: date | None = None, now: datetime | None = None, scheduled: bool = F
         contracts = [c for c in contracts if c.client_id not in skipped]
         if not contracts:
             continue
-        used = _minutes_used(period)
+        used = totals.billable_minutes(period.starts_at, period.ends_at)
         expenses = _expenses(period)
         carry = _carry_in(period)
         numbers = _numbers(period)
@@ -111,11 +111,6 @@ def _numbers(period):
         return f"{base}-{voided[client_id] + 1}" if client_id in voided else base
 
     return number
-
-
-def _minutes_used(period) -> dict[int, int]:
-    """Billable minutes per client in the period."""
-    return totals.billable_minutes(period.starts_at, period.ends_at)
 
 
 def _carry_in(period) -> dict[int, tuple]:

@@ -178,8 +178,7 @@ def consenting_contacts(
     (within so many days, or not for so many days) when given; the first ``limit`` of
     them when given."""
     statement = _consenting(client_id, kinds, languages)
-    narrowed_here = tags or contacted_within_days or quiet_for_days
-    if limit is not None and not narrowed_here:
+    if limit is not None and not (tags or contacted_within_days or quiet_for_days):
         statement = statement.limit(limit)
     found = db.session.scalars(statement).all()
     if tags:
@@ -197,21 +196,17 @@ def consenting_contacts(
     return found[:limit] if limit is not None else found
 
 
-def count_consenting(
-    client_id: int,
-    kinds: list[str] | None = None,
-    tags: list[str] | None = None,
-    languages: list[str] | None = None,
-    contacted_within_days: int | None = None,
-    quiet_for_days: int | None = None,
-) -> int:
-    """How many ``consenting_contacts`` there are: counted by the database where it
-    narrows them all, without loading one."""
-    if tags or contacted_within_days or quiet_for_days:
-        return len(consenting_contacts(client_id, kinds, tags, languages,
-                                       contacted_within_days, quiet_for_days))  # fmt: skip
-    counted = _consenting(client_id, kinds, languages).order_by(None).subquery()
-    return db.session.scalar(select(func.count()).select_from(counted))
+# What narrows an audience after its contacts are read (``consenting_contacts``).
+NARROWED_IN_PYTHON = ("tags", "contacted_within_days", "quiet_for_days")
+
+
+def count_consenting(client_id: int, **criteria) -> int:
+    """How many ``consenting_contacts(client_id, **criteria)`` there are: counted by the
+    database, without loading one, unless what narrows them is read in Python."""
+    if any(criteria.get(name) for name in NARROWED_IN_PYTHON):
+        return len(consenting_contacts(client_id, **criteria))
+    chosen = _consenting(client_id, criteria.get("kinds"), criteria.get("languages"))
+    return db.session.scalar(select(func.count()).select_from(chosen.order_by(None).subquery()))
 
 
 def history(contact: Contact) -> list[Consent]:
